@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite (what CI runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
+.venv/bin/python -m ruff check src tests benchmarks examples
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,167 @@
+"""One place for argument checks.
+
+Every message names the owner (the schedule or function), the parameter, the
+rule and the value received, e.g. ``cosine: steps must be a positive
+duration, got 0``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from typing import Any
+
+__all__ = [
+    "check_number",
+    "check_int",
+    "check_choice",
+    "check_bool",
+    "parse_duration",
+    "DURATION_RE",
+]
+
+# "5%", "2.5%", "3ep", "0.5ep", "100" (as a string of digits)
+DURATION_RE = re.compile(r"^\s*(?P<num>\d+(\.\d*)?|\.\d+)\s*(?P<unit>%|ep)?\s*$")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def check_number(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    positive: bool = False,
+    nonneg: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    rule: str | None = None,
+) -> float:
+    """Return ``value`` as a finite float or raise with a clear message."""
+    if not _is_number(value):
+        raise TypeError(
+            f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})"
+        )
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    bad = (
+        (positive and v <= 0)
+        or (nonneg and v < 0)
+        or (low is not None and (v <= low if low_open else v < low))
+        or (high is not None and (v >= high if high_open else v > high))
+    )
+    if bad:
+        if rule is None:
+            if positive:
+                rule = "> 0"
+            elif nonneg:
+                rule = ">= 0"
+            else:
+                parts = []
+                if low is not None:
+                    parts.append(f"{'>' if low_open else '>='} {low:g}")
+                if high is not None:
+                    parts.append(f"{'<' if high_open else '<='} {high:g}")
+                rule = " and ".join(parts)
+        raise ValueError(f"{owner}: {name} must be {rule}, got {value!r}")
+    return v
+
+
+def check_int(
+    owner: str, name: str, value: Any, *, low: int | None = None, rule: str | None = None
+) -> int:
+    """Return ``value`` as an int (numpy integers and integral floats accepted)."""
+    if isinstance(value, bool) or not _is_number(value):
+        raise TypeError(
+            f"{owner}: {name} must be an integer, got {value!r} ({type(value).__name__})"
+        )
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    else:
+        f = float(value)
+        if not math.isfinite(f) or f != int(f):
+            raise ValueError(f"{owner}: {name} must be an integer, got {value!r}")
+        v = int(f)
+    if low is not None and v < low:
+        raise ValueError(f"{owner}: {name} must be {rule or f'>= {low}'}, got {value!r}")
+    return v
+
+
+def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{owner}: {name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_bool(owner: str, name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    # numpy bools
+    if type(value).__name__ == "bool_":
+        return bool(value)
+    raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+
+
+def parse_duration(owner: str, name: str, value: Any, *, allow_zero: bool = False) -> int | str:
+    """Normalize a duration: an int number of steps, ``"N%"`` or ``"Nep"``.
+
+    Returns an ``int`` (absolute) or a canonical string (relative).
+    """
+    what = "a non-negative duration" if allow_zero else "a positive duration"
+    allowed = "(int steps, 'N%' of the run or 'Nep' epochs)"
+    if isinstance(value, str):
+        m = DURATION_RE.match(value)
+        if not m:
+            raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+        num = float(m.group("num"))
+        unit = m.group("unit")
+        if unit is None:
+            value = num
+        else:
+            if num == 0 and not allow_zero:
+                raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+            if unit == "%" and num > 100:
+                raise ValueError(
+                    f"{owner}: {name} must be at most 100% of the run, got {value!r}"
+                )
+            text = repr(num) if num != int(num) else str(int(num))
+            return f"{text}{unit}"
+    if isinstance(value, bool) or not _is_number(value):
+        raise TypeError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+    f = float(value)
+    if not math.isfinite(f) or f != int(f):
+        raise ValueError(
+            f"{owner}: {name} must be a whole number of steps {allowed}, got {value!r}"
+        )
+    v = int(f)
+    if v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+    return v
+
+
+def resolve_duration(
+    owner: str,
+    name: str,
+    value: int | str,
+    total_steps: int | None,
+    steps_per_epoch: int | None,
+) -> int | str:
+    """Resolve a relative duration when the run's size is known; else keep it."""
+    if isinstance(value, int):
+        return value
+    if value.endswith("%"):
+        if total_steps is None:
+            return value
+        return int(math.floor(float(value[:-1]) / 100.0 * total_steps + 0.5))
+    if value.endswith("ep"):
+        if steps_per_epoch is None:
+            return value
+        return int(math.floor(float(value[:-2]) * steps_per_epoch + 0.5))
+    raise AssertionError(value)  # pragma: no cover - parse_duration normalized it

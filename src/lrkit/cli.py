@@ -1,0 +1,77 @@
+"""The ``lrkit`` command line: argument parsing and printing only.
+
+Each verb lives in ``lrkit.commands.<verb>`` with ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``. Usage and spec errors
+exit with status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+VERBS = ("values", "show", "find", "bench", "lab", "demo")
+
+
+class UsageError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lrkit",
+        description="Learning-rate schedules: preview, find, benchmark.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"lrkit {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    for verb in VERBS:
+        try:
+            mod = importlib.import_module(f"lrkit.commands.{verb}")
+        except ModuleNotFoundError as e:
+            if e.name == f"lrkit.commands.{verb}":
+                continue  # verb not available in this build
+            raise
+        p = sub.add_parser(verb, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "verb", None):
+            parser.print_help()
+            return 2
+        return int(args._run(args) or 0)
+    except UsageError as e:
+        print(f"lrkit: error: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError) as e:
+        # bad spec or bad parameter value from the layers below
+        print(f"lrkit: error: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lrkit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # pragma: no cover - e.g. `lrkit values ... | head`
+        return 0
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(msg.split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Pictures of schedules: PNG (matplotlib) or self-contained interactive HTML (plotly).
+
+Both libraries are imported only when a picture is made; install them with
+``pip install 'lrkit[plot]'``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .core import Schedule, as_schedule
+
+__all__ = ["schedules", "lines", "require"]
+
+
+def require(module: str) -> Any:
+    """Import an optional plotting library or say which extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            f"{module} is needed for this picture; install it with: pip install 'lrkit[plot]'"
+        ) from None
+
+
+def _kind(out: str) -> str:
+    ext = os.path.splitext(out)[1].lower()
+    if ext not in (".png", ".html", ".htm", ".svg", ".pdf"):
+        raise ValueError(f"out must end in .png, .svg, .pdf or .html, got {out!r}")
+    return "html" if ext in (".html", ".htm") else "image"
+
+
+def lines(
+    series: Sequence[tuple[str, Any, Any]],
+    out: str,
+    *,
+    title: str = "",
+    xlabel: str = "step",
+    ylabel: str = "value",
+    logx: bool = False,
+    logy: bool = False,
+    markers: Sequence[tuple[str, float, float]] = (),
+    vlines: Sequence[tuple[str, float]] = (),
+) -> str:
+    """Draw (label, x, y) series on one chart and save it as PNG/SVG/PDF or HTML.
+
+    ``markers`` are (label, x, y) points, ``vlines`` (label, x) vertical lines.
+    Returns the path written.
+    """
+    kind = _kind(out)
+    d = os.path.dirname(os.path.abspath(out))
+    os.makedirs(d, exist_ok=True)
+    if kind == "html":
+        go = require("plotly.graph_objects")
+        fig = go.Figure()
+        for label, x, y in series:
+            fig.add_trace(go.Scatter(x=np.asarray(x).tolist(), y=np.asarray(y).tolist(),
+                                     mode="lines", name=label))
+        for label, x, y in markers:
+            fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=label, text=[label],
+                                     textposition="top center", marker={"size": 10}))
+        for label, x in vlines:
+            fig.add_vline(x=x, line_dash="dash", annotation_text=label)
+        fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel,
+                          template="plotly_white", hovermode="x unified")
+        if logx:
+            fig.update_xaxes(type="log")
+        if logy:
+            fig.update_yaxes(type="log")
+        fig.write_html(out, include_plotlyjs=True, full_html=True)
+        return out
+    require("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    try:
+        for label, x, y in series:
+            ax.plot(np.asarray(x), np.asarray(y), label=label, linewidth=1.6)
+        for label, x, y in markers:
+            ax.plot([x], [y], "o", markersize=8, label=label)
+        for label, x in vlines:
+            ax.axvline(x, linestyle="--", linewidth=1, color="gray")
+            ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"),
+                        rotation=90, va="top", ha="right", fontsize=8)
+        if logx:
+            ax.set_xscale("log")
+        if logy:
+            ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        if len(series) + len(markers) > 1 or markers:
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out)
+    finally:
+        plt.close(fig)
+    return out
+
+
+def schedules(
+    items: Sequence[Schedule | str] | Schedule | str,
+    total_steps: int,
+    out: str,
+    *,
+    steps_per_epoch: int | None = None,
+    log: bool = False,
+    labels: Sequence[str] | None = None,
+    title: str = "",
+    x_unit: str = "step",
+) -> str:
+    """Compare schedules on one chart (PNG or self-contained HTML).
+
+    ``x_unit="epoch"`` labels the x axis in epochs (needs ``steps_per_epoch``).
+    """
+    if isinstance(items, (Schedule, str)):
+        items = [items]
+    steps = np.arange(total_steps)
+    series = []
+    for i, it in enumerate(items):
+        s = as_schedule(it).bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
+        label = labels[i] if labels else str(it)
+        x = steps / steps_per_epoch if (x_unit == "epoch" and steps_per_epoch) else steps
+        series.append((label, x, s(steps)))
+    xl = "epoch" if (x_unit == "epoch" and steps_per_epoch) else "step"
+    return lines(series, out, title=title, xlabel=xl, ylabel="learning rate", logy=log)

@@ -1,0 +1,681 @@
+"""The catalogue of schedule shapes.
+
+Notation in the docstrings: ``t`` is the zero-based optimizer step, ``T`` a
+shape's ``steps``; ``min(t, T)`` means the shape holds its final value past
+its end. Every class is also reachable under its spec name (``lrkit.cosine``
+is ``Cosine``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._validate import check_number
+from .core import Param, Schedule, frac, register
+
+__all__ = [
+    "Constant",
+    "Linear",
+    "Cosine",
+    "Polynomial",
+    "Exponential",
+    "Step",
+    "MultiStep",
+    "Piecewise",
+    "Interpolate",
+    "InverseTime",
+    "InverseSqrt",
+    "SGDR",
+    "Cyclic",
+    "OneCycle",
+    "WSD",
+]
+
+_STEPS = Param("steps", None, "duration", to_end=True)
+
+
+@register
+class Constant(Schedule):
+    r"""A constant value.
+
+    .. math:: \eta_t = \text{value}
+
+    ``steps`` (optional) only gives the schedule a length, so that it can be
+    a middle phase of :func:`lrkit.sequence`.
+
+    >>> constant(0.1)(7)
+    0.1
+    """
+
+    name = "constant"
+    params = (Param("value"), Param("steps", None, "duration", allow_zero=False))
+
+    def _unbound(self) -> str | None:
+        # steps=None is fine: a constant has no end.
+        if isinstance(self.steps, str):
+            return super()._unbound()
+        return None
+
+    def _length(self) -> int | None:
+        return self.steps  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return t * 0.0 + self.value
+
+
+@register
+class Linear(Schedule):
+    r"""Linear interpolation from ``start`` to ``end`` over ``steps``, then hold ``end``.
+
+    .. math:: \eta_t = \text{start} + (\text{end}-\text{start})\,\frac{\min(t,T)}{T}
+
+    Same values as PyTorch's ``LinearLR`` (as factors of the base rate) and
+    HuggingFace's linear decay.
+
+    >>> linear(1.0, 0.0, steps=4)(2)
+    0.5
+    """
+
+    name = "linear"
+    params = (Param("start"), Param("end"), _STEPS)
+
+    def _length(self) -> int | None:
+        return self.steps  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.start + (self.end - self.start) * frac(t, self.steps, xp)
+
+
+@register
+class Cosine(Schedule):
+    r"""Cosine annealing from ``start`` to ``end`` over ``steps``, then hold ``end``.
+
+    .. math:: \eta_t = \text{end} + \tfrac12(\text{start}-\text{end})
+              \left(1+\cos\frac{\pi\min(t,T)}{T}\right)
+
+    Equals PyTorch's ``CosineAnnealingLR`` (``T_max=T``, ``eta_min=end``) for
+    ``t <= T``. Deliberate difference: past ``T`` PyTorch's cosine rises
+    again (it is periodic); lrkit holds ``end``. HuggingFace's cosine also
+    rises again past ``num_training_steps``.
+
+    >>> cosine(1.0, 0.0, steps=100)(50)
+    0.5
+    """
+
+    name = "cosine"
+    params = (Param("start"), Param("end", 0.0), _STEPS)
+
+    def _length(self) -> int | None:
+        return self.steps  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        f = frac(t, self.steps, xp)
+        return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
+
+
+@register
+class Polynomial(Schedule):
+    r"""Polynomial decay from ``start`` to ``end`` over ``steps``.
+
+    .. math:: \eta_t = (\text{start}-\text{end})\left(1-\frac{\min(t,T)}{T}\right)^{p} + \text{end}
+
+    Same as Keras' ``PolynomialDecay`` (``cycle=False``) and PyTorch's
+    ``PolynomialLR`` (``end=0``).
+
+    >>> polynomial(1.0, 0.0, steps=10, power=2)(5)
+    0.25
+    """
+
+    name = "polynomial"
+    params = (Param("start"), Param("end"), _STEPS, Param("power", 1.0))
+
+    def _check(self) -> None:
+        check_number(self.name, "power", self.power, positive=True)
+
+    def _length(self) -> int | None:
+        return self.steps  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        f = frac(t, self.steps, xp)
+        return (self.start - self.end) * xp.power(1.0 - f, self.power) + self.end
+
+
+@register
+class Exponential(Schedule):
+    r"""Exponential decay, smooth or staircase.
+
+    .. math:: \eta_t = \text{start}\cdot\gamma^{p},\qquad
+              p = t/\text{every}\ \text{(smooth)}\ \text{or}\ \lfloor t/\text{every}\rfloor\
+              \text{(staircase)}
+
+    Give either ``gamma`` (factor per ``every`` steps) or ``half_life`` (steps
+    for the value to halve: ``gamma = 0.5 ** (every / half_life)``). The
+    continuous form ``start * exp(-k t)`` is ``gamma = exp(-k)``. Same as
+    optax's ``exponential_decay`` and Keras' ``ExponentialDecay``; with
+    ``every=1`` PyTorch's ``ExponentialLR``. Never ends (no final value).
+
+    >>> exponential(1.0, half_life=10)(20)
+    0.25
+    """
+
+    name = "exponential"
+    params = (
+        Param("start"),
+        Param("gamma", None, "opt_value"),
+        Param("half_life", None, "duration", to_end=False),
+        Param("every", 1, "duration"),
+        Param("staircase", False, "bool"),
+    )
+
+    def _check(self) -> None:
+        if (self.gamma is None) == (self.half_life is None):
+            raise ValueError(
+                f"exponential: give exactly one of gamma or half_life, got "
+                f"gamma={self.gamma!r}, half_life={self.half_life!r}"
+            )
+        if self.gamma is not None:
+            check_number(self.name, "gamma", self.gamma, positive=True)
+
+    def factor(self) -> float:
+        """The decay factor per ``every`` steps (bound schedule)."""
+        if self.gamma is not None:
+            return float(self.gamma)
+        return 0.5 ** (self.every / self.half_life)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        p = t / float(self.every)
+        if self.staircase:
+            p = xp.floor(p)
+        if self.gamma is not None:
+            return self.start * xp.power(self.gamma, p)
+        return self.start * xp.power(0.5, p * (float(self.every) / float(self.half_life)))
+
+
+@register
+class Step(Schedule):
+    r"""Step decay: multiply by ``gamma`` every ``every`` steps.
+
+    .. math:: \eta_t = \text{start}\cdot\gamma^{\lfloor t/S\rfloor}
+
+    PyTorch's ``StepLR`` (``step_size=S``). Never ends.
+
+    >>> step(1.0, 0.5, every=10)(25)
+    0.25
+    """
+
+    name = "step"
+    params = (Param("start"), Param("gamma"), Param("every", kind="duration"))
+
+    def _check(self) -> None:
+        check_number(self.name, "gamma", self.gamma, positive=True)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.start * xp.power(self.gamma, xp.floor(t / float(self.every)))
+
+
+@register
+class MultiStep(Schedule):
+    r"""Multiply by ``gamma`` at each milestone.
+
+    .. math:: \eta_t = \text{start}\cdot\gamma^{\#\{m_i \le t\}}
+
+    PyTorch's ``MultiStepLR``: the new value applies *at* the milestone step
+    (milestone 0 decays step 0 already). Repeated milestones decay twice.
+    Length: the last milestone.
+
+    >>> multistep(1.0, 0.1, milestones=[10, 20])(15)
+    0.1
+    """
+
+    name = "multistep"
+    params = (Param("start"), Param("gamma"), Param("milestones", kind="durations"))
+
+    def _check(self) -> None:
+        check_number(self.name, "gamma", self.gamma, positive=True)
+        if not self.milestones:
+            raise ValueError("multistep: milestones must be a non-empty list, got []")
+        _check_sorted(self.name, "milestones", self.milestones, strict=False)
+
+    def _length(self) -> int | None:
+        return max(self.milestones)  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = t * 0.0 + self.start
+        for k, m in enumerate(self.milestones, start=1):
+            out = xp.where(t >= float(m), self.start * self.gamma**k, out)
+        return out
+
+
+@register
+class Piecewise(Schedule):
+    r"""Piecewise constant: ``values[i]`` from ``boundaries[i-1]`` (inclusive).
+
+    .. math:: \eta_t = v_i \quad\text{for}\quad b_{i-1} \le t < b_i
+
+    The switch happens *at* the boundary step, like PyTorch's milestones.
+    Deliberate difference: Keras' ``PiecewiseConstantDecay`` switches one
+    step later (``t > b``); use boundaries ``b + 1`` to reproduce it.
+
+    >>> piecewise([1.0, 0.5, 0.1], boundaries=[10, 20])(10)
+    0.5
+    """
+
+    name = "piecewise"
+    params = (Param("values", kind="values"), Param("boundaries", kind="durations"))
+
+    def _check(self) -> None:
+        if len(self.values) != len(self.boundaries) + 1:
+            raise ValueError(
+                "piecewise: values must have one more entry than boundaries, got "
+                f"{len(self.values)} values and {len(self.boundaries)} boundaries"
+            )
+        _check_sorted(self.name, "boundaries", self.boundaries, strict=True)
+
+    def _length(self) -> int | None:
+        return max(self.boundaries) if self.boundaries else 0
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = t * 0.0 + self.values[0]
+        for b, v in zip(self.boundaries, self.values[1:]):
+            out = xp.where(t >= float(b), v, out)
+        return out
+
+
+@register
+class Interpolate(Schedule):
+    r"""Interpolate between (step, value) points, linearly or along a half cosine.
+
+    Between points :math:`(s_i, v_i)` and :math:`(s_{i+1}, v_{i+1})`, with
+    :math:`f = (t - s_i)/(s_{i+1}-s_i)`:
+
+    .. math:: \text{linear: } v_i + (v_{i+1}-v_i) f \qquad
+              \text{cos: } v_{i+1} + \tfrac12 (v_i - v_{i+1})(1+\cos\pi f)
+
+    Holds the first value before the first point and the last value after the
+    last point. optax's ``piecewise_interpolate_schedule`` and its one-cycle
+    schedules are instances of it.
+
+    >>> interpolate([(0, 0.0), (10, 1.0), (20, 0.0)])(15)
+    0.5
+    """
+
+    name = "interpolate"
+    params = (Param("points", kind="points"), Param("kind", "linear", "choice", ("linear", "cos")))
+
+    def _check(self) -> None:
+        if not self.points:
+            raise ValueError("interpolate: points must be a non-empty list of (step, value)")
+        _check_sorted(self.name, "points steps", [s for s, _ in self.points], strict=True)
+
+    def _length(self) -> int | None:
+        return self.points[-1][0]  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        pts = self.points
+        out = t * 0.0 + pts[0][1]
+        for (s0, v0), (s1, v1) in zip(pts[:-1], pts[1:]):
+            f = xp.clip((t - float(s0)) / float(s1 - s0), 0.0, 1.0)
+            if self.kind == "linear":
+                seg = v0 + (v1 - v0) * f
+            else:
+                seg = v1 + (v0 - v1) * (1.0 + xp.cos(math.pi * f)) / 2.0
+            out = xp.where(t >= float(s0), seg, out)
+        return out
+
+
+@register
+class InverseTime(Schedule):
+    r"""Inverse-time decay.
+
+    .. math:: \eta_t = \frac{\text{start}}{1 + d\,p},\qquad p = t/\text{every}
+              \ \text{or}\ \lfloor t/\text{every}\rfloor\ \text{(staircase)}
+
+    Keras' ``InverseTimeDecay`` (``decay_rate=d``, ``decay_steps=every``).
+
+    >>> inverse_time(1.0, decay=1.0)(3)
+    0.25
+    """
+
+    name = "inverse_time"
+    params = (
+        Param("start"),
+        Param("decay"),
+        Param("every", 1, "duration"),
+        Param("staircase", False, "bool"),
+    )
+
+    def _check(self) -> None:
+        check_number(self.name, "decay", self.decay, nonneg=True)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        p = t / float(self.every)
+        if self.staircase:
+            p = xp.floor(p)
+        return self.start / (1.0 + self.decay * p)
+
+
+@register
+class InverseSqrt(Schedule):
+    r"""Linear warmup to ``peak`` then inverse-square-root decay (the Transformer schedule).
+
+    .. math:: \eta_t = \text{peak}\cdot\frac{t}{w}\ (t < w), \qquad
+              \text{peak}\sqrt{w / t}\ (t \ge w)
+
+    Same values as HuggingFace's ``get_inverse_sqrt_schedule`` (timescale
+    ``w``). Like it (and fairseq), step 0 has value 0; wrap a pure decay in
+    :func:`lrkit.warmup` if you want a non-zero first step. Never ends.
+
+    >>> inverse_sqrt(1.0, warmup=4)(16)
+    0.5
+    """
+
+    name = "inverse_sqrt"
+    params = (Param("peak"), Param("warmup", kind="duration"))
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        w = float(self.warmup)
+        ramp = self.peak * t / w
+        decay = self.peak / xp.sqrt(xp.maximum(t, w) / w)
+        return xp.where(t < w, ramp, decay)
+
+
+@register
+class SGDR(Schedule):
+    r"""Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017).
+
+    Cycle :math:`i` lasts :math:`T_i = P\,m^i` steps and starts at
+    :math:`S_i = P (m^i-1)/(m-1)` (:math:`iP` when :math:`m=1`); inside it,
+    with :math:`\tau = t - S_i`:
+
+    .. math:: \eta_t = \text{end} + \tfrac12(\text{start}\cdot d^i - \text{end})
+              \left(1+\cos\frac{\pi\tau}{T_i}\right)
+
+    PyTorch's ``CosineAnnealingWarmRestarts`` (``T_0=P``, ``T_mult=m``,
+    ``eta_min=end``) when ``decay=1``; ``decay`` shrinks each cycle's peak.
+    Never ends.
+
+    >>> sgdr(1.0, 0.0, period=10)(10)
+    1.0
+    """
+
+    name = "sgdr"
+    params = (
+        Param("start"),
+        Param("end", 0.0),
+        Param("period", kind="duration"),
+        Param("mult", 1.0),
+        Param("decay", 1.0),
+    )
+
+    def _check(self) -> None:
+        check_number(self.name, "mult", self.mult, low=1.0)
+        check_number(self.name, "decay", self.decay, low=0.0, high=1.0, low_open=True)
+
+    def cycle_index(self, t: Any, xp: Any) -> tuple[Any, Any, Any]:
+        """(cycle index, cycle start, cycle length) at step t."""
+        p, m = float(self.period), self.mult
+        if m == 1.0:
+            i = xp.floor(t / p)
+            return i, i * p, t * 0.0 + p
+        i = xp.floor(xp.log(1.0 + t * (m - 1.0) / p) / math.log(m))
+        i = xp.maximum(i, 0.0)
+
+        def start(k: Any) -> Any:
+            return p * (xp.power(m, k) - 1.0) / (m - 1.0)
+
+        # correct floating error at the cycle boundaries
+        i = xp.where(t < start(i), i - 1.0, i)
+        i = xp.where(t >= start(i + 1.0), i + 1.0, i)
+        return i, start(i), p * xp.power(m, i)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        i, s, length = self.cycle_index(t, xp)
+        top = self.start * xp.power(self.decay, i)
+        return self.end + (top - self.end) * (1.0 + xp.cos(math.pi * (t - s) / length)) / 2.0
+
+
+@register
+class Cyclic(Schedule):
+    r"""Cyclical learning rate (Smith 2017): triangle waves between ``low`` and ``high``.
+
+    A cycle is ``2 * half_period`` steps. With :math:`h` the half period,
+    :math:`c = \lfloor 1 + t/2h \rfloor` and :math:`x = 1 + t/2h - c`:
+
+    .. math:: \eta_t = \text{low} + (\text{high}-\text{low})\,\phi(x)\,s,\qquad
+              \phi(x) = \begin{cases} 2x & x \le \tfrac12 \\ 2(1-x) & x > \tfrac12\end{cases}
+
+    with :math:`s = 1` (``triangular``), :math:`2^{1-c}` (``triangular2``) or
+    :math:`\gamma^t` (``exp_range``). Same as PyTorch's ``CyclicLR`` with
+    ``step_size_up = step_size_down = half_period``; its cyclical momentum is
+    ``opposite(cyclic(...), low, high)``. Never ends.
+
+    >>> cyclic(0.1, 1.0, half_period=10)(5)
+    0.55
+    """
+
+    name = "cyclic"
+    params = (
+        Param("low"),
+        Param("high"),
+        Param("half_period", kind="duration"),
+        Param("mode", "triangular", "choice", ("triangular", "triangular2", "exp_range")),
+        Param("gamma", 1.0),
+    )
+
+    def _check(self) -> None:
+        if self.high < self.low:
+            raise ValueError(
+                f"cyclic: high must be >= low, got low={self.low!r}, high={self.high!r}"
+            )
+        check_number(self.name, "gamma", self.gamma, low=0.0, high=1.0, low_open=True)
+        if self.gamma != 1.0 and self.mode != "exp_range":
+            raise ValueError(
+                f"cyclic: gamma is only used with mode='exp_range', got gamma={self.gamma!r} "
+                f"with mode={self.mode!r}"
+            )
+
+    def _wave(self, t: Any, xp: Any, low: float, high: float) -> Any:
+        total = 2.0 * float(self.half_period)
+        cycle = xp.floor(1.0 + t / total)
+        x = 1.0 + t / total - cycle
+        scale = xp.where(x <= 0.5, x / 0.5, (x - 1.0) / (0.5 - 1.0))
+        height = (high - low) * scale
+        if self.mode == "triangular":
+            return low + height * 1.0
+        if self.mode == "triangular2":
+            return low + height * (1.0 / xp.power(2.0, cycle - 1.0))
+        return low + height * xp.power(self.gamma, t)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self._wave(t, xp, self.low, self.high)
+
+    def _opposite(self, t: Any, xp: Any, low: float, high: float) -> Any:
+        return self._wave(t, xp, high, low)
+
+
+@register
+class OneCycle(Schedule):
+    r"""The 1cycle policy (Smith & Topin 2018), with PyTorch's phase boundaries.
+
+    With :math:`\eta_0 = \text{peak}/\text{div}` and
+    :math:`\eta_{min} = \eta_0/\text{final\_div}` and :math:`T` = ``steps``:
+
+    - two phases: :math:`\eta_0 \to \text{peak}` over steps :math:`[0, pT-1]`,
+      then :math:`\text{peak} \to \eta_{min}` over :math:`[pT-1, T-1]`;
+    - three phases: :math:`\eta_0 \to \text{peak}` over :math:`[0, pT-1]`,
+      :math:`\text{peak}\to\eta_0` over :math:`[pT-1, 2pT-2]`,
+      :math:`\eta_0\to\eta_{min}` over :math:`[2pT-2, T-1]`.
+
+    Within a phase from :math:`a` to :math:`b` at fraction :math:`f`:
+    ``cos``: :math:`b + \tfrac12(a-b)(1+\cos\pi f)`; ``linear``: :math:`a + (b-a) f`.
+
+    Identical to PyTorch's ``OneCycleLR`` (``max_lr=peak``,
+    ``total_steps=T``, ``pct_start=p``, ``div_factor``, ``final_div_factor``,
+    ``three_phase``, ``anneal_strategy``), except that past step ``T-1`` it
+    holds :math:`\eta_{min}` where PyTorch raises. Its cyclical momentum is
+    ``opposite(one_cycle(...), 0.85, 0.95)``. optax's one-cycle schedules
+    place the peak at step ``int(pT)`` and the floor at ``T`` instead; build
+    them with :func:`lrkit.interpolate`.
+
+    >>> round(one_cycle(1.0, steps=100)(29), 12)
+    1.0
+    """
+
+    name = "one_cycle"
+    params = (
+        Param("peak"),
+        _STEPS,
+        Param("pct_start", 0.3),
+        Param("div", 25.0),
+        Param("final_div", 1e4),
+        Param("three_phase", False, "bool"),
+        Param("anneal", "cos", "choice", ("cos", "linear")),
+    )
+
+    def _check(self) -> None:
+        check_number(self.name, "peak", self.peak, positive=True)
+        hi = 0.5 if self.three_phase else 1.0
+        check_number(
+            self.name, "pct_start", self.pct_start, low=0.0, high=hi, low_open=True, high_open=True
+        )
+        check_number(self.name, "div", self.div, positive=True)
+        check_number(self.name, "final_div", self.final_div, positive=True)
+        if isinstance(self.steps, int):
+            self._ends()
+
+    def _length(self) -> int | None:
+        return self.steps  # type: ignore[no-any-return]
+
+    def _ends(self) -> list[float]:
+        T, p = float(self.steps), self.pct_start
+        ends = [p * T - 1.0, 2.0 * p * T - 2.0, T - 1.0] if self.three_phase else [p * T - 1.0, T - 1.0]
+        prev = 0.0
+        for e in ends:
+            if e <= prev:
+                raise ValueError(
+                    f"one_cycle: steps={self.steps} is too short for pct_start={self.pct_start!r}"
+                    f"{' with three_phase' if self.three_phase else ''}: every phase needs "
+                    "at least one step"
+                )
+            prev = e
+        return ends
+
+    def _values(self) -> list[float]:
+        lo = self.peak / self.div
+        floor = lo / self.final_div
+        if self.three_phase:
+            return [lo, self.peak, lo, floor]
+        return [lo, self.peak, floor]
+
+    def _anneal(self, t: Any, xp: Any, values: list[float]) -> Any:
+        ends = self._ends()
+        start_step = 0.0
+        segs = []
+        for i, e in enumerate(ends):
+            a, b = values[i], values[i + 1]
+            pct = xp.clip((t - start_step) / (e - start_step), 0.0, 1.0)
+            if self.anneal == "cos":
+                v = b + (a - b) / 2.0 * (xp.cos(math.pi * pct) + 1.0)
+            else:
+                v = (b - a) * pct + a
+            segs.append((start_step, v))
+            start_step = e
+        # phases are chosen the way PyTorch does: step <= end_step of phase i
+        out = segs[-1][1]
+        for (s, v), e in reversed(list(zip(segs[:-1], ends[:-1]))):
+            out = xp.where(t <= e, v, out)
+        return out
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self._anneal(t, xp, self._values())
+
+    def _opposite(self, t: Any, xp: Any, low: float, high: float) -> Any:
+        vals = [high, low, high, high] if self.three_phase else [high, low, high]
+        return self._anneal(t, xp, vals)
+
+
+@register
+class WSD(Schedule):
+    r"""Warmup-stable-decay ("trapezoidal"; Hägele et al. 2024, MiniCPM).
+
+    With :math:`w` = ``warmup``, :math:`D` = ``decay``, :math:`T` = ``steps``:
+
+    - warmup :math:`t < w`: :math:`\text{peak}\,(t+1)/(w+1)` (never a zero first step);
+    - stable :math:`w \le t < T-D`: peak;
+    - decay :math:`T-D \le t \le T` with :math:`f=(t-T+D)/D`:
+      :math:`\text{end} + (\text{peak}-\text{end})(1-g(f))` where :math:`g` is
+      ``linear`` :math:`f`, ``cos`` :math:`\tfrac12(1-\cos\pi f)` or ``sqrt``
+      :math:`\sqrt f` (the "1-sqrt" cooldown);
+    - past :math:`T`: end.
+
+    >>> wsd(1.0, steps=100, warmup=0, decay=20)(90)
+    0.5
+    """
+
+    name = "wsd"
+    params = (
+        Param("peak"),
+        _STEPS,
+        Param("warmup", kind="duration", allow_zero=True),
+        Param("decay", kind="duration", allow_zero=True),
+        Param("end", 0.0),
+        Param("shape", "linear", "choice", ("linear", "cos", "sqrt")),
+    )
+
+    def _check(self) -> None:
+        if all(isinstance(x, int) for x in (self.steps, self.warmup, self.decay)):
+            if self.warmup + self.decay > self.steps:
+                raise ValueError(
+                    f"wsd: warmup + decay must be <= steps, got warmup={self.warmup}, "
+                    f"decay={self.decay}, steps={self.steps}"
+                )
+
+    def _length(self) -> int | None:
+        return self.steps  # type: ignore[no-any-return]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        T, w, D = float(self.steps), float(self.warmup), float(self.decay)
+        out = t * 0.0 + self.peak
+        if D > 0:
+            f = xp.clip((t - (T - D)) / D, 0.0, 1.0)
+            if self.shape == "linear":
+                g = f
+            elif self.shape == "cos":
+                g = (1.0 - xp.cos(math.pi * f)) / 2.0
+            else:
+                g = xp.sqrt(f)
+            out = self.end + (self.peak - self.end) * (1.0 - g)
+        else:
+            out = xp.where(t >= T, self.end, out)
+        if w > 0:
+            out = xp.where(t < w, self.peak * (t + 1.0) / (w + 1.0), out)
+        return out
+
+
+def _check_sorted(owner: str, name: str, seq: Any, *, strict: bool) -> None:
+    ints = [x for x in seq if isinstance(x, int)]
+    if len(ints) != len(seq):
+        return  # relative entries are checked after bind
+    for a, b in zip(ints, ints[1:]):
+        if b < a or (strict and b == a):
+            rule = "strictly increasing" if strict else "non-decreasing"
+            raise ValueError(f"{owner}: {name} must be {rule}, got {list(seq)}")
+
+
+# lower-case constructor names, as used in the spec language
+constant = Constant
+linear = Linear
+cosine = Cosine
+polynomial = Polynomial
+exponential = Exponential
+step = Step
+multistep = MultiStep
+piecewise = Piecewise
+interpolate = Interpolate
+inverse_time = InverseTime
+inverse_sqrt = InverseSqrt
+sgdr = SGDR
+cyclic = Cyclic
+one_cycle = OneCycle
+wsd = WSD
