@@ -44,9 +44,7 @@ def check_number(
 ) -> float:
     """Return ``value`` as a finite float or raise with a clear message."""
     if not _is_number(value):
-        raise TypeError(
-            f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})"
-        )
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
     v = float(value)
     if not math.isfinite(v):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
@@ -128,9 +126,7 @@ def parse_duration(owner: str, name: str, value: Any, *, allow_zero: bool = Fals
             if num == 0 and not allow_zero:
                 raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
             if unit == "%" and num > 100:
-                raise ValueError(
-                    f"{owner}: {name} must be at most 100% of the run, got {value!r}"
-                )
+                raise ValueError(f"{owner}: {name} must be at most 100% of the run, got {value!r}")
             text = repr(num) if num != int(num) else str(int(num))
             return f"{text}{unit}"
     if isinstance(value, bool) or not _is_number(value):

@@ -142,9 +142,7 @@ def exponential_to_step(schedule: Exponential, every: int) -> Step:
     return Step(schedule.start, gamma, every=e)
 
 
-def scale_lr(
-    base_lr: float, batch_size: int, base_batch: int = 256, rule: str = "linear"
-) -> float:
+def scale_lr(base_lr: float, batch_size: int, base_batch: int = 256, rule: str = "linear") -> float:
     r"""Batch-size scaling of a learning rate tuned at ``base_batch``.
 
     .. math:: \text{linear: } \eta = \eta_0\,\frac{B}{B_0} \qquad
@@ -188,7 +186,9 @@ def _curvature(m: Any, M: Any, matrix: Any, owner: str) -> tuple[float, float]:
     return m, M
 
 
-def optimal_constant_lr(m: float | None = None, M: float | None = None, matrix: Any = None) -> float:
+def optimal_constant_lr(
+    m: float | None = None, M: float | None = None, matrix: Any = None
+) -> float:
     r"""The best constant step for gradient descent on a strongly convex quadratic.
 
     With curvature (Hessian eigenvalues) in :math:`[m, M]`:

@@ -58,8 +58,9 @@ class Warmup(Schedule):
             raise TypeError(f"warmup: schedule must be a schedule, got {self.schedule!r}")
         if self.start is not None:
             if self.shape == "exp":
-                check_number(self.name, "start", self.start, positive=True,
-                             rule="> 0 with shape='exp'")
+                check_number(
+                    self.name, "start", self.start, positive=True, rule="> 0 with shape='exp'"
+                )
             else:
                 check_number(self.name, "start", self.start, nonneg=True)
 
@@ -238,9 +239,7 @@ class Clip(Schedule):
         if self.low is None and self.high is None:
             raise ValueError("clip: give low, high or both, got neither")
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError(
-                f"clip: low must be <= high, got low={self.low!r}, high={self.high!r}"
-            )
+            raise ValueError(f"clip: low must be <= high, got low={self.low!r}, high={self.high!r}")
 
     def _length(self) -> int | None:
         return self.schedule._length()

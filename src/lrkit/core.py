@@ -99,9 +99,7 @@ def _norm_param(owner: str, p: Param, value: Any) -> Any:
         out = []
         for i, pt in enumerate(items):
             if isinstance(pt, (str, bytes)) or not hasattr(pt, "__len__") or len(pt) != 2:
-                raise TypeError(
-                    f"{owner}: {p.name}[{i}] must be a (step, value) pair, got {pt!r}"
-                )
+                raise TypeError(f"{owner}: {p.name}[{i}] must be a (step, value) pair, got {pt!r}")
             out.append(
                 (
                     parse_duration(owner, f"{p.name}[{i}] step", pt[0], allow_zero=True),
@@ -476,16 +474,11 @@ class Schedule:
 
 def _relative_msg(owner: str, name: str, value: str) -> str:
     what = "total_steps=N" if value.endswith("%") else "steps_per_epoch=K"
-    return (
-        f"{owner}: {name}={value!r} is relative to the run; call .bind({what}) "
-        "before evaluating"
-    )
+    return f"{owner}: {name}={value!r} is relative to the run; call .bind({what}) before evaluating"
 
 
 def _same(a: Any, b: Any) -> bool:
-    if type(a) is not type(b) and not (
-        isinstance(a, numbers.Real) and isinstance(b, numbers.Real)
-    ):
+    if type(a) is not type(b) and not (isinstance(a, numbers.Real) and isinstance(b, numbers.Real)):
         return False
     try:
         return bool(a == b)
@@ -531,5 +524,3 @@ def as_schedule(x: Any) -> Schedule:
 def frac(t: Any, steps: float, xp: Any) -> Any:
     """min(t, steps) / steps: progress through a shape, held at 1 past its end."""
     return xp.minimum(t, float(steps)) / float(steps)
-
-

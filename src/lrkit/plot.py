@@ -60,15 +60,32 @@ def lines(
         go = require("plotly.graph_objects")
         fig = go.Figure()
         for label, x, y in series:
-            fig.add_trace(go.Scatter(x=np.asarray(x).tolist(), y=np.asarray(y).tolist(),
-                                     mode="lines", name=label))
+            fig.add_trace(
+                go.Scatter(
+                    x=np.asarray(x).tolist(), y=np.asarray(y).tolist(), mode="lines", name=label
+                )
+            )
         for label, x, y in markers:
-            fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers+text", name=label, text=[label],
-                                     textposition="top center", marker={"size": 10}))
+            fig.add_trace(
+                go.Scatter(
+                    x=[x],
+                    y=[y],
+                    mode="markers+text",
+                    name=label,
+                    text=[label],
+                    textposition="top center",
+                    marker={"size": 10},
+                )
+            )
         for label, x in vlines:
             fig.add_vline(x=x, line_dash="dash", annotation_text=label)
-        fig.update_layout(title=title, xaxis_title=xlabel, yaxis_title=ylabel,
-                          template="plotly_white", hovermode="x unified")
+        fig.update_layout(
+            title=title,
+            xaxis_title=xlabel,
+            yaxis_title=ylabel,
+            template="plotly_white",
+            hovermode="x unified",
+        )
         if logx:
             fig.update_xaxes(type="log")
         if logy:
@@ -89,8 +106,15 @@ def lines(
             ax.plot([x], [y], "o", markersize=8, label=label)
         for label, x in vlines:
             ax.axvline(x, linestyle="--", linewidth=1, color="gray")
-            ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"),
-                        rotation=90, va="top", ha="right", fontsize=8)
+            ax.annotate(
+                label,
+                (x, 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=8,
+            )
         if logx:
             ax.set_xscale("log")
         if logy:

@@ -549,7 +549,11 @@ class OneCycle(Schedule):
 
     def _ends(self) -> list[float]:
         T, p = float(self.steps), self.pct_start
-        ends = [p * T - 1.0, 2.0 * p * T - 2.0, T - 1.0] if self.three_phase else [p * T - 1.0, T - 1.0]
+        ends = (
+            [p * T - 1.0, 2.0 * p * T - 2.0, T - 1.0]
+            if self.three_phase
+            else [p * T - 1.0, T - 1.0]
+        )
         prev = 0.0
         for e in ends:
             if e <= prev:
@@ -583,7 +587,7 @@ class OneCycle(Schedule):
             start_step = e
         # phases are chosen the way PyTorch does: step <= end_step of phase i
         out = segs[-1][1]
-        for (s, v), e in reversed(list(zip(segs[:-1], ends[:-1]))):
+        for (_s, v), e in reversed(list(zip(segs[:-1], ends[:-1]))):
             out = xp.where(t <= e, v, out)
         return out
 

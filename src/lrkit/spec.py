@@ -180,9 +180,7 @@ def from_dict(d: Any) -> Schedule:
         if k == "name":
             continue
         if k not in kinds:
-            raise ValueError(
-                f"from_dict: {name}: unknown key {k!r}; allowed: {', '.join(kinds)}"
-            )
+            raise ValueError(f"from_dict: {name}: unknown key {k!r}; allowed: {', '.join(kinds)}")
         kind = kinds[k]
         if kind == "schedule":
             v = v if _is_num(v) else from_dict(v)

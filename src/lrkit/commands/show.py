@@ -21,8 +21,9 @@ def table(summaries: list) -> str:
     rows = [("schedule", "peak", "peak step", "final", "mean", "half-life")]
     for s in summaries:
         hl = "never" if s.half_life is None else str(s.half_life)
-        rows.append((s.spec, f"{s.peak:.4g}", str(s.peak_step), f"{s.final:.4g}",
-                     f"{s.mean:.4g}", hl))
+        rows.append(
+            (s.spec, f"{s.peak:.4g}", str(s.peak_step), f"{s.final:.4g}", f"{s.mean:.4g}", hl)
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     widths[0] = min(widths[0], 70)
 
@@ -50,8 +51,13 @@ def run(args: argparse.Namespace) -> int:
         from ..plot import schedules
 
         path = schedules(
-            scheds, args.total, args.out, steps_per_epoch=args.steps_per_epoch, log=args.log,
-            labels=args.specs, title=args.title,
+            scheds,
+            args.total,
+            args.out,
+            steps_per_epoch=args.steps_per_epoch,
+            log=args.log,
+            labels=args.specs,
+            title=args.title,
             x_unit="epoch" if args.epochs_axis else "step",
         )
         print(f"chart written to {path}")
