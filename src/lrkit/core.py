@@ -17,7 +17,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -118,12 +118,12 @@ def _norm_param(owner: str, p: Param, value: Any) -> Any:
             return check_number(owner, p.name, value)
         raise TypeError(f"{owner}: {p.name} must be a schedule or a number, got {value!r}")
     if k == "schedules":
-        out = []
+        scheds: list[Schedule] = []
         for i, v in enumerate(value):
             if not isinstance(v, Schedule):
                 raise TypeError(f"{owner}: {p.name}[{i}] must be a schedule, got {v!r}")
-            out.append(v)
-        return tuple(out)
+            scheds.append(v)
+        return tuple(scheds)
     raise AssertionError(k)  # pragma: no cover
 
 
@@ -175,6 +175,10 @@ class Schedule:
 
     name: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
+
+    if TYPE_CHECKING:  # parameters are set dynamically from ``params``
+
+        def __getattr__(self, name: str) -> Any: ...
 
     # ------------------------------------------------------------ construction
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -260,7 +264,7 @@ class Schedule:
     # ------------------------------------------------------------ printing
     def spec(self) -> str:
         """The canonical spec text; ``lrkit.parse(s.spec()) == s``."""
-        parts = []
+        parts: list[str] = []
         for i, p in enumerate(self.params):
             v = getattr(self, p.name)
             if p.kind == "schedules":
