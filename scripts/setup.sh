@@ -9,8 +9,13 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+log=$(mktemp)
+echo "installing lrkit and its dev dependencies into .venv (log: $log)..."
+if ! .venv/bin/python -m pip install --disable-pip-version-check -c constraints.txt -e ".[dev]" >"$log" 2>&1; then
+  grep -v "is ignored: it is neither" "$log" | tail -n 40 >&2
+  echo "setup failed: pip install did not succeed (full log: $log)" >&2
+  exit 1
+fi
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing chromium (for the HTML report test)..."
