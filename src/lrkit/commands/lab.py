@@ -1,0 +1,39 @@
+"""``lrkit lab [NAME] [--out DIR] [--quick]``: list or run the evidence experiments."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "list the labs (experiments that test claims about schedules) or run one"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", default=None, help="the lab to run (omit to list them)")
+    p.add_argument("--out", default="lrkit-labs", help="folder for figures and results.json")
+    p.add_argument(
+        "--quick", action="store_true", help="reduced budget (seconds; what the tests run)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def listing() -> str:
+    from ..labs import LABS
+
+    width = max(len(n) for n in LABS)
+    rows = [f"{name.ljust(width)}  {lab.claim}" for name, lab in LABS.items()]
+    return "\n".join(rows + ["", "run one with: lrkit lab NAME [--out DIR] [--quick]"])
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..labs import get_lab
+
+    if args.name is None:
+        print(listing())
+        return 0
+    lab = get_lab(args.name)  # ValueError with a did-you-mean -> exit 2
+    if args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative int, got {args.seed}")
+    print(f"lab {lab.name}: {lab.claim}\n  setup: {lab.setup}", flush=True)
+    res = lab.run(args.out, budget="ci" if args.quick else "full", seed=args.seed)
+    print(res)
+    return 0

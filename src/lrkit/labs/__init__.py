@@ -1,0 +1,263 @@
+"""Labs: runnable experiments that check what the literature claims about schedules.
+
+Each lab states a claim, sets up a small experiment (numpy-only theory labs on
+the noisy quadratic, or short trainings on the built-in tasks), measures, and
+returns a :class:`LabResult` with a verdict (``"reproduced"``, ``"partly"`` or
+``"not reproduced"``), the numbers behind it, the figures it wrote and a short
+summary. The verdict is computed from the measured numbers by a rule fixed in
+the lab's code: nothing is tuned until it agrees.
+
+>>> from lrkit.labs import LABS
+>>> len(LABS)
+11
+>>> LABS["optimal-constant"].claim.startswith("Gradient descent")
+True
+
+``budget="ci"`` runs a reduced version in seconds (used by the tests);
+``budget="full"`` is the documented experiment (a minute or two on 2 CPUs).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Lab", "LabResult", "LABS", "get_lab", "run_lab", "VERDICTS", "BUDGETS"]
+
+VERDICTS = ("reproduced", "partly", "not reproduced")
+BUDGETS = ("full", "ci")
+
+
+@dataclass
+class LabResult:
+    """The outcome of one lab run."""
+
+    name: str
+    claim: str
+    verdict: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)
+    summary: str = ""
+    budget: str = "full"
+    seed: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        lines = [f"lab {self.name}: {self.verdict.upper()}", f"  claim: {self.claim}"]
+        if self.summary:
+            lines.append(f"  {self.summary}")
+        for k, v in self.numbers.items():
+            lines.append(f"  {k}: {_fmt(v)}")
+        for f in self.figures:
+            lines.append(f"  figure: {f}")
+        lines.append(f"  ({self.budget} budget, seed {self.seed}, {self.seconds:.1f} s)")
+        return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    return str(v)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A registered lab: ``name``, one-line ``claim``, ``setup`` text and its runner.
+
+    ``target`` is ``"module:function"`` inside :mod:`lrkit.labs`; the function
+    takes ``(out_dir, budget, seed)`` and returns a dict with ``verdict``,
+    ``numbers``, ``figures`` and ``summary``. ``needs`` names what the lab
+    imports beyond numpy (``"numpy"`` or ``"torch"``).
+    """
+
+    name: str
+    claim: str
+    setup: str
+    target: str
+    needs: str = "numpy"
+
+    def run(self, out_dir: str = ".", budget: str = "full", seed: int = 0) -> LabResult:
+        """Run the lab, write its figures under ``out_dir`` and return a :class:`LabResult`."""
+        if budget not in BUDGETS:
+            raise ValueError(f"lab {self.name}: budget must be 'full' or 'ci', got {budget!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"lab {self.name}: seed must be a non-negative int, got {seed!r}")
+        if not isinstance(out_dir, (str, os.PathLike)):
+            raise TypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
+        out_dir = os.fspath(out_dir)
+        os.makedirs(out_dir, exist_ok=True)
+        mod_name, fn_name = self.target.split(":")
+        fn = getattr(importlib.import_module(f"{__name__}.{mod_name}"), fn_name)
+        t0 = time.perf_counter()
+        out = fn(out_dir, budget, seed)
+        verdict = out["verdict"]
+        if verdict not in VERDICTS:  # pragma: no cover - a lab bug
+            raise RuntimeError(f"lab {self.name} returned an unknown verdict {verdict!r}")
+        res = LabResult(
+            name=self.name,
+            claim=self.claim,
+            verdict=verdict,
+            numbers=out.get("numbers", {}),
+            figures=list(out.get("figures", [])),
+            summary=out.get("summary", ""),
+            budget=budget,
+            seed=seed,
+            seconds=time.perf_counter() - t0,
+        )
+        with open(os.path.join(out_dir, f"{self.name}.json"), "w") as f:
+            json.dump(_json_safe(res.to_dict()), f, indent=1)
+        return res
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float) and x != x:
+        return None
+    if isinstance(x, float) and x in (float("inf"), float("-inf")):
+        return str(x)
+    if hasattr(x, "item") and callable(x.item):  # numpy scalars
+        return _json_safe(x.item())
+    return x
+
+
+def _lab(name: str, claim: str, setup: str, target: str, needs: str = "numpy") -> Lab:
+    return Lab(name=name, claim=claim, setup=setup, target=target, needs=needs)
+
+
+_ALL = [
+    _lab(
+        "noise-floor",
+        "SGD with a constant rate stalls at an error floor that grows with the rate; "
+        "a decaying rate goes lower.",
+        "Noisy quadratic, 50 coordinates, curvature log-spaced in [0.05, 1], gradient noise "
+        "with covariance 0.1·H; plain SGD at constant rates 0.05..0.8 and at step / cosine "
+        "decay from 0.8, many sampled runs; the floor is compared with the closed form "
+        "Σ η σ² h / (2(2 − η h)).",
+        "theory:noise_floor",
+    ),
+    _lab(
+        "half-life",
+        "Step decay and the exponential with the same half-life decay alike in the long run "
+        "but follow different paths and end slightly differently.",
+        "step(0.8, 0.5, every=T/8) against lrkit.step_to_exponential of it on the noisy "
+        "quadratic; exact expected loss and sampled runs.",
+        "theory:half_life",
+    ),
+    _lab(
+        "optimal-constant",
+        "Gradient descent on a strongly convex quadratic with curvature in [m, M] contracts "
+        "fastest at the constant rate 2/(m+M), by (M−m)/(M+m) per step.",
+        "Exact gradient descent on a quadratic with eigenvalues spread over [0.1, 1]; the "
+        "contraction per step is measured from the error over the second half of the run "
+        "for a sweep of constant rates (lrkit.constant) and compared with "
+        "lrkit.contraction_rate and lrkit.optimal_constant_lr.",
+        "theory:optimal_constant",
+    ),
+    _lab(
+        "decay-speed",
+        "Too aggressive a decay underfits, too slow a decay overfits; early stopping fires "
+        "on the overfitting run.",
+        "digits (half the data held out) with SGD+momentum: exponential decay with a "
+        "half-life of 1/3 epoch, a constant rate, and cosine over the run; train and "
+        "validation loss per epoch; lrkit.control.EarlyStopping fed the validation loss.",
+        "training:decay_speed",
+        "torch",
+    ),
+    _lab(
+        "restarts",
+        "Warm restarts (SGDR) escape a poor local minimum of a multi-modal objective where "
+        "monotone decay stays stuck.",
+        "Noisy gradient descent on f(x) = x²/4 + ½(1 − cos 2πx) (best basin at 0), every "
+        "run starting in the poor basin at x = 3; exponential, step and cosine decay "
+        "against sgdr with the same peak and budget; fraction of runs ending in the best "
+        "basin.",
+        "theory:restarts",
+    ),
+    _lab(
+        "warmup",
+        "A Transformer trained at a high rate without warmup is unstable or diverges; with "
+        "warmup it trains.",
+        "charlm (2-layer post-LN char Transformer) with AdamW at a high peak rate, cosine "
+        "decay, with and without a linear warmup (lrkit.warmup); training loss per step "
+        "and validation bits per char.",
+        "training:warmup",
+        "torch",
+    ),
+    _lab(
+        "momentum-decay",
+        "High momentum with a rapidly decaying rate converges slower than with a matched decay.",
+        "Noisy quadratic, exact expected loss of heavy-ball SGD; the same effective rate "
+        "η/(1−μ) for μ = 0, 0.9, 0.99 under exponential decay with half-lives from much "
+        "shorter to much longer than the momentum horizon 1/(1−μ).",
+        "theory:momentum_decay",
+    ),
+    _lab(
+        "weight-decay",
+        "With AdamW the effective regularization η_t·λ falls with the rate; a coupled "
+        "weight-decay schedule keeps it constant.",
+        "digits, AdamW, cosine decay of the rate; constant λ against lrkit.coupled_wd "
+        "(λ_t = λ·η_peak/η_t, capped at 10λ); effective η_t·λ_t, weight norm and accuracy.",
+        "training:weight_decay",
+        "torch",
+    ),
+    _lab(
+        "batch-scaling",
+        "With larger batches the linear scaling rule plus warmup keeps accuracy close to "
+        "the small-batch run for the same epochs; no scaling falls behind.",
+        "digits, SGD+momentum, batch 16 at rate η against batch 128 at η (no scaling) and "
+        "at lrkit.scale_lr(η, 128, 16) with a warmup; same epochs.",
+        "training:batch_scaling",
+        "torch",
+    ),
+    _lab(
+        "range-test",
+        "The LR range test points at a rate that trains well.",
+        "lrkit.find on digits (SGD+momentum, exponential sweep), the suggestions marked; "
+        "then short trainings at the suggested rate and at a grid of rates.",
+        "training:range_test",
+        "torch",
+    ),
+    _lab(
+        "super-convergence",
+        "one_cycle reaches in a fraction of the epochs the accuracy that step decay reaches "
+        "with the full budget.",
+        "digits, SGD+momentum: multistep decay over the full budget against one_cycle "
+        "over 1/4, 1/3 and 1/2 of it (same peak rate); test accuracy.",
+        "training:super_convergence",
+        "torch",
+    ),
+]
+
+#: name -> :class:`Lab`, in the order of the documentation.
+LABS: dict[str, Lab] = {lab.name: lab for lab in _ALL}
+
+
+def get_lab(name: str) -> Lab:
+    """The lab called ``name``; ``ValueError`` with a did-you-mean for an unknown one."""
+    if isinstance(name, str) and name in LABS:
+        return LABS[name]
+    close = difflib.get_close_matches(str(name), list(LABS), n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"unknown lab {name!r}{hint} (labs: {', '.join(LABS)})")
+
+
+def run_lab(name: str, out_dir: str = ".", budget: str = "full", seed: int = 0) -> LabResult:
+    """Run the lab ``name`` (see :func:`get_lab`) and return its :class:`LabResult`."""
+    return get_lab(name).run(out_dir, budget=budget, seed=seed)
