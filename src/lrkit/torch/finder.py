@@ -1,0 +1,380 @@
+"""``find_lr``: the LR range test for PyTorch, leaving the model exactly as it found it.
+
+A thin wrapper around :func:`lrkit.find`: it builds the ``step_fn(lr)`` that
+sets the optimizer's rates, runs one training step on the next batch and
+returns the loss, and it snapshots and restores everything the sweep touches:
+
+- model parameters (in place, the same ``Parameter`` objects), their ``.grad``,
+  buffers (BatchNorm statistics included) and every module's train/eval mode;
+- optimizer state (momentum buffers, Adam moments, step counts; entries the
+  sweep created are removed) and every param-group setting (``lr`` included);
+- the random number generators it may advance: torch CPU, CUDA (when
+  initialised), numpy's and Python's global ones, and a ``generator`` attached
+  to the loader or its sampler;
+
+also when the sweep raises. Training after ``find_lr`` is therefore
+bit-identical to training without it (on the same device and
+deterministic kernels).
+
+>>> import torch
+>>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+<torch._C.Generator object at ...>
+>>> x = torch.randn(256, 4); y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0])
+>>> model = torch.nn.Linear(4, 1)
+>>> opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+>>> batches = [(x[i:i + 32], y[i:i + 32, None]) for i in range(0, 256, 32)]
+>>> before = model.weight.detach().clone()
+>>> res = find_lr(model, opt, torch.nn.functional.mse_loss, batches, progress=False)
+>>> res.stop_reason, torch.equal(model.weight, before), opt.param_groups[0]["lr"]
+('diverged', True, 0.1)
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..finder import FinderResult, find
+
+__all__ = ["find_lr"]
+
+
+# ---------------------------------------------------------------------------- snapshot / restore
+class _Snapshot:
+    """Everything the sweep may change, copied; ``restore()`` puts it back in place."""
+
+    def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loader: Any):
+        with torch.no_grad():
+            self.params = [(p, p.detach().clone()) for p in model.parameters()]
+            self.grads = [
+                (p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()
+            ]
+            self.buffers = [
+                (m, name, None if b is None else b.detach().clone())
+                for m in model.modules()
+                for name, b in m._buffers.items()
+            ]
+        self.modes = [(m, m.training) for m in model.modules()]
+        self.optimizer = optimizer
+        self.opt_state = {p: _clone(s) for p, s in optimizer.state.items()}
+        self.groups = [
+            {k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
+            for g in optimizer.param_groups
+        ]
+        self.rng_torch = torch.get_rng_state()
+        self.rng_cuda = (
+            torch.cuda.get_rng_state_all()
+            if torch.cuda.is_available() and torch.cuda.is_initialized()
+            else None
+        )
+        self.rng_numpy = np.random.get_state()
+        self.rng_python = random.getstate()
+        self.generators: list[tuple[torch.Generator, torch.Tensor]] = []
+        for obj in (
+            loader,
+            getattr(loader, "sampler", None),
+            getattr(loader, "batch_sampler", None),
+        ):
+            g = getattr(obj, "generator", None)
+            if isinstance(g, torch.Generator):
+                self.generators.append((g, g.get_state()))
+
+    def restore(self) -> None:
+        with torch.no_grad():
+            for p, saved in self.params:
+                p.copy_(saved)
+            for param, grad in self.grads:
+                param.grad = None if grad is None else grad.clone()
+            for m, name, b in self.buffers:
+                live = m._buffers.get(name)
+                if b is None:
+                    m._buffers[name] = None
+                elif live is not None and live.shape == b.shape:
+                    live.copy_(b)
+                else:  # pragma: no cover - a buffer replaced by the step
+                    m._buffers[name] = b.clone()
+        for m, mode in self.modes:
+            m.training = mode
+        opt = self.optimizer
+        opt.state.clear()
+        for key, st in self.opt_state.items():
+            opt.state[key] = _clone(st)
+        for group, kept in zip(opt.param_groups, self.groups):
+            for k in [k for k in group if k != "params" and k not in kept]:
+                del group[k]
+            group.update(copy.deepcopy(kept))
+        torch.set_rng_state(self.rng_torch)
+        if self.rng_cuda is not None:
+            torch.cuda.set_rng_state_all(self.rng_cuda)
+        np.random.set_state(self.rng_numpy)
+        random.setstate(self.rng_python)
+        for gen, gstate in self.generators:
+            gen.set_state(gstate)
+
+
+def _clone(x: Any) -> Any:
+    if isinstance(x, torch.Tensor):
+        return x.detach().clone()
+    if isinstance(x, dict):
+        return {k: _clone(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_clone(v) for v in x)
+    return copy.deepcopy(x)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _to(batch: Any, device: torch.device | None) -> Any:
+    if device is None:
+        return batch
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, Mapping):
+        return {k: _to(v, device) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_to(v, device) for v in batch)
+    return batch
+
+
+class _Cycle:
+    """Endless batches from ``loader``, starting a new pass when one runs out."""
+
+    def __init__(self, loader: Iterable[Any], name: str = "loader") -> None:
+        self.loader, self.name = loader, name
+        self.it: Iterator[Any] | None = None
+        self.passes = 0
+
+    def __next__(self) -> Any:
+        for _ in range(2):
+            if self.it is None:
+                self.it = iter(self.loader)
+                self.passes += 1
+            try:
+                return next(self.it)
+            except StopIteration:
+                self.it = None
+        raise ValueError(f"find_lr: {self.name} yielded no batch")
+
+
+def _split(batch: Any) -> tuple[Any, Any]:
+    if isinstance(batch, (list, tuple)) and len(batch) == 2:
+        return batch[0], batch[1]
+    raise TypeError(
+        "find_lr: batches must be (inputs, targets) pairs for model(inputs) and "
+        f"loss_fn(output, targets), got {type(batch).__name__}; pass step_fn=... for other shapes"
+    )
+
+
+def _dist() -> Any:
+    if not torch.distributed.is_available() or not torch.distributed.is_initialized():
+        return None
+    return torch.distributed
+
+
+def _mean_across_ranks(value: float, dist: Any) -> float:
+    backend = dist.get_backend()
+    dev = (
+        torch.device("cuda", torch.cuda.current_device())
+        if backend == "nccl"
+        else torch.device("cpu")
+    )
+    t = torch.tensor([value], dtype=torch.float64, device=dev)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return float(t.item()) / dist.get_world_size()
+
+
+def _model_device(model: torch.nn.Module) -> torch.device | None:
+    for p in model.parameters():
+        return p.device
+    return None
+
+
+# ---------------------------------------------------------------------------- find_lr
+def find_lr(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[[Any, Any], torch.Tensor] | None = None,
+    loader: Iterable[Any] | None = None,
+    *,
+    start: float = 1e-7,
+    end: float = 10.0,
+    steps: int = 100,
+    mode: str = "exp",
+    smooth: float = 0.98,
+    diverge: float | None = 4.0,
+    accumulate: int = 1,
+    device: str | torch.device | None = None,
+    step_fn: Callable[[torch.nn.Module, torch.optim.Optimizer, Any], Any] | None = None,
+    val_loader: Iterable[Any] | None = None,
+    val_every: int = 1,
+    val_batches: int | None = None,
+    progress: bool | None = None,
+    restore: bool = True,
+) -> FinderResult:
+    """Run the LR range test on a PyTorch model; returns a :class:`lrkit.FinderResult`.
+
+    Each finder step sets every param group's ``lr`` to ``lr * base_g / base_0``
+    (``base_g`` the group's rate when called, so groups keep their proportions;
+    the reported ``lr`` is group 0's), then runs one optimizer step:
+
+    - default: ``accumulate`` micro-batches from ``loader`` (cycled when it
+      runs out), each ``loss_fn(model(x), y) / accumulate`` back-propagated,
+      then ``optimizer.step()``; the recorded loss is the micro-batch mean;
+    - ``step_fn(model, optimizer, batch) -> loss``: your own complete step
+      (forward, backward, ``optimizer.step()``, ``zero_grad``) for AMP, clipping,
+      models that take dicts, ...; ``loss_fn`` is then not needed.
+
+    With ``val_loader`` the recorded loss is the mean loss over ``val_batches``
+    batches of it (all when ``None``), evaluated without gradients in eval mode
+    after every ``val_every`` training steps at the same rate (so a sweep costs
+    ``steps * val_every`` optimizer steps). Under an initialised
+    ``torch.distributed`` process group the loss is averaged across ranks
+    before it is recorded, so all ranks sweep, stop and suggest identically.
+
+    ``device``: where batches go (the model is moved there for the sweep and
+    moved back); default the device of the model's first parameter.
+    ``restore=False`` keeps the trained weights (not recommended).
+    ``progress``: tqdm bar; ``None`` = only when interactive (stderr is a TTY
+    and ``CI`` is unset). Other arguments are those of :func:`lrkit.find`.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"find_lr: model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"find_lr: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    if loader is None:
+        raise TypeError("find_lr: loader is required (an iterable of batches)")
+    if step_fn is None and loss_fn is None:
+        raise TypeError("find_lr: give loss_fn(output, target) or step_fn(model, optimizer, batch)")
+    if step_fn is not None and not callable(step_fn):
+        raise TypeError(f"find_lr: step_fn must be callable, got {step_fn!r}")
+    if isinstance(accumulate, bool) or not isinstance(accumulate, int) or accumulate < 1:
+        raise ValueError(f"find_lr: accumulate must be a positive int, got {accumulate!r}")
+    if isinstance(val_every, bool) or not isinstance(val_every, int) or val_every < 1:
+        raise ValueError(f"find_lr: val_every must be a positive int, got {val_every!r}")
+    if val_batches is not None and (
+        isinstance(val_batches, bool) or not isinstance(val_batches, int) or val_batches < 1
+    ):
+        raise ValueError(
+            f"find_lr: val_batches must be a positive int or None, got {val_batches!r}"
+        )
+    bases = [float(g["lr"]) for g in optimizer.param_groups]
+    if not bases[0] > 0:
+        if len(bases) > 1:
+            raise ValueError(
+                "find_lr: param group 0 must have lr > 0 to sweep several groups "
+                f"proportionally, got lr={bases[0]!r}"
+            )
+        bases = [1.0]
+    ratios = [b / bases[0] for b in bases]
+
+    home = _model_device(model)
+    dev = torch.device(device) if device is not None else home
+    snap = _Snapshot(model, optimizer, loader)
+    dist = _dist()
+    batches = _Cycle(loader)
+    counter = {"optimizer_steps": 0, "batches": 0}
+
+    def set_lr(lr: float) -> None:
+        for g, r in zip(optimizer.param_groups, ratios):
+            g["lr"] = lr * r
+
+    def train_step() -> float:
+        model.train()
+        if step_fn is not None:
+            batch = _to(next(batches), dev)
+            counter["batches"] += 1
+            out = step_fn(model, optimizer, batch)
+            counter["optimizer_steps"] += 1
+            return float(out.detach() if isinstance(out, torch.Tensor) else out)
+        optimizer.zero_grad(set_to_none=True)
+        total = 0.0
+        for _ in range(accumulate):
+            x, y = _split(_to(next(batches), dev))
+            counter["batches"] += 1
+            loss = loss_fn(model(x), y)  # type: ignore[misc]
+            value = float(loss.detach())
+            total += value
+            if not math.isfinite(value):
+                return value  # do not step on a NaN: the sweep stops here
+            (loss / accumulate).backward()
+        optimizer.step()
+        counter["optimizer_steps"] += 1
+        return total / accumulate
+
+    def val_loss() -> float:
+        model.eval()
+        total, n = 0.0, 0
+        with torch.no_grad():
+            for i, batch in enumerate(val_loader or ()):
+                if val_batches is not None and i >= val_batches:
+                    break
+                x, y = _split(_to(batch, dev))
+                total += float(loss_fn(model(x), y))  # type: ignore[misc]
+                n += 1
+        model.train()
+        if n == 0:
+            raise ValueError("find_lr: val_loader yielded no batch")
+        return total / n
+
+    def one(lr: float) -> float:
+        set_lr(lr)
+        if val_loader is None:
+            value = train_step()
+        else:
+            value = math.nan
+            for _ in range(val_every):
+                value = train_step()
+                if not math.isfinite(value):
+                    break
+            if math.isfinite(value):
+                value = val_loss()
+        if dist is not None:
+            value = _mean_across_ranks(value, dist)
+        return value
+
+    if val_loader is not None and loss_fn is None:
+        raise TypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    t0 = time.perf_counter()
+    moved = dev is not None and home is not None and dev != home
+    try:
+        if moved:
+            model.to(dev)
+        result = find(
+            one,
+            start=start,
+            end=end,
+            steps=steps,
+            mode=mode,
+            smooth=smooth,
+            diverge=diverge,
+            progress=progress if dist is None or dist.get_rank() == 0 else False,
+        )
+    finally:
+        if moved:
+            model.to(home)
+        if restore:
+            snap.restore()
+    result.meta.update(
+        {
+            "framework": "torch",
+            "optimizer": type(optimizer).__name__,
+            "accumulate": accumulate,
+            "optimizer_steps": counter["optimizer_steps"],
+            "batches": counter["batches"],
+            "loader_passes": batches.passes,
+            "validation": val_loader is not None,
+            "val_every": val_every if val_loader is not None else None,
+            "param_group_ratios": ratios,
+            "world_size": dist.get_world_size() if dist is not None else 1,
+            "seconds_total": time.perf_counter() - t0,
+        }
+    )
+    return result

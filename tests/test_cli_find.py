@@ -1,0 +1,60 @@
+"""``lrkit find --task NAME``: suggestions printed, chart and JSON written, usage errors exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import lrkit
+from lrkit.cli import main
+
+
+def test_find_on_digits_prints_suggestions_and_writes_files(tmp_path, capsys):
+    png, js = tmp_path / "f.png", tmp_path / "f.json"
+    rc = main(["find", "--task", "digits", "--steps", "60", "--out", str(png), "--json", str(js)])
+    out = capsys.readouterr().out
+    assert rc == 0
+    for word in ("auto", "steep", "valley", "minimum", "chosen range", "suggested learning rate"):
+        assert word in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    res = lrkit.FinderResult.from_dict(json.loads(js.read_text()))
+    assert res.meta["task"] == "digits" and len(res) <= 60
+    assert f"{res.suggest():.3g}" in out
+
+
+def test_find_is_deterministic_for_a_seed(tmp_path):
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for p in paths:
+        assert (
+            main(["find", "--task", "digits", "--steps", "40", "--seed", "1", "--json", str(p)])
+            == 0
+        )
+    a, b = (json.loads(p.read_text()) for p in paths)
+    assert a["losses"] == b["losses"]
+
+
+def test_find_html_and_adamw(tmp_path, capsys):
+    html = tmp_path / "f.html"
+    rc = main(
+        ["find", "--task", "digits", "--optimizer", "adamw", "--steps", "40", "--out", str(html)]
+    )
+    assert rc == 0 and "plotly" in html.read_text(encoding="utf-8")
+    assert "optimizer adamw" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["find", "--task", "nope"], "task must be one of"),
+        (["find", "--task", "digits", "--steps", "1"], "--steps must be an integer >= 2, got 1"),
+        (["find", "--task", "digits", "--out", "x.txt"], "--out must end in"),
+        (["find", "--task", "digits", "--start", "0"], "start must be > 0"),
+        (["find", "--task", "digits", "--optimizer", "rmsprop"], "invalid choice"),
+        (["find"], "--task"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
