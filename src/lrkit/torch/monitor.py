@@ -1,0 +1,154 @@
+"""``LRMonitor``: record the hyperparameters an optimizer really used, step by step."""
+
+from __future__ import annotations
+
+import csv
+import os
+from typing import Any
+
+import torch
+
+__all__ = ["LRMonitor"]
+
+
+def _num(x: Any) -> float:
+    return float(x.item()) if isinstance(x, torch.Tensor) else float(x)
+
+
+class LRMonitor:
+    """Record the applied values of scheduled keys for every param group.
+
+    Args:
+        optimizer: the optimizer to read from.
+        keys: param-group keys to record; ``"beta1"``/``"beta2"`` read
+            ``betas``. Keys missing from a group are left out.
+        csv_path: also append one CSV row per record (``step``, then one
+            column per ``key/group``).
+        writer: a TensorBoard ``SummaryWriter`` (or anything with
+            ``add_scalar(tag, value, step)``); ``tensorboard="logdir"``
+            creates one (needs the ``tensorboard`` package).
+        tensorboard: a log directory for a new ``SummaryWriter``.
+        auto: record automatically, just before each real ``optimizer.step()``
+            (a pre-step hook), i.e. the values that update used. Otherwise
+            call :meth:`record` yourself.
+        start_step: the step number of the first record (e.g. the scheduler's
+            step after a resume).
+
+    ``history`` is a list of dicts ``{"step": n, "lr/0": ..., ...}``;
+    :meth:`series` gives one key's values as a list.
+
+    >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    >>> mon = LRMonitor(opt, keys=("lr", "momentum"))
+    >>> mon.record()
+    {'step': 0, 'lr/0': 0.1, 'momentum/0': 0.9}
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        keys: tuple[str, ...] | list[str] = ("lr",),
+        *,
+        csv_path: str | os.PathLike[str] | None = None,
+        writer: Any = None,
+        tensorboard: str | os.PathLike[str] | None = None,
+        tag_prefix: str = "",
+        auto: bool = False,
+        start_step: int = 0,
+    ) -> None:
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(
+                "LRMonitor: optimizer must be a torch.optim.Optimizer, "
+                f"got {type(optimizer).__name__}"
+            )
+        if isinstance(keys, str):
+            keys = (keys,)
+        self.optimizer = optimizer
+        self.keys = tuple(keys)
+        if writer is not None and tensorboard is not None:
+            raise ValueError("LRMonitor: give writer or tensorboard, not both")
+        if tensorboard is not None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError as e:  # pragma: no cover - depends on the environment
+                raise ImportError(
+                    "LRMonitor: tensorboard logging needs the 'tensorboard' package "
+                    "(pip install tensorboard); the in-memory and CSV records work without it"
+                ) from e
+            writer = SummaryWriter(str(tensorboard))
+        if writer is not None and not hasattr(writer, "add_scalar"):
+            raise TypeError(
+                f"LRMonitor: writer must have add_scalar(tag, value, step), got {writer!r}"
+            )
+        self.writer = writer
+        self.tag_prefix = tag_prefix
+        self.csv_path = None if csv_path is None else os.fspath(csv_path)
+        self._csv_columns: list[str] | None = None
+        self.history: list[dict[str, float]] = []
+        self._count = int(start_step)
+        self._hook = optimizer.register_step_pre_hook(self._pre_hook) if auto else None
+
+    def _pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self.record()
+
+    def read(self) -> dict[str, float]:
+        """The current values, ``{"lr/0": ..., "momentum/0": ...}``."""
+        out: dict[str, float] = {}
+        for key in self.keys:
+            for gi, g in enumerate(self.optimizer.param_groups):
+                if key in ("beta1", "beta2"):
+                    if "betas" not in g:
+                        continue
+                    v = g["betas"][0 if key == "beta1" else 1]
+                elif key in g:
+                    v = g[key]
+                elif key == "momentum" and "betas" in g:
+                    v = g["betas"][0]
+                else:
+                    continue
+                out[f"{key}/{gi}"] = _num(v)
+        return out
+
+    def record(self, step: int | None = None) -> dict[str, float]:
+        """Record the current values at ``step`` (default: a running count)."""
+        n = self._count if step is None else int(step)
+        self._count = n + 1
+        row: dict[str, float] = {"step": n}
+        row.update(self.read())
+        self.history.append(row)
+        if self.writer is not None:
+            for k, v in row.items():
+                if k != "step":
+                    self.writer.add_scalar(self.tag_prefix + k, v, n)
+        if self.csv_path is not None:
+            self._write_csv(row)
+        return row
+
+    def _write_csv(self, row: dict[str, float]) -> None:
+        new = self._csv_columns is None
+        if new:
+            self._csv_columns = list(row)
+        with open(self.csv_path, "w" if new else "a", newline="") as f:  # type: ignore[arg-type]
+            w = csv.writer(f)
+            if new:
+                w.writerow(self._csv_columns)
+            w.writerow(
+                [
+                    repr(float(row.get(c, float("nan")))) if c != "step" else row[c]
+                    for c in self._csv_columns
+                ]
+            )  # type: ignore[union-attr]
+
+    def series(self, name: str = "lr/0") -> list[float]:
+        """One recorded column, e.g. ``series("lr/0")``."""
+        return [r[name] for r in self.history if name in r]
+
+    def steps(self) -> list[int]:
+        return [int(r["step"]) for r in self.history]
+
+    def close(self) -> None:
+        """Remove the hook (``auto=True``) and flush the writer."""
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
+        if self.writer is not None and hasattr(self.writer, "flush"):
+            self.writer.flush()

@@ -1,0 +1,395 @@
+"""Reduce-on-plateau composed with a base schedule, and early stopping, for PyTorch.
+
+Both wrap the framework-free state machines of :mod:`lrkit.control`. In a
+``torch.distributed`` run the metric is averaged across ranks (all-reduce)
+before the decision by default, so every rank changes its rate and stops at
+the same step; without an initialized process group nothing is communicated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from typing import Any
+
+import torch
+
+from .._validate import check_choice
+from ..combinators import Warmup
+from ..control import (
+    EarlyStoppingConfig,
+    PlateauConfig,
+    PlateauState,
+    early_stopping_init,
+    early_stopping_update,
+    plateau_init,
+    plateau_update,
+)
+from ..schedules import Constant
+from .scheduler import _SHIFT, BLOCK, Scheduler
+
+__all__ = ["ReduceOnPlateau", "EarlyStopping", "reduce_metric"]
+
+
+def reduce_metric(metric: Any, how: str = "mean", group: Any = None) -> float:
+    """The metric as a float, averaged over the ranks of a distributed run.
+
+    ``how="mean"``: all-reduce (sum) in float64 divided by the world size
+    when ``torch.distributed`` is initialized with more than one process;
+    ``how="local"``: the local value. A NaN on any rank makes the mean NaN
+    on every rank, so the NaN policy is applied consistently.
+    """
+    if isinstance(metric, torch.Tensor):
+        metric = metric.detach()
+        if metric.numel() != 1:
+            raise ValueError(
+                f"metric must be a single number, got a tensor of shape {metric.shape}"
+            )
+        value = float(metric.item())
+    elif isinstance(metric, bool):
+        raise TypeError(f"metric must be a number, got {metric!r}")
+    else:
+        try:
+            value = float(metric)
+        except (TypeError, ValueError):
+            raise TypeError(f"metric must be a number, got {metric!r}") from None
+    if how == "local":
+        return value
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    world = dist.get_world_size(group)
+    if world == 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64)
+    if dist.get_backend(group) == "nccl":
+        t = t.to(torch.device("cuda", torch.cuda.current_device()))
+    dist.all_reduce(t, op=dist.ReduceOp.SUM, group=group)
+    return float(t.item()) / world
+
+
+class ReduceOnPlateau(Scheduler):
+    r"""Reduce-on-plateau on top of any schedule: ``lr = schedule(step) * scale``.
+
+    Args:
+        optimizer: the optimizer.
+        schedule: the base schedule (anything :class:`Scheduler` accepts);
+            ``None`` keeps each group's current learning rate as a constant,
+            which makes it a drop-in for ``torch.optim.lr_scheduler.ReduceLROnPlateau``.
+        mode, factor, patience, threshold, threshold_mode, cooldown, eps:
+            PyTorch's knobs (see :class:`lrkit.control.PlateauConfig`); the
+            ``rel`` threshold uses ``|best|`` so it is also right for
+            negative metrics.
+        min_lr: floor of the plateau's effect (a number or one per group):
+            ``lr = max(s(t) * scale, min(s(t), min_lr))``.
+        nan: ``"raise"`` (default) or ``"skip"`` a NaN metric; never a silent bad epoch.
+        start_step: metrics reported before this scheduler step are ignored;
+            ``"warmup"`` means the length of the base schedule's warmup (the
+            schedule must be a ``warmup(...)``).
+        distributed: ``"mean"`` (default) averages the metric over the ranks
+            of an initialized process group before deciding; ``"local"`` does not.
+        process_group: the process group for the all-reduce (default: the world).
+        **kwargs: the other :class:`Scheduler` options (``total_steps``,
+            ``steps_per_epoch``, ``multipliers``, ``tensor_lr``, ...).
+
+    ``step()`` advances the base schedule by one optimizer step; ``step(metric)``
+    (or :meth:`report`) takes a metric into account and, on a reduction,
+    applies the new value at once. The plateau scales ``"lr"`` only.
+
+    >>> import torch
+    >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    >>> sched = ReduceOnPlateau(opt, patience=0, factor=0.5)
+    >>> sched.step(2.0); sched.step(2.0); opt.param_groups[0]["lr"]
+    0.5
+    """
+
+    _owner = "ReduceOnPlateau"
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        schedule: Any = None,
+        *,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0.0,
+        eps: float = 1e-8,
+        nan: str = "raise",
+        start_step: int | str = 0,
+        distributed: str = "mean",
+        process_group: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        o = self._owner
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(
+                f"{o}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+            )
+        n = len(optimizer.param_groups)
+        if schedule is None:
+            schedule = [Constant(float(g["lr"])) for g in optimizer.param_groups]
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != n:
+                raise ValueError(
+                    f"{o}: min_lr must be a number or a list of one per param group ({n}), "
+                    f"got {min_lr!r}"
+                )
+            mins = list(min_lr)
+        else:
+            mins = [min_lr] * n
+        for i, m in enumerate(mins):
+            if isinstance(m, bool) or not isinstance(m, numbers.Real) or not m >= 0:
+                raise ValueError(f"{o}: min_lr[{i}] must be a number >= 0, got {m!r}")
+        self.min_lrs = [float(m) for m in mins]
+        self.distributed = check_choice(o, "distributed", distributed, ("mean", "local"))
+        self.process_group = process_group
+        self.plateau: PlateauState = PlateauState(best=float("nan"))  # set below
+        self.group_scales = [1.0] * n
+        super().__init__(optimizer, schedule, **kwargs)
+        if start_step == "warmup":
+            s0 = self._schedules["lr"][0]
+            if not isinstance(s0, Warmup):
+                raise ValueError(
+                    f"{o}: start_step='warmup' needs a warmup(...) schedule for 'lr', got {s0}"
+                )
+            start_step = int(s0.steps)
+        self.config = PlateauConfig(
+            mode=mode,
+            factor=factor,
+            patience=patience,
+            threshold=threshold,
+            threshold_mode=threshold_mode,
+            cooldown=cooldown,
+            min_value=self.min_lrs[0],
+            eps=eps,
+            nan=nan,
+            start_step=start_step,
+        )
+        self._configs = [dataclasses.replace(self.config, min_value=m) for m in self.min_lrs]
+        self.plateau = plateau_init(self.config)
+        self.group_scales = [1.0] * n
+
+    # ------------------------------------------------------------------ values
+    @property
+    def scale(self) -> float:
+        """The plateau's current multiplier of group 0 (1.0 until the first reduction)."""
+        return self.group_scales[0]
+
+    def _apply(self, n: int) -> None:
+        k = n >> _SHIFT
+        if k != self._block_k:
+            self._load_block(k)
+        i = n & (BLOCK - 1)
+        groups = self.optimizer.param_groups
+        scales = self.group_scales
+        for (gi, key, beta, _, _), vals, name in zip(
+            self._targets, self._blocks, self._target_keys
+        ):
+            v = vals[i]
+            if name == "lr" and scales[gi] != 1.0:
+                v = max(v * scales[gi], min(v, self.min_lrs[gi]))
+            self._write(groups[gi], key, beta, v)
+
+    def base_lr(self) -> list[float]:
+        """The base schedule's ``lr`` per group at the current step (before the plateau)."""
+        return self._key_values("lr")
+
+    # ------------------------------------------------------------------ metrics
+    def step(self, metrics: Any = None, epoch: int | None = None) -> None:  # type: ignore[override]
+        """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`)."""
+        if metrics is not None:
+            self.report(metrics)
+            return
+        super().step(epoch)
+
+    def report(self, metric: Any) -> bool:
+        """Take a metric into account (averaged across ranks by default).
+
+        Returns True when the learning rate was reduced; the new value is
+        applied to the optimizer at once.
+        """
+        value = reduce_metric(metric, self.distributed, self.process_group)
+        base = self._key_values("lr")
+        # one decision (best, bad epochs, cooldown) for all groups; each group's
+        # scale follows PyTorch's per-group rule (eps, min_lr) on its own value
+        states = [
+            plateau_update(
+                cfg, dataclasses.replace(self.plateau, scale=sc), value, self.last_epoch, b
+            )
+            for cfg, sc, b in zip(self._configs, self.group_scales, base)
+        ]
+        self.plateau = states[0]
+        before = self.group_scales
+        self.group_scales = [st.scale for st in states]
+        if self.group_scales != before:
+            self._fast = all(sc == 1.0 for sc in self.group_scales)
+            self._apply(self.last_epoch)
+        return any(st.last_reduced for st in states)
+
+    @property
+    def num_bad_epochs(self) -> int:
+        return self.plateau.num_bad
+
+    @property
+    def best(self) -> float:
+        return self.plateau.best
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        d = super().state_dict()
+        d["plateau"] = self.plateau.to_dict()
+        d["plateau_config"] = self.config.to_dict()
+        d["min_lrs"] = list(self.min_lrs)
+        d["group_scales"] = list(self.group_scales)
+        return d
+
+    def load_state_dict(
+        self, state_dict: dict[str, Any], *, on_mismatch: str | None = None
+    ) -> None:
+        if "plateau" not in state_dict:
+            raise ValueError(
+                f"{self._owner}: state_dict has no 'plateau' entry (keys: {sorted(state_dict)}); "
+                "was it saved by a plain Scheduler?"
+            )
+        plateau = PlateauState.from_dict(dict(state_dict["plateau"]))
+        scales = [float(x) for x in state_dict.get("group_scales", [plateau.scale])]
+        if len(scales) != len(self.group_scales):
+            raise ValueError(
+                f"{self._owner}: state_dict has {len(scales)} group scales, the optimizer has "
+                f"{len(self.group_scales)} param groups"
+            )
+        old = (self.plateau, self.group_scales)
+        self.plateau, self.group_scales = plateau, scales
+        self._fast = all(sc == 1.0 for sc in scales)
+        try:
+            super().load_state_dict(state_dict, on_mismatch=on_mismatch)
+        except Exception:
+            self.plateau, self.group_scales = old
+            self._fast = all(sc == 1.0 for sc in self.group_scales)
+            raise
+
+
+class EarlyStopping:
+    """Tell the training loop when to stop; optionally restore the best model.
+
+    Args:
+        mode: ``"min"`` or ``"max"``.
+        patience: epochs without improvement before stopping.
+        min_delta: minimal absolute improvement.
+        restore_best: keep a copy of the model's ``state_dict`` at the best
+            metric and load it back into the model when stopping (or on
+            :meth:`restore`). Needs ``model`` here or in :meth:`step`.
+        model: the ``torch.nn.Module`` to snapshot / restore.
+        nan: ``"raise"`` (default), ``"stop"`` or ``"skip"``.
+        start_step: metrics with ``step < start_step`` are ignored.
+        distributed: ``"mean"`` (default) averages the metric across ranks;
+            ``"local"`` does not.
+
+    >>> es = EarlyStopping(patience=2)
+    >>> [es.step(m) for m in (1.0, 0.9, 0.95, 0.91)]
+    [False, False, False, True]
+    """
+
+    def __init__(
+        self,
+        mode: str = "min",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        *,
+        restore_best: bool = False,
+        model: torch.nn.Module | None = None,
+        nan: str = "raise",
+        start_step: int = 0,
+        distributed: str = "mean",
+        process_group: Any = None,
+    ) -> None:
+        o = "EarlyStopping"
+        self.config = EarlyStoppingConfig(
+            mode=mode, patience=patience, min_delta=min_delta, nan=nan, start_step=start_step
+        )
+        self.state = early_stopping_init(self.config)
+        self.restore_best = bool(restore_best)
+        if model is not None and not isinstance(model, torch.nn.Module):
+            raise TypeError(f"{o}: model must be a torch.nn.Module, got {type(model).__name__}")
+        self.model = model
+        self.distributed = check_choice(o, "distributed", distributed, ("mean", "local"))
+        self.process_group = process_group
+        self.best_model: dict[str, torch.Tensor] | None = None
+        self._calls = 0
+        self.restored = False
+
+    def step(
+        self, metric: Any, model: torch.nn.Module | None = None, step: int | None = None
+    ) -> bool:
+        """Report a metric; returns True when training should stop.
+
+        ``step`` defaults to the number of earlier calls (an epoch index).
+        """
+        model = model if model is not None else self.model
+        if self.restore_best and model is None:
+            raise ValueError(
+                "EarlyStopping: restore_best=True needs the model, given as "
+                "EarlyStopping(model=...) or step(metric, model)"
+            )
+        value = reduce_metric(metric, self.distributed, self.process_group)
+        idx = self._calls if step is None else step
+        self._calls += 1
+        was_stopped = self.state.stopped
+        self.state = early_stopping_update(self.config, self.state, value, step=idx)
+        if self.state.improved and self.restore_best and model is not None:
+            self.best_model = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if self.state.stopped and not was_stopped and self.restore_best and model is not None:
+            self.restore(model)
+        return self.state.stopped
+
+    __call__ = step
+
+    @property
+    def should_stop(self) -> bool:
+        return self.state.stopped
+
+    @property
+    def best(self) -> float:
+        return self.state.best
+
+    @property
+    def best_step(self) -> int | None:
+        return self.state.best_step
+
+    def restore(self, model: torch.nn.Module | None = None) -> bool:
+        """Load the best snapshot into ``model``; False when there is none."""
+        model = model if model is not None else self.model
+        if self.best_model is None or model is None:
+            return False
+        model.load_state_dict(self.best_model)
+        self.restored = True
+        return True
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "state": self.state.to_dict(),
+            "calls": self._calls,
+            "best_model": self.best_model,
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        from ..control import EarlyStoppingState
+
+        if not isinstance(state_dict, dict) or "state" not in state_dict:
+            raise ValueError(
+                "EarlyStopping: state_dict must be a dict with a 'state' entry, "
+                f"got keys {sorted(state_dict) if isinstance(state_dict, dict) else state_dict!r}"
+            )
+        self.state = EarlyStoppingState.from_dict(dict(state_dict["state"]))
+        self._calls = int(state_dict.get("calls", self.state.num_updates))
+        best = state_dict.get("best_model")
+        self.best_model = None if best is None else {k: v.clone() for k, v in best.items()}
+
+    def __repr__(self) -> str:
+        return f"EarlyStopping({self.config}, best={self.state.best}, stopped={self.state.stopped})"
