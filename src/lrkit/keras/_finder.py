@@ -1,0 +1,121 @@
+"""``lrkit.keras.find_lr``: the LR range test on a compiled Keras model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import keras
+import numpy as np
+
+__all__ = ["find_lr"]
+
+
+def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, Any]]:
+    if y is None:
+        if not isinstance(x, Iterable):
+            raise TypeError(
+                "find_lr: give x and y arrays, or an iterable of (x, y) batches as x, "
+                f"got x={type(x).__name__} and y=None"
+            )
+        while True:  # cycle through the dataset
+            empty = True
+            for batch in x:
+                empty = False
+                if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                    got = type(batch).__name__
+                    raise TypeError(f"find_lr: the dataset must yield (x, y) batches, got {got}")
+                yield batch[0], batch[1]
+            if empty:
+                raise ValueError("find_lr: the dataset is empty")
+    xa, ya = np.asarray(x), np.asarray(y)
+    n = len(xa)
+    if n == 0 or len(ya) != n:
+        raise ValueError(
+            f"find_lr: x and y must be non-empty and of equal length, got {n}, {len(ya)}"
+        )
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(n)
+        for i in range(0, n - batch_size + 1 if n >= batch_size else 1, batch_size):
+            idx = order[i : i + batch_size]
+            yield xa[idx], ya[idx]
+
+
+def find_lr(
+    model: Any,
+    x: Any,
+    y: Any = None,
+    *,
+    batch_size: int = 32,
+    start: float = 1e-7,
+    end: float = 10.0,
+    steps: int = 100,
+    mode: str = "exp",
+    smooth: float = 0.98,
+    diverge: float | None = 4.0,
+    seed: int = 0,
+    progress: bool | None = None,
+) -> Any:
+    """Run the LR range test (:func:`lrkit.find`) on a compiled Keras model.
+
+    Every step is one ``model.train_on_batch`` at the swept rate, with a
+    *separate* optimizer of the same class and settings (the model's own
+    optimizer is never stepped), so afterwards the model's weights are put
+    back exactly and its optimizer (slots, ``iterations``, schedule) is as it
+    was — also when the sweep raises.
+
+    Args:
+        model: a compiled ``keras.Model``.
+        x, y: training arrays (batches of ``batch_size`` drawn in a seeded
+            random order), or ``x`` an iterable of ``(x, y)`` batches (a
+            ``keras.utils.PyDataset``, a list, a generator function's output)
+            and ``y=None``; it is cycled if the sweep is longer.
+        start, end, steps, mode, smooth, diverge, progress: see :func:`lrkit.find`.
+        seed: the shuffling seed (arrays).
+
+    Returns:
+        The :class:`lrkit.FinderResult` (``suggest()``, ``suggest_range()``, ``plot()``).
+    """
+    from ..finder import find
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"find_lr: model must be a keras.Model, got {type(model).__name__}")
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        raise ValueError("find_lr: the model is not compiled; call model.compile(...) first")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"find_lr: batch_size must be a positive int, got {batch_size!r}")
+    data = _batches(x, y, batch_size, seed)
+    if not model.built:
+        xb, _ = next(_batches(x, y, batch_size, seed))
+        model(xb)
+    weights = model.get_weights()
+    cfg = opt.get_config()
+    cfg["learning_rate"] = float(start)
+    sweep = type(opt).from_config(cfg)
+    sweep.build(model.trainable_variables)
+
+    def step_fn(lr: float) -> float:
+        sweep.learning_rate = lr
+        xb, yb = next(data)
+        out = model.train_on_batch(xb, yb, return_dict=True)
+        return float(out["loss"])
+
+    model.optimizer = sweep
+    model.make_train_function(force=True)
+    try:
+        return find(
+            step_fn,
+            start=start,
+            end=end,
+            steps=steps,
+            mode=mode,
+            smooth=smooth,
+            diverge=diverge,
+            progress=progress,
+        )
+    finally:
+        model.optimizer = opt
+        model.make_train_function(force=True)
+        model.set_weights(weights)

@@ -1,0 +1,151 @@
+"""``lrkit.keras.Schedule``: an lrkit schedule as a Keras ``LearningRateSchedule``."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import keras
+import numpy as np
+
+from ..core import Schedule as _LrkitSchedule
+from ..core import as_schedule
+
+__all__ = ["Schedule"]
+
+
+class _Precise:
+    """``keras.ops`` except that powers of float32-inexact constants use exp/log.
+
+    ``gamma ** t`` with ``gamma = 0.995`` rounded to float32 drifts by ~t*6e-8
+    relative; ``exp(t * log(gamma))`` with ``log`` taken in float64 does not.
+    Constants exact in float32 (2.0, 0.5, 1.5) keep the native power (exact for
+    integer exponents, which SGDR's cycle starts rely on).
+    """
+
+    def __init__(self, xp: Any) -> None:
+        self._xp = xp
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._xp, name)
+
+    def zeros(self, shape: Any) -> Any:
+        return self._xp.zeros(shape, dtype=keras.backend.floatx())
+
+    def power(self, a: Any, b: Any) -> Any:
+        if (
+            isinstance(a, numbers.Real)
+            and not isinstance(b, numbers.Real)
+            and a > 0
+            and float(np.float32(a)) != float(a)
+        ):
+            return self._xp.exp(b * math.log(float(a)))
+        return self._xp.power(a, b)
+
+
+@keras.saving.register_keras_serializable(package="lrkit")
+class Schedule(keras.optimizers.schedules.LearningRateSchedule):
+    """An lrkit schedule as a Keras 3 learning-rate schedule (any backend).
+
+    ``Schedule(s)(step)`` evaluates the schedule's closed form with
+    ``keras.ops`` in ``keras.backend.floatx()`` (float32 by default), so it
+    runs inside compiled train steps on the jax, torch and tensorflow
+    backends. Keras calls it with ``optimizer.iterations``, the number of
+    updates done so far: the value at step ``t`` is the rate of the
+    ``t``-th update (0-based), as everywhere in lrkit.
+
+    Args:
+        schedule: an lrkit schedule, a spec string, a dict or a number.
+        total_steps, steps_per_epoch: bind the schedule's relative durations
+            (``"5%"``, ``"2ep"``, open ends) to the run.
+        offset: steps added to ``optimizer.iterations`` before evaluating
+            (``offset = initial_epoch * steps_per_epoch`` resumes a schedule
+            in a fresh optimizer; see also :class:`ResumeIterations`).
+        scale, min_value: the reduce-on-plateau state
+            (:class:`ReduceLROnPlateau` sets them): the applied value is
+            ``max(v * scale, min(v, min_value))``. Both are saved in the config.
+        name: optional name.
+
+    ``get_config()`` stores the canonical spec text, so a saved ``.keras``
+    model reloads with its schedule without ``custom_objects`` (the class is
+    registered as ``"lrkit>Schedule"``).
+
+    Raises:
+        ValueError: the schedule has relative durations and no run length.
+    """
+
+    def __init__(
+        self,
+        schedule: Any,
+        *,
+        total_steps: int | None = None,
+        steps_per_epoch: int | None = None,
+        offset: int = 0,
+        scale: float = 1.0,
+        min_value: float = 0.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__()
+        try:
+            s = as_schedule(schedule)
+        except TypeError:
+            raise TypeError(
+                "lrkit.keras.Schedule: schedule must be an lrkit schedule, a spec string, a dict "
+                f"or a number, got {schedule!r}"
+            ) from None
+        if total_steps is not None or steps_per_epoch is not None:
+            s = s.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
+        msg = s.unbound()
+        if msg:
+            raise ValueError(msg)
+        if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset < 0:
+            raise ValueError(f"lrkit.keras.Schedule: offset must be an int >= 0, got {offset!r}")
+        for key, v in (("scale", scale), ("min_value", min_value)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not v >= 0:
+                raise ValueError(f"lrkit.keras.Schedule: {key} must be a number >= 0, got {v!r}")
+        self.schedule: _LrkitSchedule = s
+        self.offset = int(offset)
+        self.scale = float(scale)
+        self.min_value = float(min_value)
+        self.name = name
+
+    def __call__(self, step: Any) -> Any:
+        ops = keras.ops
+        dtype = keras.backend.floatx()
+        t = ops.cast(step, dtype)
+        if self.offset:
+            t = t + float(self.offset)
+        t = ops.maximum(t, 0.0)
+        v = self.schedule._eval(t, _Precise(ops) if dtype != "float64" else ops)
+        v = ops.cast(ops.add(ops.multiply(t, 0.0), v), dtype)
+        if self.scale != 1.0:
+            v = ops.maximum(v * self.scale, ops.minimum(v, self.min_value))
+        return v
+
+    def value(self, step: Any) -> Any:
+        """The value in float64 numpy (lrkit's reference), plateau scale included."""
+        base = self.schedule(np.asarray(step, dtype=np.int64) + self.offset)
+        if self.scale != 1.0:
+            base = np.maximum(base * self.scale, np.minimum(base, self.min_value))
+        return base
+
+    def get_config(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = {"schedule": self.schedule.spec()}
+        if self.offset:
+            cfg["offset"] = self.offset
+        if self.scale != 1.0:
+            cfg["scale"] = self.scale
+        if self.min_value != 0.0:
+            cfg["min_value"] = self.min_value
+        if self.name is not None:
+            cfg["name"] = self.name
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Schedule:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.get_config().items() if k != "schedule")
+        return f"lrkit.keras.Schedule({self.schedule.spec()!r}{extra})"
