@@ -38,8 +38,7 @@ import math
 import numbers
 from typing import Any, NamedTuple
 
-import numpy as np
-
+from ._xp import Float32Safe
 from .control import PlateauConfig
 from .core import Schedule, as_schedule
 
@@ -51,34 +50,6 @@ __all__ = [
     "plateau_update",
     "plateau_apply",
 ]
-
-
-class _Precise:
-    """An array namespace that forwards to ``xp`` except for powers of constants.
-
-    ``power(c, x)`` with a positive Python number ``c`` and an array ``x`` is
-    computed as ``exp(x * log(c))`` with ``log(c)`` in float64, so that a float32
-    rounding of ``c`` is not raised to a large power.
-    """
-
-    def __init__(self, xp: Any) -> None:
-        self._xp = xp
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._xp, name)
-
-    def power(self, a: Any, b: Any) -> Any:
-        # Only constants that float32 cannot hold exactly (0.995, 1.3): exact ones
-        # (2.0, 0.5, 1.5) keep the native power, exact for integer exponents, which
-        # SGDR's cycle starts rely on.
-        if (
-            isinstance(a, numbers.Real)
-            and not isinstance(b, numbers.Real)
-            and a > 0
-            and float(np.float32(a)) != float(a)
-        ):
-            return self._xp.exp(b * math.log(float(a)))
-        return self._xp.power(a, b)
 
 
 def _bound(owner: str, s: Any, total_steps: Any, steps_per_epoch: Any) -> Schedule:
@@ -126,7 +97,7 @@ class OptaxSchedule:
             raise ValueError(f"lrkit.jax.schedule: count must be >= 0, got {count}")
         dtype = jnp.result_type(float)  # float32, or float64 with jax_enable_x64
         t = jnp.maximum(jnp.asarray(count).astype(dtype), 0.0)
-        v = self.schedule._eval(t, jnp if dtype == jnp.float64 else _Precise(jnp))
+        v = self.schedule._eval(t, jnp if dtype == jnp.float64 else Float32Safe(jnp))
         return jnp.broadcast_to(jnp.asarray(v, dtype=dtype), t.shape)
 
     def __eq__(self, other: object) -> bool:

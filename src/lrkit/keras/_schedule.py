@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any
 
 import keras
 import numpy as np
 
+from .._xp import Float32Safe
 from ..core import Schedule as _LrkitSchedule
 from ..core import as_schedule
 
 __all__ = ["Schedule"]
-
-
-class _Precise:
-    """``keras.ops`` except that powers of float32-inexact constants use exp/log.
-
-    ``gamma ** t`` with ``gamma = 0.995`` rounded to float32 drifts by ~t*6e-8
-    relative; ``exp(t * log(gamma))`` with ``log`` taken in float64 does not.
-    Constants exact in float32 (2.0, 0.5, 1.5) keep the native power (exact for
-    integer exponents, which SGDR's cycle starts rely on).
-    """
-
-    def __init__(self, xp: Any) -> None:
-        self._xp = xp
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._xp, name)
-
-    def zeros(self, shape: Any) -> Any:
-        return self._xp.zeros(shape, dtype=keras.backend.floatx())
-
-    def power(self, a: Any, b: Any) -> Any:
-        if (
-            isinstance(a, numbers.Real)
-            and not isinstance(b, numbers.Real)
-            and a > 0
-            and float(np.float32(a)) != float(a)
-        ):
-            return self._xp.exp(b * math.log(float(a)))
-        return self._xp.power(a, b)
 
 
 @keras.saving.register_keras_serializable(package="lrkit")
@@ -117,7 +88,9 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         if self.offset:
             t = t + float(self.offset)
         t = ops.maximum(t, 0.0)
-        v = self.schedule._eval(t, _Precise(ops) if dtype != "float64" else ops)
+        v = self.schedule._eval(
+            t, Float32Safe(ops, keras.backend.floatx()) if dtype != "float64" else ops
+        )
         v = ops.cast(ops.add(ops.multiply(t, 0.0), v), dtype)
         if self.scale != 1.0:
             v = ops.maximum(v * self.scale, ops.minimum(v, self.min_value))
