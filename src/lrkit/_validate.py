@@ -101,8 +101,8 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) ->
 def check_bool(owner: str, name: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    # numpy bools
-    if type(value).__name__ == "bool_":
+    # numpy bools (numpy.bool_, named numpy.bool since numpy 2)
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool"):
         return bool(value)
     raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
 

@@ -79,8 +79,8 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
     """Steps from ``at`` until the value first falls to half of its value at ``at``.
 
     Returns ``None`` if it never does (within ``horizon`` steps when given;
-    otherwise searched up to the schedule's end, or 2**40 steps for schedules
-    that never end).
+    otherwise searched up to the schedule's end, or 2**24 (about 16.8
+    million) steps for schedules that never end).
 
     >>> half_life(lrkit.exponential(1.0, gamma=0.5, every=10))
     10
@@ -91,7 +91,7 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
     target = v0 / 2.0
     if horizon is None:
         n = s.length
-        limit = (n - at) if n is not None else 2**40
+        limit = (n - at) if n is not None else 2**24
     else:
         limit = check_int("half_life", "horizon", horizon, low=0)
     if limit <= 0:

@@ -93,7 +93,9 @@ class Warmup(Schedule):
         elif self.shape == "cos":
             ramp = a + (b - a) * (1.0 - xp.cos(math.pi * f)) / 2.0
         elif self.shape == "exp":
-            ramp = a * xp.power(b / a, f)
+            # the default start is 0 when the schedule starts at 0: ramp 0 -> 0, not 0 * nan
+            safe = xp.where(a == 0, 1.0, a)
+            ramp = xp.where(a == 0, b + 0.0 * f, safe * xp.power(b / safe, f))
         else:
             ramp = t * 0.0 + a
         after = self.schedule._eval(xp.maximum(t - w, 0.0), xp)
@@ -197,6 +199,13 @@ class Mul(_Binary):
     def _eval(self, t: Any, xp: Any) -> Any:
         return _eval_operand(self.left, t, xp) * _eval_operand(self.right, t, xp)
 
+    def spec(self) -> str:
+        # * is left-associative: a right-hand product needs parentheses too, else
+        # 2.0 * (3.0 * s) would print as 2.0 * 3.0 * s and parse back as 6.0 * s
+        r = self.right
+        rs = f"({r.spec()})" if isinstance(r, Mul) else self._operand(r)
+        return f"{self._operand(self.left)} * {rs}"
+
 
 @register
 class Add(_Binary):
@@ -268,7 +277,8 @@ class Opposite(Schedule):
     - any other schedule with an end: up to its first maximum
       :math:`m_t = \text{high} - (\text{high}-\text{low})\frac{s_t - s_0}{s_{max}-s_0}`,
       after it the same with the final value :math:`s_\infty` in place of
-      :math:`s_0`.
+      :math:`s_0`; clipped to [low, high] where the rate dips below
+      :math:`s_0` (or :math:`s_\infty`).
 
     >>> round(opposite(one_cycle(1.0, steps=100), 0.85, 0.95)(29), 12)
     0.85

@@ -156,9 +156,10 @@ def _as_steps(step: Any) -> tuple[bool, np.ndarray]:
         return True, np.asarray(float(s))
     arr = np.asarray(step)
     if arr.dtype.kind not in "iu":
+        got = f"{step!r} ({type(step).__name__})" if arr.ndim == 0 else f"dtype {arr.dtype}"
         raise TypeError(
             "step must be an integer or an integer array (steps are counted, not measured), "
-            f"got dtype {arr.dtype}"
+            f"got {got}"
         )
     if arr.size and arr.min() < 0:
         raise ValueError(f"step must be >= 0, got {int(arr.min())}")
@@ -472,7 +473,8 @@ class Schedule:
         d1 = peak - a1
         f0 = (v - a0) / d0 if d0 > 0 else v * 0.0 + 1.0
         f1 = (v - a1) / d1 if d1 > 0 else v * 0.0 + 1.0
-        f = xp.where(t <= t_peak, f0, f1)
+        # clipped: a value below the start (or the end) of its rise (fall) stays at high
+        f = xp.clip(xp.where(t <= t_peak, f0, f1), 0.0, 1.0)
         return high - (high - low) * f
 
 

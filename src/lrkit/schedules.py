@@ -138,7 +138,8 @@ class Polynomial(Schedule):
 
     def _eval(self, t: Any, xp: Any) -> Any:
         f = frac(t, self.steps, xp)
-        return (self.start - self.end) * xp.power(1.0 - f, self.power) + self.end
+        # max(., 0): in float32 (jax/keras) t/T can round to 1 + 1 ulp at t = T
+        return (self.start - self.end) * xp.power(xp.maximum(1.0 - f, 0.0), self.power) + self.end
 
 
 @register
@@ -421,17 +422,22 @@ class SGDR(Schedule):
         i = xp.floor(xp.log(1.0 + t * (m - 1.0) / p) / math.log(m))
         i = xp.maximum(i, 0.0)
 
-        def start(k: Any) -> Any:
-            return p * (xp.power(m, k) - 1.0) / (m - 1.0)
+        def start(mk: Any) -> Any:  # start of the cycle k, from m**k
+            return p * (mk - 1.0) / (m - 1.0)
 
-        # correct floating error at the cycle boundaries
-        i = xp.where(t < start(i), i - 1.0, i)
-        i = xp.where(t >= start(i + 1.0), i + 1.0, i)
-        return i, start(i), p * xp.power(m, i)
+        # correct floating error at the cycle boundaries; each power of m is
+        # computed once and selected (same values as recomputing it)
+        i = xp.where(t < start(xp.power(m, i)), i - 1.0, i)
+        m_i, m_next = xp.power(m, i), xp.power(m, i + 1.0)
+        s_i, s_next = start(m_i), start(m_next)
+        up = t >= s_next
+        i = xp.where(up, i + 1.0, i)
+        return i, xp.where(up, s_next, s_i), p * xp.where(up, m_next, m_i)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         i, s, length = self.cycle_index(t, xp)
-        top = self.start * xp.power(self.decay, i)
+        # decay == 1: power(1, i) is exactly 1; skip computing it
+        top = self.start * (xp.power(self.decay, i) if self.decay != 1.0 else 1.0)
         return self.end + (top - self.end) * (1.0 + xp.cos(math.pi * (t - s) / length)) / 2.0
 
 
@@ -477,8 +483,14 @@ class Cyclic(Schedule):
 
     def _wave(self, t: Any, xp: Any, low: float, high: float) -> Any:
         total = 2.0 * float(self.half_period)
-        cycle = xp.floor(1.0 + t / total)
-        x = 1.0 + t / total - cycle
+        # x = position in the cycle from the exact remainder t - total*q (not
+        # 1 + t/total - cycle, which loses the fraction at large t in float32)
+        q = xp.floor(t / total)
+        r = t - total * q
+        q = xp.where(r < 0.0, q - 1.0, xp.where(r >= total, q + 1.0, q))
+        r = t - total * q
+        cycle = q + 1.0
+        x = r / total
         scale = xp.where(x <= 0.5, x / 0.5, (x - 1.0) / (0.5 - 1.0))
         height = (high - low) * scale
         if self.mode == "triangular":
@@ -574,22 +586,22 @@ class OneCycle(Schedule):
 
     def _anneal(self, t: Any, xp: Any, values: list[float]) -> Any:
         ends = self._ends()
-        start_step = 0.0
-        segs = []
-        for i, e in enumerate(ends):
-            a, b = values[i], values[i + 1]
-            pct = xp.clip((t - start_step) / (e - start_step), 0.0, 1.0)
-            if self.anneal == "cos":
-                v = b + (a - b) / 2.0 * (xp.cos(math.pi * pct) + 1.0)
-            else:
-                v = (b - a) * pct + a
-            segs.append((start_step, v))
-            start_step = e
-        # phases are chosen the way PyTorch does: step <= end_step of phase i
-        out = segs[-1][1]
-        for (_s, v), e in reversed(list(zip(segs[:-1], ends[:-1]))):
-            out = xp.where(t <= e, v, out)
-        return out
+        starts = [0.0] + ends[:-1]
+        # phases are chosen the way PyTorch does: step <= end_step of phase i.
+        # Select each step's phase fraction and end values first, then apply
+        # the shape once (one cos for the whole array instead of one per phase).
+        k = len(ends) - 1
+        pct = xp.clip((t - starts[k]) / (ends[k] - starts[k]), 0.0, 1.0)
+        a = t * 0.0 + values[k]
+        b = t * 0.0 + values[k + 1]
+        for i in reversed(range(k)):
+            here = t <= ends[i]
+            pct = xp.where(here, xp.clip((t - starts[i]) / (ends[i] - starts[i]), 0.0, 1.0), pct)
+            a = xp.where(here, values[i], a)
+            b = xp.where(here, values[i + 1], b)
+        if self.anneal == "cos":
+            return b + (a - b) / 2.0 * (xp.cos(math.pi * pct) + 1.0)
+        return (b - a) * pct + a
 
     def _eval(self, t: Any, xp: Any) -> Any:
         return self._anneal(t, xp, self._values())

@@ -98,7 +98,8 @@ def _binop(n: ast.BinOp) -> Any:
             if isinstance(n.op, ast.Div):
                 return a / b
             if isinstance(n.op, ast.Pow):
-                return a**b
+                # in floats: an int power like 10**10**10 would hang the parser
+                return float(a) ** float(b)
         except (ZeroDivisionError, OverflowError) as e:
             raise _err(n, f"arithmetic error: {e}") from None
         raise _err(n, f"unsupported operator {type(n.op).__name__}")
@@ -147,10 +148,12 @@ def _call(n: ast.Call) -> Schedule:
                 kw.value,
                 f"{name}: unknown keyword {kw.arg!r}{hint}; allowed: {', '.join(allowed)}",
             )
+        if kw.arg in kwargs:
+            raise _err(kw.value, f"{name}: keyword {kw.arg!r} given twice")
         kwargs[kw.arg] = _node(kw.value)
     try:
         return cls(*args, **kwargs)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise _err(n, str(e)) from None
 
 

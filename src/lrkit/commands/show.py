@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.total < 1:
         raise ValueError(f"--total must be a positive number of steps, got {args.total}")
+    if args.out:
+        from ..plot import _kind
+
+        _kind(args.out)  # a bad file name fails before any work or output
     scheds = [as_schedule(s) for s in args.specs]  # parse all first: errors before work
     sums = [summary(s, args.total, steps_per_epoch=args.steps_per_epoch) for s in scheds]
     for spec, s in zip(args.specs, sums):

@@ -1,0 +1,351 @@
+"""Properties of every schedule, over randomly generated (nested, relative) schedules."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+
+import numpy as np
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import lrkit
+
+# ---------------------------------------------------------------- strategies
+pos = st.floats(1e-6, 10.0, allow_nan=False, allow_infinity=False)
+frac01 = st.floats(0.0, 1.0)
+gamma = st.floats(0.05, 1.0)
+abs_dur = st.integers(1, 300)
+# relative durations that stay >= 1 step once bound (total >= 100, steps_per_epoch >= 1)
+rel_dur = st.one_of(
+    st.integers(5, 60).map(lambda p: f"{p}%"),
+    st.sampled_from(["12.5%", "33.3%"]),
+    st.integers(1, 3).map(lambda e: f"{e}ep"),
+    st.just("0.5ep"),
+)
+dur = st.one_of(abs_dur, rel_dur)
+
+
+@st.composite
+def start_end(draw):
+    a = draw(pos)
+    return a, a * draw(frac01)
+
+
+@st.composite
+def shape(draw, steps=None):
+    """A schedule with a length (steps given, absolute or relative, or to the end)."""
+    steps = draw(st.one_of(dur, st.none())) if steps is None else steps
+    a, b = draw(start_end())
+    kind = draw(st.sampled_from(["cosine", "linear", "polynomial", "constant_n"]))
+    if kind == "cosine":
+        return lrkit.cosine(a, b, steps=steps)
+    if kind == "linear":
+        return lrkit.linear(*draw(st.permutations([a, b])), steps=steps)
+    if kind == "polynomial":
+        return lrkit.polynomial(a, b, steps=steps, power=draw(st.floats(0.25, 4.0)))
+    return lrkit.constant(a, steps=steps if steps is not None else draw(dur))
+
+
+@st.composite
+def leaf(draw):
+    kind = draw(
+        st.sampled_from(
+            [
+                "shape",
+                "exponential",
+                "step",
+                "multistep",
+                "piecewise",
+                "interpolate",
+                "inverse_time",
+                "inverse_sqrt",
+                "sgdr",
+                "cyclic",
+                "one_cycle",
+                "wsd",
+                "constant",
+            ]
+        )
+    )
+    a, b = draw(start_end())
+    if kind == "shape":
+        return draw(shape())
+    if kind == "constant":
+        return lrkit.constant(a)
+    if kind == "exponential":
+        stair = draw(st.booleans())
+        every = draw(dur)
+        if draw(st.booleans()):
+            return lrkit.exponential(a, gamma=draw(gamma), every=every, staircase=stair)
+        return lrkit.exponential(a, half_life=draw(dur), every=every, staircase=stair)
+    if kind == "step":
+        return lrkit.step(a, draw(gamma), every=draw(dur))
+    if kind == "multistep":
+        ms = sorted(draw(st.lists(st.integers(0, 300), min_size=1, max_size=4)))
+        return lrkit.multistep(a, draw(gamma), milestones=ms)
+    if kind == "piecewise":
+        bs = sorted(draw(st.sets(st.integers(0, 300), max_size=4)))
+        vals = draw(st.lists(pos, min_size=len(bs) + 1, max_size=len(bs) + 1))
+        return lrkit.piecewise(vals, bs)
+    if kind == "interpolate":
+        xs = sorted(draw(st.sets(st.integers(0, 300), min_size=1, max_size=4)))
+        vals = draw(st.lists(pos, min_size=len(xs), max_size=len(xs)))
+        return lrkit.interpolate(list(zip(xs, vals)), kind=draw(st.sampled_from(["linear", "cos"])))
+    if kind == "inverse_time":
+        return lrkit.inverse_time(
+            a, draw(st.floats(0.0, 5.0)), every=draw(dur), staircase=draw(st.booleans())
+        )
+    if kind == "inverse_sqrt":
+        return lrkit.inverse_sqrt(a, warmup=draw(dur))
+    if kind == "sgdr":
+        return lrkit.sgdr(
+            a,
+            b,
+            period=draw(dur),
+            mult=draw(st.sampled_from([1.0, 1.5, 2.0, 3.0])),
+            decay=draw(st.floats(0.1, 1.0)),
+        )
+    if kind == "cyclic":
+        mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+        g = draw(st.floats(0.9, 1.0)) if mode == "exp_range" else 1.0
+        return lrkit.cyclic(b, a, half_period=draw(dur), mode=mode, gamma=g)
+    if kind == "one_cycle":
+        three = draw(st.booleans())
+        return lrkit.one_cycle(
+            a,
+            steps=draw(st.integers(20, 400)),
+            pct_start=draw(st.floats(0.1, 0.45)),
+            div=draw(st.floats(1.0, 100.0)),
+            final_div=draw(st.floats(1.0, 1e4)),
+            three_phase=three,
+            anneal=draw(st.sampled_from(["cos", "linear"])),
+        )
+    n = draw(st.integers(20, 300))
+    return lrkit.wsd(
+        a,
+        steps=n,
+        warmup=draw(st.integers(0, n // 3)),
+        decay=draw(st.integers(0, n // 3)),
+        end=b,
+        shape=draw(st.sampled_from(["linear", "cos", "sqrt"])),
+    )
+
+
+def _has_length(s):
+    """True if the schedule has a length once bound (without binding it)."""
+    return s.bind(total_steps=1000, steps_per_epoch=7)._length() is not None
+
+
+@st.composite
+def schedules(draw, depth=2):
+    if depth == 0 or draw(st.integers(0, 2)) == 0:
+        return draw(leaf())
+    kind = draw(
+        st.sampled_from(["warmup", "sequence", "mul", "add", "clip", "opposite", "coupled_wd"])
+    )
+    inner = draw(schedules(depth=depth - 1))
+    if kind == "warmup":
+        shp = draw(st.sampled_from(["linear", "cos", "exp", "constant"]))
+        start = draw(st.one_of(st.none(), pos))
+        return lrkit.warmup(inner, steps=draw(dur), start=start, shape=shp)
+    if kind == "sequence":
+        first = draw(shape(steps=draw(dur)))
+        return lrkit.sequence(first, inner) if draw(st.booleans()) else lrkit.sequence(first)
+    if kind == "mul":
+        other = draw(st.one_of(pos, schedules(depth=depth - 1)))
+        return inner * other if draw(st.booleans()) else other * inner
+    if kind == "add":
+        other = draw(st.one_of(pos, schedules(depth=depth - 1)))
+        return inner + other if draw(st.booleans()) else other + inner
+    if kind == "clip":
+        lo, hi = sorted([draw(pos), draw(pos)])
+        which = draw(st.sampled_from(["low", "high", "both"]))
+        return lrkit.clip(
+            inner, low=lo if which != "high" else None, high=hi if which != "low" else None
+        )
+    if kind == "opposite":
+        assume(
+            isinstance(inner, (lrkit.OneCycle, lrkit.Cyclic))
+            or (not isinstance(inner, lrkit.Cyclic) and _has_length(inner))
+        )
+        lo = draw(st.floats(0.5, 0.9))
+        return lrkit.opposite(inner, lo, lo + draw(st.floats(0.0, 0.1)))
+    value = draw(st.floats(0.0, 0.1))
+    cap = draw(st.one_of(st.none(), st.floats(0.1, 1.0)))
+    return lrkit.coupled_wd(inner, value, cap=cap)
+
+
+runs = st.tuples(st.integers(100, 1500), st.integers(1, 50))
+
+
+def _bound(s, run):
+    total, spe = run
+    return s.bind(total_steps=total, steps_per_epoch=spe)
+
+
+# ---------------------------------------------------------------- round trips
+@given(schedules(), runs)
+def test_spec_round_trip(s, run):
+    assert lrkit.parse(str(s)) == s
+    b = _bound(s, run)
+    assert lrkit.parse(str(b)) == b
+
+
+@given(schedules(), runs)
+def test_dict_round_trip_through_json(s, run):
+    for x in (s, _bound(s, run)):
+        d = json.loads(json.dumps(x.to_dict()))
+        assert lrkit.from_dict(d) == x
+
+
+@given(schedules(), runs)
+def test_pickle_hash_eq(s, run):
+    for x in (s, _bound(s, run)):
+        y = pickle.loads(pickle.dumps(x))
+        assert y == x and hash(y) == hash(x) and y is not x
+        assert str(y) == str(x)
+        assert x == lrkit.parse(str(x)) and hash(x) == hash(lrkit.parse(str(x)))
+        assert len({x, y, lrkit.from_dict(x.to_dict())}) == 1
+    assert (s == 3) is False and s != "x"
+
+
+# ---------------------------------------------------------------- evaluation
+@given(schedules(), runs)
+def test_bound_values_finite_and_hold_past_the_end(s, run):
+    b = _bound(s, run)
+    assert b.is_bound and b.unbound() is None
+    total = run[0]
+    v = b(np.arange(total + 50))
+    assert v.dtype == np.float64 and np.all(np.isfinite(v))
+    far = b(np.array([10**6, 10**9, 10**12, 2**50], dtype=np.int64))
+    assert np.all(np.isfinite(far))
+    n = b.length
+    if n is not None:
+        hold = b(np.array([n, n + 1, n + 1000, 10**9, 2**50], dtype=np.int64))
+        np.testing.assert_allclose(hold, hold[0], rtol=1e-12, atol=1e-300)
+
+
+@given(schedules(), runs, st.lists(st.integers(0, 5000), min_size=1, max_size=20))
+def test_vectorized_equals_scalar(s, run, steps):
+    b = _bound(s, run)
+    vec = b(np.array(steps, dtype=np.int64))
+    scal = np.array([b(t) for t in steps])
+    # the same formula on a 0-d and a 1-d array; numpy's SIMD and scalar loops for
+    # cos/exp/log/power may differ in the last bit, hence 4 ulps
+    np.testing.assert_allclose(vec, scal, rtol=4 * np.finfo(float).eps, atol=1e-300)
+    grid = b(np.array(steps, dtype=np.int32).reshape(1, -1, 1))
+    assert grid.shape == (1, len(steps), 1)
+    np.testing.assert_array_equal(grid.ravel(), vec)
+
+
+@given(leaf(), runs)
+def test_leaf_bounds(s, run):
+    b = _bound(s, run)
+    v = b(np.arange(run[0] + 20))
+    if isinstance(b, lrkit.Interpolate):
+        ys = [y for _, y in b.points]
+    elif isinstance(b, lrkit.Piecewise):
+        ys = list(b.values)
+    elif isinstance(b, (lrkit.Cosine, lrkit.Linear, lrkit.Polynomial)):
+        ys = [b.start, b.end]
+    elif isinstance(b, lrkit.SGDR):
+        # with decay < 1 a later cycle's peak start * decay**i may fall below `end`
+        ys = [b.start, b.end, 0.0]
+    elif isinstance(b, lrkit.Cyclic):
+        ys = [b.low, b.high]
+    elif isinstance(b, lrkit.OneCycle):
+        ys = [b.peak, b.peak / b.div / b.final_div]
+    elif isinstance(b, lrkit.WSD):
+        ys = [b.peak, b.end, b.peak / (b.warmup + 1)]
+    elif isinstance(b, lrkit.InverseSqrt):
+        ys = [0.0, b.peak]
+    else:  # decays from start
+        ys = [0.0, getattr(b, "start", getattr(b, "value", None))]
+    lo, hi = min(ys), max(ys)
+    tol = 1e-12 * max(abs(lo), abs(hi))
+    assert np.all(v >= lo - tol) and np.all(v <= hi + tol)
+
+
+@given(schedules(), runs)
+def test_combinator_bounds(s, run):
+    b = _bound(s, run)
+    v = b(np.arange(run[0]))
+    if isinstance(b, lrkit.Clip):
+        assert b.low is None or np.all(v >= b.low)
+        assert b.high is None or np.all(v <= b.high)
+    if isinstance(b, lrkit.Opposite):
+        tol = 1e-12
+        assert np.all(v >= b.low - tol) and np.all(v <= b.high + tol)
+    if isinstance(b, lrkit.CoupledWD):
+        cap = b.cap if b.cap is not None else 10 * b.value
+        assert np.all(v <= cap) and np.all(v >= 0)
+
+
+@given(schedules(depth=1), st.integers(1, 80), st.sampled_from(["linear", "cos", "exp"]), runs)
+def test_warmup_is_continuous_at_the_join(inner, w, shp, run):
+    # the ramp ends where the wrapped schedule starts: no jump at t = w
+    bi = _bound(inner, run)
+    b0 = bi(0)
+    assume(b0 > 0)
+    s = _bound(lrkit.warmup(inner, steps=w, shape=shp), run)
+    v = s(np.arange(w + 2))
+    a = b0 / (w + 1)  # the default start
+    assert v[0] == a or math.isclose(v[0], a, rel_tol=1e-12)
+    assert v[w] == b0
+    ramp = v[: w + 1]
+    assert np.all(np.diff(ramp) >= -1e-15 * b0)  # monotone from a up to b0
+    # the largest step of the ramp is its slope bound: (b-a)/w linear, pi/2 (b-a)/w cos,
+    # ln(b/a) b / w exp
+    bound = {"linear": 1.0, "cos": math.pi / 2, "exp": math.log(w + 1)}[shp] * (b0 - a) / w
+    if shp == "exp":
+        bound = math.log(w + 1) * b0 / w
+    assert np.max(np.diff(ramp)) <= bound * (1 + 1e-9)
+
+
+@given(schedules(depth=1), st.integers(1, 40), runs)
+def test_warmup_shifts_the_clock(inner, w, run):
+    bi = _bound(inner, run)
+    s = _bound(lrkit.warmup(inner, steps=w, start=0.0), run)
+    t = np.arange(0, 300)
+    # the bound inner schedule of the warmup may be shorter (to-end durations)
+    inner_bound = s.schedule
+    np.testing.assert_array_equal(s(t + w), inner_bound(t))
+    if bi.length is not None and inner_bound == bi:
+        assert s.length == bi.length + w
+
+
+@given(
+    pos,
+    st.floats(1e-300, 1e-200) | st.floats(1e200, 1e300),
+    st.integers(1, 10**6),
+)
+def test_tiny_and_huge_values_stay_finite(a, scale, n):
+    for s in (
+        lrkit.warmup(lrkit.cosine(a * scale, 0.0, steps=n), steps=10),
+        lrkit.one_cycle(a * scale, steps=max(n, 20)),
+        lrkit.sgdr(a * scale, period=n, mult=2),
+        lrkit.exponential(a * scale, gamma=0.5),
+        lrkit.inverse_sqrt(a * scale, warmup=n),
+        lrkit.coupled_wd(lrkit.cosine(a * scale, steps=n), 0.01),
+    ):
+        v = s(np.array([0, 1, n // 2, n, 10 * n, 2**40], dtype=np.int64))
+        assert np.all(np.isfinite(v)) and not np.any(np.isnan(v))
+
+
+def test_long_runs_stay_finite():
+    n = 10**7
+    steps = np.array([0, n // 3, n - 1, n, 10**12, 2**62], dtype=np.int64)
+    for s in (
+        lrkit.sgdr(0.1, 1e-6, period=1, mult=1.01, decay=0.5),
+        lrkit.sgdr(0.1, period=3, mult=3),
+        lrkit.cyclic(1e-3, 1.0, half_period=1, mode="triangular2"),
+        lrkit.cyclic(1e-3, 1.0, half_period=1, mode="exp_range", gamma=0.5),
+        lrkit.exponential(1.0, gamma=1e-3),
+        lrkit.inverse_time(1.0, 1e6),
+        lrkit.one_cycle(1.0, steps=n, final_div=1e12),
+        lrkit.warmup(lrkit.cosine(1.0), steps="1%", shape="exp").bind(total_steps=n),
+    ):
+        v = s(steps)
+        assert np.all(np.isfinite(v)), s
