@@ -370,3 +370,11 @@ def test_bind_resolves_percent_and_epochs():
     assert s.bind(total_steps=10).unbound() is not None
     assert lrkit.linear(1, 0, steps="12.5%").bind(total_steps=8).steps == 1
     assert lrkit.cosine(1.0, steps=10).bind(total_steps=99) == lrkit.cosine(1.0, steps=10)
+
+
+def test_sgdr_non_integer_mult_restarts_at_the_rounded_start():
+    # the cycle-1 start 7*(1.3-1)/(1.3-1) computes as 7.000000000000001 in float64;
+    # the restart still happens at step 7, not 8
+    s = lrkit.sgdr(1.0, period=7, mult=1.3)
+    assert s(7) == 1.0
+    assert s(6) < 0.1

@@ -425,12 +425,17 @@ class SGDR(Schedule):
         def start(mk: Any) -> Any:  # start of the cycle k, from m**k
             return p * (mk - 1.0) / (m - 1.0)
 
-        # correct floating error at the cycle boundaries; each power of m is
-        # computed once and selected (same values as recomputing it)
-        i = xp.where(t < start(xp.power(m, i)), i - 1.0, i)
+        # correct floating error at the cycle boundaries (a start computed as
+        # 7.000000000000001 still restarts at step 7: tolerance 1e-9 relative,
+        # at most 1e-6 of a step); each power of m is computed once and selected
+        def tol(s: Any) -> Any:
+            return xp.minimum(1e-9 * (1.0 + s), 1e-6)
+
+        s0 = start(xp.power(m, i))
+        i = xp.where(t < s0 - tol(s0), i - 1.0, i)
         m_i, m_next = xp.power(m, i), xp.power(m, i + 1.0)
         s_i, s_next = start(m_i), start(m_next)
-        up = t >= s_next
+        up = t >= s_next - tol(s_next)
         i = xp.where(up, i + 1.0, i)
         return i, xp.where(up, s_next, s_i), p * xp.where(up, m_next, m_i)
 
