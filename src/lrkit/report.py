@@ -1,0 +1,471 @@
+"""One self-contained HTML report: plotly.js embedded once, works offline, no CDN.
+
+:func:`write_html` assembles sections (charts given as plotly figure dicts,
+tables, text) into one page. The page records script errors in
+``window.lrkitErrors`` (shown in ``#lrkit-errors``) and, once every chart has
+rendered, sets ``data-lrkit-rendered="N"`` on ``<body>`` and writes
+``rendered N charts`` into ``#lrkit-status`` — what the browser test checks.
+
+:func:`bench_report` turns benchmark runs (and an optional finder curve) into
+such a page plus PNG figures.
+
+plotly is needed only for its JavaScript (``plotly.offline.get_plotlyjs``),
+matplotlib only for the PNGs; both are imported when used.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["write_html", "bench_report", "chart", "PALETTE"]
+
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+)
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;
+background:#fafafa}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:1.6em;margin:0 0 4px}
+h2{font-size:1.2em;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.sub{color:#666;margin:0 0 16px}
+.chart{background:#fff;border:1px solid #e3e3e3;border-radius:6px;height:420px;margin:8px 0}
+.note{color:#444;font-size:.93em}
+table{border-collapse:collapse;background:#fff;font-size:.92em}
+th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}
+th:first-child,td:first-child{text-align:left;font-family:ui-monospace,monospace}
+th{background:#f0f0f0}
+tr.best td{font-weight:600;background:#eef7ee}
+#lrkit-errors{color:#b00;white-space:pre-wrap}
+#lrkit-status{color:#999;font-size:.8em}
+footer{color:#999;font-size:.8em;margin-top:32px}
+"""
+
+_HOOK = """
+window.lrkitErrors = [];
+window.onerror = function (msg, src, line, col, err) {
+  window.lrkitErrors.push(String(msg) + " (" + src + ":" + line + ")");
+  var el = document.getElementById("lrkit-errors");
+  if (el) { el.textContent = window.lrkitErrors.join("\\n"); }
+};
+"""
+
+_RENDER = """
+(function () {
+  var figs = JSON.parse(document.getElementById("lrkit-figures").textContent);
+  var cfg = {responsive: true, displaylogo: false};
+  var jobs = figs.map(function (f, i) {
+    return Plotly.newPlot("lrkit-chart-" + i, f.data, f.layout, cfg);
+  });
+  Promise.all(jobs).then(function () {
+    var n = 0;
+    document.querySelectorAll(".chart").forEach(function (el) {
+      if (el.querySelector("svg.main-svg")) { n += 1; }
+    });
+    document.body.setAttribute("data-lrkit-rendered", String(n));
+    document.getElementById("lrkit-status").textContent = "rendered " + n + " charts";
+  }).catch(function (e) {
+    window.onerror(String(e), "render", 0, 0, e);
+  });
+})();
+"""
+
+
+def chart(
+    series: Sequence[dict[str, Any]],
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    shapes: Sequence[dict[str, Any]] = (),
+    yrange: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """A plotly figure as a plain dict: ``series`` are plotly trace dicts (x, y, name, ...)."""
+    layout: dict[str, Any] = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": xlabel}, "type": "log" if logx else "linear"},
+        "yaxis": {"title": {"text": ylabel}, "type": "log" if logy else "linear"},
+        "template": "plotly_white",
+        "hovermode": "closest",
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "legend": {"font": {"size": 11}},
+        "shapes": list(shapes),
+    }
+    if yrange is not None:
+        layout["yaxis"]["range"] = [float(yrange[0]), float(yrange[1])]
+    data = []
+    for s in series:
+        t = {"type": "scatter", "mode": "lines"}
+        t.update(s)
+        t["x"] = [_num(v) for v in t.get("x", [])]
+        t["y"] = [_num(v) for v in t.get("y", [])]
+        data.append(t)
+    return {"data": data, "layout": layout}
+
+
+def _num(v: Any) -> Any:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def write_html(
+    path: str,
+    sections: Sequence[dict[str, Any]],
+    *,
+    title: str = "lrkit report",
+    subtitle: str = "",
+) -> str:
+    """Write one self-contained page and return its path.
+
+    Each section is a dict with ``title`` and one of ``figure`` (a plotly
+    figure dict, see :func:`chart`), ``table`` (``{"header": [...], "rows":
+    [[...], ...], "best": row index or None}``) or ``html`` (trusted markup),
+    plus an optional ``note`` (plain text).
+    """
+    from .plot import require
+
+    offline = require("plotly.offline")
+    figures: list[dict[str, Any]] = []
+    body: list[str] = []
+    for sec in sections:
+        body.append(f"<h2>{html.escape(str(sec.get('title', '')))}</h2>")
+        if sec.get("note"):
+            body.append(f'<p class="note">{html.escape(str(sec["note"]))}</p>')
+        if "figure" in sec:
+            body.append(f'<div class="chart" id="lrkit-chart-{len(figures)}"></div>')
+            figures.append(sec["figure"])
+        if "table" in sec:
+            body.append(_table_html(sec["table"]))
+        if "html" in sec:
+            body.append(str(sec["html"]))
+    payload = json.dumps(figures, allow_nan=False).replace("</", "<\\/")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_CSS}</style>
+<script>{_HOOK}</script>
+<script>{offline.get_plotlyjs()}</script>
+</head><body>
+<main>
+<h1>{html.escape(title)}</h1>
+<p class="sub">{html.escape(subtitle)}</p>
+<div id="lrkit-errors"></div>
+{chr(10).join(body)}
+<footer>Made by lrkit. Self-contained: plotly.js is embedded, no network needed.
+<span id="lrkit-status">rendering…</span></footer>
+</main>
+<script type="application/json" id="lrkit-figures">{payload}</script>
+<script>{_RENDER}</script>
+</body></html>
+"""
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+    return path
+
+
+def _table_html(t: dict[str, Any]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in t["header"])
+    rows = []
+    for i, r in enumerate(t["rows"]):
+        cls = ' class="best"' if t.get("best") == i else ""
+        cells = "".join(f"<td>{html.escape(str(c))}</td>" for c in r)
+        rows.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# ---------------------------------------------------------------------------- benchmark pages
+def _by_label(results: Sequence[Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for r in results:
+        out.setdefault(r.label, []).append(r)
+    return out
+
+
+def _mean_curve(runs: Sequence[Any], key: str) -> tuple[list[int], list[float]]:
+    n = max(len(r.history) for r in runs)
+    xs, ys = [], []
+    for e in range(n):
+        vals = [r.history[e][key] for r in runs if len(r.history) > e]
+        vals = [v for v in vals if v is not None and math.isfinite(v)]
+        if vals:
+            xs.append(e + 1)
+            ys.append(sum(vals) / len(vals))
+    return xs, ys
+
+
+def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[str, Any]:
+    """Loss against learning rate (log axis), the suggestion and the range marked."""
+    series = [
+        {"x": finder["lrs"], "y": finder["losses"], "name": "loss", "opacity": 0.35},
+        {"x": finder["lrs"], "y": finder["smoothed"], "name": "smoothed loss"},
+    ]
+    shapes = []
+    if finder.get("range"):
+        lo, hi = finder["range"]
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": lo,
+                "x1": hi,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#2ca02c",
+                "opacity": 0.12,
+                "line": {"width": 0},
+            }
+        )
+    sug = finder.get("suggestion")
+    if sug:
+        import numpy as np
+
+        lrs = np.asarray(finder["lrs"])
+        i = int(np.argmin(np.abs(np.log(lrs) - math.log(sug))))
+        series.append(
+            {
+                "x": [sug],
+                "y": [finder["smoothed"][i]],
+                "name": f"suggestion {sug:.3g}",
+                "mode": "markers",
+                "marker": {"size": 12, "color": "#d62728"},
+            }
+        )
+    sm = [v for v in finder["smoothed"] if math.isfinite(v)]
+    yr = None
+    if sm:  # the divergence spike would flatten the interesting part: clip at 1.5x the start
+        lo, hi = min(finder["losses"] + sm), 1.5 * max(sm[0], min(sm))
+        yr = [lo - 0.05 * (hi - lo), hi]
+    return chart(
+        series,
+        title=title,
+        xlabel="learning rate",
+        ylabel="training loss",
+        logx=True,
+        shapes=shapes,
+        yrange=yr,
+    )
+
+
+def bench_report(
+    results: Sequence[Any],
+    out_dir: str,
+    *,
+    title: str,
+    subtitle: str = "",
+    intro: str = "",
+    finder: dict[str, Any] | None = None,
+    png: bool = True,
+) -> dict[str, str]:
+    """Write ``report.html`` (and PNGs) for benchmark runs into ``out_dir``.
+
+    Charts: the finder curve (``finder``, or the first ``auto`` run's), the
+    learning rate applied per step (first seed of each schedule), the
+    validation metric and the train/validation loss per epoch (mean over
+    seeds). Returns ``{"report": path, "<name>_png": path, ...}``.
+    """
+    from .bench import aggregate
+
+    os.makedirs(out_dir, exist_ok=True)
+    groups = _by_label(results)
+    rows = aggregate(results)
+    colors = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(groups)}
+    first = results[0]
+    metric = first.metric_name
+    if finder is None:
+        finder = next((r.finder for r in results if r.finder), None)
+    spe = first.steps_per_epoch
+
+    lr_series, metric_series, loss_series = [], [], []
+    for lab, runs in groups.items():
+        r0 = runs[0]
+        c = colors[lab]
+        lr_series.append(
+            {
+                "x": [i / spe for i in range(len(r0.lr))],
+                "y": r0.lr,
+                "name": lab,
+                "line": {"color": c},
+            }
+        )
+        xs, ys = _mean_curve(runs, "metric")
+        metric_series.append({"x": xs, "y": ys, "name": lab, "line": {"color": c}})
+        xs, ys = _mean_curve(runs, "train_loss")
+        loss_series.append(
+            {"x": xs, "y": ys, "name": f"{lab} train", "line": {"color": c}, "legendgroup": lab}
+        )
+        xs, ys = _mean_curve(runs, "val_loss")
+        loss_series.append(
+            {
+                "x": xs,
+                "y": ys,
+                "name": f"{lab} val",
+                "line": {"color": c, "dash": "dash"},
+                "legendgroup": lab,
+            }
+        )
+    mlabel = "test accuracy" if metric == "accuracy" else f"validation {metric}"
+    sections: list[dict[str, Any]] = []
+    if intro:
+        sections.append({"title": "What this is", "html": f"<p>{html.escape(intro)}</p>"})
+    sections.append({"title": "Comparison", "table": _rows_table(rows), "note": _table_note(rows)})
+    if finder:
+        note = f"{finder['steps']} updates, {finder['wall_time']:.1f} s"
+        if finder.get("suggestion"):
+            note = f"suggested learning rate {finder['suggestion']:.3g}; " + note
+        if finder.get("range"):
+            note += f"; range (base, max) = ({finder['range'][0]:.3g}, {finder['range'][1]:.3g})"
+        note += f"; auto schedule: {finder.get('schedule', '?')}"
+        sections.append({"title": "LR range test", "note": note, "figure": finder_figure(finder)})
+    sections.append(
+        {
+            "title": "Learning rate actually applied",
+            "note": "read back from the optimizer before every update (first seed)",
+            "figure": chart(lr_series, xlabel="epoch", ylabel="learning rate"),
+        }
+    )
+    sections.append(
+        {
+            "title": f"{mlabel.capitalize()} per epoch",
+            "note": f"mean over {len(groups[first.label])} seed(s)",
+            "figure": chart(metric_series, xlabel="epoch", ylabel=mlabel),
+        }
+    )
+    sections.append(
+        {
+            "title": "Training and validation loss",
+            "note": "solid: training loss (epoch mean); dashed: validation loss",
+            "figure": chart(loss_series, xlabel="epoch", ylabel="loss", logy=True),
+        }
+    )
+    out = {
+        "report": write_html(
+            os.path.join(out_dir, "report.html"), sections, title=title, subtitle=subtitle
+        )
+    }
+    if png:
+        from .plot import lines
+
+        def tri(series: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+            return [(s["name"], s["x"], s["y"]) for s in series]
+
+        out["lr_png"] = lines(
+            tri(lr_series),
+            os.path.join(out_dir, "lr.png"),
+            title="learning rate applied",
+            xlabel="epoch",
+            ylabel="learning rate",
+        )
+        out["metric_png"] = lines(
+            tri(metric_series),
+            os.path.join(out_dir, "metric.png"),
+            title=mlabel,
+            xlabel="epoch",
+            ylabel=mlabel,
+        )
+        out["loss_png"] = lines(
+            tri(loss_series),
+            os.path.join(out_dir, "loss.png"),
+            title="train / validation loss",
+            xlabel="epoch",
+            ylabel="loss",
+            logy=True,
+        )
+        if finder:
+            marks = []
+            if finder.get("suggestion"):
+                fig = finder_figure(finder)
+                marks.append(("suggestion", fig["data"][-1]["x"][0], fig["data"][-1]["y"][0]))
+            vl = []
+            if finder.get("range"):
+                vl = [("base", finder["range"][0]), ("max", finder["range"][1])]
+            top = finder_figure(finder)["layout"]["yaxis"].get("range")
+            cap = top[1] if top else math.inf
+            out["finder_png"] = lines(
+                [
+                    ("loss (clipped)", finder["lrs"], [min(v, cap) for v in finder["losses"]]),
+                    ("smoothed", finder["lrs"], [min(v, cap) for v in finder["smoothed"]]),
+                ],
+                os.path.join(out_dir, "finder.png"),
+                title="LR range test",
+                xlabel="learning rate",
+                ylabel="training loss",
+                logx=True,
+                markers=marks,
+                vlines=vl,
+            )
+    return out
+
+
+def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    metric = rows[0]["metric_name"]
+    hib = rows[0]["higher_is_better"]
+    header = [
+        "schedule",
+        f"final {metric} (mean ± std)",
+        "best epoch",
+        "epochs to target",
+        "wall time (s)",
+        "updates (+finder)",
+        "diverged",
+    ]
+    out, best, best_v = [], None, None
+    for i, r in enumerate(rows):
+        fm, fs = r["final_mean"], r["final_std"]
+        if not math.isfinite(fm):
+            final = "nan"
+        elif metric == "accuracy":
+            final = f"{100 * fm:.2f} ± {100 * fs:.2f} %"
+        else:
+            final = f"{fm:.4f} ± {fs:.4f}"
+        if math.isfinite(fm) and (best_v is None or (fm > best_v if hib else fm < best_v)):
+            best, best_v = i, fm
+        if r["target"] is None:
+            tt = "-"
+        elif r["time_to_target"] is None:
+            tt = "never"
+        else:
+            tt = f"{r['time_to_target']:.1f} ({r['reached']}/{r['runs']} runs)"
+        upd = f"{r['steps']}" + (f" + {r['overhead_steps']}" if r["overhead_steps"] else "")
+        be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
+        out.append(
+            [
+                r["label"],
+                final,
+                be,
+                tt,
+                f"{r['wall_time']:.1f}",
+                upd,
+                f"{r['diverged']}/{r['runs']}",
+            ]
+        )
+    return {"header": header, "rows": out, "best": best}
+
+
+def _table_note(rows: Sequence[dict[str, Any]]) -> str:
+    r = rows[0]
+    t = "" if r["target"] is None else f" Target {r['metric_name']}: {r['target']:g}."
+    return (
+        f"{r['runs']} seed(s) per schedule, same budget ({r['steps']} updates) for each; "
+        f"the finder's updates are counted separately.{t} Best final value highlighted."
+    )

@@ -1,0 +1,49 @@
+"""Built-in training tasks: small, real problems that run on a laptop CPU, never download.
+
+>>> from lrkit.tasks import TASKS
+>>> sorted(TASKS)
+['charlm', 'digits', 'mnist1d', 'quadratic']
+
+``get_task(name, seed=0, **overrides)`` imports the task's module (and torch)
+only when asked. Every task offers ``name``, ``metric_name`` (``"accuracy"`` or
+``"bpc"``), ``higher_is_better``, ``make_model()``, ``train_loader(epoch)``,
+``loss_fn(output, y)``, ``evaluate(model) -> {"loss", "metric"}``,
+``steps_per_epoch``, ``batch_size``, ``default_lr``, ``default_optimizer``,
+``default_epochs`` and ``make_optimizer(model, name, lr, momentum, weight_decay)``.
+Keyword ``overrides`` change a task's documented options (e.g. ``batch_size``,
+``hidden``); unknown ones raise ``ValueError``.
+
+A task module ``lrkit.tasks.<name>`` provides ``make_task(seed=0, **overrides)``
+(or, failing that, a ``<Name>Task`` class taking the same arguments).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["TASKS", "get_task"]
+
+#: name -> one-line description (data, model, metric). Modules load lazily.
+TASKS: dict[str, str] = {
+    "digits": "scikit-learn 8x8 digits, MLP, test accuracy",
+    "mnist1d": "MNIST-1D generated locally (4,000/1,000), 1-D CNN, test accuracy",
+    "charlm": "char-level 2-layer Transformer on CPython's pydoc text, validation bits/char",
+    "quadratic": "noisy quadratic model (chosen spectrum, gradient noise) for the theory labs",
+}
+
+
+def get_task(name: str, seed: int = 0, **overrides: Any) -> Any:
+    """Build the task ``name`` for ``seed`` (see :data:`TASKS` for the names).
+
+    Raises ``ValueError`` for an unknown name, a bad seed or an unknown option.
+    """
+    if not isinstance(name, str) or name not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(sorted(TASKS))}, got {name!r}")
+    mod = importlib.import_module(f"{__name__}.{name}")
+    factory = getattr(mod, "make_task", None)
+    if factory is None:
+        factory = getattr(mod, f"{name.capitalize()}Task", None)
+    if factory is None:  # pragma: no cover - a malformed task module
+        raise ImportError(f"lrkit.tasks.{name} defines no make_task(seed, **overrides)")
+    return factory(seed=seed, **overrides)

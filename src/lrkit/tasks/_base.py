@@ -1,0 +1,192 @@
+"""The common shape of a built-in task (imports torch; loaded only through ``get_task``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["Task", "TensorTask", "Batches", "epoch_generator", "OPTIMIZERS"]
+
+OPTIMIZERS = ("sgd", "adamw", "adam")
+
+
+def epoch_generator(seed: int, epoch: int, salt: int = 0) -> torch.Generator:
+    """A torch generator seeded from (seed, epoch, salt) only: the same order every time."""
+    g = torch.Generator()
+    g.manual_seed((int(seed) * 1_000_003 + int(epoch) * 7_919 + int(salt)) % (2**63 - 1))
+    return g
+
+
+class Batches:
+    """One epoch of (x, y) batches; ``len()`` is the number of steps, iterable more than once."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, order: torch.Tensor):
+        self.x, self.y, self.batch_size, self.order = x, y, batch_size, order
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.order) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        bs = self.batch_size
+        for i in range(0, len(self.order), bs):
+            idx = self.order[i : i + bs]
+            yield self.x[idx], self.y[idx]
+
+
+class Task:
+    """A small, real training problem: data, a model, a loss, a metric and a budget.
+
+    Attributes every task has: ``name``, ``seed``, ``metric_name`` (``"accuracy"``
+    or ``"bpc"``), ``higher_is_better``, ``batch_size``, ``steps_per_epoch``,
+    ``default_lr`` (a good peak rate for ``default_optimizer``),
+    ``default_optimizer``, ``default_epochs`` (the budget used by ``lrkit bench``
+    when none is given) and ``description``.
+
+    Everything random is drawn from generators seeded by the task seed (model
+    initialisation) and by (seed, epoch) (the order of the batches), so two
+    runs with the same seed are identical and the global torch RNG is left
+    untouched.
+    """
+
+    name = "task"
+    metric_name = "accuracy"
+    higher_is_better = True
+    batch_size = 32
+    default_lr = 0.1
+    default_optimizer = "sgd"
+    default_epochs = 10
+    description = ""
+
+    def __init__(self, seed: int = 0, **overrides: Any) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"get_task: seed must be a non-negative int, got {seed!r}")
+        self.seed = seed
+        self.overrides = dict(overrides)
+        allowed = self._overridable()
+        for key, value in overrides.items():
+            if key not in allowed:
+                raise ValueError(
+                    f"get_task({self.name!r}): unknown option {key!r}; "
+                    f"allowed: {', '.join(sorted(allowed))}"
+                )
+            setattr(self, key, value)
+        bs = self.batch_size
+        if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
+            raise ValueError(f"{self.name}: batch_size must be a positive int, got {bs!r}")
+
+    def _overridable(self) -> set[str]:
+        return {"batch_size", "default_lr", "default_optimizer", "default_epochs"}
+
+    def with_seed(self, seed: int) -> Task:
+        """The same task (same options) for another seed."""
+        return type(self)(seed, **self.overrides)
+
+    # -- to implement -------------------------------------------------------------------------
+    @property
+    def steps_per_epoch(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _build_model(self) -> nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def train_loader(self, epoch: int = 0) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def loss_fn(self, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of logits ``output`` against integer labels ``y``."""
+        return nn.functional.cross_entropy(output.reshape(-1, output.shape[-1]), y.reshape(-1))
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- shared -------------------------------------------------------------------------------
+    def make_model(self) -> nn.Module:
+        """A fresh model initialised from the task seed (the global RNG is not touched)."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            return self._build_model()
+
+    def make_optimizer(
+        self,
+        model: nn.Module,
+        name: str = "sgd",
+        lr: float | None = None,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+    ) -> torch.optim.Optimizer:
+        """A plain torch optimizer: ``sgd`` (heavy-ball ``momentum``), ``adam`` or ``adamw``.
+
+        For Adam/AdamW ``momentum`` is ``beta1`` (beta2 = 0.999). ``lr`` defaults
+        to ``default_lr``.
+        """
+        lr = self.default_lr if lr is None else lr
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
+            raise ValueError(f"make_optimizer: lr must be a number >= 0, got {lr!r}")
+        params = model.parameters()
+        if name == "sgd":
+            return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if name == "adam":
+            return torch.optim.Adam(
+                params, lr=lr, betas=(momentum, 0.999), weight_decay=weight_decay
+            )
+        if name == "adamw":
+            return torch.optim.AdamW(
+                params, lr=lr, betas=(momentum, 0.999), weight_decay=weight_decay
+            )
+        raise ValueError(
+            f"make_optimizer: name must be one of {', '.join(OPTIMIZERS)}, got {name!r}"
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Data, model, metric and budget in a few words (used by the docs and reports)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "metric": self.metric_name,
+            "higher_is_better": self.higher_is_better,
+            "batch_size": self.batch_size,
+            "steps_per_epoch": self.steps_per_epoch,
+            "default_optimizer": self.default_optimizer,
+            "default_lr": self.default_lr,
+            "default_epochs": self.default_epochs,
+        }
+
+    def __repr__(self) -> str:
+        return f"<lrkit task {self.name!r} seed={self.seed}>"
+
+
+class TensorTask(Task):
+    """A classification task whose whole data set fits in four tensors."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.y_train) / self.batch_size)
+
+    def train_loader(self, epoch: int = 0) -> Batches:
+        """The training set in batches, shuffled by (seed, epoch): the same order every time."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+            raise ValueError(f"train_loader: epoch must be a non-negative int, got {epoch!r}")
+        order = torch.randperm(len(self.y_train), generator=epoch_generator(self.seed, epoch))
+        return Batches(self.x_train, self.y_train, self.batch_size, order)
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        """Mean loss and accuracy on the held-out split (model put back in its mode)."""
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                out = model(self.x_test)
+                loss = float(self.loss_fn(out, self.y_test))
+                acc = float((out.argmax(-1) == self.y_test).float().mean())
+        finally:
+            model.train(was_training)
+        return {"loss": loss, "metric": acc}

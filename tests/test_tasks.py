@@ -1,0 +1,163 @@
+"""Built-in tasks: data offline and exact, deterministic by seed, the documented API."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from lrkit.tasks import TASKS, get_task
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """The machine is shared: one torch thread for these tests (restored afterwards)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+SMALL = {
+    "digits": {},
+    "mnist1d": {},
+    "charlm": {"epoch_steps": 3, "val_windows": 8, "batch_size": 4},
+}
+
+
+def _params(model: torch.nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_registry_names_and_lazy_import():
+    assert sorted(TASKS) == ["charlm", "digits", "mnist1d", "quadratic"]
+    assert all(isinstance(v, str) and v for v in TASKS.values())
+
+
+def test_unknown_task_seed_and_option_raise():
+    with pytest.raises(ValueError, match=r"task must be one of .*got 'cifar'"):
+        get_task("cifar")
+    with pytest.raises(ValueError, match=r"seed must be a non-negative int, got -1"):
+        get_task("digits", seed=-1)
+    with pytest.raises(ValueError, match=r"unknown option 'lr'.*allowed: .*batch_size"):
+        get_task("digits", lr=0.1)
+    with pytest.raises(ValueError, match=r"batch_size must be a positive int, got 0"):
+        get_task("digits", batch_size=0)
+
+
+@pytest.mark.parametrize("name", ["digits", "mnist1d", "charlm"])
+def test_task_api_and_determinism(name):
+    task = get_task(name, seed=1, **SMALL[name])
+    assert task.name == name and task.seed == 1
+    assert task.metric_name == ("bpc" if name == "charlm" else "accuracy")
+    assert task.higher_is_better is (name != "charlm")
+    assert task.default_optimizer in ("sgd", "adam", "adamw") and task.default_lr > 0
+    rng_before = torch.random.get_rng_state()
+    m1, m2 = task.make_model(), task.make_model()
+    assert torch.equal(rng_before, torch.random.get_rng_state())  # global RNG untouched
+    assert all(torch.equal(a, b) for a, b in zip(_params(m1), _params(m2)))
+    other = task.with_seed(2).make_model()
+    assert not all(torch.equal(a, b) for a, b in zip(_params(m1), _params(other)))
+
+    loader = task.train_loader(epoch=0)
+    batches = list(loader)
+    assert len(batches) == len(loader) == task.steps_per_epoch
+    again = list(task.train_loader(epoch=0))
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(batches, again))
+    nxt = list(task.train_loader(epoch=1))
+    assert not torch.equal(batches[0][0], nxt[0][0])  # reshuffled per epoch
+    assert torch.equal(rng_before, torch.random.get_rng_state())
+    x, y = batches[0]
+    assert x.shape[0] == y.shape[0] == task.batch_size
+    out = m1(x)
+    loss = task.loss_fn(out, y)
+    ref = torch.nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+    assert float(loss.detach()) == pytest.approx(float(ref.detach()), rel=1e-6)
+
+    ev = task.evaluate(m1)
+    assert set(ev) == {"loss", "metric"} and m1.training
+    if name == "charlm":
+        assert ev["metric"] == pytest.approx(ev["loss"] / math.log(2))
+        # untrained: close to uniform over the vocabulary
+        assert abs(ev["metric"] - math.log2(len(task.vocab))) < 1.0
+    else:
+        with torch.no_grad():
+            acc = float((m1(task.x_test).argmax(1) == task.y_test).float().mean())
+        assert ev["metric"] == acc and 0.0 <= acc <= 1.0
+
+
+def test_digits_split_exact_stratified_and_by_seed():
+    a, b, c = get_task("digits", 0), get_task("digits", 0), get_task("digits", 1)
+    assert len(a.y_train) == 1438 and len(a.y_test) == 359
+    assert torch.equal(a.x_test, b.x_test) and not torch.equal(a.x_test, c.x_test)
+    counts = torch.bincount(a.y_test, minlength=10)
+    total = torch.bincount(torch.cat([a.y_train, a.y_test]), minlength=10)
+    assert torch.all((counts.float() - 0.2 * total.float()).abs() <= 0.5)
+    # standardised with the training split: mean 0, std 1 (constant pixels stay 0)
+    mu, sd = a.x_train.mean(0), a.x_train.std(0, unbiased=False)
+    assert float(mu.abs().max()) < 1e-5
+    assert torch.all(((sd - 1).abs() < 1e-4) | (sd == 0))
+    from sklearn.datasets import load_digits
+
+    assert len(load_digits().target) == len(a.y_train) + len(a.y_test) == 1797
+
+
+def test_mnist1d_generated_locally_never_downloads(tmp_path, monkeypatch):
+    import requests
+
+    def no_net(*a, **k):
+        raise AssertionError("mnist1d tried to download")
+
+    monkeypatch.setattr(requests, "get", no_net)
+    monkeypatch.chdir(tmp_path)
+    np_state, py_state = np.random.get_state()[1].copy(), random.getstate()
+    from lrkit.tasks import mnist1d as mod
+
+    mod._generate.cache_clear()
+    task = get_task("mnist1d", seed=3)
+    assert list(tmp_path.iterdir()) == []  # no cache file written
+    assert np.array_equal(np.random.get_state()[1], np_state) and random.getstate() == py_state
+    assert tuple(task.x_train.shape) == (4000, 40) and tuple(task.x_test.shape) == (1000, 40)
+    assert task.steps_per_epoch == 40
+    # the canonical data set (seed 42) is what the package itself builds
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    ref = make_dataset(get_dataset_args())
+    assert np.array_equal(task.x_train.numpy(), ref["x"].astype(np.float32))
+    assert np.array_equal(task.y_test.numpy(), ref["y_test"])
+
+
+def test_charlm_corpus_from_cpython():
+    from pydoc_data.topics import topics
+
+    from lrkit.tasks.charlm import corpus
+
+    text = corpus()
+    assert text == "\n".join(topics[k] for k in sorted(topics))
+    assert len(text) > 400_000
+    task = get_task("charlm", **SMALL["charlm"])
+    assert task.vocab == sorted(set(text))
+    assert len(task.train_ids) + len(task.val_ids) == len(text)
+    x, y = next(iter(task.train_loader(0)))
+    assert x.shape == (4, task.context) and torch.equal(x[:, 1:], y[:, :-1])
+    assert task.x_val.shape == (8, task.context)
+
+
+def test_make_optimizer_kinds_and_errors():
+    task = get_task("digits")
+    model = task.make_model()
+    sgd = task.make_optimizer(model, "sgd", lr=0.2, momentum=0.8, weight_decay=1e-4)
+    assert isinstance(sgd, torch.optim.SGD)
+    g = sgd.param_groups[0]
+    assert (g["lr"], g["momentum"], g["weight_decay"]) == (0.2, 0.8, 1e-4)
+    adamw = task.make_optimizer(model, "adamw", lr=1e-3, momentum=0.85)
+    assert isinstance(adamw, torch.optim.AdamW) and adamw.param_groups[0]["betas"] == (0.85, 0.999)
+    assert isinstance(task.make_optimizer(model, "adam"), torch.optim.Adam)
+    assert task.make_optimizer(model).param_groups[0]["lr"] == task.default_lr
+    with pytest.raises(ValueError, match=r"name must be one of sgd, adamw, adam, got 'rmsprop'"):
+        task.make_optimizer(model, "rmsprop")
+    with pytest.raises(ValueError, match=r"lr must be a number >= 0, got -1"):
+        task.make_optimizer(model, "sgd", lr=-1)
