@@ -15,14 +15,7 @@ from lrkit.bench import aggregate, parse_schedules, run_grid, table, train
 from lrkit.cli import main
 from lrkit.tasks import get_task
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The machine is shared: one torch thread for these tests (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SPE = 45  # digits: 1,438 / 32

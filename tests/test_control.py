@@ -50,18 +50,10 @@ def _lrkit_lrs(metrics, base_lr, **kw):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_parity_with_torch_on_random_streams(seed):
+def test_parity_with_torch_on_random_streams(seed, draw_plateau_kwargs):
     rng = random.Random(seed)
-    kw = dict(
-        mode=rng.choice(["min", "max"]),
-        factor=rng.choice([0.1, 0.5, 0.7]),
-        patience=rng.randint(0, 4),
-        threshold=rng.choice([0.0, 1e-4, 0.05]),
-        threshold_mode=rng.choice(["rel", "abs"]),
-        cooldown=rng.randint(0, 3),
-        min_lr=rng.choice([0.0, 1e-3]),
-        eps=rng.choice([1e-8, 1e-4]),
-    )
+    kw = draw_plateau_kwargs(rng, [0.1, 0.5, 0.7], [0.0, 1e-4, 0.05], max_cooldown=3)
+    kw.update(min_lr=rng.choice([0.0, 1e-3]), eps=rng.choice([1e-8, 1e-4]))
     base = rng.choice([0.1, 1.0, 0.03])
     # positive metrics (where PyTorch's rel threshold is right), with plateaus and noise
     metrics = []

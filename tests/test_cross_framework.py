@@ -16,9 +16,6 @@ a run). numpy (float64) is the reference:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -179,20 +176,9 @@ print(json.dumps(out))
 """
 
 
-def test_keras_torch_backend_matches_numpy():
+def test_keras_torch_backend_matches_numpy(run_keras_torch):
     specs = {k: str(s) for k, s in BOUND.items()}
-    env = dict(os.environ, KERAS_BACKEND="torch")
-    res = subprocess.run(
-        [sys.executable, "-c", _KERAS_TORCH_SCRIPT],
-        input=json.dumps(specs),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out = run_keras_torch(_KERAS_TORCH_SCRIPT, stdin=json.dumps(specs))
     n = 1201
     for name, vals in out.items():
         assert vals[0] == "torch" and vals[1] == "torch.float32", vals[:2]

@@ -11,9 +11,6 @@ each SGD update moves the weight by exactly -lr.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -346,18 +343,8 @@ print(json.dumps({"lrs": log.lrs, "w": float(m.layers[0].kernel.numpy()[0, 0]),
 """
 
 
-def test_torch_backend_fit_plateau_and_reload():
-    env = dict(os.environ, KERAS_BACKEND="torch")
-    res = subprocess.run(
-        [sys.executable, "-c", _TORCH_SCRIPT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+def test_torch_backend_fit_plateau_and_reload(run_keras_torch):
+    out = run_keras_torch(_TORCH_SCRIPT)
     s = lrkit.warmup(lrkit.cosine(0.1, 0.01, steps=20), steps=4)
     # patience 0 and a constant metric: a reduction after every epoch but the first
     scale = np.repeat([1.0, 1.0, 0.5, 0.25], 4)

@@ -24,17 +24,10 @@ def _sgd(lrs=(0.1,)):
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_parity_with_torch_reduce_lr_on_plateau(seed):
+def test_parity_with_torch_reduce_lr_on_plateau(seed, draw_plateau_kwargs):
     rng = random.Random(seed)
-    kw = dict(
-        mode=rng.choice(["min", "max"]),
-        factor=rng.choice([0.1, 0.5, 0.8]),
-        patience=rng.randint(0, 4),
-        threshold=rng.choice([0.0, 1e-4, 0.02]),
-        threshold_mode=rng.choice(["rel", "abs"]),
-        cooldown=rng.randint(0, 2),
-        eps=1e-8,
-    )
+    kw = draw_plateau_kwargs(rng, [0.1, 0.5, 0.8], [0.0, 1e-4, 0.02], max_cooldown=2)
+    kw["eps"] = 1e-8
     lrs = rng.choice([(0.1,), (0.1, 0.01), (1.0, 0.3, 0.05)])
     mins = rng.choice([0.0, [1e-3] * len(lrs), [0.0] * len(lrs)])
     metrics = [abs(rng.gauss(1.0, 0.3)) * (0.99**i) for i in range(100)]

@@ -1,4 +1,5 @@
-"""Array-namespace helpers shared by the framework adapters (no framework imports)."""
+"""Helpers shared by the jax and keras adapters (no framework imports): the float32-safe
+array namespace and the argument check that turns ``schedule`` into a bound schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +9,31 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Float32Safe"]
+from .core import Schedule, as_schedule
+
+__all__ = ["Float32Safe", "bound_schedule"]
+
+
+def bound_schedule(owner: str, s: Any, total_steps: Any, steps_per_epoch: Any) -> Schedule:
+    """``s`` (schedule, spec string, dict or number) as a schedule bound to the run.
+
+    Raises ``TypeError`` naming ``owner`` for what is none of those, and
+    ``ValueError`` (the schedule's own message) when it still has relative
+    durations or open ends that ``total_steps``/``steps_per_epoch`` do not resolve.
+    """
+    try:
+        sched = as_schedule(s)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: schedule must be an lrkit schedule, a spec string, a dict or a number, "
+            f"got {s!r}"
+        ) from None
+    if total_steps is not None or steps_per_epoch is not None:
+        sched = sched.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
+    msg = sched.unbound()
+    if msg:
+        raise ValueError(msg)
+    return sched
 
 
 class Float32Safe:

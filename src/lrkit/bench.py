@@ -446,10 +446,36 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
     return out
 
 
-def _fmt_metric(name: str, v: float) -> str:
-    if not math.isfinite(v):
-        return "nan"
-    return f"{100 * v:.2f}%" if name == "accuracy" else f"{v:.4f}"
+def _row_cells(r: dict[str, Any], *, wordy: bool = False) -> list[str]:
+    """The cells of one :func:`aggregate` row, in :func:`table`'s column order.
+
+    final (mean ± std; accuracy in percent; ``nan`` when not finite), best
+    epoch (``-`` when none), epochs to target (``-`` without a target,
+    ``never`` when no run reached it), wall seconds, updates (+ the finder's),
+    diverged/runs. ``wordy`` gives the HTML report's longer wording
+    (``" %"``, ``"(2/3 runs)"``, ``"300 + 40"``) instead of the terminal's
+    (``"%"``, ``"ep (2/3)"``, ``"300+40"``).
+    """
+    fm, fs = r["final_mean"], r["final_std"]
+    if not math.isfinite(fm):
+        final = "nan"
+    elif r["metric_name"] == "accuracy":
+        final = f"{100 * fm:.2f} ± {100 * fs:.2f}{' %' if wordy else '%'}"
+    else:
+        final = f"{fm:.4f} ± {fs:.4f}"
+    be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
+    if r["target"] is None:
+        tt = "-"
+    elif r["time_to_target"] is None:
+        tt = "never"
+    elif wordy:
+        tt = f"{r['time_to_target']:.1f} ({r['reached']}/{r['runs']} runs)"
+    else:
+        tt = f"{r['time_to_target']:.1f} ep ({r['reached']}/{r['runs']})"
+    upd = str(r["steps"])
+    if r["overhead_steps"]:
+        upd += f"{' + ' if wordy else '+'}{r['overhead_steps']}"
+    return [final, be, tt, f"{r['wall_time']:.1f}", upd, f"{r['diverged']}/{r['runs']}"]
 
 
 def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
@@ -466,36 +492,7 @@ def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
         "updates",
         "diverged",
     )
-    lines = [header]
-    for r in rows:
-        fm, fs = r["final_mean"], r["final_std"]
-        if name == "accuracy" and math.isfinite(fm):
-            final = f"{100 * fm:.2f} ± {100 * fs:.2f}%"
-        elif math.isfinite(fm):
-            final = f"{fm:.4f} ± {fs:.4f}"
-        else:
-            final = "nan"
-        if r["target"] is None:
-            tt = "-"
-        elif r["time_to_target"] is None:
-            tt = "never"
-        else:
-            tt = f"{r['time_to_target']:.1f} ep ({r['reached']}/{r['runs']})"
-        upd = str(r["steps"])
-        if r["overhead_steps"]:
-            upd += f"+{r['overhead_steps']}"
-        be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
-        lines.append(
-            (
-                r["label"],
-                final,
-                be,
-                tt,
-                f"{r['wall_time']:.1f}",
-                upd,
-                f"{r['diverged']}/{r['runs']}",
-            )
-        )
+    lines = [header] + [(r["label"], *_row_cells(r)) for r in rows]
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     widths[0] = min(widths[0], width)
 

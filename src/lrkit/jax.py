@@ -38,9 +38,9 @@ import math
 import numbers
 from typing import Any, NamedTuple
 
-from ._xp import Float32Safe
+from ._xp import Float32Safe, bound_schedule
 from .control import PlateauConfig
-from .core import Schedule, as_schedule
+from .core import Schedule
 
 __all__ = [
     "schedule",
@@ -50,22 +50,6 @@ __all__ = [
     "plateau_update",
     "plateau_apply",
 ]
-
-
-def _bound(owner: str, s: Any, total_steps: Any, steps_per_epoch: Any) -> Schedule:
-    try:
-        sched = as_schedule(s)
-    except TypeError:
-        raise TypeError(
-            f"{owner}: schedule must be an lrkit schedule, a spec string, a dict or a number, "
-            f"got {s!r}"
-        ) from None
-    if total_steps is not None or steps_per_epoch is not None:
-        sched = sched.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
-    msg = sched.unbound()
-    if msg:
-        raise ValueError(msg)
-    return sched
 
 
 class OptaxSchedule:
@@ -136,7 +120,7 @@ def schedule(
     >>> round(float(f(50)), 6)  # float32
     0.5
     """
-    return OptaxSchedule(_bound("lrkit.jax.schedule", s, total_steps, steps_per_epoch))
+    return OptaxSchedule(bound_schedule("lrkit.jax.schedule", s, total_steps, steps_per_epoch))
 
 
 # =============================================================================

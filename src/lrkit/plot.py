@@ -29,6 +29,32 @@ def require(module: str) -> Any:
         ) from None
 
 
+def _pyplot() -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (unless one is already chosen)."""
+    require("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _vline(ax: Any, label: str, x: float, *, top: float = 1.0, fontsize: int = 8) -> None:
+    """A dashed gray vertical line at ``x`` on matplotlib axes ``ax``, its label written
+    upwards just left of it with its top at ``top`` (a fraction of the axes' height)."""
+    ax.axvline(x, linestyle="--", linewidth=1, color="gray")
+    ax.annotate(
+        label,
+        (x, top),
+        xycoords=("data", "axes fraction"),
+        rotation=90,
+        va="top",
+        ha="right",
+        fontsize=fontsize,
+    )
+
+
 def _kind(out: str) -> str:
     ext = os.path.splitext(out)[1].lower()
     if ext not in (".png", ".html", ".htm", ".svg", ".pdf"):
@@ -92,12 +118,7 @@ def lines(
             fig.update_yaxes(type="log")
         fig.write_html(out, include_plotlyjs=True, full_html=True)
         return out
-    require("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     try:
         for label, x, y in series:
@@ -105,16 +126,7 @@ def lines(
         for label, x, y in markers:
             ax.plot([x], [y], "o", markersize=8, label=label)
         for label, x in vlines:
-            ax.axvline(x, linestyle="--", linewidth=1, color="gray")
-            ax.annotate(
-                label,
-                (x, 1.0),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                va="top",
-                ha="right",
-                fontsize=8,
-            )
+            _vline(ax, label, x)
         if logx:
             ax.set_xscale("log")
         if logy:

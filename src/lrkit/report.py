@@ -418,6 +418,8 @@ def bench_report(
 
 
 def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    from .bench import _row_cells
+
     metric = rows[0]["metric_name"]
     hib = rows[0]["higher_is_better"]
     header = [
@@ -431,34 +433,10 @@ def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     ]
     out, best, best_v = [], None, None
     for i, r in enumerate(rows):
-        fm, fs = r["final_mean"], r["final_std"]
-        if not math.isfinite(fm):
-            final = "nan"
-        elif metric == "accuracy":
-            final = f"{100 * fm:.2f} ± {100 * fs:.2f} %"
-        else:
-            final = f"{fm:.4f} ± {fs:.4f}"
+        fm = r["final_mean"]
         if math.isfinite(fm) and (best_v is None or (fm > best_v if hib else fm < best_v)):
             best, best_v = i, fm
-        if r["target"] is None:
-            tt = "-"
-        elif r["time_to_target"] is None:
-            tt = "never"
-        else:
-            tt = f"{r['time_to_target']:.1f} ({r['reached']}/{r['runs']} runs)"
-        upd = f"{r['steps']}" + (f" + {r['overhead_steps']}" if r["overhead_steps"] else "")
-        be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
-        out.append(
-            [
-                r["label"],
-                final,
-                be,
-                tt,
-                f"{r['wall_time']:.1f}",
-                upd,
-                f"{r['diverged']}/{r['runs']}",
-            ]
-        )
+        out.append([r["label"], *_row_cells(r, wordy=True)])
     return {"header": header, "rows": out, "best": best}
 
 

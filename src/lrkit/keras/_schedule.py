@@ -8,9 +8,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from .._xp import Float32Safe
+from .._xp import Float32Safe, bound_schedule
 from ..core import Schedule as _LrkitSchedule
-from ..core import as_schedule
 
 __all__ = ["Schedule"]
 
@@ -58,18 +57,7 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         name: str | None = None,
     ) -> None:
         super().__init__()
-        try:
-            s = as_schedule(schedule)
-        except TypeError:
-            raise TypeError(
-                "lrkit.keras.Schedule: schedule must be an lrkit schedule, a spec string, a dict "
-                f"or a number, got {schedule!r}"
-            ) from None
-        if total_steps is not None or steps_per_epoch is not None:
-            s = s.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
-        msg = s.unbound()
-        if msg:
-            raise ValueError(msg)
+        s = bound_schedule("lrkit.keras.Schedule", schedule, total_steps, steps_per_epoch)
         if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset < 0:
             raise ValueError(f"lrkit.keras.Schedule: offset must be an int >= 0, got {offset!r}")
         for key, v in (("scale", scale), ("min_value", min_value)):

@@ -18,14 +18,9 @@ def panels(out: str, items: Sequence[dict[str, Any]], title: str = "") -> str:
     ``title``, ``xlabel``, ``ylabel``, ``logx``, ``logy``, ``hlines``
     [(label, y)], ``vlines`` [(label, x)], ``ylim`` (low, high).
     """
-    from ..plot import require
+    from ..plot import _pyplot, _vline
 
-    require("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     n = len(items)
     fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 4.2), dpi=100, squeeze=False)
@@ -39,16 +34,7 @@ def panels(out: str, items: Sequence[dict[str, Any]], title: str = "") -> str:
                 ax.axhline(y, linestyle=":", linewidth=1, color="gray")
                 ax.annotate(label, (0.01, y), xycoords=("axes fraction", "data"), fontsize=7)
             for label, x in it.get("vlines", ()):
-                ax.axvline(x, linestyle="--", linewidth=1, color="gray")
-                ax.annotate(
-                    label,
-                    (x, 0.98),
-                    xycoords=("data", "axes fraction"),
-                    rotation=90,
-                    va="top",
-                    ha="right",
-                    fontsize=7,
-                )
+                _vline(ax, label, x, top=0.98, fontsize=7)
             if it.get("logx"):
                 ax.set_xscale("log")
             if it.get("logy"):
@@ -68,6 +54,14 @@ def panels(out: str, items: Sequence[dict[str, Any]], title: str = "") -> str:
     finally:
         plt.close(fig)
     return out
+
+
+def verdict_of(full: object, partial: object) -> str:
+    """A lab's verdict: ``"reproduced"`` if ``full``, else ``"partly"`` if ``partial``,
+    else ``"not reproduced"``."""
+    if full:
+        return "reproduced"
+    return "partly" if partial else "not reproduced"
 
 
 def fig_path(out_dir: str, name: str) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import lrkit
 
 from ..tasks.quadratic import NoisyQuadratic
-from ._common import fig_path, mean_se, panels, r
+from ._common import fig_path, mean_se, panels, r, verdict_of
 
 
 def _nqm(m: float = 0.05) -> NoisyQuadratic:
@@ -50,12 +50,7 @@ def noise_floor(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     matches = bool(np.all(rel_err < (0.15 if ci else 0.08)))
     lowest_const = float(f_meas.min())
     decay_lower = all(v[0] < lowest_const for v in finals.values())
-    if increasing and decay_lower and matches:
-        verdict = "reproduced"
-    elif increasing or decay_lower:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(increasing and decay_lower and matches, increasing or decay_lower)
     figure = panels(
         fig_path(out_dir, "noise-floor"),
         [
@@ -129,12 +124,7 @@ def half_life(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     same_half_life = hl_step is not None and hl_exp is not None and abs(hl_step - hl_exp) <= 1
     meet = at_drops < 1e-9
     slightly = 1e-4 < rel < 0.3
-    if same_half_life and meet and slightly:
-        verdict = "reproduced"
-    elif same_half_life and meet:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(same_half_life and meet and slightly, same_half_life and meet)
     x = np.arange(e_step.shape[0]) * 10
     figure = panels(
         fig_path(out_dir, "half-life"),
@@ -219,12 +209,8 @@ def optimal_constant(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     rho_meas_star = float(measured[i_star])
     max_err = float(np.nanmax(np.abs(measured - theory)))
     best_is_star = abs(best - eta_star) < spacing
-    if best_is_star and abs(rho_meas_star - rho_star) < 1e-3 and max_err < 0.02:
-        verdict = "reproduced"
-    elif best_is_star or abs(rho_meas_star - rho_star) < 1e-3:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    rho_ok = abs(rho_meas_star - rho_star) < 1e-3
+    verdict = verdict_of(best_is_star and rho_ok and max_err < 0.02, best_is_star or rho_ok)
     figure = panels(
         fig_path(out_dir, "optimal-constant"),
         [
@@ -320,12 +306,7 @@ def restarts(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
         return frac[a] - frac[b] > 2.0 * np.hypot(frac_se[a], frac_se[b])
 
     beaten = [k for k in mono if beats(best_sg, k)]
-    if len(beaten) == len(mono):
-        verdict = "reproduced"
-    elif beaten:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(len(beaten) == len(mono), beaten)
     xs = np.linspace(-5, 5, 801)
     figure = panels(
         fig_path(out_dir, "restarts"),
@@ -415,12 +396,7 @@ def momentum_decay(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     ratio_slow = hi[i_slow] / final[0.0][i_slow]
     slower_fast = ratio_fast > 1.5
     fine_slow = ratio_slow < 1.2
-    if slower_fast and fine_slow:
-        verdict = "reproduced"
-    elif slower_fast or fine_slow:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(slower_fast and fine_slow, slower_fast or fine_slow)
     figure = panels(
         fig_path(out_dir, "momentum-decay"),
         [

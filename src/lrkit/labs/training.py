@@ -9,7 +9,7 @@ import numpy as np
 
 import lrkit
 
-from ._common import fig_path, mean_se, panels, r
+from ._common import fig_path, mean_se, panels, r, verdict_of
 
 
 def _torch() -> Any:
@@ -145,7 +145,7 @@ def decay_speed(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     over = rise > 0.05 and tr[slow][-1] < tr[slow][k_min] and k_min < len(va[slow]) - 1
     fires = stops[slow] is not None
     ok = [under, over, fires]
-    verdict = "reproduced" if all(ok) else ("partly" if any(ok) else "not reproduced")
+    verdict = verdict_of(all(ok), any(ok))
     ep = np.arange(1, E + 1)
     figure = panels(
         fig_path(out_dir, "decay-speed"),
@@ -226,12 +226,7 @@ def warmup(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     diverged = {k: v["diverged"] for k, v in runs.items()}
     worse = diverged[a] or (not diverged[b] and bpc[a] - bpc[b] > 0.05)
     unstable = diverged[a] or spikes[a] > 2 * spikes[b] + 0.05
-    if worse and unstable:
-        verdict = "reproduced"
-    elif worse or unstable:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(worse and unstable, worse or unstable)
     steps = np.arange(len(nw))
 
     def smooth(x: np.ndarray, k: int = 10) -> np.ndarray:
@@ -301,12 +296,7 @@ def weight_decay(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     held_end = eff[b][-1] / eff[b][0]
     norm_lower = norms[b][-1] < norms[a][-1]
     const_ok = abs(held_mid - 1.0) < 1e-6
-    if falls < 0.05 and const_ok and norm_lower:
-        verdict = "reproduced"
-    elif const_ok or norm_lower:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(falls < 0.05 and const_ok and norm_lower, const_ok or norm_lower)
     ep = np.arange(1, E + 1)
     figure = panels(
         fig_path(out_dir, "weight-decay"),
@@ -384,12 +374,7 @@ def batch_scaling(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     closer = abs(gap_scaled) < gap_none
     close = abs(gap_scaled) <= 0.01
     behind = gap_none > 0.01
-    if closer and close and behind:
-        verdict = "reproduced"
-    elif closer:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(closer and close and behind, closer)
     ep = np.arange(1, E + 1)
     figure = panels(
         fig_path(out_dir, "batch-scaling"),
@@ -499,12 +484,7 @@ def range_test(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
         ],
         title="range-test: the finder on digits, suggestions marked",
     )
-    if sug.lr is not None and gap <= 0.01:
-        verdict = "reproduced"
-    elif sug.lr is not None and gap <= 0.03:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(sug.lr is not None and gap <= 0.01, sug.lr is not None and gap <= 0.03)
     numbers = {
         "suggested_lr": None if sug.lr is None else r(sug.lr),
         "suggestion_method": sug.method,
@@ -560,12 +540,7 @@ def super_convergence(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     m_step = mean_se(step_acc)
     m_oc = {f: mean_se(v) for f, v in oc_acc.items()}
     reached = [f for f in fractions if m_oc[f][0] >= m_step[0] - tol]
-    if any(f <= 1 / 3 + 1e-9 for f in reached):
-        verdict = "reproduced"
-    elif reached:
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
+    verdict = verdict_of(any(f <= 1 / 3 + 1e-9 for f in reached), reached)
     series = [(f"multistep, {E} epochs", np.arange(1, E + 1), np.mean(step_curve, axis=0))]
     for f in fractions:
         e = len(oc_curve[f][0])

@@ -9,9 +9,9 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["Task", "TensorTask", "Batches", "epoch_generator", "OPTIMIZERS"]
+from ._info import OPTIMIZERS, TaskInfo, check_seed
 
-OPTIMIZERS = ("sgd", "adamw", "adam")
+__all__ = ["Task", "TensorTask", "Batches", "epoch_generator", "OPTIMIZERS"]
 
 
 def epoch_generator(seed: int, epoch: int, salt: int = 0) -> torch.Generator:
@@ -37,7 +37,7 @@ class Batches:
             yield self.x[idx], self.y[idx]
 
 
-class Task:
+class Task(TaskInfo):
     """A small, real training problem: data, a model, a loss, a metric and a budget.
 
     Attributes every task has: ``name``, ``seed``, ``metric_name`` (``"accuracy"``
@@ -52,19 +52,10 @@ class Task:
     untouched.
     """
 
-    name = "task"
-    metric_name = "accuracy"
-    higher_is_better = True
     batch_size = 32
-    default_lr = 0.1
-    default_optimizer = "sgd"
-    default_epochs = 10
-    description = ""
 
     def __init__(self, seed: int = 0, **overrides: Any) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"get_task: seed must be a non-negative int, got {seed!r}")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.overrides = dict(overrides)
         allowed = self._overridable()
         for key, value in overrides.items():
@@ -81,13 +72,9 @@ class Task:
     def _overridable(self) -> set[str]:
         return {"batch_size", "default_lr", "default_optimizer", "default_epochs"}
 
-    def with_seed(self, seed: int) -> Task:
-        """The same task (same options) for another seed."""
-        return type(self)(seed, **self.overrides)
-
     # -- to implement -------------------------------------------------------------------------
     @property
-    def steps_per_epoch(self) -> int:  # pragma: no cover - abstract
+    def steps_per_epoch(self) -> int:  # type: ignore[override]  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _build_model(self) -> nn.Module:  # pragma: no cover - abstract
@@ -109,54 +96,6 @@ class Task:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             return self._build_model()
-
-    def make_optimizer(
-        self,
-        model: nn.Module,
-        name: str = "sgd",
-        lr: float | None = None,
-        momentum: float = 0.9,
-        weight_decay: float = 0.0,
-    ) -> torch.optim.Optimizer:
-        """A plain torch optimizer: ``sgd`` (heavy-ball ``momentum``), ``adam`` or ``adamw``.
-
-        For Adam/AdamW ``momentum`` is ``beta1`` (beta2 = 0.999). ``lr`` defaults
-        to ``default_lr``.
-        """
-        lr = self.default_lr if lr is None else lr
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
-            raise ValueError(f"make_optimizer: lr must be a number >= 0, got {lr!r}")
-        params = model.parameters()
-        if name == "sgd":
-            return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-        if name == "adam":
-            return torch.optim.Adam(
-                params, lr=lr, betas=(momentum, 0.999), weight_decay=weight_decay
-            )
-        if name == "adamw":
-            return torch.optim.AdamW(
-                params, lr=lr, betas=(momentum, 0.999), weight_decay=weight_decay
-            )
-        raise ValueError(
-            f"make_optimizer: name must be one of {', '.join(OPTIMIZERS)}, got {name!r}"
-        )
-
-    def describe(self) -> dict[str, Any]:
-        """Data, model, metric and budget in a few words (used by the docs and reports)."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "metric": self.metric_name,
-            "higher_is_better": self.higher_is_better,
-            "batch_size": self.batch_size,
-            "steps_per_epoch": self.steps_per_epoch,
-            "default_optimizer": self.default_optimizer,
-            "default_lr": self.default_lr,
-            "default_epochs": self.default_epochs,
-        }
-
-    def __repr__(self) -> str:
-        return f"<lrkit task {self.name!r} seed={self.seed}>"
 
 
 class TensorTask(Task):

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from ._info import TaskInfo, check_seed
+
 __all__ = ["NoisyQuadratic", "make_task", "QuadraticTask"]
 
 
@@ -233,7 +235,7 @@ class NoisyQuadratic:
 # ---------------------------------------------------------------- task API
 
 
-class QuadraticTask:
+class QuadraticTask(TaskInfo):
     """The noisy quadratic through the common task API (torch used lazily).
 
     One "epoch" is ``steps_per_epoch`` noisy-gradient steps; a batch is a
@@ -252,9 +254,7 @@ class QuadraticTask:
     def __init__(self, seed: int = 0, steps_per_epoch: int = 100, **overrides: Any) -> None:
         from .._validate import check_int
 
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"get_task: seed must be a non-negative int, got {seed!r}")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.steps_per_epoch = check_int("quadratic", "steps_per_epoch", steps_per_epoch, low=1)
         allowed = {"dim", "m", "M", "spectrum", "noise", "batch_size", "x0"}
         for key in overrides:
@@ -270,26 +270,6 @@ class QuadraticTask:
             f"noisy quadratic: {self.problem.dim} coordinates, curvature "
             f"[{self.problem.m:g}, {self.problem.M:g}], noise {self.problem.noise:g}"
         )
-
-    def with_seed(self, seed: int) -> QuadraticTask:
-        """The same task (same options) for another seed."""
-        return QuadraticTask(seed, **self.overrides)
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "metric": self.metric_name,
-            "higher_is_better": self.higher_is_better,
-            "batch_size": self.batch_size,
-            "steps_per_epoch": self.steps_per_epoch,
-            "default_optimizer": self.default_optimizer,
-            "default_lr": self.default_lr,
-            "default_epochs": self.default_epochs,
-        }
-
-    def __repr__(self) -> str:
-        return f"<lrkit task 'quadratic' seed={self.seed}>"
 
     def make_model(self) -> Any:
         import torch
@@ -334,20 +314,8 @@ class QuadraticTask:
         momentum: float = 0.0,
         weight_decay: float = 0.0,
     ) -> Any:
-        import torch
-
-        lr = self.default_lr if lr is None else lr
-
-        if name == "sgd":
-            return torch.optim.SGD(
-                model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
-            )
-        if name in ("adam", "adamw"):
-            cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
-            return cls(
-                model.parameters(), lr=lr, betas=(momentum, 0.999), weight_decay=weight_decay
-            )
-        raise ValueError(f"quadratic: optimizer must be 'sgd', 'adam' or 'adamw', got {name!r}")
+        """As :meth:`TaskInfo.make_optimizer`, but plain SGD (``momentum=0``) by default."""
+        return super().make_optimizer(model, name, lr, momentum, weight_decay)
 
 
 def make_task(seed: int = 0, **overrides: Any) -> QuadraticTask:

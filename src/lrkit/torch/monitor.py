@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from .scheduler import check_optimizer
+
 __all__ = ["LRMonitor"]
 
 
@@ -55,11 +57,7 @@ class LRMonitor:
         auto: bool = False,
         start_step: int = 0,
     ) -> None:
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(
-                "LRMonitor: optimizer must be a torch.optim.Optimizer, "
-                f"got {type(optimizer).__name__}"
-            )
+        check_optimizer("LRMonitor", optimizer)
         if isinstance(keys, str):
             keys = (keys,)
         self.optimizer = optimizer

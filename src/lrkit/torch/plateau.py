@@ -26,7 +26,7 @@ from ..control import (
     plateau_update,
 )
 from ..schedules import Constant
-from .scheduler import _SHIFT, BLOCK, Scheduler
+from .scheduler import _SHIFT, BLOCK, Scheduler, check_optimizer
 
 __all__ = ["ReduceOnPlateau", "EarlyStopping", "reduce_metric"]
 
@@ -126,10 +126,7 @@ class ReduceOnPlateau(Scheduler):
         **kwargs: Any,
     ) -> None:
         o = self._owner
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(
-                f"{o}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
-            )
+        check_optimizer(o, optimizer)
         n = len(optimizer.param_groups)
         if schedule is None:
             schedule = [Constant(float(g["lr"])) for g in optimizer.param_groups]
@@ -148,8 +145,7 @@ class ReduceOnPlateau(Scheduler):
         self.min_lrs = [float(m) for m in mins]
         self.distributed = check_choice(o, "distributed", distributed, ("mean", "local"))
         self.process_group = process_group
-        self.plateau: PlateauState = PlateauState(best=float("nan"))  # set below
-        self.group_scales = [1.0] * n
+        self.group_scales = [1.0] * n  # read by _apply, called by Scheduler.__init__
         super().__init__(optimizer, schedule, **kwargs)
         if start_step == "warmup":
             s0 = self._schedules["lr"][0]
@@ -171,8 +167,7 @@ class ReduceOnPlateau(Scheduler):
             start_step=start_step,
         )
         self._configs = [dataclasses.replace(self.config, min_value=m) for m in self.min_lrs]
-        self.plateau = plateau_init(self.config)
-        self.group_scales = [1.0] * n
+        self.plateau: PlateauState = plateau_init(self.config)
 
     # ------------------------------------------------------------------ values
     @property
@@ -194,6 +189,11 @@ class ReduceOnPlateau(Scheduler):
             if name == "lr" and scales[gi] != 1.0:
                 v = max(v * scales[gi], min(v, self.min_lrs[gi]))
             self._write(groups[gi], key, beta, v)
+
+    def _set_scales(self, scales: list[float]) -> None:
+        """Set the per-group scales; while all are 1 ``Scheduler.step``'s fast path is exact."""
+        self.group_scales = scales
+        self._fast = all(sc == 1.0 for sc in scales)
 
     def base_lr(self) -> list[float]:
         """The base schedule's ``lr`` per group at the current step (before the plateau)."""
@@ -225,9 +225,8 @@ class ReduceOnPlateau(Scheduler):
         ]
         self.plateau = states[0]
         before = self.group_scales
-        self.group_scales = [st.scale for st in states]
+        self._set_scales([st.scale for st in states])
         if self.group_scales != before:
-            self._fast = all(sc == 1.0 for sc in self.group_scales)
             self._apply(self.last_epoch)
         return any(st.last_reduced for st in states)
 
@@ -264,13 +263,13 @@ class ReduceOnPlateau(Scheduler):
                 f"{len(self.group_scales)} param groups"
             )
         old = (self.plateau, self.group_scales)
-        self.plateau, self.group_scales = plateau, scales
-        self._fast = all(sc == 1.0 for sc in scales)
+        self.plateau = plateau
+        self._set_scales(scales)
         try:
             super().load_state_dict(state_dict, on_mismatch=on_mismatch)
         except Exception:
-            self.plateau, self.group_scales = old
-            self._fast = all(sc == 1.0 for sc in self.group_scales)
+            self.plateau = old[0]
+            self._set_scales(old[1])
             raise
 
 

@@ -29,6 +29,14 @@ _FORMAT = "lrkit.torch.Scheduler/1"
 _BETA = {"beta1": 0, "betas": 0, "beta2": 1}
 
 
+def check_optimizer(owner: str, optimizer: Any) -> None:
+    """Raise ``TypeError`` naming ``owner`` unless ``optimizer`` is a ``torch.optim.Optimizer``."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"{owner}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+
+
 def total_steps(
     epochs: int,
     batches_per_epoch: int,
@@ -256,10 +264,7 @@ class Scheduler(LRScheduler):
         warn_past_end: bool = True,
     ) -> None:
         o = self._owner
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(
-                f"{o}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
-            )
+        check_optimizer(o, optimizer)
         if tensor_lr not in (None, True, False, "auto"):
             raise ValueError(
                 f"{o}: tensor_lr must be None, True, False or 'auto', got {tensor_lr!r}"
@@ -290,7 +295,6 @@ class Scheduler(LRScheduler):
                     raise ValueError(f"{o}: schedule for {key!r} (group {i}) is not bound: {msg}")
                 bound.append(b)
             self._schedules[key] = bound
-        self._unbound_specs = {k: [str(s) for s in v] for k, v in spec.items()}
         self._mult = _multipliers(o, multipliers, list(spec), n)
         # resolve each key to a writer: (group index, key, beta index or -1)
         self._targets: list[tuple[int, str, int, Schedule, float]] = []
@@ -314,7 +318,6 @@ class Scheduler(LRScheduler):
         self.base_lrs = [
             float(g["lr"]) if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
         ]
-        self._end = self.total_steps
         self._warned = False
         self._block_k = -1
         self._blocks: list[list[float]] = []
@@ -411,7 +414,7 @@ class Scheduler(LRScheduler):
                 self._opt_count = n
         self.last_epoch = n
         self._step_count += 1
-        end = self._end
+        end = self.total_steps
         if end is not None and n > end and not self._warned:
             self._warn_end(n)
         if not self._fast:
