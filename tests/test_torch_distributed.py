@@ -50,8 +50,15 @@ WORKER = textwrap.dedent(
             stop = epoch
             break
     print(json.dumps({"lrs": lrs, "stop": stop, "lone_scales": lone_scales,
-                      "lone_stop": lone_stop, "scale": sched.scale}))
+                      "lone_stop": lone_stop, "scale": sched.scale}), flush=True)
+    # leave together, then skip the interpreter's C++ teardown: under load gloo's
+    # background threads can otherwise abort the exit ("terminate called without
+    # an active exception") after the results are already out
+    dist.barrier()
     dist.destroy_process_group()
+    sys.stdout.flush()
+    import os
+    os._exit(0)
     """
 )
 
