@@ -276,6 +276,26 @@ def test_jax_plateau_float32_and_nan_rules():
         ljax.plateau_init(cfg, patience=3)
 
 
+def test_jax_plateau_nan_skip_keeps_every_field():
+    """A skipped NaN returns the state unchanged field by field, with last_reduced=False."""
+    cfg = PlateauConfig(patience=0, factor=0.5, cooldown=2, nan="skip")
+    st = ljax.plateau_init(cfg)
+    for m in (1.0, 2.0):  # the second metric reduces: scale 0.5, cooldown 2, last_reduced
+        st = ljax.plateau_update(cfg, st, m)
+    assert bool(st.last_reduced) and int(st.cooldown_left) == 2
+
+    def update(s, m):
+        return ljax.plateau_update(cfg, s, m)
+
+    for step in (update, jax.jit(update)):  # concrete NaN skipped by nan="skip"; traced NaN
+        got = step(st, jnp.nan)
+        assert type(got) is ljax.PlateauState
+        for field in ljax.PlateauState._fields:
+            want = False if field == "last_reduced" else getattr(st, field)
+            assert getattr(got, field).dtype == getattr(st, field).dtype, field
+            assert np.asarray(getattr(got, field)).item() == np.asarray(want).item(), field
+
+
 def test_plateau_in_an_optax_training_loop():
     """warmup + cosine base schedule, plateau scale on top, set through inject_hyperparams."""
     base = lrkit.warmup(lrkit.cosine(0.1, 0.01, steps=90), steps=10)

@@ -60,6 +60,8 @@ def test_composes_with_warmup_cosine_and_ignores_warmup_metrics():
         assert opt.param_groups[0]["lr"] == s(n) * 0.5  # cosine keeps going, scaled
     with pytest.raises(ValueError, match="start_step='warmup' needs a warmup"):
         ReduceOnPlateau(_sgd(), lrkit.constant(0.1), start_step="warmup")
+    with pytest.raises(TypeError, match="start_step must be an int >= 0 or 'warmup', got 'warm'"):
+        ReduceOnPlateau(_sgd(), lrkit.constant(0.1), start_step="warm")
 
 
 def test_plain_scheduler_metric_stream_vs_torch_chained_on_cosine():

@@ -63,7 +63,7 @@ class Float32Safe:
         if (
             isinstance(a, numbers.Real)
             and not isinstance(b, numbers.Real)
-            and a > 0
+            and float(a) > 0
             and float(np.float32(a)) != float(a)
         ):
             return self._xp.exp(b * math.log(float(a)))

@@ -65,6 +65,7 @@ class OptaxSchedule:
     """
 
     __slots__ = ("schedule", "__weakref__")
+    schedule: Schedule
 
     def __init__(self, schedule: Schedule) -> None:
         object.__setattr__(self, "schedule", schedule)
@@ -244,8 +245,11 @@ def plateau_update(
         num_updates=state.num_updates + 1,
         last_reduced=reduce,
     )
+    # a NaN metric (traced, or concrete with nan="skip") leaves the state unchanged
     skip = jnp.isnan(m)
-    return PlateauState(
-        *(jnp.where(skip, old, new) for old, new in zip(state[:-1], out[:-1])),
-        last_reduced=jnp.where(skip, False, out.last_reduced),
-    )
+    kept = {
+        f: jnp.where(skip, getattr(state, f), getattr(out, f))
+        for f in PlateauState._fields
+        if f != "last_reduced"
+    }
+    return PlateauState(**kept, last_reduced=jnp.where(skip, False, out.last_reduced))

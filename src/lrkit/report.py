@@ -112,7 +112,7 @@ def chart(
         layout["yaxis"]["range"] = [float(yrange[0]), float(yrange[1])]
     data = []
     for s in series:
-        t = {"type": "scatter", "mode": "lines"}
+        t: dict[str, Any] = {"type": "scatter", "mode": "lines"}
         t.update(s)
         t["x"] = [_num(v) for v in t.get("x", [])]
         t["y"] = [_num(v) for v in t.get("y", [])]

@@ -45,6 +45,13 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         ValueError: the schedule has relative durations and no run length.
     """
 
+    # keras is untyped here: declare the attributes set in __init__ (and by ReduceLROnPlateau)
+    schedule: _LrkitSchedule
+    offset: int
+    scale: float
+    min_value: float
+    name: str | None
+
     def __init__(
         self,
         schedule: Any,
@@ -63,7 +70,7 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         for key, v in (("scale", scale), ("min_value", min_value)):
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not v >= 0:
                 raise ValueError(f"lrkit.keras.Schedule: {key} must be a number >= 0, got {v!r}")
-        self.schedule: _LrkitSchedule = s
+        self.schedule = s
         self.offset = int(offset)
         self.scale = float(scale)
         self.min_value = float(min_value)

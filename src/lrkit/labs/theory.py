@@ -30,7 +30,8 @@ def noise_floor(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
         "cosine(0.8, 0)": lrkit.cosine(peak, 0.0),
     }
     tail = slice(-max(1, (T // every) // 5), None)  # the last 20% of the run
-    floors, theory, curves = {}, {}, []
+    floors, theory = {}, {}
+    curves: list[tuple[Any, ...]] = []  # (label, x, y) or (label, x, y, style)
     for k, lr in enumerate(rates):
         s = lrkit.constant(lr)
         loss = q.sgd(s, T, runs=runs, seed=seed * 1000 + k, every=every)
@@ -38,8 +39,8 @@ def noise_floor(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
         theory[lr] = q.noise_floor(lr)
         curves.append((f"constant {lr}", np.arange(loss.shape[0]) * every, loss.mean(axis=1)))
     finals = {}
-    for k, (name, s) in enumerate(decays.items()):
-        loss = q.sgd(s, T, runs=runs, seed=seed * 1000 + 100 + k, every=every)
+    for k, (name, decay) in enumerate(decays.items()):
+        loss = q.sgd(decay, T, runs=runs, seed=seed * 1000 + 100 + k, every=every)
         finals[name] = mean_se(loss[-1])
         curves.append((name, np.arange(loss.shape[0]) * every, loss.mean(axis=1), "--"))
 

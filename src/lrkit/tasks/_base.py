@@ -72,11 +72,7 @@ class Task(TaskInfo):
     def _overridable(self) -> set[str]:
         return {"batch_size", "default_lr", "default_optimizer", "default_epochs"}
 
-    # -- to implement -------------------------------------------------------------------------
-    @property
-    def steps_per_epoch(self) -> int:  # type: ignore[override]  # pragma: no cover - abstract
-        raise NotImplementedError
-
+    # -- to implement (and ``steps_per_epoch``, see TaskInfo) --------------------------------
     def _build_model(self) -> nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
 

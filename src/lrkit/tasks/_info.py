@@ -41,7 +41,11 @@ class TaskInfo:
     seed: int
     overrides: dict[str, Any]
     batch_size: int
-    steps_per_epoch: int
+
+    @property
+    def steps_per_epoch(self) -> int:  # pragma: no cover - abstract
+        """Optimizer steps in one epoch (each task provides it)."""
+        raise NotImplementedError
 
     def with_seed(self, seed: int) -> Any:
         """The same task (same options) for another seed."""

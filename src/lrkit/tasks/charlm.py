@@ -37,6 +37,8 @@ def corpus() -> str:
 
 
 class _CharTransformer(nn.Module):
+    mask: torch.Tensor  # a (non-persistent) buffer
+
     def __init__(
         self, vocab: int, context: int, d_model: int, heads: int, layers: int, norm_first: bool
     ) -> None:

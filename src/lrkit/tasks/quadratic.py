@@ -255,7 +255,7 @@ class QuadraticTask(TaskInfo):
         from .._validate import check_int
 
         self.seed = check_seed(seed)
-        self.steps_per_epoch = check_int("quadratic", "steps_per_epoch", steps_per_epoch, low=1)
+        self._steps_per_epoch = check_int("quadratic", "steps_per_epoch", steps_per_epoch, low=1)
         allowed = {"dim", "m", "M", "spectrum", "noise", "batch_size", "x0"}
         for key in overrides:
             if key not in allowed:
@@ -271,12 +271,18 @@ class QuadraticTask(TaskInfo):
             f"[{self.problem.m:g}, {self.problem.M:g}], noise {self.problem.noise:g}"
         )
 
+    @property
+    def steps_per_epoch(self) -> int:
+        return self._steps_per_epoch
+
     def make_model(self) -> Any:
         import torch
 
         problem = self.problem
 
         class _Point(torch.nn.Module):
+            h: torch.Tensor  # a buffer
+
             def __init__(self) -> None:
                 super().__init__()
                 self.x = torch.nn.Parameter(torch.tensor(problem.x0, dtype=torch.float64))

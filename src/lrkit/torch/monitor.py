@@ -118,23 +118,21 @@ class LRMonitor:
                 if k != "step":
                     self.writer.add_scalar(self.tag_prefix + k, v, n)
         if self.csv_path is not None:
-            self._write_csv(row)
+            self._write_csv(self.csv_path, row)
         return row
 
-    def _write_csv(self, row: dict[str, float]) -> None:
+    def _write_csv(self, path: str, row: dict[str, float]) -> None:
         new = self._csv_columns is None
-        if new:
+        if self._csv_columns is None:
             self._csv_columns = list(row)
-        with open(self.csv_path, "w" if new else "a", newline="") as f:  # type: ignore[arg-type]
+        columns = self._csv_columns
+        with open(path, "w" if new else "a", newline="") as f:
             w = csv.writer(f)
             if new:
-                w.writerow(self._csv_columns)
+                w.writerow(columns)
             w.writerow(
-                [
-                    repr(float(row.get(c, float("nan")))) if c != "step" else row[c]
-                    for c in self._csv_columns
-                ]
-            )  # type: ignore[union-attr]
+                [repr(float(row.get(c, float("nan")))) if c != "step" else row[c] for c in columns]
+            )
 
     def series(self, name: str = "lr/0") -> list[float]:
         """One recorded column, e.g. ``series("lr/0")``."""

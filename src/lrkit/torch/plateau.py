@@ -154,6 +154,8 @@ class ReduceOnPlateau(Scheduler):
                     f"{o}: start_step='warmup' needs a warmup(...) schedule for 'lr', got {s0}"
                 )
             start_step = int(s0.steps)
+        elif isinstance(start_step, str):
+            raise TypeError(f"{o}: start_step must be an int >= 0 or 'warmup', got {start_step!r}")
         self.config = PlateauConfig(
             mode=mode,
             factor=factor,
