@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
 export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
 .venv/bin/python -m ruff check src tests benchmarks examples
+.venv/bin/python -m mypy src/lrkit
 .venv/bin/python -m pytest -q "$@"
