@@ -87,7 +87,7 @@ def test_auto_runs_the_finder_and_counts_its_cost(digits):
     assert 0 < f["steps"] <= 60 and r.overhead_steps == f["steps"]
     assert r.compute_steps == SPE + f["steps"]
     assert len(f["lrs"]) == len(f["losses"]) == len(f["smoothed"]) > 0
-    peak = float(f"{f['suggestion']:.3g}")
+    peak = float(f"{f['minimum_lr']:.3g}")
     assert f["schedule"] == str(lrkit.one_cycle(peak))
     assert r.lr[0] == pytest.approx(peak / 25) and max(r.lr) <= peak
     # the finder restores the model: training after it equals one_cycle trained directly
@@ -99,7 +99,7 @@ def test_auto_range_rule(digits):
     r = train(digits, "auto", epochs=1, finder_options={"steps": 80, "rule": "range"})
     lo, hi = r.finder["range"]
     assert r.finder["schedule"] == str(lrkit.one_cycle(hi, div=hi / lo))
-    with pytest.raises(ValueError, match="rule must be 'suggest' or 'range', got 'x'"):
+    with pytest.raises(ValueError, match="rule must be 'minimum', 'suggest' or 'range', got 'x'"):
         train(digits, "auto", epochs=1, finder_options={"steps": 30, "rule": "x"})
 
 

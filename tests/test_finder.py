@@ -10,6 +10,7 @@ import pytest
 
 import lrkit
 from lrkit.finder import MIN_POINTS, FinderResult, _want_progress, find, sweep_lrs
+from lrkit.finder import zero_lag as lrrkit_zero_lag
 
 # 61 rates, 10 per decade: lrs[i] = 10 ** (-5 + i / 10)
 GRID = dict(start=1e-5, end=10.0, steps=61)
@@ -103,13 +104,13 @@ def test_valley_is_middle_of_longest_decreasing_run():
     assert res.suggest("valley") == lrs[25]
 
 
-def test_auto_is_geometric_median_and_range_is_ordered():
+def test_auto_is_minimum_over_sqrt10_and_range_is_ordered():
     res = find(cliff, smooth=0.0, **GRID)
-    parts = sorted(res.suggest(m) for m in ("steep", "valley", "minimum"))
-    assert res.suggest() == pytest.approx(parts[1], rel=1e-12)
+    lo = res.suggest("minimum")
+    assert res.suggest() == pytest.approx(10 * lo / math.sqrt(10), rel=1e-12)
     base, top = res.suggest_range()
     assert base < top < res.stop_lr
-    imin = int(np.argmin(res.smoothed[: len(res) - res.skip_end]))
+    imin = int(np.argmin(res.curve[: len(res) - res.skip_end]))
     assert top <= res.lrs[imin]
     assert res.suggestions()["auto"] == res.suggest()
 
@@ -213,6 +214,17 @@ def test_to_dict_round_trip_through_json():
     assert back == res and math.isnan(back.stop_loss)
     assert back.suggestions() == res.suggestions()
     assert FinderResult.from_dict(json.dumps(res.to_dict())) == res
+    assert d["version"] == 2 and d["curve"] == res.curve.tolist() and d["bandwidth"] == 0.15
+    np.testing.assert_array_equal(back.curve, res.curve)
+    # a version-1 dict (no curve) gets the curve recomputed from its losses
+    old = {k: v for k, v in d.items() if k not in ("curve", "bandwidth")}
+    assert FinderResult.from_dict(dict(old, version=1)) == res
+    wider = FinderResult.from_dict(dict(old, bandwidth=0.3))
+    assert wider.bandwidth == 0.3 and not np.allclose(wider.curve, res.curve)
+    with pytest.raises(ValueError, match="bandwidth"):
+        FinderResult(res.lrs, res.losses, res.smoothed, bandwidth=0)
+    with pytest.raises(ValueError, match="curve must have one value"):
+        FinderResult(res.lrs, res.losses, res.smoothed, curve=[1.0])
     with pytest.raises(ValueError, match="made by to_dict"):
         FinderResult.from_dict({"lrs": []})
 
@@ -223,9 +235,11 @@ def test_plot_png_html_and_figure(tmp_path):
     assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     html = res.plot(str(tmp_path / "f.html"))
     text = open(html, encoding="utf-8").read()
-    assert "plotly" in text and "smoothed" in text
+    assert "plotly" in text and "smoothed" in text and "lag-free curve" in text
     fig = res.plot()
     assert fig.axes[0].get_xscale() == "log"
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert "lag-free curve (suggestions)" in labels and "smoothed (online EMA, lags)" in labels
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -314,3 +328,70 @@ def test_progress_only_when_interactive(monkeypatch):
     assert _want_progress(True) is True and _want_progress(False) is False
     res = find(cliff, smooth=0.0, progress=True, **GRID)  # a bar into the fake terminal
     assert len(res) > 0
+
+
+# ---------------------------------------------------------------- the lag-free curve
+def test_zero_lag_keeps_lines_and_a_symmetric_minimum_exactly():
+    lrs = sweep_lrs(**GRID)
+    x = np.log10(lrs)
+    line = 3.0 - 0.7 * x
+    np.testing.assert_allclose(lrrkit_zero_lag(lrs, line), line, atol=1e-10)  # edges too
+    bowl_y = 1.0 + (x + 2.0) ** 2
+    z = lrrkit_zero_lag(lrs, bowl_y, bandwidth=0.2)
+    # a local line on a parabola: the parabola shifted up by h^2 in the interior
+    assert int(np.argmin(z)) == 30
+    np.testing.assert_allclose(z[15:46], bowl_y[15:46] + 0.2**2, rtol=1e-9)
+    # linear mode: x is the rate itself, with lr = 0 allowed
+    lin = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_allclose(lrrkit_zero_lag(lin, 2 * lin + 1, log=False), 2 * lin + 1)
+    assert np.isnan(lrrkit_zero_lag(lin, 2 * lin + 1)[0])  # no log10(0)
+    assert lrrkit_zero_lag([1e-3, 1e-2], [2.0, 1.0]).tolist() == [2.0, 1.0]  # too few: as is
+
+
+def test_zero_lag_robust_option_ignores_a_spike():
+    lrs = sweep_lrs(**GRID)
+    y = 2.0 - 0.1 * np.log10(lrs)
+    y[30] = 50.0
+    plain = lrrkit_zero_lag(lrs, y)
+    robust = lrrkit_zero_lag(lrs, y, robust=2)
+    assert plain[30] - (2.0 + 0.2) > 5.0
+    assert abs(robust[30] - 2.2) < 1e-6
+
+
+def noisy(f, seed=0, scale=0.02):
+    rng = np.random.default_rng(seed)
+    return lambda lr: f(lr) + scale * rng.standard_normal()
+
+
+def test_default_smoothing_lags_but_the_suggestions_do_not():
+    # the default online EMA (smooth=0.98) lags the loss by ~50 steps: its minimum is
+    # far to the right of the true one; the lag-free curve puts it within one step
+    for seed in range(3):
+        res = find(noisy(bowl, seed), diverge=None, **GRID)
+        assert abs(res.suggestion("minimum").index - 30) <= 1
+        assert int(np.argmin(res.smoothed)) - 30 >= 10
+        assert res.suggest("minimum") == pytest.approx(1e-3, rel=0.26)  # one step: 10^0.1
+        res = find(noisy(cliff, seed), **GRID)
+        assert abs(res.suggestion("steep").index - 20) <= 1
+        assert res.suggest("auto") == pytest.approx(
+            10 * res.suggest("minimum") / math.sqrt(10), rel=1e-12
+        )
+
+
+def test_suggestions_ignore_what_follows_a_clear_rise():
+    # falls to 0.5 at lr = 1e-2 (index 30), back to chance (2.3) by 1e-1, stays there,
+    # then (a decoy, e.g. a lucky stretch of batches) drops to 0.1 past lr = 1
+    def f(lr):
+        x = math.log10(lr)
+        if x <= -2.0:
+            return 2.3 - 1.8 * (x + 5.0) / 3.0
+        if x <= -1.0:
+            return 0.5 + 1.8 * (x + 2.0)
+        return 2.3 if x <= 0.0 else 0.1
+
+    res = find(f, smooth=0.98, diverge=None, **GRID)
+    assert res.stop_reason == "completed"
+    assert abs(res.suggestion("minimum").index - 30) <= 1
+    lo, hi = res._search_window()
+    assert 30 < hi <= 40
+    assert float(np.min(res.curve[hi:])) < float(np.min(res.curve[lo:hi]))  # the decoy

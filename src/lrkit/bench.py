@@ -157,29 +157,38 @@ def auto_schedule(
     steps: int = 300,
     start: float = 1e-5,
     end: float = 10.0,
-    rule: str = "suggest",
+    rule: str = "minimum",
 ) -> tuple[Schedule, dict[str, Any]]:
     """Run the range test on ``model`` (restored afterwards) and build a one_cycle from it.
 
     The sweep (``steps`` updates from ``start`` to ``end``, exponential) uses
-    training batches in an order of its own. ``rule`` picks the one_cycle:
+    training batches in an order of its own. Every rule reads the finder's
+    lag-free curve (``FinderResult.curve``, not the lagging online EMA).
+    ``rule`` picks the one_cycle:
 
-    - ``"suggest"`` (default): ``one_cycle(peak=result.suggest())`` (rounded
-      to 3 significant digits) with the
-      usual ``div=25`` — the finder's suggestion as the peak, as fastai's
-      ``fit_one_cycle(lr_max=suggestion)`` practice;
-    - ``"range"``: ``one_cycle(peak=max, div=max/base)`` over the finder's
-      ``suggest_range()`` (Smith's reading of the curve). Measured on
-      ``digits`` with SGD+momentum, the range's max sits at the edge where
-      training collapses (see docs/tasks.md), hence not the default.
+    - ``"minimum"`` (default, Smith's "max = where the loss stops falling"):
+      ``one_cycle(peak=eta_min)`` with the usual ``div=25``, ``eta_min`` the
+      rate at the minimum of the lag-free curve (``10 * suggest("minimum")``),
+      searched only up to where the curve has clearly turned up again, so
+      never the divergence edge. one_cycle spends most of its run well below
+      its peak (warm-up from ``peak/25``, cosine decay), so its peak can sit
+      at the largest rate that still trains, a factor ``sqrt(10)`` above the
+      constant-rate suggestion;
+    - ``"suggest"``: ``one_cycle(peak=result.suggest())`` (fastai's
+      ``fit_one_cycle(lr_max=suggestion)`` practice);
+    - ``"range"``: ``one_cycle(peak=max, div=max/base)`` over
+      ``suggest_range()`` (the 10% and 90% points of the loss's fall).
 
-    Returns the schedule (unbound: it spans the run) and a dict with the
-    suggestion, the range, the finder's optimizer updates (``steps``), its
-    wall time and its curve. When the curve gives no suggestion,
+    Peaks are rounded to 3 significant digits (a readable spec). Returns the
+    schedule (unbound: it spans the run) and a dict with the suggestion, the
+    range, the peak, the finder's optimizer updates (``steps``), its wall
+    time and its curves. When the curve gives no suggestion,
     ``one_cycle(task.default_lr)`` is used and ``fallback`` says why.
     """
     from .schedules import one_cycle
 
+    if rule not in ("minimum", "suggest", "range"):
+        raise ValueError(f"auto: rule must be 'minimum', 'suggest' or 'range', got {rule!r}")
     find_lr = _find_lr()
     res = find_lr(
         model,
@@ -192,25 +201,28 @@ def auto_schedule(
         progress=False,
     )
     rng = res.suggest_range()
+    low = res.suggest("minimum")
     info: dict[str, Any] = {
         "suggestion": res.suggest(),
         "suggestions": res.suggestions(),
         "range": None if rng is None else [float(rng[0]), float(rng[1])],
+        "minimum_lr": None if low is None else 10.0 * low,
         "steps": int(res.meta.get("optimizer_steps", res.calls)),
         "wall_time": float(res.meta.get("seconds_total", res.seconds)),
         "stop_reason": res.stop_reason,
         "lrs": [float(v) for v in res.lrs],
         "losses": [float(v) for v in res.losses],
         "smoothed": [float(v) for v in res.smoothed],
+        "curve": [float(v) for v in res.curve],
         "fallback": None,
+        "rule": rule,
     }
-    if rule not in ("suggest", "range"):
-        raise ValueError(f"auto: rule must be 'suggest' or 'range', got {rule!r}")
-    info["rule"] = rule
     if rule == "range" and rng is not None:
         sched = res.schedule("one_cycle")
+    elif rule == "minimum" and low is not None:
+        sched = one_cycle(float(f"{10.0 * low:.3g}"))
     elif rule == "suggest" and info["suggestion"] is not None:
-        sched = one_cycle(float(f"{info['suggestion']:.3g}"))  # 3 digits: a readable spec
+        sched = one_cycle(float(f"{info['suggestion']:.3g}"))
     else:
         sched = one_cycle(float(task.default_lr))
         info["fallback"] = "the range test gave no suggestion: " + "; ".join(res.warnings)

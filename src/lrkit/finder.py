@@ -26,6 +26,15 @@ the best smoothed loss so far, :math:`d` = ``diverge``; for positive losses
 this is :math:`\bar\ell_i > d\,b`), or as soon as a loss is NaN or infinite.
 A non-finite loss is never recorded: everything measured before it is kept.
 
+That online EMA is causal (it decides the stop while the sweep runs) but it
+trails the loss by about :math:`\beta/(1-\beta)` steps (49 for
+``smooth=0.98``: a decade of lr on a 100-step sweep over 8 decades), which
+moves its minimum and its steepest point far to the right of the loss's own.
+Suggestions therefore read a second, lag-free curve computed after the sweep
+from the recorded points only, ``FinderResult.curve``: a local linear
+regression over :math:`\log_{10}\eta` with a centred Gaussian window
+(:func:`zero_lag`).
+
 >>> import numpy as np
 >>> def step(lr):  # a toy curve: falls until lr ~ 1e-2, then explodes
 ...     return 1.0 / (1.0 + 1e3 * lr) + (lr / 1e-1) ** 2
@@ -51,7 +60,7 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_number
 
-__all__ = ["find", "FinderResult", "Suggestion", "METHODS", "sweep_lrs"]
+__all__ = ["find", "FinderResult", "Suggestion", "METHODS", "sweep_lrs", "zero_lag"]
 
 #: the suggestion methods, in the order they are reported
 METHODS = ("auto", "steep", "valley", "minimum")
@@ -86,6 +95,82 @@ def sweep_lrs(start: float, end: float, steps: int, mode: str = "exp") -> np.nda
         lrs = start + (end - start) * f
     lrs[0], lrs[-1] = start, end
     return lrs
+
+
+#: default half-width (Gaussian sigma) of the zero-lag curve, in decades of lr
+BANDWIDTH = 0.15
+
+
+def zero_lag(
+    lrs: Any, losses: Any, bandwidth: float = BANDWIDTH, robust: int = 0, *, log: bool = True
+) -> np.ndarray:
+    r"""A smoothing of ``losses`` over :math:`x = \log_{10}\eta` that does not lag.
+
+    Local linear regression (LOESS, Cleveland 1979) with a Gaussian kernel:
+    at every recorded point :math:`x_0`
+
+    .. math:: (a, b) = \arg\min_{a,b} \sum_i w_i\, \delta_i\,
+              (\ell_i - a - b (x_i - x_0))^2,\qquad
+              w_i = e^{-(x_i - x_0)^2 / (2 h^2)},\qquad \hat\ell(x_0) = a,
+
+    with :math:`h` = ``max(bandwidth, 2 * median spacing of x)`` decades (at
+    least two sweep steps). With ``log=False`` (the finder's ``mode="linear"``
+    sweeps) :math:`x = \eta` and :math:`h` = 2 sweep steps. The window is
+    centred, so unlike the online EMA of :func:`find` (which trails the loss
+    by :math:`\beta/(1-\beta)` steps, 49 for ``smooth=0.98``: about a decade
+    of lr on a 100-step sweep) it has no lag, and a local *line* also follows
+    a slope without bias, at the edges
+    included. :math:`\delta_i = 1` by default; with ``robust=r > 0`` the
+    robustness weights :math:`\delta_i = B(e_i / 6s)`, :math:`B(u) = (1-u^2)^2`
+    for :math:`|u| < 1` else 0 (:math:`e_i` the residuals, :math:`s` their
+    median absolute value) are re-estimated ``r`` times (LOWESS). They are off
+    by default: past the minimum, where the loss swings wildly, they follow
+    its lower envelope and hide the blow-up.
+
+    Only the points given are used (the finder passes the finite losses
+    recorded up to its stop). With ``log=True``, points with ``lr <= 0`` get
+    NaN; fewer than 3 usable points are returned unsmoothed.
+
+    >>> lrs = np.geomspace(1e-4, 1e-1, 31)
+    >>> line = 3.0 - np.log10(lrs)  # a straight line in log-lr is left as it is
+    >>> bool(np.allclose(zero_lag(lrs, line), line))
+    True
+    """
+    lrs = np.asarray(lrs, dtype=np.float64).reshape(-1)
+    y = np.asarray(losses, dtype=np.float64).reshape(-1)
+    out = np.full(len(y), np.nan)
+    pos = np.isfinite(y) & np.isfinite(lrs) & ((lrs > 0) if log else True)
+    x, yy = (np.log10(lrs[pos]) if log else lrs[pos]), y[pos]
+    n = len(x)
+    if n < 3:
+        out[pos] = yy
+        return out
+    d = np.diff(x)
+    step = 2.0 * float(np.median(np.abs(d)))
+    h = max(float(bandwidth) if log else 0.0, step, 1e-12)
+    delta = np.ones(n)
+    fit = yy.copy()
+    for it in range(int(robust) + 1):
+        for a in range(0, n, 512):  # blocks of rows: memory O(512 n)
+            dx = x[None, :] - x[a : a + 512, None]
+            w = np.exp(-0.5 * (dx / h) ** 2) * delta[None, :]
+            s0, s1, s2 = w.sum(1), (w * dx).sum(1), (w * dx * dx).sum(1)
+            t0, t1 = w @ yy, (w * dx) @ yy
+            det = s0 * s2 - s1 * s1
+            ok = det > 1e-12 * np.maximum(s0 * s2, 1e-300)
+            fit[a : a + 512] = np.where(
+                ok, (s2 * t0 - s1 * t1) / np.where(ok, det, 1.0), t0 / np.maximum(s0, 1e-300)
+            )
+        if it == int(robust):
+            break
+        r = yy - fit
+        scale = float(np.median(np.abs(r)))
+        if not scale > 0:
+            break
+        u = r / (6.0 * scale)
+        delta = np.where(np.abs(u) < 1.0, (1.0 - u * u) ** 2, 0.0)
+    out[pos] = fit
+    return out
 
 
 def _want_progress(progress: bool | None) -> bool:
@@ -234,7 +319,10 @@ class FinderResult:
 
     Attributes:
         lrs, losses, smoothed: float64 arrays of the recorded steps (only
-            finite losses; the step that triggered a divergence stop is included).
+            finite losses; the step that triggered a divergence stop is included);
+            ``smoothed`` is the online (causal, lagging) EMA that decided the stop.
+        curve: the lag-free smoothing of ``losses`` (:func:`zero_lag` with
+            ``bandwidth``, in decades of lr) that every suggestion reads.
         stop_reason: ``"completed"`` (ran all steps), ``"diverged"`` (smoothed
             loss > ``diverge`` x best) or ``"nonfinite"`` (a NaN/inf loss, not recorded).
         stop_lr, stop_loss: the rate and raw loss of the step that stopped the
@@ -243,9 +331,10 @@ class FinderResult:
         calls: how many times ``step_fn`` ran; seconds: wall time of the sweep.
         meta: free-form information added by framework wrappers.
 
-    Suggestions skip ``skip_start`` points at the start (the EWMA there rests
-    on few samples) and ``skip_end`` at the end (the divergence edge); with
-    fewer than :data:`MIN_POINTS` points left there is no suggestion.
+    Suggestions skip ``skip_start`` points at the start (the first, noisiest
+    steps) and ``skip_end`` at the end (the divergence edge); with fewer than
+    :data:`MIN_POINTS` points left there is no suggestion. They also ignore
+    everything after the curve has clearly turned up again (``_search_window``).
     """
 
     def __init__(
@@ -262,6 +351,8 @@ class FinderResult:
         meta: dict[str, Any] | None = None,
         skip_start: int | None = None,
         skip_end: int | None = None,
+        curve: Any = None,
+        bandwidth: float | None = None,
     ) -> None:
         self.lrs = np.asarray(lrs, dtype=np.float64).reshape(-1)
         self.losses = np.asarray(losses, dtype=np.float64).reshape(-1)
@@ -271,6 +362,22 @@ class FinderResult:
                 "FinderResult: lrs, losses and smoothed must have the same length, got "
                 f"{len(self.lrs)}, {len(self.losses)}, {len(self.smoothed)}"
             )
+        self.bandwidth = (
+            BANDWIDTH
+            if bandwidth is None
+            else check_number("FinderResult", "bandwidth", bandwidth, positive=True)
+        )
+        if curve is None:
+            self.curve = zero_lag(
+                self.lrs, self.losses, self.bandwidth, log=(config or {}).get("mode") != "linear"
+            )
+        else:
+            self.curve = np.asarray(curve, dtype=np.float64).reshape(-1)
+            if len(self.curve) != len(self.lrs):
+                raise ValueError(
+                    f"FinderResult: curve must have one value per recorded lr ({len(self.lrs)}), "
+                    f"got {len(self.curve)}"
+                )
         self.stop_reason = check_choice("FinderResult", "stop_reason", stop_reason, _STOP_REASONS)
         self.stop_lr = None if stop_lr is None else float(stop_lr)
         self.stop_loss = None if stop_loss is None else float(stop_loss)
@@ -307,8 +414,39 @@ class FinderResult:
             hi = n - self.skip_end
             if self.stop_reason == "diverged":
                 hi = min(hi, n - 1)  # never the step that tripped the stop
-        lo = min(self.skip_start, max(hi, 0))
+        lo = self.skip_start
+        if n and self.lrs[0] <= 0:  # a linear sweep from 0: no log-lr there
+            lo = max(lo, int(np.argmax(self.lrs > 0)) if np.any(self.lrs > 0) else n)
+        lo = min(lo, max(hi, 0))
         return lo, max(hi, lo)
+
+    def _search_window(self) -> tuple[int, int]:
+        r"""[lo, hi) of :meth:`_window`, cut where the curve has clearly stopped falling.
+
+        Scanning the zero-lag curve :math:`z` from ``lo``: with :math:`m_k` its
+        running minimum, reached at :math:`p_k`, and :math:`f_k = \max_{j \le p_k}
+        z_j - m_k` the fall before it, the search ends at the first :math:`k`
+        where the curve has given back half of that fall, :math:`z_k > m_k +
+        f_k/2`, by more than twice the raw loss's step-to-step noise. What comes after (a loss that
+        swings between chance and low values once training is unstable, common
+        for classifiers whose loss is bounded by chance and never trips the
+        ``diverge`` stop) cannot hold the minimum.
+        """
+        lo, hi = self._window()
+        z = self.curve[lo:hi]
+        if len(z) < 3:
+            return lo, hi
+        d = np.diff(self.losses[lo:hi])
+        noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0)
+        k = np.arange(len(z))
+        run_min = np.minimum.accumulate(z)
+        at_min = np.maximum.accumulate(np.where(z <= run_min, k, 0))  # where m_k was reached
+        fall = np.maximum.accumulate(z)[at_min] - run_min
+        rise = z - run_min
+        cut = (fall > 0) & (rise > 0.5 * fall) & (rise > 2.0 * noise)
+        if np.any(cut):
+            hi = lo + int(np.argmax(cut))
+        return lo, hi
 
     def _too_short(self) -> str | None:
         lo, hi = self._window()
@@ -330,31 +468,47 @@ class FinderResult:
     def suggestion(self, method: str = "auto") -> Suggestion:
         """The suggestion of ``method`` with its index, loss and (if none) the reason.
 
-        - ``"steep"``: the steepest descent of the smoothed loss measured over
+        All read the lag-free ``curve`` :math:`z` (not the lagging online EMA).
+
+        - ``"steep"``: the steepest descent of :math:`z` measured over
           :math:`\\log_{10}\\eta` (``np.gradient``), searched over the descent only:
-          from where the loss has covered 10% of its fall up to the smoothed minimum.
+          from where the loss has covered 10% of its fall up to its minimum.
         - ``"valley"`` (fastai's rule, re-derived): the longest strictly
-          decreasing subsequence of the smoothed loss; the rate at its middle element.
-        - ``"minimum"``: the rate at the smoothed minimum, divided by 10.
-        - ``"auto"``: the geometric median of those available (robust to one
-          outlier), so never beyond the range they span.
+          decreasing subsequence of :math:`z`; the rate at its middle element.
+        - ``"minimum"``: the rate :math:`\\eta_{min}` at the minimum of :math:`z`,
+          divided by 10 (fastai's rule of thumb).
+        - ``"auto"`` (default): :math:`\\eta_{min}/\\sqrt{10}`, the geometric middle
+          of the two classic reads of the curve: Smith's largest rate that still
+          trains (:math:`\\eta_{min}`, where the loss stops falling) and fastai's
+          safe rate a decade below it (:math:`\\eta_{min}/10`). If the best
+          constant rate lies anywhere in that decade, this is at most
+          :math:`\\sqrt{10} \\approx 3.2` x away from it (the smallest worst case);
+          measured (benchmarks/results/finder.md) it lay there on every built-in
+          task. Without a usable minimum: the geometric median of ``steep`` and
+          ``valley``.
         """
         method = check_choice("suggest", "method", method, METHODS)
         short = self._too_short()
         if short is not None:
             return Suggestion(method, None, reason=short)
         if method == "auto":
-            parts = [self.suggestion(m) for m in METHODS[1:]]
-            good = [p for p in parts if p.lr is not None]
-            if not good:
-                return Suggestion(
-                    method, None, reason="; ".join(f"{p.method}: {p.reason}" for p in parts)
-                )
-            lr = _geo_median([p.lr for p in good])  # type: ignore[misc]
+            low = self.suggestion("minimum")
+            if low.lr is not None:
+                lr = 10.0 * low.lr / math.sqrt(10.0)  # the lag-free minimum / sqrt(10)
+            else:
+                parts = [self.suggestion(m) for m in ("steep", "valley")]
+                good = [p for p in parts if p.lr is not None]
+                if not good:
+                    return Suggestion(
+                        method,
+                        None,
+                        reason="; ".join(f"{p.method}: {p.reason}" for p in [low, *parts]),
+                    )
+                lr = _geo_median([p.lr for p in good])  # type: ignore[misc]
             idx = int(np.argmin(np.abs(np.log(self.lrs) - math.log(lr))))
-            return Suggestion(method, lr, idx, float(self.smoothed[idx]))
-        lo, hi = self._window()
-        sm = self.smoothed[lo:hi]
+            return Suggestion(method, lr, idx, float(self.curve[idx]))
+        lo, hi = self._search_window()
+        sm = self.curve[lo:hi]
         rates = self.lrs[lo:hi]
         imin = int(np.argmin(sm))
         if method == "minimum":
@@ -362,16 +516,16 @@ class FinderResult:
                 return Suggestion(
                     method,
                     None,
-                    reason="the smoothed loss never falls (its minimum is at the start)",
+                    reason="the loss never falls (its minimum is at the start)",
                 )
             i = lo + imin
-            return Suggestion(method, float(self.lrs[i]) / 10.0, i, float(self.smoothed[i]))
+            return Suggestion(method, float(self.lrs[i]) / 10.0, i, float(self.curve[i]))
         if method == "steep":
             if imin < 2:
                 return Suggestion(
                     method,
                     None,
-                    reason="the smoothed loss never falls (its minimum is at the start)",
+                    reason="the loss never falls (its minimum is at the start)",
                 )
             seg = sm[: imin + 1]
             head = rates[: imin + 1]
@@ -391,9 +545,9 @@ class FinderResult:
             j0 = itop + int(np.argmax(seg[itop:] <= top - 0.1 * (top - bottom)))
             j = j0 + int(np.argmin(g[j0:]))
             if not g[j] < 0:
-                return Suggestion(method, None, reason="the smoothed loss never falls")
+                return Suggestion(method, None, reason="the loss never falls")
             i = lo + off + j
-            return Suggestion(method, float(self.lrs[i]), i, float(self.smoothed[i]))
+            return Suggestion(method, float(self.lrs[i]), i, float(self.curve[i]))
         # valley: longest strictly decreasing subsequence (first one of maximal length)
         n = len(sm)
         length = np.ones(n, dtype=np.int64)
@@ -406,13 +560,13 @@ class FinderResult:
                 prev[k] = j
         e = int(np.argmax(length))
         if length[e] < 3:
-            return Suggestion(method, None, reason="no downhill valley in the smoothed loss")
+            return Suggestion(method, None, reason="no downhill valley in the loss")
         chain = [e]
         while prev[chain[-1]] >= 0:
             chain.append(int(prev[chain[-1]]))
         chain.reverse()
         i = lo + chain[len(chain) // 2]
-        return Suggestion(method, float(self.lrs[i]), i, float(self.smoothed[i]))
+        return Suggestion(method, float(self.lrs[i]), i, float(self.curve[i]))
 
     def suggest(self, method: str = "auto") -> float | None:
         """The suggested learning rate of ``method`` (see :meth:`suggestion`), or ``None``.
@@ -428,16 +582,16 @@ class FinderResult:
     def suggest_range(self) -> tuple[float, float] | None:
         """``(base, max)`` for cyclic / 1cycle use, or ``None`` (too few points, flat curve).
 
-        Following Smith: ``base`` is where the smoothed loss starts to fall (the
-        first rate where it has covered 10% of its total fall :math:`\\ell_0 -
-        \\ell_{min}`), ``max`` is just before it stops falling (the first rate
-        where it has covered 90%) — always below the smoothed minimum, so never
-        the divergence edge. ``base < max`` always.
+        Following Smith, on the lag-free ``curve``: ``base`` is where the loss
+        starts to fall (the first rate where it has covered 10% of its total fall
+        :math:`\\ell_0 - \\ell_{min}`), ``max`` is just before it stops falling
+        (the first rate where it has covered 90%) — always below the curve's
+        minimum, so never the divergence edge. ``base < max`` always.
         """
         if self._too_short() is not None:
             return None
-        lo, hi = self._window()
-        sm = self.smoothed[lo:hi]
+        lo, hi = self._search_window()
+        sm = self.curve[lo:hi]
         imin = int(np.argmin(sm))
         if imin < 2:
             return None
@@ -464,7 +618,7 @@ class FinderResult:
         if short is not None:
             return [short]
         lo, hi = self._window()
-        sm = self.smoothed[lo:hi]
+        sm = self.curve[lo:hi]
         raw = self.losses[lo:hi]
         imin = int(np.argmin(sm))
         top = float(np.max(sm[: imin + 1]))
@@ -482,7 +636,7 @@ class FinderResult:
             )
         elif flat:
             out.append(
-                f"flat curve: the smoothed loss falls by only {100 * drop / scale:.1f}% over the "
+                f"flat curve: the loss falls by only {100 * drop / scale:.1f}% over the "
                 "sweep; widen the range (lower start, raise end), raise steps, or check that "
                 "step_fn really trains"
             )
@@ -544,28 +698,34 @@ class FinderResult:
         return "\n".join(lines)
 
     def plot(self, out: str | None = None, *, title: str = "LR range test") -> Any:
-        """Loss against learning rate (log x): raw, smoothed, the suggestions marked.
+        """Loss against learning rate (log x): raw, online EMA, lag-free curve, suggestions.
 
         With ``out`` (``.png``, ``.svg``, ``.pdf`` or ``.html``) the chart is
         written there and the path returned; without it a matplotlib figure is
         returned (for notebooks).
         """
-        raw, sm = self.losses.copy(), self.smoothed.copy()
+        raw, sm, z = self.losses.copy(), self.smoothed.copy(), self.curve.copy()
         if len(raw):
             # keep the divergence spike from squashing the curve: hide points far above
-            # everything the loss reached up to the smoothed minimum
+            # everything the loss reached up to the online EMA's minimum
             imin = int(np.argmin(sm))
             top = max(float(sm[: imin + 1].max()), float(raw[: imin + 1].max()))
             cap = top + max(top - float(sm[imin]), 0.25 * abs(top))
             raw[raw > cap] = np.nan
             sm[sm > cap] = np.nan
+            z[z > cap] = np.nan
         clipped = " (spikes hidden)" if np.isnan(raw).any() or np.isnan(sm).any() else ""
-        series = [(f"loss{clipped}", self.lrs, raw), ("smoothed", self.lrs, sm)]
+        series = [
+            (f"loss{clipped}", self.lrs, raw),
+            ("smoothed (online EMA, lags)", self.lrs, sm),
+            ("lag-free curve (suggestions)", self.lrs, z),
+        ]
         markers = []
         for m in METHODS:
             s = self.suggestion(m)
             if s.lr is not None:
-                y = float(np.interp(math.log(s.lr), np.log(self.lrs), self.smoothed))
+                pos = (self.lrs > 0) & np.isfinite(self.curve)
+                y = float(np.interp(math.log(s.lr), np.log(self.lrs[pos]), self.curve[pos]))
                 markers.append((f"{m} {s.lr:.2g}", s.lr, y))
         rng = self.suggest_range()
         vlines = (
@@ -608,10 +768,12 @@ class FinderResult:
         sl = self.stop_loss
         return {
             "kind": "lrkit.FinderResult",
-            "version": 1,
+            "version": 2,
             "lrs": self.lrs.tolist(),
             "losses": self.losses.tolist(),
             "smoothed": self.smoothed.tolist(),
+            "curve": [v if math.isfinite(v) else None for v in self.curve.tolist()],
+            "bandwidth": self.bandwidth,
             "stop_reason": self.stop_reason,
             "stop_lr": self.stop_lr,
             "stop_loss": sl if sl is None or math.isfinite(sl) else repr(sl),
@@ -646,6 +808,12 @@ class FinderResult:
             meta=d.get("meta"),
             skip_start=d.get("skip_start"),
             skip_end=d.get("skip_end"),
+            curve=(
+                None  # a version-1 dict: recomputed from the losses
+                if d.get("curve") is None
+                else [math.nan if v is None else v for v in d["curve"]]
+            ),
+            bandwidth=d.get("bandwidth"),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -685,7 +853,7 @@ class FinderResult:
         >>> type(s).__name__, s.schedule.start == r.suggest()
         ('Warmup', True)
         >>> print(r.schedule("cyclic", half_period=500))
-        cyclic(low=0.003981071705534973, high=0.03162277660168379, half_period=500)
+        cyclic(low=0.0031622776601683794, high=0.03162277660168379, half_period=500)
         """
         from . import schedules as S
         from .combinators import warmup as _warmup
