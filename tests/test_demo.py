@@ -102,7 +102,8 @@ def test_demo_output_text(tmp_path, capsys):
     finally:
         torch.set_num_threads(n)
     text = capsys.readouterr().out
-    assert re.search(r"range test: \d+ updates .*suggested rate", text)
+    assert re.search(r"range test \(seed 0\): \d+ updates .*suggested constant rate", text)
+    assert re.search(r"auto schedule: one_cycle\(peak=[0-9.e-]+\) \(peak [0-9.e-]+: where", text)
     assert "auto schedule: one_cycle(peak=" in text
     assert "best final accuracy:" in text
     assert f"report: {out / 'report.html'}" in text

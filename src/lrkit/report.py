@@ -214,10 +214,22 @@ def _mean_curve(runs: Sequence[Any], key: str) -> tuple[list[int], list[float]]:
 
 
 def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[str, Any]:
-    """Loss against learning rate (log axis), the suggestion and the range marked."""
+    """Loss against learning rate (log axis), the suggestion and the range marked.
+
+    The suggestions are read from the lag-free curve (``finder["curve"]``); the
+    online EMA (``"smoothed"``, which lags and only decides the early stop) is
+    drawn faintly for reference.
+    """
+    curve = finder.get("curve") or finder["smoothed"]
     series = [
         {"x": finder["lrs"], "y": finder["losses"], "name": "loss", "opacity": 0.35},
-        {"x": finder["lrs"], "y": finder["smoothed"], "name": "smoothed loss"},
+        {
+            "x": finder["lrs"],
+            "y": finder["smoothed"],
+            "name": "online EMA (lags; stops the sweep)",
+            "opacity": 0.4,
+        },
+        {"x": finder["lrs"], "y": curve, "name": "lag-free curve"},
     ]
     shapes = []
     if finder.get("range"):
@@ -245,7 +257,7 @@ def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[
         series.append(
             {
                 "x": [sug],
-                "y": [finder["smoothed"][i]],
+                "y": [curve[i]],
                 "name": f"suggestion {sug:.3g}",
                 "mode": "markers",
                 "marker": {"size": 12, "color": "#d62728"},
@@ -404,7 +416,11 @@ def bench_report(
             out["finder_png"] = lines(
                 [
                     ("loss (clipped)", finder["lrs"], [min(v, cap) for v in finder["losses"]]),
-                    ("smoothed", finder["lrs"], [min(v, cap) for v in finder["smoothed"]]),
+                    (
+                        "lag-free curve",
+                        finder["lrs"],
+                        [min(v, cap) for v in (finder.get("curve") or finder["smoothed"])],
+                    ),
                 ],
                 os.path.join(out_dir, "finder.png"),
                 title="LR range test",

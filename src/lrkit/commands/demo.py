@@ -80,10 +80,12 @@ def run(args: argparse.Namespace) -> int:
                     "none" if f["range"] is None else f"({f['range'][0]:.3g}, {f['range'][1]:.3g})"
                 )
                 say(
-                    f"1. range test: {f['steps']} updates in {f['wall_time']:.1f} s "
-                    f"({f['stop_reason']}); suggested rate {sug}, range {rng}"
+                    f"1. range test (seed 0): {f['steps']} updates in {f['wall_time']:.1f} s "
+                    f"({f['stop_reason']}); suggested constant rate {sug}, range {rng}"
                 )
-                say(f"   auto schedule: {f['schedule']}\n")
+                peak = f.get("minimum_lr")
+                where = "" if peak is None else f" (peak {peak:.3g}: where the loss stops falling)"
+                say(f"   auto schedule: {f['schedule']}{where}\n")
         if seed == 0:
             say("2. training " + ", ".join(labels) + f" for seeds 0..{args.seeds - 1} ...")
     rows = aggregate(results)
@@ -94,8 +96,9 @@ def run(args: argparse.Namespace) -> int:
     intro = (
         f"lrkit demo on the digits task: the LR range test picks a rate, then four schedules "
         f"train the same model ({opt}, momentum 0.9) for the same {args.epochs} epochs on "
-        f"{args.seeds} seed(s). Hand-made schedules peak at {lr:g}; 'auto' is one_cycle at the "
-        f"range test's suggestion, its {args.finder_steps}-update sweep counted separately."
+        f"{args.seeds} seed(s). Hand-made schedules peak at {lr:g}; 'auto' runs the range test "
+        f"on each seed (at most {args.finder_steps} updates, counted separately) and trains "
+        "one_cycle peaking where its lag-free loss curve stops falling."
     )
     paths = write_outputs(
         results,
