@@ -213,6 +213,11 @@ def _mean_curve(runs: Sequence[Any], key: str) -> tuple[list[int], list[float]]:
     return xs, ys
 
 
+def _finder_curve(finder: dict[str, Any]) -> list[float]:
+    """The lag-free finder curve the suggestions come from (older results: the EMA)."""
+    return list(finder.get("curve") or finder["smoothed"])
+
+
 def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[str, Any]:
     """Loss against learning rate (log axis), the suggestion and the range marked.
 
@@ -220,7 +225,7 @@ def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[
     online EMA (``"smoothed"``, which lags and only decides the early stop) is
     drawn faintly for reference.
     """
-    curve = finder.get("curve") or finder["smoothed"]
+    curve = _finder_curve(finder)
     series = [
         {"x": finder["lrs"], "y": finder["losses"], "name": "loss", "opacity": 0.35},
         {
@@ -419,7 +424,7 @@ def bench_report(
                     (
                         "lag-free curve",
                         finder["lrs"],
-                        [min(v, cap) for v in (finder.get("curve") or finder["smoothed"])],
+                        [min(v, cap) for v in _finder_curve(finder)],
                     ),
                 ],
                 os.path.join(out_dir, "finder.png"),
