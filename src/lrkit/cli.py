@@ -12,10 +12,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from .errors import LrkitError
+
 VERBS = ("values", "show", "find", "bench", "lab", "demo")
 
 
-class UsageError(Exception):
+class UsageError(LrkitError):
     """A user error: printed as one line, exit status 2."""
 
 

@@ -17,11 +17,12 @@ import numbers
 from typing import Any
 
 from .core import REGISTRY, Schedule
+from .errors import ConfigError
 
 __all__ = ["parse", "from_dict", "SpecError"]
 
 
-class SpecError(ValueError):
+class SpecError(ConfigError):
     """A spec that cannot be read; the message is one line with the position."""
 
 
