@@ -52,6 +52,8 @@ class RunResult:
     ``history``: one dict per epoch ``{epoch, train_loss, val_loss, metric, lr}``
     (``epoch`` counts from 1, ``lr`` is the last applied rate of that epoch).
     ``lr``: the rate applied at every update, read back from the optimizer.
+    ``step_losses``: the training loss of every update (same length as ``lr``
+    up to a divergence), the data the loss-curve laws are fitted on.
     ``final_metric`` is the metric after the last epoch trained, ``best_metric``
     / ``best_epoch`` the best one seen. ``time_to_target``: the first epoch
     (counted from 1) whose metric reached ``target`` (``>=`` for accuracy,
@@ -73,6 +75,7 @@ class RunResult:
     higher_is_better: bool
     history: list[dict[str, float]] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    step_losses: list[float] = field(default_factory=list)
     final_metric: float = float("nan")
     best_metric: float = float("nan")
     best_epoch: int | None = None
@@ -323,6 +326,7 @@ def train(
                 if result.steps < total:
                     scheduler.step()
                 losses.append(lv)
+                result.step_losses.append(lv)
                 if bar is not None:
                     bar.update(1)
             if result.diverged:
