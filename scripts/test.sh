@@ -6,4 +6,6 @@ bash scripts/setup.sh --browser
 export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
 .venv/bin/python -m ruff check src tests benchmarks examples
 .venv/bin/python -m mypy src/lrkit
+# the layers of docs/contributing.md: each module imports only downward
+PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/lint-imports
 .venv/bin/python -m pytest -q "$@"

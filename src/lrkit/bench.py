@@ -22,19 +22,26 @@ torch is imported only when training starts.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ._validate import check_int, check_number
 from .core import Schedule, as_schedule
+from .errors import ConfigError
 
 __all__ = [
     "RunResult",
     "train",
+    "train_step",
+    "fit",
     "run_grid",
+    "write_outputs",
     "aggregate",
     "table",
     "parse_schedules",
@@ -126,12 +133,6 @@ def _resolve_task(task: Any, seed: int | None) -> Any:
     if seed is not None and seed != task.seed:
         return task.with_seed(seed)
     return task
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"train: {name} must be an int >= {low}, got {value!r}")
-    return value
 
 
 def _scheduler(
@@ -233,17 +234,91 @@ def auto_schedule(
     return sched, info
 
 
-class _Cycle:
-    """The task's batches epoch after epoch, in an order training never uses."""
+def _Cycle(task: Any) -> Any:
+    """The task's batches epoch after epoch, in an order training never uses (epochs 10000+)."""
+    from .tasks import forever
 
-    def __init__(self, task: Any) -> None:
-        self.task = task
+    return forever(task, first_epoch=10_000)
 
-    def __iter__(self) -> Any:
-        epoch = 0
-        while True:
-            yield from self.task.train_loader(10_000 + epoch)
-            epoch += 1
+
+def train_step(model: Any, optimizer: Any, loss_fn: Any, x: Any, y: Any) -> float:
+    """One update on batch ``(x, y)``; returns the loss before the update.
+
+    Zeroes the gradients, computes ``loss_fn(model(x), y)``, and, when that
+    loss is finite, back-propagates it and steps ``optimizer``. A non-finite
+    loss is returned without touching the weights (the caller stops there).
+    Every training loop of lrkit (this module, the labs, the range tests of
+    the labs) updates through this function.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model(x), y)
+    lv = float(loss.detach())
+    if math.isfinite(lv):
+        loss.backward()
+        optimizer.step()
+    return lv
+
+
+def fit(
+    task: Any,
+    model: Any,
+    optimizer: Any,
+    epochs: int,
+    *,
+    before_update: Callable[[int], None] | None = None,
+    after_update: Callable[[int], None] | None = None,
+    on_epoch: Callable[[dict[str, float], Any], bool] | None = None,
+    bar: Any = None,
+) -> dict[str, Any]:
+    """The training loop: ``epochs`` passes over ``task.train_loader(epoch)``, :func:`train_step`.
+
+    Hooks: ``before_update(t)`` before update ``t`` (0-based; e.g. set the
+    rates), ``after_update(t + 1)`` after it (e.g. step a scheduler),
+    ``on_epoch(record, model)`` after each epoch's evaluation (may add keys
+    to ``record``; returning ``True`` marks the run diverged and stops it).
+    Returns ``{"lr": [...], "step_losses": [...], "history": [...],
+    "diverged": bool, "steps": int}``: ``lr`` is read back from the first
+    param group before every update, ``step_losses`` holds the loss of every
+    update tried (a non-finite last one ends the run: ``diverged``), and each
+    ``history`` record is ``{epoch (from 1), train_loss (mean over the
+    epoch's updates), val_loss, metric}`` plus what ``on_epoch`` added.
+    """
+    out: dict[str, Any] = {"lr": [], "step_losses": [], "history": [], "diverged": False}
+    t = 0
+    model.train()
+    for epoch in range(epochs):
+        losses: list[float] = []
+        for x, y in task.train_loader(epoch):
+            if before_update is not None:
+                before_update(t)
+            out["lr"].append(float(optimizer.param_groups[0]["lr"]))
+            lv = train_step(model, optimizer, task.loss_fn, x, y)
+            out["step_losses"].append(lv)
+            if not math.isfinite(lv):
+                out["diverged"] = True
+                break
+            t += 1
+            losses.append(lv)
+            if after_update is not None:
+                after_update(t)
+            if bar is not None:
+                bar.update(1)
+        if out["diverged"]:
+            break
+        ev = task.evaluate(model)
+        record = {
+            "epoch": epoch + 1,
+            "train_loss": sum(losses) / max(len(losses), 1),
+            "val_loss": float(ev["loss"]),
+            "metric": float(ev["metric"]),
+        }
+        stop = bool(on_epoch(record, model)) if on_epoch is not None else False
+        out["history"].append(record)
+        if stop:
+            out["diverged"] = True
+            break
+    out["steps"] = t
+    return out
 
 
 def train(
@@ -267,20 +342,19 @@ def train(
     ``optimizer``: ``"sgd"``, ``"adam"`` or ``"adamw"`` (default: the task's).
     ``extra``: other hyperparameters to schedule, e.g. ``{"momentum": spec}``.
     ``seed``: the task seed (model initialisation, split, batch order);
-    ``None`` keeps the task's. Deterministic for a seed.
+    ``None`` keeps the task's. Deterministic for a seed. ``target``: for an
+    accuracy task a fraction in [0, 1] (``0.97`` for 97%).
     ``finder_options``: keywords for :func:`auto_schedule` (``steps``, ``start``, ``end``).
     """
-
     task = _resolve_task(task, seed)
-    epochs = _check_int("epochs", task.default_epochs if epochs is None else epochs, 1)
+    epochs = check_int("train", "epochs", task.default_epochs if epochs is None else epochs, low=1)
     optimizer = optimizer or task.default_optimizer
-    spe = task.steps_per_epoch
-    total = epochs * spe
     is_auto = isinstance(schedule, str) and schedule.strip() == AUTO
     sched = None if is_auto else as_schedule(schedule)
     extra_s = {k: as_schedule(v) for k, v in (extra or {}).items()}
-    if target is not None and not isinstance(target, (int, float)):
-        raise ValueError(f"train: target must be a number or None, got {target!r}")
+    target = _check_target(task, target)
+    check_number("train", "momentum", momentum)
+    check_number("train", "weight_decay", weight_decay, nonneg=True)
 
     t_start = time.perf_counter()
     model = task.make_model()
@@ -298,70 +372,89 @@ def train(
         seed=task.seed,
         optimizer=optimizer,
         epochs=epochs,
-        steps_per_epoch=spe,
+        steps_per_epoch=task.steps_per_epoch,
         metric_name=task.metric_name,
         higher_is_better=task.higher_is_better,
         target=target,
         finder=finder,
         overhead_steps=finder["steps"] if finder else 0,
     )
-    scheduler = _scheduler(opt, sched, extra_s, total, spe)
+    _run(result, task, model, opt, sched, extra_s, progress)
+    result.wall_time = time.perf_counter() - t_start
+    return result
+
+
+def _check_target(task: Any, target: Any) -> float | None:
+    if target is None:
+        return None
+    t = check_number("train", "target", target)
+    if task.metric_name == "accuracy" and not 0.0 <= t <= 1.0:
+        raise ConfigError(
+            f"train: target is an accuracy, a fraction in [0, 1] (0.97 for 97%), got {target!r}"
+        )
+    return t
+
+
+def _run(
+    result: RunResult,
+    task: Any,
+    model: Any,
+    opt: Any,
+    sched: Schedule,
+    extra: dict[str, Schedule],
+    progress: bool,
+) -> None:
+    """Train under ``sched`` with :func:`fit` and fill ``result`` in."""
+    spe = task.steps_per_epoch
+    total = result.epochs * spe
+    scheduler = _scheduler(opt, sched, extra, total, spe)
+    lrs: list[float] = []
+
+    def after_update(t: int) -> None:
+        if t < total:
+            scheduler.step()
+
+    def on_epoch(record: dict[str, float], model: Any) -> bool:
+        record["lr"] = lrs[-1]
+        return not math.isfinite(record["metric"])
+
     bar = _bar(progress, total, f"{task.name} {result.label}"[:40])
-    better = (lambda a, b: a > b) if task.higher_is_better else (lambda a, b: a < b)
-    model.train()
     try:
-        for epoch in range(epochs):
-            losses = []
-            for x, y in task.train_loader(epoch):
-                result.lr.append(float(opt.param_groups[0]["lr"]))
-                opt.zero_grad(set_to_none=True)
-                loss = task.loss_fn(model(x), y)
-                lv = float(loss.detach())
-                if not math.isfinite(lv):
-                    result.diverged = True
-                    break
-                loss.backward()
-                opt.step()
-                result.steps += 1
-                if result.steps < total:
-                    scheduler.step()
-                losses.append(lv)
-                result.step_losses.append(lv)
-                if bar is not None:
-                    bar.update(1)
-            if result.diverged:
-                break
-            ev = task.evaluate(model)
-            m = float(ev["metric"])
-            result.history.append(
-                {
-                    "epoch": epoch + 1,
-                    "train_loss": sum(losses) / max(len(losses), 1),
-                    "val_loss": float(ev["loss"]),
-                    "metric": m,
-                    "lr": result.lr[-1],
-                }
-            )
-            if result.best_epoch is None or better(m, result.best_metric):
-                result.best_metric, result.best_epoch = m, epoch + 1
-            if (
-                target is not None
-                and result.time_to_target is None
-                and (m >= target if task.higher_is_better else m <= target)
-            ):
-                result.time_to_target = epoch + 1
-            if not math.isfinite(m):
-                result.diverged = True
-                break
+        trace = fit(
+            task,
+            model,
+            opt,
+            result.epochs,
+            before_update=lambda t: lrs.append(float(opt.param_groups[0]["lr"])),
+            after_update=after_update,
+            on_epoch=on_epoch,
+            bar=bar,
+        )
     finally:
         if bar is not None:
             bar.close()
+    result.lr, result.history, result.steps = trace["lr"], trace["history"], trace["steps"]
+    result.step_losses = trace["step_losses"][: trace["steps"]]
+    result.diverged = trace["diverged"]
+    _score(result, task.higher_is_better)
+
+
+def _score(result: RunResult, higher_is_better: bool) -> None:
+    """Best epoch, time to target and final metric from ``result.history``."""
+    for h in result.history:
+        m = h["metric"]
+        if result.best_epoch is None or (
+            m > result.best_metric if higher_is_better else m < result.best_metric
+        ):
+            result.best_metric, result.best_epoch = m, int(h["epoch"])
+        t = result.target
+        if t is not None and result.time_to_target is None:
+            if m >= t if higher_is_better else m <= t:
+                result.time_to_target = int(h["epoch"])
     if result.history:
         result.final_metric = result.history[-1]["metric"]
     if result.diverged:
         result.final_metric = float("nan")
-    result.wall_time = time.perf_counter() - t_start
-    return result
 
 
 def _bar(progress: bool, total: int, desc: str) -> Any:
@@ -383,21 +476,23 @@ def run_grid(
     *,
     labels: Sequence[str] | None = None,
     progress: bool = False,
+    on_result: Callable[[RunResult], None] | None = None,
     **kwargs: Any,
 ) -> list[RunResult]:
     """Train every schedule for every seed under the same budget; results in that order.
 
-    ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit seeds. Other
-    keywords go to :func:`train`.
+    ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit seeds.
+    ``on_result(run)`` is called after each run (e.g. to print progress).
+    Other keywords go to :func:`train`.
     """
     if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
-        raise ValueError(
+        raise ConfigError(
             f"run_grid: seeds must be a positive count or a list of seeds, got {seeds!r}"
         )
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     parsed = parse_schedules(schedules)
     if labels is not None and len(labels) != len(parsed):
-        raise ValueError(
+        raise ConfigError(
             f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
         )
     base = _resolve_task(task, None)
@@ -406,7 +501,10 @@ def run_grid(
         t = base.with_seed(seed) if seed != base.seed else base
         for i, s in enumerate(parsed):
             lab = labels[i] if labels is not None else (s if isinstance(s, str) else str(s))
-            results.append(train(t, s, optimizer, epochs, progress=progress, label=lab, **kwargs))
+            r = train(t, s, optimizer, epochs, progress=progress, label=lab, **kwargs)
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
     return results
 
 
@@ -462,60 +560,75 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
     return out
 
 
-def _row_cells(r: dict[str, Any], *, wordy: bool = False) -> list[str]:
-    """The cells of one :func:`aggregate` row, in :func:`table`'s column order.
-
-    final (mean ± std; accuracy in percent; ``nan`` when not finite), best
-    epoch (``-`` when none), epochs to target (``-`` without a target,
-    ``never`` when no run reached it), wall seconds, updates (+ the finder's),
-    diverged/runs. ``wordy`` gives the HTML report's longer wording
-    (``" %"``, ``"(2/3 runs)"``, ``"300 + 40"``) instead of the terminal's
-    (``"%"``, ``"ep (2/3)"``, ``"300+40"``).
-    """
-    fm, fs = r["final_mean"], r["final_std"]
-    if not math.isfinite(fm):
-        final = "nan"
-    elif r["metric_name"] == "accuracy":
-        final = f"{100 * fm:.2f} ± {100 * fs:.2f}{' %' if wordy else '%'}"
-    else:
-        final = f"{fm:.4f} ± {fs:.4f}"
-    be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
-    if r["target"] is None:
-        tt = "-"
-    elif r["time_to_target"] is None:
-        tt = "never"
-    elif wordy:
-        tt = f"{r['time_to_target']:.1f} ({r['reached']}/{r['runs']} runs)"
-    else:
-        tt = f"{r['time_to_target']:.1f} ep ({r['reached']}/{r['runs']})"
-    upd = str(r["steps"])
-    if r["overhead_steps"]:
-        upd += f"{' + ' if wordy else '+'}{r['overhead_steps']}"
-    return [final, be, tt, f"{r['wall_time']:.1f}", upd, f"{r['diverged']}/{r['runs']}"]
-
-
 def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
     """The comparison as aligned text (one line per schedule)."""
+    from .report import comparison_cells, comparison_header, text_table
+
     if not rows:
         return "(no runs)"
-    name = rows[0]["metric_name"]
-    header = (
-        "schedule",
-        f"final {name} (mean ± std)",
-        "best epoch",
-        "to target",
-        "wall s",
-        "updates",
-        "diverged",
-    )
-    lines = [header] + [(r["label"], *_row_cells(r)) for r in rows]
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    widths[0] = min(widths[0], width)
+    header = comparison_header(rows[0]["metric_name"])
+    return text_table(header, [[r["label"], *comparison_cells(r)] for r in rows], width)
 
-    def fmt(row: tuple[str, ...]) -> str:
-        first = row[0] if len(row[0]) <= widths[0] else row[0][: widths[0] - 1] + "…"
-        rest = [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-        return "  ".join([first.ljust(widths[0])] + rest)
 
-    out = [fmt(lines[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines[1:]]
-    return "\n".join(out)
+#: the files :func:`write_outputs` may write into a report folder
+OUTPUT_FILES = ("results.json", "report.html", "lr.png", "metric.png", "loss.png", "finder.png")
+
+
+def write_outputs(
+    results: Sequence[RunResult],
+    task: Any,
+    out: str,
+    *,
+    title: str,
+    subtitle: str,
+    intro: str = "",
+    png: bool = True,
+) -> dict[str, Any]:
+    """Write ``results.json``, ``report.html`` and the PNGs of a benchmark into folder ``out``.
+
+    ``results.json`` is written first; if the folder cannot take it, the
+    results go to a file in the temporary folder and :class:`OutputError`
+    says where. Files of :data:`OUTPUT_FILES` left there by an earlier run
+    and not written by this one (a ``finder.png`` of a run with ``auto``,
+    PNGs when ``png=False``) are removed, so the folder never mixes two
+    runs. Returns ``{"results": path, "report": path, "<name>_png": path,
+    ..., "overwritten": [names], "removed": [names]}``.
+    """
+    from ._files import check_dir, save_elsewhere
+    from .errors import OutputError
+    from .report import bench_report
+
+    check_dir(out, "out")
+    before = [n for n in OUTPUT_FILES if os.path.isfile(os.path.join(out, n))]
+    rows = aggregate(results)
+    r0 = results[0]
+    data = {
+        "task": task.describe(),
+        "optimizer": r0.optimizer,
+        "epochs": r0.epochs,
+        "seeds": sorted({r.seed for r in results}),
+        "summary": [_json_safe(r) for r in rows],
+        "runs": [r.to_dict() for r in results],
+    }
+    text = json.dumps(data, indent=1)
+    path = os.path.join(out, "results.json")
+    try:
+        os.makedirs(out, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as e:
+        saved = save_elsewhere(text, "results.json")
+        raise OutputError(f"could not write {path}: {e}; the results were saved to {saved}") from e
+    try:
+        paths: dict[str, Any] = bench_report(
+            results, out, rows=rows, title=title, subtitle=subtitle, intro=intro, png=png
+        )
+    except OSError as e:
+        raise OutputError(f"could not write the report in {out}: {e}; results: {path}") from e
+    paths["results"] = path
+    written = {os.path.basename(p) for k, p in paths.items()}
+    paths["overwritten"] = [n for n in before if n in written]
+    paths["removed"] = [n for n in before if n not in written]
+    for n in paths["removed"]:
+        os.remove(os.path.join(out, n))
+    return paths

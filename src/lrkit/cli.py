@@ -1,8 +1,10 @@
 """The ``lrkit`` command line: argument parsing and printing only.
 
 Each verb lives in ``lrkit.commands.<verb>`` with ``HELP``,
-``add_arguments(parser)`` and ``run(args) -> int``. Usage and spec errors
-exit with status 2 and one line on stderr, never a traceback.
+``add_arguments(parser)`` and ``run(args) -> int``. A user error (any
+:class:`lrkit.errors.LrkitError`: a bad option, spec, value or output path)
+exits with status 2 and one line on stderr; any other exception is a bug in
+lrkit and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from collections.abc import Sequence
 
 from .errors import LrkitError
 
-VERBS = ("values", "show", "find", "bench", "lab", "demo")
+VERBS = (
+    "values",
+    "show",
+    "find",
+    "bench",
+    "lab",
+    "demo",
+)
 
 
 class UsageError(LrkitError):
@@ -57,11 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         return int(args._run(args) or 0)
-    except UsageError as e:
-        print(f"lrkit: error: {_one_line(str(e))}", file=sys.stderr)
-        return 2
-    except (ValueError, TypeError) as e:
-        # bad spec or bad parameter value from the layers below
+    except LrkitError as e:  # UsageError and every user error of the layers below
         print(f"lrkit: error: {_one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

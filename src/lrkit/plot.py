@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ._files import check_file, figure_kind
 from .core import Schedule, as_schedule
+from .errors import ConfigError
 
 __all__ = ["schedules", "lines", "require"]
 
@@ -56,10 +58,8 @@ def _vline(ax: Any, label: str, x: float, *, top: float = 1.0, fontsize: int = 8
 
 
 def _kind(out: str) -> str:
-    ext = os.path.splitext(out)[1].lower()
-    if ext not in (".png", ".html", ".htm", ".svg", ".pdf"):
-        raise ValueError(f"out must end in .png, .svg, .pdf or .html, got {out!r}")
-    return "html" if ext in (".html", ".htm") else "image"
+    """``"html"`` or ``"image"`` (kept for callers of 0.1; see :func:`lrkit._files.figure_kind`)."""
+    return figure_kind(out)
 
 
 def lines(
@@ -79,45 +79,11 @@ def lines(
     ``markers`` are (label, x, y) points, ``vlines`` (label, x) vertical lines.
     Returns the path written.
     """
-    kind = _kind(out)
-    d = os.path.dirname(os.path.abspath(out))
-    os.makedirs(d, exist_ok=True)
+    kind = figure_kind(out)
+    check_file(out, "out")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     if kind == "html":
-        go = require("plotly.graph_objects")
-        fig = go.Figure()
-        for label, x, y in series:
-            fig.add_trace(
-                go.Scatter(
-                    x=np.asarray(x).tolist(), y=np.asarray(y).tolist(), mode="lines", name=label
-                )
-            )
-        for label, x, y in markers:
-            fig.add_trace(
-                go.Scatter(
-                    x=[x],
-                    y=[y],
-                    mode="markers+text",
-                    name=label,
-                    text=[label],
-                    textposition="top center",
-                    marker={"size": 10},
-                )
-            )
-        for label, x in vlines:
-            fig.add_vline(x=x, line_dash="dash", annotation_text=label)
-        fig.update_layout(
-            title=title,
-            xaxis_title=xlabel,
-            yaxis_title=ylabel,
-            template="plotly_white",
-            hovermode="x unified",
-        )
-        if logx:
-            fig.update_xaxes(type="log")
-        if logy:
-            fig.update_yaxes(type="log")
-        fig.write_html(out, include_plotlyjs=True, full_html=True)
-        return out
+        return _lines_html(series, out, title, xlabel, ylabel, logx, logy, markers, vlines)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     try:
@@ -160,6 +126,12 @@ def schedules(
 
     ``x_unit="epoch"`` labels the x axis in epochs (needs ``steps_per_epoch``).
     """
+    if x_unit not in ("step", "epoch"):
+        raise ConfigError(f"schedules: x_unit must be 'step' or 'epoch', got {x_unit!r}")
+    if x_unit == "epoch" and not steps_per_epoch:
+        raise ConfigError(
+            "schedules: x_unit='epoch' needs steps_per_epoch (the number of steps in an epoch)"
+        )
     if isinstance(items, (Schedule, str)):
         items = [items]
     steps = np.arange(total_steps)
@@ -167,7 +139,54 @@ def schedules(
     for i, it in enumerate(items):
         s = as_schedule(it).bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
         label = labels[i] if labels else str(it)
-        x = steps / steps_per_epoch if (x_unit == "epoch" and steps_per_epoch) else steps
+        x = steps / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else steps
         series.append((label, x, s(steps)))
-    xl = "epoch" if (x_unit == "epoch" and steps_per_epoch) else "step"
+    xl = x_unit
     return lines(series, out, title=title, xlabel=xl, ylabel="learning rate", logy=log)
+
+
+def _lines_html(
+    series: Sequence[tuple[str, Any, Any]],
+    out: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    logx: bool,
+    logy: bool,
+    markers: Sequence[tuple[str, float, float]],
+    vlines: Sequence[tuple[str, float]],
+) -> str:
+    """:func:`lines` as a self-contained interactive plotly page."""
+    go = require("plotly.graph_objects")
+    fig = go.Figure()
+    for label, x, y in series:
+        fig.add_trace(
+            go.Scatter(x=np.asarray(x).tolist(), y=np.asarray(y).tolist(), mode="lines", name=label)
+        )
+    for label, x, y in markers:
+        fig.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[y],
+                mode="markers+text",
+                name=label,
+                text=[label],
+                textposition="top center",
+                marker={"size": 10},
+            )
+        )
+    for label, x in vlines:
+        fig.add_vline(x=x, line_dash="dash", annotation_text=label)
+    fig.update_layout(
+        title=title,
+        xaxis_title=xlabel,
+        yaxis_title=ylabel,
+        template="plotly_white",
+        hovermode="x unified",
+    )
+    if logx:
+        fig.update_xaxes(type="log")
+    if logy:
+        fig.update_yaxes(type="log")
+    fig.write_html(out, include_plotlyjs=True, full_html=True)
+    return out

@@ -22,7 +22,15 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["write_html", "bench_report", "chart", "PALETTE"]
+__all__ = [
+    "write_html",
+    "bench_report",
+    "chart",
+    "text_table",
+    "comparison_cells",
+    "comparison_header",
+    "PALETTE",
+]
 
 PALETTE = (
     "#1f77b4",
@@ -155,7 +163,7 @@ def write_html(
             body.append(_table_html(sec["table"]))
         if "html" in sec:
             body.append(str(sec["html"]))
-    payload = json.dumps(figures, allow_nan=False).replace("</", "<\\/")
+    payload = _script_json(figures)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -181,6 +189,20 @@ def write_html(
     with open(path, "w", encoding="utf-8") as f:
         f.write(page)
     return path
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` written as ``\\u`` escapes.
+
+    User text (a spec's comment, a label) could otherwise end the script
+    (``</script>``) or switch the HTML parser into its "double-escaped"
+    state (``<!--<script>``), and the page would never render.
+
+    >>> _script_json({"a": "</script><!--"})
+    '{"a": "\\\\u003c/script\\\\u003e\\\\u003c!--"}'
+    """
+    text = json.dumps(data, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _table_html(t: dict[str, Any]) -> str:
@@ -288,6 +310,7 @@ def bench_report(
     results: Sequence[Any],
     out_dir: str,
     *,
+    rows: Sequence[dict[str, Any]],
     title: str,
     subtitle: str = "",
     intro: str = "",
@@ -296,23 +319,36 @@ def bench_report(
 ) -> dict[str, str]:
     """Write ``report.html`` (and PNGs) for benchmark runs into ``out_dir``.
 
+    ``rows``: the comparison, one dict per schedule (``lrkit.bench.aggregate``).
     Charts: the finder curve (``finder``, or the first ``auto`` run's), the
     learning rate applied per step (first seed of each schedule), the
     validation metric and the train/validation loss per epoch (mean over
     seeds). Returns ``{"report": path, "<name>_png": path, ...}``.
     """
-    from .bench import aggregate
-
     os.makedirs(out_dir, exist_ok=True)
-    groups = _by_label(results)
-    rows = aggregate(results)
-    colors = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(groups)}
     first = results[0]
-    metric = first.metric_name
     if finder is None:
         finder = next((r.finder for r in results if r.finder), None)
-    spe = first.steps_per_epoch
+    series = _bench_series(results)
+    metric = first.metric_name
+    mlabel = "test accuracy" if metric == "accuracy" else f"validation {metric}"
+    seeds = len(_by_label(results)[first.label])
+    sections = _bench_sections(rows, series, finder, mlabel, seeds, intro)
+    out = {
+        "report": write_html(
+            os.path.join(out_dir, "report.html"), sections, title=title, subtitle=subtitle
+        )
+    }
+    if png:
+        out.update(_bench_pngs(series, finder, mlabel, out_dir))
+    return out
 
+
+def _bench_series(results: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+    """The chart series of a benchmark: ``lr`` (first seed), ``metric`` and ``loss`` (means)."""
+    groups = _by_label(results)
+    colors = {lab: PALETTE[i % len(PALETTE)] for i, lab in enumerate(groups)}
+    spe = results[0].steps_per_epoch
     lr_series, metric_series, loss_series = [], [], []
     for lab, runs in groups.items():
         r0 = runs[0]
@@ -327,21 +363,28 @@ def bench_report(
         )
         xs, ys = _mean_curve(runs, "metric")
         metric_series.append({"x": xs, "y": ys, "name": lab, "line": {"color": c}})
-        xs, ys = _mean_curve(runs, "train_loss")
-        loss_series.append(
-            {"x": xs, "y": ys, "name": f"{lab} train", "line": {"color": c}, "legendgroup": lab}
-        )
-        xs, ys = _mean_curve(runs, "val_loss")
-        loss_series.append(
-            {
-                "x": xs,
-                "y": ys,
-                "name": f"{lab} val",
-                "line": {"color": c, "dash": "dash"},
-                "legendgroup": lab,
-            }
-        )
-    mlabel = "test accuracy" if metric == "accuracy" else f"validation {metric}"
+        for key, word, dash in (("train_loss", "train", "solid"), ("val_loss", "val", "dash")):
+            xs, ys = _mean_curve(runs, key)
+            loss_series.append(
+                {
+                    "x": xs,
+                    "y": ys,
+                    "name": f"{lab} {word}",
+                    "line": {"color": c, "dash": dash},
+                    "legendgroup": lab,
+                }
+            )
+    return {"lr": lr_series, "metric": metric_series, "loss": loss_series}
+
+
+def _bench_sections(
+    rows: Sequence[dict[str, Any]],
+    series: dict[str, list[dict[str, Any]]],
+    finder: dict[str, Any] | None,
+    mlabel: str,
+    seeds: int,
+    intro: str,
+) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     if intro:
         sections.append({"title": "What this is", "html": f"<p>{html.escape(intro)}</p>"})
@@ -358,106 +401,188 @@ def bench_report(
         {
             "title": "Learning rate actually applied",
             "note": "read back from the optimizer before every update (first seed)",
-            "figure": chart(lr_series, xlabel="epoch", ylabel="learning rate"),
+            "figure": chart(series["lr"], xlabel="epoch", ylabel="learning rate"),
         }
     )
     sections.append(
         {
             "title": f"{mlabel.capitalize()} per epoch",
-            "note": f"mean over {len(groups[first.label])} seed(s)",
-            "figure": chart(metric_series, xlabel="epoch", ylabel=mlabel),
+            "note": f"mean over {seeds} seed(s)",
+            "figure": chart(series["metric"], xlabel="epoch", ylabel=mlabel),
         }
     )
     sections.append(
         {
             "title": "Training and validation loss",
             "note": "solid: training loss (epoch mean); dashed: validation loss",
-            "figure": chart(loss_series, xlabel="epoch", ylabel="loss", logy=True),
+            "figure": chart(series["loss"], xlabel="epoch", ylabel="loss", logy=True),
         }
     )
+    return sections
+
+
+def _bench_pngs(
+    series: dict[str, list[dict[str, Any]]],
+    finder: dict[str, Any] | None,
+    mlabel: str,
+    out_dir: str,
+) -> dict[str, str]:
+    from .plot import lines
+
+    def tri(items: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+        return [(s["name"], s["x"], s["y"]) for s in items]
+
     out = {
-        "report": write_html(
-            os.path.join(out_dir, "report.html"), sections, title=title, subtitle=subtitle
-        )
-    }
-    if png:
-        from .plot import lines
-
-        def tri(series: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
-            return [(s["name"], s["x"], s["y"]) for s in series]
-
-        out["lr_png"] = lines(
-            tri(lr_series),
+        "lr_png": lines(
+            tri(series["lr"]),
             os.path.join(out_dir, "lr.png"),
             title="learning rate applied",
             xlabel="epoch",
             ylabel="learning rate",
-        )
-        out["metric_png"] = lines(
-            tri(metric_series),
+        ),
+        "metric_png": lines(
+            tri(series["metric"]),
             os.path.join(out_dir, "metric.png"),
             title=mlabel,
             xlabel="epoch",
             ylabel=mlabel,
-        )
-        out["loss_png"] = lines(
-            tri(loss_series),
+        ),
+        "loss_png": lines(
+            tri(series["loss"]),
             os.path.join(out_dir, "loss.png"),
             title="train / validation loss",
             xlabel="epoch",
             ylabel="loss",
             logy=True,
-        )
-        if finder:
-            marks = []
-            if finder.get("suggestion"):
-                fig = finder_figure(finder)
-                marks.append(("suggestion", fig["data"][-1]["x"][0], fig["data"][-1]["y"][0]))
-            vl = []
-            if finder.get("range"):
-                vl = [("base", finder["range"][0]), ("max", finder["range"][1])]
-            top = finder_figure(finder)["layout"]["yaxis"].get("range")
-            cap = top[1] if top else math.inf
-            out["finder_png"] = lines(
-                [
-                    ("loss (clipped)", finder["lrs"], [min(v, cap) for v in finder["losses"]]),
-                    (
-                        "lag-free curve",
-                        finder["lrs"],
-                        [min(v, cap) for v in _finder_curve(finder)],
-                    ),
-                ],
-                os.path.join(out_dir, "finder.png"),
-                title="LR range test",
-                xlabel="learning rate",
-                ylabel="training loss",
-                logx=True,
-                markers=marks,
-                vlines=vl,
-            )
+        ),
+    }
+    if finder:
+        out["finder_png"] = _finder_png(finder, out_dir)
     return out
 
 
-def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    from .bench import _row_cells
+def _finder_png(finder: dict[str, Any], out_dir: str) -> str:
+    """``finder.png``: the finder's curve as a static picture."""
+    from .plot import lines
 
-    metric = rows[0]["metric_name"]
+    marks = []
+    if finder.get("suggestion"):
+        fig = finder_figure(finder)
+        marks.append(("suggestion", fig["data"][-1]["x"][0], fig["data"][-1]["y"][0]))
+    vl = []
+    if finder.get("range"):
+        vl = [("base", finder["range"][0]), ("max", finder["range"][1])]
+    top = finder_figure(finder)["layout"]["yaxis"].get("range")
+    cap = top[1] if top else math.inf
+    return lines(
+        [
+            ("loss (clipped)", finder["lrs"], [min(v, cap) for v in finder["losses"]]),
+            (
+                "lag-free curve",
+                finder["lrs"],
+                [min(v, cap) for v in _finder_curve(finder)],
+            ),
+        ],
+        os.path.join(out_dir, "finder.png"),
+        title="LR range test",
+        xlabel="learning rate",
+        ylabel="training loss",
+        logx=True,
+        markers=marks,
+        vlines=vl,
+    )
+
+
+#: the comparison's columns after the schedule's name: (terminal header, HTML header)
+_COLUMNS = (
+    ("final {m} (mean ± std)", "final {m} (mean ± std)"),
+    ("best epoch", "best epoch"),
+    ("to target", "epochs to target"),
+    ("wall s", "wall time (s)"),
+    ("updates", "updates (+finder)"),
+    ("diverged", "diverged"),
+)
+
+
+def comparison_header(metric: str, *, wordy: bool = False) -> list[str]:
+    """The header of the comparison table (terminal, or the HTML report's with ``wordy``)."""
+    return ["schedule"] + [c[1 if wordy else 0].format(m=metric) for c in _COLUMNS]
+
+
+def comparison_cells(r: dict[str, Any], *, wordy: bool = False) -> list[str]:
+    """The cells of one comparison row (``lrkit.bench.aggregate``), after the label.
+
+    final (mean ± std over the finite runs, just the mean for one run;
+    accuracy in percent; ``nan`` when not finite), best epoch (``-`` when
+    none), epochs to target (``-`` without a target, ``never`` when no run
+    reached it), wall seconds, updates (+ the finder's), diverged/runs.
+    ``wordy`` gives the HTML report's longer wording (``" %"``, ``"(2/3
+    runs)"``, ``"300 + 40"``) instead of the terminal's (``"%"``, ``"ep
+    (2/3)"``, ``"300+40"``).
+
+    >>> row = {"final_mean": 0.9512, "final_std": 0.0, "metric_name": "accuracy", "runs": 1,
+    ...        "diverged": 0, "best_epoch": 3.0, "target": None, "time_to_target": None,
+    ...        "reached": 0, "wall_time": 1.25, "steps": 300, "overhead_steps": 0}
+    >>> comparison_cells(row)
+    ['95.12%', '3.0', '-', '1.2', '300', '0/1']
+    """
+    fm, fs = r["final_mean"], r["final_std"]
+    spread = r["runs"] - r["diverged"] > 1
+    pct = r["metric_name"] == "accuracy"
+    if not math.isfinite(fm):
+        final = "nan"
+    elif pct:
+        final = f"{100 * fm:.2f}" + (f" ± {100 * fs:.2f}" if spread else "")
+        final += " %" if wordy else "%"
+    else:
+        final = f"{fm:.4f}" + (f" ± {fs:.4f}" if spread else "")
+    be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
+    if r["target"] is None:
+        tt = "-"
+    elif r["time_to_target"] is None:
+        tt = "never"
+    elif wordy:
+        tt = f"{r['time_to_target']:.1f} ({r['reached']}/{r['runs']} runs)"
+    else:
+        tt = f"{r['time_to_target']:.1f} ep ({r['reached']}/{r['runs']})"
+    upd = str(r["steps"])
+    if r["overhead_steps"]:
+        upd += f"{' + ' if wordy else '+'}{r['overhead_steps']}"
+    return [final, be, tt, f"{r['wall_time']:.1f}", upd, f"{r['diverged']}/{r['runs']}"]
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], first_width: int = 48) -> str:
+    """Aligned plain text: the first column left-aligned (cut to ``first_width`` with "…"),
+    the others right-aligned, a dashed rule under the header.
+
+    >>> print(text_table(["name", "value"], [["a", "1"], ["long name", "10"]]))
+    name       value
+    ---------  -----
+    a              1
+    long name     10
+    """
+    lines = [tuple(header)] + [tuple(r) for r in rows]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    widths[0] = min(widths[0], first_width)
+
+    def fmt(row: tuple[str, ...]) -> str:
+        first = row[0] if len(row[0]) <= widths[0] else row[0][: widths[0] - 1] + "…"
+        rest = [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        return "  ".join([first.ljust(widths[0])] + rest)
+
+    out = [fmt(lines[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in lines[1:]]
+    return "\n".join(out)
+
+
+def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     hib = rows[0]["higher_is_better"]
-    header = [
-        "schedule",
-        f"final {metric} (mean ± std)",
-        "best epoch",
-        "epochs to target",
-        "wall time (s)",
-        "updates (+finder)",
-        "diverged",
-    ]
     out, best, best_v = [], None, None
     for i, r in enumerate(rows):
         fm = r["final_mean"]
         if math.isfinite(fm) and (best_v is None or (fm > best_v if hib else fm < best_v)):
             best, best_v = i, fm
-        out.append([r["label"], *_row_cells(r, wordy=True)])
+        out.append([r["label"], *comparison_cells(r, wordy=True)])
+    header = comparison_header(rows[0]["metric_name"], wordy=True)
     return {"header": header, "rows": out, "best": best}
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+from typing import Any
+
+from . import _args
 
 HELP = "train a built-in task under several schedules (same budget and seeds) and compare them"
 
@@ -33,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--target",
         type=float,
         default=None,
-        help="target metric for 'time to target' (accuracy in [0,1] or bpc)",
+        help="target metric for 'time to target' (accuracy as a fraction in [0,1], or bpc)",
     )
     p.add_argument("--out", default=None, help="output folder (default ./lrkit-bench-TASK)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -41,33 +43,45 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
+    """Every option and the output folder checked before any training."""
+    from .._files import check_dir
     from ..tasks import TASKS
 
     if args.task not in TASKS or args.task == "quadratic":
         names = ", ".join(n for n in sorted(TASKS) if n != "quadratic")
-        raise ValueError(f"--task must be one of {names}, got {args.task!r}")
-    if args.epochs is not None and args.epochs < 1:
-        raise ValueError(f"--epochs must be a positive int, got {args.epochs}")
-    if args.seeds < 1:
-        raise ValueError(f"--seeds must be a positive int, got {args.seeds}")
-    if args.threads < 1:
-        raise ValueError(f"--threads must be a positive int, got {args.threads}")
+        raise _args.ConfigError(f"--task must be one of {names}, got {args.task!r}")
+    if args.epochs is not None:
+        _args.positive_int("--epochs", args.epochs)
+    _args.positive_int("--seeds", args.seeds)
+    _args.positive_int("--threads", args.threads)
+    m = _args.number("--momentum", args.momentum, low=0.0)
+    if not m < 1.0:
+        raise _args.ConfigError(f"--momentum must be in [0, 1), got {args.momentum}")
+    _args.number("--weight-decay", args.weight_decay, low=0.0)
+    if args.target is not None:
+        _args.number("--target", args.target)
+    check_dir(args.out, "--out")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import aggregate, parse_schedules, run_grid, table
+    from ..bench import aggregate, run_grid, table, write_outputs
 
+    args.out = args.out if args.out is not None else f"lrkit-bench-{args.task}"
     _check(args)
-    schedules = parse_schedules(args.schedule)  # every spec parsed before any training
+    schedules = _args.schedules(args.schedule, auto=True)  # every spec before any training
     import torch
 
     torch.set_num_threads(args.threads)
     from ..tasks import get_task
 
     task = get_task(args.task, seed=0)
+    if args.target is not None and task.metric_name == "accuracy" and not 0 <= args.target <= 1:
+        raise _args.ConfigError(
+            f"--target is an accuracy for {args.task}: a fraction in [0, 1] "
+            f"(0.97 for 97%), got {args.target:g}"
+        )
     epochs = args.epochs or task.default_epochs
     opt = args.optimizer or task.default_optimizer
-    out = args.out or f"lrkit-bench-{args.task}"
     print(
         f"lrkit bench: {args.task} ({task.metric_name}), {opt}, {epochs} epochs x "
         f"{task.steps_per_epoch} steps, {args.seeds} seed(s), {len(schedules)} schedule(s)",
@@ -85,8 +99,7 @@ def run(args: argparse.Namespace) -> int:
         target=args.target,
         progress=True,
     )
-    rows = aggregate(results)
-    print(table(rows))
+    print(table(aggregate(results)))
     for r in results:
         if r.finder and r.seed == results[0].seed:
             f = r.finder
@@ -96,53 +109,27 @@ def run(args: argparse.Namespace) -> int:
                 f"suggestion {sug} -> {f['schedule']}"
                 + (f" [fallback: {f['fallback']}]" if f.get("fallback") else "")
             )
-    write_outputs(
+    paths = write_outputs(
         results,
         task,
-        out,
+        args.out,
         title=f"lrkit bench: {args.task}",
         subtitle=f"{task.description}; {opt}, {epochs} epochs, {args.seeds} seed(s)",
         png=not args.no_png,
     )
-    print(f"results written to {os.path.abspath(out)}{os.sep} (report.html, results.json, PNGs)")
+    print(written(paths, args.out))
     return 0
 
 
-def write_outputs(
-    results: list,
-    task: object,
-    out: str,
-    *,
-    title: str,
-    subtitle: str,
-    intro: str = "",
-    png: bool = True,
-) -> dict:
-    """``results.json``, ``report.html`` and the PNGs of a benchmark into ``out``."""
-    from ..bench import aggregate
-    from ..report import bench_report
-
-    os.makedirs(out, exist_ok=True)
-    r0 = results[0]
-    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as fh:
-        json.dump(
-            {
-                "task": task.describe(),  # type: ignore[attr-defined]
-                "optimizer": r0.optimizer,
-                "epochs": r0.epochs,
-                "seeds": sorted({r.seed for r in results}),
-                "summary": [_safe(r) for r in aggregate(results)],
-                "runs": [r.to_dict() for r in results],
-            },
-            fh,
-            indent=1,
+def written(paths: dict[str, Any], out: str) -> str:
+    """What :func:`lrkit.bench.write_outputs` wrote, replaced and removed, in one or more lines."""
+    names = [os.path.basename(p) for k, p in paths.items() if k in ("report", "results")]
+    names += sorted(os.path.basename(p) for k, p in paths.items() if k.endswith("_png"))
+    lines = [f"results written to {os.path.abspath(out)}{os.sep} ({', '.join(names)})"]
+    if paths.get("overwritten"):
+        lines.append(f"  replaced the earlier {', '.join(paths['overwritten'])}")
+    if paths.get("removed"):
+        lines.append(
+            f"  removed the earlier run's {', '.join(paths['removed'])} (not made by this run)"
         )
-    paths = bench_report(results, out, title=title, subtitle=subtitle, intro=intro, png=png)
-    paths["results"] = os.path.join(out, "results.json")
-    return paths
-
-
-def _safe(row: dict) -> dict:
-    from ..bench import _json_safe
-
-    return _json_safe(row)
+    return "\n".join(lines)

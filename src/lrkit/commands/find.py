@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+from typing import Any
+
+from . import _args
 
 HELP = "run the learning-rate range test on a built-in task: suggestions, range and a plot"
 
@@ -29,53 +35,44 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action="store_true", help="show a progress bar")
 
 
-def run(args: argparse.Namespace) -> int:
-    import json
-    import os
+def _check(args: argparse.Namespace) -> None:
+    """Every option and output path checked before the range test starts."""
+    from .._files import FIGURE_EXTENSIONS, check_file
+    from ..tasks import TASKS
 
+    if args.task not in TASKS:
+        raise _args.ConfigError(
+            f"--task must be one of {', '.join(sorted(TASKS))}, got {args.task!r}"
+        )
     if args.out is not None:
-        ext = os.path.splitext(args.out)[1].lower()
-        if ext not in (".png", ".html", ".htm", ".svg", ".pdf"):
-            raise ValueError(f"--out must end in .png, .svg, .pdf or .html, got {args.out!r}")
-    if args.steps < 2:
-        raise ValueError(f"--steps must be an integer >= 2, got {args.steps}")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+        check_file(args.out, "--out", FIGURE_EXTENSIONS)
+    if args.json is not None:
+        check_file(args.json, "--json")
+        if args.out is not None and os.path.abspath(args.out) == os.path.abspath(args.json):
+            raise _args.ConfigError(f"--out and --json name the same file {args.out!r}")
+    _args.number("--start", args.start, positive=True)
+    _args.number("--end", args.end, positive=True)
+    if not args.end > args.start:
+        raise _args.ConfigError(f"--end must be above --start, got {args.start:g} and {args.end:g}")
+    _args.positive_int("--steps", args.steps, low=2)
+    if not 0.0 <= args.smooth < 1.0:
+        raise _args.ConfigError(f"--smooth must be in [0, 1), got {args.smooth}")
+    if not (math.isfinite(args.diverge) and args.diverge > 1.0):
+        raise _args.ConfigError(f"--diverge must be a finite number > 1, got {args.diverge}")
+    _args.seed("--seed", args.seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    _check(args)
     try:
         from ..tasks import get_task
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ValueError(
+        raise _args.ConfigError(
             f"--task needs the task extras ({e}); install them with: pip install 'lrkit[tasks]'"
         ) from None
-    import torch
-
-    from ..torch.finder import find_lr
-
     task = get_task(args.task, seed=args.seed)
     opt_name = args.optimizer or task.default_optimizer
-    model = task.make_model()
-    optimizer = task.make_optimizer(model, opt_name, lr=task.default_lr)
-    loader = _Epochs(task)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the built-in tasks are tiny: one thread is fastest
-    try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(args.seed)
-            res = find_lr(
-                model,
-                optimizer,
-                task.loss_fn,
-                loader,
-                start=args.start,
-                end=args.end,
-                steps=args.steps,
-                mode=args.mode,
-                smooth=args.smooth,
-                diverge=args.diverge,
-                progress=True if args.progress else False,
-            )
-    finally:
-        torch.set_num_threads(threads)
+    res = _sweep(args, task, opt_name)
     res.meta.update({"task": task.name, "seed": args.seed, "steps_per_epoch": task.steps_per_epoch})
     print(f"task {task.name} (seed {args.seed}), optimizer {opt_name}")
     print(res.report())
@@ -88,24 +85,59 @@ def run(args: argparse.Namespace) -> int:
     lr = res.suggest()
     if lr is not None:
         print(f"suggested learning rate: {lr:.3g}")
-    if args.out:
-        path = res.plot(args.out, title=f"LR range test: {task.name}, {opt_name}")
-        print(f"chart written to {path}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(res.to_dict(), f)
-        print(f"result written to {args.json}")
+    _write(args, res, task.name, opt_name)
     return 0
 
 
-class _Epochs:
-    """The task's batches epoch after epoch (a new shuffled order each epoch)."""
+def _sweep(args: argparse.Namespace, task: Any, opt_name: str) -> Any:
+    """``find_lr`` on a fresh model of ``task``, one CPU thread, seeded by ``--seed``."""
+    import torch
 
-    def __init__(self, task: object) -> None:
-        self.task = task
-        self.epoch = 0
+    from ..tasks import forever
+    from ..torch.finder import find_lr
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        loader = self.task.train_loader(self.epoch)  # type: ignore[attr-defined]
-        self.epoch += 1
-        return iter(loader)
+    model = task.make_model()
+    optimizer = task.make_optimizer(model, opt_name, lr=task.default_lr)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the built-in tasks are tiny: one thread is fastest
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(args.seed)
+            return find_lr(
+                model,
+                optimizer,
+                task.loss_fn,
+                forever(task),
+                start=args.start,
+                end=args.end,
+                steps=args.steps,
+                mode=args.mode,
+                smooth=args.smooth,
+                diverge=args.diverge,
+                progress=True if args.progress else False,
+            )
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _write(args: argparse.Namespace, res: Any, task: str, opt_name: str) -> None:
+    """The JSON first (the result itself), then the chart; a failed write says where it went."""
+    from .._files import save_elsewhere
+    from ..errors import OutputError
+
+    if args.json:
+        text = json.dumps(res.to_dict())
+        replaced = _args.replaces(args.json)
+        try:
+            with open(args.json, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            saved = save_elsewhere(text, "finder.json")
+            raise OutputError(
+                f"could not write {args.json}: {e}; the result was saved to {saved}"
+            ) from e
+        print(f"result written to {args.json}{replaced}")
+    if args.out:
+        replaced = _args.replaces(args.out)
+        path = res.plot(args.out, title=f"LR range test: {task}, {opt_name}")
+        print(f"chart written to {path}{replaced}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import _args
+
 HELP = "list the labs (experiments that test claims about schedules) or run one"
 
 
@@ -30,9 +32,11 @@ def run(args: argparse.Namespace) -> int:
     if args.name is None:
         print(listing())
         return 0
-    lab = get_lab(args.name)  # ValueError with a did-you-mean -> exit 2
-    if args.seed < 0:
-        raise ValueError(f"--seed must be a non-negative int, got {args.seed}")
+    from .._files import check_dir
+
+    lab = get_lab(args.name)  # ConfigError with a did-you-mean -> exit 2
+    _args.seed("--seed", args.seed)
+    check_dir(args.out, "--out")
     print(f"lab {lab.name}: {lab.claim}\n  setup: {lab.setup}", flush=True)
     res = lab.run(args.out, budget="ci" if args.quick else "full", seed=args.seed)
     print(res)

@@ -8,28 +8,43 @@ import sys
 
 import numpy as np
 
+from . import _args
+
 HELP = "print a schedule's value at every step (csv or json)"
+
+#: steps evaluated at once (the output is streamed, memory stays small)
+CHUNK = 1 << 16
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="schedule spec, e.g. \"warmup(cosine(0.1), steps='5%%')\"")
-    p.add_argument("--total", type=int, required=True, help="number of steps in the run")
+    p.add_argument(
+        "--total",
+        type=int,
+        required=True,
+        help=f"number of steps in the run (at most {_args.MAX_TOTAL:_})",
+    )
     p.add_argument("--steps-per-epoch", type=int, default=None, help="steps per epoch ('Nep')")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core import as_schedule
-
-    if args.total < 1:
-        raise ValueError(f"--total must be a positive number of steps, got {args.total}")
-    s = as_schedule(args.spec).bind(total_steps=args.total, steps_per_epoch=args.steps_per_epoch)
-    v = s(np.arange(args.total))
+    total = _args.total("--total", args.total)
+    if args.steps_per_epoch is not None:
+        _args.positive_int("--steps-per-epoch", args.steps_per_epoch)
+    (s,) = _args.schedules([args.spec])
+    with _args.user_text("spec", args.spec):
+        s = s.bind(total_steps=total, steps_per_epoch=args.steps_per_epoch)
+        first = s(np.arange(min(CHUNK, total)))  # errors before any output
     out = sys.stdout
+    out.write("[" if args.format == "json" else "step,value\n")
+    for start in range(0, total, CHUNK):
+        with _args.user_text("spec", args.spec):
+            v = first if start == 0 else s(np.arange(start, min(start + CHUNK, total)))
+        if args.format == "json":
+            out.write(("" if start == 0 else ", ") + ", ".join(json.dumps(float(x)) for x in v))
+        else:
+            out.write("".join(f"{start + i},{float(x)!r}\n" for i, x in enumerate(v)))
     if args.format == "json":
-        json.dump([float(x) for x in v], out)
-        out.write("\n")
-    else:
-        out.write("step,value\n")
-        out.write("".join(f"{i},{float(x)!r}\n" for i, x in enumerate(v)))
+        out.write("]\n")
     return 0

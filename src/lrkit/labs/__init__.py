@@ -27,6 +27,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._validate import check_int
+from ..errors import ConfigError, ConfigTypeError
+
 __all__ = ["Lab", "LabResult", "LABS", "get_lab", "run_lab", "VERDICTS", "BUDGETS"]
 
 VERDICTS = ("reproduced", "partly", "not reproduced")
@@ -93,11 +96,10 @@ class Lab:
     def run(self, out_dir: str = ".", budget: str = "full", seed: int = 0) -> LabResult:
         """Run the lab, write its figures under ``out_dir`` and return a :class:`LabResult`."""
         if budget not in BUDGETS:
-            raise ValueError(f"lab {self.name}: budget must be 'full' or 'ci', got {budget!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"lab {self.name}: seed must be a non-negative int, got {seed!r}")
+            raise ConfigError(f"lab {self.name}: budget must be 'full' or 'ci', got {budget!r}")
+        seed = check_int(f"lab {self.name}", "seed", seed, low=0, rule="a non-negative int")
         if not isinstance(out_dir, (str, os.PathLike)):
-            raise TypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
+            raise ConfigTypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
         out_dir = os.fspath(out_dir)
         os.makedirs(out_dir, exist_ok=True)
         mod_name, fn_name = self.target.split(":")
@@ -255,7 +257,7 @@ def get_lab(name: str) -> Lab:
         return LABS[name]
     close = difflib.get_close_matches(str(name), list(LABS), n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"unknown lab {name!r}{hint} (labs: {', '.join(LABS)})")
+    raise ConfigError(f"unknown lab {name!r}{hint} (labs: {', '.join(LABS)})")
 
 
 def run_lab(name: str, out_dir: str = ".", budget: str = "full", seed: int = 0) -> LabResult:

@@ -28,13 +28,15 @@ def _loop(
     momentum: float = 0.9,
     weight_decay: Any = 0.0,
 ) -> dict[str, Any]:
-    """A minimal training loop for labs that record more than ``bench.train``.
+    """Training (``lrkit.bench.fit``) for labs that record more than ``bench.train``.
 
     Sets every param group's ``lr`` (and ``weight_decay`` when it is a
     schedule) from the bound lrkit schedules before each update; records the
     training loss per step, and per epoch the validation loss/metric and the
-    global L2 norm of the weights.
+    global L2 norm of the weights. Stops when the validation loss is not finite.
     """
+    from ..bench import fit
+
     torch = _torch()
     spe = task.steps_per_epoch
     total = epochs * spe
@@ -49,48 +51,30 @@ def _loop(
     opt = task.make_optimizer(
         model, optimizer, lr=float(lr_b(0)), momentum=momentum, weight_decay=wd0
     )
-    out: dict[str, Any] = {"step_loss": [], "lr": [], "wd": [], "epochs": [], "diverged": False}
-    t = 0
-    model.train()
-    for epoch in range(epochs):
-        losses = []
-        for x, y in task.train_loader(epoch):
-            eta = float(lr_b(t))
-            wd = wd0 if wd_b is None else float(wd_b(t))
-            for g in opt.param_groups:
-                g["lr"] = eta
-                g["weight_decay"] = wd
-            opt.zero_grad(set_to_none=True)
-            loss = task.loss_fn(model(x), y)
-            lv = float(loss.detach())
-            out["step_loss"].append(lv)
-            out["lr"].append(eta)
-            out["wd"].append(wd)
-            if not math.isfinite(lv):
-                out["diverged"] = True
-                break
-            loss.backward()
-            opt.step()
-            losses.append(lv)
-            t += 1
-        if out["diverged"]:
-            break
-        ev = task.evaluate(model)
+    wds: list[float] = []
+
+    def set_rates(t: int) -> None:
+        eta = float(lr_b(t))
+        wd = wd0 if wd_b is None else float(wd_b(t))
+        for g in opt.param_groups:
+            g["lr"] = eta
+            g["weight_decay"] = wd
+        wds.append(wd)
+
+    def on_epoch(record: dict[str, float], model: Any) -> bool:
         with torch.no_grad():
             norm = float(torch.sqrt(sum((p.detach() ** 2).sum() for p in model.parameters())))
-        out["epochs"].append(
-            {
-                "epoch": epoch + 1,
-                "train_loss": float(np.mean(losses)),
-                "val_loss": float(ev["loss"]),
-                "metric": float(ev["metric"]),
-                "weight_norm": norm,
-            }
-        )
-        if not math.isfinite(float(ev["loss"])):
-            out["diverged"] = True
-            break
-    return out
+        record["weight_norm"] = norm
+        return not math.isfinite(record["val_loss"])
+
+    trace = fit(task, model, opt, epochs, before_update=set_rates, on_epoch=on_epoch)
+    return {
+        "step_loss": trace["step_losses"],
+        "lr": trace["lr"],
+        "wd": wds,
+        "epochs": trace["history"],
+        "diverged": trace["diverged"],
+    }
 
 
 def _train(task: Any, schedule: Any, epochs: int, **kw: Any) -> Any:
@@ -101,8 +85,19 @@ def _train(task: Any, schedule: Any, epochs: int, **kw: Any) -> Any:
 
 
 # ----------------------------------------------------------------- 4 decay-speed
-def decay_speed(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
+def _early_stop(history: list[dict[str, float]], patience: int) -> int | None:
+    """The epoch at which ``EarlyStopping(mode="min", patience)`` on the validation loss fires."""
     from ..control import EarlyStopping
+
+    es = EarlyStopping(mode="min", patience=patience)
+    for h in history:
+        es.update(h["val_loss"])
+        if es.should_stop:
+            return int(h["epoch"])
+    return None
+
+
+def decay_speed(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     from ..tasks import get_task
 
     ci = budget == "ci"
@@ -118,18 +113,8 @@ def decay_speed(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
         "cosine over the run": lrkit.cosine(peak, 0.0),
     }
     patience = 10
-    runs, stops = {}, {}
-    for name, s in scheds.items():
-        res = _train(task, s, E, optimizer="sgd", momentum=0.9)
-        runs[name] = res
-        es = EarlyStopping(mode="min", patience=patience)
-        stop = None
-        for h in res.history:
-            es.update(h["val_loss"])
-            if es.should_stop:
-                stop = h["epoch"]
-                break
-        stops[name] = stop
+    runs = {name: _train(task, s, E, optimizer="sgd", momentum=0.9) for name, s in scheds.items()}
+    stops = {name: _early_stop(res.history, patience) for name, res in runs.items()}
     fast, slow, cos = list(scheds)
 
     def hist(name: str, key: str) -> np.ndarray:
@@ -406,48 +391,45 @@ def batch_scaling(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------- 10 range-test
-def range_test(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
+def _cosine_accuracy(task: Any, lr: float, epochs: int) -> float:
+    """Final accuracy of plain SGD under ``cosine(lr, 0)`` for ``epochs`` epochs."""
+    return float(_train(task, lrkit.cosine(lr, 0.0), epochs, optimizer="sgd").final_metric)
+
+
+def _sweep(task: Any) -> Any:
+    """The range test (``lrkit.find``, 1e-4 to 10, 100 rates) on a fresh model, SGD+momentum."""
+    from ..bench import train_step
     from ..finder import find
-    from ..tasks import get_task
+    from ..tasks import forever
 
     torch = _torch()
-    ci = budget == "ci"
-    task = get_task("digits", seed)
     model = task.make_model()
     opt = task.make_optimizer(model, "sgd", lr=1e-4, momentum=0.9)
-
-    def batches() -> Any:
-        epoch = 0
-        while True:
-            yield from task.train_loader(epoch)
-            epoch += 1
-
-    it = batches()
+    it = forever(task)
 
     def step_fn(lr: float) -> float:
-        x, y = next(it)
         for g in opt.param_groups:
             g["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        loss = task.loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return float(loss.detach())
+        return train_step(model, opt, task.loss_fn, *next(it))
 
     with torch.random.fork_rng(devices=[]):
-        res = find(step_fn, start=1e-4, end=10.0, steps=100, progress=False)
+        return find(step_fn, start=1e-4, end=10.0, steps=100, progress=False)
+
+
+def range_test(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
+    from ..tasks import get_task
+
+    ci = budget == "ci"
+    task = get_task("digits", seed)
+    res = _sweep(task)
     sug = res.suggestion("auto")
     suggestions = {k: v for k, v in res.suggestions().items() if v is not None}
     rng = res.suggest_range()
     E = 3 if ci else 10
     grid = [0.003, 0.03, 0.3] if ci else [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-    accs = {}
-    for lr in grid:
-        accs[lr] = _train(task, lrkit.cosine(lr, 0.0), E, optimizer="sgd").final_metric
+    accs = {lr: _cosine_accuracy(task, lr, E) for lr in grid}
     best_lr = max(accs, key=lambda k: accs[k])
-    acc_sug = float("nan")
-    if sug.lr is not None:
-        acc_sug = _train(task, lrkit.cosine(sug.lr, 0.0), E, optimizer="sgd").final_metric
+    acc_sug = float("nan") if sug.lr is None else _cosine_accuracy(task, sug.lr, E)
     gap = accs[best_lr] - acc_sug if sug.lr is not None else float("inf")
     # the finder's picture, then accuracy against the rate with the suggestion marked
     f1 = res.plot(fig_path(out_dir, "range-test-curve"), title="LR range test on digits")

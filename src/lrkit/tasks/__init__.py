@@ -20,9 +20,12 @@ A task module ``lrkit.tasks.<name>`` provides ``make_task(seed=0, **overrides)``
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["TASKS", "get_task"]
+from ..errors import ConfigError
+
+__all__ = ["TASKS", "get_task", "forever"]
 
 #: name -> one-line description (data, model, metric). Modules load lazily.
 TASKS: dict[str, str] = {
@@ -39,7 +42,7 @@ def get_task(name: str, seed: int = 0, **overrides: Any) -> Any:
     Raises ``ValueError`` for an unknown name, a bad seed or an unknown option.
     """
     if not isinstance(name, str) or name not in TASKS:
-        raise ValueError(f"task must be one of {', '.join(sorted(TASKS))}, got {name!r}")
+        raise ConfigError(f"task must be one of {', '.join(sorted(TASKS))}, got {name!r}")
     mod = importlib.import_module(f"{__name__}.{name}")
     factory = getattr(mod, "make_task", None)
     if factory is None:
@@ -47,3 +50,16 @@ def get_task(name: str, seed: int = 0, **overrides: Any) -> Any:
     if factory is None:  # pragma: no cover - a malformed task module
         raise ImportError(f"lrkit.tasks.{name} defines no make_task(seed, **overrides)")
     return factory(seed=seed, **overrides)
+
+
+def forever(task: Any, first_epoch: int = 0) -> Iterator[Any]:
+    """The task's training batches epoch after epoch, without end.
+
+    Epoch ``first_epoch`` first, then the next one (each epoch in its own
+    shuffled order, see ``train_loader``). The one "cycle the loader" helper
+    of lrkit: range tests draw their batches from it.
+    """
+    epoch = first_epoch
+    while True:
+        yield from task.train_loader(epoch)
+        epoch += 1

@@ -9,6 +9,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._validate import check_int
+from ..errors import ConfigError
 from ._info import OPTIMIZERS, TaskInfo, check_seed
 
 __all__ = ["Task", "TensorTask", "Batches", "epoch_generator", "OPTIMIZERS"]
@@ -60,14 +62,14 @@ class Task(TaskInfo):
         allowed = self._overridable()
         for key, value in overrides.items():
             if key not in allowed:
-                raise ValueError(
+                raise ConfigError(
                     f"get_task({self.name!r}): unknown option {key!r}; "
                     f"allowed: {', '.join(sorted(allowed))}"
                 )
             setattr(self, key, value)
-        bs = self.batch_size
-        if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
-            raise ValueError(f"{self.name}: batch_size must be a positive int, got {bs!r}")
+        self.batch_size = check_int(
+            self.name, "batch_size", self.batch_size, low=1, rule="a positive int"
+        )
 
     def _overridable(self) -> set[str]:
         return {"batch_size", "default_lr", "default_optimizer", "default_epochs"}
@@ -108,8 +110,7 @@ class TensorTask(Task):
 
     def train_loader(self, epoch: int = 0) -> Batches:
         """The training set in batches, shuffled by (seed, epoch): the same order every time."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"train_loader: epoch must be a non-negative int, got {epoch!r}")
+        epoch = check_int("train_loader", "epoch", epoch, low=0, rule="a non-negative int")
         order = torch.randperm(len(self.y_train), generator=epoch_generator(self.seed, epoch))
         return Batches(self.x_train, self.y_train, self.batch_size, order)
 

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._validate import check_int, check_number
+from ..errors import ConfigError
+
 __all__ = ["TaskInfo", "check_seed", "OPTIMIZERS"]
 
 OPTIMIZERS = ("sgd", "adamw", "adam")
 
+#: seeds are below this (what a torch generator takes)
+MAX_SEED = 2**63
+
 
 def check_seed(seed: Any) -> int:
-    """``seed`` if it is a non-negative int (bool refused), else ``ValueError``."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"get_task: seed must be a non-negative int, got {seed!r}")
+    """``seed`` if it is an int in ``[0, 2**63)`` (bool refused), else ``ValueError``."""
+    seed = check_int("get_task", "seed", seed, low=0, rule="a non-negative int")
+    if seed >= MAX_SEED:
+        raise ConfigError(f"get_task: seed must be below 2**63, got {seed!r}")
     return seed
 
 
@@ -68,15 +75,14 @@ class TaskInfo:
         import torch
 
         lr = self.default_lr if lr is None else lr
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
-            raise ValueError(f"make_optimizer: lr must be a number >= 0, got {lr!r}")
+        lr = check_number("make_optimizer", "lr", lr, nonneg=True, rule="a number >= 0")
         params = model.parameters()
         if name == "sgd":
             return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
         if name in ("adam", "adamw"):
             cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
             return cls(params, lr=lr, betas=(momentum, 0.999), weight_decay=weight_decay)
-        raise ValueError(
+        raise ConfigError(
             f"make_optimizer: name must be one of {', '.join(OPTIMIZERS)}, got {name!r}"
         )
 

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._validate import check_int
 from ._base import Task, epoch_generator
 
 __all__ = ["CharLMTask", "corpus", "make_task"]
@@ -110,8 +111,7 @@ class CharLMTask(Task):
         super().__init__(seed, **overrides)
         for key in ("context", "d_model", "heads", "layers", "epoch_steps", "val_windows"):
             v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"charlm: {key} must be a positive int, got {v!r}")
+            setattr(self, key, check_int("charlm", key, v, low=1, rule="a positive int"))
         text = corpus()
         self.vocab = sorted(set(text))
         index = {c: i for i, c in enumerate(self.vocab)}
@@ -147,8 +147,7 @@ class CharLMTask(Task):
 
     def train_loader(self, epoch: int = 0) -> _Windows:
         """``steps_per_epoch`` batches of random training windows drawn from (seed, epoch)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-            raise ValueError(f"train_loader: epoch must be a non-negative int, got {epoch!r}")
+        epoch = check_int("train_loader", "epoch", epoch, low=0, rule="a non-negative int")
         g = epoch_generator(self.seed, epoch, salt=17)
         return _Windows(self.train_ids, self.context, self.batch_size, self.steps_per_epoch, g)
 

@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_number
+from ..errors import ConfigError, NonFiniteError
 from ._info import TaskInfo, check_seed
 
 __all__ = ["NoisyQuadratic", "make_task", "QuadraticTask"]
@@ -51,12 +53,12 @@ def _values(schedule: Any, steps: int, name: str) -> np.ndarray:
     from ..core import Schedule, as_schedule
 
     if isinstance(schedule, (int, float)) and not isinstance(schedule, bool):
-        return np.full(steps, float(schedule))
+        return np.full(steps, check_number("NoisyQuadratic", name, schedule))
     s = schedule if isinstance(schedule, Schedule) else as_schedule(schedule)
     s = s.bind(total_steps=steps)
     v = np.asarray(s(np.arange(steps)), dtype=np.float64)
     if not np.all(np.isfinite(v)):
-        raise ValueError(f"NoisyQuadratic: {name} schedule has non-finite values: {s}")
+        raise NonFiniteError(f"NoisyQuadratic: {name} schedule has non-finite values: {s}")
     return v
 
 
@@ -89,7 +91,7 @@ class NoisyQuadratic:
 
         if isinstance(spectrum, str):
             if spectrum not in ("log", "linear"):
-                raise ValueError(
+                raise ConfigError(
                     f"NoisyQuadratic: spectrum must be 'log', 'linear' or a sequence of "
                     f"positive eigenvalues, got {spectrum!r}"
                 )
@@ -97,7 +99,7 @@ class NoisyQuadratic:
             m = check_number("NoisyQuadratic", "m", m, positive=True)
             M = check_number("NoisyQuadratic", "M", M, positive=True)
             if M < m:
-                raise ValueError(f"NoisyQuadratic: M must be >= m, got m={m!r}, M={M!r}")
+                raise ConfigError(f"NoisyQuadratic: M must be >= m, got m={m!r}, M={M!r}")
             if dim == 1:
                 h = np.array([M], dtype=np.float64)
             elif spectrum == "log":
@@ -107,7 +109,7 @@ class NoisyQuadratic:
         else:
             h = np.asarray(spectrum, dtype=np.float64).ravel()
             if h.size == 0 or not np.all(np.isfinite(h)) or np.any(h <= 0):
-                raise ValueError(
+                raise ConfigError(
                     "NoisyQuadratic: spectrum must be positive finite eigenvalues, "
                     f"got {spectrum!r}"
                 )
@@ -153,7 +155,7 @@ class NoisyQuadratic:
         """
         lr = float(lr)
         if lr <= 0:
-            raise ValueError(f"NoisyQuadratic.noise_floor: lr must be > 0, got {lr!r}")
+            raise ConfigError(f"NoisyQuadratic.noise_floor: lr must be > 0, got {lr!r}")
         if lr * self.M >= 2.0:
             return float("inf")
         return float(np.sum(lr * self.noise_var / (2.0 * (2.0 - lr * self.h))))
@@ -259,7 +261,7 @@ class QuadraticTask(TaskInfo):
         allowed = {"dim", "m", "M", "spectrum", "noise", "batch_size", "x0"}
         for key in overrides:
             if key not in allowed:
-                raise ValueError(
+                raise ConfigError(
                     f"get_task('quadratic'): unknown option {key!r}; "
                     f"allowed: {', '.join(sorted(allowed | {'steps_per_epoch'}))}"
                 )

@@ -1,0 +1,87 @@
+"""Output paths: checked once, before any expensive work, and never losing finished results.
+
+Every command and report that writes files goes through these checks, so a bad
+``--out`` fails in a second with one clear line instead of after the training.
+
+>>> figure_kind("chart.png"), figure_kind("page.HTML")
+('image', 'html')
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from .errors import ConfigError, OutputError
+
+__all__ = ["FIGURE_EXTENSIONS", "figure_kind", "check_file", "check_dir", "save_elsewhere"]
+
+#: the file types a chart can be written as
+FIGURE_EXTENSIONS = (".png", ".svg", ".pdf", ".html", ".htm")
+
+
+def figure_kind(path: str, option: str = "out") -> str:
+    """``"html"`` or ``"image"`` for a chart path; :class:`ConfigError` for another extension."""
+    ext = os.path.splitext(str(path))[1].lower()
+    if ext not in FIGURE_EXTENSIONS:
+        raise ConfigError(f"{option} must end in .png, .svg, .pdf or .html, got {path!r}")
+    return "html" if ext in (".html", ".htm") else "image"
+
+
+def _nearest_existing(path: str) -> str:
+    d = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(d):
+        d = os.path.dirname(d)
+    return d
+
+
+def _check_parent(path: str, option: str) -> None:
+    parent = _nearest_existing(path)
+    if not os.path.isdir(parent):
+        raise OutputError(f"{option}: cannot write {path!r}: {parent!r} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{option}: cannot write {path!r}: folder {parent!r} is not writable")
+
+
+def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None) -> str:
+    """Check that ``path`` can be written as a file (before any work); return it.
+
+    Refuses an empty name, an existing folder, a path under a file, an
+    unwritable folder and (when ``extensions`` is given) another extension.
+    """
+    if not isinstance(path, str) or not path.strip():
+        raise ConfigError(f"{option} must name a file, got {path!r}")
+    if extensions is not None:
+        if extensions == FIGURE_EXTENSIONS:
+            figure_kind(path, option)
+        elif os.path.splitext(path)[1].lower() not in extensions:
+            raise ConfigError(f"{option} must end in {' or '.join(extensions)}, got {path!r}")
+    if os.path.isdir(path):
+        raise OutputError(f"{option}: {path!r} is an existing folder, not a file")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise OutputError(f"{option}: {path!r} exists and is not writable")
+    _check_parent(path, option)
+    return path
+
+
+def check_dir(path: str, option: str) -> str:
+    """Check that ``path`` is (or can become) a writable folder (before any work); return it."""
+    if not isinstance(path, str) or not path.strip():
+        raise ConfigError(f"{option} must name a folder, got {path!r}")
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise OutputError(f"{option}: {path!r} is an existing file, not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise OutputError(f"{option}: folder {path!r} is not writable")
+        return path
+    _check_parent(os.path.join(path, "x"), option)
+    return path
+
+
+def save_elsewhere(text: str, name: str) -> str:
+    """Write ``text`` to a new file in the temporary folder (results whose own path failed)."""
+    stem, ext = os.path.splitext(name)
+    fd, tmp = tempfile.mkstemp(prefix=f"lrkit-{stem}-", suffix=ext or ".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return tmp

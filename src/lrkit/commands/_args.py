@@ -1,0 +1,106 @@
+"""Checks of command-line values, each failing with one line that names the option.
+
+Every check raises an :class:`lrkit.errors.LrkitError`, which the CLI prints
+as ``lrkit: error: ...`` with exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from ..errors import ConfigError, LrkitError, NonFiniteError
+from ..tasks._info import MAX_SEED
+
+#: the most steps ``values`` prints and ``show`` summarizes (a preview, not a run)
+MAX_TOTAL = 10**8
+
+
+def positive_int(option: str, value: int, *, low: int = 1) -> int:
+    if value < low:
+        rule = "a positive int" if low == 1 else f"an integer >= {low}"
+        raise ConfigError(f"{option} must be {rule}, got {value}")
+    return value
+
+
+def seed(option: str, value: int) -> int:
+    if not 0 <= value < MAX_SEED:
+        raise ConfigError(f"{option} must be an integer in [0, 2**63), got {value}")
+    return value
+
+
+def total(option: str, value: int, limit: int = MAX_TOTAL) -> int:
+    if value < 1:
+        raise ConfigError(f"{option} must be a positive number of steps, got {value}")
+    if value > limit:
+        raise ConfigError(
+            f"{option} must be at most {limit:_} steps for a preview, got {value:_}"
+            " (use the Python API to evaluate a longer run in pieces)"
+        )
+    return value
+
+
+def number(option: str, value: float, *, positive: bool = False, low: float | None = None) -> float:
+    """A finite float (``positive``: > 0; ``low``: >= low)."""
+    if not math.isfinite(value):
+        raise ConfigError(f"{option} must be a finite number, got {value}")
+    if positive and not value > 0:
+        raise ConfigError(f"{option} must be > 0, got {value:g}")
+    if low is not None and value < low:
+        raise ConfigError(f"{option} must be >= {low:g}, got {value}")
+    return value
+
+
+def replaces(path: str) -> str:
+    """``" (replaced the earlier file)"`` if ``path`` exists (ask before writing), else ``""``."""
+    import os
+
+    return " (replaced the earlier file)" if os.path.exists(path) else ""
+
+
+def schedules(texts: Iterable[str], *, auto: bool = False) -> list[Any]:
+    """Parse every spec before any work (``"auto"`` kept as a string when ``auto``).
+
+    A spec is the user's own text, so whatever stops it from being read is a
+    user error: an error of a lower layer not yet of lrkit's own types, or a
+    spec nested too deeply for Python's parser, becomes one line.
+    """
+    from ..bench import parse_schedules
+    from ..core import as_schedule
+
+    out = []
+    for text in texts:
+        with user_text("spec", text):
+            out.append(parse_schedules([text])[0] if auto else as_schedule(text))
+    return out
+
+
+class user_text:
+    """Context: errors raised while reading or evaluating the user's ``what`` are user errors.
+
+    ``ValueError``/``TypeError`` raised by layers that do not use lrkit's error
+    types yet become :class:`ConfigError` (``FloatingPointError``:
+    :class:`NonFiniteError`); ``RecursionError`` says the text is nested too
+    deeply. Other exceptions (bugs) pass through with their traceback.
+    """
+
+    def __init__(self, what: str, text: str) -> None:
+        self.what, self.text = what, text
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> Literal[False]:
+        if err is None or isinstance(err, LrkitError):
+            return False
+        if isinstance(err, RecursionError):
+            raise ConfigError(
+                f"{self.what} is nested too deeply to read ({len(self.text)} characters); "
+                "split it or use fewer terms"
+            ) from None
+        if isinstance(err, FloatingPointError):
+            raise NonFiniteError(str(err)) from err
+        if isinstance(err, (ValueError, TypeError, OverflowError)):
+            raise ConfigError(str(err)) from err
+        return False
