@@ -13,6 +13,7 @@ import torch
 import lrkit
 from lrkit.bench import aggregate, parse_schedules, run_grid, table, train
 from lrkit.cli import main
+from lrkit.errors import ConfigError
 from lrkit.tasks import get_task
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -54,7 +55,13 @@ def test_target_and_time_to_target(digits):
     r = train(digits, "constant(0.05)", epochs=2, target=0.5)
     first = next(h["epoch"] for h in r.history if h["metric"] >= 0.5)
     assert r.time_to_target == first
-    assert train(digits, "constant(0.05)", epochs=1, target=1.01).time_to_target is None
+    assert train(digits, "constant(0.05)", epochs=1, target=1.0).time_to_target is None
+
+
+@pytest.mark.parametrize("target", [1.01, 97, -0.1])
+def test_accuracy_target_is_a_fraction(digits, target):
+    with pytest.raises(ConfigError, match=r"target is an accuracy, a fraction in \[0, 1\]"):
+        train(digits, "constant(0.05)", epochs=1, target=target)
 
 
 def test_divergence_stops_and_is_flagged(digits):
@@ -120,7 +127,7 @@ def test_run_grid_aggregate_and_table(digits):
 def test_bad_input_fails_before_training(digits):
     with pytest.raises(ValueError, match="cosinus"):
         run_grid(digits, ["constant(0.1)", "cosinus(0.1)"], seeds=1, epochs=1)
-    with pytest.raises(ValueError, match=r"epochs must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"epochs must be >= 1, got 0"):
         train(digits, "constant(0.1)", epochs=0)
     with pytest.raises(ValueError, match=r"seeds must be a positive count"):
         run_grid(digits, ["constant(0.1)"], seeds=0)
