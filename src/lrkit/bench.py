@@ -566,7 +566,8 @@ def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
 
     if not rows:
         return "(no runs)"
-    header = comparison_header(rows[0]["metric_name"])
+    spread = any(r["runs"] > 1 for r in rows)
+    header = comparison_header(rows[0]["metric_name"], spread=spread)
     return text_table(header, [[r["label"], *comparison_cells(r)] for r in rows], width)
 
 

@@ -504,9 +504,15 @@ _COLUMNS = (
 )
 
 
-def comparison_header(metric: str, *, wordy: bool = False) -> list[str]:
-    """The header of the comparison table (terminal, or the HTML report's with ``wordy``)."""
-    return ["schedule"] + [c[1 if wordy else 0].format(m=metric) for c in _COLUMNS]
+def comparison_header(metric: str, *, wordy: bool = False, spread: bool = True) -> list[str]:
+    """The header of the comparison table (terminal, or the HTML report's with ``wordy``).
+
+    ``spread=False`` (every schedule ran once) drops "(mean ± std)".
+    """
+    head = ["schedule"] + [c[1 if wordy else 0].format(m=metric) for c in _COLUMNS]
+    if not spread:
+        head[1] = f"final {metric}"
+    return head
 
 
 def comparison_cells(r: dict[str, Any], *, wordy: bool = False) -> list[str]:
@@ -582,7 +588,8 @@ def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if math.isfinite(fm) and (best_v is None or (fm > best_v if hib else fm < best_v)):
             best, best_v = i, fm
         out.append([r["label"], *comparison_cells(r, wordy=True)])
-    header = comparison_header(rows[0]["metric_name"], wordy=True)
+    spread = any(r["runs"] > 1 for r in rows)
+    header = comparison_header(rows[0]["metric_name"], wordy=True, spread=spread)
     return {"header": header, "rows": out, "best": best}
 
 

@@ -1,0 +1,105 @@
+"""Report folders: user text escaped in the page (rendered in headless Chromium), stale
+outputs removed, overwrites said, finished results never lost to a failed write."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import torch
+from test_demo import _browser
+
+from lrkit.bench import aggregate, run_grid, table, write_outputs
+from lrkit.cli import main
+from lrkit.errors import OutputError
+from lrkit.report import _script_json, comparison_cells
+from lrkit.tasks import get_task
+
+NASTY = "constant(0.05) # <!--<script>"
+
+
+@pytest.fixture(scope="module")
+def runs():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        task = get_task("digits", seed=0)
+        res = run_grid(
+            task,
+            ["constant(0.05)", "cosine(0.05)"],
+            seeds=1,
+            epochs=1,
+            labels=[NASTY, "cos </script> & more"],
+        )
+    finally:
+        torch.set_num_threads(n)
+    return task, res
+
+
+def test_script_json_escapes_what_ends_or_confuses_a_script():
+    text = _script_json({"name": "</script><!--<script>& -->"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"name": "</script><!--<script>& -->"}
+
+
+def test_report_with_user_text_renders_in_chromium(runs, tmp_path):
+    task, res = runs
+    paths = write_outputs(res, task, str(tmp_path / "r"), title="t <b>", subtitle="s", png=False)
+    page = paths["report"]
+    html = open(page, encoding="utf-8").read()
+    assert "<!--<script>" not in html and "&lt;!--&lt;script&gt;" in html  # table cell escaped
+    dom = _browser(page, tmp_path, "--dump-dom")
+    assert 'data-lrkit-rendered="3"' in dom, dom[-3000:]
+    assert re.search(r'<div id="lrkit-errors"></div>', dom)
+    assert "# &lt;!--&lt;script&gt;" in dom  # the label is shown as text
+
+
+def test_stale_outputs_removed_and_overwrites_said(runs, tmp_path):
+    task, res = runs
+    out = tmp_path / "b"
+    first = write_outputs(res, task, str(out), title="t", subtitle="s", png=True)
+    assert first["overwritten"] == [] and first["removed"] == []
+    assert (out / "lr.png").exists()
+    (out / "finder.png").write_bytes(b"an auto run's figure")  # from an earlier run
+    (out / "notes.txt").write_text("the user's own file")
+    second = write_outputs(res, task, str(out), title="t", subtitle="s", png=False)
+    assert second["overwritten"] == ["results.json", "report.html"]
+    assert sorted(second["removed"]) == ["finder.png", "loss.png", "lr.png", "metric.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "report.html", "results.json"]
+
+
+def test_failed_write_keeps_the_results(runs, tmp_path):
+    task, res = runs
+    out = tmp_path / "b"
+    (out / "results.json").mkdir(parents=True)  # cannot be opened as a file
+    with pytest.raises(OutputError, match=r"the results were saved to (\S+)") as e:
+        write_outputs(res, task, str(out), title="t", subtitle="s", png=False)
+    saved = re.search(r"saved to (\S+)", str(e.value)).group(1)
+    data = json.loads(open(saved, encoding="utf-8").read())
+    assert len(data["runs"]) == 2 and data["runs"][0]["lr"] == res[0].lr
+
+
+def test_one_seed_has_no_spread(runs):
+    _, res = runs
+    rows = aggregate(res)
+    assert "±" not in table(rows)
+    cells = comparison_cells(dict(rows[0], runs=3, diverged=0, final_std=0.01))
+    assert "±" in cells[0]
+
+
+def test_cli_bench_says_what_it_wrote(tmp_path, capsys):
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "lr.png").write_bytes(b"old")
+    n = torch.get_num_threads()
+    try:
+        argv = ["bench", "--task", "digits", "--schedule", "0.05", "--epochs", "1", "--no-png"]
+        assert main([*argv, "--out", str(out)]) == 0
+    finally:
+        torch.set_num_threads(n)
+    text = capsys.readouterr().out
+    said = next(line for line in text.splitlines() if line.startswith("results written to"))
+    assert said.endswith("(report.html, results.json)") and "PNG" not in text
+    assert "removed the earlier run's lr.png" in text
+    assert not (out / "lr.png").exists()
