@@ -267,6 +267,24 @@ def _restart_grad(x: np.ndarray) -> np.ndarray:
     return 0.5 * x + np.pi * np.sin(2.0 * np.pi * x)
 
 
+def _restart_runs(
+    eta: np.ndarray, runs: int, sigma: float, every: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list[float]]:
+    """Noisy gradient descent from x = 3 (the bottom of a poor basin, f ≈ 2.25).
+
+    ``x ← x − η_t (f'(x) + σ ξ)``, ``ξ ~ N(0, 1)``, for ``runs`` independent
+    runs. Returns 1.0/0.0 per run for ending in the best basin (``|x| < 0.5``)
+    and the fraction in it every ``every`` steps.
+    """
+    x = np.full(runs, 3.0)
+    trace = [0.0]
+    for t in range(len(eta)):
+        x = x - eta[t] * (_restart_grad(x) + sigma * rng.standard_normal(runs))
+        if (t + 1) % every == 0:
+            trace.append(float(np.mean(np.abs(x) < 0.5)))
+    return (np.abs(x) < 0.5).astype(float), trace
+
+
 def restarts(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     ci = budget == "ci"
     T = 400 if ci else 800
@@ -286,16 +304,8 @@ def restarts(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     frac, frac_se, traces, lr_series = {}, {}, [], []
     every = max(1, T // 100)
     for (name, s), sd in zip(scheds.items(), seeds):
-        rng = np.random.default_rng(int(sd))
-        b = s.bind(total_steps=T)
-        eta = b(np.arange(T))
-        x = np.full(runs, 3.0)  # the bottom of a poor basin (f ≈ 2.25)
-        trace = [0.0]
-        for t in range(T):
-            x = x - eta[t] * (_restart_grad(x) + sigma * rng.standard_normal(runs))
-            if (t + 1) % every == 0:
-                trace.append(float(np.mean(np.abs(x) < 0.5)))
-        inb = (np.abs(x) < 0.5).astype(float)
+        eta = s.bind(total_steps=T)(np.arange(T))
+        inb, trace = _restart_runs(eta, runs, sigma, every, np.random.default_rng(int(sd)))
         frac[name], frac_se[name] = mean_se(inb)
         traces.append((name, np.arange(len(trace)) * every, trace))
         lr_series.append((name, np.arange(T), eta))
@@ -355,6 +365,26 @@ def restarts(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------- 7 momentum-decay
+def _momentum_curves(
+    q: NoisyQuadratic, T: int, eff: float, fast: int, slow: int, mu_match: float
+) -> dict[str, np.ndarray]:
+    """Expected loss along the run (every 5 steps) for four (momentum, half-life) pairs."""
+    cases = [
+        ("μ=0.99, half-life 25", lrkit.exponential(eff * 0.01, half_life=fast), 0.99),
+        (
+            f"μ={mu_match:.2f} (matched), half-life 25",
+            lrkit.exponential(eff * (1 - mu_match), half_life=fast),
+            mu_match,
+        ),
+        ("μ=0, half-life 25", lrkit.exponential(eff, half_life=fast), 0.0),
+        (f"μ=0.99, half-life {slow}", lrkit.exponential(eff * 0.01, half_life=slow), 0.99),
+    ]
+    return {
+        label: q.expected_loss(lr, T, momentum=lrkit.constant(mu), every=5)
+        for label, lr, mu in cases
+    }
+
+
 def momentum_decay(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     del seed  # exact expected losses: nothing is sampled
     ci = budget == "ci"
@@ -380,18 +410,7 @@ def momentum_decay(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
             momentum=lrkit.constant(mu_match),
         )[-1]
     )
-    curves = {}
-    for label, lr, mu in [
-        ("μ=0.99, half-life 25", lrkit.exponential(eff * 0.01, half_life=fast), 0.99),
-        (
-            f"μ={mu_match:.2f} (matched), half-life 25",
-            lrkit.exponential(eff * (1 - mu_match), half_life=fast),
-            mu_match,
-        ),
-        ("μ=0, half-life 25", lrkit.exponential(eff, half_life=fast), 0.0),
-        (f"μ=0.99, half-life {slow}", lrkit.exponential(eff * 0.01, half_life=slow), 0.99),
-    ]:
-        curves[label] = q.expected_loss(lr, T, momentum=lrkit.constant(mu), every=5)
+    curves = _momentum_curves(q, T, eff, fast, slow, mu_match)
     ratio_fast = hi[i_fast] / matched
     ratio_plain_fast = hi[i_fast] / final[0.0][i_fast]
     ratio_slow = hi[i_slow] / final[0.0][i_slow]
