@@ -129,7 +129,7 @@ def test_bad_input_fails_before_training(digits):
         run_grid(digits, ["constant(0.1)", "cosinus(0.1)"], seeds=1, epochs=1)
     with pytest.raises(ValueError, match=r"epochs must be >= 1, got 0"):
         train(digits, "constant(0.1)", epochs=0)
-    with pytest.raises(ValueError, match=r"seeds must be a positive count"):
+    with pytest.raises(ValueError, match=r"seeds must be a positive count, got 0"):
         run_grid(digits, ["constant(0.1)"], seeds=0)
     assert parse_schedules([" auto ", "0.1"]) == ["auto", lrkit.constant(0.1)]
 

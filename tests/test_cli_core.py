@@ -178,3 +178,19 @@ def test_errors_through_the_console_script(argv, fragment, tmp_path):
     assert len(lines) == 1 and fragment in lines[0], r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_show_says_it_replaced_a_file(tmp_path, capsys):
+    out = tmp_path / "chart.png"
+    out.write_bytes(b"an older chart")
+    assert main(["show", "cosine(1.0)", "--total", "20", "--out", str(out)]) == 0
+    said = capsys.readouterr().out.splitlines()[-1]
+    assert said == f"chart written to {out} (replaced the earlier file)"
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_show_epochs_axis(tmp_path, capsys):
+    out = tmp_path / "chart.png"
+    argv = ["show", "cosine(1.0)", "--total", "20", "--steps-per-epoch", "5", "--epochs-axis"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"chart written to {out}"

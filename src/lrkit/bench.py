@@ -485,11 +485,11 @@ def run_grid(
     ``on_result(run)`` is called after each run (e.g. to print progress).
     Other keywords go to :func:`train`.
     """
-    if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
-        raise ConfigError(
-            f"run_grid: seeds must be a positive count or a list of seeds, got {seeds!r}"
-        )
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if isinstance(seeds, (int, float)):
+        seeds = check_int("run_grid", "seeds", seeds, low=1, rule="a positive count")
+        seed_list = list(range(seeds))
+    else:
+        seed_list = [check_int("run_grid", "seed", s, low=0) for s in seeds]
     parsed = parse_schedules(schedules)
     if labels is not None and len(labels) != len(parsed):
         raise ConfigError(
