@@ -58,3 +58,22 @@ def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_failed_json_write_keeps_the_result(tmp_path):
+    """The result is saved elsewhere (and the error says where) when --json fails late."""
+    import argparse
+    import re
+
+    from lrkit.commands.find import _write
+    from lrkit.errors import OutputError
+
+    res = lrkit.find(lambda lr: 1.0 + (lr - 0.01) ** 2, start=1e-4, end=1.0, steps=30)
+    target = tmp_path / "r.json"
+    target.mkdir()  # became a folder after the options were checked
+    args = argparse.Namespace(json=str(target), out=None)
+    with pytest.raises(OutputError, match=r"the result was saved to \S+") as e:
+        _write(args, res, "digits", "sgd")
+    saved = re.search(r"saved to (\S+)", str(e.value)).group(1)
+    with open(saved, encoding="utf-8") as f:
+        assert json.load(f) == json.loads(json.dumps(res.to_dict()))
