@@ -130,7 +130,7 @@ ERRORS = [
     (["values", "cosine(1)", "--total", "0"], "--total must be a positive number of steps, got 0"),
     (["values", "cosine(1)", "--total", "x"], "invalid int value: 'x'"),
     (["values", "cosine(1)", "--total", "3", "--format", "xml"], "invalid choice: 'xml'"),
-    (["values", "cosine(1, steps='2ep')", "--total", "3"], ".bind(steps_per_epoch=K)"),
+    (["values", "cosine(1, steps='2ep')", "--total", "3"], "--steps-per-epoch K"),
     (["values", "cosine(1, steps=0)", "--total", "3"], "steps must be a positive duration"),
     (["values", "__import__('os').system('echo hi')", "--total", "3"], "only plain schedule names"),
     (["values", "cosine(1, steps=3", "--total", "3"], "invalid syntax"),

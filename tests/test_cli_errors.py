@@ -31,6 +31,7 @@ CASES = [
     (["show", "cosine(1)", "--total", "10", "--epochs-axis"], "--epochs-axis needs"),
     (["show", DEEP, "--total", "3"], "nested too deeply"),
     (["show", "cosine(1)", "--total", "200000000"], "--total must be at most"),
+    (["show", "cosine(1, steps='2ep')", "--total", "10"], "--steps-per-epoch K"),
     # find
     (["find", "--task", "digits", "--seed", "99999999999999999999"], "--seed must be an integer"),
     (["find", "--task", "digits", "--json", "DIR"], "--json: "),

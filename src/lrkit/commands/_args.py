@@ -83,16 +83,28 @@ class user_text:
     types yet become :class:`ConfigError` (``FloatingPointError``:
     :class:`NonFiniteError`); ``RecursionError`` says the text is nested too
     deeply. Other exceptions (bugs) pass through with their traceback.
+    ``epochs_hint``: a message about ``steps_per_epoch`` gets the option to
+    use (``--steps-per-epoch K``) appended.
     """
 
-    def __init__(self, what: str, text: str) -> None:
-        self.what, self.text = what, text
+    def __init__(self, what: str, text: str, *, epochs_hint: bool = False) -> None:
+        self.what, self.text, self.epochs_hint = what, text, epochs_hint
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: Any, err: Any, tb: Any) -> Literal[False]:
-        if err is None or isinstance(err, LrkitError):
+        if err is None:
+            return False
+        if (
+            self.epochs_hint
+            and isinstance(err, (ValueError, TypeError))
+            and "steps_per_epoch" in str(err)
+        ):
+            raise ConfigError(
+                f"{err}; on the command line, give the epoch length: --steps-per-epoch K"
+            ) from err
+        if isinstance(err, LrkitError):
             return False
         if isinstance(err, RecursionError):
             raise ConfigError(

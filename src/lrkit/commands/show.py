@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     scheds = _args.schedules(args.specs)  # parse all first: errors before work
     sums = []
     for text, s in zip(args.specs, scheds):
-        with _args.user_text("spec", text):
+        with _args.user_text("spec", text, epochs_hint=args.steps_per_epoch is None):
             sums.append(summary(s, args.total, steps_per_epoch=args.steps_per_epoch))
     print(table(sums, labels=args.specs))
     if args.out is not None:

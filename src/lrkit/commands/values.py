@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.steps_per_epoch is not None:
         _args.positive_int("--steps-per-epoch", args.steps_per_epoch)
     (s,) = _args.schedules([args.spec])
-    with _args.user_text("spec", args.spec):
+    with _args.user_text("spec", args.spec, epochs_hint=args.steps_per_epoch is None):
         s = s.bind(total_steps=total, steps_per_epoch=args.steps_per_epoch)
         first = s(np.arange(min(CHUNK, total)))  # errors before any output
     out = sys.stdout
