@@ -53,6 +53,18 @@ CASES = [
     (["bench", "--task", "digits", "--schedule", "0.1", "--threads", "0"], "--threads must"),
     (["bench", "--task", "digits", "--schedule", DEEP], "nested too deeply"),
     (["bench", "--task", "quadratic", "--schedule", "0.1"], "--task must be one of"),
+    (
+        [
+            "bench",
+            "--task",
+            "digits",
+            "--schedule",
+            "exponential(1.0, gamma=1e10)",
+            "--epochs",
+            "1",
+        ],
+        "not finite",
+    ),
     # demo
     (["demo", "--out", "FILE"], "is an existing file"),
     (["demo", "--lr", "nan"], "--lr must be a finite number"),

@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         )
     epochs = args.epochs or task.default_epochs
     opt = args.optimizer or task.default_optimizer
+    _check_values(args.schedule, schedules, epochs * task.steps_per_epoch, task.steps_per_epoch)
     print(
         f"lrkit bench: {args.task} ({task.metric_name}), {opt}, {epochs} epochs x "
         f"{task.steps_per_epoch} steps, {args.seeds} seed(s), {len(schedules)} schedule(s)",
@@ -119,6 +120,17 @@ def run(args: argparse.Namespace) -> int:
     )
     print(written(paths, args.out))
     return 0
+
+
+def _check_values(texts: list[str], schedules: list[Any], total: int, spe: int) -> None:
+    """Every schedule evaluated over the run's updates before any training (finite, bound)."""
+    import numpy as np
+
+    for text, s in zip(texts, schedules):
+        if isinstance(s, str):  # "auto": built after its range test
+            continue
+        with _args.user_text("spec", text):
+            s.bind(total_steps=total, steps_per_epoch=spe)(np.arange(total))
 
 
 def written(paths: dict[str, Any], out: str) -> str:
