@@ -42,6 +42,8 @@ CASES = [
     (["find", "--task", "digits", "--start", "1", "--end", "0.5"], "--end must be above"),
     (["find", "--task", "digits", "--diverge", "1"], "--diverge must be"),
     (["find", "--task", "digits", "--seed", "-1"], "--seed must be an integer"),
+    (["find", "--task", "digits", "--steps", "9" * 20], "--steps must be at most"),
+    (["find", "--task", "digits", "--end", "1e300"], "--end must be at most"),
     # bench
     (["bench", "--task", "digits", "--schedule", "0.1", "--momentum", "nan"], "--momentum must"),
     (["bench", "--task", "digits", "--schedule", "0.1", "--momentum", "1.5"], "--momentum must"),
@@ -65,7 +67,12 @@ CASES = [
         ],
         "not finite",
     ),
+    (["bench", "--task", "digits", "--schedule", "0.1", "--threads", "9" * 20], "--threads must"),
+    (["bench", "--task", "digits", "--schedule", "0.1", "--epochs", "9" * 20], "--epochs must"),
+    (["bench", "--task", "digits", "--schedule", "1e300", "--epochs", "1"], "largest rate"),
     # demo
+    (["demo", "--lr", "1e300"], "--lr must be at most"),
+    (["demo", "--epochs", "9" * 20], "--epochs must be at most"),
     (["demo", "--out", "FILE"], "is an existing file"),
     (["demo", "--lr", "nan"], "--lr must be a finite number"),
     (["demo", "--finder-steps", "5"], "--finder-steps must be an integer >= 20"),

@@ -16,11 +16,19 @@ from ..tasks._info import MAX_SEED
 #: the most steps ``values`` prints and ``show`` summarizes (a preview, not a run)
 MAX_TOTAL = 10**8
 
+#: the largest rate a float32 model's optimizer can apply (``torch.finfo(float32).max``)
+MAX_RATE = 3.4028234663852886e38
 
-def positive_int(option: str, value: int, *, low: int = 1) -> int:
+#: upper bounds of counts: far above any sensible run, below what overflows
+MAX_EPOCHS, MAX_SEEDS, MAX_THREADS, MAX_SWEEP = 100_000, 10_000, 1024, 100_000
+
+
+def positive_int(option: str, value: int, *, low: int = 1, high: int | None = None) -> int:
     if value < low:
         rule = "a positive int" if low == 1 else f"an integer >= {low}"
         raise ConfigError(f"{option} must be {rule}, got {value}")
+    if high is not None and value > high:
+        raise ConfigError(f"{option} must be at most {high:_}, got {value:_}")
     return value
 
 
@@ -41,14 +49,25 @@ def total(option: str, value: int, limit: int = MAX_TOTAL) -> int:
     return value
 
 
-def number(option: str, value: float, *, positive: bool = False, low: float | None = None) -> float:
-    """A finite float (``positive``: > 0; ``low``: >= low)."""
+def number(
+    option: str,
+    value: float,
+    *,
+    positive: bool = False,
+    low: float | None = None,
+    rate: bool = False,
+) -> float:
+    """A finite float (``positive``: > 0; ``low``: >= low; ``rate``: at most :data:`MAX_RATE`)."""
     if not math.isfinite(value):
         raise ConfigError(f"{option} must be a finite number, got {value}")
     if positive and not value > 0:
         raise ConfigError(f"{option} must be > 0, got {value:g}")
     if low is not None and value < low:
         raise ConfigError(f"{option} must be >= {low:g}, got {value}")
+    if rate and value > MAX_RATE:
+        raise ConfigError(
+            f"{option} must be at most {MAX_RATE:.4g} (the largest float32), got {value:g}"
+        )
     return value
 
 

@@ -51,13 +51,13 @@ def _check(args: argparse.Namespace) -> None:
         names = ", ".join(n for n in sorted(TASKS) if n != "quadratic")
         raise _args.ConfigError(f"--task must be one of {names}, got {args.task!r}")
     if args.epochs is not None:
-        _args.positive_int("--epochs", args.epochs)
-    _args.positive_int("--seeds", args.seeds)
-    _args.positive_int("--threads", args.threads)
+        _args.positive_int("--epochs", args.epochs, high=_args.MAX_EPOCHS)
+    _args.positive_int("--seeds", args.seeds, high=_args.MAX_SEEDS)
+    _args.positive_int("--threads", args.threads, high=_args.MAX_THREADS)
     m = _args.number("--momentum", args.momentum, low=0.0)
     if not m < 1.0:
         raise _args.ConfigError(f"--momentum must be in [0, 1), got {args.momentum}")
-    _args.number("--weight-decay", args.weight_decay, low=0.0)
+    _args.number("--weight-decay", args.weight_decay, low=0.0, rate=True)
     if args.target is not None:
         _args.number("--target", args.target)
     check_dir(args.out, "--out")
@@ -130,7 +130,12 @@ def _check_values(texts: list[str], schedules: list[Any], total: int, spe: int) 
         if isinstance(s, str):  # "auto": built after its range test
             continue
         with _args.user_text("spec", text):
-            s.bind(total_steps=total, steps_per_epoch=spe)(np.arange(total))
+            v = s.bind(total_steps=total, steps_per_epoch=spe)(np.arange(total))
+        if float(np.max(np.abs(v))) > _args.MAX_RATE:
+            raise _args.ConfigError(
+                f"--schedule {text!r} goes above {_args.MAX_RATE:.4g}, the largest rate "
+                "a float32 optimizer can apply"
+            )
 
 
 def written(paths: dict[str, Any], out: str) -> str:

@@ -35,11 +35,12 @@ def _check(args: argparse.Namespace) -> None:
     """Every option and the output folder checked before any training."""
     from .._files import check_dir
 
-    for name in ("epochs", "seeds", "finder_steps", "threads"):
-        _args.positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
-    _args.positive_int("--finder-steps", args.finder_steps, low=20)
+    _args.positive_int("--epochs", args.epochs, high=_args.MAX_EPOCHS)
+    _args.positive_int("--seeds", args.seeds, high=_args.MAX_SEEDS)
+    _args.positive_int("--threads", args.threads, high=_args.MAX_THREADS)
+    _args.positive_int("--finder-steps", args.finder_steps, low=20, high=_args.MAX_SWEEP)
     if args.lr is not None:
-        _args.number("--lr", args.lr, positive=True)
+        _args.number("--lr", args.lr, positive=True, rate=True)
     check_dir(args.out, "--out")
 
 

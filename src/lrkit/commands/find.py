@@ -50,11 +50,11 @@ def _check(args: argparse.Namespace) -> None:
         check_file(args.json, "--json")
         if args.out is not None and os.path.abspath(args.out) == os.path.abspath(args.json):
             raise _args.ConfigError(f"--out and --json name the same file {args.out!r}")
-    _args.number("--start", args.start, positive=True)
-    _args.number("--end", args.end, positive=True)
+    _args.number("--start", args.start, positive=True, rate=True)
+    _args.number("--end", args.end, positive=True, rate=True)
     if not args.end > args.start:
         raise _args.ConfigError(f"--end must be above --start, got {args.start:g} and {args.end:g}")
-    _args.positive_int("--steps", args.steps, low=2)
+    _args.positive_int("--steps", args.steps, low=2, high=_args.MAX_SWEEP)
     if not 0.0 <= args.smooth < 1.0:
         raise _args.ConfigError(f"--smooth must be in [0, 1), got {args.smooth}")
     if not (math.isfinite(args.diverge) and args.diverge > 1.0):
