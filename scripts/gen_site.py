@@ -167,10 +167,7 @@ def migration_markdown(peer) -> str:
             if r.same_until is None:
                 checked = f"steps 0–{r.steps - 1}: equal"
             else:
-                checked = (
-                    f"steps 0–{r.same_until - 1}: equal; "
-                    f"{r.same_until}–{r.steps - 1}: differ"
-                )
+                checked = f"steps 0–{r.same_until - 1}: equal; {r.same_until}–{r.steps - 1}: differ"
         lines.append(f"| `{r.peer}` | {ours} | {checked} | {r.note} |")
     return "\n".join(lines) + "\n"
 

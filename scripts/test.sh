@@ -6,4 +6,5 @@ bash scripts/setup.sh --browser
 export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
 .venv/bin/python -m ruff check src tests benchmarks examples
 .venv/bin/python -m mypy src/lrkit
+NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict --quiet --site-dir site
 .venv/bin/python -m pytest -q "$@"

@@ -305,16 +305,18 @@ Every row reads `t` as the unit timm is stepped in, with base rate 0.1.""",
             "CosineLRScheduler(opt, t_initial=100, lr_min=1e-3, warmup_t=10, "
             "warmup_lr_init=1e-4, warmup_prefix=True)",
             "lrkit.warmup(lrkit.cosine(0.1, 1e-3, steps=100), steps=10, start=1e-4)",
-            formula=lambda t: timm_cosine(t, 100, 1e-3, warmup_t=10, warmup_lr_init=1e-4,
-                                          warmup_prefix=True),
+            formula=lambda t: timm_cosine(
+                t, 100, 1e-3, warmup_t=10, warmup_lr_init=1e-4, warmup_prefix=True
+            ),
         ),
         Row(
             "CosineLRScheduler(opt, t_initial=20, lr_min=1e-3, cycle_mul=2, "
             "cycle_decay=0.5, cycle_limit=99)",
             "lrkit.sgdr(0.1, 1e-3, period=20, mult=2, decay=0.5)",
             steps=300,
-            formula=lambda t: timm_cosine(t, 20, 1e-3, cycle_mul=2, cycle_decay=0.5,
-                                          cycle_limit=99),
+            formula=lambda t: timm_cosine(
+                t, 20, 1e-3, cycle_mul=2, cycle_decay=0.5, cycle_limit=99
+            ),
         ),
         Row(
             "StepLRScheduler(opt, decay_t=30, decay_rate=0.1)",
