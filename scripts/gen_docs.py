@@ -5,7 +5,8 @@
 Writes docs/compare.png (the classic 100-epoch comparison, via `lrkit show`),
 docs/catalogue.png (one small chart per constructor and combinator) and
 docs/reference.md (every registered schedule: signature and docstring, from
-the same registry that drives the spec parser).
+the same registry that drives the spec parser). The site's gallery and
+migration guides: scripts/gen_site.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from lrkit.cli import main as cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOCS = os.path.join(HERE, "..", "docs")
+sys.path.insert(0, HERE)
+
+from docs_rst import rst_to_md  # noqa: E402  (formulas and doctests as Markdown)
 
 CATALOGUE = [
     "constant(0.1)",
@@ -91,7 +95,8 @@ def reference(out: str) -> None:
                 sig.append(p.name)
             else:
                 sig.append(f"{p.name}={p.default!r}")
-        lines += [f"## `{name}({', '.join(sig)})`", "", inspect.cleandoc(cls.__doc__ or ""), ""]
+        doc = rst_to_md(inspect.cleandoc(cls.__doc__ or ""))
+        lines += [f"## `{name}({', '.join(sig)})`", "", doc, ""]
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
 

@@ -8,4 +8,5 @@ export KERAS_BACKEND="${KERAS_BACKEND:-jax}"
 .venv/bin/python -m mypy src/lrkit
 # the layers of docs/contributing.md: each module imports only downward
 PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" .venv/bin/lint-imports
+NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict --quiet --site-dir site
 .venv/bin/python -m pytest -q "$@"
