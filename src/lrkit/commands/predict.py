@@ -50,7 +50,9 @@ def read_run(path: str, spec: str | None) -> Any:
         raise ConfigError(f"--run {path}: the file is empty")
     head = [h.strip().lower() for h in rows[0]]
     if "step" not in head or "loss" not in head:
-        raise ConfigError(f"--run {path}: the header must name columns step and loss, got {rows[0]}")
+        raise ConfigError(
+            f"--run {path}: the header must name columns step and loss, got {rows[0]}"
+        )
     try:
         data = np.array([[float(x) for x in r] for r in rows[1:] if r], dtype=np.float64)
     except ValueError as e:

@@ -34,7 +34,9 @@ def _as_runs(runs: Any) -> list[Run]:
     try:
         out = list(runs)
     except TypeError:
-        raise ConfigTypeError(f"fit: runs must be a list of Run, got {type(runs).__name__}") from None
+        raise ConfigTypeError(
+            f"fit: runs must be a list of Run, got {type(runs).__name__}"
+        ) from None
     if not out:
         raise ConfigError("fit: runs must hold at least one Run, got an empty list")
     for i, r in enumerate(out):
@@ -51,8 +53,20 @@ def _points(r: Run, skip_warmup: bool) -> tuple[np.ndarray, np.ndarray]:
 
 def _starts(law: str, lmin: float) -> list[dict[str, float]]:
     if law == "multi_power":
-        base = {"L0": 0.9 * lmin, "A": 0.5, "alpha": 0.5, "B": 400.0, "C": 2.0, "beta": 0.5, "gamma": 0.5}
-        alts = [{}, {"L0": 0.7 * lmin, "alpha": 0.3, "B": 100.0}, {"C": 0.5, "beta": 1.0, "gamma": 0.3}]
+        base = {
+            "L0": 0.9 * lmin,
+            "A": 0.5,
+            "alpha": 0.5,
+            "B": 400.0,
+            "C": 2.0,
+            "beta": 0.5,
+            "gamma": 0.5,
+        }
+        alts = [
+            {},
+            {"L0": 0.7 * lmin, "alpha": 0.3, "B": 100.0},
+            {"C": 0.5, "beta": 1.0, "gamma": 0.3},
+        ]
     else:
         base = {"L0": 0.9 * lmin, "A": 0.5, "alpha": 0.5, "C": 0.5}
         alts = [{}, {"L0": 0.7 * lmin, "alpha": 0.3, "C": 5.0}]
@@ -98,9 +112,9 @@ def fit(
     runs = _as_runs(runs)
     data = []
     for r in runs:
-        st, lo = _points(r, skip_warmup)
+        st, ls = _points(r, skip_warmup)
         if st.size:
-            data.append((F.geometry(r.eta, st), np.log(lo)))
+            data.append((F.geometry(r.eta, st, terms=law == "multi_power"), np.log(ls)))
     npts = sum(d[1].size for d in data)
     names = [n for n in LAWS[law] if n != "lam"]
     if npts < len(names):
@@ -109,7 +123,6 @@ def fit(
             "points after warmup"
         )
     lmin = float(min(np.exp(d[1]).min() for d in data))
-    curve = F.mpl_curve if law == "multi_power" else F.momentum_curve
     caches: list[dict[Any, Any]] = [{} for _ in data]
 
     def unpack(x: np.ndarray) -> dict[str, float]:
@@ -122,7 +135,10 @@ def fit(
         p = unpack(x)
         out = []
         for (g, ylog), cache in zip(data, caches):
-            pred = curve(g, p) if law == "multi_power" else curve(g, p, cache)
+            if law == "multi_power":
+                pred = F.mpl_curve(g, p)
+            else:
+                pred = F.momentum_curve(g, p, cache)
             out.append(ylog - np.log(np.maximum(pred, 1e-12)))
         return np.concatenate(out)
 
@@ -140,16 +156,28 @@ def fit(
     lo = [(_SPACE[n][1] if n != "L0" else 0.0) for n in names]
     hi = [(_SPACE[n][2] if n != "L0" else lmin * (1 - 1e-6)) for n in names]
     best = None
+
+    def solve(x0: np.ndarray, nfev: int) -> Any:
+        return least_squares(
+            resid,
+            x0,
+            bounds=(lo, hi),
+            loss="huber",
+            f_scale=delta,
+            max_nfev=nfev,
+            x_scale="jac",
+            jac=jac,
+        )
+
+    # a short run from each start, then the best one run to convergence
     for start in _starts(law, lmin):
         x0 = np.array([math.log(start[n]) if _SPACE[n][0] == "log" else start[n] for n in names])
-        x0 = np.clip(x0, np.array(lo) + 1e-9, np.array(hi) - 1e-9)
-        res = least_squares(
-            resid, x0, bounds=(lo, hi), loss="huber", f_scale=delta, max_nfev=max_nfev,
-            x_scale="jac", jac=jac,
-        )
+        res = solve(np.clip(x0, np.array(lo) + 1e-9, np.array(hi) - 1e-9), min(40, max_nfev))
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
+    if best.status == 0:  # stopped by the evaluation budget
+        best = solve(best.x, max_nfev)
     fitted = Law(law, unpack(best.x))
     err = fitted.errors(runs)
     info = {

@@ -83,8 +83,13 @@ def _drops(eta: np.ndarray) -> tuple[np.ndarray, int]:
     return d, kp
 
 
-def geometry(eta: np.ndarray, steps: np.ndarray, *, exact: bool = False) -> Geometry:
-    """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not)."""
+def geometry(
+    eta: np.ndarray, steps: np.ndarray, *, exact: bool = False, terms: bool = True
+) -> Geometry:
+    """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not).
+
+    ``terms=False`` skips them (all the momentum law needs is :math:`S` and the drops).
+    """
     eta = np.asarray(eta, dtype=np.float64)
     steps = np.asarray(steps, dtype=np.int64)
     cum = np.cumsum(eta)
@@ -94,12 +99,13 @@ def geometry(eta: np.ndarray, steps: np.ndarray, *, exact: bool = False) -> Geom
     cum_prev = np.concatenate([[0.0], cum[:-1]])  # S(k-1)
     nz = np.flatnonzero(d)
     S = cum[steps]
+    if not terms:
+        e = np.zeros(0)
+        return Geometry(S, np.zeros(0, np.int64), e, e, e, steps.size, d, steps)
     if exact or nz.size * steps.size <= EXACT_LIMIT:
         ii, jj = np.nonzero(nz[None, :] <= steps[:, None])
         k = nz[jj]
-        return Geometry(
-            S, ii, d[k], S[ii] - cum_prev[k], leta_all[k], steps.size, d, steps
-        )
+        return Geometry(S, ii, d[k], S[ii] - cum_prev[k], leta_all[k], steps.size, d, steps)
     return _blocked(eta, steps, cum_prev, d, kp, leta_all, S)
 
 
@@ -164,9 +170,7 @@ def mpl_drop(g: Geometry, B: float, C: float, beta: float, gamma: float) -> np.n
 def mpl_curve(g: Geometry, p: dict[str, float]) -> np.ndarray:
     """The Multi-Power Law's loss at the geometry's steps for parameters ``p``."""
     return (
-        p["L0"]
-        + p["A"] * g.S ** (-p["alpha"])
-        - mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"])
+        p["L0"] + p["A"] * g.S ** (-p["alpha"]) - mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"])
     )
 
 
@@ -179,7 +183,9 @@ def s2(drops: np.ndarray, lam: float) -> np.ndarray:
     return np.cumsum(m)
 
 
-def momentum_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
+def momentum_curve(
+    g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
+) -> np.ndarray:
     """The momentum law's loss at the geometry's steps for parameters ``p``."""
     lam = float(p["lam"])
     if cache is not None and lam in cache:

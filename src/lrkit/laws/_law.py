@@ -19,8 +19,11 @@ __all__ = ["Law", "LAWS"]
 #: law name -> its parameter names
 LAWS: dict[str, tuple[str, ...]] = {"multi_power": F.MPL_NAMES, "momentum": F.MOMENTUM_NAMES}
 
+_CHUNK = 2048
+
 _FORMULAS = {
-    "multi_power": "L(t) = L0 + A*S(t)^-alpha - B*sum_k d_k*(1 - (C*eta_k^-gamma*S_k(t) + 1)^-beta)",
+    "multi_power": "L(t) = L0 + A*S(t)^-alpha "
+    "- B*sum_k d_k*(1 - (C*eta_k^-gamma*S_k(t) + 1)^-beta)",
     "momentum": "L(t) = L0 + A*S(t)^-alpha - C*S2(t), S2 = sum m_i, m_i = lam*m_(i-1) + d_i",
 }
 
@@ -31,7 +34,9 @@ def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
     names = LAWS[law]
     extra = sorted(set(params) - set(names))
     if extra:
-        raise ConfigError(f"Law {law}: unknown parameter {extra[0]!r} (parameters: {', '.join(names)})")
+        raise ConfigError(
+            f"Law {law}: unknown parameter {extra[0]!r} (parameters: {', '.join(names)})"
+        )
     out = {}
     for n in names:
         if n not in params:
@@ -88,7 +93,11 @@ class Law:
 
     # ------------------------------------------------------------ prediction
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        g = F.geometry(eta, steps)
+        if steps.size > _CHUNK:  # bounded memory for dense requests
+            return np.concatenate(
+                [self._curve(eta, steps[i : i + _CHUNK]) for i in range(0, steps.size, _CHUNK)]
+            )
+        g = F.geometry(eta, steps, terms=self.law == "multi_power")
         if (g.S <= 0).any():
             bad = int(steps[g.S <= 0][0])
             raise ConfigError(
@@ -99,7 +108,9 @@ class Law:
             return F.mpl_curve(g, self.params)
         return F.momentum_curve(g, self.params)
 
-    def predict(self, schedule: Any, steps: Any = None, *, total_steps: int | None = None) -> np.ndarray:
+    def predict(
+        self, schedule: Any, steps: Any = None, *, total_steps: int | None = None
+    ) -> np.ndarray:
         """The predicted loss after the update at each of ``steps``.
 
         ``schedule`` as in :class:`Run` (a schedule, a spec, or per-step rates).
@@ -116,7 +127,8 @@ class Law:
             if total_steps is not None:
                 if total_steps < total:
                     raise ConfigError(
-                        f"predict: total_steps must be > the last step {total - 1}, got {total_steps}"
+                        f"predict: total_steps must be > the last step {total - 1}, "
+                        f"got {total_steps}"
                     )
         eta = _rates_for(schedule, total, total_steps)
         return self._curve(eta, st)
@@ -191,7 +203,10 @@ def _length(schedule: Any, total_steps: int | None) -> int:
             raise ConfigError(f"total_steps must be a positive int, got {total_steps!r}")
         return total_steps
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
-        n = as_schedule(schedule).length
+        sch = as_schedule(schedule)
+        if not sch.is_bound:
+            raise ConfigError(f"the schedule {sch.spec()} is not bound to a run; give total_steps")
+        n = sch.length
         if n is None:
             raise ConfigError(
                 f"the schedule {as_schedule(schedule).spec()} has no end; give total_steps"

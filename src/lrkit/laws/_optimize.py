@@ -17,6 +17,7 @@ Each evaluation of :math:`\hat L(T-1)` sums the drops once (:math:`O(T)`).
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -37,12 +38,14 @@ def _check(total_steps: Any, peak: Any, warmup: Any, family: Any, knots: Any) ->
         raise ConfigError(f"optimize: total_steps must be an int >= 10, got {total_steps!r}")
     if isinstance(peak, bool) or not isinstance(peak, numbers.Real):
         raise ConfigTypeError(f"optimize: peak must be a number, got {peak!r}")
-    if not (np.isfinite(peak) and peak > 0):
+    if not (math.isfinite(float(peak)) and float(peak) > 0):
         raise ConfigError(f"optimize: peak must be a finite number > 0, got {peak!r}")
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or not 0 <= warmup < total_steps // 2:
-        raise ConfigError(
-            f"optimize: warmup must be an int in [0, total_steps/2), got {warmup!r}"
-        )
+    if (
+        isinstance(warmup, bool)
+        or not isinstance(warmup, int)
+        or not 0 <= warmup < total_steps // 2
+    ):
+        raise ConfigError(f"optimize: warmup must be an int in [0, total_steps/2), got {warmup!r}")
     if family not in FAMILIES:
         raise ConfigError(f"optimize: family must be one of {', '.join(FAMILIES)}, got {family!r}")
     if isinstance(knots, bool) or not isinstance(knots, int) or not 2 <= knots <= 64:
@@ -101,8 +104,13 @@ def _free(law: Any, T: int, peak: float, w: int, knots: int, start: Schedule) ->
     def obj(r: np.ndarray) -> float:
         return _final(law, build(r), T)
 
-    res = minimize(obj, r0, method="L-BFGS-B", bounds=[(0.0, 1.0)] * r0.size,
-                   options={"maxiter": 60, "eps": 1e-4})
+    res = minimize(
+        obj,
+        r0,
+        method="L-BFGS-B",
+        bounds=[(0.0, 1.0)] * r0.size,
+        options={"maxiter": 60, "eps": 1e-4},
+    )
     return build(res.x if res.fun <= obj(r0) else r0)
 
 

@@ -44,9 +44,7 @@ def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) 
     schedules = list(schedules)
     labels = list(labels) if labels is not None else [str(s) for s in schedules]
     if len(labels) != len(schedules):
-        raise ConfigError(
-            f"labels: need one per schedule ({len(schedules)}), got {len(labels)}"
-        )
+        raise ConfigError(f"labels: need one per schedule ({len(schedules)}), got {len(labels)}")
     for s, lab in zip(schedules, labels):
         y = law.predict(s, total_steps=total_steps)
         x = np.arange(y.size)
