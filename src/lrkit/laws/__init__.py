@@ -13,9 +13,10 @@ the momentum law and :func:`optimize`.
 
 >>> import lrkit
 >>> from lrkit.laws import Law
->>> law = Law("multi_power", dict(L0=2.0, A=0.5, alpha=0.5, B=300.0, C=2.0, beta=0.5, gamma=0.5))
->>> cos = lrkit.cosine(3e-4, 3e-5, steps=10_000)
->>> law.final(cos) < law.final(lrkit.constant(3e-4), total_steps=10_000)
+>>> p = dict(L0=2.5, A=0.66, alpha=0.42, B=770.0, C=0.53, beta=0.27, gamma=0.65)
+>>> law = Law("multi_power", p)
+>>> cos = lrkit.cosine(3e-4, 3e-5, steps=24_000)
+>>> law.final(cos) < law.final(lrkit.constant(3e-4), total_steps=24_000)
 True
 """
 
