@@ -93,7 +93,7 @@ class Law:
 
     # ------------------------------------------------------------ prediction
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        if steps.size > _CHUNK:  # bounded memory for dense requests
+        if steps.size > _CHUNK and self.law == "multi_power":  # bounded memory
             return np.concatenate(
                 [self._curve(eta, steps[i : i + _CHUNK]) for i in range(0, steps.size, _CHUNK)]
             )
