@@ -69,13 +69,13 @@ def d2z(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     diff = m1 - m0  # > 0: D2Z better
     se = float(np.hypot(s0, s1))
     verdict = verdict_of(diff > se and diff > 0, diff > 0)
-    k = 10
+    w = 10
     figure = panels(
         fig_path(out_dir, "d2z"),
         [
             {
                 "series": [
-                    (name, np.arange(len(y) - k + 1), np.convolve(y, np.ones(k) / k, "valid"))
+                    (name, np.arange(len(y) - w + 1), np.convolve(y, np.ones(w) / w, "valid"))
                     for name, y in curves.items()
                 ],
                 "title": "training loss (moving average of 10 steps, first seed)",
@@ -152,13 +152,13 @@ def cooldown(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     a = measured[best_wsd] <= measured["cosine"] + se
     b = min(predicted, key=lambda k: predicted[k]) == min(measured, key=lambda k: measured[k])
     verdict = verdict_of(a and b, a or b)
-    k = 10
+    w = 10
     figure = panels(
         fig_path(out_dir, "cooldown"),
         [
             {
                 "series": [
-                    (n, np.arange(len(y) - k + 1), np.convolve(y, np.ones(k) / k, "valid"))
+                    (n, np.arange(len(y) - w + 1), np.convolve(y, np.ones(w) / w, "valid"))
                     for n, y in curves.items()
                 ],
                 "title": "training loss (moving average of 10 steps)",
