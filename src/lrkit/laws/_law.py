@@ -204,6 +204,9 @@ def _length(schedule: Any, total_steps: int | None) -> int:
         return total_steps
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         sch = as_schedule(schedule)
+        own = getattr(sch, "steps", None)  # e.g. wsd(..., steps=3000, decay="20%")
+        if not sch.is_bound and isinstance(own, int) and not isinstance(own, bool):
+            return own
         if not sch.is_bound:
             raise ConfigError(f"the schedule {sch.spec()} is not bound to a run; give total_steps")
         n = sch.length
