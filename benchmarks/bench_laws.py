@@ -89,6 +89,17 @@ def paper_protocol(data: Path, law: str, size: str) -> dict:
     }
 
 
+def figure(data: Path, out: str) -> str:
+    """The 400M MPL fit with its predictions of the six held-out curves."""
+    runs = load_public(data, "400")
+    fitted = fit([runs[n] for n in FIT_NAMES], "multi_power")
+    return fitted.plot(
+        out,
+        runs=[runs[n] for n in TEST_NAMES],
+        title="Multi-Power Law, 400M: fitted on 3 curves, predicting 6 (dashed)",
+    )
+
+
 def speed(data: Path, law: str) -> dict:
     from lrkit.laws.public import public_rates
 
@@ -216,6 +227,7 @@ def main() -> None:
     ap.add_argument("--sizes", default=",".join(SIZES))
     ap.add_argument("--own", action="store_true", help="also run the own-task section")
     ap.add_argument("--only-own", action="store_true", help="run only the own-task section")
+    ap.add_argument("--figure", default=None, help="also draw the 400M figure to this PNG")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "laws.json"))
     a = ap.parse_args()
     data = Path(a.data)
@@ -232,6 +244,8 @@ def main() -> None:
         with open(a.json.replace(".json", "_own.json"), "w") as f:
             json.dump({"meta": meta, "own": own}, f, indent=1)
         return
+    if a.figure:
+        print("figure written to", figure(data, a.figure))
     rows = [paper_protocol(data, law, s) for law in laws for s in a.sizes.split(",")]
     print(_table(rows))
     sp = [speed(data, law) for law in laws]
