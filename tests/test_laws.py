@@ -206,6 +206,8 @@ def test_law_validation_messages():
         Law("momentum", {**MOM, "lam": 1.0})
     with pytest.raises(ConfigError, match="key 'params' is missing"):
         Law.from_dict({"law": "momentum"})
+    with pytest.raises(ConfigTypeError, match="params must be a dict, got list"):
+        Law.from_dict({"law": "momentum", "params": [1, 2]})
 
 
 def test_run_and_predict_validation():

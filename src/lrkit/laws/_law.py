@@ -169,7 +169,14 @@ class Law:
         for key in ("law", "params"):
             if key not in d:
                 raise ConfigError(f"Law.from_dict: key {key!r} is missing")
-        return cls(d["law"], dict(d["params"]), dict(d.get("info") or {}))
+        if not isinstance(d["params"], dict):
+            raise ConfigTypeError(
+                f"Law.from_dict: params must be a dict, got {type(d['params']).__name__}"
+            )
+        info = d.get("info") or {}
+        if not isinstance(info, dict):
+            raise ConfigTypeError(f"Law.from_dict: info must be a dict, got {type(info).__name__}")
+        return cls(d["law"], dict(d["params"]), dict(info))
 
     def report(self) -> str:
         """A few lines: the formula, the parameters and how the law was fitted."""
