@@ -23,6 +23,7 @@ VERBS = (
     "bench",
     "lab",
     "demo",
+    "predict",
 )
 
 
