@@ -214,8 +214,11 @@ def test_plateau_state_dict_roundtrip_json_pickle():
         assert p.update(m) == q.update(m) == r.update(m)
     with pytest.raises(ValueError, match="missing"):
         q.load_state_dict({"state": {"best": 1.0}})
-    with pytest.warns(UserWarning, match="differs from the constructed"):
+    with pytest.raises(ValueError, match="differs from the one constructed"):
         Plateau(patience=3).load_state_dict(sd)
+    kept = Plateau(patience=3)
+    kept.load_state_dict(sd, on_mismatch="new")  # the one policy: keep the constructed config
+    assert kept.config.patience == 3 and kept.state == p.state
     assert PlateauState.from_dict(sd2["state"]).best == 2.0
 
 
