@@ -218,7 +218,7 @@ def test_plateau_state_dict_roundtrip_json_pickle():
         Plateau(patience=3).load_state_dict(sd)
     kept = Plateau(patience=3)
     kept.load_state_dict(sd, on_mismatch="new")  # the one policy: keep the constructed config
-    assert kept.config.patience == 3 and kept.state == p.state
+    assert kept.config.patience == 3 and kept.state == PlateauState.from_dict(sd["state"])
     assert PlateauState.from_dict(sd2["state"]).best == 2.0
 
 
