@@ -113,6 +113,7 @@ __all__ = [
     "StateField",
     "read_state",
     "check_mismatch",
+    "plateau_config",
 ]
 
 #: the largest step or count a checkpoint may hold (exact in float64, fits int64)
@@ -186,15 +187,23 @@ def read_state(
     return out
 
 
-def check_mismatch(owner: str, what: str, saved: Any, constructed: Any, on_mismatch: str) -> bool:
+def check_mismatch(
+    owner: str,
+    what: str,
+    saved: Any,
+    constructed: Any,
+    on_mismatch: str,
+    same: bool | None = None,
+) -> bool:
     """The one policy for a checkpoint saved under another configuration.
 
     Returns True when they differ and ``on_mismatch == "new"`` (keep the
     constructed configuration); raises ``ConfigError`` showing both when they
-    differ and ``on_mismatch == "error"``; False when they are equal.
+    differ and ``on_mismatch == "error"``; False when they are equal. ``same``
+    overrides the comparison (when ``saved``/``constructed`` are for display).
     """
     check_choice(owner, "on_mismatch", on_mismatch, ("error", "new"))
-    if _plain(saved) == _plain(constructed):
+    if same if same is not None else _plain(saved) == _plain(constructed):
         return False
     if on_mismatch == "error":
         raise ConfigError(
@@ -567,12 +576,30 @@ def plateau_update(
     return plateau_rule(config, state, current, float(value))
 
 
+def plateau_config(
+    owner: str, config: PlateauConfig | None, settings: dict[str, Any], **fixed: Any
+) -> PlateauConfig:
+    """The plateau settings of an adapter: ``config`` or keyword ``settings``, with the
+    adapter's own ``fixed`` values (``min_value`` from ``min_lr``...) on top.
+
+    The one place where adapters turn their arguments into a :class:`PlateauConfig`.
+    """
+    base = _settings(owner, PlateauConfig, config, settings)
+    return dataclasses.replace(base, **fixed) if fixed else base
+
+
 def _settings(owner: str, cls: type, config: Any, settings: dict[str, Any]) -> Any:
     if config is not None and settings:
         raise ConfigTypeError(f"{owner}: give either config or keyword settings, not both")
     if config is not None and not isinstance(config, cls):
         raise ConfigTypeError(f"{owner}: config must be a {cls.__name__}, got {config!r}")
-    return config if config is not None else cls(**settings)
+    if config is not None:
+        return config
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(k for k in settings if k not in names)
+    if unknown:
+        raise ConfigTypeError(f"{owner}: unknown settings {unknown}; allowed: {names}")
+    return cls(**settings)
 
 
 class Plateau:
