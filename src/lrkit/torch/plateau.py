@@ -442,7 +442,10 @@ class EarlyStopping:
             state_dict,
             self.config,
             on_mismatch,
-            (StateField("calls", f_int(), None), StateField("best_model", _f_weights, None)),
+            (
+                StateField("calls", f_int(), None),
+                StateField("best_model", f_optional(_f_weights), None),
+            ),
         )
         self.state = state
         self._calls = state.num_updates if top["calls"] is None else top["calls"]

@@ -202,6 +202,20 @@ def _first_bad(key: str, vals: np.ndarray) -> int:
     return -1 if ok.all() else int(np.argmin(ok))
 
 
+def _refine(key: str, s: Schedule, m: float, lo: int, hi: int) -> tuple[int, float]:
+    """The first bad step in ``[lo, hi]`` (``hi`` is bad) and its value.
+
+    Between two sampled steps every step is evaluated, up to 2**20 of them
+    (beyond, the sampled step ``hi`` is reported).
+    """
+    if hi - lo > 2**20:
+        lo = hi
+    steps = np.arange(lo, hi + 1, dtype=np.int64)
+    vals = _eval_steps(s, steps) * m
+    j = _first_bad(key, vals)
+    return int(steps[j]), float(vals[j])
+
+
 def _bad_value(owner: str, key: str, gi: int, step: int, v: float, spec: str) -> Exception:
     """The error for value ``v`` of ``key`` (group ``gi``) at ``step``: bad range or not finite."""
     rule = _RANGES.get(key, _ANY)[2]
@@ -481,7 +495,8 @@ class Scheduler(LRScheduler):
                 vals = _eval_steps(s, steps) * m
                 j = _first_bad(key, vals)
                 if j >= 0:
-                    raise _bad_value(o, key, gi, int(steps[j]), float(vals[j]), str(s))
+                    t, v = _refine(key, s, m, int(steps[j - 1]) + 1 if j else 0, int(steps[j]))
+                    raise _bad_value(o, key, gi, t, v, str(s))
 
     def _warn_overwrite(self, shared: set[str], multipliers: Any) -> None:
         o = self._owner
