@@ -8,7 +8,6 @@ import math
 import random
 import warnings
 
-import numpy as np
 import pytest
 import torch
 from torch.optim import lr_scheduler as tl
