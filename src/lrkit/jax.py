@@ -158,10 +158,14 @@ def _check_float32(f: OptaxSchedule, total_steps: int | None) -> None:
 
 
 def _f64(sched: Schedule, t: int) -> str:
+    """The float64 value at ``t``, said in words for the float32 error."""
     try:
-        return repr(float(sched(t)))
+        v = float(sched(t))
     except (ValueError, FloatingPointError, OverflowError):
         return "not finite either"
+    if 1.2e-38 <= abs(v) <= 3.4e38:
+        return f"{v!r}: an intermediate result of the formula leaves float32's range"
+    return repr(v)
 
 
 # =============================================================================
