@@ -68,9 +68,11 @@ def total_steps(
     ``ceil(batches / W)`` of them (``DistributedSampler`` pads; ``floor`` with
     ``drop_last=True``). With gradient accumulation over ``accumulation``
     micro-batches an epoch has ``ceil(b / accumulation)`` updates when the
-    last, partial accumulation still steps (``partial="step"``, Lightning and
-    plain loops that step at the end of the epoch) or ``floor`` when it is
-    dropped (``partial="drop"``, HuggingFace ``Trainer``).
+    last, partial accumulation still steps (``partial="step"``: Lightning,
+    HuggingFace ``Trainer`` in transformers 5.x, tested against the pinned
+    5.23, and plain loops that step at the end of the epoch) or ``floor`` when
+    it is dropped (``partial="drop"``: loops that only step on a full
+    accumulation).
 
     .. math:: N = \\text{epochs}\\cdot\\left\\lceil \\frac{\\lceil b/W\\rceil}{A} \\right\\rceil
 
@@ -81,6 +83,7 @@ def total_steps(
     75
     >>> total_steps(3, 100, accumulation=3)  # 34 updates per epoch, the last one on 1 batch
     102
+    >>> # HuggingFace Trainer(gradient_accumulation_steps=3) over 100 batches: the same 102
     >>> total_steps(3, 100, accumulation=3, partial="drop")
     99
     >>> total_steps(2, 1000, 2, world_size=4)  # 250 batches per rank
