@@ -252,4 +252,4 @@ def plateau_update(
     # a NaN metric (traced, or concrete with nan="skip") leaves the state unchanged
     skip = jnp.isnan(m)
     kept = [jnp.where(skip, old, new) for old, new in zip(state[:-1], out[:-1])]
-    return PlateauState(*kept, last_reduced=jnp.where(skip, False, out.last_reduced))
+    return PlateauState._make([*kept, jnp.where(skip, False, out.last_reduced)])

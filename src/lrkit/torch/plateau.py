@@ -322,7 +322,8 @@ def _min_lrs(owner: str, min_lr: Any, n: int) -> list[float]:
     else:
         mins = [min_lr] * n
     for i, m in enumerate(mins):
-        if isinstance(m, bool) or not isinstance(m, numbers.Real) or not 0 <= m < float("inf"):
+        bad = isinstance(m, bool) or not isinstance(m, numbers.Real)
+        if bad or not 0 <= float(m) < float("inf"):
             raise ConfigError(f"{owner}: min_lr[{i}] must be a finite number >= 0, got {m!r}")
     return [float(m) for m in mins]
 

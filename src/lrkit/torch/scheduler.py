@@ -283,7 +283,7 @@ def _f_table(kind: type) -> Any:
                 isinstance(x, numbers.Real)
                 and not isinstance(x, bool)
                 and math.isfinite(x)
-                and x >= 0
+                and float(x) >= 0
                 for xs in v.values()
                 for x in xs
             )
