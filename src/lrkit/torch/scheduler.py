@@ -313,9 +313,9 @@ class Scheduler(LRScheduler):
             (as PyTorch's ``OneCycleLR`` does).
         total_steps: the run's number of optimizer updates; binds ``"N%"`` and
             ``steps`` left out (see :func:`total_steps` for accumulation and
-            world size). Stepping past it holds the value of step
-            ``total_steps`` with a single warning. A schedule longer than it
-            (bound to another run) warns at construction.
+            world size). Stepping past it warns once (the schedule goes on:
+            a finite schedule holds its final value). A schedule longer than
+            it (bound to another run) warns at construction.
         steps_per_epoch: binds ``"Nep"`` durations.
         multipliers: per-group factors applied to the scheduled value, a list
             (for ``"lr"``) or a mapping key -> list, e.g. ``[1.0, 0.1]``
@@ -359,8 +359,9 @@ class Scheduler(LRScheduler):
     bounded sample of the run's steps are checked (every step up to 8192 of
     them, else the first 4096, 4096 evenly spaced ones and the last); during
     the run every block of 4096 steps is checked when it is evaluated, and a
-    bad value raises at the step where it occurs, never earlier. Steps past
-    the run (past ``total_steps``, or in the look-ahead block) never raise.
+    bad value raises at the step where it occurs, never earlier: steps the
+    run does not reach (the rest of the look-ahead block, steps past
+    ``total_steps``) never raise.
     A constructor that raises leaves the optimizer untouched. A param group
     added after construction raises at the next ``step()`` (build the
     scheduler after adding every group). ``state_dict()`` holds the step and
@@ -595,12 +596,10 @@ class Scheduler(LRScheduler):
         """Evaluate the aligned block holding step ``n``; keep its values up to the first
         bad one (out of range or not finite), and raise if ``n`` is at or past it.
 
-        Steps past ``total_steps`` are evaluated at ``total_steps`` (the value holds).
+        Steps the run never reaches (the rest of the block) never raise.
         """
         lo = (n >> _SHIFT) << _SHIFT
         steps = np.arange(lo, lo + BLOCK, dtype=np.int64)
-        if self.total_steps is not None:
-            steps = np.minimum(steps, self.total_steps)
         cache: dict[Schedule, np.ndarray] = {}
         blocks, valid, bad = [], BLOCK, None
         for (gi, _, _), key, (s, m) in zip(self._targets, self._target_keys, self._target_scheds):
