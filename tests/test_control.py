@@ -320,3 +320,64 @@ def test_early_stopping_stays_stopped_and_state():
         EarlyStoppingConfig(patience=-2)
     with pytest.raises(TypeError, match="either config or keyword"):
         EarlyStopping(cfg, patience=3)
+
+
+# =============================================================================
+# one rule, one state type, one checkpoint mechanism
+# =============================================================================
+
+
+def test_infinite_best_is_compared_as_is_whatever_the_threshold():
+    # max mode: -inf * (1 - threshold) was NaN (threshold 1) or +inf (threshold > 1)
+    for thr in (1.0, 1.5, 3.0):
+        assert is_better(0.2, -math.inf, "max", thr, "rel")
+        assert is_better(-5.0, -math.inf, "max", thr, "rel")
+        assert is_better(5.0, math.inf, "min", thr, "rel")  # PyTorch: never (documented)
+    p = Plateau(mode="max", threshold=1.0, patience=0, factor=0.5)
+    assert [p.update(m) for m in (1.0, 2.5, 6.0)] == [False, False, False]
+    assert p.state.best == 6.0 and p.scale == 1.0
+
+
+def test_plateau_rule_runs_in_numpy_too():
+    from lrkit.control import plateau_rule
+
+    cfg = PlateauConfig(patience=1, factor=0.5, threshold=0.1)
+    py = np_st = plateau_init(cfg)
+    for m in (3.0, 2.0, 1.95, 1.99, 1.5, 1.5, 1.5):
+        py = plateau_update(cfg, py, m)
+        np_st = plateau_rule(cfg, np_st, np.float64(m), np.float64(1.0), np)
+        assert [float(x) for x in np_st] == [float(x) for x in py]
+
+
+def test_read_state_names_missing_unknown_and_bad_fields():
+    from lrkit.control import read_state
+    from lrkit.errors import ConfigError, ConfigTypeError
+
+    good = plateau_init(PlateauConfig()).to_dict()
+    with pytest.raises(ConfigError, match=r"state is missing \['scale'\]"):
+        PlateauState.from_dict({k: v for k, v in good.items() if k != "scale"})
+    with pytest.raises(ConfigError, match=r"unknown fields \['extra'\]"):
+        PlateauState.from_dict({**good, "extra": 1})
+    with pytest.raises(ConfigTypeError, match=r"state\['num_bad'\] must be an integer, got 'x'"):
+        PlateauState.from_dict({**good, "num_bad": "x"})
+    with pytest.raises(ConfigError, match=r"state\['scale'\] must be in \(0, 1\], got 0.0"):
+        PlateauState.from_dict({**good, "scale": 0.0})
+    with pytest.raises(ConfigTypeError, match="must be a dict"):
+        read_state("X", [1, 2], ())
+    p = Plateau()
+    with pytest.raises(ConfigError, match=r"state_dict\['config'\] is not a valid configuration"):
+        p.load_state_dict({"config": {"factor": 2.0}, "state": good})
+    with pytest.raises(ConfigError, match=r"unknown settings \['lr'\]"):
+        p.load_state_dict({"config": {"lr": 0.1}, "state": good})
+    assert p.state == plateau_init(p.config)  # nothing changed
+
+
+def test_early_stopping_checkpoint_of_another_config_is_refused():
+    es = EarlyStopping(patience=2)
+    es.update(1.0)
+    sd = es.state_dict()
+    other = EarlyStopping(patience=4)
+    with pytest.raises(ValueError, match="config differs from the one constructed"):
+        other.load_state_dict(sd)
+    other.load_state_dict(sd, on_mismatch="new")
+    assert other.config.patience == 4 and other.state.best == 1.0
