@@ -427,3 +427,25 @@ def test_plateau_stepped_only_per_epoch_warns_once():
         drop_in = ReduceOnPlateau(_sgd())  # a constant base: per-epoch only is right
         for _ in range(5):
             drop_in.step(1.0)
+
+
+def test_plateau_drop_in_with_relative_keeps_each_groups_rate():
+    o1, o2 = _sgd((0.1, 0.01)), _sgd((0.1, 0.01))
+    ref = tl.ReduceLROnPlateau(o1, patience=0, factor=0.5)
+    ours = ReduceOnPlateau(o2, relative=True, patience=0, factor=0.5)
+    for m in (1.0, 1.0, 0.5, 0.5, 0.5):
+        ref.step(m)
+        ours.step(m)
+        assert [g["lr"] for g in o2.param_groups] == [g["lr"] for g in o1.param_groups]
+
+
+def test_the_advice_for_an_added_group_works():
+    opt = _sgd()
+    sched = Scheduler(opt, lrkit.linear(1.0, 0.0, steps=10), relative=True)  # keeps initial_lr
+    for _ in range(4):
+        sched.step()
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.05})
+    new = Scheduler(opt, lrkit.linear(1.0, 0.0, steps=10), relative=True)
+    new.load_state_dict(sched.state_dict(), on_mismatch="new")
+    assert new.last_epoch == 4
+    assert [g["lr"] for g in opt.param_groups] == [0.1 * 0.6, 0.05 * 0.6]

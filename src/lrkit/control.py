@@ -3,8 +3,10 @@ r"""Reactive control as small framework-free state machines: plateau and early s
 Each controller is three things:
 
 - a frozen ``...Config`` dataclass (validated at construction),
-- a frozen ``...State`` dataclass (plain floats and ints, so it pickles, goes
-  through ``json`` and ``torch.load(weights_only=True)``),
+- an immutable ``...State`` (a frozen dataclass; for the plateau a
+  ``NamedTuple``, so jax carries it as a pytree) of plain floats and ints, so
+  it pickles and its ``to_dict()`` goes through ``json`` and
+  ``torch.load(weights_only=True)``,
 - a pure update function ``update(config, state, metric, step=None) -> state``,
 
 plus a thin mutable wrapper class (:class:`Plateau`, :class:`EarlyStopping`)

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from .._xp import Float32Safe, bound_schedule, sample_steps
+from ..control import PlateauConfig, plateau_apply
 from ..core import Schedule as _LrkitSchedule
 from ..errors import ConfigError
 
@@ -117,14 +118,14 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         )
         v = ops.cast(ops.add(ops.multiply(t, 0.0), v), dtype)
         if self.scale != 1.0:
-            v = ops.maximum(v * self.scale, ops.minimum(v, self.min_value))
+            v = plateau_apply(PlateauConfig(min_value=self.min_value), self.scale, v, ops)
         return v
 
     def value(self, step: Any) -> Any:
         """The value in float64 numpy (lrkit's reference), plateau scale included."""
         base = self.schedule(np.asarray(step, dtype=np.int64) + self.offset)
         if self.scale != 1.0:
-            base = np.maximum(base * self.scale, np.minimum(base, self.min_value))
+            base = plateau_apply(PlateauConfig(min_value=self.min_value), self.scale, base, np)
         return base
 
     def get_config(self) -> dict[str, Any]:

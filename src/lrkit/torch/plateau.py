@@ -32,6 +32,7 @@ from ..control import (
     f_int,
     f_list,
     f_optional,
+    plateau_apply,
     plateau_config,
     plateau_init,
     plateau_update,
@@ -142,8 +143,9 @@ class ReduceOnPlateau(Scheduler):
         o = self._owner
         check_optimizer(o, optimizer)
         n = len(optimizer.param_groups)
-        if schedule is None:
-            schedule = [Constant(float(g["lr"])) for g in optimizer.param_groups]
+        if schedule is None:  # each group's own rate (with relative=True: a factor 1)
+            rel = kwargs.get("relative", False) is True
+            schedule = [Constant(1.0 if rel else float(g["lr"])) for g in optimizer.param_groups]
         if min_lr is None:
             min_lr = config.min_value if isinstance(config, PlateauConfig) else 0.0
         self.min_lrs = _min_lrs(o, min_lr, n)
@@ -193,7 +195,7 @@ class ReduceOnPlateau(Scheduler):
         for (gi, key, beta), vals, name in zip(self._targets, self._blocks, self._target_keys):
             v = vals[i]
             if name == "lr" and scales[gi] != 1.0:
-                v = max(v * scales[gi], min(v, self.min_lrs[gi]))
+                v = plateau_apply(self._configs[gi], scales[gi], v)
             self._write(groups[gi], key, beta, v)
 
     def _set_scales(self, scales: list[float]) -> None:
