@@ -311,8 +311,10 @@ def test_read_state_names_missing_unknown_and_bad_fields():
         PlateauState.from_dict({**good, "extra": 1})
     with pytest.raises(ConfigTypeError, match=r"state\['num_bad'\] must be an integer, got 'x'"):
         PlateauState.from_dict({**good, "num_bad": "x"})
-    with pytest.raises(ConfigError, match=r"state\['scale'\] must be in \(0, 1\], got 0.0"):
-        PlateauState.from_dict({**good, "scale": 0.0})
+    with pytest.raises(ConfigError, match=r"state\['scale'\] must be in \[0, 1\], got 1.5"):
+        PlateauState.from_dict({**good, "scale": 1.5})
+    # a scale that underflowed to 0 (eps=0, min_value=0, many reductions) still loads
+    assert PlateauState.from_dict({**good, "scale": 0.0}).scale == 0.0
     with pytest.raises(ConfigTypeError, match="must be a dict"):
         read_state("X", [1, 2], ())
     p = Plateau()

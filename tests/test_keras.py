@@ -81,7 +81,7 @@ def test_schedule_errors_name_the_parameter():
         lk.Schedule(lrkit.cosine(0.1))
     with pytest.raises(ValueError, match="offset must be an int >= 0, got -1"):
         lk.Schedule(0.1, offset=-1)
-    with pytest.raises(ValueError, match=r"scale must be in \(0, 1\], got -2.0"):
+    with pytest.raises(ValueError, match=r"scale must be in \[0, 1\], got -2.0"):
         lk.Schedule(0.1, scale=-2.0)
     with pytest.raises(TypeError, match="schedule must be an lrkit schedule"):
         lk.Schedule(object())

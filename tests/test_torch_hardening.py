@@ -274,7 +274,7 @@ def test_old_checkpoints_without_saved_by_still_load():
             ("group_scales",),
             [-2.0, 0.5],
             ConfigError,
-            r"group_scales'\]\[0\] must be in \(0, 1\], got -2.0",
+            r"group_scales'\]\[0\] must be in \[0, 1\], got -2.0",
         ),
         (("group_scales",), ["0.5", 0.5], ConfigTypeError, "must be a number, got '0.5'"),
         (("group_scales",), [0.5], ConfigError, "must have 2 items"),

@@ -432,7 +432,7 @@ PLATEAU_FIELDS = (
     StateField("best", f_float(inf=True)),
     StateField("num_bad", f_int()),
     StateField("cooldown_left", f_int()),
-    StateField("scale", f_float(0.0, 1.0, low_open=True)),
+    StateField("scale", f_float(0.0, 1.0)),
     StateField("num_reductions", f_int()),
     StateField("num_updates", f_int()),
     StateField("last_reduced", f_bool),

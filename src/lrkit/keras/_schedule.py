@@ -71,11 +71,11 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset < 0:
             raise ConfigError(f"{o}: offset must be an int >= 0, got {offset!r}")
         for key, v, ok in (
-            ("scale", scale, "in (0, 1]"),
+            ("scale", scale, "in [0, 1]"),
             ("min_value", min_value, "a finite number >= 0"),
         ):
             bad = isinstance(v, bool) or not isinstance(v, numbers.Real)
-            if bad or not (0 < v <= 1 if key == "scale" else 0 <= v < float("inf")):
+            if bad or not (0 <= v <= 1 if key == "scale" else 0 <= v < float("inf")):
                 raise ConfigError(f"{o}: {key} must be {ok}, got {v!r}")
         self.schedule = s
         self.offset = int(offset)

@@ -279,7 +279,7 @@ class ReduceOnPlateau(Scheduler):
             StateField("plateau_config", f_optional(f_config(PlateauConfig)), None),
             StateField("min_lrs", f_optional(f_list(f_float(0.0), n)), None),
             StateField(
-                "group_scales", f_optional(f_list(f_float(0.0, 1.0, low_open=True), n)), None
+                "group_scales", f_optional(f_list(f_float(0.0, 1.0), n)), None
             ),
         )
 
