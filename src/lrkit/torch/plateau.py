@@ -278,9 +278,7 @@ class ReduceOnPlateau(Scheduler):
             StateField("plateau", _f_plateau),
             StateField("plateau_config", f_optional(f_config(PlateauConfig)), None),
             StateField("min_lrs", f_optional(f_list(f_float(0.0), n)), None),
-            StateField(
-                "group_scales", f_optional(f_list(f_float(0.0, 1.0), n)), None
-            ),
+            StateField("group_scales", f_optional(f_list(f_float(0.0, 1.0), n)), None),
         )
 
     def _read_state(self, state_dict: Any, mode: str) -> dict[str, Any]:
