@@ -215,6 +215,8 @@ CONFIGS = [
     PlateauConfig(mode="max", patience=1, factor=0.3, threshold=0.05, cooldown=2),
     PlateauConfig(patience=0, threshold_mode="abs", threshold=0.1, cooldown=1, min_value=0.02),
     PlateauConfig(patience=3, factor=0.1, threshold=0.0, nan="skip", eps=1e-3),
+    PlateauConfig(mode="max", patience=1, factor=0.5, threshold=1.5),  # rel threshold >= 1
+    PlateauConfig(patience=0, factor=0.5, threshold=1.0, min_value=0.05, eps=0.0),
 ]
 
 
@@ -373,3 +375,38 @@ def test_lrkit_find_with_a_jitted_optax_step():
     assert sug is not None and 1e-3 < sug < 1.0
     lo, hi = res.suggest_range()
     assert lo < hi <= res.stop_lr
+
+
+# ----------------------------------------------------------------------------- float32
+
+
+@pytest.mark.parametrize(
+    "spec, step",
+    [
+        ("warmup(constant(1e-3), steps=10, shape='exp', start=1e-39)", 1),
+        ("constant(1e39)", 0),
+        ("exponential(1e-7, gamma=1.2)", 487),  # float32 overflows long before float64
+    ],
+)
+def test_float32_refuses_what_it_cannot_represent(spec, step):
+    assert jnp.result_type(float) == jnp.float32
+    with pytest.raises(ValueError, match=f"at step {step} in float32 .*jax_enable_x64"):
+        ljax.schedule(spec)
+
+
+def test_float32_checks_only_the_run():
+    f = ljax.schedule("exponential(1e-7, gamma=1.2)", total_steps=100)
+    v = np.asarray(f(jnp.arange(101)))
+    assert np.isfinite(v).all()
+    np.testing.assert_allclose(v, lrkit.exponential(1e-7, gamma=1.2)(np.arange(101)), rtol=2e-5)
+    with jax.enable_x64(True):  # float64 holds what float32 cannot
+        assert float(ljax.schedule("constant(1e39)")(3)) == 1e39
+
+
+def test_one_plateau_state_type():
+    import lrkit.control as ctl
+
+    assert ljax.PlateauState is ctl.PlateauState
+    st = ljax.plateau_update(PlateauConfig(patience=0), ljax.plateau_init(), 1.0)
+    leaves = jax.tree_util.tree_leaves(st)
+    assert len(leaves) == 7  # a pytree: jit, scan and vmap carry it

@@ -81,7 +81,7 @@ def test_schedule_errors_name_the_parameter():
         lk.Schedule(lrkit.cosine(0.1))
     with pytest.raises(ValueError, match="offset must be an int >= 0, got -1"):
         lk.Schedule(0.1, offset=-1)
-    with pytest.raises(ValueError, match="scale must be a number >= 0"):
+    with pytest.raises(ValueError, match=r"scale must be in \[0, 1\], got -2.0"):
         lk.Schedule(0.1, scale=-2.0)
     with pytest.raises(TypeError, match="schedule must be an lrkit schedule"):
         lk.Schedule(object())
@@ -352,3 +352,21 @@ def test_torch_backend_fit_plateau_and_reload(run_keras_torch):
     np.testing.assert_allclose(out["lrs"], want, rtol=2e-6)
     assert out["w"] == pytest.approx(-want.sum(), rel=1e-5)
     assert out["reloaded"] == {"schedule": str(s), "scale": 0.125}
+
+
+def test_float32_schedule_refuses_what_it_cannot_represent():
+    with pytest.raises(ValueError, match="is inf at step 0 in float32"):
+        lk.Schedule("constant(1e39)")
+    with pytest.raises(ValueError, match="is nan at step 1 in float32"):
+        lk.Schedule("warmup(constant(1e-3), steps=10, shape='exp', start=1e-39)")
+    ks = lk.Schedule("exponential(1e-7, gamma=1.2)", total_steps=100)  # only the run counts
+    assert np.isfinite(np.asarray(ks(np.arange(101)))).all()
+
+
+def test_plateau_callback_takes_a_config_and_refuses_unknown_settings():
+    from lrkit.control import PlateauConfig
+
+    cb = lk.ReduceLROnPlateau("score", PlateauConfig(patience=2, min_value=0.01))
+    assert cb.plateau.config.patience == 2 and cb.plateau.config.min_value == 0.01
+    with pytest.raises(TypeError, match=r"unknown settings \['min_delta'\]"):
+        lk.ReduceLROnPlateau("score", min_delta=0.1)

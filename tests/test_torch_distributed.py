@@ -9,6 +9,9 @@ import subprocess
 import sys
 import textwrap
 
+from lrkit.control import EarlyStopping as EarlyStoppingRef
+from lrkit.control import Plateau
+
 WORKER = textwrap.dedent(
     """
     import json, sys
@@ -35,12 +38,23 @@ WORKER = textwrap.dedent(
     sched = ReduceOnPlateau(opt, lrkit.cosine(1.0, 0.1, steps=200), patience=1, factor=0.5)
     es = EarlyStopping(patience=4)
     lone_plateau, lone_es = Plateau(patience=1, factor=0.5), PureES(patience=4)
+    # absolute thresholds: decisions that depend on the metric's scale (mean, not sum)
+    opt_abs = torch.optim.SGD(model.parameters(), lr=1.0)
+    sched_abs = ReduceOnPlateau(opt_abs, None, patience=1, factor=0.5,
+                                threshold_mode="abs", threshold=0.07)
+    es_abs = EarlyStopping(patience=3, min_delta=0.07)
     lrs, lone_scales, stop, lone_stop = [], [], None, None
+    bests, abs_lrs, abs_stop = [], [], None
     for epoch, m in enumerate(local):
         for _ in range(10):
             opt.step()
             sched.step()
         sched.step(m)  # averaged over the two ranks
+        sched_abs.step(m)
+        bests.append(sched.best)
+        abs_lrs.append(opt_abs.param_groups[0]["lr"])
+        if abs_stop is None and es_abs.step(m):
+            abs_stop = epoch
         lone_plateau.update(m)  # what this rank alone would decide
         lrs.append(opt.param_groups[0]["lr"])
         lone_scales.append(lone_plateau.scale)
@@ -50,7 +64,9 @@ WORKER = textwrap.dedent(
             stop = epoch
             break
     print(json.dumps({"lrs": lrs, "stop": stop, "lone_scales": lone_scales,
-                      "lone_stop": lone_stop, "scale": sched.scale}), flush=True)
+                      "lone_stop": lone_stop, "scale": sched.scale, "bests": bests,
+                      "abs_lrs": abs_lrs, "abs_stop": abs_stop, "es_best": es_abs.best}),
+          flush=True)
     # leave together, then skip the interpreter's C++ teardown: under load gloo's
     # background threads can otherwise abort the exit ("terminate called without
     # an active exception") after the results are already out
@@ -106,3 +122,22 @@ def test_two_ranks_gloo_same_lr_and_stop_step(tmp_path):
     # alone, the ranks would have decided differently
     assert r0["lone_scales"] != r1["lone_scales"]
     assert r0["lone_stop"] != r1["lone_stop"]
+    # best is the MEAN across ranks (not the sum), as one process fed the mean would hold
+    l0 = [1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+    l1 = [1.0, 0.8, 0.7, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+    mean = [(a + b) / 2 for a, b in zip(l0, l1)]
+    n = len(r0["bests"])
+    assert r0["bests"] == r1["bests"] == [min(mean[: i + 1]) for i in range(n)]
+    # absolute thresholds behave exactly as on one process given the mean metric
+    lone = Plateau(patience=1, factor=0.5, threshold_mode="abs", threshold=0.07)
+    lone_es = EarlyStoppingRef(patience=3, min_delta=0.07)
+    want_lrs, want_stop = [], None
+    for i, m in enumerate(mean[:n]):
+        lone.update(m, value=1.0)
+        want_lrs.append(lone.apply(1.0))
+        if want_stop is None and lone_es.update(m):
+            want_stop = i
+    assert r0["abs_lrs"] == r1["abs_lrs"] == want_lrs
+    assert 0.25 in want_lrs  # the threshold really decided something (0.05 steps are not 0.07)
+    assert r0["abs_stop"] == r1["abs_stop"] == want_stop is not None
+    assert r0["es_best"] == r1["es_best"] == lone_es.state.best == 0.75

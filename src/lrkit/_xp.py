@@ -68,3 +68,20 @@ class Float32Safe:
         ):
             return self._xp.exp(b * math.log(float(a)))
         return self._xp.power(a, b)
+
+
+def sample_steps(sched: Schedule, total_steps: int | None, n: int = 4096) -> np.ndarray | None:
+    """Steps at which an adapter checks a bound schedule's values before a run.
+
+    The run covers ``[0, end]`` with ``end`` = ``total_steps``, else the
+    schedule's own length; ``None`` when neither is known. Up to ``2n`` steps
+    every step is checked; beyond, the first ``n`` steps, ``n`` evenly spaced
+    ones and ``end`` (a bounded sample: the adapters also check lazily).
+    """
+    end = total_steps if total_steps is not None else sched.length
+    if end is None:
+        return None
+    if end < 2 * n:
+        return np.arange(end + 1, dtype=np.int64)
+    spaced = np.linspace(0, end, n).astype(np.int64)
+    return np.unique(np.concatenate([np.arange(n, dtype=np.int64), spaced, [end]]))

@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, NamedTuple
+from typing import Any
 
-from ._xp import Float32Safe, bound_schedule
-from .control import PlateauConfig
+from ._xp import Float32Safe, bound_schedule, sample_steps
+from .control import PlateauConfig, PlateauState, plateau_rule
+from .control import plateau_apply as _apply
 from .core import Schedule
+from .errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "schedule",
@@ -121,41 +123,71 @@ def schedule(
     >>> round(float(f(50)), 6)  # float32
     0.5
     """
-    return OptaxSchedule(bound_schedule("lrkit.jax.schedule", s, total_steps, steps_per_epoch))
+    out = OptaxSchedule(bound_schedule("lrkit.jax.schedule", s, total_steps, steps_per_epoch))
+    _check_float32(out, total_steps)
+    return out
 
 
-# =============================================================================
-# reduce on plateau, jittable
-# =============================================================================
+def _check_float32(f: OptaxSchedule, total_steps: int | None) -> None:
+    """Refuse a schedule that float32 cannot represent over the run (when x64 is off).
 
-
-class PlateauState(NamedTuple):
-    """State of the jittable reduce-on-plateau (a pytree of jax scalars).
-
-    The fields mean what they mean in :class:`lrkit.control.PlateauState`.
+    The values are computed as they will be (jax, float32) at the steps of
+    :func:`lrkit._xp.sample_steps` (without a run length nor a schedule
+    length: the first 4096 steps); a NaN or an infinity raises ``ConfigError``
+    naming the step and the float64 value. float32 holds magnitudes up to 3.4e38, and XLA
+    flushes those below 1.2e-38 to 0 (a ``log`` of such a start is ``-inf``).
     """
+    import jax.numpy as jnp
+    import numpy as np
 
-    best: Any
-    num_bad: Any
-    cooldown_left: Any
-    scale: Any
-    num_reductions: Any
-    num_updates: Any
-    last_reduced: Any
+    if jnp.result_type(float) != jnp.float32:
+        return
+    steps = sample_steps(f.schedule, total_steps)
+    if steps is None:
+        steps = np.arange(4096, dtype=np.int64)
+    got = np.asarray(f(jnp.asarray(steps)))
+    bad = ~np.isfinite(got)
+    if bad.any():
+        t = int(steps[bad][0])
+        raise ConfigError(
+            f"lrkit.jax.schedule: {f.schedule.spec()} is {got[bad][0]} at step {t} in float32 "
+            f"(float64 value {_f64(f.schedule, t)}); float32 holds magnitudes from about "
+            "1.2e-38 to 3.4e38. Change the parameters, or turn on float64 with "
+            "jax.config.update('jax_enable_x64', True)"
+        )
+
+
+def _f64(sched: Schedule, t: int) -> str:
+    """The float64 value at ``t``, said in words for the float32 error."""
+    try:
+        v = float(sched(t))
+    except (ValueError, FloatingPointError, OverflowError):
+        return "not finite either"
+    if 1.2e-38 <= abs(v) <= 3.4e38:
+        return f"{v!r}: an intermediate result of the formula leaves float32's range"
+    return repr(v)
+
+
+# =============================================================================
+# reduce on plateau, jittable: lrkit.control's rule evaluated with jax.numpy
+# =============================================================================
 
 
 def _config(config: PlateauConfig | None, settings: dict[str, Any]) -> PlateauConfig:
     if config is None:
         return PlateauConfig(**settings)
     if settings:
-        raise TypeError("lrkit.jax plateau: give either config or keyword settings, not both")
+        raise ConfigTypeError("lrkit.jax plateau: give either config or keyword settings, not both")
     if not isinstance(config, PlateauConfig):
-        raise TypeError(f"lrkit.jax plateau: config must be a PlateauConfig, got {config!r}")
+        raise ConfigTypeError(f"lrkit.jax plateau: config must be a PlateauConfig, got {config!r}")
     return config
 
 
 def plateau_init(config: PlateauConfig | None = None, **settings: Any) -> PlateauState:
-    """The state before any metric (``best`` = +inf in ``min`` mode, -inf in ``max``; scale 1)."""
+    """The state before any metric (``best`` = +inf in ``min`` mode, -inf in ``max``; scale 1).
+
+    A :class:`lrkit.control.PlateauState` holding jax scalars (a pytree).
+    """
     import jax.numpy as jnp
 
     cfg = _config(config, settings)
@@ -177,19 +209,18 @@ def plateau_apply(config: PlateauConfig, scale: Any, value: Any) -> Any:
     """``max(value * scale, min(value, min_value))``, element-wise (see :mod:`lrkit.control`)."""
     import jax.numpy as jnp
 
-    return jnp.maximum(value * scale, jnp.minimum(value, config.min_value))
+    return _apply(config, scale, value, jnp)
 
 
 def plateau_update(
     config: PlateauConfig, state: PlateauState, metric: Any, value: Any = 1.0
 ) -> PlateauState:
-    """One metric in, the new state out: :func:`lrkit.control.plateau_update` in jnp.
+    """One metric in, the new state out: :func:`lrkit.control.plateau_rule` in jnp.
 
     Jittable (``config`` is a static Python object; close over it). Same
-    decisions as the reference: ``rel`` threshold on ``|best|`` (correct for
-    negative metrics), cooldown, ``eps`` on the applied value, ``min_value``.
-    NaN metrics: with ``nan="skip"`` the state is returned unchanged (apart
-    from ``last_reduced=False``); with ``nan="raise"`` a concrete NaN raises
+    decisions as the reference, from the same code. NaN metrics: with
+    ``nan="skip"`` the state is returned unchanged (apart from
+    ``last_reduced=False``); with ``nan="raise"`` a concrete NaN raises
     ``ValueError``, but inside ``jit`` nothing can raise, so a traced NaN is
     *also* skipped (never counted as a bad epoch) — check
     ``jnp.isnan(metric)`` yourself if you need to stop.
@@ -206,50 +237,19 @@ def plateau_update(
 
     if config.nan == "raise" and not isinstance(metric, jax.core.Tracer):
         if bool(jnp.isnan(jnp.asarray(metric))):
-            raise ValueError(
+            raise ConfigError(
                 "lrkit.jax.plateau_update: metric is NaN; a NaN is never counted as a bad "
                 "epoch (pass nan='skip' to ignore NaN metrics)"
             )
     ft = state.scale.dtype
     m = jnp.asarray(metric, dtype=ft)
-    best = state.best
-    thr = config.threshold
-    if config.mode == "min":
-        if config.threshold_mode == "rel":
-            ref = jnp.where(best >= 0, best * (1.0 - thr), best * (1.0 + thr))
-        else:
-            ref = best - thr
-        better = m < ref
-    else:
-        if config.threshold_mode == "rel":
-            ref = jnp.where(best >= 0, best * (thr + 1.0), best * (1.0 - thr))
-        else:
-            ref = best + thr
-        better = m > ref
-    new_best = jnp.where(better, m, best)
-    num_bad = jnp.where(better, 0, state.num_bad + 1)
-    in_cooldown = state.cooldown_left > 0
-    cooldown_left = jnp.where(in_cooldown, state.cooldown_left - 1, state.cooldown_left)
-    num_bad = jnp.where(in_cooldown, 0, num_bad)
-    trigger = num_bad > config.patience
-    new_scale = state.scale * config.factor
-    v = jnp.asarray(value, dtype=ft)
-    change = plateau_apply(config, state.scale, v) - plateau_apply(config, new_scale, v)
-    reduce = trigger & (change > config.eps)
-    out = PlateauState(
-        best=new_best,
-        num_bad=jnp.where(trigger, 0, num_bad).astype(jnp.int32),
-        cooldown_left=jnp.where(trigger, config.cooldown, cooldown_left).astype(jnp.int32),
-        scale=jnp.where(reduce, new_scale, state.scale),
-        num_reductions=state.num_reductions + reduce.astype(jnp.int32),
-        num_updates=state.num_updates + 1,
-        last_reduced=reduce,
+    out = plateau_rule(config, state, m, jnp.asarray(value, dtype=ft), jnp)
+    out = out._replace(
+        num_bad=out.num_bad.astype(jnp.int32),
+        cooldown_left=out.cooldown_left.astype(jnp.int32),
+        num_reductions=out.num_reductions.astype(jnp.int32),
     )
     # a NaN metric (traced, or concrete with nan="skip") leaves the state unchanged
     skip = jnp.isnan(m)
-    kept = {
-        f: jnp.where(skip, getattr(state, f), getattr(out, f))
-        for f in PlateauState._fields
-        if f != "last_reduced"
-    }
-    return PlateauState(**kept, last_reduced=jnp.where(skip, False, out.last_reduced))
+    kept = [jnp.where(skip, old, new) for old, new in zip(state[:-1], out[:-1])]
+    return PlateauState._make([*kept, jnp.where(skip, False, out.last_reduced)])

@@ -8,8 +8,10 @@ from typing import Any
 import keras
 import numpy as np
 
-from .._xp import Float32Safe, bound_schedule
+from .._xp import Float32Safe, bound_schedule, sample_steps
+from ..control import PlateauConfig, plateau_apply
 from ..core import Schedule as _LrkitSchedule
+from ..errors import ConfigError
 
 __all__ = ["Schedule"]
 
@@ -65,16 +67,44 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
     ) -> None:
         super().__init__()
         s = bound_schedule("lrkit.keras.Schedule", schedule, total_steps, steps_per_epoch)
+        o = "lrkit.keras.Schedule"
         if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset < 0:
-            raise ValueError(f"lrkit.keras.Schedule: offset must be an int >= 0, got {offset!r}")
-        for key, v in (("scale", scale), ("min_value", min_value)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not v >= 0:
-                raise ValueError(f"lrkit.keras.Schedule: {key} must be a number >= 0, got {v!r}")
+            raise ConfigError(f"{o}: offset must be an int >= 0, got {offset!r}")
+        for key, v, ok in (
+            ("scale", scale, "in [0, 1]"),
+            ("min_value", min_value, "a finite number >= 0"),
+        ):
+            bad = isinstance(v, bool) or not isinstance(v, numbers.Real)
+            if bad or not (0 <= v <= 1 if key == "scale" else 0 <= v < float("inf")):
+                raise ConfigError(f"{o}: {key} must be {ok}, got {v!r}")
         self.schedule = s
         self.offset = int(offset)
         self.scale = float(scale)
         self.min_value = float(min_value)
         self.name = name
+        self._check_float32(total_steps)
+
+    def _check_float32(self, total_steps: int | None) -> None:
+        """Refuse values that ``floatx`` float32 cannot represent over the run.
+
+        Evaluated as in training (``keras.ops``) at :func:`lrkit._xp.sample_steps`
+        (the first 4096 steps when neither the run's nor the schedule's length
+        is known); a NaN or an infinity raises ``ConfigError`` naming the step.
+        """
+        if keras.backend.floatx() == "float64":
+            return
+        steps = sample_steps(self.schedule, total_steps)
+        if steps is None:
+            steps = np.arange(4096, dtype=np.int64)
+        got = np.asarray(keras.ops.convert_to_numpy(self(steps)))
+        bad = ~np.isfinite(got)
+        if bad.any():
+            t = int(steps[bad][0])
+            raise ConfigError(
+                f"lrkit.keras.Schedule: {self.schedule.spec()} is {got[bad][0]} at step {t} in "
+                f"{keras.backend.floatx()}; float32 holds magnitudes from about 1.2e-38 to "
+                "3.4e38. Change the parameters, or use keras.backend.set_floatx('float64')"
+            )
 
     def __call__(self, step: Any) -> Any:
         ops = keras.ops
@@ -88,14 +118,14 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         )
         v = ops.cast(ops.add(ops.multiply(t, 0.0), v), dtype)
         if self.scale != 1.0:
-            v = ops.maximum(v * self.scale, ops.minimum(v, self.min_value))
+            v = plateau_apply(PlateauConfig(min_value=self.min_value), self.scale, v, ops)
         return v
 
     def value(self, step: Any) -> Any:
         """The value in float64 numpy (lrkit's reference), plateau scale included."""
         base = self.schedule(np.asarray(step, dtype=np.int64) + self.offset)
         if self.scale != 1.0:
-            base = np.maximum(base * self.scale, np.minimum(base, self.min_value))
+            base = plateau_apply(PlateauConfig(min_value=self.min_value), self.scale, base, np)
         return base
 
     def get_config(self) -> dict[str, Any]:

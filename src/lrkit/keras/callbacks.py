@@ -12,7 +12,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from ..control import Plateau, PlateauConfig
+from ..control import Plateau, PlateauConfig, plateau_config
+from ..errors import ConfigError, ConfigTypeError
 from ._schedule import Schedule
 
 __all__ = ["ReduceLROnPlateau", "LearningRateLogger", "ResumeIterations", "current_lr"]
@@ -61,44 +62,33 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
 
     Args:
         monitor: the metric name in the epoch logs (``"val_loss"``, ``"loss"``...).
-        factor, patience, mode, threshold, threshold_mode, cooldown, eps, nan:
-            see :class:`lrkit.control.PlateauConfig`.
-        min_lr: the plateau never takes the rate below it.
+        config: a :class:`lrkit.control.PlateauConfig`, or its settings as
+            keywords (``factor``, ``patience``, ``mode``, ``threshold``,
+            ``threshold_mode``, ``cooldown``, ``eps``, ``nan``).
+        min_lr: the plateau never takes the rate below it (default
+            ``config.min_value``, else 0).
         verbose: 1 prints a line at each reduction.
     """
 
     def __init__(
         self,
         monitor: str = "val_loss",
-        factor: float = 0.1,
-        patience: int = 10,
-        mode: str = "min",
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: float = 0.0,
-        eps: float = 1e-8,
-        nan: str = "raise",
+        config: PlateauConfig | None = None,
+        *,
+        min_lr: float | None = None,
         verbose: int = 0,
+        **settings: Any,
     ) -> None:
         super().__init__()
+        o = "ReduceLROnPlateau"
         if not isinstance(monitor, str):
-            raise TypeError(f"ReduceLROnPlateau: monitor must be a str, got {monitor!r}")
+            raise ConfigTypeError(f"{o}: monitor must be a str, got {monitor!r}")
+        if "start_step" in settings:
+            raise ConfigError(f"{o}: start_step is not supported here (Keras reports per epoch)")
+        fixed = {} if min_lr is None else {"min_value": min_lr}
         self.monitor = monitor
         self.verbose = verbose
-        self.plateau = Plateau(
-            PlateauConfig(
-                mode=mode,
-                factor=factor,
-                patience=patience,
-                threshold=threshold,
-                threshold_mode=threshold_mode,
-                cooldown=cooldown,
-                min_value=min_lr,
-                eps=eps,
-                nan=nan,
-            )
-        )
+        self.plateau = Plateau(plateau_config(o, config, settings, **fixed))
         self._base_lr: float | None = None
 
     def _schedule(self) -> Schedule | None:
@@ -123,9 +113,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         else:
             # continue from the schedule's own state (e.g. reloaded from a saved model)
             if self.plateau.state.num_updates == 0 and sched.scale != 1.0:
-                import dataclasses
-
-                self.plateau.state = dataclasses.replace(self.plateau.state, scale=sched.scale)
+                self.plateau.state = self.plateau.state._replace(scale=sched.scale)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs if logs is not None else {}

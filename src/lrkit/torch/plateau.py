@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -17,16 +19,29 @@ import torch
 from .._validate import check_choice
 from ..combinators import Warmup
 from ..control import (
+    PLATEAU_FIELDS,
     EarlyStoppingConfig,
     PlateauConfig,
     PlateauState,
+    StateField,
+    check_mismatch,
     early_stopping_init,
     early_stopping_update,
+    f_config,
+    f_float,
+    f_int,
+    f_list,
+    f_optional,
+    plateau_apply,
+    plateau_config,
     plateau_init,
     plateau_update,
+    read_early_stopping,
+    read_state,
 )
+from ..errors import ConfigError, ConfigTypeError
 from ..schedules import Constant
-from .scheduler import _SHIFT, BLOCK, Scheduler, check_optimizer
+from .scheduler import Scheduler, check_optimizer
 
 __all__ = ["ReduceOnPlateau", "EarlyStopping", "reduce_metric"]
 
@@ -42,17 +57,17 @@ def reduce_metric(metric: Any, how: str = "mean", group: Any = None) -> float:
     if isinstance(metric, torch.Tensor):
         metric = metric.detach()
         if metric.numel() != 1:
-            raise ValueError(
-                f"metric must be a single number, got a tensor of shape {metric.shape}"
+            raise ConfigError(
+                f"metric must be a single number, got a tensor of shape {tuple(metric.shape)}"
             )
         value = float(metric.item())
     elif isinstance(metric, bool):
-        raise TypeError(f"metric must be a number, got {metric!r}")
+        raise ConfigTypeError(f"metric must be a number, got {metric!r}")
     else:
         try:
             value = float(metric)
         except (TypeError, ValueError):
-            raise TypeError(f"metric must be a number, got {metric!r}") from None
+            raise ConfigTypeError(f"metric must be a number, got {metric!r}") from None
     if how == "local":
         return value
     import torch.distributed as dist
@@ -77,25 +92,32 @@ class ReduceOnPlateau(Scheduler):
         schedule: the base schedule (anything :class:`Scheduler` accepts);
             ``None`` keeps each group's current learning rate as a constant,
             which makes it a drop-in for ``torch.optim.lr_scheduler.ReduceLROnPlateau``.
-        mode, factor, patience, threshold, threshold_mode, cooldown, eps:
-            PyTorch's knobs (see :class:`lrkit.control.PlateauConfig`); the
-            ``rel`` threshold uses ``|best|`` so it is also right for
-            negative metrics.
-        min_lr: floor of the plateau's effect (a number or one per group):
+        config: a :class:`lrkit.control.PlateauConfig`, or its settings as
+            keywords (``mode``, ``factor``, ``patience``, ``threshold``,
+            ``threshold_mode``, ``cooldown``, ``eps``, ``nan``: PyTorch's knobs
+            and names; the ``rel`` threshold uses ``|best|`` so it is also right
+            for negative metrics; ``nan="raise"`` by default, never a silent
+            bad epoch).
+        min_lr: floor of the plateau's effect (a number or one per group;
+            default ``config.min_value``, else 0):
             ``lr = max(s(t) * scale, min(s(t), min_lr))``.
-        nan: ``"raise"`` (default) or ``"skip"`` a NaN metric; never a silent bad epoch.
         start_step: metrics reported before this scheduler step are ignored;
             ``"warmup"`` means the length of the base schedule's warmup (the
             schedule must be a ``warmup(...)``).
         distributed: ``"mean"`` (default) averages the metric over the ranks
             of an initialized process group before deciding; ``"local"`` does not.
         process_group: the process group for the all-reduce (default: the world).
-        **kwargs: the other :class:`Scheduler` options (``total_steps``,
-            ``steps_per_epoch``, ``multipliers``, ``tensor_lr``, ...).
+        **kwargs: the plateau settings above and the other :class:`Scheduler`
+            options (``total_steps``, ``steps_per_epoch``, ``multipliers``,
+            ``relative``, ``tensor_lr``, ...).
 
-    ``step()`` advances the base schedule by one optimizer step; ``step(metric)``
-    (or :meth:`report`) takes a metric into account and, on a reduction,
-    applies the new value at once. The plateau scales ``"lr"`` only.
+    Two calls, two clocks: ``step()`` advances the base schedule by one
+    optimizer step (call it after every ``optimizer.step()``); ``step(metric)``
+    (or :meth:`report`) takes a metric into account (once per epoch) and, on a
+    reduction, applies the new value at once. PyTorch's habit of calling only
+    ``step(val_loss)`` never advances a base schedule: two reports at the same
+    step with a schedule that is not constant warn once. The plateau scales
+    ``"lr"`` only.
 
     >>> import torch
     >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
@@ -110,16 +132,9 @@ class ReduceOnPlateau(Scheduler):
         self,
         optimizer: torch.optim.Optimizer,
         schedule: Any = None,
+        config: PlateauConfig | None = None,
         *,
-        mode: str = "min",
-        factor: float = 0.1,
-        patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: float | list[float] = 0.0,
-        eps: float = 1e-8,
-        nan: str = "raise",
+        min_lr: float | list[float] | None = None,
         start_step: int | str = 0,
         distributed: str = "mean",
         process_group: Any = None,
@@ -128,48 +143,45 @@ class ReduceOnPlateau(Scheduler):
         o = self._owner
         check_optimizer(o, optimizer)
         n = len(optimizer.param_groups)
-        if schedule is None:
-            schedule = [Constant(float(g["lr"])) for g in optimizer.param_groups]
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != n:
-                raise ValueError(
-                    f"{o}: min_lr must be a number or a list of one per param group ({n}), "
-                    f"got {min_lr!r}"
-                )
-            mins = list(min_lr)
-        else:
-            mins = [min_lr] * n
-        for i, m in enumerate(mins):
-            if isinstance(m, bool) or not isinstance(m, numbers.Real) or not m >= 0:
-                raise ValueError(f"{o}: min_lr[{i}] must be a number >= 0, got {m!r}")
-        self.min_lrs = [float(m) for m in mins]
+        if schedule is None:  # each group's own rate (with relative=True: a factor 1)
+            rel = kwargs.get("relative", False) is True
+            schedule = [Constant(1.0 if rel else float(g["lr"])) for g in optimizer.param_groups]
+        if min_lr is None:
+            min_lr = config.min_value if isinstance(config, PlateauConfig) else 0.0
+        self.min_lrs = _min_lrs(o, min_lr, n)
+        if isinstance(start_step, str) and start_step != "warmup":
+            raise ConfigTypeError(
+                f"{o}: start_step must be an int >= 0 or 'warmup', got {start_step!r}"
+            )
+        # the plateau settings, checked now (start_step 'warmup' is resolved in _prepare)
+        settings = {k: kwargs.pop(k) for k in list(kwargs) if k in _PLATEAU_KEYS}
+        self.config = plateau_config(
+            o,
+            config,
+            settings,
+            min_value=self.min_lrs[0],
+            start_step=0 if start_step == "warmup" else start_step,
+        )
+        self._start_step = start_step
         self.distributed = check_choice(o, "distributed", distributed, ("mean", "local"))
         self.process_group = process_group
-        self.group_scales = [1.0] * n  # read by _apply, called by Scheduler.__init__
+        self.group_scales = [1.0] * n  # read by _apply_index, called by Scheduler.__init__
+        self._last_report: int | None = None
         super().__init__(optimizer, schedule, **kwargs)
-        if start_step == "warmup":
+
+    def _prepare(self) -> None:
+        """Resolve ``start_step="warmup"`` on the bound schedule (before anything changes)."""
+        o = self._owner
+        if self._start_step == "warmup":
             s0 = self._schedules["lr"][0]
             if not isinstance(s0, Warmup):
-                raise ValueError(
+                raise ConfigError(
                     f"{o}: start_step='warmup' needs a warmup(...) schedule for 'lr', got {s0}"
                 )
-            start_step = int(s0.steps)
-        elif isinstance(start_step, str):
-            raise TypeError(f"{o}: start_step must be an int >= 0 or 'warmup', got {start_step!r}")
-        self.config = PlateauConfig(
-            mode=mode,
-            factor=factor,
-            patience=patience,
-            threshold=threshold,
-            threshold_mode=threshold_mode,
-            cooldown=cooldown,
-            min_value=self.min_lrs[0],
-            eps=eps,
-            nan=nan,
-            start_step=start_step,
-        )
+            self.config = dataclasses.replace(self.config, start_step=int(s0.steps))
         self._configs = [dataclasses.replace(self.config, min_value=m) for m in self.min_lrs]
         self.plateau: PlateauState = plateau_init(self.config)
+        self._constant = all(isinstance(s, Constant) for s in self._schedules["lr"])
 
     # ------------------------------------------------------------------ values
     @property
@@ -177,19 +189,13 @@ class ReduceOnPlateau(Scheduler):
         """The plateau's current multiplier of group 0 (1.0 until the first reduction)."""
         return self.group_scales[0]
 
-    def _apply(self, n: int) -> None:
-        k = n >> _SHIFT
-        if k != self._block_k:
-            self._load_block(k)
-        i = n & (BLOCK - 1)
+    def _apply_index(self, i: int) -> None:
         groups = self.optimizer.param_groups
         scales = self.group_scales
-        for (gi, key, beta, _, _), vals, name in zip(
-            self._targets, self._blocks, self._target_keys
-        ):
+        for (gi, key, beta), vals, name in zip(self._targets, self._blocks, self._target_keys):
             v = vals[i]
             if name == "lr" and scales[gi] != 1.0:
-                v = max(v * scales[gi], min(v, self.min_lrs[gi]))
+                v = plateau_apply(self._configs[gi], scales[gi], v)
             self._write(groups[gi], key, beta, v)
 
     def _set_scales(self, scales: list[float]) -> None:
@@ -217,12 +223,11 @@ class ReduceOnPlateau(Scheduler):
         """
         value = reduce_metric(metric, self.distributed, self.process_group)
         base = self._key_values("lr")
+        self._check_clock()
         # one decision (best, bad epochs, cooldown) for all groups; each group's
         # scale follows PyTorch's per-group rule (eps, min_lr) on its own value
         states = [
-            plateau_update(
-                cfg, dataclasses.replace(self.plateau, scale=sc), value, self.last_epoch, b
-            )
+            plateau_update(cfg, self.plateau._replace(scale=sc), value, self.last_epoch, b)
             for cfg, sc, b in zip(self._configs, self.group_scales, base)
         ]
         self.plateau = states[0]
@@ -232,13 +237,30 @@ class ReduceOnPlateau(Scheduler):
             self._apply(self.last_epoch)
         return any(st.last_reduced for st in states)
 
+    def _check_clock(self) -> None:
+        """Warn once when metrics arrive with no ``step()`` between them on a moving schedule."""
+        if self._last_report == self.last_epoch and not self._constant:
+            if not getattr(self, "_warned_clock", False):
+                self._warned_clock = True
+                warnings.warn(
+                    f"{self._owner}: two metrics were reported at step {self.last_epoch} with no "
+                    f"step() in between, so the base schedule ({self._schedules['lr'][0]}) "
+                    "does not move. Call sched.step() after every optimizer.step() and "
+                    "sched.step(val_loss) once per epoch (PyTorch's ReduceLROnPlateau has no "
+                    "base schedule, so its habit of calling only step(val_loss) does not carry "
+                    "over).",
+                    UserWarning,
+                    stacklevel=4,
+                )
+        self._last_report = self.last_epoch
+
     @property
     def num_bad_epochs(self) -> int:
-        return self.plateau.num_bad
+        return int(self.plateau.num_bad)
 
     @property
     def best(self) -> float:
-        return self.plateau.best
+        return float(self.plateau.best)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -249,30 +271,61 @@ class ReduceOnPlateau(Scheduler):
         d["group_scales"] = list(self.group_scales)
         return d
 
-    def load_state_dict(
-        self, state_dict: dict[str, Any], *, on_mismatch: str | None = None
-    ) -> None:
-        if "plateau" not in state_dict:
-            raise ValueError(
-                f"{self._owner}: state_dict has no 'plateau' entry (keys: {sorted(state_dict)}); "
-                "was it saved by a plain Scheduler?"
+    def _state_fields(self) -> tuple[StateField, ...]:
+        n = len(self.group_scales)
+        return (
+            *super()._state_fields(),
+            StateField("plateau", _f_plateau),
+            StateField("plateau_config", f_optional(f_config(PlateauConfig)), None),
+            StateField("min_lrs", f_optional(f_list(f_float(0.0), n)), None),
+            StateField("group_scales", f_optional(f_list(f_float(0.0, 1.0), n)), None),
+        )
+
+    def _read_state(self, state_dict: Any, mode: str) -> dict[str, Any]:
+        d = super()._read_state(state_dict, mode)
+        saved = {
+            "plateau_config": d["plateau_config"] and d["plateau_config"].to_dict(),
+            "min_lrs": d["min_lrs"],
+        }
+        mine = {"plateau_config": self.config.to_dict(), "min_lrs": list(self.min_lrs)}
+        saved = {k: (v if v is not None else mine[k]) for k, v in saved.items()}
+        check_mismatch(self._owner, "plateau settings", saved, mine, mode)
+        if d["group_scales"] is None:  # written before per-group scales existed
+            d["group_scales"] = [d["plateau"].scale] * len(self.group_scales)
+        return d
+
+    def _commit_state(self, d: dict[str, Any]) -> None:
+        self.plateau = d["plateau"]
+        self._set_scales(d["group_scales"])
+        self._last_report = None
+        super()._commit_state(d)
+
+
+_PLATEAU_KEYS = frozenset(f.name for f in dataclasses.fields(PlateauConfig)) - {
+    "min_value",
+    "start_step",
+}
+
+
+def _f_plateau(owner: str, where: str, v: Any) -> PlateauState:
+    return PlateauState(**read_state(owner, v, PLATEAU_FIELDS, where))
+
+
+def _min_lrs(owner: str, min_lr: Any, n: int) -> list[float]:
+    if isinstance(min_lr, (list, tuple)):
+        if len(min_lr) != n:
+            raise ConfigError(
+                f"{owner}: min_lr must be a number or a list of one per param group ({n}), "
+                f"got {min_lr!r}"
             )
-        plateau = PlateauState.from_dict(dict(state_dict["plateau"]))
-        scales = [float(x) for x in state_dict.get("group_scales", [plateau.scale])]
-        if len(scales) != len(self.group_scales):
-            raise ValueError(
-                f"{self._owner}: state_dict has {len(scales)} group scales, the optimizer has "
-                f"{len(self.group_scales)} param groups"
-            )
-        old = (self.plateau, self.group_scales)
-        self.plateau = plateau
-        self._set_scales(scales)
-        try:
-            super().load_state_dict(state_dict, on_mismatch=on_mismatch)
-        except Exception:
-            self.plateau = old[0]
-            self._set_scales(old[1])
-            raise
+        mins = list(min_lr)
+    else:
+        mins = [min_lr] * n
+    for i, m in enumerate(mins):
+        bad = isinstance(m, bool) or not isinstance(m, numbers.Real)
+        if bad or not 0 <= float(m) < float("inf"):
+            raise ConfigError(f"{owner}: min_lr[{i}] must be a finite number >= 0, got {m!r}")
+    return [float(m) for m in mins]
 
 
 class EarlyStopping:
@@ -379,18 +432,32 @@ class EarlyStopping:
             "best_model": self.best_model,
         }
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        from ..control import EarlyStoppingState
+    def load_state_dict(self, state_dict: dict[str, Any], *, on_mismatch: str = "error") -> None:
+        """Restore the state, every field checked first (:func:`lrkit.control.read_state`).
 
-        if not isinstance(state_dict, dict) or "state" not in state_dict:
-            raise ValueError(
-                "EarlyStopping: state_dict must be a dict with a 'state' entry, "
-                f"got keys {sorted(state_dict) if isinstance(state_dict, dict) else state_dict!r}"
-            )
-        self.state = EarlyStoppingState.from_dict(dict(state_dict["state"]))
-        self._calls = int(state_dict.get("calls", self.state.num_updates))
-        best = state_dict.get("best_model")
+        A checkpoint saved under another configuration raises
+        (``on_mismatch="error"``) or keeps the constructed one (``"new"``).
+        """
+        state, top = read_early_stopping(
+            "EarlyStopping",
+            state_dict,
+            self.config,
+            on_mismatch,
+            (
+                StateField("calls", f_int(), None),
+                StateField("best_model", f_optional(_f_weights), None),
+            ),
+        )
+        self.state = state
+        self._calls = state.num_updates if top["calls"] is None else top["calls"]
+        best = top["best_model"]
         self.best_model = None if best is None else {k: v.clone() for k, v in best.items()}
 
     def __repr__(self) -> str:
         return f"EarlyStopping({self.config}, best={self.state.best}, stopped={self.state.stopped})"
+
+
+def _f_weights(owner: str, where: str, v: Any) -> dict[str, torch.Tensor]:
+    if not isinstance(v, Mapping) or not all(isinstance(t, torch.Tensor) for t in v.values()):
+        raise ConfigTypeError(f"{owner}: {where} must map names to tensors, got {type(v).__name__}")
+    return dict(v)
