@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from ._validate import check_choice, check_int, check_number
-from .core import Schedule, as_schedule
+from .core import Schedule
 from .schedules import Exponential, Step
+from .spec import as_schedule
 
 __all__ = [
     "Summary",
