@@ -12,6 +12,8 @@ import numbers
 import re
 from typing import Any
 
+import numpy as np
+
 from .errors import ConfigError, ConfigTypeError
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "check_choice",
     "check_bool",
     "check_list",
+    "check_steps",
     "check_pair",
     "is_number",
     "parse_duration",
@@ -43,6 +46,44 @@ def is_number(x: object) -> bool:
 
 
 _is_number = is_number
+
+
+#: the largest step a Python int may give (the range of numpy's int64)
+MAX_STEP = 2**63 - 1
+
+
+def _digits(v: int) -> str:
+    """``v`` for a message: itself, or its size when printing it would be unreadable."""
+    return (
+        repr(v)
+        if abs(v) < 10**30
+        else f"an integer of about {int(v.bit_length() * 0.30103) + 1} digits"
+    )
+
+
+def check_steps(step: object) -> tuple[bool, np.ndarray]:
+    """A step argument (int or integer array, >= 0): returns (is_scalar, float64 array)."""
+    if isinstance(step, bool):
+        raise ConfigTypeError(f"step must be an integer or an integer array, got {step!r}")
+    if isinstance(step, numbers.Integral):
+        s = int(step)
+        if s < 0:
+            raise ConfigError(f"step must be >= 0, got {_digits(s)}")
+        if s > MAX_STEP:
+            raise ConfigError(f"step must be <= 2**63 - 1, got {_digits(s)}")
+        return True, np.asarray(float(s))
+    arr = np.asarray(step)
+    if arr.size == 0 and not isinstance(step, np.ndarray):
+        arr = arr.astype(np.int64)  # an empty list holds no non-integer step
+    if arr.dtype.kind not in "iu":
+        got = f"{step!r} ({type(step).__name__})" if arr.ndim == 0 else f"dtype {arr.dtype}"
+        raise ConfigTypeError(
+            "step must be an integer or an integer array (steps are counted, not measured), "
+            f"got {got}"
+        )
+    if arr.size and arr.min() < 0:
+        raise ConfigError(f"step must be >= 0, got {int(arr.min())}")
+    return arr.ndim == 0, arr.astype(np.float64)
 
 
 def check_list(owner: str, name: str, value: object) -> list[Any]:
@@ -83,7 +124,7 @@ def check_number(
         v = float(value)
     except OverflowError:  # an int beyond float64 (10**400)
         raise ConfigError(
-            f"{owner}: {name} must be a finite number, got an integer of {len(str(value))} digits"
+            f"{owner}: {name} must be a finite number, got {_digits(int(value))}"
         ) from None
     if not math.isfinite(v):
         raise ConfigError(f"{owner}: {name} must be a finite number, got {value!r}")
@@ -175,9 +216,7 @@ def parse_duration(owner: str, name: str, value: Any, *, allow_zero: bool = Fals
             if num == 0 and not allow_zero:
                 raise ConfigError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
             if unit == "%" and num > 100:
-                raise ConfigError(
-                    f"{owner}: {name} must be at most 100% of the run, got {value!r}"
-                )
+                raise ConfigError(f"{owner}: {name} must be at most 100% of the run, got {value!r}")
             if unit == "ep" and num > MAX_DURATION:
                 raise ConfigError(f"{owner}: {name} must be at most 2**53 epochs, got {value!r}")
             text = repr(num) if num != int(num) else str(int(num))
@@ -196,8 +235,7 @@ def parse_duration(owner: str, name: str, value: Any, *, allow_zero: bool = Fals
     if v < 0 or (v == 0 and not allow_zero):
         raise ConfigError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
     if v > MAX_DURATION:
-        shown = repr(value) if v < 10**30 else f"an integer of {len(str(v))} digits"
-        raise ConfigError(f"{owner}: {name} must be at most 2**53 steps, got {shown}")
+        raise ConfigError(f"{owner}: {name} must be at most 2**53 steps, got {_digits(v)}")
     return v
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_number
 from .core import Schedule
+from .errors import ConfigError, ConfigTypeError
 from .schedules import Exponential, Step
 from .spec import as_schedule
 
@@ -120,10 +121,12 @@ def step_to_exponential(schedule: Schedule) -> Exponential:
     exponential(start=0.1, half_life=30)
     """
     if not isinstance(schedule, Step):
-        raise TypeError(f"step_to_exponential: expected a step schedule, got {schedule}")
-    hl = schedule.every * math.log(0.5) / math.log(schedule.gamma) if schedule.gamma != 1 else None
-    if hl is not None and isinstance(schedule.every, int) and abs(hl - round(hl)) < 1e-9:
-        return Exponential(schedule.start, half_life=int(round(hl)))
+        raise ConfigTypeError(f"step_to_exponential: expected a step schedule, got {schedule}")
+    every = schedule.every
+    if isinstance(every, int) and schedule.gamma != 1:
+        hl = every * math.log(0.5) / math.log(schedule.gamma)
+        if abs(hl - round(hl)) < 1e-9:
+            return Exponential(schedule.start, half_life=int(round(hl)))
     return Exponential(schedule.start, gamma=schedule.gamma, every=schedule.every)
 
 
@@ -134,12 +137,19 @@ def exponential_to_step(schedule: Exponential, every: int) -> Step:
     step(start=0.1, gamma=0.5, every=30)
     """
     if not isinstance(schedule, Exponential):
-        raise TypeError(f"exponential_to_step: expected an exponential schedule, got {schedule}")
+        raise ConfigTypeError(
+            f"exponential_to_step: expected an exponential schedule, got {schedule}"
+        )
     e = check_int("exponential_to_step", "every", every, low=1)
-    if schedule.half_life is not None and isinstance(schedule.half_life, int):
+    if isinstance(schedule.half_life, int):
         gamma = 0.5 ** (e / schedule.half_life)
-    else:
+    elif schedule.gamma is not None and isinstance(schedule.every, int):
         gamma = schedule.gamma ** (e / schedule.every)
+    else:
+        raise ConfigError(
+            f"exponential_to_step: {schedule} has durations relative to the run; "
+            "bind it first (.bind(total_steps=N, steps_per_epoch=K))"
+        )
     return Step(schedule.start, gamma, every=e)
 
 
@@ -165,25 +175,25 @@ def scale_lr(base_lr: float, batch_size: int, base_batch: int = 256, rule: str =
 def _curvature(m: Any, M: Any, matrix: Any, owner: str) -> tuple[float, float]:
     if matrix is not None:
         if m is not None or M is not None:
-            raise ValueError(f"{owner}: give either (m, M) or matrix, not both")
+            raise ConfigError(f"{owner}: give either (m, M) or matrix, not both")
         a = np.asarray(matrix, dtype=np.float64)
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
-            raise ValueError(f"{owner}: matrix must be square, got shape {a.shape}")
+            raise ConfigError(f"{owner}: matrix must be square, got shape {a.shape}")
         if not np.allclose(a, a.T, rtol=1e-10, atol=1e-12):
-            raise ValueError(f"{owner}: matrix must be symmetric")
+            raise ConfigError(f"{owner}: matrix must be symmetric")
         ev = np.linalg.eigvalsh(a)
         m, M = float(ev[0]), float(ev[-1])
         if m <= 0:
-            raise ValueError(
+            raise ConfigError(
                 f"{owner}: matrix must be positive definite, smallest eigenvalue is {m!r}"
             )
         return m, M
     if m is None or M is None:
-        raise ValueError(f"{owner}: give m and M (curvature bounds) or matrix")
+        raise ConfigError(f"{owner}: give m and M (curvature bounds) or matrix")
     m = check_number(owner, "m", m, positive=True)
     M = check_number(owner, "M", M, positive=True)
     if M < m:
-        raise ValueError(f"{owner}: M must be >= m, got m={m!r}, M={M!r}")
+        raise ConfigError(f"{owner}: M must be >= m, got m={m!r}, M={M!r}")
     return m, M
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validate import check_number, is_number
+from ._validate import check_number
 from .core import (
     HOOKS,
     Array,
@@ -314,7 +314,9 @@ class Clip(Schedule):
         if self.low is None and self.high is None:
             raise ConfigError("clip: give low, high or both, got neither")
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ConfigError(f"clip: low must be <= high, got low={self.low!r}, high={self.high!r}")
+            raise ConfigError(
+                f"clip: low must be <= high, got low={self.low!r}, high={self.high!r}"
+            )
 
     def _length(self) -> int | None:
         return self.schedule._length()

@@ -302,7 +302,10 @@ class MultiStep(Schedule):
     def _levels(self) -> list[float]:
         """The value after 0, 1, ..., len(milestones) milestones."""
         with np.errstate(all="ignore"):
-            return [float(self.start * np.float64(self.gamma) ** k) for k in range(len(self.milestones) + 1)]
+            return [
+                float(self.start * np.float64(self.gamma) ** k)
+                for k in range(len(self.milestones) + 1)
+            ]
 
     def _length(self) -> int | None:
         return max(steps_of(m) for m in self.milestones)

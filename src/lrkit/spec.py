@@ -68,8 +68,8 @@ def parse(text: str) -> Schedule:
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as e:
-        col = f" at column {e.offset}" if e.offset else ""
-        raise SpecError(f"spec error{col}: invalid syntax in {src!r}") from None
+        at = f" at column {e.offset}" if e.offset else ""
+        raise SpecError(f"spec error{at}: invalid syntax in {src!r}") from None
     except (RecursionError, MemoryError):
         raise SpecError(f"spec error: the spec nests deeper than {MAX_DEPTH} levels") from None
     _check_depth(tree.body)
@@ -144,17 +144,14 @@ def _binop(n: ast.BinOp) -> Any:
                 # in floats: an int power like 10**10**10 would hang the parser
                 r = float(a) ** float(b)
                 if isinstance(r, complex):
-                    raise _err(
-                        n, f"arithmetic error: ({a!r}) ** {b!r} is not a real number"
-                    )
+                    raise _err(n, f"arithmetic error: ({a!r}) ** {b!r} is not a real number")
                 return r
         except ZeroDivisionError:
             raise _err(n, "arithmetic error: division by zero") from None
         except OverflowError:
             raise _err(
                 n,
-                "arithmetic error: the result is too large for a float64 "
-                "(at most about 1.8e308)",
+                "arithmetic error: the result is too large for a float64 (at most about 1.8e308)",
             ) from None
         raise _err(n, f"unsupported operator {type(n.op).__name__}")
     if not (isinstance(a, (Schedule,)) or _is_num(a)) or not (
