@@ -94,13 +94,18 @@ def _nesting(src: str) -> int:
 
 
 def _check_depth(root: ast.AST) -> None:
-    """Reject trees deeper than MAX_DEPTH (``a + a + ... + a`` nests without brackets)."""
-    stack = [(root, 1)]
+    """Reject trees deeper than MAX_DEPTH (``a + a + ... + a`` nests without brackets).
+
+    A level is a call, an operator or a list: what builds a value from values.
+    """
+    levels = (ast.Call, ast.BinOp, ast.UnaryOp, ast.List, ast.Tuple)
+    stack = [(root, 0)]
     while stack:
         n, d = stack.pop()
+        d += isinstance(n, levels)
         if d > MAX_DEPTH:
             raise _err(n, f"the spec nests deeper than {MAX_DEPTH} levels")
-        stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
+        stack.extend((c, d) for c in ast.iter_child_nodes(n))
 
 
 def _node(n: ast.AST) -> Any:
