@@ -34,9 +34,9 @@ __all__ = [
 TINY = 2.2250738585072014e-308
 
 # "5%", "2.5%", "3ep", "0.5ep", "100" (as a string of digits); ASCII digits and
-# spaces only (re.ASCII: no Arabic-Indic or full-width digits)
+# white space only (re.ASCII: no Arabic-Indic or full-width digits, no NBSP)
 DURATION_RE = re.compile(
-    r"^[ \t]*(?P<num>[0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t]*(?P<unit>%|ep)?[ \t]*$", re.ASCII
+    r"^\s*(?P<num>[0-9]+(\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>%|ep)?\s*\Z", re.ASCII
 )
 
 

@@ -85,6 +85,9 @@ class Warmup(Schedule):
                 )
             else:
                 check_number(self.name, "start", self.start, nonneg=True)
+            if not self.schedule.unbound():
+                first = float(self.schedule._eval(np.zeros(()), np))
+                finite_range(self.name, "start", first - self.start)
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
         w = resolve(self.name, "steps", self.steps, ctx, allow_zero=False)

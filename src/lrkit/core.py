@@ -691,10 +691,14 @@ def frac(t: Array, steps: float, xp: Namespace) -> Array:
 
 
 def finite_range(owner: str, name: str, value: float) -> float:
-    """``value`` (a bound of a schedule's range, computed from its parameters) if finite."""
+    """``value`` (a quantity a schedule computes from its parameters) if it is finite.
+
+    ``name`` says which parameters (``"start - end"``, ``"gamma"``); the error is
+    raised at construction, before any value overflows.
+    """
     if not math.isfinite(value):
         raise ConfigError(
-            f"{owner}: {name} makes the schedule's values overflow (not finite over its "
-            f"length); got {name} leading to {value!r}"
+            f"{owner}: the parameters overflow float64: {name} gives {value!r} (the values "
+            "of the schedule would not be finite); use smaller magnitudes"
         )
     return value

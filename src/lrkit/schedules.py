@@ -85,6 +85,9 @@ class Constant(Schedule):
     def peak_step(self) -> int:
         return 0
 
+    def nonincreasing(self) -> bool:
+        return True
+
     def _eval(self, t: Array, xp: Namespace) -> Array:
         return t * 0.0 + self.value
 
@@ -117,6 +120,9 @@ class Linear(Schedule):
     def peak_step(self) -> int:
         """First step of the maximum: 0 when it decays, its end when it rises."""
         return 0 if self.start >= self.end else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         return self.start + (self.end - self.start) * frac(t, steps_of(self.steps), xp)
@@ -154,6 +160,9 @@ class Cosine(Schedule):
         """First step of the maximum: 0 when it decays, its end when it rises."""
         return 0 if self.start >= self.end else steps_of(self.steps)
 
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
+
     def _eval(self, t: Array, xp: Namespace) -> Array:
         f = frac(t, steps_of(self.steps), xp)
         return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
@@ -189,6 +198,9 @@ class Polynomial(Schedule):
     def peak_step(self) -> int:
         """First step of the maximum: 0 when it decays, its end when it rises."""
         return 0 if self.start >= self.end else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         f = frac(t, steps_of(self.steps), xp)
@@ -237,6 +249,9 @@ class Exponential(Schedule):
             return float(self.gamma)
         return 0.5 ** (steps_of(self.every) / steps_of(self.half_life))
 
+    def nonincreasing(self) -> bool:
+        return self.start >= 0 and (self.gamma is None or self.gamma <= 1.0)
+
     def _eval(self, t: Array, xp: Namespace) -> Array:
         every = float(steps_of(self.every))
         p = t / every
@@ -267,6 +282,9 @@ class Step(Schedule):
 
     def _check(self) -> None:
         check_number(self.name, "gamma", self.gamma, positive=True)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= 0 and self.gamma <= 1.0
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         return self.start * xp.power(self.gamma, xp.floor(t / float(steps_of(self.every))))
@@ -315,6 +333,9 @@ class MultiStep(Schedule):
         k = levels.index(max(levels))
         return 0 if k == 0 else steps_of(self.milestones[k - 1])
 
+    def nonincreasing(self) -> bool:
+        return self.start >= 0 and self.gamma <= 1.0
+
     def _eval(self, t: Array, xp: Namespace) -> Array:
         # k = number of milestones <= t, found by bisection: O(log milestones) per step
         ms = xp.array([float(steps_of(m)) for m in self.milestones])
@@ -354,6 +375,9 @@ class Piecewise(Schedule):
     def peak_step(self) -> int:
         k = self.values.index(max(self.values))
         return 0 if k == 0 else steps_of(self.boundaries[k - 1])
+
+    def nonincreasing(self) -> bool:
+        return all(b <= a for a, b in zip(self.values, self.values[1:]))
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         if not self.boundaries:
@@ -440,6 +464,9 @@ class InverseTime(Schedule):
 
     def _check(self) -> None:
         check_number(self.name, "decay", self.decay, nonneg=True)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= 0
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         p = t / float(steps_of(self.every))
