@@ -534,24 +534,54 @@ class SGDR(Schedule):
         check_number(self.name, "decay", self.decay, low=0.0, high=1.0, low_open=True)
         finite_range(self.name, "start - end", self.start - self.end)
 
+    def _cycles(self) -> np.ndarray | None:
+        """Indices 0..K of the cycles that start before step 2**63, when K <= 4096."""
+        p, m = float(steps_of(self.period)), self.mult
+        if m == 1.0:
+            return None
+        k = math.log(2.0**63 * (m - 1.0) / p + 1.0) / math.log(m)
+        return np.arange(int(k) + 2, dtype=np.float64) if k < 4096 else None
+
     def cycle_index(self, t: Array, xp: Namespace) -> tuple[Array, Array, Array]:
-        """(cycle index, cycle start, cycle length) at step t."""
+        """(cycle index, cycle start, cycle length) at step t.
+
+        Cycle ``k`` starts at ``S_k = P (m^k - 1)/(m - 1)``; a start computed
+        with floating error (7.000000000000001) still restarts at step 7: the
+        rule is ``t >= S_k - tol(S_k)`` with ``tol(s) = min(1e-9 (1 + s), 1e-6)``.
+        The cycle is found by bisection in the table of starts when there are
+        at most 4096 cycles before step 2**63, else from a logarithm.
+        """
         p, m = float(steps_of(self.period)), self.mult
         if m == 1.0:
             i = xp.floor(t / p)
             return i, i * p, t * 0.0 + p
+        ks = self._cycles()
+        if ks is not None:
+            mk = np.power(m, ks)
+            starts = p * (mk - 1.0) / (m - 1.0)
+            edges = starts - np.minimum(1e-9 * (1.0 + starts), 1e-6)
+            j = xp.searchsorted(xp.array(edges.tolist()), t, side="right") - 1
+            pick = xp.take
+            return (
+                pick(xp.array(ks.tolist()), j),
+                pick(xp.array(starts.tolist()), j),
+                pick(xp.array((p * mk).tolist()), j),
+            )
+        return self._cycle_from_log(t, xp, p, m)
+
+    def _cycle_from_log(
+        self, t: Array, xp: Namespace, p: float, m: float
+    ) -> tuple[Array, Array, Array]:
         i = xp.floor(xp.log(1.0 + t * (m - 1.0) / p) / math.log(m))
         i = xp.maximum(i, 0.0)
 
         def start(mk: Array) -> Array:  # start of the cycle k, from m**k
             return p * (mk - 1.0) / (m - 1.0)
 
-        # correct floating error at the cycle boundaries (a start computed as
-        # 7.000000000000001 still restarts at step 7: tolerance 1e-9 relative,
-        # at most 1e-6 of a step); each power of m is computed once and selected
         def tol(s: Array) -> Array:
             return xp.minimum(1e-9 * (1.0 + s), 1e-6)
 
+        # each power of m is computed once and selected
         s0 = start(xp.power(m, i))
         i = xp.where(t < s0 - tol(s0), i - 1.0, i)
         m_i, m_next = xp.power(m, i), xp.power(m, i + 1.0)
