@@ -266,3 +266,34 @@ def test_half_life_of_a_long_monotone_schedule_is_a_closed_search():
     assert lrkit.half_life(lrkit.linear(1.0, 0.0, steps=10**12), at=10**11) == 45 * 10**10
     assert lrkit.half_life(lrkit.exponential(1.0, half_life=10**15)) is None  # past 2**24
     assert math.isclose(lrkit.half_life(lrkit.exponential(1.0, half_life=1000)), 1000)
+
+
+def test_bisection_path_is_the_same_formula_in_jax():
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(1)
+    bs = np.unique(rng.integers(1, 1000, size=40)).tolist()
+    vals = (rng.random(len(bs) + 1) + 0.1).tolist()
+    t = np.arange(0, 1100)
+    old = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        _compare_with_jax(jax, jnp, t, bs, vals)
+    finally:
+        jax.config.update("jax_enable_x64", old)
+    # few breakpoints select with where, many bisect: both give the definition
+    for n in (3, 4, 5, 6):
+        xs, ys = list(range(0, 10 * n, 10)), rng.random(n).tolist()
+        np.testing.assert_allclose(lrkit.interpolate(list(zip(xs, ys)))(t), np.interp(t, xs, ys))
+
+
+def _compare_with_jax(jax, jnp, t, bs, vals):
+    for s in (
+        lrkit.multistep(1.0, 0.97, milestones=bs),
+        lrkit.piecewise(vals, boundaries=bs),
+        lrkit.interpolate(list(zip(bs, vals)), kind="cos"),
+        lrkit.sgdr(1.0, 0.1, period=7, mult=1.5, decay=0.9),
+    ):
+        got = np.asarray(jax.jit(lambda x, s=s: s._eval(x, jnp))(jnp.asarray(t, jnp.float64)))
+        np.testing.assert_allclose(got, s(t), rtol=1e-13, atol=1e-15)

@@ -54,6 +54,9 @@ __all__ = [
     "WSD",
 ]
 
+#: up to this many breakpoints, select with `where`; beyond, bisect with searchsorted
+_FEW = 4
+
 #: a positive duration (int steps, "N%", "Nep")
 Every = Annotated[int | str, Duration()]
 #: a duration that may be 0
@@ -164,8 +167,10 @@ class Cosine(Schedule):
         return self.start >= self.end
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
-        f = frac(t, steps_of(self.steps), xp)
-        return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
+        T = float(steps_of(self.steps))
+        # the constants folded: end + (start - end)/2 * (1 + cos(pi/T * min(t, T)))
+        half = (self.start - self.end) / 2.0
+        return self.end + half * (1.0 + xp.cos(xp.minimum(t, T) * (math.pi / T)))
 
 
 @register
@@ -380,8 +385,11 @@ class Piecewise(Schedule):
         return all(b <= a for a, b in zip(self.values, self.values[1:]))
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
-        if not self.boundaries:
-            return t * 0.0 + self.values[0]
+        if len(self.boundaries) <= _FEW:  # a few selections beat a bisection
+            out = t * 0.0 + self.values[0]
+            for b, v in zip(self.boundaries, self.values[1:]):
+                out = xp.where(t >= float(steps_of(b)), v, out)
+            return out
         bs = xp.array([float(steps_of(b)) for b in self.boundaries])
         return xp.take(xp.array(list(self.values)), xp.searchsorted(bs, t, side="right"))
 
@@ -421,6 +429,19 @@ class Interpolate(Schedule):
     def _length(self) -> int | None:
         return steps_of(self.points[-1][0])
 
+    def _few(self, t: Array, xp: Namespace) -> Array:
+        pts = self.points
+        out = t * 0.0 + pts[0][1]
+        for (s0, v0), (s1, v1) in zip(pts[:-1], pts[1:]):
+            a, b = float(steps_of(s0)), float(steps_of(s1))
+            f = xp.clip((t - a) / (b - a), 0.0, 1.0)
+            if self.kind == "linear":
+                seg = v0 + (v1 - v0) * f
+            else:
+                seg = v1 + (v0 - v1) * (1.0 + xp.cos(math.pi * f)) / 2.0
+            out = xp.where(t >= a, seg, out)
+        return out
+
     def peak_step(self) -> int:
         ys = [y for _, y in self.points]
         k = ys.index(max(ys))
@@ -428,8 +449,8 @@ class Interpolate(Schedule):
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         pts = self.points
-        if len(pts) == 1:
-            return t * 0.0 + pts[0][1]
+        if len(pts) <= _FEW:  # a few segments: select each (no bisection, no gathers)
+            return self._few(t, xp)
         xs = [float(steps_of(s)) for s, _ in pts]
         # segment k-1 .. k holds t; before the first point f = 0, after the last f = 1
         k = xp.clip(xp.searchsorted(xp.array(xs), t, side="right"), 1, len(pts) - 1)
