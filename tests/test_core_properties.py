@@ -458,3 +458,20 @@ def test_long_runs_stay_finite():
     ):
         v = s(steps)
         assert np.all(np.isfinite(v)), s
+
+
+@print_blob
+@given(schedules(), runs)
+def test_peak_info_matches_a_dense_scan(s, run):
+    # opposite / coupled_wd read the peak from closed forms where a schedule knows it
+    from lrkit.combinators import peak_info
+
+    b = _bound(s, run)
+    n = b.length
+    assume(n is not None and n <= 20_000)
+    v = b(np.arange(n + 1))
+    t_peak, peak, first, last = peak_info(b)
+    tol = 1e-12 * max(1.0, float(np.max(np.abs(v))))
+    assert abs(peak - v.max()) <= tol
+    assert abs(v[int(t_peak)] - peak) <= tol and abs(first - v[0]) <= tol
+    assert abs(last - v[-1]) <= tol

@@ -206,11 +206,16 @@ class Sequence(Schedule):
     def peak_step(self) -> int:
         """First step of the maximum over the phases (each phase's own peak)."""
         best_t, best, off = 0, -math.inf, 0
-        for p, n in zip(self.phases, [*self._lengths(), 0]):
+        lengths = self._lengths()
+        for i, p in enumerate(self.phases):
             t_peak, peak, _, _ = peak_info(p)
+            if i < len(lengths) and t_peak >= lengths[i]:
+                # the step at a phase's end belongs to the next phase: scan this one
+                v = np.asarray(p._eval(np.arange(lengths[i], dtype=np.float64), np))
+                t_peak, peak = float(np.argmax(v)), float(np.max(v))
             if peak > best:
                 best_t, best = off + int(t_peak), peak
-            off += n
+            off += lengths[i] if i < len(lengths) else 0
         return best_t
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
