@@ -297,3 +297,9 @@ def _compare_with_jax(jax, jnp, t, bs, vals):
     ):
         got = np.asarray(jax.jit(lambda x, s=s: s._eval(x, jnp))(jnp.asarray(t, jnp.float64)))
         np.testing.assert_allclose(got, s(t), rtol=1e-13, atol=1e-15)
+
+
+def test_opposite_of_a_schedule_that_never_ends_fails_when_evaluated():
+    s = lrkit.opposite(lrkit.exponential(1.0, gamma=0.5))  # a value may be built...
+    with pytest.raises(ConfigError, match="never ends, so its rise and fall are undefined"):
+        s(0)  # ...but has no values

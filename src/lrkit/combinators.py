@@ -379,12 +379,8 @@ class Opposite(Schedule):
         inner = self.schedule
         if isinstance(inner, Cyclical) or inner.unbound():
             return
-        if inner._length() is None:
-            raise ConfigError(
-                f"opposite: {inner.spec()} never ends, so its rise and fall are undefined; "
-                "use a schedule with a length (or one_cycle / cyclic)"
-            )
-        object.__setattr__(self, "_peak", peak_info(inner))
+        if inner._length() is not None:  # one that never ends fails when evaluated
+            object.__setattr__(self, "_peak", peak_info(inner))
 
     def _length(self) -> int | None:
         return self.schedule._length()
@@ -393,7 +389,11 @@ class Opposite(Schedule):
         low, high, inner = self.low, self.high, self.schedule
         if isinstance(inner, Cyclical):
             return inner.opposite_wave(t, xp, low, high)
-        assert self._peak is not None  # bound: computed in _check
+        if self._peak is None:  # bound (checked by the caller) but never ends
+            raise ConfigError(
+                f"opposite: {inner.spec()} never ends, so its rise and fall are undefined; "
+                "use a schedule with a length (or one_cycle / cyclic)"
+            )
         t_peak, peak, a0, a1 = self._peak
         v = inner._eval(t, xp)
         d0, d1 = peak - a0, peak - a1

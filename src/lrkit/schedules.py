@@ -167,10 +167,8 @@ class Cosine(Schedule):
         return self.start >= self.end
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
-        T = float(steps_of(self.steps))
-        # the constants folded: end + (start - end)/2 * (1 + cos(pi/T * min(t, T)))
-        half = (self.start - self.end) / 2.0
-        return self.end + half * (1.0 + xp.cos(xp.minimum(t, T) * (math.pi / T)))
+        f = frac(t, steps_of(self.steps), xp)
+        return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
 
 
 @register
