@@ -186,3 +186,19 @@ def test_negative_values_are_accepted_by_the_core():
     # a schedule is a general value; lr/momentum ranges are checked by the adapters
     assert lrkit.cosine(-0.1, steps=10)(0) == -0.1
     assert lrkit.linear(0.1, -0.1, steps=10)(10) == -0.1
+
+
+def test_pickles_written_by_0_1_0_still_load():
+    # 0.1.0 pickled a schedule as lrkit.core._rebuild(name, config)
+    class Old:
+        def __init__(self, name, cfg):
+            self.args = (name, cfg)
+
+        def __reduce__(self):
+            return (lrkit.core._rebuild, self.args)
+
+    inner = lrkit.cosine(0.1, steps=10)
+    old = Old("cosine", {"start": 0.1, "end": 0.0, "steps": 10})
+    assert pickle.loads(pickle.dumps(old)) == inner
+    old = Old("sequence", {"phases": (inner, lrkit.constant(0.0))})
+    assert pickle.loads(pickle.dumps(old)) == lrkit.sequence(inner, lrkit.constant(0.0))

@@ -667,6 +667,11 @@ def _to_plain(v: object) -> object:
     return v
 
 
+def _rebuild(name: str, cfg: dict[str, Any]) -> Schedule:
+    """Unpickle a schedule pickled by lrkit 0.1.0 (its ``__reduce__`` named this)."""
+    return REGISTRY[name]._from_config(dict(cfg))
+
+
 def as_schedule(x: object) -> Schedule:
     """A schedule from a schedule, a number (constant), a spec string or a dict.
 
