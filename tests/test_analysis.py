@@ -14,7 +14,7 @@ def test_summary_figures():
     spec = "warmup(cosine(1.0, 0.0), steps=10, start=0.0)"
     s = lrkit.summary(spec, 110)
     v = lrkit.parse(spec).bind(total_steps=110)(np.arange(110))
-    assert s.spec == spec and s.total_steps == 110
+    assert s.spec == str(lrkit.parse(spec)) and s.total_steps == 110  # the canonical spec
     assert s.peak == 1.0 and s.peak_step == 10
     assert s.final == v[-1] == pytest.approx(0.5 * (1 + math.cos(math.pi * 99 / 100)), rel=1e-14)
     assert s.min == 0.0

@@ -7,14 +7,23 @@ import math
 import pickle
 
 import numpy as np
-from hypothesis import assume, given
+from hypothesis import Phase, assume, find, given, settings
 from hypothesis import strategies as st
 
 import lrkit
+import lrkit.errors
+from lrkit.core import Duration
 
 # ---------------------------------------------------------------- strategies
+# Generated from the registry: every registered schedule is drawn, by its own builder
+# below when its parameters are constrained together, else from its fields' markers
+# (so a newly registered schedule is tested without touching this file;
+# test_every_registered_schedule_is_generated checks it).
+#
+# Values: lrkit rejects subnormal magnitudes (0 < |v| < 2.2e-308) at construction
+# (see lrkit.core), so the generators draw 0.0 or normal numbers.
 pos = st.floats(1e-6, 10.0, allow_nan=False, allow_infinity=False)
-frac01 = st.floats(0.0, 1.0)
+frac01 = st.one_of(st.just(0.0), st.floats(1e-6, 1.0))
 gamma = st.floats(0.05, 1.0)
 abs_dur = st.integers(1, 300)
 # relative durations that stay >= 1 step once bound (total >= 100, steps_per_epoch >= 1)
@@ -25,6 +34,7 @@ rel_dur = st.one_of(
     st.just("0.5ep"),
 )
 dur = st.one_of(abs_dur, rel_dur)
+print_blob = settings(print_blob=True)  # CI output carries @reproduce_failure(...)
 
 
 @st.composite
@@ -48,80 +58,58 @@ def shape(draw, steps=None):
     return lrkit.constant(a, steps=steps if steps is not None else draw(dur))
 
 
-@st.composite
-def leaf(draw):
-    kind = draw(
-        st.sampled_from(
-            [
-                "shape",
-                "exponential",
-                "step",
-                "multistep",
-                "piecewise",
-                "interpolate",
-                "inverse_time",
-                "inverse_sqrt",
-                "sgdr",
-                "cyclic",
-                "one_cycle",
-                "wsd",
-                "constant",
-            ]
-        )
+def _exponential(draw, a, b, depth):
+    stair, every = draw(st.booleans()), draw(dur)
+    if draw(st.booleans()):
+        return lrkit.exponential(a, gamma=draw(gamma), every=every, staircase=stair)
+    return lrkit.exponential(a, half_life=draw(dur), every=every, staircase=stair)
+
+
+def _step(draw, a, b, depth):
+    return lrkit.step(a, draw(gamma), every=draw(dur))
+
+
+def _multistep(draw, a, b, depth):
+    ms = sorted(draw(st.lists(st.integers(0, 300), min_size=1, max_size=4)))
+    return lrkit.multistep(a, draw(gamma), milestones=ms)
+
+
+def _piecewise(draw, a, b, depth):
+    bs = sorted(draw(st.sets(st.integers(0, 300), max_size=4)))
+    vals = draw(st.lists(pos, min_size=len(bs) + 1, max_size=len(bs) + 1))
+    return lrkit.piecewise(vals, bs)
+
+
+def _interpolate(draw, a, b, depth):
+    xs = sorted(draw(st.sets(st.integers(0, 300), min_size=1, max_size=4)))
+    vals = draw(st.lists(pos, min_size=len(xs), max_size=len(xs)))
+    return lrkit.interpolate(list(zip(xs, vals)), kind=draw(st.sampled_from(["linear", "cos"])))
+
+
+def _sgdr(draw, a, b, depth):
+    mult = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]))
+    return lrkit.sgdr(a, b, period=draw(dur), mult=mult, decay=draw(st.floats(0.1, 1.0)))
+
+
+def _cyclic(draw, a, b, depth):
+    mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+    g = draw(st.floats(0.9, 1.0)) if mode == "exp_range" else 1.0
+    return lrkit.cyclic(b, a, half_period=draw(dur), mode=mode, gamma=g)
+
+
+def _one_cycle(draw, a, b, depth):
+    return lrkit.one_cycle(
+        a,
+        steps=draw(st.integers(20, 400)),
+        pct_start=draw(st.floats(0.1, 0.45)),
+        div=draw(st.floats(1.0, 100.0)),
+        final_div=draw(st.floats(1.0, 1e4)),
+        three_phase=draw(st.booleans()),
+        anneal=draw(st.sampled_from(["cos", "linear"])),
     )
-    a, b = draw(start_end())
-    if kind == "shape":
-        return draw(shape())
-    if kind == "constant":
-        return lrkit.constant(a)
-    if kind == "exponential":
-        stair = draw(st.booleans())
-        every = draw(dur)
-        if draw(st.booleans()):
-            return lrkit.exponential(a, gamma=draw(gamma), every=every, staircase=stair)
-        return lrkit.exponential(a, half_life=draw(dur), every=every, staircase=stair)
-    if kind == "step":
-        return lrkit.step(a, draw(gamma), every=draw(dur))
-    if kind == "multistep":
-        ms = sorted(draw(st.lists(st.integers(0, 300), min_size=1, max_size=4)))
-        return lrkit.multistep(a, draw(gamma), milestones=ms)
-    if kind == "piecewise":
-        bs = sorted(draw(st.sets(st.integers(0, 300), max_size=4)))
-        vals = draw(st.lists(pos, min_size=len(bs) + 1, max_size=len(bs) + 1))
-        return lrkit.piecewise(vals, bs)
-    if kind == "interpolate":
-        xs = sorted(draw(st.sets(st.integers(0, 300), min_size=1, max_size=4)))
-        vals = draw(st.lists(pos, min_size=len(xs), max_size=len(xs)))
-        return lrkit.interpolate(list(zip(xs, vals)), kind=draw(st.sampled_from(["linear", "cos"])))
-    if kind == "inverse_time":
-        return lrkit.inverse_time(
-            a, draw(st.floats(0.0, 5.0)), every=draw(dur), staircase=draw(st.booleans())
-        )
-    if kind == "inverse_sqrt":
-        return lrkit.inverse_sqrt(a, warmup=draw(dur))
-    if kind == "sgdr":
-        return lrkit.sgdr(
-            a,
-            b,
-            period=draw(dur),
-            mult=draw(st.sampled_from([1.0, 1.5, 2.0, 3.0])),
-            decay=draw(st.floats(0.1, 1.0)),
-        )
-    if kind == "cyclic":
-        mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
-        g = draw(st.floats(0.9, 1.0)) if mode == "exp_range" else 1.0
-        return lrkit.cyclic(b, a, half_period=draw(dur), mode=mode, gamma=g)
-    if kind == "one_cycle":
-        three = draw(st.booleans())
-        return lrkit.one_cycle(
-            a,
-            steps=draw(st.integers(20, 400)),
-            pct_start=draw(st.floats(0.1, 0.45)),
-            div=draw(st.floats(1.0, 100.0)),
-            final_div=draw(st.floats(1.0, 1e4)),
-            three_phase=three,
-            anneal=draw(st.sampled_from(["cos", "linear"])),
-        )
+
+
+def _wsd(draw, a, b, depth):
     n = draw(st.integers(20, 300))
     return lrkit.wsd(
         a,
@@ -133,6 +121,138 @@ def leaf(draw):
     )
 
 
+def _warmup(draw, a, b, depth):
+    inner = draw(schedules(depth=depth - 1))
+    shp = draw(st.sampled_from(["linear", "cos", "exp", "constant"]))
+    start = draw(st.one_of(st.none(), pos))
+    return lrkit.warmup(inner, steps=draw(dur), start=start, shape=shp)
+
+
+def _sequence(draw, a, b, depth):
+    first = draw(shape(steps=draw(dur)))
+    if draw(st.booleans()):
+        return lrkit.sequence(first, draw(schedules(depth=depth - 1)))
+    return lrkit.sequence(first)
+
+
+def _arith(op):
+    def build(draw, a, b, depth):
+        inner = draw(schedules(depth=depth - 1))
+        other = draw(st.one_of(pos, schedules(depth=depth - 1)))
+        return op(inner, other) if draw(st.booleans()) else op(other, inner)
+
+    return build
+
+
+def _clip(draw, a, b, depth):
+    inner = draw(schedules(depth=depth - 1))
+    lo, hi = sorted([draw(pos), draw(pos)])
+    which = draw(st.sampled_from(["low", "high", "both"]))
+    return lrkit.clip(
+        inner, low=lo if which != "high" else None, high=hi if which != "low" else None
+    )
+
+
+def _opposite(draw, a, b, depth):
+    inner = draw(schedules(depth=depth - 1))
+    assume(
+        isinstance(inner, (lrkit.OneCycle, lrkit.Cyclic))
+        or (not isinstance(inner, lrkit.Cyclic) and _has_length(inner))
+    )
+    lo = draw(st.floats(0.5, 0.9))
+    return lrkit.opposite(inner, lo, lo + draw(st.floats(0.0, 0.1)))
+
+
+def _coupled_wd(draw, a, b, depth):
+    inner = draw(schedules(depth=depth - 1))
+    value = draw(st.one_of(st.just(0.0), st.floats(1e-6, 0.1)))
+    cap = draw(st.one_of(st.none(), st.floats(0.1, 1.0)))
+    return lrkit.coupled_wd(inner, value, cap=cap)
+
+
+#: schedules whose parameters constrain each other; the others are drawn from their markers
+BUILDERS = {
+    "exponential": _exponential,
+    "step": _step,
+    "multistep": _multistep,
+    "piecewise": _piecewise,
+    "interpolate": _interpolate,
+    "sgdr": _sgdr,
+    "cyclic": _cyclic,
+    "one_cycle": _one_cycle,
+    "wsd": _wsd,
+    "warmup": _warmup,
+    "sequence": _sequence,
+    "mul": _arith(lambda x, y: x * y),
+    "add": _arith(lambda x, y: x + y),
+    "clip": _clip,
+    "opposite": _opposite,
+    "coupled_wd": _coupled_wd,
+}
+
+#: positive numbers where a marker-driven draw needs them (the rest of a field's range)
+_POSITIVE = {"decay", "power", "gamma", "value", "peak", "start"}
+
+
+def _from_markers(draw, cls, depth):
+    """Any registered schedule, one value per field drawn from the field's marker."""
+    kwargs = {}
+    for p in cls.params:
+        m = p.marker
+        if not p.required and draw(st.booleans()):
+            continue  # the default
+        if isinstance(m, Duration):
+            kwargs[p.name] = draw(st.one_of(dur, st.none()) if m.to_end or m.optional else dur)
+        elif m.kind == "value":
+            kwargs[p.name] = draw(pos if p.name in _POSITIVE else st.floats(0.0, 10.0))
+        elif m.kind == "opt_value":
+            kwargs[p.name] = draw(st.one_of(st.none(), pos))
+        elif m.kind == "bool":
+            kwargs[p.name] = draw(st.booleans())
+        elif m.kind == "choice":
+            kwargs[p.name] = draw(st.sampled_from(m.choices))
+        elif m.kind in ("schedule", "schedules"):
+            inner = draw(schedules(depth=max(depth - 1, 0)))
+            kwargs[p.name] = inner if m.kind == "schedule" else [inner]
+        elif m.kind == "durations":
+            kwargs[p.name] = sorted(draw(st.lists(abs_dur, min_size=1, max_size=4)))
+        elif m.kind == "values":
+            kwargs[p.name] = draw(st.lists(pos, min_size=1, max_size=4))
+        else:  # points
+            xs = sorted(draw(st.sets(abs_dur, min_size=1, max_size=4)))
+            kwargs[p.name] = [(x, draw(pos)) for x in xs]
+    try:
+        return cls(**kwargs)
+    except lrkit.errors.ConfigError:
+        assume(False)  # parameters that constrain each other: not a valid draw
+
+
+def _is_leaf(cls):
+    return not any(p.kind in ("schedule", "schedules") for p in cls.params)
+
+
+LEAVES = sorted(n for n, c in lrkit.REGISTRY.items() if _is_leaf(c))
+COMBINATORS = sorted(n for n, c in lrkit.REGISTRY.items() if not _is_leaf(c))
+
+
+@st.composite
+def named(draw, name, depth=1):
+    """A schedule of the registered ``name``."""
+    a, b = draw(start_end())
+    if name in BUILDERS:
+        return BUILDERS[name](draw, a, b, depth)
+    if name in ("cosine", "linear", "polynomial"):
+        return (
+            draw(shape()) if draw(st.booleans()) else _from_markers(draw, lrkit.REGISTRY[name], 0)
+        )
+    return _from_markers(draw, lrkit.REGISTRY[name], depth)
+
+
+@st.composite
+def leaf(draw):
+    return draw(named(draw(st.sampled_from(LEAVES)), depth=0))
+
+
 def _has_length(s):
     """True if the schedule has a length once bound (without binding it)."""
     return s.bind(total_steps=1000, steps_per_epoch=7)._length() is not None
@@ -142,39 +262,18 @@ def _has_length(s):
 def schedules(draw, depth=2):
     if depth == 0 or draw(st.integers(0, 2)) == 0:
         return draw(leaf())
-    kind = draw(
-        st.sampled_from(["warmup", "sequence", "mul", "add", "clip", "opposite", "coupled_wd"])
-    )
-    inner = draw(schedules(depth=depth - 1))
-    if kind == "warmup":
-        shp = draw(st.sampled_from(["linear", "cos", "exp", "constant"]))
-        start = draw(st.one_of(st.none(), pos))
-        return lrkit.warmup(inner, steps=draw(dur), start=start, shape=shp)
-    if kind == "sequence":
-        first = draw(shape(steps=draw(dur)))
-        return lrkit.sequence(first, inner) if draw(st.booleans()) else lrkit.sequence(first)
-    if kind == "mul":
-        other = draw(st.one_of(pos, schedules(depth=depth - 1)))
-        return inner * other if draw(st.booleans()) else other * inner
-    if kind == "add":
-        other = draw(st.one_of(pos, schedules(depth=depth - 1)))
-        return inner + other if draw(st.booleans()) else other + inner
-    if kind == "clip":
-        lo, hi = sorted([draw(pos), draw(pos)])
-        which = draw(st.sampled_from(["low", "high", "both"]))
-        return lrkit.clip(
-            inner, low=lo if which != "high" else None, high=hi if which != "low" else None
-        )
-    if kind == "opposite":
-        assume(
-            isinstance(inner, (lrkit.OneCycle, lrkit.Cyclic))
-            or (not isinstance(inner, lrkit.Cyclic) and _has_length(inner))
-        )
-        lo = draw(st.floats(0.5, 0.9))
-        return lrkit.opposite(inner, lo, lo + draw(st.floats(0.0, 0.1)))
-    value = draw(st.floats(0.0, 0.1))
-    cap = draw(st.one_of(st.none(), st.floats(0.1, 1.0)))
-    return lrkit.coupled_wd(inner, value, cap=cap)
+    return draw(named(draw(st.sampled_from(COMBINATORS)), depth=depth))
+
+
+_FIRST = settings(database=None, phases=[Phase.generate], max_examples=50)
+
+
+def test_every_registered_schedule_is_generated():
+    # each registered name, leaf or combinator, is produced by the generators above
+    assert set(LEAVES) | set(COMBINATORS) == set(lrkit.REGISTRY)
+    for name in lrkit.REGISTRY:
+        s = find(named(name), lambda s: True, settings=_FIRST)
+        assert s.name == name
 
 
 runs = st.tuples(st.integers(100, 1500), st.integers(1, 50))
@@ -186,6 +285,7 @@ def _bound(s, run):
 
 
 # ---------------------------------------------------------------- round trips
+@print_blob
 @given(schedules(), runs)
 def test_spec_round_trip(s, run):
     assert lrkit.parse(str(s)) == s
@@ -193,6 +293,7 @@ def test_spec_round_trip(s, run):
     assert lrkit.parse(str(b)) == b
 
 
+@print_blob
 @given(schedules(), runs)
 def test_dict_round_trip_through_json(s, run):
     for x in (s, _bound(s, run)):
@@ -200,6 +301,7 @@ def test_dict_round_trip_through_json(s, run):
         assert lrkit.from_dict(d) == x
 
 
+@print_blob
 @given(schedules(), runs)
 def test_pickle_hash_eq(s, run):
     for x in (s, _bound(s, run)):
@@ -212,6 +314,7 @@ def test_pickle_hash_eq(s, run):
 
 
 # ---------------------------------------------------------------- evaluation
+@print_blob
 @given(schedules(), runs)
 def test_bound_values_finite_and_hold_past_the_end(s, run):
     b = _bound(s, run)
@@ -227,6 +330,7 @@ def test_bound_values_finite_and_hold_past_the_end(s, run):
         np.testing.assert_allclose(hold, hold[0], rtol=1e-12, atol=1e-300)
 
 
+@print_blob
 @given(schedules(), runs, st.lists(st.integers(0, 5000), min_size=1, max_size=20))
 def test_vectorized_equals_scalar(s, run, steps):
     b = _bound(s, run)
@@ -240,6 +344,7 @@ def test_vectorized_equals_scalar(s, run, steps):
     np.testing.assert_array_equal(grid.ravel(), vec)
 
 
+@print_blob
 @given(leaf(), runs)
 def test_leaf_bounds(s, run):
     b = _bound(s, run)
@@ -268,6 +373,7 @@ def test_leaf_bounds(s, run):
     assert np.all(v >= lo - tol) and np.all(v <= hi + tol)
 
 
+@print_blob
 @given(schedules(), runs)
 def test_combinator_bounds(s, run):
     b = _bound(s, run)
@@ -283,6 +389,7 @@ def test_combinator_bounds(s, run):
         assert np.all(v <= cap) and np.all(v >= 0)
 
 
+@print_blob
 @given(schedules(depth=1), st.integers(1, 80), st.sampled_from(["linear", "cos", "exp"]), runs)
 def test_warmup_is_continuous_at_the_join(inner, w, shp, run):
     # the ramp ends where the wrapped schedule starts: no jump at t = w
@@ -304,6 +411,7 @@ def test_warmup_is_continuous_at_the_join(inner, w, shp, run):
     assert np.max(np.diff(ramp)) <= bound * (1 + 1e-9)
 
 
+@print_blob
 @given(schedules(depth=1), st.integers(1, 40), runs)
 def test_warmup_shifts_the_clock(inner, w, run):
     bi = _bound(inner, run)
@@ -316,6 +424,7 @@ def test_warmup_shifts_the_clock(inner, w, run):
         assert s.length == bi.length + w
 
 
+@print_blob
 @given(
     pos,
     st.floats(1e-300, 1e-200) | st.floats(1e200, 1e300),
@@ -349,3 +458,20 @@ def test_long_runs_stay_finite():
     ):
         v = s(steps)
         assert np.all(np.isfinite(v)), s
+
+
+@print_blob
+@given(schedules(), runs)
+def test_peak_info_matches_a_dense_scan(s, run):
+    # opposite / coupled_wd read the peak from closed forms where a schedule knows it
+    from lrkit.combinators import peak_info
+
+    b = _bound(s, run)
+    n = b.length
+    assume(n is not None and n <= 20_000)
+    v = b(np.arange(n + 1))
+    t_peak, peak, first, last = peak_info(b)
+    tol = 1e-12 * max(1.0, float(np.max(np.abs(v))))
+    assert abs(peak - v.max()) <= tol
+    assert abs(v[int(t_peak)] - peak) <= tol and abs(first - v[0]) <= tol
+    assert abs(last - v[-1]) <= tol

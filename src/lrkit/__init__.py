@@ -39,7 +39,7 @@ from .combinators import (
     sequence,
     warmup,
 )
-from .core import REGISTRY, Schedule, as_schedule
+from .core import REGISTRY, Schedule
 from .schedules import (
     SGDR,
     WSD,
@@ -72,7 +72,7 @@ from .schedules import (
     step,
     wsd,
 )
-from .spec import SpecError, from_dict, parse
+from .spec import SpecError, as_schedule, from_dict, parse
 
 __version__ = "0.1.0"
 

@@ -12,21 +12,94 @@ import numbers
 import re
 from typing import Any
 
+import numpy as np
+
+from .errors import ConfigError, ConfigTypeError
+
 __all__ = [
     "check_number",
     "check_int",
     "check_choice",
     "check_bool",
+    "check_list",
+    "check_steps",
+    "check_pair",
+    "is_number",
     "parse_duration",
     "DURATION_RE",
+    "TINY",
 ]
 
-# "5%", "2.5%", "3ep", "0.5ep", "100" (as a string of digits)
-DURATION_RE = re.compile(r"^\s*(?P<num>\d+(\.\d*)?|\.\d+)\s*(?P<unit>%|ep)?\s*$")
+#: the smallest normal float64; smaller non-zero magnitudes (subnormals) are rejected
+TINY = 2.2250738585072014e-308
+
+# "5%", "2.5%", "3ep", "0.5ep", "100" (as a string of digits); ASCII digits and
+# white space only (re.ASCII: no Arabic-Indic or full-width digits, no NBSP)
+DURATION_RE = re.compile(
+    r"^\s*(?P<num>[0-9]+(\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>%|ep)?\s*\Z", re.ASCII
+)
 
 
-def _is_number(x: Any) -> bool:
+def is_number(x: object) -> bool:
+    """A real number that is not a bool (numpy numbers included)."""
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+_is_number = is_number
+
+
+#: the largest step a Python int may give (the range of numpy's int64)
+MAX_STEP = 2**63 - 1
+
+
+def _digits(v: int) -> str:
+    """``v`` for a message: itself, or its size when printing it would be unreadable."""
+    return (
+        repr(v)
+        if abs(v) < 10**30
+        else f"an integer of about {int(v.bit_length() * 0.30103) + 1} digits"
+    )
+
+
+def check_steps(step: object) -> tuple[bool, np.ndarray]:
+    """A step argument (int or integer array, >= 0): returns (is_scalar, float64 array)."""
+    if isinstance(step, bool):
+        raise ConfigTypeError(f"step must be an integer or an integer array, got {step!r}")
+    if isinstance(step, numbers.Integral):
+        s = int(step)
+        if s < 0:
+            raise ConfigError(f"step must be >= 0, got {_digits(s)}")
+        if s > MAX_STEP:
+            raise ConfigError(f"step must be <= 2**63 - 1, got {_digits(s)}")
+        return True, np.asarray(float(s))
+    arr = np.asarray(step)
+    if arr.size == 0 and not isinstance(step, np.ndarray):
+        arr = arr.astype(np.int64)  # an empty list holds no non-integer step
+    if arr.dtype.kind not in "iu":
+        got = f"{step!r} ({type(step).__name__})" if arr.ndim == 0 else f"dtype {arr.dtype}"
+        raise ConfigTypeError(
+            "step must be an integer or an integer array (steps are counted, not measured), "
+            f"got {got}"
+        )
+    if arr.size and arr.min() < 0:
+        raise ConfigError(f"step must be >= 0, got {int(arr.min())}")
+    return arr.ndim == 0, arr.astype(np.float64)
+
+
+def check_list(owner: str, name: str, value: object) -> list[Any]:
+    """``value`` as a list: a list, tuple or array, not a string, dict or set."""
+    if isinstance(value, (str, bytes, dict, set, frozenset)) or not hasattr(value, "__iter__"):
+        raise ConfigTypeError(
+            f"{owner}: {name} must be a list, got {value!r} ({type(value).__name__})"
+        )
+    return list(value)
+
+
+def check_pair(owner: str, name: str, value: object, what: str = "pair") -> tuple[Any, Any]:
+    """``value`` as a 2-tuple (a list or tuple of two items)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigTypeError(f"{owner}: {name} must be a {what}, got {value!r}")
+    return value[0], value[1]
 
 
 def check_number(
@@ -44,10 +117,22 @@ def check_number(
 ) -> float:
     """Return ``value`` as a finite float or raise with a clear message."""
     if not _is_number(value):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
-    v = float(value)
+        raise ConfigTypeError(
+            f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})"
+        )
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float64 (10**400)
+        raise ConfigError(
+            f"{owner}: {name} must be a finite number, got {_digits(int(value))}"
+        ) from None
     if not math.isfinite(v):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+        raise ConfigError(f"{owner}: {name} must be a finite number, got {value!r}")
+    if 0.0 < abs(v) < TINY:
+        raise ConfigError(
+            f"{owner}: {name} must be 0 or of magnitude >= 2.2250738585072014e-308 (the "
+            f"smallest normal float64; subnormal values lose precision), got {value!r}"
+        )
     bad = (
         (positive and v <= 0)
         or (nonneg and v < 0)
@@ -67,7 +152,7 @@ def check_number(
                 if high is not None:
                     parts.append(f"{'<' if high_open else '<='} {high:g}")
                 rule = " and ".join(parts)
-        raise ValueError(f"{owner}: {name} must be {rule}, got {value!r}")
+        raise ConfigError(f"{owner}: {name} must be {rule}, got {value!r}")
     return v
 
 
@@ -75,8 +160,8 @@ def check_int(
     owner: str, name: str, value: Any, *, low: int | None = None, rule: str | None = None
 ) -> int:
     """Return ``value`` as an int (numpy integers and integral floats accepted)."""
-    if isinstance(value, bool) or not _is_number(value):
-        raise TypeError(
+    if not _is_number(value):
+        raise ConfigTypeError(
             f"{owner}: {name} must be an integer, got {value!r} ({type(value).__name__})"
         )
     if isinstance(value, numbers.Integral):
@@ -84,17 +169,17 @@ def check_int(
     else:
         f = float(value)
         if not math.isfinite(f) or f != int(f):
-            raise ValueError(f"{owner}: {name} must be an integer, got {value!r}")
+            raise ConfigError(f"{owner}: {name} must be an integer, got {value!r}")
         v = int(f)
     if low is not None and v < low:
-        raise ValueError(f"{owner}: {name} must be {rule or f'>= {low}'}, got {value!r}")
+        raise ConfigError(f"{owner}: {name} must be {rule or f'>= {low}'}, got {value!r}")
     return v
 
 
 def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{owner}: {name} must be one of {allowed}, got {value!r}")
+        raise ConfigError(f"{owner}: {name} must be one of {allowed}, got {value!r}")
     return value
 
 
@@ -104,41 +189,53 @@ def check_bool(owner: str, name: str, value: Any) -> bool:
     # numpy bools (numpy.bool_, named numpy.bool since numpy 2)
     if type(value).__module__ == "numpy" and type(value).__name__ in ("bool_", "bool"):
         return bool(value)
-    raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+    raise ConfigTypeError(f"{owner}: {name} must be True or False, got {value!r}")
+
+
+#: the longest duration, in steps (integers up to 2**53 are exact in float64)
+MAX_DURATION = 2**53
 
 
 def parse_duration(owner: str, name: str, value: Any, *, allow_zero: bool = False) -> int | str:
     """Normalize a duration: an int number of steps, ``"N%"`` or ``"Nep"``.
 
-    Returns an ``int`` (absolute) or a canonical string (relative).
+    Returns an ``int`` (absolute) or a canonical string (relative). Only ASCII
+    digits are read.
     """
     what = "a non-negative duration" if allow_zero else "a positive duration"
     allowed = "(int steps, 'N%' of the run or 'Nep' epochs)"
     if isinstance(value, str):
         m = DURATION_RE.match(value)
         if not m:
-            raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+            raise ConfigError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
         num = float(m.group("num"))
         unit = m.group("unit")
         if unit is None:
             value = num
         else:
             if num == 0 and not allow_zero:
-                raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+                raise ConfigError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
             if unit == "%" and num > 100:
-                raise ValueError(f"{owner}: {name} must be at most 100% of the run, got {value!r}")
+                raise ConfigError(f"{owner}: {name} must be at most 100% of the run, got {value!r}")
+            if unit == "ep" and num > MAX_DURATION:
+                raise ConfigError(f"{owner}: {name} must be at most 2**53 epochs, got {value!r}")
             text = repr(num) if num != int(num) else str(int(num))
             return f"{text}{unit}"
-    if isinstance(value, bool) or not _is_number(value):
-        raise TypeError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
-    f = float(value)
-    if not math.isfinite(f) or f != int(f):
-        raise ValueError(
-            f"{owner}: {name} must be a whole number of steps {allowed}, got {value!r}"
-        )
-    v = int(f)
+    if not _is_number(value):
+        raise ConfigTypeError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        v = int(value)
+    else:
+        f = float(value)
+        if not math.isfinite(f) or f != int(f):
+            raise ConfigError(
+                f"{owner}: {name} must be a whole number of steps {allowed}, got {value!r}"
+            )
+        v = int(f)
     if v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+        raise ConfigError(f"{owner}: {name} must be {what} {allowed}, got {value!r}")
+    if v > MAX_DURATION:
+        raise ConfigError(f"{owner}: {name} must be at most 2**53 steps, got {_digits(v)}")
     return v
 
 
@@ -159,5 +256,11 @@ def resolve_duration(
     if value.endswith("ep"):
         if steps_per_epoch is None:
             return value
-        return int(math.floor(float(value[:-2]) * steps_per_epoch + 0.5))
+        n = int(math.floor(float(value[:-2]) * steps_per_epoch + 0.5))
+        if n > MAX_DURATION:
+            raise ConfigError(
+                f"{owner}: {name}={value!r} is {n} steps with steps_per_epoch={steps_per_epoch}; "
+                "at most 2**53 steps"
+            )
+        return n
     raise AssertionError(value)  # pragma: no cover - parse_duration normalized it

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .core import Schedule, as_schedule
+from .errors import ConfigError, ConfigTypeError
 
 __all__ = ["Float32Safe", "bound_schedule"]
 
@@ -24,7 +25,7 @@ def bound_schedule(owner: str, s: Any, total_steps: Any, steps_per_epoch: Any) -
     try:
         sched = as_schedule(s)
     except TypeError:
-        raise TypeError(
+        raise ConfigTypeError(
             f"{owner}: schedule must be an lrkit schedule, a spec string, a dict or a number, "
             f"got {s!r}"
         ) from None
@@ -32,7 +33,7 @@ def bound_schedule(owner: str, s: Any, total_steps: Any, steps_per_epoch: Any) -
         sched = sched.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
     msg = sched.unbound()
     if msg:
-        raise ValueError(msg)
+        raise ConfigError(msg)
     return sched
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ._validate import check_choice, check_int, check_number
-from .core import Schedule, as_schedule
+from .core import Schedule
+from .errors import ConfigError, ConfigTypeError
 from .schedules import Exponential, Step
+from .spec import as_schedule
 
 __all__ = [
     "Summary",
@@ -59,12 +61,15 @@ def summary(schedule: Any, total_steps: int, steps_per_epoch: int | None = None)
     50
     """
     n = check_int("summary", "total_steps", total_steps, low=1)
-    s = as_schedule(schedule).bind(total_steps=n, steps_per_epoch=steps_per_epoch)
+    given = as_schedule(schedule)
+    s = given.bind(total_steps=n, steps_per_epoch=steps_per_epoch)
     v = s(np.arange(n))
     k = int(np.argmax(v))
-    hl = half_life(s, k, horizon=n - 1 - k)
+    # the half-life at the peak, from the values already computed (as half_life(s, k))
+    below = np.nonzero(v[k + 1 :] <= v[k] / 2.0)[0]
+    hl = int(below[0]) + 1 if below.size else None
     return Summary(
-        spec=str(schedule),
+        spec=str(given),  # the canonical spec, never the text given (comments, spacing)
         total_steps=n,
         peak=float(v[k]),
         peak_step=k,
@@ -80,7 +85,10 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
 
     Returns ``None`` if it never does (within ``horizon`` steps when given;
     otherwise searched up to the schedule's end, or 2**24 (about 16.8
-    million) steps for schedules that never end).
+    million) steps for schedules that never end). A schedule that never
+    increases (cosine, linear, polynomial decays, exponential, step decays, ...)
+    is searched by bisection, in O(log n) evaluations; any other is scanned in
+    blocks.
 
     >>> half_life(lrkit.exponential(1.0, gamma=0.5, every=10))
     10
@@ -96,6 +104,8 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
         limit = check_int("half_life", "horizon", horizon, low=0)
     if limit <= 0:
         return None
+    if isinstance(s, Monotone) and s.nonincreasing():
+        return _first_below(s, at, target, limit)
     lo, size = 1, 1024
     while lo <= limit:
         hi = min(lo + size, limit + 1)
@@ -105,6 +115,30 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
             return int(ks[hit[0]])
         lo, size = hi, min(size * 2, 1 << 22)
     return None
+
+
+@runtime_checkable
+class Monotone(Protocol):
+    """A schedule that can tell whether it never increases (then searches bisect)."""
+
+    def nonincreasing(self) -> bool: ...
+
+
+def _first_below(s: Schedule, at: int, target: float, limit: int) -> int | None:
+    """Smallest ``j`` in ``[1, limit]`` with ``s(at + j) <= target``, ``s`` non-increasing.
+
+    Bisection: O(log limit) evaluations (a billion-step cosine: 30).
+    """
+    if not s(at + limit) <= target:
+        return None
+    lo, hi = 0, limit  # invariant: the answer is in (lo, hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if s(at + mid) <= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def step_to_exponential(schedule: Schedule) -> Exponential:
@@ -119,10 +153,12 @@ def step_to_exponential(schedule: Schedule) -> Exponential:
     exponential(start=0.1, half_life=30)
     """
     if not isinstance(schedule, Step):
-        raise TypeError(f"step_to_exponential: expected a step schedule, got {schedule}")
-    hl = schedule.every * math.log(0.5) / math.log(schedule.gamma) if schedule.gamma != 1 else None
-    if hl is not None and isinstance(schedule.every, int) and abs(hl - round(hl)) < 1e-9:
-        return Exponential(schedule.start, half_life=int(round(hl)))
+        raise ConfigTypeError(f"step_to_exponential: expected a step schedule, got {schedule}")
+    every = schedule.every
+    if isinstance(every, int) and schedule.gamma != 1:
+        hl = every * math.log(0.5) / math.log(schedule.gamma)
+        if abs(hl - round(hl)) < 1e-9:
+            return Exponential(schedule.start, half_life=int(round(hl)))
     return Exponential(schedule.start, gamma=schedule.gamma, every=schedule.every)
 
 
@@ -133,12 +169,19 @@ def exponential_to_step(schedule: Exponential, every: int) -> Step:
     step(start=0.1, gamma=0.5, every=30)
     """
     if not isinstance(schedule, Exponential):
-        raise TypeError(f"exponential_to_step: expected an exponential schedule, got {schedule}")
+        raise ConfigTypeError(
+            f"exponential_to_step: expected an exponential schedule, got {schedule}"
+        )
     e = check_int("exponential_to_step", "every", every, low=1)
-    if schedule.half_life is not None and isinstance(schedule.half_life, int):
+    if isinstance(schedule.half_life, int):
         gamma = 0.5 ** (e / schedule.half_life)
-    else:
+    elif schedule.gamma is not None and isinstance(schedule.every, int):
         gamma = schedule.gamma ** (e / schedule.every)
+    else:
+        raise ConfigError(
+            f"exponential_to_step: {schedule} has durations relative to the run; "
+            "bind it first (.bind(total_steps=N, steps_per_epoch=K))"
+        )
     return Step(schedule.start, gamma, every=e)
 
 
@@ -164,25 +207,25 @@ def scale_lr(base_lr: float, batch_size: int, base_batch: int = 256, rule: str =
 def _curvature(m: Any, M: Any, matrix: Any, owner: str) -> tuple[float, float]:
     if matrix is not None:
         if m is not None or M is not None:
-            raise ValueError(f"{owner}: give either (m, M) or matrix, not both")
+            raise ConfigError(f"{owner}: give either (m, M) or matrix, not both")
         a = np.asarray(matrix, dtype=np.float64)
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
-            raise ValueError(f"{owner}: matrix must be square, got shape {a.shape}")
+            raise ConfigError(f"{owner}: matrix must be square, got shape {a.shape}")
         if not np.allclose(a, a.T, rtol=1e-10, atol=1e-12):
-            raise ValueError(f"{owner}: matrix must be symmetric")
+            raise ConfigError(f"{owner}: matrix must be symmetric")
         ev = np.linalg.eigvalsh(a)
         m, M = float(ev[0]), float(ev[-1])
         if m <= 0:
-            raise ValueError(
+            raise ConfigError(
                 f"{owner}: matrix must be positive definite, smallest eigenvalue is {m!r}"
             )
         return m, M
     if m is None or M is None:
-        raise ValueError(f"{owner}: give m and M (curvature bounds) or matrix")
+        raise ConfigError(f"{owner}: give m and M (curvature bounds) or matrix")
     m = check_number(owner, "m", m, positive=True)
     M = check_number(owner, "M", M, positive=True)
     if M < m:
-        raise ValueError(f"{owner}: M must be >= m, got m={m!r}, M={M!r}")
+        raise ConfigError(f"{owner}: M must be >= m, got m={m!r}, M={M!r}")
     return m, M
 
 

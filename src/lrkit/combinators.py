@@ -8,21 +8,47 @@ arithmetic (``*``, ``+``), ``clip``, ``opposite`` (cyclical momentum) and
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Annotated, Protocol, runtime_checkable
 
 import numpy as np
 
 from ._validate import check_number
-from .core import BindContext, Param, Schedule, register
+from .core import (
+    HOOKS,
+    Array,
+    BindContext,
+    Choice,
+    Duration,
+    Namespace,
+    OptReal,
+    Real,
+    Schedule,
+    Sub,
+    Subs,
+    finite_range,
+    register,
+    resolve,
+    steps_of,
+)
+from .errors import ConfigError, ConfigTypeError
 
 __all__ = ["Warmup", "Sequence", "Mul", "Add", "Clip", "Opposite", "CoupledWD"]
 
 
-def _eval_operand(x: Any, t: Any, xp: Any) -> Any:
+#: a schedule inside a combinator
+Inner = Annotated[Schedule, Sub()]
+#: an operand of ``*`` and ``+``: a schedule or a number
+Operand = Annotated["Schedule | float", Sub(numbers=True)]
+
+
+def _eval_operand(x: Schedule | float, t: Array, xp: Namespace) -> Array:
     return x._eval(t, xp) if isinstance(x, Schedule) else t * 0.0 + x
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Warmup(Schedule):
     r"""Prefix ``schedule`` with a ramp of ``steps`` steps from ``start`` to its first value.
 
@@ -46,16 +72,12 @@ class Warmup(Schedule):
     """
 
     name = "warmup"
-    params = (
-        Param("schedule", kind="schedule"),
-        Param("steps", kind="duration"),
-        Param("start", None, "opt_value"),
-        Param("shape", "linear", "choice", ("linear", "cos", "exp", "constant")),
-    )
+    schedule: Inner
+    steps: Annotated[int | str, Duration()]
+    start: OptReal = None
+    shape: Annotated[str, Choice("linear", "cos", "exp", "constant")] = "linear"
 
     def _check(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise TypeError(f"warmup: schedule must be a schedule, got {self.schedule!r}")
         if self.start is not None:
             if self.shape == "exp":
                 check_number(
@@ -63,11 +85,12 @@ class Warmup(Schedule):
                 )
             else:
                 check_number(self.name, "start", self.start, nonneg=True)
+            if not self.schedule.unbound():
+                first = float(self.schedule._eval(np.zeros(()), np))
+                finite_range(self.name, "start", first - self.start)
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
-        from ._validate import resolve_duration
-
-        w = resolve_duration(self.name, "steps", self.steps, ctx.total_steps, ctx.steps_per_epoch)
+        w = resolve(self.name, "steps", self.steps, ctx, allow_zero=False)
         rest = None
         if remaining is not None and isinstance(w, int):
             rest = max(remaining - w, 1)
@@ -78,10 +101,16 @@ class Warmup(Schedule):
 
     def _length(self) -> int | None:
         n = self.schedule._length()
-        return None if n is None else self.steps + n
+        return None if n is None else steps_of(self.steps) + n
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        w = float(self.steps)
+    def peak_step(self) -> int:
+        """First step of the maximum: the ramp's start or the wrapped schedule's peak."""
+        t_peak, peak, first, _ = peak_info(self.schedule)
+        a = float(self._eval(np.zeros(()), np))
+        return 0 if a >= peak else steps_of(self.steps) + int(t_peak)
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        w = float(steps_of(self.steps))
         b = self.schedule._eval(xp.zeros(()), xp)
         if self.start is None:
             a = b / 10.0 if self.shape == "constant" else b / (w + 1.0)
@@ -103,6 +132,7 @@ class Warmup(Schedule):
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Sequence(Schedule):
     r"""Run phases one after another, each on its own clock.
 
@@ -116,7 +146,22 @@ class Sequence(Schedule):
     """
 
     name = "sequence"
-    params = (Param("phases", kind="schedules"),)
+    phases: Subs
+
+    def __init__(self, *phases: Schedule | Iterable[Schedule]) -> None:
+        """``sequence(a, b, c)`` or ``sequence([a, b, c])``."""
+        items = phases[0] if len(phases) == 1 and isinstance(phases[0], (list, tuple)) else phases
+        object.__setattr__(self, "phases", items)
+        self.__post_init__()
+
+    @classmethod
+    def _from_config(cls, cfg: dict[str, object]) -> Schedule:
+        extra = sorted(set(cfg) - {"phases"})
+        if extra:
+            raise ConfigTypeError(f"sequence: unexpected argument {extra[0]!r} (allowed: phases)")
+        phases = cfg.get("phases", ())
+        assert isinstance(phases, (list, tuple))
+        return cls(*phases)
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
         phases = [p._bind(ctx, None) for p in self.phases[:-1]]
@@ -129,7 +174,7 @@ class Sequence(Schedule):
             used += n
         rest = None if remaining is None or used < 0 else max(remaining - used, 1)
         phases.append(self.phases[-1]._bind(ctx, rest))
-        return type(self)(*phases)
+        return Sequence(*phases)
 
     def _unbound(self) -> str | None:
         msg = super()._unbound()
@@ -147,37 +192,65 @@ class Sequence(Schedule):
         n = self.phases[-1]._length()
         if n is None:
             return None
-        return sum(p._length() for p in self.phases[:-1]) + n  # type: ignore[misc]
+        return sum(self._lengths()) + n
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        offs = [0]
+    def _lengths(self) -> list[int]:
+        """The lengths of every phase but the last (all finite once bound)."""
+        out = []
         for p in self.phases[:-1]:
-            offs.append(offs[-1] + p._length())
+            n = p._length()
+            assert n is not None  # guarded by _unbound
+            out.append(n)
+        return out
+
+    def peak_step(self) -> int:
+        """First step of the maximum over the phases (each phase's own peak)."""
+        best_t, best, off = 0, -math.inf, 0
+        lengths = self._lengths()
+        for i, p in enumerate(self.phases):
+            t_peak, peak, _, _ = peak_info(p)
+            if i < len(lengths) and t_peak >= lengths[i]:
+                # the step at a phase's end belongs to the next phase: scan this one
+                v = np.asarray(p._eval(np.arange(lengths[i], dtype=np.float64), np))
+                t_peak, peak = float(np.argmax(v)), float(np.max(v))
+            if peak > best:
+                best_t, best = off + int(t_peak), peak
+            off += lengths[i] if i < len(lengths) else 0
+        return best_t
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        offs = [0]
+        for n in self._lengths():
+            offs.append(offs[-1] + n)
         out = self.phases[-1]._eval(xp.maximum(t - float(offs[-1]), 0.0), xp)
         for p, o, nxt in reversed(list(zip(self.phases[:-1], offs[:-1], offs[1:]))):
-            local = xp.clip(t - float(o), 0.0, float(p._length()))
+            local = xp.clip(t - float(o), 0.0, float(nxt - o))
             out = xp.where(t < float(nxt), p._eval(local, xp), out)
         return out
 
-    def _opposite(self, t: Any, xp: Any, low: float, high: float) -> Any:
-        return Schedule._opposite(self, t, xp, low, high)
 
-
+@dataclass(frozen=True, repr=False)
 class _Binary(Schedule):
-    params = (Param("left", kind="schedule"), Param("right", kind="schedule"))
+    left: Operand
+    right: Operand
     symbol = "?"
 
     def _check(self) -> None:
         if not isinstance(self.left, Schedule) and not isinstance(self.right, Schedule):
-            raise TypeError(f"{self.name}: at least one operand must be a schedule")
+            raise ConfigTypeError(f"{self.name}: at least one operand must be a schedule")
 
     def _length(self) -> int | None:
-        lens = [x._length() for x in (self.left, self.right) if isinstance(x, Schedule)]
-        if any(n is None for n in lens):
-            return None
-        return max(lens)  # type: ignore[type-var]
+        """The longer operand's length: the value is final only when both are."""
+        lens = []
+        for x in (self.left, self.right):
+            if isinstance(x, Schedule):
+                n = x._length()
+                if n is None:
+                    return None
+                lens.append(n)
+        return max(lens)
 
-    def _operand(self, x: Any) -> str:
+    def _operand(self, x: Schedule | float) -> str:
         if isinstance(x, Add) and self.symbol == "*":
             return f"({x.spec()})"
         return x.spec() if isinstance(x, Schedule) else repr(x)
@@ -187,6 +260,7 @@ class _Binary(Schedule):
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Mul(_Binary):
     r"""Product of two schedules or of a schedule and a number: ``s * 0.5``.
 
@@ -196,7 +270,7 @@ class Mul(_Binary):
     name = "mul"
     symbol = "*"
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         return _eval_operand(self.left, t, xp) * _eval_operand(self.right, t, xp)
 
     def spec(self) -> str:
@@ -208,6 +282,7 @@ class Mul(_Binary):
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Add(_Binary):
     r"""Sum of two schedules or of a schedule and a number: ``s + 1e-5``.
 
@@ -217,7 +292,7 @@ class Add(_Binary):
     name = "add"
     symbol = "+"
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         return _eval_operand(self.left, t, xp) + _eval_operand(self.right, t, xp)
 
     def spec(self) -> str:
@@ -228,6 +303,7 @@ class Add(_Binary):
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Clip(Schedule):
     r"""Clip a schedule to ``[low, high]`` (either may be left out).
 
@@ -238,22 +314,22 @@ class Clip(Schedule):
     """
 
     name = "clip"
-    params = (
-        Param("schedule", kind="schedule"),
-        Param("low", None, "opt_value"),
-        Param("high", None, "opt_value"),
-    )
+    schedule: Inner
+    low: OptReal = None
+    high: OptReal = None
 
     def _check(self) -> None:
         if self.low is None and self.high is None:
-            raise ValueError("clip: give low, high or both, got neither")
+            raise ConfigError("clip: give low, high or both, got neither")
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError(f"clip: low must be <= high, got low={self.low!r}, high={self.high!r}")
+            raise ConfigError(
+                f"clip: low must be <= high, got low={self.low!r}, high={self.high!r}"
+            )
 
     def _length(self) -> int | None:
         return self.schedule._length()
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         v = self.schedule._eval(t, xp)
         if self.low is not None:
             v = xp.maximum(v, self.low)
@@ -263,6 +339,7 @@ class Clip(Schedule):
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Opposite(Schedule):
     r"""A value (momentum, beta1) that moves opposite to ``schedule`` inside [low, high].
 
@@ -285,24 +362,50 @@ class Opposite(Schedule):
     """
 
     name = "opposite"
-    params = (Param("schedule", kind="schedule"), Param("low", 0.85), Param("high", 0.95))
+    schedule: Inner
+    low: Real = 0.85
+    high: Real = 0.95
+    #: (first argmax step, peak, first value, final value) of ``schedule`` for the
+    #: default rule, computed once at construction when ``schedule`` is bound
+    _peak: tuple[float, float, float, float] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
 
     def _check(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise TypeError(f"opposite: schedule must be a schedule, got {self.schedule!r}")
         if self.low > self.high:
-            raise ValueError(
+            raise ConfigError(
                 f"opposite: low must be <= high, got low={self.low!r}, high={self.high!r}"
             )
+        inner = self.schedule
+        if isinstance(inner, Cyclical) or inner.unbound():
+            return
+        if inner._length() is not None:  # one that never ends fails when evaluated
+            object.__setattr__(self, "_peak", peak_info(inner))
 
     def _length(self) -> int | None:
         return self.schedule._length()
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        return self.schedule._opposite(t, xp, self.low, self.high)
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        low, high, inner = self.low, self.high, self.schedule
+        if isinstance(inner, Cyclical):
+            return inner.opposite_wave(t, xp, low, high)
+        if self._peak is None:  # bound (checked by the caller) but never ends
+            raise ConfigError(
+                f"opposite: {inner.spec()} never ends, so its rise and fall are undefined; "
+                "use a schedule with a length (or one_cycle / cyclic)"
+            )
+        t_peak, peak, a0, a1 = self._peak
+        v = inner._eval(t, xp)
+        d0, d1 = peak - a0, peak - a1
+        f0 = (v - a0) / d0 if d0 > 0 else v * 0.0 + 1.0
+        f1 = (v - a1) / d1 if d1 > 0 else v * 0.0 + 1.0
+        # clipped: a value below the start (or the end) of its rise (fall) stays at high
+        f = xp.clip(xp.where(t <= t_peak, f0, f1), 0.0, 1.0)
+        return high - (high - low) * f
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class CoupledWD(Schedule):
     r"""Weight decay scheduled against a learning rate so that ``lr_t * wd_t`` stays constant.
 
@@ -320,52 +423,95 @@ class CoupledWD(Schedule):
     """
 
     name = "coupled_wd"
-    params = (
-        Param("schedule", kind="schedule"),
-        Param("value"),
-        Param("ref", None, "opt_value"),
-        Param("cap", None, "opt_value"),
-    )
+    schedule: Inner
+    value: Real
+    ref: OptReal = None
+    cap: OptReal = None
+    #: the reference rate used (``ref``, or the schedule's peak computed once when bound)
+    _ref: float | None = field(default=None, init=False, compare=False, repr=False)
 
     def _check(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise TypeError(f"coupled_wd: schedule must be a schedule, got {self.schedule!r}")
         check_number(self.name, "value", self.value, nonneg=True)
         if self.ref is not None:
             check_number(self.name, "ref", self.ref, positive=True)
         if self.cap is not None:
             check_number(self.name, "cap", self.cap, positive=True)
+        ref = self.ref
+        if ref is None and not self.schedule.unbound():
+            ref = peak_info(self.schedule)[1]
+        if ref is not None:
+            finite_range(self.name, "value * ref", self.value * ref)
+        object.__setattr__(self, "_ref", ref)
 
     def _length(self) -> int | None:
         return self.schedule._length()
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        ref = self.ref if self.ref is not None else _peak_info(self.schedule)[1]
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        assert self._ref is not None  # bound: computed in _check
+        ref = self._ref
         cap = self.cap if self.cap is not None else 10.0 * self.value
         lr = self.schedule._eval(t, xp)
         safe = xp.maximum(lr, ref * 1e-300 + 1e-300)
         return xp.minimum(self.value * ref / safe, cap)
 
 
-def _peak_info(s: Schedule) -> tuple[float, float, float, float]:
+@runtime_checkable
+class Cyclical(Protocol):
+    """A schedule with a well-known cyclical momentum (one_cycle, cyclic)."""
+
+    def opposite_wave(self, t: Array, xp: Namespace, low: float, high: float) -> Array: ...
+
+
+@runtime_checkable
+class KnownPeak(Protocol):
+    """A schedule that knows the first step of its maximum over ``[0, length]``."""
+
+    def peak_step(self) -> int: ...
+
+
+def peak_info(s: Schedule) -> tuple[float, float, float, float]:
     """(first argmax step, peak, first value, final value) of a bound schedule.
 
-    Computed once with numpy over the schedule's length and cached on the value.
+    Over ``[0, length]``; for a schedule that never ends, its first value. A
+    schedule that knows its peak step (:class:`KnownPeak`) is evaluated at three
+    steps; any other is evaluated over its length in blocks of 2**20 steps.
     """
-    cache = s.__dict__.get("_peak_cache")
-    if cache is not None:
-        return cache  # type: ignore[no-any-return]
     n = s._length()
     if n is None:
         v0 = float(s._eval(np.zeros(1), np)[0])
-        out = (0.0, v0, v0, v0)
-    else:
-        with np.errstate(all="ignore"):
-            v = np.asarray(s._eval(np.arange(n + 1, dtype=np.float64), np), dtype=np.float64)
-        k = int(np.argmax(v))
-        out = (float(k), float(v[k]), float(v[0]), float(v[-1]))
-    object.__setattr__(s, "_peak_cache", out)
-    return out
+        return (0.0, v0, v0, v0)
+    if isinstance(s, KnownPeak):
+        k = s.peak_step()
+        v = np.asarray(s._eval(np.array([0.0, float(k), float(n)]), np), dtype=np.float64)
+        return (float(k), float(v[1]), float(v[0]), float(v[2]))
+    best_k, best, first, last = 0, -math.inf, math.nan, math.nan
+    block = 1 << 20
+    with np.errstate(all="ignore"):
+        for lo in range(0, n + 1, block):
+            ts = np.arange(lo, min(lo + block, n + 1), dtype=np.float64)
+            v = np.asarray(s._eval(ts, np), dtype=np.float64) + ts * 0.0
+            k = int(np.argmax(v))
+            if v[k] > best:
+                best_k, best = lo + k, float(v[k])
+            if lo == 0:
+                first = float(v[0])
+            last = float(v[-1])
+    return (float(best_k), best, first, last)
+
+
+_peak_info = peak_info
+
+
+def _mul(a: Schedule | float, b: Schedule | float) -> Schedule:
+    return Mul(a, b)
+
+
+def _add(a: Schedule | float, b: Schedule | float) -> Schedule:
+    return Add(a, b)
+
+
+HOOKS["mul"] = _mul
+HOOKS["add"] = _add
 
 
 warmup = Warmup

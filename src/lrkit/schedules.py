@@ -9,10 +9,32 @@ is ``Cosine``).
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import numpy as np
 
 from ._validate import check_number
-from .core import Param, Schedule, frac, register
+from .core import (
+    Array,
+    Choice,
+    Duration,
+    Durations,
+    Flag,
+    Namespace,
+    OptReal,
+    Points,
+    Real,
+    Reals,
+    Schedule,
+    Steps,
+    finite_range,
+    frac,
+    register,
+    steps_of,
+)
+from .errors import ConfigError
 
 __all__ = [
     "Constant",
@@ -32,10 +54,17 @@ __all__ = [
     "WSD",
 ]
 
-_STEPS = Param("steps", None, "duration", to_end=True)
+#: up to this many breakpoints, select with `where`; beyond, bisect with searchsorted
+_FEW = 4
+
+#: a positive duration (int steps, "N%", "Nep")
+Every = Annotated[int | str, Duration()]
+#: a duration that may be 0
+Span = Annotated[int | str, Duration(allow_zero=True)]
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Constant(Schedule):
     r"""A constant value.
 
@@ -49,22 +78,25 @@ class Constant(Schedule):
     """
 
     name = "constant"
-    params = (Param("value"), Param("steps", None, "duration", allow_zero=False))
-
-    def _unbound(self) -> str | None:
-        # steps=None is fine: a constant has no end.
-        if isinstance(self.steps, str):
-            return super()._unbound()
-        return None
+    value: Real
+    #: optional: None is fine (a constant has no end)
+    steps: Annotated[int | str | None, Duration(optional=True)] = None
 
     def _length(self) -> int | None:
-        return self.steps  # type: ignore[no-any-return]
+        return None if self.steps is None else steps_of(self.steps)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def peak_step(self) -> int:
+        return 0
+
+    def nonincreasing(self) -> bool:
+        return True
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         return t * 0.0 + self.value
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Linear(Schedule):
     r"""Linear interpolation from ``start`` to ``end`` over ``steps``, then hold ``end``.
 
@@ -78,16 +110,29 @@ class Linear(Schedule):
     """
 
     name = "linear"
-    params = (Param("start"), Param("end"), _STEPS)
+    start: Real
+    end: Real
+    steps: Steps = None
+
+    def _check(self) -> None:
+        finite_range(self.name, "end - start", self.end - self.start)
 
     def _length(self) -> int | None:
-        return self.steps  # type: ignore[no-any-return]
+        return steps_of(self.steps)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        return self.start + (self.end - self.start) * frac(t, self.steps, xp)
+    def peak_step(self) -> int:
+        """First step of the maximum: 0 when it decays, its end when it rises."""
+        return 0 if self.start >= self.end else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        return self.start + (self.end - self.start) * frac(t, steps_of(self.steps), xp)
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Cosine(Schedule):
     r"""Cosine annealing from ``start`` to ``end`` over ``steps``, then hold ``end``.
 
@@ -104,17 +149,30 @@ class Cosine(Schedule):
     """
 
     name = "cosine"
-    params = (Param("start"), Param("end", 0.0), _STEPS)
+    start: Real
+    end: Real = 0.0
+    steps: Steps = None
+
+    def _check(self) -> None:
+        finite_range(self.name, "start - end", self.start - self.end)
 
     def _length(self) -> int | None:
-        return self.steps  # type: ignore[no-any-return]
+        return steps_of(self.steps)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        f = frac(t, self.steps, xp)
+    def peak_step(self) -> int:
+        """First step of the maximum: 0 when it decays, its end when it rises."""
+        return 0 if self.start >= self.end else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        f = frac(t, steps_of(self.steps), xp)
         return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Polynomial(Schedule):
     r"""Polynomial decay from ``start`` to ``end`` over ``steps``.
 
@@ -128,21 +186,33 @@ class Polynomial(Schedule):
     """
 
     name = "polynomial"
-    params = (Param("start"), Param("end"), _STEPS, Param("power", 1.0))
+    start: Real
+    end: Real
+    steps: Steps = None
+    power: Real = 1.0
 
     def _check(self) -> None:
         check_number(self.name, "power", self.power, positive=True)
+        finite_range(self.name, "start - end", self.start - self.end)
 
     def _length(self) -> int | None:
-        return self.steps  # type: ignore[no-any-return]
+        return steps_of(self.steps)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        f = frac(t, self.steps, xp)
+    def peak_step(self) -> int:
+        """First step of the maximum: 0 when it decays, its end when it rises."""
+        return 0 if self.start >= self.end else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        f = frac(t, steps_of(self.steps), xp)
         # max(., 0): in float32 (jax/keras) t/T can round to 1 + 1 ulp at t = T
         return (self.start - self.end) * xp.power(xp.maximum(1.0 - f, 0.0), self.power) + self.end
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Exponential(Schedule):
     r"""Exponential decay, smooth or staircase.
 
@@ -161,17 +231,15 @@ class Exponential(Schedule):
     """
 
     name = "exponential"
-    params = (
-        Param("start"),
-        Param("gamma", None, "opt_value"),
-        Param("half_life", None, "duration", to_end=False),
-        Param("every", 1, "duration"),
-        Param("staircase", False, "bool"),
-    )
+    start: Real
+    gamma: OptReal = None
+    half_life: Annotated[int | str | None, Duration(optional=True)] = None
+    every: Every = 1
+    staircase: Flag = False
 
     def _check(self) -> None:
         if (self.gamma is None) == (self.half_life is None):
-            raise ValueError(
+            raise ConfigError(
                 f"exponential: give exactly one of gamma or half_life, got "
                 f"gamma={self.gamma!r}, half_life={self.half_life!r}"
             )
@@ -182,18 +250,23 @@ class Exponential(Schedule):
         """The decay factor per ``every`` steps (bound schedule)."""
         if self.gamma is not None:
             return float(self.gamma)
-        return 0.5 ** (self.every / self.half_life)
+        return 0.5 ** (steps_of(self.every) / steps_of(self.half_life))
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        p = t / float(self.every)
+    def nonincreasing(self) -> bool:
+        return self.start >= 0 and (self.gamma is None or self.gamma <= 1.0)
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        every = float(steps_of(self.every))
+        p = t / every
         if self.staircase:
             p = xp.floor(p)
         if self.gamma is not None:
             return self.start * xp.power(self.gamma, p)
-        return self.start * xp.power(0.5, p * (float(self.every) / float(self.half_life)))
+        return self.start * xp.power(0.5, p * (every / float(steps_of(self.half_life))))
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Step(Schedule):
     r"""Step decay: multiply by ``gamma`` every ``every`` steps.
 
@@ -206,16 +279,22 @@ class Step(Schedule):
     """
 
     name = "step"
-    params = (Param("start"), Param("gamma"), Param("every", kind="duration"))
+    start: Real
+    gamma: Real
+    every: Every
 
     def _check(self) -> None:
         check_number(self.name, "gamma", self.gamma, positive=True)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        return self.start * xp.power(self.gamma, xp.floor(t / float(self.every)))
+    def nonincreasing(self) -> bool:
+        return self.start >= 0 and self.gamma <= 1.0
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        return self.start * xp.power(self.gamma, xp.floor(t / float(steps_of(self.every))))
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class MultiStep(Schedule):
     r"""Multiply by ``gamma`` at each milestone.
 
@@ -230,25 +309,44 @@ class MultiStep(Schedule):
     """
 
     name = "multistep"
-    params = (Param("start"), Param("gamma"), Param("milestones", kind="durations"))
+    start: Real
+    gamma: Real
+    milestones: Durations
 
     def _check(self) -> None:
         check_number(self.name, "gamma", self.gamma, positive=True)
         if not self.milestones:
-            raise ValueError("multistep: milestones must be a non-empty list, got []")
+            raise ConfigError("multistep: milestones must be a non-empty list, got []")
         _check_sorted(self.name, "milestones", self.milestones, strict=False)
+        _finite_table(self.name, "gamma", self._levels())
+
+    def _levels(self) -> list[float]:
+        """The value after 0, 1, ..., len(milestones) milestones."""
+        with np.errstate(all="ignore"):
+            return [
+                float(self.start * np.float64(self.gamma) ** k)
+                for k in range(len(self.milestones) + 1)
+            ]
 
     def _length(self) -> int | None:
-        return max(self.milestones)  # type: ignore[no-any-return]
+        return max(steps_of(m) for m in self.milestones)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        out = t * 0.0 + self.start
-        for k, m in enumerate(self.milestones, start=1):
-            out = xp.where(t >= float(m), self.start * self.gamma**k, out)
-        return out
+    def peak_step(self) -> int:
+        levels = self._levels()
+        k = levels.index(max(levels))
+        return 0 if k == 0 else steps_of(self.milestones[k - 1])
+
+    def nonincreasing(self) -> bool:
+        return self.start >= 0 and self.gamma <= 1.0
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        # k = number of milestones <= t, found by bisection: O(log milestones) per step
+        ms = xp.array([float(steps_of(m)) for m in self.milestones])
+        return xp.take(xp.array(self._levels()), xp.searchsorted(ms, t, side="right"))
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Piecewise(Schedule):
     r"""Piecewise constant: ``values[i]`` from ``boundaries[i-1]`` (inclusive).
 
@@ -263,27 +361,39 @@ class Piecewise(Schedule):
     """
 
     name = "piecewise"
-    params = (Param("values", kind="values"), Param("boundaries", kind="durations"))
+    values: Reals
+    boundaries: Durations
 
     def _check(self) -> None:
         if len(self.values) != len(self.boundaries) + 1:
-            raise ValueError(
+            raise ConfigError(
                 "piecewise: values must have one more entry than boundaries, got "
                 f"{len(self.values)} values and {len(self.boundaries)} boundaries"
             )
         _check_sorted(self.name, "boundaries", self.boundaries, strict=True)
 
     def _length(self) -> int | None:
-        return max(self.boundaries) if self.boundaries else 0
+        return max(steps_of(b) for b in self.boundaries) if self.boundaries else 0
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        out = t * 0.0 + self.values[0]
-        for b, v in zip(self.boundaries, self.values[1:]):
-            out = xp.where(t >= float(b), v, out)
-        return out
+    def peak_step(self) -> int:
+        k = self.values.index(max(self.values))
+        return 0 if k == 0 else steps_of(self.boundaries[k - 1])
+
+    def nonincreasing(self) -> bool:
+        return all(b <= a for a, b in zip(self.values, self.values[1:]))
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        if len(self.boundaries) <= _FEW:  # a few selections beat a bisection
+            out = t * 0.0 + self.values[0]
+            for b, v in zip(self.boundaries, self.values[1:]):
+                out = xp.where(t >= float(steps_of(b)), v, out)
+            return out
+        bs = xp.array([float(steps_of(b)) for b in self.boundaries])
+        return xp.take(xp.array(list(self.values)), xp.searchsorted(bs, t, side="right"))
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Interpolate(Schedule):
     r"""Interpolate between (step, value) points, linearly or along a half cosine.
 
@@ -295,37 +405,64 @@ class Interpolate(Schedule):
 
     Holds the first value before the first point and the last value after the
     last point. optax's ``piecewise_interpolate_schedule`` and its one-cycle
-    schedules are instances of it.
+    schedules are instances of it. The segment of each step is found by
+    bisection (O(log points) per step).
 
     >>> interpolate([(0, 0.0), (10, 1.0), (20, 0.0)])(15)
     0.5
     """
 
     name = "interpolate"
-    params = (Param("points", kind="points"), Param("kind", "linear", "choice", ("linear", "cos")))
+    points: Points
+    kind: Annotated[str, Choice("linear", "cos")] = "linear"
 
     def _check(self) -> None:
         if not self.points:
-            raise ValueError("interpolate: points must be a non-empty list of (step, value)")
+            raise ConfigError("interpolate: points must be a non-empty list of (step, value)")
         _check_sorted(self.name, "points steps", [s for s, _ in self.points], strict=True)
+        ys = [y for _, y in self.points]
+        for i, (a, b) in enumerate(zip(ys, ys[1:])):
+            finite_range(self.name, f"points[{i + 1}] value - points[{i}] value", b - a)
 
     def _length(self) -> int | None:
-        return self.points[-1][0]  # type: ignore[no-any-return]
+        return steps_of(self.points[-1][0])
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _few(self, t: Array, xp: Namespace) -> Array:
         pts = self.points
         out = t * 0.0 + pts[0][1]
         for (s0, v0), (s1, v1) in zip(pts[:-1], pts[1:]):
-            f = xp.clip((t - float(s0)) / float(s1 - s0), 0.0, 1.0)
+            a, b = float(steps_of(s0)), float(steps_of(s1))
+            f = xp.clip((t - a) / (b - a), 0.0, 1.0)
             if self.kind == "linear":
                 seg = v0 + (v1 - v0) * f
             else:
                 seg = v1 + (v0 - v1) * (1.0 + xp.cos(math.pi * f)) / 2.0
-            out = xp.where(t >= float(s0), seg, out)
+            out = xp.where(t >= a, seg, out)
         return out
+
+    def peak_step(self) -> int:
+        ys = [y for _, y in self.points]
+        k = ys.index(max(ys))
+        return 0 if k == 0 else steps_of(self.points[k][0])
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        pts = self.points
+        if len(pts) <= _FEW:  # a few segments: select each (no bisection, no gathers)
+            return self._few(t, xp)
+        xs = [float(steps_of(s)) for s, _ in pts]
+        # segment k-1 .. k holds t; before the first point f = 0, after the last f = 1
+        k = xp.clip(xp.searchsorted(xp.array(xs), t, side="right"), 1, len(pts) - 1)
+        s0, s1 = xp.take(xp.array(xs[:-1]), k - 1), xp.take(xp.array(xs[1:]), k - 1)
+        v0 = xp.take(xp.array([v for _, v in pts[:-1]]), k - 1)
+        v1 = xp.take(xp.array([v for _, v in pts[1:]]), k - 1)
+        f = xp.clip((t - s0) / (s1 - s0), 0.0, 1.0)
+        if self.kind == "linear":
+            return v0 + (v1 - v0) * f
+        return v1 + (v0 - v1) * (1.0 + xp.cos(math.pi * f)) / 2.0
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class InverseTime(Schedule):
     r"""Inverse-time decay.
 
@@ -339,24 +476,26 @@ class InverseTime(Schedule):
     """
 
     name = "inverse_time"
-    params = (
-        Param("start"),
-        Param("decay"),
-        Param("every", 1, "duration"),
-        Param("staircase", False, "bool"),
-    )
+    start: Real
+    decay: Real
+    every: Every = 1
+    staircase: Flag = False
 
     def _check(self) -> None:
         check_number(self.name, "decay", self.decay, nonneg=True)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        p = t / float(self.every)
+    def nonincreasing(self) -> bool:
+        return self.start >= 0
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        p = t / float(steps_of(self.every))
         if self.staircase:
             p = xp.floor(p)
         return self.start / (1.0 + self.decay * p)
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class InverseSqrt(Schedule):
     r"""Linear warmup to ``peak`` then inverse-square-root decay (the Transformer schedule).
 
@@ -372,16 +511,18 @@ class InverseSqrt(Schedule):
     """
 
     name = "inverse_sqrt"
-    params = (Param("peak"), Param("warmup", kind="duration"))
+    peak: Real
+    warmup: Every
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        w = float(self.warmup)
-        ramp = self.peak * t / w
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        w = float(steps_of(self.warmup))
+        ramp = self.peak * (t / w)
         decay = self.peak / xp.sqrt(xp.maximum(t, w) / w)
         return xp.where(t < w, ramp, decay)
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class SGDR(Schedule):
     r"""Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017).
 
@@ -401,36 +542,65 @@ class SGDR(Schedule):
     """
 
     name = "sgdr"
-    params = (
-        Param("start"),
-        Param("end", 0.0),
-        Param("period", kind="duration"),
-        Param("mult", 1.0),
-        Param("decay", 1.0),
-    )
+    start: Real
+    end: Real = 0.0
+    period: Every = field(kw_only=True)  # required; after `end`, so keyword-only
+    mult: Real = 1.0
+    decay: Real = 1.0
 
     def _check(self) -> None:
         check_number(self.name, "mult", self.mult, low=1.0)
         check_number(self.name, "decay", self.decay, low=0.0, high=1.0, low_open=True)
+        finite_range(self.name, "start - end", self.start - self.end)
 
-    def cycle_index(self, t: Any, xp: Any) -> tuple[Any, Any, Any]:
-        """(cycle index, cycle start, cycle length) at step t."""
-        p, m = float(self.period), self.mult
+    def _cycles(self) -> np.ndarray | None:
+        """Indices 0..K of the cycles that start before step 2**63, when K <= 4096."""
+        p, m = float(steps_of(self.period)), self.mult
+        if m == 1.0:
+            return None
+        k = math.log(2.0**63 * (m - 1.0) / p + 1.0) / math.log(m)
+        return np.arange(int(k) + 2, dtype=np.float64) if k < 4096 else None
+
+    def cycle_index(self, t: Array, xp: Namespace) -> tuple[Array, Array, Array]:
+        """(cycle index, cycle start, cycle length) at step t.
+
+        Cycle ``k`` starts at ``S_k = P (m^k - 1)/(m - 1)``; a start computed
+        with floating error (7.000000000000001) still restarts at step 7: the
+        rule is ``t >= S_k - tol(S_k)`` with ``tol(s) = min(1e-9 (1 + s), 1e-6)``.
+        The cycle is found by bisection in the table of starts when there are
+        at most 4096 cycles before step 2**63, else from a logarithm.
+        """
+        p, m = float(steps_of(self.period)), self.mult
         if m == 1.0:
             i = xp.floor(t / p)
             return i, i * p, t * 0.0 + p
+        ks = self._cycles()
+        if ks is not None:
+            mk = np.power(m, ks)
+            starts = p * (mk - 1.0) / (m - 1.0)
+            edges = starts - np.minimum(1e-9 * (1.0 + starts), 1e-6)
+            j = xp.searchsorted(xp.array(edges.tolist()), t, side="right") - 1
+            pick = xp.take
+            return (
+                pick(xp.array(ks.tolist()), j),
+                pick(xp.array(starts.tolist()), j),
+                pick(xp.array((p * mk).tolist()), j),
+            )
+        return self._cycle_from_log(t, xp, p, m)
+
+    def _cycle_from_log(
+        self, t: Array, xp: Namespace, p: float, m: float
+    ) -> tuple[Array, Array, Array]:
         i = xp.floor(xp.log(1.0 + t * (m - 1.0) / p) / math.log(m))
         i = xp.maximum(i, 0.0)
 
-        def start(mk: Any) -> Any:  # start of the cycle k, from m**k
+        def start(mk: Array) -> Array:  # start of the cycle k, from m**k
             return p * (mk - 1.0) / (m - 1.0)
 
-        # correct floating error at the cycle boundaries (a start computed as
-        # 7.000000000000001 still restarts at step 7: tolerance 1e-9 relative,
-        # at most 1e-6 of a step); each power of m is computed once and selected
-        def tol(s: Any) -> Any:
+        def tol(s: Array) -> Array:
             return xp.minimum(1e-9 * (1.0 + s), 1e-6)
 
+        # each power of m is computed once and selected
         s0 = start(xp.power(m, i))
         i = xp.where(t < s0 - tol(s0), i - 1.0, i)
         m_i, m_next = xp.power(m, i), xp.power(m, i + 1.0)
@@ -439,7 +609,7 @@ class SGDR(Schedule):
         i = xp.where(up, i + 1.0, i)
         return i, xp.where(up, s_next, s_i), p * xp.where(up, m_next, m_i)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         i, s, length = self.cycle_index(t, xp)
         # decay == 1: power(1, i) is exactly 1; skip computing it
         top = self.start * (xp.power(self.decay, i) if self.decay != 1.0 else 1.0)
@@ -447,6 +617,7 @@ class SGDR(Schedule):
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class Cyclic(Schedule):
     r"""Cyclical learning rate (Smith 2017): triangle waves between ``low`` and ``high``.
 
@@ -466,28 +637,27 @@ class Cyclic(Schedule):
     """
 
     name = "cyclic"
-    params = (
-        Param("low"),
-        Param("high"),
-        Param("half_period", kind="duration"),
-        Param("mode", "triangular", "choice", ("triangular", "triangular2", "exp_range")),
-        Param("gamma", 1.0),
-    )
+    low: Real
+    high: Real
+    half_period: Every
+    mode: Annotated[str, Choice("triangular", "triangular2", "exp_range")] = "triangular"
+    gamma: Real = 1.0
 
     def _check(self) -> None:
         if self.high < self.low:
-            raise ValueError(
+            raise ConfigError(
                 f"cyclic: high must be >= low, got low={self.low!r}, high={self.high!r}"
             )
         check_number(self.name, "gamma", self.gamma, low=0.0, high=1.0, low_open=True)
+        finite_range(self.name, "high - low", self.high - self.low)
         if self.gamma != 1.0 and self.mode != "exp_range":
-            raise ValueError(
+            raise ConfigError(
                 f"cyclic: gamma is only used with mode='exp_range', got gamma={self.gamma!r} "
                 f"with mode={self.mode!r}"
             )
 
-    def _wave(self, t: Any, xp: Any, low: float, high: float) -> Any:
-        total = 2.0 * float(self.half_period)
+    def _wave(self, t: Array, xp: Namespace, low: float, high: float) -> Array:
+        total = 2.0 * float(steps_of(self.half_period))
         # x = position in the cycle from the exact remainder t - total*q (not
         # 1 + t/total - cycle, which loses the fraction at large t in float32)
         q = xp.floor(t / total)
@@ -504,14 +674,16 @@ class Cyclic(Schedule):
             return low + height * (1.0 / xp.power(2.0, cycle - 1.0))
         return low + height * xp.power(self.gamma, t)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         return self._wave(t, xp, self.low, self.high)
 
-    def _opposite(self, t: Any, xp: Any, low: float, high: float) -> Any:
+    def opposite_wave(self, t: Array, xp: Namespace, low: float, high: float) -> Array:
+        """PyTorch's ``CyclicLR`` momentum: the same wave from ``high`` down to ``low``."""
         return self._wave(t, xp, high, low)
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class OneCycle(Schedule):
     r"""The 1cycle policy (Smith & Topin 2018), with PyTorch's phase boundaries.
 
@@ -540,15 +712,13 @@ class OneCycle(Schedule):
     """
 
     name = "one_cycle"
-    params = (
-        Param("peak"),
-        _STEPS,
-        Param("pct_start", 0.3),
-        Param("div", 25.0),
-        Param("final_div", 1e4),
-        Param("three_phase", False, "bool"),
-        Param("anneal", "cos", "choice", ("cos", "linear")),
-    )
+    peak: Real
+    steps: Steps = None
+    pct_start: Real = 0.3
+    div: Real = 25.0
+    final_div: Real = 1e4
+    three_phase: Flag = False
+    anneal: Annotated[str, Choice("cos", "linear")] = "cos"
 
     def _check(self) -> None:
         check_number(self.name, "peak", self.peak, positive=True)
@@ -562,10 +732,10 @@ class OneCycle(Schedule):
             self._ends()
 
     def _length(self) -> int | None:
-        return self.steps  # type: ignore[no-any-return]
+        return steps_of(self.steps)
 
     def _ends(self) -> list[float]:
-        T, p = float(self.steps), self.pct_start
+        T, p = float(steps_of(self.steps)), self.pct_start
         ends = (
             [p * T - 1.0, 2.0 * p * T - 2.0, T - 1.0]
             if self.three_phase
@@ -574,7 +744,7 @@ class OneCycle(Schedule):
         prev = 0.0
         for e in ends:
             if e <= prev:
-                raise ValueError(
+                raise ConfigError(
                     f"one_cycle: steps={self.steps} is too short for pct_start={self.pct_start!r}"
                     f"{' with three_phase' if self.three_phase else ''}: every phase needs "
                     "at least one step"
@@ -589,7 +759,7 @@ class OneCycle(Schedule):
             return [lo, self.peak, lo, floor]
         return [lo, self.peak, floor]
 
-    def _anneal(self, t: Any, xp: Any, values: list[float]) -> Any:
+    def _anneal(self, t: Array, xp: Namespace, values: list[float]) -> Array:
         ends = self._ends()
         starts = [0.0] + ends[:-1]
         # phases are chosen the way PyTorch does: step <= end_step of phase i.
@@ -608,15 +778,17 @@ class OneCycle(Schedule):
             return b + (a - b) / 2.0 * (xp.cos(math.pi * pct) + 1.0)
         return (b - a) * pct + a
 
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _eval(self, t: Array, xp: Namespace) -> Array:
         return self._anneal(t, xp, self._values())
 
-    def _opposite(self, t: Any, xp: Any, low: float, high: float) -> Any:
+    def opposite_wave(self, t: Array, xp: Namespace, low: float, high: float) -> Array:
+        """PyTorch's ``OneCycleLR`` momentum: each phase anneals between ``high`` and ``low``."""
         vals = [high, low, high, high] if self.three_phase else [high, low, high]
         return self._anneal(t, xp, vals)
 
 
 @register
+@dataclass(frozen=True, repr=False)
 class WSD(Schedule):
     r"""Warmup-stable-decay ("trapezoidal"; Hägele et al. 2024, MiniCPM).
 
@@ -635,28 +807,33 @@ class WSD(Schedule):
     """
 
     name = "wsd"
-    params = (
-        Param("peak"),
-        _STEPS,
-        Param("warmup", kind="duration", allow_zero=True),
-        Param("decay", kind="duration", allow_zero=True),
-        Param("end", 0.0),
-        Param("shape", "linear", "choice", ("linear", "cos", "sqrt")),
-    )
+    peak: Real
+    steps: Steps = None
+    warmup: Span = field(kw_only=True)  # required; after `steps`, so keyword-only
+    decay: Span = field(kw_only=True)
+    end: Real = 0.0
+    shape: Annotated[str, Choice("linear", "cos", "sqrt")] = "linear"
 
     def _check(self) -> None:
-        if all(isinstance(x, int) for x in (self.steps, self.warmup, self.decay)):
-            if self.warmup + self.decay > self.steps:
-                raise ValueError(
+        finite_range(self.name, "peak - end", self.peak - self.end)
+        s, w, d = self.steps, self.warmup, self.decay
+        if isinstance(s, int) and isinstance(w, int) and isinstance(d, int):
+            if w + d > s:
+                raise ConfigError(
                     f"wsd: warmup + decay must be <= steps, got warmup={self.warmup}, "
                     f"decay={self.decay}, steps={self.steps}"
                 )
 
     def _length(self) -> int | None:
-        return self.steps  # type: ignore[no-any-return]
+        return steps_of(self.steps)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        T, w, D = float(self.steps), float(self.warmup), float(self.decay)
+    def peak_step(self) -> int:
+        if self.end > self.peak:
+            return steps_of(self.steps)
+        return steps_of(self.warmup)
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        T, w, D = (float(steps_of(x)) for x in (self.steps, self.warmup, self.decay))
         out = t * 0.0 + self.peak
         if D > 0:
             f = xp.clip((t - (T - D)) / D, 0.0, 1.0)
@@ -674,14 +851,19 @@ class WSD(Schedule):
         return out
 
 
-def _check_sorted(owner: str, name: str, seq: Any, *, strict: bool) -> None:
+def _finite_table(owner: str, name: str, values: list[float]) -> None:
+    for v in values:
+        finite_range(owner, name, v)
+
+
+def _check_sorted(owner: str, name: str, seq: Sequence[int | str], *, strict: bool) -> None:
     ints = [x for x in seq if isinstance(x, int)]
     if len(ints) != len(seq):
         return  # relative entries are checked after bind
     for a, b in zip(ints, ints[1:]):
         if b < a or (strict and b == a):
             rule = "strictly increasing" if strict else "non-decreasing"
-            raise ValueError(f"{owner}: {name} must be {rule}, got {list(seq)}")
+            raise ConfigError(f"{owner}: {name} must be {rule}, got {list(seq)}")
 
 
 # lower-case constructor names, as used in the spec language

@@ -7,19 +7,31 @@ Allowed: calls of registered names with positional arguments (in the
 parameter order of the docs) and keywords; numbers (with ``+ - * / **``
 between numbers); strings; ``True``/``False``/``None``; lists and tuples;
 ``*`` and ``+`` between schedules and numbers.
+
+Specs are ASCII: identifiers and digits outside ASCII (``ｃｏｓｉｎｅ``, ``'٣'``)
+are rejected rather than normalized. A comment (``# ...``) is allowed and
+ignored; the label of a schedule is always its canonical spec
+(``str(schedule)``), never the text given. Specs and dicts nest at most
+:data:`MAX_DEPTH` levels.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
-import numbers
 from typing import Any
 
+from . import combinators as _combinators
+from . import core as _core
+from ._validate import is_number
 from .core import REGISTRY, Schedule
-from .errors import ConfigError
+from .errors import ConfigError, ConfigTypeError
+from .schedules import Constant
 
-__all__ = ["parse", "from_dict", "SpecError"]
+__all__ = ["parse", "from_dict", "as_schedule", "SpecError", "MAX_DEPTH"]
+
+#: the deepest nesting of calls, operators, lists or dicts accepted in a spec or a dict
+MAX_DEPTH = 100
 
 
 class SpecError(ConfigError):
@@ -41,23 +53,59 @@ def parse(text: str) -> Schedule:
     if isinstance(text, Schedule):
         return text
     if not isinstance(text, str):
-        raise TypeError(f"parse: spec must be a string, got {text!r}")
+        raise ConfigTypeError(f"parse: spec must be a string, got {text!r}")
     src = text.strip()
     if not src:
         raise SpecError("spec error: empty spec")
+    if not src.isascii():
+        col, ch = next((i, c) for i, c in enumerate(src) if not c.isascii())
+        raise SpecError(
+            f"spec error at column {col + 1}: only ASCII characters are allowed, got {ch!r} "
+            f"(U+{ord(ch):04X})"
+        )
+    if _nesting(src) > MAX_DEPTH:
+        raise SpecError(f"spec error: the spec nests deeper than {MAX_DEPTH} levels")
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as e:
-        col = f" at column {e.offset}" if e.offset else ""
-        raise SpecError(f"spec error{col}: invalid syntax in {src!r}") from None
+        at = f" at column {e.offset}" if e.offset else ""
+        raise SpecError(f"spec error{at}: invalid syntax in {src!r}") from None
+    except (RecursionError, MemoryError):
+        raise SpecError(f"spec error: the spec nests deeper than {MAX_DEPTH} levels") from None
+    _check_depth(tree.body)
     value = _node(tree.body)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        from .schedules import Constant
-
+    if _is_num(value):
         return Constant(value)
     if not isinstance(value, Schedule):
         raise _err(tree.body, f"a spec must describe a schedule, got {value!r}")
     return value
+
+
+def _nesting(src: str) -> int:
+    """The deepest bracket nesting of ``src`` (a cheap bound before ``ast.parse``)."""
+    depth = deepest = 0
+    for c in src:
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth -= 1
+    return deepest
+
+
+def _check_depth(root: ast.AST) -> None:
+    """Reject trees deeper than MAX_DEPTH (``a + a + ... + a`` nests without brackets).
+
+    A level is a call, an operator or a list: what builds a value from values.
+    """
+    levels = (ast.Call, ast.BinOp, ast.UnaryOp, ast.List, ast.Tuple)
+    stack = [(root, 0)]
+    while stack:
+        n, d = stack.pop()
+        d += isinstance(n, levels)
+        if d > MAX_DEPTH:
+            raise _err(n, f"the spec nests deeper than {MAX_DEPTH} levels")
+        stack.extend((c, d) for c in ast.iter_child_nodes(n))
 
 
 def _node(n: ast.AST) -> Any:
@@ -82,8 +130,7 @@ def _node(n: ast.AST) -> Any:
     raise _err(n, f"unsupported syntax {type(n).__name__}")
 
 
-def _is_num(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+_is_num = is_number
 
 
 def _binop(n: ast.BinOp) -> Any:
@@ -100,21 +147,27 @@ def _binop(n: ast.BinOp) -> Any:
                 return a / b
             if isinstance(n.op, ast.Pow):
                 # in floats: an int power like 10**10**10 would hang the parser
-                return float(a) ** float(b)
-        except (ZeroDivisionError, OverflowError) as e:
-            raise _err(n, f"arithmetic error: {e}") from None
+                r = float(a) ** float(b)
+                if isinstance(r, complex):
+                    raise _err(n, f"arithmetic error: ({a!r}) ** {b!r} is not a real number")
+                return r
+        except ZeroDivisionError:
+            raise _err(n, "arithmetic error: division by zero") from None
+        except OverflowError:
+            raise _err(
+                n,
+                "arithmetic error: the result is too large for a float64 (at most about 1.8e308)",
+            ) from None
         raise _err(n, f"unsupported operator {type(n.op).__name__}")
     if not (isinstance(a, (Schedule,)) or _is_num(a)) or not (
         isinstance(b, Schedule) or _is_num(b)
     ):
         raise _err(n, "operators apply to schedules and numbers only")
-    from .combinators import Add, Mul
-
     try:
         if isinstance(n.op, ast.Mult):
-            return Mul(a, b)
+            return _combinators.Mul(a, b)
         if isinstance(n.op, ast.Add):
-            return Add(a, b)
+            return _combinators.Add(a, b)
     except (TypeError, ValueError) as e:
         raise _err(n, str(e)) from None
     raise _err(n, f"only * and + combine schedules, got {type(n.op).__name__}")
@@ -161,9 +214,19 @@ def _call(n: ast.Call) -> Schedule:
 def from_dict(d: Any) -> Schedule:
     """Rebuild a schedule from :meth:`Schedule.to_dict` output (or a spec string).
 
+    The shape is checked as it is read; messages name the path inside the dict
+    (``schedule.phases[1].steps``).
+
     >>> from_dict({"name": "cosine", "start": 0.1, "steps": 100})
     cosine(start=0.1, steps=100)
     """
+    return _from_dict(d, "", 1)
+
+
+def _from_dict(d: Any, path: str, depth: int) -> Schedule:
+    where = f" at {path}" if path else ""
+    if depth > MAX_DEPTH:
+        raise ConfigError(f"from_dict: the dict nests deeper than {MAX_DEPTH} levels{where}")
     if isinstance(d, Schedule):
         return d
     if isinstance(d, str):
@@ -171,29 +234,46 @@ def from_dict(d: Any) -> Schedule:
     if not isinstance(d, dict) and hasattr(d, "items"):
         d = dict(d.items())  # OmegaConf DictConfig and other mappings
     if not isinstance(d, dict):
-        raise TypeError(f"from_dict: expected a dict with a 'name', got {d!r}")
+        raise ConfigTypeError(f"from_dict: expected a dict with a 'name'{where}, got {d!r}")
     if "name" not in d:
-        raise ValueError(f"from_dict: the dict needs a 'name' key, got keys {sorted(d)}")
+        keys = sorted(map(str, d))
+        raise ConfigError(f"from_dict: the dict{where} needs a 'name' key, got keys {keys}")
     name = d["name"]
+    if not isinstance(name, str):
+        raise ConfigTypeError(
+            f"from_dict: {path + '.' if path else ''}name must be a string, got {name!r}"
+        )
     cls = REGISTRY.get(name)
     if cls is None:
-        raise ValueError(f"from_dict: unknown schedule {name!r}{_did_you_mean(str(name))}")
-    kinds = {p.name: p.kind for p in cls.params}
+        raise ConfigError(f"from_dict: unknown schedule {name!r}{where}{_did_you_mean(name)}")
+    params = {p.name: p for p in cls.params}
     kwargs: dict[str, Any] = {}
+
+    def sub(v: Any, p: str) -> Schedule:
+        return _from_dict(v, p, depth + 1)
+
     for k, v in d.items():
         if k == "name":
             continue
-        if k not in kinds:
-            raise ValueError(f"from_dict: {name}: unknown key {k!r}; allowed: {', '.join(kinds)}")
-        kind = kinds[k]
-        if kind == "schedule":
-            v = v if _is_num(v) else from_dict(v)
-        elif kind == "schedules":
-            v = [from_dict(x) for x in v]
-        elif kind in ("values", "durations", "points") and not isinstance(v, (str, bytes)):
-            v = [tuple(x) if isinstance(x, list) else x for x in v]
-        kwargs[k] = v
-    if cls.params and cls.params[0].kind == "schedules":
-        first = kwargs.pop(cls.params[0].name, [])
-        return cls(*first, **kwargs)
-    return cls(**kwargs)
+        if k not in params:
+            raise ConfigError(
+                f"from_dict: {name}: unknown key {k!r}{where}; allowed: {', '.join(params)}"
+            )
+        kwargs[k] = params[k].marker.read(f"{path}.{k}" if path else k, v, sub)
+    return cls._from_config(kwargs)
+
+
+def as_schedule(x: Any) -> Schedule:
+    """A schedule from a schedule, a number (constant), a spec string or a dict."""
+    if isinstance(x, Schedule):
+        return x
+    if isinstance(x, str):
+        return parse(x)
+    if isinstance(x, dict):
+        return from_dict(x)
+    if _is_num(x):
+        return Constant(x)
+    raise ConfigTypeError(f"expected a schedule, a number, a spec string or a dict, got {x!r}")
+
+
+_core.HOOKS["as_schedule"] = as_schedule
