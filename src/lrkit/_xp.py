@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import Schedule, as_schedule
+from .core import Schedule
+from .spec import as_schedule
 from .errors import ConfigError, ConfigTypeError
 
 __all__ = ["Float32Safe", "bound_schedule"]

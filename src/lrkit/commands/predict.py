@@ -75,8 +75,8 @@ def read_run(path: str, spec: str | None) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError
     from ..core import as_schedule
+    from ..errors import ConfigError as UsageError
     from ..errors import OutputError
     from ..laws import fit
     from ..laws.plotting import check_out, plot_law
