@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from .core import Schedule
-from .spec import as_schedule
 from .errors import ConfigError, ConfigTypeError
+from .spec import as_schedule
 
 __all__ = ["Float32Safe", "bound_schedule"]
 
