@@ -11,7 +11,7 @@ import pytest
 import lrkit
 from lrkit.finder import MIN_POINTS, FinderResult, _want_progress, find, sweep_lrs
 from lrkit.finder import zero_lag as lrrkit_zero_lag
-from lrkit.finder.suggest import search_window, window
+from lrkit.finder.suggest import search_window
 
 # 61 rates, 10 per decade: lrs[i] = 10 ** (-5 + i / 10)
 GRID = dict(start=1e-5, end=10.0, steps=61)

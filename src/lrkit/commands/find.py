@@ -76,7 +76,14 @@ def run(args: argparse.Namespace) -> int:
             )
     finally:
         torch.set_num_threads(threads)
-    res.meta.update({"task": task.name, "seed": args.seed, "steps_per_epoch": task.steps_per_epoch})
+    res = res.replace(
+        meta={
+            **res.meta,
+            "task": task.name,
+            "seed": args.seed,
+            "steps_per_epoch": task.steps_per_epoch,
+        }
+    )
     print(f"task {task.name} (seed {args.seed}), optimizer {opt_name}")
     print(res.report())
     epochs = res.meta["optimizer_steps"] / task.steps_per_epoch

@@ -110,7 +110,9 @@ class FinderResult:
             )
         if stop_reason not in STOP_REASONS:
             allowed = ", ".join(repr(r) for r in STOP_REASONS)
-            raise ConfigError(f"FinderResult: stop_reason must be one of {allowed}, got {stop_reason!r}")
+            raise ConfigError(
+                f"FinderResult: stop_reason must be one of {allowed}, got {stop_reason!r}"
+            )
         put(self, "stop_reason", stop_reason)
         put(self, "config", dict(config or {}))
         bw = BANDWIDTH if bandwidth is None else bandwidth
@@ -174,7 +176,7 @@ class FinderResult:
         return suggest.suggestion(self, method)
 
     def suggest(self, method: str = DEFAULT_METHOD) -> float | None:
-        """The suggested rate of ``method``, or ``None`` (the reason: ``suggestion(method).reason``)."""
+        """The suggested rate of ``method``, or ``None`` (why: ``suggestion(method).reason``)."""
         return suggest.suggestion(self, method).lr
 
     def suggestions(self) -> dict[str, float | None]:
@@ -243,9 +245,7 @@ class FinderResult:
         >>> r.schedule("cyclic", half_period=500).high == r.suggest("minimum")
         True
         """
-        return build.schedule(
-            self, kind, steps, warmup=warmup, half_period=half_period, **kwargs
-        )
+        return build.schedule(self, kind, steps, warmup=warmup, half_period=half_period, **kwargs)
 
     # ------------------------------------------------------------ serialization
     def to_dict(self) -> dict[str, Any]:

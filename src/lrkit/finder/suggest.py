@@ -169,7 +169,7 @@ def _nearest(res: FinderResult, lr: float) -> int:
 
 
 def _minimum_index(res: FinderResult) -> tuple[int, int] | None:
-    """``(lo, k)``: the minimum of the curve at ``lo + k`` of the search window; None at its start."""
+    """``(lo, k)``: the curve's minimum is at ``lo + k`` (search window); None at its start."""
     lo, hi = search_window(res)
     if hi <= lo:
         return None
@@ -183,7 +183,9 @@ def minimum(res: FinderResult) -> Suggestion:
     """The rate at the minimum of the lag-free curve: the peak of a decaying schedule."""
     found = _minimum_index(res)
     if found is None:
-        return Suggestion("minimum", None, reason="the loss never falls (its minimum is at the start)")
+        return Suggestion(
+            "minimum", None, reason="the loss never falls (its minimum is at the start)"
+        )
     lo, k = found
     return _at(res, "minimum", lo + k)
 
@@ -209,7 +211,9 @@ def steep(res: FinderResult) -> Suggestion:
     """The steepest descent of the curve over log10(lr), from 10% of its fall to its minimum."""
     found = _minimum_index(res)
     if found is None or found[1] < 2:
-        return Suggestion("steep", None, reason="the loss never falls (its minimum is at the start)")
+        return Suggestion(
+            "steep", None, reason="the loss never falls (its minimum is at the start)"
+        )
     lo, k = found
     seg, rates = res.curve[lo : lo + k + 1], res.lrs[lo : lo + k + 1]
     if len(seg) < 3:
@@ -263,7 +267,7 @@ def _geo_median(values: list[float]) -> float:
 
 
 def suggestion(res: FinderResult, method: str = DEFAULT_METHOD) -> Suggestion:
-    """The suggestion of ``method`` (one of :data:`METHODS`), or one with ``lr=None`` and a reason."""
+    """The suggestion of ``method`` (one of :data:`METHODS`), or ``lr=None`` with a reason."""
     fn = _REGISTRY.get(method) if isinstance(method, str) else None
     if fn is None:
         allowed = ", ".join(repr(m) for m in METHODS)
@@ -276,7 +280,7 @@ def suggestion(res: FinderResult, method: str = DEFAULT_METHOD) -> Suggestion:
 
 # ---------------------------------------------------------------- the range
 def range_base_index(res: FinderResult) -> tuple[int, int] | None:
-    """``(ib, imin)``: recorded indices of the range's base and max, or None (see :func:`suggest_range`)."""
+    """``(ib, imin)``: indices of the range's base and max, or None (:func:`suggest_range`)."""
     if too_short(res) is not None:
         return None
     found = _minimum_index(res)

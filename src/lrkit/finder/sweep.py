@@ -72,10 +72,10 @@ def as_loss(out: Any, owner: str, lr: float) -> float:
 
     >>> as_loss(2, "find", 0.1)
     2.0
-    >>> as_loss(None, "find", 0.1)
+    >>> as_loss(None, "find", 0.1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    lrkit.errors.ConfigTypeError: find: step_fn must return the loss as one number, got None (NoneType) at lr=0.1
+    lrkit.errors.ConfigTypeError: find: step_fn must return the loss as one number, got None ...
     """
     shape = getattr(out, "shape", None)
     if shape is not None and len(tuple(shape)) > 0:
