@@ -91,7 +91,7 @@ def _end(res: FinderResult, flat: bool) -> list[str]:
         sm = res.curve[lo:hi]
         imin = int(np.argmin(sm))
         drop = float(np.max(sm[: imin + 1])) - float(sm[imin])
-        if imin >= len(sm) - 1 or float(sm[-1]) < float(sm[imin]) + 0.25 * drop:
+        if imin >= len(sm) - 3 or float(sm[-1]) < float(sm[imin]) + 0.25 * drop:
             out.append(
                 "never diverged within the sweep: the loss was still low at the end, so "
                 "the minimum and the range's max may be too small; raise end "
