@@ -104,7 +104,7 @@ def warnings(res: FinderResult) -> list[str]:
     """Why the curve gives no clear answer, each with what to change (may be empty)."""
     short = too_short(res)
     if short is not None:
-        return [short]
+        return [short, *_end(res, flat=True)]  # and why the sweep ended early, if it did
     out = _shape(res)
     flat = any(w.startswith("flat curve") for w in out)
     if not out:
