@@ -261,7 +261,7 @@ def test_a_clean_fall_places_the_base_confidently():
 
 # ---------------------------------------------------------------- issue 10, items 14 and 15
 def test_step_fn_returning_none_or_several_values_is_a_clear_error():
-    with pytest.raises(ConfigTypeError, match=r"step_fn must return the loss as one number, got No"):
+    with pytest.raises(ConfigTypeError, match=r"step_fn must return the loss as one number, got N"):
         find(lambda lr: None)
     with pytest.raises(ConfigTypeError, match=r"got a ndarray of shape \(2,\) at lr=1e-07"):
         find(lambda lr: np.array([1.0, 2.0]))
