@@ -310,6 +310,23 @@ class _Step:
         self.optimizer_steps += 1
         return total / self.accumulate
 
+    def meta(self, seconds: float) -> dict[str, Any]:
+        """What the sweep used, for ``FinderResult.meta``."""
+        val = self.val_loader is not None
+        return {
+            "framework": "torch",
+            "optimizer": type(self.optimizer).__name__,
+            "accumulate": self.accumulate,
+            "optimizer_steps": self.optimizer_steps,
+            "batches": self.batches.served,
+            "loader_passes": self.batches.passes,
+            "validation": val,
+            "val_every": self.val_every if val else None,
+            "param_group_ratios": self.ratios,
+            "world_size": self.dist.get_world_size() if self.dist is not None else 1,
+            "seconds_total": seconds,
+        }
+
     def val_loss(self) -> float:
         self.model.eval()
         total, n = 0.0, 0
@@ -410,17 +427,4 @@ def find_lr(
             model.to(home)
         if restore:
             snap.restore()
-    meta = {
-        "framework": "torch",
-        "optimizer": type(optimizer).__name__,
-        "accumulate": accumulate,
-        "optimizer_steps": run.optimizer_steps,
-        "batches": run.batches.served,
-        "loader_passes": run.batches.passes,
-        "validation": val_loader is not None,
-        "val_every": val_every if val_loader is not None else None,
-        "param_group_ratios": run.ratios,
-        "world_size": dist.get_world_size() if dist is not None else 1,
-        "seconds_total": time.perf_counter() - t0,
-    }
-    return result.replace(meta={**result.meta, **meta})
+    return result.replace(meta={**result.meta, **run.meta(time.perf_counter() - t0)})
