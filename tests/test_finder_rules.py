@@ -26,7 +26,7 @@ from lrkit.finder import (
     zero_lag,
 )
 from lrkit.finder.diagnose import FLAT
-from lrkit.finder.suggest import range_base_index, search_window, window
+from lrkit.finder.suggest import divergence_edge, range_base_index, search_window, window
 
 GRID = dict(start=1e-5, end=10.0, steps=61)  # lrs[i] = 10 ** (-5 + i / 10)
 
@@ -191,9 +191,40 @@ def test_valley_needs_three_points():
     assert res.suggestion("valley").index == 11
 
 
-def test_auto_is_the_minimum_over_sqrt10_and_falls_back_to_steep_and_valley():
-    res = find(bowl, smooth=0.0, **GRID)
+def cliff_curve(back_at):
+    """3.0 flat, a slow fall to 1.0 at index 30, back at 3.0 (the start) at ``back_at``."""
+    z = np.full(61, 3.0)
+    z[10:31] = np.linspace(3.0, 1.0, 21)
+    z[30 : back_at + 1] = np.linspace(1.0, 3.0, back_at - 29)
+    z[back_at:] = 3.0 + 0.5 * np.arange(61 - back_at)
+    return z
+
+
+def test_auto_is_a_decade_below_the_divergence_edge():
+    z = cliff_curve(33)  # blows up 0.3 decade past the minimum: the minimum is the edge
+    res = result(z, curve=z, skip_start=0, skip_end=0)
+    assert divergence_edge(res) == res.lrs[33] and res.suggest("minimum") == res.lrs[30]
+    assert res.suggest() == pytest.approx(res.lrs[33] / 10, rel=1e-12)
+    z = cliff_curve(38)  # back at the start level 0.8 decade later
+    res = result(z, curve=z, skip_start=0, skip_end=0)
+    assert divergence_edge(res) == res.lrs[38]
+    assert res.suggest() == pytest.approx(res.lrs[28], rel=1e-12)
+    z = cliff_curve(45)  # 1.5 decades: a decade below the edge is past the minimum
+    res = result(z, curve=z, skip_start=0, skip_end=0)
+    assert res.suggest() == res.suggest("minimum")  # never above where the loss stops falling
+
+
+def test_auto_without_an_edge_and_after_a_nan():
+    z = cliff_curve(55)[:50]  # never back at the start level: no edge in the sweep
+    res = result(z, curve=z, skip_start=0, skip_end=0)
+    assert divergence_edge(res) is None
     assert res.suggest() == pytest.approx(res.suggest("minimum") / math.sqrt(10), rel=1e-12)
+    res = result(z, curve=z, skip_start=0, skip_end=0, stop_reason="nonfinite", stop_lr=0.05)
+    assert divergence_edge(res) == 0.05 and res.suggest() == pytest.approx(0.005)
+
+
+def test_auto_falls_back_to_steep_and_valley():
+    res = find(bowl, smooth=0.0, **GRID)
     assert res.suggestion().method == "auto"
     s = res.suggestion()
     assert s.index == int(np.argmin(np.abs(np.log(res.lrs) - math.log(s.lr))))
@@ -245,7 +276,7 @@ def test_not_confident_when_the_range_base_lies_in_the_flat_noise():
 
     res = lrkit.find(step, start=1e-5, end=10, steps=100)
     base, top = res.suggest_range()
-    assert top == res.suggest("minimum") and res.suggest() == pytest.approx(top / math.sqrt(10))
+    assert top == res.suggest("minimum") and res.suggest() == divergence_edge(res) / 10
     assert not res.confident
     assert any("lies in the flat, noisy start" in w for w in res.warnings)
 

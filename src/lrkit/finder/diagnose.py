@@ -155,7 +155,7 @@ def report(res: FinderResult) -> str:
 
 
 _FOR = {
-    "auto": "(default: a constant rate = minimum / 3.16)",
+    "auto": "(default: a constant rate, a decade below divergence)",
     "steep": "(fastest fall: aggressive)",
     "valley": "(conservative)",
     "minimum": "(where the loss stops falling: a schedule's peak)",

@@ -10,13 +10,19 @@ the lagging online EMA, inside the same window of usable points
   **peak** of a schedule that warms up and decays (the range's ``max``, the
   peak of ``schedule("one_cycle")`` and of ``lrkit bench --schedule auto``),
   not a constant rate.
-- ``"auto"`` (:data:`DEFAULT_METHOD`): :math:`\eta_{min}/\sqrt{10}`, the
-  **constant** rate (and the start of ``schedule("cosine")``): the geometric
-  middle of Smith's largest rate that still trains (:math:`\eta_{min}`) and
-  fastai's safe rate a decade below it. If the best constant rate lies
-  anywhere in that decade, this is at most :math:`\sqrt{10} \approx 3.2`\ x
-  from it, the smallest worst case. Without a usable minimum: the geometric
-  median of ``steep`` and ``valley``.
+- ``"auto"`` (:data:`DEFAULT_METHOD`): the **constant** rate (and the start
+  of ``schedule("cosine")``): a decade below the divergence edge,
+  :math:`\min(\eta_{div}/10,\ \eta_{min})` (:func:`divergence_edge`). The
+  minimum of the curve is not a stable guide to a constant rate: on some
+  curves the loss is still falling steeply when training blows up (the
+  minimum *is* the edge), on others it levels off a decade before the edge.
+  The edge itself is where training fails, and the classic rule of thumb
+  (Smith; fastai's "an order of magnitude below where the loss blows up")
+  sits a decade below it; it is never above :math:`\eta_{min}`, where the
+  loss already stopped falling. Without an edge in the sweep (it never
+  diverged): :math:`\eta_{min}/\sqrt{10}`, the geometric middle of
+  :math:`\eta_{min}` and a decade below it. Without a usable minimum: the
+  geometric median of ``steep`` and ``valley``.
 - ``"steep"``: the steepest descent of :math:`z` over :math:`\log_{10}\eta`,
   searched from where the loss has covered 10% of its fall up to the
   minimum: where the loss falls fastest; aggressive for a constant rate.
@@ -57,7 +63,10 @@ MIN_POINTS = 10
 #: the method that ``suggest()`` uses when none is named, everywhere
 DEFAULT_METHOD = "auto"
 
-#: how far below the rate at the curve's minimum the default constant rate sits
+#: how far below the divergence edge the default constant rate sits (a decade)
+EDGE_FACTOR = 10.0
+
+#: without an edge: how far below the rate at the curve's minimum it sits
 AUTO_FACTOR = math.sqrt(10.0)
 
 
@@ -190,11 +199,35 @@ def minimum(res: FinderResult) -> Suggestion:
     return _at(res, "minimum", lo + k)
 
 
+def divergence_edge(res: FinderResult) -> float | None:
+    """The rate where training diverged, or ``None`` when the sweep never got there.
+
+    The first recorded rate past the curve's minimum where the lag-free curve
+    is back at or above its starting level (the median of the first tenth of
+    the usable points, at least 3): the loss is no better than before any
+    training. When the sweep stopped on a NaN/inf loss before that, the rate
+    of that loss.
+    """
+    low = minimum(res)
+    if low.index is None:
+        return None
+    lo, hi = window(res)
+    z = res.curve[lo:hi]
+    start = float(np.median(z[: max(3, (hi - lo) // 10)]))
+    back = np.flatnonzero(z[low.index - lo :] >= start)
+    if len(back):
+        return float(res.lrs[low.index + int(back[0])])
+    return res.stop_lr if res.stop_reason == "nonfinite" else None
+
+
 @_register("auto")
 def auto(res: FinderResult) -> Suggestion:
-    """:math:`\\eta_{min}/\\sqrt{10}` (see the module's docstring); a constant rate."""
+    """A decade below the divergence edge, at most the minimum (the module's docstring)."""
     low = minimum(res)
-    if low.lr is not None:
+    edge = divergence_edge(res) if low.lr is not None else None
+    if low.lr is not None and edge is not None:
+        lr = min(edge / EDGE_FACTOR, low.lr)
+    elif low.lr is not None:
         lr = low.lr / AUTO_FACTOR
     else:
         parts = [steep(res), valley(res)]
