@@ -214,6 +214,13 @@ def test_auto_is_a_decade_below_the_divergence_edge():
     assert res.suggest() == res.suggest("minimum")  # never above where the loss stops falling
 
 
+def test_the_start_level_is_the_median_of_the_first_tenth():
+    z = cliff_curve(33)  # back at 3.0 at index 33, then 3.5, 4.0, ...
+    z[:6] = [4.4, 4.2, 4.0, 3.8, 3.6, 3.4]  # the first tenth (6 of 61): median 3.9
+    res = result(z, curve=z, skip_start=0, skip_end=0)
+    assert divergence_edge(res) == res.lrs[35]  # the first point >= 3.9
+
+
 def test_auto_without_an_edge_and_after_a_nan():
     z = cliff_curve(55)[:50]  # never back at the start level: no edge in the sweep
     res = result(z, curve=z, skip_start=0, skip_end=0)
