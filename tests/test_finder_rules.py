@@ -478,6 +478,10 @@ def test_figure_clips_the_spike_and_marks_where_values_were_read():
         np.interp(np.log(lr), np.log(res.lrs), res.curve), rel=1e-12
     )
     assert fig.band == res.suggest_range()
+    z = cliff_curve(33)
+    cliffy = result(z, curve=z, skip_start=0, skip_end=0)
+    edge = [m for m in finder_figure(cliffy).markers if m[0] == "edge"]
+    assert edge == [("edge", f"divergence edge {cliffy.lrs[33]:.3g}", cliffy.lrs[33], 3.0)]
     plotly = to_plotly(fig)
     assert plotly["layout"]["yaxis"]["range"] == list(fig.ylim)
     assert [t["name"] for t in plotly["data"]][3:] == [m[1] for m in fig.markers]

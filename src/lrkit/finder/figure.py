@@ -4,7 +4,8 @@ Every picture of a range test (``FinderResult.plot``, the finder chart of a
 benchmark or demo report, the range-test lab) is made here, from
 :func:`finder_figure`: the raw loss, the online EMA (it lags; it only decides
 the stop), the lag-free curve the suggestions read, each suggestion marked
-where its value was read on that curve, and the (base, max) range as a band.
+where its value was read on that curve (and the divergence edge the default
+is read from), and the (base, max) range as a band.
 
 One clipping rule keeps the divergence spike from squashing the curve: the
 y axis ends at :math:`c = t + \\max(t - m, |t|/4)`, with :math:`m` the
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError
-from .suggest import METHODS, suggest_range, suggestion
+from .suggest import METHODS, divergence_edge, suggest_range, suggestion
 
 if TYPE_CHECKING:
     from .result import FinderResult
@@ -38,7 +39,13 @@ _LINES = (
     ("smoothed (online EMA, lags)", "#ff7f0e", 0.6),
     ("lag-free curve (suggestions)", "#2ca02c", 1.0),
 )
-_MARKER_COLORS = {"auto": "#d62728", "steep": "#9467bd", "valley": "#8c564b", "minimum": "#17becf"}
+_MARKER_COLORS = {
+    "auto": "#d62728",
+    "steep": "#9467bd",
+    "valley": "#8c564b",
+    "minimum": "#17becf",
+    "edge": "#7f7f7f",
+}
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,9 @@ def finder_figure(res: FinderResult, title: str = "LR range test") -> FinderFigu
             # read at a recorded point (steep, valley, minimum) or derived from one (auto)
             y = float(res.curve[s.index]) if s.lr == res.lrs[s.index] else _on_curve(res, s.lr)
             markers.append((m, f"{m} {s.lr:.3g}", s.lr, y))
+    edge = divergence_edge(res) if markers else None
+    if edge is not None and edge <= res.lrs[-1]:  # what "auto" was read from
+        markers.append(("edge", f"divergence edge {edge:.3g}", edge, _on_curve(res, edge)))
     ylim = clip_limits(res)
     ys = [res.losses, res.smoothed, res.curve]
     label0 = _LINES[0][0]
