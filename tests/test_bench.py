@@ -93,8 +93,10 @@ def test_auto_runs_the_finder_and_counts_its_cost(digits):
     assert r.schedule == "auto" and f is not None
     assert 0 < f["steps"] <= 60 and r.overhead_steps == f["steps"]
     assert r.compute_steps == SPE + f["steps"]
-    assert len(f["lrs"]) == len(f["losses"]) == len(f["smoothed"]) > 0
-    peak = float(f"{f['minimum_lr']:.3g}")
+    res = lrkit.FinderResult.from_dict(f["result"])
+    assert len(res.lrs) == len(res.losses) == len(res.smoothed) > 0
+    peak = float(f"{res.suggest('minimum'):.3g}")
+    assert f["peak"] == peak and f["minimum_lr"] == res.suggest("minimum")
     assert f["schedule"] == str(lrkit.one_cycle(peak))
     assert r.lr[0] == pytest.approx(peak / 25) and max(r.lr) <= peak
     # the finder restores the model: training after it equals one_cycle trained directly

@@ -300,3 +300,72 @@ def test_distributed_ranks_sweep_identically():
         r0, r1 = (json.load(open(f"{path}.{r}.json")) for r in range(2))
     assert r0["losses"] == r1["losses"] and r0["stop_reason"] == r1["stop_reason"]
     assert r0["meta"]["world_size"] == 2
+
+
+# ---------------------------------------------------------------- issue 10 (items 14, 15)
+def test_a_one_shot_generator_keeps_the_points_and_says_why_it_stopped():
+    ds = data(48)
+    model = make(bn=False, dropout=False)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    before = state(model, opt)
+    gen = (ds[i : i + 4] for i in range(0, 48, 4))  # 12 batches, once
+    res = find_lr(model, opt, nn.functional.cross_entropy, gen, steps=30, progress=False)
+    assert res.stop_reason == "exhausted" and len(res) == 12 and res.calls == 12
+    assert "ran out after 12 batches" in res.stop_detail and "one-shot" in res.stop_detail
+    assert res.meta["optimizer_steps"] == 12 and res.meta["batches"] == 12
+    assert any(w.startswith("stopped early: the loader ran out") for w in res.warnings)
+    assert_same(state(model, opt), before)  # restored as after any sweep
+    # a one-shot validation loader: the sweep also ends, keeping its first point
+    val = (ds[i : i + 8] for i in range(0, 16, 8))
+    res = find_lr(
+        model, opt, nn.functional.cross_entropy, [ds[:16]], val_loader=val, steps=10, progress=False
+    )
+    assert res.stop_reason == "exhausted" and len(res) == 1 and "val_loader" in res.stop_detail
+
+
+@pytest.mark.parametrize(
+    "returned, match",
+    [
+        (None, r"find_lr: step_fn must return the loss as one number, got None \(NoneType\)"),
+        (torch.tensor([1.0, 2.0]), r"step_fn must return .* got a Tensor of shape \(2,\)"),
+        ("loss", r"step_fn must return the loss as one number, got 'loss' \(str\)"),
+    ],
+)
+def test_step_fn_returning_something_else_than_one_number(returned, match):
+    from lrkit.errors import ConfigTypeError
+
+    model = make(bn=False, dropout=False)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = state(model, opt)
+
+    def step_fn(m, o, batch):
+        o.zero_grad()
+        nn.functional.cross_entropy(m(batch[0]), batch[1]).backward()
+        o.step()
+        return returned
+
+    with pytest.raises(ConfigTypeError, match=match):
+        find_lr(model, opt, loader=[data(8)[:8]], step_fn=step_fn, progress=False)
+    assert_same(state(model, opt), before)
+    ok = find_lr(
+        model,
+        opt,
+        loader=[data(8)[:8]],
+        step_fn=lambda m, o, b: torch.tensor([[0.5]]),
+        steps=5,
+        progress=False,
+    )
+    assert ok.losses.tolist() == [0.5] * 5
+
+
+def test_sweep_options_value_and_keywords_agree():
+    from lrkit.finder import SweepOptions
+
+    runs = []
+    for kw in ({"options": SweepOptions(steps=15, smooth=0.5)}, {"steps": 15, "smooth": 0.5}):
+        model = make(bn=False, dropout=False)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        runs.append(
+            find_lr(model, opt, nn.functional.cross_entropy, [data(32)[:32]], progress=False, **kw)
+        )
+    assert runs[0] == runs[1].replace(meta=runs[0].meta) and runs[0].config["steps"] == 15

@@ -167,27 +167,27 @@ def auto_schedule(
 
     The sweep (``steps`` updates from ``start`` to ``end``, exponential) uses
     training batches in an order of its own. Every rule reads the finder's
-    lag-free curve (``FinderResult.curve``, not the lagging online EMA).
-    ``rule`` picks the one_cycle:
+    lag-free curve (``FinderResult.curve``) and uses the finder's own answers:
 
-    - ``"minimum"`` (default, Smith's "max = where the loss stops falling"):
-      ``one_cycle(peak=eta_min)`` with the usual ``div=25``, ``eta_min`` the
-      rate at the minimum of the lag-free curve (``10 * suggest("minimum")``),
-      searched only up to where the curve has clearly turned up again, so
-      never the divergence edge. one_cycle spends most of its run well below
-      its peak (warm-up from ``peak/25``, cosine decay), so its peak can sit
-      at the largest rate that still trains, a factor ``sqrt(10)`` above the
-      constant-rate suggestion;
-    - ``"suggest"``: ``one_cycle(peak=result.suggest())`` (fastai's
+    - ``"minimum"`` (default): ``one_cycle(peak=suggest("minimum"))`` with the
+      usual ``div=25`` — the peak is the rate where the loss stops falling,
+      which is also the range's ``max`` (the same peak as
+      ``result.schedule("one_cycle")``). one_cycle spends most of its run
+      well below its peak (warm-up from ``peak/25``, cosine decay), so its
+      peak can sit at the largest rate that still trains, ``sqrt(10)`` above
+      the constant-rate suggestion ``suggest()``;
+    - ``"suggest"``: ``one_cycle(peak=suggest())`` (fastai's
       ``fit_one_cycle(lr_max=suggestion)`` practice);
-    - ``"range"``: ``one_cycle(peak=max, div=max/base)`` over
-      ``suggest_range()`` (the 10% and 90% points of the loss's fall).
+    - ``"range"``: ``result.schedule("one_cycle")``, i.e. ``div=max/base``.
 
     Peaks are rounded to 3 significant digits (a readable spec). Returns the
-    schedule (unbound: it spans the run) and a dict with the suggestion, the
-    range, the peak, the finder's optimizer updates (``steps``), its wall
-    time and its curves. When the curve gives no suggestion,
-    ``one_cycle(task.default_lr)`` is used and ``fallback`` says why.
+    schedule (unbound: it spans the run) and a JSON-safe dict: ``result`` (the
+    :class:`~lrkit.FinderResult` as ``to_dict()``: read it back with
+    ``FinderResult.from_dict``), ``rule``, ``schedule`` (its spec), ``peak``,
+    ``fallback`` (why the task's default rate was used, or None) and, derived
+    from ``result`` for tables, ``suggestion``, ``range``, ``minimum_lr``
+    (= ``peak`` of the ``"minimum"`` rule), ``steps`` (the finder's optimizer
+    updates), ``wall_time`` and ``stop_reason``.
     """
     from .schedules import one_cycle
 
@@ -195,42 +195,35 @@ def auto_schedule(
         raise ValueError(f"auto: rule must be 'minimum', 'suggest' or 'range', got {rule!r}")
     find_lr = _find_lr()
     res = find_lr(
-        model,
-        optimizer,
-        task.loss_fn,
-        _Cycle(task),
-        start=start,
-        end=end,
-        steps=steps,
+        model, optimizer, task.loss_fn, _Cycle(task), start=start, end=end, steps=steps,
         progress=False,
-    )
+    )  # fmt: skip
     rng = res.suggest_range()
     low = res.suggest("minimum")
+    peak = {"minimum": low, "suggest": res.suggest(), "range": rng and rng[1]}[rule]
+    fallback = None
+    if rule == "range" and rng is not None:
+        sched = res.schedule("one_cycle")
+    elif peak is not None:
+        peak = float(f"{peak:.3g}")
+        sched = one_cycle(peak)
+    else:
+        sched = one_cycle(float(task.default_lr))
+        fallback = "the range test gave no suggestion: " + "; ".join(res.warnings)
     info: dict[str, Any] = {
+        "result": res.to_dict(),
+        "rule": rule,
+        "schedule": str(sched),
+        "peak": peak,
+        "fallback": fallback,
         "suggestion": res.suggest(),
         "suggestions": res.suggestions(),
         "range": None if rng is None else [float(rng[0]), float(rng[1])],
-        "minimum_lr": None if low is None else 10.0 * low,
+        "minimum_lr": low,
         "steps": int(res.meta.get("optimizer_steps", res.calls)),
         "wall_time": float(res.meta.get("seconds_total", res.seconds)),
         "stop_reason": res.stop_reason,
-        "lrs": [float(v) for v in res.lrs],
-        "losses": [float(v) for v in res.losses],
-        "smoothed": [float(v) for v in res.smoothed],
-        "curve": [float(v) for v in res.curve],
-        "fallback": None,
-        "rule": rule,
     }
-    if rule == "range" and rng is not None:
-        sched = res.schedule("one_cycle")
-    elif rule == "minimum" and low is not None:
-        sched = one_cycle(float(f"{10.0 * low:.3g}"))
-    elif rule == "suggest" and info["suggestion"] is not None:
-        sched = one_cycle(float(f"{info['suggestion']:.3g}"))
-    else:
-        sched = one_cycle(float(task.default_lr))
-        info["fallback"] = "the range test gave no suggestion: " + "; ".join(res.warnings)
-    info["schedule"] = str(sched)
     return sched, info
 
 

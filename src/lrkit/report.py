@@ -235,75 +235,25 @@ def _mean_curve(runs: Sequence[Any], key: str) -> tuple[list[int], list[float]]:
     return xs, ys
 
 
-def _finder_curve(finder: dict[str, Any]) -> list[float]:
-    """The lag-free finder curve the suggestions come from (older results: the EMA)."""
-    return list(finder.get("curve") or finder["smoothed"])
+def _finder_result(finder: dict[str, Any]) -> Any:
+    """The typed range-test result behind a benchmark's finder dict.
+
+    ``finder`` is what ``bench.auto_schedule`` returns (its ``"result"`` is
+    ``FinderResult.to_dict()``) or a ``FinderResult.to_dict()`` itself.
+    """
+    from .finder import FinderResult
+
+    return FinderResult.from_dict(finder.get("result", finder))
 
 
 def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[str, Any]:
-    """Loss against learning rate (log axis), the suggestion and the range marked.
+    """The finder chart (``lrkit.finder.figure``, the same as ``FinderResult.plot``) as a
+    plotly figure dict: loss against learning rate, every suggestion marked where it was
+    read on the lag-free curve, the (base, max) range as a band."""
+    from .finder.figure import finder_figure as figure_of
+    from .finder.figure import to_plotly
 
-    The suggestions are read from the lag-free curve (``finder["curve"]``); the
-    online EMA (``"smoothed"``, which lags and only decides the early stop) is
-    drawn faintly for reference.
-    """
-    curve = _finder_curve(finder)
-    series = [
-        {"x": finder["lrs"], "y": finder["losses"], "name": "loss", "opacity": 0.35},
-        {
-            "x": finder["lrs"],
-            "y": finder["smoothed"],
-            "name": "online EMA (lags; stops the sweep)",
-            "opacity": 0.4,
-        },
-        {"x": finder["lrs"], "y": curve, "name": "lag-free curve"},
-    ]
-    shapes = []
-    if finder.get("range"):
-        lo, hi = finder["range"]
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "x",
-                "yref": "paper",
-                "x0": lo,
-                "x1": hi,
-                "y0": 0,
-                "y1": 1,
-                "fillcolor": "#2ca02c",
-                "opacity": 0.12,
-                "line": {"width": 0},
-            }
-        )
-    sug = finder.get("suggestion")
-    if sug:
-        import numpy as np
-
-        lrs = np.asarray(finder["lrs"])
-        i = int(np.argmin(np.abs(np.log(lrs) - math.log(sug))))
-        series.append(
-            {
-                "x": [sug],
-                "y": [curve[i]],
-                "name": f"suggestion {sug:.3g}",
-                "mode": "markers",
-                "marker": {"size": 12, "color": "#d62728"},
-            }
-        )
-    sm = [v for v in finder["smoothed"] if math.isfinite(v)]
-    yr = None
-    if sm:  # the divergence spike would flatten the interesting part: clip at 1.5x the start
-        lo, hi = min(finder["losses"] + sm), 1.5 * max(sm[0], min(sm))
-        yr = [lo - 0.05 * (hi - lo), hi]
-    return chart(
-        series,
-        title=title,
-        xlabel="learning rate",
-        ylabel="training loss",
-        logx=True,
-        shapes=shapes,
-        yrange=yr,
-    )
+    return to_plotly(figure_of(_finder_result(finder), title))
 
 
 def bench_report(
@@ -457,40 +407,10 @@ def _bench_pngs(
         ),
     }
     if finder:
-        out["finder_png"] = _finder_png(finder, out_dir)
+        out["finder_png"] = _finder_result(finder).plot(
+            os.path.join(out_dir, "finder.png"), title="LR range test"
+        )
     return out
-
-
-def _finder_png(finder: dict[str, Any], out_dir: str) -> str:
-    """``finder.png``: the finder's curve as a static picture."""
-    from .plot import lines
-
-    marks = []
-    if finder.get("suggestion"):
-        fig = finder_figure(finder)
-        marks.append(("suggestion", fig["data"][-1]["x"][0], fig["data"][-1]["y"][0]))
-    vl = []
-    if finder.get("range"):
-        vl = [("base", finder["range"][0]), ("max", finder["range"][1])]
-    top = finder_figure(finder)["layout"]["yaxis"].get("range")
-    cap = top[1] if top else math.inf
-    return lines(
-        [
-            ("loss (clipped)", finder["lrs"], [min(v, cap) for v in finder["losses"]]),
-            (
-                "lag-free curve",
-                finder["lrs"],
-                [min(v, cap) for v in _finder_curve(finder)],
-            ),
-        ],
-        os.path.join(out_dir, "finder.png"),
-        title="LR range test",
-        xlabel="learning rate",
-        ylabel="training loss",
-        logx=True,
-        markers=marks,
-        vlines=vl,
-    )
 
 
 #: the comparison's columns after the schedule's name: (terminal header, HTML header)

@@ -73,7 +73,14 @@ def run(args: argparse.Namespace) -> int:
     task = get_task(args.task, seed=args.seed)
     opt_name = args.optimizer or task.default_optimizer
     res = _sweep(args, task, opt_name)
-    res.meta.update({"task": task.name, "seed": args.seed, "steps_per_epoch": task.steps_per_epoch})
+    res = res.replace(
+        meta={
+            **res.meta,
+            "task": task.name,
+            "seed": args.seed,
+            "steps_per_epoch": task.steps_per_epoch,
+        }
+    )
     print(f"task {task.name} (seed {args.seed}), optimizer {opt_name}")
     print(res.report())
     epochs = res.meta["optimizer_steps"] / task.steps_per_epoch

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
+
+from ..errors import ConfigError, ConfigTypeError
+from ..finder import LoaderExhausted, SweepOptions, as_loss, find, sweep_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..finder import SweepKeywords
 
 __all__ = ["find_lr"]
 
@@ -14,24 +22,33 @@ __all__ = ["find_lr"]
 def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, Any]]:
     if y is None:
         if not isinstance(x, Iterable):
-            raise TypeError(
+            raise ConfigTypeError(
                 "find_lr: give x and y arrays, or an iterable of (x, y) batches as x, "
                 f"got x={type(x).__name__} and y=None"
             )
+        served = 0
         while True:  # cycle through the dataset
             empty = True
             for batch in x:
                 empty = False
                 if not isinstance(batch, (tuple, list)) or len(batch) < 2:
                     got = type(batch).__name__
-                    raise TypeError(f"find_lr: the dataset must yield (x, y) batches, got {got}")
+                    raise ConfigTypeError(
+                        f"find_lr: the dataset must yield (x, y) batches, got {got}"
+                    )
+                served += 1
                 yield batch[0], batch[1]
+            if empty and served:
+                raise LoaderExhausted(
+                    f"the dataset ran out after {served} batches and yields nothing when "
+                    "iterated again (a one-shot generator or iterator?)"
+                )
             if empty:
-                raise ValueError("find_lr: the dataset is empty")
+                raise ConfigError("find_lr: the dataset is empty")
     xa, ya = np.asarray(x), np.asarray(y)
     n = len(xa)
     if n == 0 or len(ya) != n:
-        raise ValueError(
+        raise ConfigError(
             f"find_lr: x and y must be non-empty and of equal length, got {n}, {len(ya)}"
         )
     rng = np.random.default_rng(seed)
@@ -48,14 +65,10 @@ def find_lr(
     y: Any = None,
     *,
     batch_size: int = 32,
-    start: float = 1e-7,
-    end: float = 10.0,
-    steps: int = 100,
-    mode: str = "exp",
-    smooth: float = 0.98,
-    diverge: float | None = 4.0,
+    options: SweepOptions | None = None,
     seed: int = 0,
     progress: bool | None = None,
+    **sweep: Unpack[SweepKeywords],
 ) -> Any:
     """Run the LR range test (:func:`lrkit.find`) on a compiled Keras model.
 
@@ -70,51 +83,44 @@ def find_lr(
         x, y: training arrays (batches of ``batch_size`` drawn in a seeded
             random order), or ``x`` an iterable of ``(x, y)`` batches (a
             ``keras.utils.PyDataset``, a list, a generator function's output)
-            and ``y=None``; it is cycled if the sweep is longer.
-        start, end, steps, mode, smooth, diverge, progress: see :func:`lrkit.find`.
+            and ``y=None``; it is cycled if the sweep is longer (a one-shot
+            generator ends the sweep when it runs out, keeping the points:
+            ``stop_reason="exhausted"``).
+        options, progress and the keywords start, end, steps, mode, smooth,
+            diverge: the sweep's settings, see :func:`lrkit.find`.
         seed: the shuffling seed (arrays).
 
     Returns:
         The :class:`lrkit.FinderResult` (``suggest()``, ``suggest_range()``, ``plot()``).
     """
-    from ..finder import find
-
     if not isinstance(model, keras.Model):
-        raise TypeError(f"find_lr: model must be a keras.Model, got {type(model).__name__}")
+        raise ConfigTypeError(f"find_lr: model must be a keras.Model, got {type(model).__name__}")
     opt = getattr(model, "optimizer", None)
     if opt is None:
-        raise ValueError("find_lr: the model is not compiled; call model.compile(...) first")
+        raise ConfigError("find_lr: the model is not compiled; call model.compile(...) first")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"find_lr: batch_size must be a positive int, got {batch_size!r}")
+        raise ConfigError(f"find_lr: batch_size must be a positive int, got {batch_size!r}")
+    opts = sweep_options(options, **sweep)
     data = _batches(x, y, batch_size, seed)
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed))
         model(xb)
     weights = model.get_weights()
     cfg = opt.get_config()
-    cfg["learning_rate"] = float(start)
-    sweep = type(opt).from_config(cfg)
-    sweep.build(model.trainable_variables)
+    cfg["learning_rate"] = float(opts.start)
+    sweep_opt = type(opt).from_config(cfg)
+    sweep_opt.build(model.trainable_variables)
 
     def step_fn(lr: float) -> float:
-        sweep.learning_rate = lr
+        sweep_opt.learning_rate = lr
         xb, yb = next(data)
         out = model.train_on_batch(xb, yb, return_dict=True)
-        return float(out["loss"])
+        return as_loss(out["loss"], "find_lr", lr)
 
-    model.optimizer = sweep
+    model.optimizer = sweep_opt
     model.make_train_function(force=True)
     try:
-        return find(
-            step_fn,
-            start=start,
-            end=end,
-            steps=steps,
-            mode=mode,
-            smooth=smooth,
-            diverge=diverge,
-            progress=progress,
-        )
+        return find(step_fn, opts, progress=progress)
     finally:
         model.optimizer = opt
         model.make_train_function(force=True)

@@ -417,6 +417,7 @@ def _sweep(task: Any) -> Any:
 
 
 def range_test(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
+    from ..finder.figure import finder_figure
     from ..tasks import get_task
 
     ci = budget == "ci"
@@ -440,16 +441,9 @@ def range_test(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
         fig_path(out_dir, "range-test"),
         [
             {
-                "series": [("loss", res.lrs, res.losses), ("smoothed", res.lrs, res.smoothed)]
-                + [
-                    (
-                        f"{k} {v:.2g}",
-                        [v],
-                        [float(np.interp(np.log(v), np.log(res.lrs), res.smoothed))],
-                        "o",
-                    )
-                    for k, v in suggestions.items()
-                ],
+                # the suggestions are read from the lag-free curve: marked where they were read
+                "series": [("loss", res.lrs, res.losses), ("lag-free curve", res.lrs, res.curve)]
+                + [(label, [x], [y], "o") for _, label, x, y in finder_figure(res).markers],
                 "vlines": [] if rng is None else [("base", rng[0]), ("max", rng[1])],
                 "title": "range test (SGD+momentum, exponential sweep)",
                 "xlabel": "learning rate",

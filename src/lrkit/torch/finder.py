@@ -36,12 +36,18 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from ..finder import FinderResult, find
+from ..errors import ConfigError, ConfigTypeError
+from ..finder import FinderResult, LoaderExhausted, SweepOptions, as_loss, find, sweep_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..finder import SweepKeywords
 
 __all__ = ["find_lr"]
 
@@ -143,12 +149,19 @@ def _to(batch: Any, device: torch.device | None) -> Any:
 
 
 class _Cycle:
-    """Endless batches from ``loader``, starting a new pass when one runs out."""
+    """Endless batches from ``loader``, starting a new pass when one runs out.
+
+    A loader that yields nothing at all is an error; one that yielded batches
+    but yields nothing when iterated again (a one-shot generator or iterator)
+    ends the sweep with :class:`~lrkit.finder.LoaderExhausted`, keeping the
+    points recorded so far.
+    """
 
     def __init__(self, loader: Iterable[Any], name: str = "loader") -> None:
         self.loader, self.name = loader, name
         self.it: Iterator[Any] | None = None
         self.passes = 0
+        self.served = 0
 
     def __next__(self) -> Any:
         for _ in range(2):
@@ -156,16 +169,24 @@ class _Cycle:
                 self.it = iter(self.loader)
                 self.passes += 1
             try:
-                return next(self.it)
+                batch = next(self.it)
             except StopIteration:
                 self.it = None
-        raise ValueError(f"find_lr: {self.name} yielded no batch")
+                continue
+            self.served += 1
+            return batch
+        if self.served:
+            raise LoaderExhausted(
+                f"the {self.name} ran out after {self.served} batches and yields nothing when "
+                "iterated again (a one-shot generator or iterator?)"
+            )
+        raise ConfigError(f"find_lr: {self.name} yielded no batch")
 
 
 def _split(batch: Any) -> tuple[Any, Any]:
     if isinstance(batch, (list, tuple)) and len(batch) == 2:
         return batch[0], batch[1]
-    raise TypeError(
+    raise ConfigTypeError(
         "find_lr: batches must be (inputs, targets) pairs for model(inputs) and "
         f"loss_fn(output, targets), got {type(batch).__name__}; pass step_fn=... for other shapes"
     )
@@ -195,6 +216,139 @@ def _model_device(model: torch.nn.Module) -> torch.device | None:
     return None
 
 
+# ---------------------------------------------------------------------------- one step
+def _positive_int(name: str, value: Any, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        extra = " or None" if allow_none else ""
+        raise ConfigError(f"find_lr: {name} must be a positive int{extra}, got {value!r}")
+
+
+def _check_args(model: Any, optimizer: Any, loss_fn: Any, loader: Any, step_fn: Any) -> None:
+    if not isinstance(model, torch.nn.Module):
+        raise ConfigTypeError(
+            f"find_lr: model must be a torch.nn.Module, got {type(model).__name__}"
+        )
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ConfigTypeError(
+            f"find_lr: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
+    if loader is None:
+        raise ConfigTypeError("find_lr: loader is required (an iterable of batches)")
+    if step_fn is None and loss_fn is None:
+        raise ConfigTypeError(
+            "find_lr: give loss_fn(output, target) or step_fn(model, optimizer, batch)"
+        )
+    if step_fn is not None and not callable(step_fn):
+        raise ConfigTypeError(f"find_lr: step_fn must be callable, got {step_fn!r}")
+
+
+def _group_ratios(optimizer: torch.optim.Optimizer) -> list[float]:
+    """Each param group's rate relative to group 0's (all 1 when group 0's is not > 0)."""
+    bases = [float(g["lr"]) for g in optimizer.param_groups]
+    if not bases[0] > 0:
+        if len(bases) > 1:
+            raise ConfigError(
+                "find_lr: param group 0 must have lr > 0 to sweep several groups "
+                f"proportionally, got lr={bases[0]!r}"
+            )
+        bases = [1.0]
+    return [b / bases[0] for b in bases]
+
+
+class _Step:
+    """``step_fn(lr) -> loss`` for :func:`lrkit.find`: one optimizer step (or ``val_every``
+    of them, then the validation loss) at rate ``lr``, averaged across ranks."""
+
+    def __init__(self, model: Any, optimizer: Any, loss_fn: Any, loader: Any, **kw: Any):
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.accumulate: int = kw["accumulate"]
+        self.user_step = kw["step_fn"]
+        self.val_loader, self.val_every = kw["val_loader"], kw["val_every"]
+        self.val_batches: int | None = kw["val_batches"]
+        self.dev, self.ratios, self.dist = kw["device"], kw["ratios"], kw["dist"]
+        self.batches = _Cycle(loader)
+        self.val_served = 0
+        self.optimizer_steps = 0
+
+    def __call__(self, lr: float) -> float:
+        for g, r in zip(self.optimizer.param_groups, self.ratios):
+            g["lr"] = lr * r
+        if self.val_loader is None:
+            value = self.train_step(lr)
+        else:
+            value = math.nan
+            for _ in range(self.val_every):
+                value = self.train_step(lr)
+                if not math.isfinite(value):
+                    break
+            if math.isfinite(value):
+                value = self.val_loss()
+        if self.dist is not None:
+            value = _mean_across_ranks(value, self.dist)
+        return value
+
+    def train_step(self, lr: float) -> float:
+        self.model.train()
+        if self.user_step is not None:
+            batch = _to(next(self.batches), self.dev)
+            out = self.user_step(self.model, self.optimizer, batch)
+            self.optimizer_steps += 1
+            return as_loss(out, "find_lr", lr)
+        self.optimizer.zero_grad(set_to_none=True)
+        total = 0.0
+        for _ in range(self.accumulate):
+            x, y = _split(_to(next(self.batches), self.dev))
+            loss = self.loss_fn(self.model(x), y)
+            value = as_loss(loss, "find_lr", lr)
+            total += value
+            if not math.isfinite(value):
+                return value  # do not step on a NaN: the sweep stops here
+            (loss / self.accumulate).backward()
+        self.optimizer.step()
+        self.optimizer_steps += 1
+        return total / self.accumulate
+
+    def meta(self, seconds: float) -> dict[str, Any]:
+        """What the sweep used, for ``FinderResult.meta``."""
+        val = self.val_loader is not None
+        return {
+            "framework": "torch",
+            "optimizer": type(self.optimizer).__name__,
+            "accumulate": self.accumulate,
+            "optimizer_steps": self.optimizer_steps,
+            "batches": self.batches.served,
+            "loader_passes": self.batches.passes,
+            "validation": val,
+            "val_every": self.val_every if val else None,
+            "param_group_ratios": self.ratios,
+            "world_size": self.dist.get_world_size() if self.dist is not None else 1,
+            "seconds_total": seconds,
+        }
+
+    def val_loss(self) -> float:
+        self.model.eval()
+        total, n = 0.0, 0
+        with torch.no_grad():
+            for i, batch in enumerate(self.val_loader):
+                if self.val_batches is not None and i >= self.val_batches:
+                    break
+                x, y = _split(_to(batch, self.dev))
+                total += float(self.loss_fn(self.model(x), y))
+                n += 1
+        self.model.train()
+        if n == 0:
+            if self.val_served:
+                raise LoaderExhausted(
+                    "the val_loader yields nothing when iterated again "
+                    "(a one-shot generator or iterator?)"
+                )
+            raise ConfigError("find_lr: val_loader yielded no batch")
+        self.val_served += n
+        return total / n
+
+
 # ---------------------------------------------------------------------------- find_lr
 def find_lr(
     model: torch.nn.Module,
@@ -202,12 +356,7 @@ def find_lr(
     loss_fn: Callable[[Any, Any], torch.Tensor] | None = None,
     loader: Iterable[Any] | None = None,
     *,
-    start: float = 1e-7,
-    end: float = 10.0,
-    steps: int = 100,
-    mode: str = "exp",
-    smooth: float = 0.98,
-    diverge: float | None = 4.0,
+    options: SweepOptions | None = None,
     accumulate: int = 1,
     device: str | torch.device | None = None,
     step_fn: Callable[[torch.nn.Module, torch.optim.Optimizer, Any], Any] | None = None,
@@ -216,6 +365,7 @@ def find_lr(
     val_batches: int | None = None,
     progress: bool | None = None,
     restore: bool = True,
+    **sweep: Unpack[SweepKeywords],
 ) -> FinderResult:
     """Run the LR range test on a PyTorch model; returns a :class:`lrkit.FinderResult`.
 
@@ -228,153 +378,53 @@ def find_lr(
       then ``optimizer.step()``; the recorded loss is the micro-batch mean;
     - ``step_fn(model, optimizer, batch) -> loss``: your own complete step
       (forward, backward, ``optimizer.step()``, ``zero_grad``) for AMP, clipping,
-      models that take dicts, ...; ``loss_fn`` is then not needed.
+      models that take dicts, ...; ``loss_fn`` is then not needed. It must
+      return one number (a float or a one-element tensor).
 
-    With ``val_loader`` the recorded loss is the mean loss over ``val_batches``
-    batches of it (all when ``None``), evaluated without gradients in eval mode
-    after every ``val_every`` training steps at the same rate (so a sweep costs
-    ``steps * val_every`` optimizer steps). Under an initialised
-    ``torch.distributed`` process group the loss is averaged across ranks
-    before it is recorded, so all ranks sweep, stop and suggest identically.
+    A loader that cannot be iterated again (a one-shot generator) ends the
+    sweep when it runs out, with ``stop_reason="exhausted"`` and every point
+    recorded so far. With ``val_loader`` the recorded loss is the mean loss
+    over ``val_batches`` batches of it (all when ``None``), evaluated without
+    gradients in eval mode after every ``val_every`` training steps at the same
+    rate (so a sweep costs ``steps * val_every`` optimizer steps). Under an
+    initialised ``torch.distributed`` process group the loss is averaged
+    across ranks before it is recorded, so all ranks sweep, stop and suggest
+    identically.
 
     ``device``: where batches go (the model is moved there for the sweep and
     moved back); default the device of the model's first parameter.
     ``restore=False`` keeps the trained weights (not recommended).
     ``progress``: tqdm bar; ``None`` = only when interactive (stderr is a TTY
-    and ``CI`` is unset). Other arguments are those of :func:`lrkit.find`.
+    and ``CI`` is unset). The sweep's settings: ``options`` (a
+    :class:`lrkit.finder.SweepOptions`) and/or the keywords ``start``, ``end``,
+    ``steps``, ``mode``, ``smooth``, ``diverge`` of :func:`lrkit.find`.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"find_lr: model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(
-            f"find_lr: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
-        )
-    if loader is None:
-        raise TypeError("find_lr: loader is required (an iterable of batches)")
-    if step_fn is None and loss_fn is None:
-        raise TypeError("find_lr: give loss_fn(output, target) or step_fn(model, optimizer, batch)")
-    if step_fn is not None and not callable(step_fn):
-        raise TypeError(f"find_lr: step_fn must be callable, got {step_fn!r}")
-    if isinstance(accumulate, bool) or not isinstance(accumulate, int) or accumulate < 1:
-        raise ValueError(f"find_lr: accumulate must be a positive int, got {accumulate!r}")
-    if isinstance(val_every, bool) or not isinstance(val_every, int) or val_every < 1:
-        raise ValueError(f"find_lr: val_every must be a positive int, got {val_every!r}")
-    if val_batches is not None and (
-        isinstance(val_batches, bool) or not isinstance(val_batches, int) or val_batches < 1
-    ):
-        raise ValueError(
-            f"find_lr: val_batches must be a positive int or None, got {val_batches!r}"
-        )
-    bases = [float(g["lr"]) for g in optimizer.param_groups]
-    if not bases[0] > 0:
-        if len(bases) > 1:
-            raise ValueError(
-                "find_lr: param group 0 must have lr > 0 to sweep several groups "
-                f"proportionally, got lr={bases[0]!r}"
-            )
-        bases = [1.0]
-    ratios = [b / bases[0] for b in bases]
-
+    _check_args(model, optimizer, loss_fn, loader, step_fn)
+    _positive_int("accumulate", accumulate)
+    _positive_int("val_every", val_every)
+    _positive_int("val_batches", val_batches, allow_none=True)
+    if val_loader is not None and loss_fn is None:
+        raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    opts = sweep_options(options, **sweep)
     home = _model_device(model)
     dev = torch.device(device) if device is not None else home
-    snap = _Snapshot(model, optimizer, loader)
     dist = _dist()
-    batches = _Cycle(loader)
-    counter = {"optimizer_steps": 0, "batches": 0}
-
-    def set_lr(lr: float) -> None:
-        for g, r in zip(optimizer.param_groups, ratios):
-            g["lr"] = lr * r
-
-    def train_step() -> float:
-        model.train()
-        if step_fn is not None:
-            batch = _to(next(batches), dev)
-            counter["batches"] += 1
-            out = step_fn(model, optimizer, batch)
-            counter["optimizer_steps"] += 1
-            return float(out.detach() if isinstance(out, torch.Tensor) else out)
-        optimizer.zero_grad(set_to_none=True)
-        total = 0.0
-        for _ in range(accumulate):
-            x, y = _split(_to(next(batches), dev))
-            counter["batches"] += 1
-            loss = loss_fn(model(x), y)  # type: ignore[misc]
-            value = float(loss.detach())
-            total += value
-            if not math.isfinite(value):
-                return value  # do not step on a NaN: the sweep stops here
-            (loss / accumulate).backward()
-        optimizer.step()
-        counter["optimizer_steps"] += 1
-        return total / accumulate
-
-    def val_loss() -> float:
-        model.eval()
-        total, n = 0.0, 0
-        with torch.no_grad():
-            for i, batch in enumerate(val_loader or ()):
-                if val_batches is not None and i >= val_batches:
-                    break
-                x, y = _split(_to(batch, dev))
-                total += float(loss_fn(model(x), y))  # type: ignore[misc]
-                n += 1
-        model.train()
-        if n == 0:
-            raise ValueError("find_lr: val_loader yielded no batch")
-        return total / n
-
-    def one(lr: float) -> float:
-        set_lr(lr)
-        if val_loader is None:
-            value = train_step()
-        else:
-            value = math.nan
-            for _ in range(val_every):
-                value = train_step()
-                if not math.isfinite(value):
-                    break
-            if math.isfinite(value):
-                value = val_loss()
-        if dist is not None:
-            value = _mean_across_ranks(value, dist)
-        return value
-
-    if val_loader is not None and loss_fn is None:
-        raise TypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    run = _Step(
+        model, optimizer, loss_fn, loader, accumulate=accumulate, step_fn=step_fn,
+        val_loader=val_loader, val_every=val_every, val_batches=val_batches,
+        device=dev, ratios=_group_ratios(optimizer), dist=dist,
+    )  # fmt: skip
+    snap = _Snapshot(model, optimizer, loader)
     t0 = time.perf_counter()
     moved = dev is not None and home is not None and dev != home
     try:
         if moved:
             model.to(dev)
-        result = find(
-            one,
-            start=start,
-            end=end,
-            steps=steps,
-            mode=mode,
-            smooth=smooth,
-            diverge=diverge,
-            progress=progress if dist is None or dist.get_rank() == 0 else False,
-        )
+        shown = progress if dist is None or dist.get_rank() == 0 else False
+        result = find(run, opts, progress=shown)
     finally:
         if moved:
             model.to(home)
         if restore:
             snap.restore()
-    result.meta.update(
-        {
-            "framework": "torch",
-            "optimizer": type(optimizer).__name__,
-            "accumulate": accumulate,
-            "optimizer_steps": counter["optimizer_steps"],
-            "batches": counter["batches"],
-            "loader_passes": batches.passes,
-            "validation": val_loader is not None,
-            "val_every": val_every if val_loader is not None else None,
-            "param_group_ratios": ratios,
-            "world_size": dist.get_world_size() if dist is not None else 1,
-            "seconds_total": time.perf_counter() - t0,
-        }
-    )
-    return result
+    return result.replace(meta={**result.meta, **run.meta(time.perf_counter() - t0)})

@@ -1,0 +1,33 @@
+"""``lrkit.keras.find_lr`` with a one-shot generator and with the sweep options value."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+import lrkit
+import lrkit.keras as lk
+from lrkit.finder import SweepOptions
+
+
+def _model():
+    keras.utils.set_random_seed(1)
+    m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    m.compile(optimizer=keras.optimizers.SGD(lk.Schedule(lrkit.constant(1e-2))), loss="mse")
+    return m
+
+
+def test_one_shot_generator_keeps_the_points_and_restores_the_model():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 3.0], "float32"))[:, None]
+    m = _model()
+    m(x[:1])
+    w0 = [w.copy() for w in m.get_weights()]
+    gen = ((x[i : i + 8], y[i : i + 8]) for i in range(0, 64, 8))  # 8 batches, once
+    res = lk.find_lr(m, gen, options=SweepOptions(start=1e-4, end=1.0, steps=20), progress=False)
+    assert res.stop_reason == "exhausted" and len(res) == 8
+    assert "ran out after 8 batches" in res.stop_detail
+    assert res.config == SweepOptions(start=1e-4, end=1.0, steps=20).to_dict()
+    for a, b in zip(m.get_weights(), w0):
+        np.testing.assert_array_equal(a, b)
