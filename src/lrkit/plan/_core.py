@@ -13,14 +13,18 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    from ``lr_range[0]`` to ``lr_range[1]``, read by :func:`lrkit.find`'s rules.
    :math:`\eta_{ref}` is the rate at the minimum of its lag-free curve
    (Smith's largest rate that still trains). Skipped when ``lr`` is given.
-2. **Peaks by successive halving** — ``peaks`` (k) candidates
-   :math:`\eta_{ref}\,2^{-j}`, j = 0..k-1 (never above :math:`\eta_{ref}`), each trained for
-   :math:`\ell = \lfloor (C-n_f)/(k+4) \rfloor` updates under the default
-   shape (``shapes[0]``, WSD by default) scaled to :math:`\ell`; the two best
-   are trained again for :math:`2\ell`; the better of those is the peak.
+2. **Peaks at two lengths** — rung 1: ``peaks`` (k) candidates
+   :math:`\eta_{ref}\,2^{1-j}`, j = 0..k-1, each trained for
+   :math:`\ell = \lfloor (C-n_f)/(k+6) \rfloor` updates under the default
+   shape (``shapes[0]``, linear decay to zero by default) scaled to
+   :math:`\ell`; rung 2: the best of them and the two rates 2x and 4x below
+   it, for :math:`2\ell` updates each. Each rung's best peak is read between
+   its probes (:func:`vertex`); how it moved from :math:`\ell` to
+   :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
+   and the peak for the full run (:func:`_horizon`).
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
-   cooldown); a non-finite loss scores :math:`+\infty`.
+   decay); a non-finite loss scores :math:`+\infty`.
 3. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
    every probe curve and predicts the final training loss of each shape at
    the chosen peak over the full :math:`T` steps. The shape changes from the
@@ -84,7 +88,15 @@ class _Ledger:
         else:
             score = float(np.mean(y[-max(1, round(0.1 * steps)) :]))
         p = Probe(
-            stage, float(peak), shape, steps, str(sched), trial.losses, trial.val_loss, score, diverged
+            stage,
+            float(peak),
+            shape,
+            steps,
+            str(sched),
+            trial.losses,
+            trial.val_loss,
+            score,
+            diverged,
         )
         self.probes.append(p)
         if self.callback is not None:
@@ -93,8 +105,15 @@ class _Ledger:
 
 
 def _check(
-    run: Any, total_steps: Any, budget: Any, shapes: Any, peaks: Any, lr: Any, lr_range: Any,
-    warmup: Any, cooldown: Any,
+    run: Any,
+    total_steps: Any,
+    budget: Any,
+    shapes: Any,
+    peaks: Any,
+    lr: Any,
+    lr_range: Any,
+    warmup: Any,
+    cooldown: Any,
 ) -> tuple[int, float, tuple[str, ...], int, tuple[float, float]]:
     if not callable(run):
         raise ConfigTypeError(f"plan: run must be callable as run(schedule, steps), got {run!r}")
@@ -122,13 +141,17 @@ def _check(
     if isinstance(peaks, bool) or not isinstance(peaks, int) or not 2 <= peaks <= 8:
         raise ConfigError(f"plan: peaks must be an int in [2, 8], got {peaks!r}")
     if lr is not None and (
-        isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (math.isfinite(lr) and lr > 0)
+        isinstance(lr, bool)
+        or not isinstance(lr, (int, float))
+        or not (math.isfinite(lr) and lr > 0)
     ):
         raise ConfigError(f"plan: lr must be a positive number or None, got {lr!r}")
     try:
         lo, hi = (float(v) for v in lr_range)
     except (TypeError, ValueError):
-        raise ConfigTypeError(f"plan: lr_range must be a pair (low, high), got {lr_range!r}") from None
+        raise ConfigTypeError(
+            f"plan: lr_range must be a pair (low, high), got {lr_range!r}"
+        ) from None
     if not (0 < lo < hi and math.isfinite(hi)):
         raise ConfigError(f"plan: lr_range must satisfy 0 < low < high, got {lr_range!r}")
     return int(total_steps), float(budget), shapes, peaks, (lo, hi)
@@ -137,13 +160,13 @@ def _check(
 def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, int]:
     """(range-test updates, first-rung probe length) within ``cap`` updates, or ConfigError."""
     n_f = min(100, max(MIN_RANGE, round(0.2 * cap))) if with_range else 0
-    ell = min((cap - n_f) // (peaks + 4), total // 2)
+    ell = min((cap - n_f) // (peaks + 6), total // 2)
     if ell < MIN_PROBE:
-        need = (MIN_RANGE if with_range else 0) + (peaks + 4) * MIN_PROBE
+        need = (MIN_RANGE if with_range else 0) + (peaks + 6) * MIN_PROBE
         raise ConfigError(
             f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
             f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
-            f"{peaks + 2} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
+            f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
         )
     return n_f, ell
 
@@ -160,7 +183,8 @@ def _range_test(led: _Ledger, n: int, lo: float, hi: float) -> tuple[Any, float 
     def step_fn(lr: float) -> float:
         return next(replay, math.nan)
 
-    res = find(step_fn, start=lo, end=hi, steps=n, progress=False)
+    swept = find(step_fn, start=lo, end=hi, steps=n, progress=False)
+    res = _reread(swept, n, lo, hi)
     res.meta.update({"framework": "plan", "optimizer_steps": p.updates})
     s = res.suggestion("minimum")
     if s.index is not None:
@@ -173,29 +197,107 @@ def _range_test(led: _Ledger, n: int, lo: float, hi: float) -> tuple[Any, float 
     return res, None, f"range test gave no suggestion ({'; '.join(res.warnings) or s.reason})"
 
 
-def _candidates(ref: float | None, peaks: int, lo: float, hi: float, with_range: bool) -> list[float]:
+def _reread(swept: Any, n: int, lo: float, hi: float) -> Any:
+    """The sweep's result read for a short, coarse sweep.
+
+    Two changes from :func:`lrkit.find`'s defaults, both because the planner's
+    sweep is short (tens of points over several decades): the point that
+    tripped the divergence stop is dropped before smoothing (with a window
+    of two sweep steps its huge loss would pull the lag-free curve up, and
+    its minimum left, a full step early), and ``skip_end`` (the points left
+    out before the divergence edge) covers about 0.3 decade rather than
+    3 points (3 coarse points are more than a decade).
+    """
+    from ..finder import FinderResult
+
+    k = len(swept.lrs) - (1 if swept.stop_reason == "diverged" else 0)
+    step_dec = math.log10(hi / lo) / (n - 1)
+    skip_end = int(min(3, max(1, round(0.3 / step_dec))))
+    return FinderResult(
+        swept.lrs[:k],
+        swept.losses[:k],
+        swept.smoothed[:k],
+        stop_reason=swept.stop_reason,
+        stop_lr=swept.stop_lr,
+        stop_loss=swept.stop_loss,
+        config=swept.config,
+        calls=swept.calls,
+        seconds=swept.seconds,
+        skip_end=skip_end,
+    )
+
+
+def _candidates(
+    ref: float | None, peaks: int, lo: float, hi: float, with_range: bool
+) -> list[float]:
     r"""The first rung's peaks: :math:`\eta_{ref}\,2^{c-j}` (c = 0 after a range test, else
     centred on ``lr``); without a reference, ``peaks`` rates log-spaced over ``[lo*1e2, hi/10]``."""
     if ref is None:
         return [float(v) for v in np.geomspace(hi / 10.0, max(lo * 100.0, hi / 1e5), peaks)]
-    top = 0.0 if with_range else (peaks - 1) / 2.0
+    top = 1.0 if with_range else (peaks - 1) / 2.0
     return [ref * 2.0 ** (top - j) for j in range(peaks)]
 
 
-def _rung2_peaks(rung1: list[Probe]) -> tuple[list[float], str]:
-    """The two peaks trained again: the best two of rung 1, or lower rates if too few trained."""
-    ok = sorted((p for p in rung1 if not p.diverged), key=lambda p: p.score)
-    lowest = min(p.peak for p in rung1)
-    if len(ok) >= 2:
-        return [ok[0].peak, ok[1].peak], "rung 1: kept the two best peaks"
-    if len(ok) == 1:
-        return [ok[0].peak, ok[0].peak / 2.0], "rung 1: one peak trained; adding half of it"
-    return [lowest / 4.0, lowest / 16.0], "rung 1: every peak diverged; trying 4x and 16x lower"
+def vertex(probes: Sequence[Probe]) -> float | None:
+    r"""The best peak of one rung, read between its probes.
+
+    With the probes sorted by peak and :math:`i` the best (lowest score), the
+    parabola through :math:`(\log_2\eta, \log s)` at :math:`i-1, i, i+1`
+    (moved inward by one at an edge) has its minimum at offset
+    :math:`\delta = \frac{a-c}{2(a-2b+c)}` (in units of the spacing) from
+    the middle probe, clamped to :math:`[-1, 1]`: never outside the probed
+    peaks. With a diverged probe among the three, or without curvature, the
+    best probe's own peak is returned. ``None`` when every probe diverged.
+    """
+    ps = sorted(probes, key=lambda p: p.peak)
+    ok = [p for p in ps if not p.diverged and p.score > 0]
+    if not ok:
+        return None
+    i = ps.index(min(ok, key=lambda p: p.score))
+    m = min(max(i, 1), len(ps) - 2)  # the middle of three consecutive probes around the best
+    three = ps[m - 1 : m + 2]
+    if len(three) < 3 or any(p not in ok for p in three):
+        return ps[i].peak
+    x = [math.log2(p.peak) for p in three]
+    a, b, c = (math.log(p.score) for p in three)
+    curv = a - 2 * b + c
+    h = 0.5 * (x[2] - x[0])
+    if not curv > 0 or not h > 0:
+        return ps[i].peak
+    delta = max(-1.0, min(1.0, (a - c) / (2 * curv)))
+    return float(2.0 ** (x[1] + delta * h))
+
+
+def _horizon(eta1: float | None, eta2: float | None, ell: int, total: int) -> tuple[float, float]:
+    r"""The peak for the full run from the best peaks at horizons :math:`\ell` and :math:`2\ell`.
+
+    The best rate of a run that anneals shrinks with its length as a power
+    law, :math:`\eta^*(h) \propto h^{-\beta}` (Bjorck et al. 2025); the two
+    rungs measure it at two lengths, so
+    :math:`\beta = \log_2(\eta^*_\ell/\eta^*_{2\ell})`, clamped to
+    :math:`[0, 1]` (1: SGD on a strongly convex problem, :math:`\log T/T`;
+    1/2: convex Lipschitz; 0: no drift), and
+    :math:`\eta^*_T = \eta^*_{2\ell}\,(T/2\ell)^{-\beta}`.
+    Returns :math:`(\eta^*_T, \beta)`.
+    """
+    assert eta2 is not None
+    if eta1 is None or eta1 <= 0:
+        return eta2, 0.0
+    beta = max(0.0, min(1.0, math.log2(eta1 / eta2)))
+    return eta2 * (total / (2.0 * ell)) ** (-beta), beta
 
 
 def _pick_shape(
-    led: _Ledger, peak: float, total: int, shapes: tuple[str, ...], default: str,
-    warmup: float, cooldown: float, use_laws: bool | str, law: str | None, tol: float,
+    led: _Ledger,
+    peak: float,
+    total: int,
+    shapes: tuple[str, ...],
+    default: str,
+    warmup: float,
+    cooldown: float,
+    use_laws: bool | str,
+    law: str | None,
+    tol: float,
 ) -> tuple[str, tuple[Prediction, ...], dict[str, Any] | None, list[str]]:
     """The shape at ``peak``: the default unless a trusted law predicts a clear gain."""
     from ._laws import fit_probes, predict_final
@@ -203,10 +305,15 @@ def _pick_shape(
     if len(shapes) == 1:
         return default, (), None, ["one shape allowed: no law needed"]
     if use_laws == "auto" and led.run_seconds < LAW_MIN_RUN_SECONDS:
-        return default, (), None, [
-            f"laws skipped: the probes took {led.run_seconds:.1f} s (< {LAW_MIN_RUN_SECONDS:g} s), "
-            f"a fit would cost more than 5% of that; keeping the default shape {default}"
-        ]
+        return (
+            default,
+            (),
+            None,
+            [
+                f"laws skipped: the probes took {led.run_seconds:.1f} s (< {LAW_MIN_RUN_SECONDS:g} s), "
+                f"a fit would cost more than 5% of that; keeping the default shape {default}"
+            ],
+        )
     if not use_laws:
         return default, (), None, [f"laws off: keeping the default shape {default}"]
     curves = []
@@ -220,9 +327,12 @@ def _pick_shape(
     err = float(errors.get("mean_rel", math.inf))
     law_dict = _law_dict(fitted, errors)
     if not err <= tol:
-        return default, (), law_dict, [
-            f"law fit error {100 * err:.2f}% > {100 * tol:.0f}%: not trusted; keeping {default}"
-        ]
+        return (
+            default,
+            (),
+            law_dict,
+            [f"law fit error {100 * err:.2f}% > {100 * tol:.0f}%: not trusted; keeping {default}"],
+        )
     preds = []
     for shape in shapes:
         sched = shape_schedule(shape, peak, total, warmup, cooldown)
@@ -320,18 +430,27 @@ def plan(
         notes.append(note)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown) for c in cands]
-    second, note = _rung2_peaks(rung1)
-    notes.append(note)
+    eta1 = vertex(rung1)
+    ok1 = [p for p in rung1 if not p.diverged]
+    best1 = min(ok1, key=lambda p: p.score).peak if ok1 else min(cands) / 8.0
+    notes.append(
+        f"rung 1 ({ell} updates each): best peak {best1:.3g}"
+        + (f", read between probes {eta1:.3g}" if eta1 is not None else ", every probe diverged")
+    )
+    second = [best1, best1 / 2.0, best1 / 4.0]
     rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown) for c in second]
-    ok = [p for p in rung2 if not p.diverged]
-    if ok:
-        peak = min(ok, key=lambda p: p.score).peak
-        notes.append(f"rung 2 ({2 * ell} updates each): best peak {peak:.3g}")
-    else:
+    eta2 = vertex(rung2)
+    if eta2 is None:
         peak = min(second) / 4.0
         notes.append(f"no probe trained stably: falling back to {peak:.3g} (4x below the lowest)")
-    if ok and peak == max(cands) and not with_range:
-        notes.append("the best peak is the highest candidate: a higher one might be better")
+    else:
+        peak, beta = _horizon(eta1, eta2, ell, total)
+        notes.append(
+            f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; the best peak shrinks with "
+            f"the run's length as h^-{beta:.2f}: {peak:.3g} for {total} updates"
+        )
+        if not with_range and eta2 >= max(cands):
+            notes.append("the best peak is the highest candidate: a higher one might be better")
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, default, warmup, cooldown, use_laws, law, law_tolerance
     )
@@ -358,4 +477,6 @@ def plan(
 def _probe(
     led: _Ledger, stage: str, peak: float, shape: str, steps: int, warmup: float, cooldown: float
 ) -> Probe:
-    return led.probe(stage, peak, shape, shape_schedule(shape, peak, steps, warmup, cooldown), steps)
+    return led.probe(
+        stage, peak, shape, shape_schedule(shape, peak, steps, warmup, cooldown), steps
+    )

@@ -330,7 +330,9 @@ class Plan:
         if isinstance(d, str):
             d = json.loads(d)
         if not isinstance(d, dict) or d.get("kind") != "lrkit.Plan":
-            raise ConfigError(f"Plan.from_dict: d must be a dict made by Plan.to_dict(), got {d!r:.80}")
+            raise ConfigError(
+                f"Plan.from_dict: d must be a dict made by Plan.to_dict(), got {d!r:.80}"
+            )
         return cls(
             schedule=from_dict(d["schedule"]),
             peak=float(d["peak"]),

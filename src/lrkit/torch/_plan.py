@@ -72,7 +72,9 @@ def plan(
             f"plan: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
         )
     if step_fn is None and loss_fn is None:
-        raise ConfigTypeError("plan: give loss_fn(output, target) or step_fn(model, optimizer, batch)")
+        raise ConfigTypeError(
+            "plan: give loss_fn(output, target) or step_fn(model, optimizer, batch)"
+        )
     if val_loader is not None and loss_fn is None:
         raise ConfigTypeError("plan: val_loader needs loss_fn(output, target) to score batches")
     if val_batches is not None and (
