@@ -53,6 +53,8 @@ __all__ = ["plan", "MIN_PROBE", "MIN_RANGE"]
 MIN_PROBE = 6
 #: the shortest range test (updates): enough points for the finder's rules
 MIN_RANGE = 16
+#: the largest exponent of the peak's shrinking with the run's length (see ``_horizon``)
+BETA_MAX = 0.5
 #: with ``use_laws="auto"``, fit a law only when the probes took at least this long (s):
 #: a fit takes a few seconds, which must stay under 5 % of the planner's time
 LAW_MIN_RUN_SECONDS = 60.0
@@ -275,15 +277,17 @@ def _horizon(eta1: float | None, eta2: float | None, ell: int, total: int) -> tu
     law, :math:`\eta^*(h) \propto h^{-\beta}` (Bjorck et al. 2025); the two
     rungs measure it at two lengths, so
     :math:`\beta = \log_2(\eta^*_\ell/\eta^*_{2\ell})`, clamped to
-    :math:`[0, 1]` (1: SGD on a strongly convex problem, :math:`\log T/T`;
-    1/2: convex Lipschitz; 0: no drift), and
+    :math:`[0, 1/2]` (1/2: SGD on a convex Lipschitz problem; larger values
+    occur only in the strongly convex, noise-dominated limit and, measured
+    from two noisy probes, are more often noise: the cap limits the damage
+    of a wrong estimate to :math:`\sqrt{T/2\ell}`), and
     :math:`\eta^*_T = \eta^*_{2\ell}\,(T/2\ell)^{-\beta}`.
     Returns :math:`(\eta^*_T, \beta)`.
     """
     assert eta2 is not None
     if eta1 is None or eta1 <= 0:
         return eta2, 0.0
-    beta = max(0.0, min(1.0, math.log2(eta1 / eta2)))
+    beta = max(0.0, min(BETA_MAX, math.log2(eta1 / eta2)))
     return eta2 * (total / (2.0 * ell)) ** (-beta), beta
 
 
