@@ -54,7 +54,7 @@ MIN_PROBE = 6
 #: the shortest range test (updates): enough points for the finder's rules
 MIN_RANGE = 16
 #: the largest exponent of the peak's shrinking with the run's length (see ``_horizon``)
-BETA_MAX = 0.5
+BETA_MAX = 1.0
 #: with ``use_laws="auto"``, fit a law only when the probes took at least this long (s):
 #: a fit takes a few seconds, which must stay under 5 % of the planner's time
 LAW_MIN_RUN_SECONDS = 60.0
@@ -271,24 +271,28 @@ def vertex(probes: Sequence[Probe]) -> float | None:
 
 
 def _horizon(eta1: float | None, eta2: float | None, ell: int, total: int) -> tuple[float, float]:
-    r"""The peak for the full run from the best peaks at horizons :math:`\ell` and :math:`2\ell`.
+    r"""The peak for the full run from the best peaks at lengths :math:`\ell` and :math:`2\ell`.
 
-    The best rate of a run that anneals shrinks with its length as a power
-    law, :math:`\eta^*(h) \propto h^{-\beta}` (Bjorck et al. 2025); the two
-    rungs measure it at two lengths, so
+    The best peak of a run that anneals shrinks as the run gets longer
+    (Bjorck et al. 2025 fit :math:`\eta^*(h) \propto h^{-\beta}`). The two
+    rungs measure the drift between :math:`\ell` and :math:`2\ell`:
     :math:`\beta = \log_2(\eta^*_\ell/\eta^*_{2\ell})`, clamped to
-    :math:`[0, 1/2]` (1/2: SGD on a convex Lipschitz problem; larger values
-    occur only in the strongly convex, noise-dominated limit and, measured
-    from two noisy probes, are more often noise: the cap limits the damage
-    of a wrong estimate to :math:`\sqrt{T/2\ell}`), and
-    :math:`\eta^*_T = \eta^*_{2\ell}\,(T/2\ell)^{-\beta}`.
+    :math:`[0, 1]` (1: SGD on a strongly convex problem, :math:`\eta^* \sim
+    \log T / T`). Whether the drift goes on at that rate up to :math:`T` is
+    unknown: it is fastest early and slows down on real networks. Between the
+    two ends — it stops (:math:`\eta^*_{2\ell}`) or it goes on
+    (:math:`\eta^*_{2\ell}(T/2\ell)^{-\beta}`) — the geometric middle is
+    never further than the square root of their ratio from either, so
+
+    .. math:: \eta^*_T = \eta^*_{2\ell}\,(T/2\ell)^{-\beta/2}.
+
     Returns :math:`(\eta^*_T, \beta)`.
     """
     assert eta2 is not None
     if eta1 is None or eta1 <= 0:
         return eta2, 0.0
     beta = max(0.0, min(BETA_MAX, math.log2(eta1 / eta2)))
-    return eta2 * (total / (2.0 * ell)) ** (-beta), beta
+    return eta2 * (total / (2.0 * ell)) ** (-beta / 2.0), beta
 
 
 def _pick_shape(
@@ -450,8 +454,8 @@ def plan(
     else:
         peak, beta = _horizon(eta1, eta2, ell, total)
         notes.append(
-            f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; the best peak shrinks with "
-            f"the run's length as h^-{beta:.2f}: {peak:.3g} for {total} updates"
+            f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
+            f"from rung 1; half that rate (the hedge) gives {peak:.3g} for {total} updates"
         )
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
