@@ -452,6 +452,12 @@ def plan(
         peak = min(second) / 4.0
         notes.append(f"no probe trained stably: falling back to {peak:.3g} (4x below the lowest)")
     else:
+        # an end of the probed range is only a bound on a rung's best peak, not a measure:
+        # rung 1 stuck at its lowest or rung 2 at its highest says nothing about the drift
+        if eta1 is not None and eta1 <= min(cands) * (1 + 1e-9):
+            eta1 = None
+        if eta2 >= max(second) * (1 - 1e-9):
+            eta1 = None
         peak, beta = _horizon(eta1, eta2, ell, total)
         notes.append(
             f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
