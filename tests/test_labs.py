@@ -27,6 +27,8 @@ NAMES = [
     "batch-scaling",
     "range-test",
     "super-convergence",
+    "d2z",
+    "cooldown",
 ]
 
 

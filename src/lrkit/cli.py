@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from .errors import LrkitError
 
-VERBS = ("values", "show", "find", "bench", "lab", "demo", "plan")
+VERBS = ("values", "show", "find", "bench", "lab", "demo", "predict", "plan")
 
 
 class UsageError(LrkitError):

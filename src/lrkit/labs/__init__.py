@@ -9,7 +9,7 @@ the lab's code: nothing is tuned until it agrees.
 
 >>> from lrkit.labs import LABS
 >>> len(LABS)
-11
+13
 >>> LABS["optimal-constant"].claim.startswith("Gradient descent")
 True
 
@@ -241,6 +241,25 @@ _ALL = [
         "digits, SGD+momentum: multistep decay over the full budget against one_cycle "
         "over 1/4, 1/3 and 1/2 of it (same peak rate); test accuracy.",
         "training:super_convergence",
+        "torch",
+    ),
+    _lab(
+        "d2z",
+        "Linear decay to zero ends lower than cosine decay to 10 % of the peak "
+        "(Bergsma et al. 2025).",
+        "charlm with AdamW, the same peak and 5 % warmup: linear to 0 against cosine to "
+        "peak/10; validation bits/char over seeds.",
+        "laws:d2z",
+        "torch",
+    ),
+    _lab(
+        "cooldown",
+        "WSD with a short cooldown matches or beats cosine, and a loss-curve law fitted on "
+        "three other runs predicts which cooldown ends best.",
+        "charlm with AdamW: a Multi-Power Law fitted on constant, cosine and two-stage runs "
+        "predicts the final loss of WSD with 10/20/40 % cooldowns and of cosine before "
+        "the WSD runs; then they are trained.",
+        "laws:cooldown",
         "torch",
     ),
 ]

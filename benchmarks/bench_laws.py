@@ -1,0 +1,252 @@
+"""Loss-curve laws on the public curves (paper protocol) and on lrkit's own tasks.
+
+1. Paper protocol (Luo et al., ICLR 2025): for each model size (25M, 100M,
+   400M) fit a law on ``cosine_24000``, ``constant_24000`` and ``wsdcon_9``
+   and predict the six other curves at every logged point; report the mean
+   relative error over all those points, the average over the six curves of
+   the worst point's relative error, R², MAE and RMSE, the predicted
+   cosine-vs-WSD final-loss gap, and the fit time, next to the published
+   figures.
+2. Speed: ``predict`` of ``cosine_72000`` at its 546 logged points and at all
+   72,000 steps; one fit.
+3. ``law.optimize(24000, 3e-4, warmup=2160)``: predicted final loss of the
+   optimized WSD and free (interpolate) schedules vs the public WSD and cosine.
+4. Own tasks (``--own``): per-step training losses of ``charlm`` and
+   ``mnist1d`` under constant / cosine / two-stage step (fit) and WSD /
+   linear-to-zero / one_cycle (predicted), one seed.
+
+The public curves are read from ``../shared/data/loss_curves`` beside the
+repository (MIT licence, see its LICENSE) or ``--data DIR``.
+
+    python benchmarks/bench_laws.py [--laws multi_power,momentum] [--own] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+import lrkit
+from lrkit.laws import Run, fit
+from lrkit.laws.public import FIT_NAMES, SIZES, TEST_NAMES, load_public
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared beside the clone (CI); a worktree one level deeper finds ../../shared
+DATA = next(
+    (
+        d
+        for d in (
+            ROOT.parent / "shared" / "data" / "loss_curves",
+            ROOT.parent.parent / "shared" / "data" / "loss_curves",
+        )
+        if d.is_dir()
+    ),
+    ROOT.parent / "shared" / "data" / "loss_curves",
+)
+
+#: published (R², MAE, RMSE, mean rel. %, avg worst rel. %) of the MPL; momentum: mean rel. %
+PUBLISHED = {
+    "multi_power": {
+        "25": (0.9988, 0.00376, 0.00465, 0.110, 0.409),
+        "100": (0.9983, 0.00435, 0.00592, 0.142, 0.583),
+        "400": (0.9978, 0.00484, 0.00730, 0.168, 0.995),
+    },
+    "momentum": {"25": 0.152, "100": 0.140, "400": 0.182},
+}
+
+
+def paper_protocol(data: Path, law: str, size: str) -> dict:
+    runs = load_public(data, size)
+    t0 = time.perf_counter()
+    fitted = fit([runs[n] for n in FIT_NAMES], law)
+    fit_s = time.perf_counter() - t0
+    err = fitted.errors([runs[n] for n in TEST_NAMES])
+    per_curve = {n: fitted.errors(runs[n])["mean_rel"] for n in TEST_NAMES}
+    cos, wsd = runs["cosine_24000"], runs["wsd_20000_24000"]
+    # the last logged point of each (step 23920 and 23904)
+    p_cos = float(fitted.predict(cos.eta, cos.steps[-1:])[0])
+    p_wsd = float(fitted.predict(wsd.eta, wsd.steps[-1:])[0])
+    pred_gap = p_cos - p_wsd
+    true_gap = float(cos.losses[-1] - wsd.losses[-1])
+    wsd_end = p_wsd / float(wsd.losses[-1]) - 1
+    return {
+        "law": law,
+        "size": size,
+        "fit_s": fit_s,
+        **err,
+        "per_curve_mean_rel": per_curve,
+        "gap_pred": pred_gap,
+        "gap_true": true_gap,
+        "wsd_end_rel": wsd_end,
+        "params": fitted.params,
+    }
+
+
+def speed(data: Path, law: str) -> dict:
+    from lrkit.laws.public import public_rates
+
+    runs = load_public(data, "400")
+    fitted = fit([runs[n] for n in FIT_NAMES], law)
+    r = runs["cosine_72000"]
+
+    def best(f, n=5):
+        ts = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+        return min(ts)
+
+    logged = best(lambda: fitted.predict(r.eta, r.steps))
+    eta = public_rates("cosine_72000", 72000)
+    every = best(lambda: fitted.predict(eta, np.arange(1, 72000)), 1)
+    return {"law": law, "predict_logged_ms": 1e3 * logged, "predict_every_step_s": every}
+
+
+def optimize_section(data: Path, law: str, size: str) -> dict:
+    from lrkit.laws.public import public_rates
+
+    runs = load_public(data, size, FIT_NAMES)
+    fitted = fit(list(runs.values()), law)
+    T = 24000
+    t0 = time.perf_counter()
+    s_wsd = fitted.optimize(T, 3e-4, warmup=2160, family="wsd")
+    s_free = fitted.optimize(T, 3e-4, warmup=2160, family="interpolate")
+    secs = time.perf_counter() - t0
+    return {
+        "law": law,
+        "size": size,
+        "optimized_wsd": str(s_wsd),
+        "optimized_free": str(s_free),
+        "final_optimized_wsd": fitted.final(s_wsd, T),
+        "final_optimized_free": fitted.final(s_free, T),
+        "final_public_wsd": fitted.final(public_rates("wsd_20000_24000", T)),
+        "final_public_cosine": fitted.final(public_rates("cosine_24000", T)),
+        "seconds": secs,
+    }
+
+
+OWN_FIT = {
+    "constant": "warmup(constant({p}), steps='5%')",
+    "cosine": "warmup(cosine({p}, 0.0), steps='5%')",
+    "two-stage": "warmup(piecewise([{p}, {q}], boundaries=['60%']), steps='5%')",
+}
+OWN_TEST = {
+    "wsd": "wsd({p}, warmup='5%', decay='20%')",
+    "linear-to-zero": "warmup(linear({p}, 0.0), steps='5%')",
+    "one_cycle": "one_cycle({p})",
+}
+
+
+def _smooth(y: np.ndarray, w: int) -> np.ndarray:
+    """Centered moving average (window ``w``, shrinking at the ends)."""
+    c = np.cumsum(np.concatenate([[0.0], y]))
+    i = np.arange(y.size)
+    lo, hi = np.maximum(0, i - w // 2), np.minimum(y.size, i + w // 2 + 1)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
+def own_task(task_name: str, law: str, seed: int = 0, smooth: int = 15, every: int = 5) -> dict:
+    import torch
+
+    from lrkit.bench import train
+    from lrkit.tasks import get_task
+
+    torch.set_num_threads(1)
+    task = get_task(task_name, seed)
+    peak = task.default_lr
+    total = task.default_epochs * task.steps_per_epoch
+    runs, raw = {}, {}
+    for name, spec in {**OWN_FIT, **OWN_TEST}.items():
+        s = lrkit.parse(spec.format(p=peak, q=peak / 10)).bind(
+            total_steps=total, steps_per_epoch=task.steps_per_epoch
+        )
+        res = train(task, s, seed=seed)
+        y = np.asarray(res.step_losses, dtype=np.float64)
+        steps = np.arange(y.size)[::every]
+        raw[name] = float(y[-max(1, y.size // 20) :].mean())
+        runs[name] = Run(s, steps[steps > 0], _smooth(y, smooth)[::every][steps > 0], name=name)
+    fitted = fit([runs[n] for n in OWN_FIT], law)
+    out = {"task": task_name, "law": law, "steps": total, "peak": peak, "curves": {}}
+    for n in OWN_TEST:
+        e = fitted.errors(runs[n])
+        r = runs[n]
+        end = float(fitted.predict(r.schedule, [r.steps[-1]])[0] / r.losses[-1] - 1)
+        out["curves"][n] = {"mean_rel": e["mean_rel"], "worst_rel": e["worst_rel"], "end_rel": end}
+    out["fit_mean_rel"] = fitted.info["fit_mean_rel"]
+    out["rank_pred"] = sorted(OWN_TEST, key=lambda n: fitted.final(runs[n].schedule, total))
+    out["rank_true"] = sorted(OWN_TEST, key=lambda n: raw[n])
+    return out
+
+
+def _table(rows: list[dict]) -> str:
+    lines = [
+        "| law | size | mean rel. % (published) | avg worst % | R² | MAE | RMSE "
+        "| cos−WSD gap pred / true | WSD end | fit s |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        pub = PUBLISHED[r["law"]][r["size"]]
+        pm = pub[3] if isinstance(pub, tuple) else pub
+        lines.append(
+            f"| {r['law']} | {r['size']}M | {100 * r['mean_rel']:.3f} ({pm:.3f}) "
+            f"| {100 * r['worst_rel']:.3f} | {r['r2']:.4f} | {r['mae']:.5f} | {r['rmse']:.5f} "
+            f"| {r['gap_pred']:.4f} / {r['gap_true']:.4f} ({r['gap_pred'] / r['gap_true']:.1f}x) "
+            f"| {100 * r['wsd_end_rel']:+.2f} % | {r['fit_s']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--laws", default="multi_power,momentum")
+    ap.add_argument("--sizes", default=",".join(SIZES))
+    ap.add_argument("--own", action="store_true", help="also run the own-task section")
+    ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "laws.json"))
+    a = ap.parse_args()
+    data = Path(a.data)
+    laws = a.laws.split(",")
+    meta = {
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}",
+    }
+    rows = [paper_protocol(data, law, s) for law in laws for s in a.sizes.split(",")]
+    print(_table(rows))
+    sp = [speed(data, law) for law in laws]
+    for s in sp:
+        print(
+            f"{s['law']}: predict cosine_72000 at its logged points "
+            f"{s['predict_logged_ms']:.1f} ms, "
+            f"at every step {s['predict_every_step_s']:.2f} s"
+        )
+    opt = [optimize_section(data, law, s) for law in laws[:1] for s in a.sizes.split(",")]
+    for o in opt:
+        print(
+            f"optimize {o['law']} {o['size']}M: wsd {o['final_optimized_wsd']:.4f} "
+            f"free {o['final_optimized_free']:.4f} | public wsd {o['final_public_wsd']:.4f} "
+            f"cosine {o['final_public_cosine']:.4f} | {o['optimized_wsd']}"
+        )
+    own = []
+    if a.own:
+        for task in ("charlm", "mnist1d"):
+            o = own_task(task, laws[0])
+            own.append(o)
+            print(json.dumps(o))
+    os.makedirs(os.path.dirname(a.json), exist_ok=True)
+    with open(a.json, "w") as f:
+        json.dump(
+            {"meta": meta, "paper": rows, "speed": sp, "optimize": opt, "own": own}, f, indent=1
+        )
+
+
+if __name__ == "__main__":
+    main()

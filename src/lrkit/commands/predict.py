@@ -1,0 +1,121 @@
+"""``lrkit predict --run FILE.csv [SPEC] ... --candidate SPEC ...``: fit a loss-curve
+law on recorded runs and rank candidate schedules by predicted final loss."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+from typing import Any
+
+HELP = "fit a loss-curve law on recorded runs and rank schedules by predicted final loss"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--run",
+        action="append",
+        nargs="+",
+        metavar=("FILE.csv", "SPEC"),
+        required=True,
+        help="a recorded run: CSV with columns step,lr,loss (lr at every step from 0) or "
+        "step,loss followed by the schedule's SPEC; repeat for each run",
+    )
+    p.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="a schedule to predict (repeatable); the runs' schedules are always included",
+    )
+    p.add_argument("--total", type=int, default=None, help="steps of the candidates' runs")
+    p.add_argument(
+        "--law", default="multi_power", choices=("multi_power", "momentum"), help="the law"
+    )
+    p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
+
+
+def read_run(path: str, spec: str | None) -> Any:
+    """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec)."""
+    import numpy as np
+
+    from ..errors import ConfigError
+    from ..laws import Run
+
+    if not os.path.isfile(path):
+        raise ConfigError(f"--run: no such file {path!r}")
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise ConfigError(f"--run {path}: the file is empty")
+    head = [h.strip().lower() for h in rows[0]]
+    if "step" not in head or "loss" not in head:
+        raise ConfigError(
+            f"--run {path}: the header must name columns step and loss, got {rows[0]}"
+        )
+    try:
+        data = np.array([[float(x) for x in r] for r in rows[1:] if r], dtype=np.float64)
+    except ValueError as e:
+        raise ConfigError(f"--run {path}: not a number in the data ({e})") from None
+    if data.ndim != 2 or data.shape[0] == 0 or data.shape[1] != len(head):
+        raise ConfigError(f"--run {path}: expected {len(head)} columns in every row")
+    steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
+    name = os.path.splitext(os.path.basename(path))[0]
+    if spec is not None:
+        return Run(spec, steps, loss, name=name)
+    if "lr" not in head:
+        raise ConfigError(f"--run {path}: no lr column; give the schedule's SPEC after the file")
+    lr = data[:, head.index("lr")]
+    if not np.array_equal(steps, np.arange(steps.size)):
+        raise ConfigError(
+            f"--run {path}: the lr column must cover every step from 0 (it has "
+            f"{steps.size} rows up to step {int(steps[-1])}); give the schedule's SPEC instead"
+        )
+    return Run(lr, steps, loss, name=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..cli import UsageError
+    from ..core import as_schedule
+    from ..errors import OutputError
+    from ..laws import fit
+    from ..laws.plotting import check_out, plot_law
+
+    if args.total is not None and args.total < 10:
+        raise UsageError(f"--total must be an int >= 10, got {args.total}")
+    try:
+        if args.out:
+            check_out(args.out)  # before any work
+    except OutputError as e:
+        raise UsageError(str(e)) from None
+    runs = []
+    for item in args.run:
+        if len(item) > 2:
+            raise UsageError(f"--run takes FILE.csv and at most one SPEC, got {item}")
+        runs.append(read_run(item[0], item[1] if len(item) == 2 else None))
+    cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
+    total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
+    law = fit(runs, args.law)
+    print(law.report())
+    rows = []
+    for label, s in cands:
+        rows.append((law.final(s, total_steps=None if s.is_bound else total), label))
+    for r in runs:
+        if len(r.eta) >= 1:
+            rows.append((float(law.predict(r.eta, [r.steps[-1]])[0]), f"{r.name} (recorded)"))
+    rows.sort()
+    print(f"\n{'rank':>4}  {'predicted final loss':>20}  schedule")
+    for i, (v, label) in enumerate(rows, 1):
+        print(f"{i:>4}  {v:>20.5f}  {label}")
+    if args.out:
+        path = plot_law(
+            law,
+            args.out,
+            runs=runs,
+            schedules=[s for _, s in cands],
+            labels=[c for c, _ in cands],
+            total_steps=total,
+            skip=int(min(int(r.eta.argmax()) for r in runs)) + 1,
+        )
+        print(f"chart written to {path}")
+    return 0

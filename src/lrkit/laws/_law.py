@@ -1,0 +1,235 @@
+"""The fitted law as a value: parameters, prediction, serialization, report."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core import as_schedule
+from ..errors import ConfigError, ConfigTypeError
+from . import _forms as F
+from ._run import Run, as_steps, rates
+
+__all__ = ["Law", "LAWS"]
+
+#: law name -> its parameter names
+LAWS: dict[str, tuple[str, ...]] = {"multi_power": F.MPL_NAMES, "momentum": F.MOMENTUM_NAMES}
+
+_CHUNK = 2048
+
+_FORMULAS = {
+    "multi_power": "L(t) = L0 + A*S(t)^-alpha "
+    "- B*sum_k d_k*(1 - (C*eta_k^-gamma*S_k(t) + 1)^-beta)",
+    "momentum": "L(t) = L0 + A*S(t)^-alpha - C*S2(t), S2 = sum m_i, m_i = lam*m_(i-1) + d_i",
+}
+
+
+def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
+    if law not in LAWS:
+        raise ConfigError(f"Law: law must be one of {', '.join(LAWS)}, got {law!r}")
+    names = LAWS[law]
+    extra = sorted(set(params) - set(names))
+    if extra:
+        raise ConfigError(
+            f"Law {law}: unknown parameter {extra[0]!r} (parameters: {', '.join(names)})"
+        )
+    out = {}
+    for n in names:
+        if n not in params:
+            raise ConfigError(f"Law {law}: parameter {n!r} is missing")
+        v = params[n]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise ConfigTypeError(f"Law {law}: {n} must be a number, got {v!r}")
+        v = float(v)
+        if not math.isfinite(v):
+            raise ConfigError(f"Law {law}: {n} must be finite, got {v!r}")
+        if n == "lam" and not 0.0 <= v < 1.0:
+            raise ConfigError(f"Law {law}: lam must be in [0, 1), got {v!r}")
+        elif n != "lam" and n != "L0" and v < 0:
+            raise ConfigError(f"Law {law}: {n} must be >= 0, got {v!r}")
+        out[n] = v
+    return out
+
+
+@dataclass(frozen=True)
+class Law:
+    """A fitted loss-curve law (immutable): ``law`` name and its ``params``.
+
+    ``multi_power`` (Luo et al. 2025), with :math:`S(t)=\\sum_{\\tau\\le t}\\eta_\\tau`,
+    drops :math:`d_k=\\eta_{k-1}-\\eta_k` after the peak and
+    :math:`S_k(t)=\\sum_{\\tau=k}^{t}\\eta_\\tau`:
+
+    .. math:: L(t) = L_0 + A\\,S(t)^{-\\alpha}
+              - B\\sum_k d_k \\left(1 - (C\\,\\eta_k^{-\\gamma} S_k(t) + 1)^{-\\beta}\\right)
+
+    ``momentum`` (Tissue et al. 2024):
+    :math:`L(t) = L_0 + A\\,S(t)^{-\\alpha} - C\\,S_2(t)`,
+    :math:`S_2(t)=\\sum_{i\\le t} m_i`, :math:`m_i=\\lambda m_{i-1}+d_i`.
+
+    ``info`` holds how it was fitted (runs, fit error); it is not part of equality.
+
+    >>> law = Law("momentum", {"L0": 2.0, "A": 1.0, "alpha": 0.5, "C": 100.0, "lam": 0.999})
+    >>> round(float(law.predict(0.01, [99])[0]), 9)  # L0 + A·(100·0.01)^-0.5
+    3.0
+    >>> Law.from_dict(law.to_dict()) == law
+    True
+    """
+
+    law: str
+    params: dict[str, float]
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, dict):
+            raise ConfigTypeError(f"Law: params must be a dict, got {type(self.params).__name__}")
+        object.__setattr__(self, "params", _check_params(self.law, self.params))
+
+    def __hash__(self) -> int:
+        return hash((self.law, tuple(sorted(self.params.items()))))
+
+    # ------------------------------------------------------------ prediction
+    def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        if steps.size > _CHUNK and self.law == "multi_power":  # bounded memory
+            return np.concatenate(
+                [self._curve(eta, steps[i : i + _CHUNK]) for i in range(0, steps.size, _CHUNK)]
+            )
+        g = F.geometry(eta, steps, terms=self.law == "multi_power")
+        if (g.S <= 0).any():
+            bad = int(steps[g.S <= 0][0])
+            raise ConfigError(
+                f"predict: steps must come after the first non-zero rate, got step {bad} "
+                "(S(t) = 0 there and the law is undefined)"
+            )
+        if self.law == "multi_power":
+            return F.mpl_curve(g, self.params)
+        return F.momentum_curve(g, self.params)
+
+    def predict(
+        self, schedule: Any, steps: Any = None, *, total_steps: int | None = None
+    ) -> np.ndarray:
+        """The predicted loss after the update at each of ``steps``.
+
+        ``schedule`` as in :class:`Run` (a schedule, a spec, or per-step rates).
+        ``steps`` default: every step of the run (``total_steps``, or the bound
+        schedule's length, or the array's length). An unbound schedule is bound
+        to ``total_steps`` (default: the last requested step + 1).
+        """
+        if steps is None:
+            total = _length(schedule, total_steps)
+            st = np.arange(total)
+        else:
+            st = as_steps(steps, "predict: steps")
+            total = int(st.max()) + 1
+            if total_steps is not None:
+                if total_steps < total:
+                    raise ConfigError(
+                        f"predict: total_steps must be > the last step {total - 1}, "
+                        f"got {total_steps}"
+                    )
+        eta = _rates_for(schedule, total, total_steps)
+        return self._curve(eta, st)
+
+    def final(self, schedule: Any, total_steps: int | None = None) -> float:
+        """The predicted loss after the last update of the run (step ``total_steps - 1``)."""
+        total = _length(schedule, total_steps)
+        return float(self.predict(schedule, [total - 1], total_steps=total)[0])
+
+    def errors(self, runs: Any) -> dict[str, float]:
+        """Error of the law on ``runs``: mean relative error, mean worst-point relative
+        error (averaged over runs), R², MAE and RMSE, over all logged points."""
+        runs = [runs] if isinstance(runs, Run) else list(runs)
+        pred = [self._curve(r.eta, r.steps) for r in runs]
+        obs = np.concatenate([r.losses for r in runs])
+        p = np.concatenate(pred)
+        res = p - obs
+        return {
+            "mean_rel": float(np.mean(np.abs(res) / obs)),
+            "worst_rel": float(
+                np.mean([np.max(np.abs(q - r.losses) / r.losses) for q, r in zip(pred, runs)])
+            ),
+            "r2": float(1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)),
+            "mae": float(np.mean(np.abs(res))),
+            "rmse": float(np.sqrt(np.mean(res**2))),
+        }
+
+    # ------------------------------------------------------------ values
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (JSON-ready) that :meth:`from_dict` reads back."""
+        return {"law": self.law, "params": dict(self.params), "info": _plain(self.info)}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Law:
+        """The law written by :meth:`to_dict`."""
+        if not isinstance(d, dict):
+            raise ConfigTypeError(f"Law.from_dict: expected a dict, got {type(d).__name__}")
+        for key in ("law", "params"):
+            if key not in d:
+                raise ConfigError(f"Law.from_dict: key {key!r} is missing")
+        return cls(d["law"], dict(d["params"]), dict(d.get("info") or {}))
+
+    def report(self) -> str:
+        """A few lines: the formula, the parameters and how the law was fitted."""
+        lines = [f"{self.law} law: {_FORMULAS[self.law]}"]
+        lines.append("  " + ", ".join(f"{k}={v:.6g}" for k, v in self.params.items()))
+        if self.info.get("runs"):
+            lines.append(f"  fitted on: {', '.join(map(str, self.info['runs']))}")
+        if "fit_mean_rel" in self.info:
+            lines.append(
+                f"  fit error: mean {100 * self.info['fit_mean_rel']:.3f} %, "
+                f"worst {100 * self.info['fit_worst_rel']:.3f} %"
+            )
+        return "\n".join(lines)
+
+    def plot(self, out: str, runs: Any = (), schedules: Any = (), **kw: Any) -> str:
+        """Predicted (dashed) vs observed curves; see :func:`lrkit.laws.plot_law`."""
+        from .plotting import plot_law
+
+        return plot_law(self, out, runs=runs, schedules=schedules, **kw)
+
+    def optimize(self, total_steps: int, peak: float, **kw: Any) -> Any:
+        """The schedule minimizing the predicted final loss; see :func:`lrkit.laws.optimize`."""
+        from ._optimize import optimize
+
+        return optimize(self, total_steps, peak, **kw)
+
+
+def _length(schedule: Any, total_steps: int | None) -> int:
+    if total_steps is not None:
+        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
+            raise ConfigError(f"total_steps must be a positive int, got {total_steps!r}")
+        return total_steps
+    if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
+        sch = as_schedule(schedule)
+        if not sch.is_bound:
+            raise ConfigError(f"the schedule {sch.spec()} is not bound to a run; give total_steps")
+        n = sch.length
+        if n is None:
+            raise ConfigError(
+                f"the schedule {as_schedule(schedule).spec()} has no end; give total_steps"
+            )
+        return int(n)
+    if isinstance(schedule, numbers.Real):
+        raise ConfigError("a constant rate has no end; give total_steps")
+    return int(np.asarray(schedule).size)
+
+
+def _rates_for(schedule: Any, total: int, total_steps: int | None) -> np.ndarray:
+    if total_steps is not None and (isinstance(schedule, (str, dict)) or hasattr(schedule, "spec")):
+        s = as_schedule(schedule)
+        if not s.is_bound:
+            return rates(s.bind(total_steps=total_steps), total)
+    return rates(schedule, total)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if hasattr(x, "item") and callable(x.item):
+        return x.item()
+    return x

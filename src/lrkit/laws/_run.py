@@ -1,0 +1,134 @@
+"""A recorded run (schedule + logged losses) and turning any schedule into per-step rates."""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core import Schedule, as_schedule
+from ..errors import ConfigError, ConfigTypeError, NonFiniteError
+
+__all__ = ["Run", "rates", "as_steps"]
+
+
+def rates(schedule: Any, total: int, *, owner: str = "schedule") -> np.ndarray:
+    """Per-step rates ``η_0 .. η_{total-1}`` of ``schedule``.
+
+    ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps=total``),
+    a spec string, or a 1-D array of per-step rates from step 0 (at least
+    ``total`` long). Rates must be finite and >= 0, and not all 0.
+    """
+    if isinstance(schedule, (Schedule, str, dict)):
+        s = as_schedule(schedule)
+        if not s.is_bound:
+            s = s.bind(total_steps=total)
+        eta = np.asarray(s(np.arange(total)), dtype=np.float64)
+    elif isinstance(schedule, numbers.Real) and not isinstance(schedule, bool):
+        eta = np.full(total, float(schedule))
+    else:
+        try:
+            eta = np.asarray(schedule, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConfigTypeError(
+                f"{owner} must be an lrkit schedule, a spec or a 1-D array of rates, "
+                f"got {type(schedule).__name__}"
+            ) from None
+        if eta.ndim != 1:
+            raise ConfigError(f"{owner} must be a 1-D array of rates, got shape {eta.shape}")
+        if eta.size < total:
+            raise ConfigError(
+                f"{owner}: the array has {eta.size} rates but steps up to {total - 1} "
+                f"need at least {total}"
+            )
+        eta = eta[:total]
+    if not np.isfinite(eta).all():
+        raise NonFiniteError(f"{owner}: rates must be finite, got {eta[~np.isfinite(eta)][0]}")
+    if (eta < 0).any():
+        raise ConfigError(f"{owner}: rates must be >= 0, got {eta[eta < 0][0]:g}")
+    if not (eta > 0).any():
+        raise ConfigError(f"{owner}: rates must not all be 0")
+    return eta
+
+
+def as_steps(steps: Any, owner: str = "steps") -> np.ndarray:
+    """``steps`` as a 1-D int64 array of non-negative step numbers."""
+    a = np.asarray(steps)
+    if a.ndim == 0:
+        a = a.reshape(1)
+    if a.ndim != 1 or a.size == 0:
+        raise ConfigError(f"{owner} must be a non-empty 1-D list of steps, got shape {a.shape}")
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all() or (a != np.round(a)).any():
+            raise ConfigError(f"{owner} must be whole step numbers, got {a[a != np.round(a)][:1]}")
+        a = a.astype(np.int64)
+    if a.dtype.kind not in "iu":
+        raise ConfigTypeError(f"{owner} must be integers, got dtype {a.dtype}")
+    a = a.astype(np.int64)
+    if (a < 0).any():
+        raise ConfigError(f"{owner} must be >= 0, got {int(a.min())}")
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One recorded training run: its schedule and the logged (step, loss) pairs.
+
+    ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``,
+    default the last logged step + 1), a spec string, or a 1-D array of the
+    per-step rates from step 0. ``steps``: strictly increasing step numbers;
+    ``losses``: the loss logged after the update at each of those steps
+    (finite, > 0). ``name`` labels the run in reports and figures.
+
+    >>> import lrkit
+    >>> r = Run(lrkit.constant(0.1), [10, 20], [2.0, 1.5])
+    >>> r.eta.shape, float(r.eta[0])
+    ((21,), 0.1)
+    """
+
+    schedule: Any
+    steps: Any
+    losses: Any
+    name: str = ""
+    total_steps: int | None = None
+
+    def __post_init__(self) -> None:
+        steps = as_steps(self.steps, "Run: steps")
+        losses = np.asarray(self.losses, dtype=np.float64).ravel()
+        if losses.shape != steps.shape:
+            raise ConfigError(
+                f"Run: steps and losses must have the same length, got {steps.size} "
+                f"and {losses.size}"
+            )
+        if not np.isfinite(losses).all():
+            raise NonFiniteError("Run: losses must be finite (drop the NaN/inf rows)")
+        if (losses <= 0).any():
+            raise ConfigError(f"Run: losses must be > 0, got {losses[losses <= 0][0]:g}")
+        if (np.diff(steps) <= 0).any():
+            raise ConfigError("Run: steps must be strictly increasing")
+        total = int(steps[-1]) + 1
+        if self.total_steps is not None:
+            if isinstance(self.total_steps, bool) or not isinstance(self.total_steps, int):
+                raise ConfigTypeError(f"Run: total_steps must be an int, got {self.total_steps!r}")
+            if self.total_steps < total:
+                raise ConfigError(
+                    f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"
+                )
+        eta = rates(self.schedule, total, owner="Run: schedule")
+        if self.total_steps is not None and isinstance(self.schedule, (Schedule, str)):
+            s = as_schedule(self.schedule)
+            if not s.is_bound:
+                eta = np.asarray(s.bind(total_steps=self.total_steps)(np.arange(total)), float)
+        object.__setattr__(self, "steps", steps)
+        object.__setattr__(self, "losses", losses)
+        object.__setattr__(self, "_eta", eta)
+
+    @property
+    def eta(self) -> np.ndarray:
+        """The per-step rates from step 0 to the last logged step."""
+        return self._eta  # type: ignore[attr-defined,no-any-return]
+
+    def __repr__(self) -> str:
+        return f"Run({self.name or 'unnamed'!r}, {self.steps.size} points)"

@@ -1,0 +1,112 @@
+"""Figures of a law: predicted (dashed) against observed (solid) loss curves.
+
+matplotlib (PNG/SVG/PDF) or plotly (self-contained HTML) is imported only
+when a figure is drawn: ``pip install 'lrkit[plot]'``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, OutputError
+from ._run import Run
+
+__all__ = ["plot_law", "check_out"]
+
+
+def check_out(out: Any) -> str:
+    """``out`` as a path ending in .png/.svg/.pdf/.html whose folder can be written."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise ConfigError(f"out must be a file path, got {out!r}")
+    out = os.fspath(out)
+    ext = os.path.splitext(out)[1].lower()
+    if ext not in (".png", ".svg", ".pdf", ".html", ".htm"):
+        raise ConfigError(f"out must end in .png, .svg, .pdf or .html, got {out!r}")
+    d = os.path.dirname(os.path.abspath(out)) or "."
+    probe = d
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+        raise OutputError(f"out: cannot write {out!r} (folder {probe!r} is not writable)")
+    return out
+
+
+def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) -> list:
+    runs = [runs] if isinstance(runs, Run) else list(runs)
+    series = []
+    for i, r in enumerate(runs):
+        name = r.name or f"run {i}"
+        series.append((f"{name} (observed)", r.steps, r.losses, "-"))
+        series.append((f"{name} (predicted)", r.steps, law._curve(r.eta, r.steps), "--"))
+    schedules = list(schedules)
+    labels = list(labels) if labels is not None else [str(s) for s in schedules]
+    if len(labels) != len(schedules):
+        raise ConfigError(f"labels: need one per schedule ({len(schedules)}), got {len(labels)}")
+    for s, lab in zip(schedules, labels):
+        y = law.predict(s, total_steps=total_steps)
+        x = np.arange(y.size)
+        n = max(1, y.size // 2000)
+        series.append((f"{lab} (predicted)", x[::n], y[::n], "--"))
+    if not series:
+        raise ConfigError("plot: give runs and/or schedules to draw")
+    return series
+
+
+def plot_law(
+    law: Any,
+    out: str,
+    *,
+    runs: Any = (),
+    schedules: Any = (),
+    labels: Any = None,
+    total_steps: int | None = None,
+    title: str = "",
+    skip: int = 0,
+) -> str:
+    """Draw the observed ``runs`` with the law's predictions for them, and the
+    predicted curves of ``schedules``; write PNG/SVG/PDF or HTML to ``out``.
+
+    ``skip`` leaves out the first ``skip`` steps (the warmup's huge losses).
+    Returns the path written.
+    """
+    out = check_out(out)
+    series = [
+        (lab, np.asarray(x)[np.asarray(x) >= skip], np.asarray(y)[np.asarray(x) >= skip], st)
+        for lab, x, y, st in _series(law, runs, schedules, labels, total_steps)
+    ]
+    title = title or f"{law.law} law: predicted (dashed) vs observed"
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    if os.path.splitext(out)[1].lower() in (".html", ".htm"):
+        import plotly.graph_objects as go
+
+        fig = go.Figure()
+        for lab, x, y, st in series:
+            dash = "dash" if st == "--" else "solid"
+            fig.add_trace(go.Scatter(x=x.tolist(), y=y.tolist(), name=lab, line={"dash": dash}))
+        fig.update_layout(title=title, xaxis_title="step", yaxis_title="loss")
+        fig.write_html(out, include_plotlyjs=True, full_html=True)
+        return out
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
+    try:
+        colors: dict[str, str] = {}
+        for lab, x, y, st in series:
+            c = colors.setdefault(lab.rsplit(" (", 1)[0], f"C{len(colors) % 10}")
+            ax.plot(x, y, st, label=lab, linewidth=1.3, color=c)
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out)
+    finally:
+        plt.close(fig)
+    return out

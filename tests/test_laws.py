@@ -1,0 +1,316 @@
+"""lrkit.laws: formulas against a direct O(T²) evaluation, parameter recovery from
+synthetic curves, values, validation, optimize, plots, and the paper protocol
+on the public curves at a reduced budget."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.errors import ConfigError, ConfigTypeError, LrkitError, NonFiniteError
+from lrkit.laws import Law, Run, fit
+from lrkit.laws import _forms as F
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared beside the clone (CI), or ../../shared from a worktree one level deeper
+DATA = next(
+    (
+        d
+        for d in (
+            ROOT.parent / "shared" / "data" / "loss_curves",
+            ROOT.parent.parent / "shared" / "data" / "loss_curves",
+        )
+        if d.is_dir()
+    ),
+    ROOT.parent / "shared" / "data" / "loss_curves",
+)
+
+MPL = dict(L0=2.5, A=0.66, alpha=0.42, B=770.0, C=0.53, beta=0.27, gamma=0.65)
+MOM = dict(L0=2.5, A=0.66, alpha=0.42, C=0.57, lam=0.999)
+
+
+def mpl_direct(eta: np.ndarray, t: int, p: dict) -> float:
+    """The Multi-Power Law at step t, summed term by term (the formula as written)."""
+    kp = int(np.argmax(eta))
+    S = eta[: t + 1].sum()
+    ld = 0.0
+    for k in range(kp + 1, t + 1):
+        d = eta[k - 1] - eta[k]
+        if d != 0:
+            Sk = eta[k : t + 1].sum()
+            ld += d * (1 - (p["C"] * eta[k] ** (-p["gamma"]) * Sk + 1) ** (-p["beta"]))
+    return p["L0"] + p["A"] * S ** (-p["alpha"]) - p["B"] * ld
+
+
+def momentum_direct(eta: np.ndarray, t: int, p: dict) -> float:
+    kp = int(np.argmax(eta))
+    m, s2 = 0.0, 0.0
+    for i in range(t + 1):
+        d = eta[i - 1] - eta[i] if i > kp else 0.0
+        m = p["lam"] * m + d
+        s2 += m
+    return p["L0"] + p["A"] * eta[: t + 1].sum() ** (-p["alpha"]) - p["C"] * s2
+
+
+def _rates(kind: str, T: int = 3000, W: int = 250) -> np.ndarray:
+    t = np.arange(T, dtype=float)
+    eta = np.full(T, 3e-4)
+    if kind == "cos":
+        eta = 3e-5 + 0.5 * 2.7e-4 * (1 + np.cos(np.pi * np.clip((t - W) / (T - W), 0, 1)))
+    elif kind == "two":
+        eta = np.where(t >= T // 2, 9e-5, 3e-4)
+    elif kind == "wsd":
+        eta = np.where(t >= 0.8 * T, 3e-4 * (1 - (t - 0.8 * T) / (0.2 * T)) + 1e-6, 3e-4)
+    eta[:W] = np.linspace(0, 3e-4, W)
+    return eta
+
+
+# ---------------------------------------------------------------- formulas
+@pytest.mark.parametrize("kind", ["cos", "two", "wsd"])
+def test_mpl_matches_the_formula_term_by_term(kind):
+    eta = _rates(kind, T=800, W=50)
+    law = Law("multi_power", MPL)
+    steps = [60, 333, 401, 799]
+    want = [mpl_direct(eta, t, MPL) for t in steps]
+    np.testing.assert_allclose(law.predict(eta, steps), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["cos", "two", "wsd"])
+def test_momentum_matches_the_recursion(kind):
+    eta = _rates(kind, T=800, W=50)
+    law = Law("momentum", MOM)
+    steps = [60, 333, 401, 799]
+    want = [momentum_direct(eta, t, MOM) for t in steps]
+    np.testing.assert_allclose(law.predict(eta, steps), want, rtol=1e-12)
+
+
+def test_blocked_drop_sum_matches_the_exact_one_on_a_long_cosine():
+    from lrkit.laws.public import public_rates
+
+    eta = public_rates("cosine_72000", 72000)
+    steps = np.arange(2200, 72000, 1280)
+    fast = F.geometry(eta, steps)
+    exact = F.geometry(eta, steps, exact=True)
+    assert fast.D.size < exact.D.size / 10  # the compression is real
+    y, ye = F.mpl_curve(fast, MPL), F.mpl_curve(exact, MPL)
+    np.testing.assert_allclose(y, ye, rtol=1e-6)
+
+
+def test_analytic_jacobians_match_finite_differences():
+    eta = _rates("cos")
+    g = F.geometry(eta, np.arange(300, 3000, 50))
+    y, J = F.mpl_jac(g, MPL)
+    np.testing.assert_allclose(y, F.mpl_curve(g, MPL), rtol=1e-14)
+    logp = {"A", "B", "C"}
+    for i, n in enumerate(F.MPL_NAMES):
+        q = dict(MPL)
+        h = 1e-6
+        q[n] = q[n] * math.exp(h) if n in logp else q[n] + h
+        num = (F.mpl_curve(g, q) - y) / h
+        np.testing.assert_allclose(J[:, i], num, atol=1e-5 * max(1.0, np.abs(J[:, i]).max()))
+
+
+def test_constant_rate_has_no_drop_term_and_schedule_forms_agree():
+    law = Law("multi_power", MPL)
+    steps = np.array([10, 100, 999])
+    want = MPL["L0"] + MPL["A"] * (3e-4 * (steps + 1)) ** (-MPL["alpha"])
+    np.testing.assert_allclose(law.predict(3e-4, steps), want, rtol=1e-12)
+    np.testing.assert_allclose(law.predict(lrkit.constant(3e-4), steps), want, rtol=1e-12)
+    np.testing.assert_allclose(law.predict("constant(3e-4)", steps), want, rtol=1e-12)
+    np.testing.assert_allclose(law.predict(np.full(1000, 3e-4), steps), want, rtol=1e-12)
+    s = lrkit.cosine(3e-4, 3e-5, steps="100%")
+    assert law.final(s, total_steps=1000) == pytest.approx(
+        mpl_direct(s.bind(total_steps=1000)(np.arange(1000)), 999, MPL), rel=1e-12
+    )
+
+
+# ---------------------------------------------------------------- fitting
+def _synthetic(law: Law, kinds=("const", "cos", "two")) -> list[Run]:
+    steps = np.arange(250, 3000, 25)
+    return [Run(_rates(k), steps, law.predict(_rates(k), steps), name=k) for k in kinds]
+
+
+def test_fit_recovers_mpl_parameters_from_its_own_curves():
+    true = Law("multi_power", MPL)
+    got = fit(_synthetic(true), "multi_power")
+    for n, v in MPL.items():
+        assert got.params[n] == pytest.approx(v, rel=1e-3), n
+    assert got.info["fit_mean_rel"] < 1e-6
+    assert got.info["runs"] == ["const", "cos", "two"]
+
+
+def test_fit_recovers_momentum_parameters_from_its_own_curves():
+    true = Law("momentum", MOM)
+    got = fit(_synthetic(true), "momentum")
+    for n, v in MOM.items():
+        assert got.params[n] == pytest.approx(v, rel=1e-4), n
+
+
+def test_fit_then_predict_an_unseen_schedule():
+    true = Law("multi_power", MPL)
+    got = fit(_synthetic(true), "multi_power")
+    wsd = _rates("wsd")
+    st = np.arange(300, 3000, 10)
+    np.testing.assert_allclose(got.predict(wsd, st), true.predict(wsd, st), rtol=1e-4)
+
+
+def test_fit_validation_names_parameter_value_and_rule():
+    run = Run(3e-4, [10, 20], [3.0, 2.9])
+    with pytest.raises(ConfigError, match="fit: law must be one of multi_power, momentum, got 'x'"):
+        fit([run], "x")
+    with pytest.raises(ConfigError, match=r"fit: lam must be in \[0, 1\), got 1.5"):
+        fit([run], "momentum", lam=1.5)
+    with pytest.raises(ConfigError, match="runs must hold at least one Run"):
+        fit([])
+    with pytest.raises(ConfigTypeError, match=r"fit: runs\[0\] must be a Run, got str"):
+        fit(["a"])
+    with pytest.raises(ConfigError, match="7 parameters but the runs give only 2 points"):
+        fit([run])
+
+
+# ---------------------------------------------------------------- values
+def test_law_is_an_immutable_value_with_a_dict_round_trip():
+    law = Law("multi_power", MPL, {"runs": ["a"]})
+    d = json.loads(json.dumps(law.to_dict()))
+    back = Law.from_dict(d)
+    assert back == law and hash(back) == hash(law)
+    assert back.info == {"runs": ["a"]}
+    with pytest.raises(AttributeError):
+        law.law = "momentum"  # type: ignore[misc]
+    assert "multi_power law" in law.report() and "B=770" in law.report()
+    assert Law("multi_power", {**MPL, "B": 1.0}) != law
+
+
+def test_law_validation_messages():
+    with pytest.raises(ConfigError, match="law must be one of multi_power, momentum, got 'mpl'"):
+        Law("mpl", MPL)
+    with pytest.raises(ConfigError, match="parameter 'gamma' is missing"):
+        Law("multi_power", {k: v for k, v in MPL.items() if k != "gamma"})
+    with pytest.raises(ConfigError, match="unknown parameter 'zeta'"):
+        Law("multi_power", {**MPL, "zeta": 1.0})
+    with pytest.raises(ConfigError, match="alpha must be >= 0, got -1.0"):
+        Law("multi_power", {**MPL, "alpha": -1.0})
+    with pytest.raises(ConfigTypeError, match="B must be a number, got 'x'"):
+        Law("multi_power", {**MPL, "B": "x"})
+    with pytest.raises(ConfigError, match=r"lam must be in \[0, 1\), got 1.0"):
+        Law("momentum", {**MOM, "lam": 1.0})
+    with pytest.raises(ConfigError, match="key 'params' is missing"):
+        Law.from_dict({"law": "momentum"})
+
+
+def test_run_and_predict_validation():
+    with pytest.raises(ConfigError, match="same length, got 2 and 3"):
+        Run(3e-4, [1, 2], [1.0, 2.0, 3.0])
+    with pytest.raises(ConfigError, match="strictly increasing"):
+        Run(3e-4, [2, 1], [1.0, 2.0])
+    with pytest.raises(NonFiniteError, match="losses must be finite"):
+        Run(3e-4, [1, 2], [1.0, float("nan")])
+    with pytest.raises(ConfigError, match="losses must be > 0, got -1"):
+        Run(3e-4, [1, 2], [1.0, -1.0])
+    with pytest.raises(ConfigError, match="has 5 rates but steps up to 9 need at least 10"):
+        Run(np.ones(5), [1, 9], [1.0, 2.0])
+    with pytest.raises(ConfigError, match="rates must be >= 0, got -1"):
+        Run(-np.ones(5), [1, 2], [1.0, 2.0])
+    with pytest.raises(ConfigError, match="steps must be >= 0, got -3"):
+        Run(3e-4, [-3, 2], [1.0, 2.0])
+    law = Law("multi_power", MPL)
+    eta = _rates("cos")
+    with pytest.raises(ConfigError, match="after the first non-zero rate, got step 0"):
+        law.predict(eta, [0, 10])
+    with pytest.raises(ConfigError, match="has no end; give total_steps"):
+        law.final(lrkit.constant(1e-3))
+    with pytest.raises(ConfigError, match="is not bound to a run; give total_steps"):
+        law.final(lrkit.cosine(1e-3, steps="50%"))
+    assert isinstance(ConfigError("x"), LrkitError)
+
+
+# ---------------------------------------------------------------- optimize
+def test_optimize_beats_cosine_and_round_trips():
+    law = Law("multi_power", MPL)
+    T = 6000
+    s = law.optimize(T, 3e-4, warmup=500, family="wsd")
+    assert s.name == "wsd" and lrkit.parse(str(s)) == s
+    free = law.optimize(T, 3e-4, warmup=500, family="interpolate", knots=8)
+    assert lrkit.parse(str(free)) == free
+    assert "interpolate" in str(free)
+    cos = lrkit.warmup(lrkit.cosine(3e-4, 0.0), steps=500, start=0.0)
+    f_wsd, f_free, f_cos = (law.final(x, total_steps=T) for x in (s, free, cos))
+    assert f_wsd < f_cos
+    assert f_free <= f_wsd + 1e-9  # starts from the WSD optimum
+    vals = free.bind(total_steps=T)(np.arange(500, T))
+    assert (np.diff(vals) <= 1e-12).all()  # monotone after the warmup
+    # every WSD of a coarse grid predicts no better than the optimum
+    for frac in (0.1, 0.2, 0.4):
+        for shape in ("linear", "cos", "sqrt"):
+            other = lrkit.wsd(3e-4, steps=T, warmup=500, decay=int(frac * 5500), shape=shape)
+            assert law.final(other, T) >= f_wsd - 1e-9
+
+
+def test_optimize_validation():
+    law = Law("multi_power", MPL)
+    with pytest.raises(ConfigError, match="family must be one of wsd, interpolate, got 'cos'"):
+        law.optimize(1000, 1e-3, family="cos")
+    with pytest.raises(ConfigError, match="peak must be a finite number > 0, got -1"):
+        law.optimize(1000, -1)
+    with pytest.raises(
+        ConfigError, match=r"warmup must be an int in \[0, total_steps/2\), got 600"
+    ):
+        law.optimize(1000, 1e-3, warmup=600)
+
+
+# ---------------------------------------------------------------- plots
+def test_plot_png_and_html(tmp_path):
+    law = Law("multi_power", MPL)
+    runs = _synthetic(law)
+    wsd = "wsd(3e-4, steps=3000, warmup=250, decay='20%')"
+    png = law.plot(
+        str(tmp_path / "a.png"), runs=runs, schedules=[wsd], labels=["wsd"], total_steps=3000
+    )
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = law.plot(str(tmp_path / "a.html"), runs=runs[:1])
+    text = Path(html).read_text()
+    assert "plotly" in text.lower() and "const (predicted)" in text
+    with pytest.raises(
+        ConfigError, match=r"out must end in .png, .svg, .pdf or .html, got 'a.txt'"
+    ):
+        law.plot("a.txt", runs=runs)
+
+
+def test_import_lrkit_stays_light():
+    code = (
+        "import sys, lrkit, lrkit.laws; "
+        "bad = [m for m in ('scipy', 'matplotlib', 'torch') if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- public curves
+def test_public_schedules_match_the_logged_lr_column():
+    from lrkit.laws.public import NAMES, load_public
+
+    runs = load_public(DATA, "100")
+    for n in NAMES:
+        a = np.loadtxt(DATA / "csv_100" / f"{n}.csv", delimiter=",", skiprows=1)
+        np.testing.assert_allclose(runs[n].eta[runs[n].steps], a[:, 1], rtol=1e-12, atol=0)
+
+
+def test_paper_protocol_reduced_budget():
+    """25M curves, fit on the paper's three, predict three of the held-out six
+    (24k-step ones) at every logged point; MPL's published mean error is 0.110 %."""
+    from lrkit.laws.public import FIT_NAMES, load_public
+
+    runs = load_public(DATA, "25")
+    law = fit([runs[n] for n in FIT_NAMES], "multi_power", max_nfev=100)
+    held = [runs[n] for n in ("wsd_20000_24000", "wsdld_20000_24000", "wsdcon_18")]
+    err = law.errors(held)
+    assert err["mean_rel"] < 0.003  # 0.3 %
+    assert err["worst_rel"] < 0.008
+    assert law.info["fit_mean_rel"] < 0.002

@@ -1,0 +1,127 @@
+"""`lrkit predict` end to end: CSV runs in, ranked predictions and a figure out;
+bad input exits 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.cli import main
+from lrkit.laws import Law
+
+MPL = dict(L0=2.0, A=0.5, alpha=0.5, B=300.0, C=2.0, beta=0.5, gamma=0.5)
+SPECS = {
+    "const": "warmup(constant(3e-4), steps=200)",
+    "cos": "warmup(cosine(3e-4, 3e-5), steps=200)",
+    "step": "warmup(multistep(3e-4, 0.3, milestones=[1200]), steps=200)",
+}
+T = 2000
+
+
+@pytest.fixture(scope="module")
+def csvs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("runs")
+    law = Law("multi_power", MPL)
+    out = {}
+    for name, spec in SPECS.items():
+        s = lrkit.parse(spec).bind(total_steps=T)
+        st = np.arange(210, T, 10)
+        y = law.predict(s, st)
+        p = d / f"{name}.csv"
+        p.write_text("step,loss\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(st, y)))
+        out[name] = p
+    s = lrkit.parse(SPECS["const"]).bind(total_steps=T)
+    st = np.arange(0, T)
+    y = law.predict(s, st)  # the default warmup never starts at 0, so step 0 is defined
+    p = d / "const_lr.csv"
+    p.write_text(
+        "step,lr,loss\n" + "".join(f"{a},{s(int(a))!r},{float(b)!r}\n" for a, b in zip(st, y))
+    )
+    out["const_lr"] = p
+    return out
+
+
+def _args(csvs):
+    a = []
+    for n in ("const", "cos", "step"):
+        a += ["--run", str(csvs[n]), SPECS[n]]
+    return a
+
+
+def test_predict_ranks_candidates_and_writes_a_figure(csvs, tmp_path, capsys):
+    out = tmp_path / "curves.png"
+    wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
+    cos_long = "warmup(cosine(3e-4, 0.0), steps=200)"
+    rc = main(
+        ["predict", *_args(csvs), "--candidate", wsd, "--candidate", cos_long]
+        + ["--total", str(T), "--out", str(out)]
+    )
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "multi_power law" in text and "fitted on: const, cos, step" in text
+    rows = [ln.split(None, 2) for ln in text.splitlines() if ln.strip()[:1].isdigit()]
+    ranked = [(int(r[0]), float(r[1]), r[2]) for r in rows]
+    assert [r[0] for r in ranked] == list(range(1, 6))
+    vals = [r[1] for r in ranked]
+    assert vals == sorted(vals)
+    # the printed values are those of the law fitted in Python on the same runs, and
+    # close to the generating law's
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import fit
+
+    runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
+    want = fit(runs).final(lrkit.parse(wsd).bind(total_steps=T))
+    got = dict((r[2], r[1]) for r in ranked)[wsd]
+    assert got == pytest.approx(want, abs=6e-6)
+    true = Law("multi_power", MPL).final(lrkit.parse(wsd).bind(total_steps=T))
+    assert got == pytest.approx(true, rel=1e-3)
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_predict_reads_an_lr_column(csvs, capsys):
+    rc = main(
+        ["predict", "--run", str(csvs["const_lr"]), "--run", str(csvs["cos"]), SPECS["cos"]]
+        + ["--run", str(csvs["step"]), SPECS["step"], "--law", "momentum"]
+    )
+    assert rc == 0
+    assert "momentum law" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "extra, msg",
+    [
+        (["--out", "{file}/x.png"], "cannot write"),
+        (["--out", "x.txt"], "out must end in .png"),
+        (["--candidate", "cosine(1e-3"], "cosine(1e-3"),
+        (["--law", "mpl"], "invalid choice"),
+        (["--total", "3"], "--total must be an int >= 10, got 3"),
+    ],
+)
+def test_predict_bad_input_exits_2_with_one_line(csvs, capsys, extra, msg):
+    extra = [e.replace("{file}", str(csvs["cos"])) for e in extra]  # a file is not a folder
+    rc = main(["predict"] + _args(csvs) + extra)
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert msg in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("step,loss\n1,2\nx,3\n")
+    nolr = tmp_path / "nolr.csv"
+    nolr.write_text("step,loss\n1,2\n2,1.9\n")
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("step,lr,loss\n0,1e-3,3\n5,1e-3,2.9\n")
+    cases = [
+        (["--run", str(tmp_path / "missing.csv"), "constant(1e-3)"], "no such file"),
+        (["--run", str(bad), "constant(1e-3)"], "not a number in the data"),
+        (["--run", str(nolr)], "no lr column; give the schedule's SPEC"),
+        (["--run", str(gaps)], "must cover every step from 0"),
+        (["--run", str(nolr), "constant(1e-3)", "extra"], "at most one SPEC"),
+    ]
+    for args, msg in cases:
+        rc = main(["predict"] + args)
+        err = capsys.readouterr().err
+        assert rc == 2, args
+        assert msg in err and err.count("\n") == 1, (args, err)
