@@ -198,3 +198,41 @@ def test_shapes_are_the_documented_schedules():
     assert float(np.max(oc(np.arange(T)))) == pytest.approx(0.1)
     with pytest.raises(ConfigError, match="shape must be one of"):
         shape_schedule("zigzag", 0.1, T)
+
+
+def _law_run(truth):
+    """Curves made by a known law: the loss before update i is the law's after update i-1."""
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        after = truth.predict(eta, np.arange(steps - 1))
+        return [float(after[0]) * 1.5, *after.tolist()]
+
+    return run
+
+
+def test_the_law_picks_the_shape_when_it_fits_the_probes():
+    """Probes made by a known multi-power law: the fitted law ranks the shapes as the truth does."""
+    from lrkit.laws import Law
+
+    truth = Law(
+        "multi_power",
+        {"L0": 2.0, "A": 0.5, "alpha": 0.5, "B": 30.0, "C": 2.0, "beta": 0.5, "gamma": 0.5},
+    )
+    p = lrkit.plan(_law_run(truth), 2000, use_laws=True, lr=0.05)
+    assert p.law is not None and p.law["probe_errors"]["mean_rel"] < 0.05
+    assert [q.shape for q in p.predictions] == list(SHAPES)
+    rates = {s: np.asarray(shape_schedule(s, p.peak, 2000)(np.arange(2000))) for s in SHAPES}
+    true = {s: truth.final(r) for s, r in rates.items()}
+    predicted = {q.shape: q.final for q in p.predictions}
+    assert sorted(SHAPES, key=predicted.get) == sorted(SHAPES, key=true.get)
+    best = min(true, key=true.get)
+    assert best != SHAPES[0] and p.shape == best and p.decided_by == "law"
+    assert any(n.startswith("law (fit error") and n.endswith(best) for n in p.notes)
+
+
+def test_without_a_trusted_law_the_default_shape_stays():
+    # the quadratic's exponential curves are not power laws: the fit error is too large
+    p = lrkit.plan(_run(Q), 400, use_laws=True)
+    assert p.shape == SHAPES[0] and p.decided_by == "probes"
+    assert any("not trusted" in n or "no law" in n for n in p.notes)

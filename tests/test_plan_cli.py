@@ -17,9 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def test_plan_cli_with_a_module_function_task(tmp_path, capsys, monkeypatch):
     monkeypatch.syspath_prepend(HERE)
     out = tmp_path / "plan.json"
-    code = main(
-        ["plan", "--task", "plan_user_task:make_task", "--total", "200", "--out", str(out)]
-    )
+    code = main(["plan", "--task", "plan_user_task:make_task", "--total", "200", "--out", str(out)])
     assert code == 0
     text = capsys.readouterr().out
     assert "task tiny-regression (seed 0), optimizer sgd, 200 updates" in text
@@ -35,8 +33,21 @@ def test_plan_cli_with_a_module_function_task(tmp_path, capsys, monkeypatch):
 def test_plan_cli_with_a_file_path_task_and_a_figure(tmp_path, capsys):
     fig = tmp_path / "plan.png"
     path = os.path.join(HERE, "plan_user_task.py")
-    code = main(["plan", "--task", f"{path}:make_task", "--total", "160", "--budget", "0.6",
-                 "--shapes", "wsd,cosine", "--out", str(fig)])
+    code = main(
+        [
+            "plan",
+            "--task",
+            f"{path}:make_task",
+            "--total",
+            "160",
+            "--budget",
+            "0.6",
+            "--shapes",
+            "wsd,cosine",
+            "--out",
+            str(fig),
+        ]
+    )
     assert code == 0
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "shape wsd" in capsys.readouterr().out  # one shape law-free: the default (first)
@@ -49,8 +60,10 @@ def test_plan_cli_with_a_file_path_task_and_a_figure(tmp_path, capsys):
         (["--task", "plan_user_task:missing"], ["no attribute", "missing"]),
         (["--task", "no_such_module_xyz:f"], ["cannot import", "no_such_module_xyz"]),
         (["--task", "plan_user_task:not_a_task"], ["lacks", "make_model"]),
-        (["--task", "plan_user_task:make_task", "--total", "200", "--budget", "0.1"],
-         ["budget too small"]),
+        (
+            ["--task", "plan_user_task:make_task", "--total", "200", "--budget", "0.1"],
+            ["budget too small"],
+        ),
         (["--task", "plan_user_task:make_task", "--shapes", "zigzag"], ["--shapes", "zigzag"]),
         (["--task", "plan_user_task:make_task", "--out", "x.txt"], ["--out", "x.txt"]),
         (["--task", "plan_user_task:make_task", "--total", "5"], ["--total", "5"]),
@@ -69,7 +82,9 @@ def test_plan_cli_as_a_process():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
     out = subprocess.run(
         [sys.executable, "-m", "lrkit.cli", "plan", "--task", "plan_user_task:nope"],
-        capture_output=True, text=True, env=env,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "nope" in out.stderr

@@ -347,6 +347,11 @@ def _pick_shape(
         out = predict_final(fitted, np.asarray(sched(np.arange(total)), dtype=np.float64))
         if out is not None:
             preds.append(Prediction(shape, peak, str(sched), out[0], out[1], out[2]))
+    if any(not p.final > 0 for p in preds):
+        return default, tuple(preds), law_dict, [
+            f"the law predicts a non-positive loss ({min(p.final for p in preds):.3g}): its "
+            f"extrapolation is not trusted; keeping {default}"
+        ]
     base = next((p for p in preds if p.shape == default), None)
     if base is None or not preds:
         return default, tuple(preds), law_dict, ["the law could not predict the default shape"]

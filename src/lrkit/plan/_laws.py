@@ -28,7 +28,7 @@ def binned_run_data(
     the law's step for it is ``i - 1`` (index 0, before any update, is left
     out). Windows of ``ceil((n-1)/MAX_POINTS)`` points are averaged (the
     per-step loss of a mini-batch is noisy; the mean keeps the trend) and
-    stamped with their last step. ``None`` if fewer than 4 points remain or
+    stamped with their middle step. ``None`` if fewer than 4 points remain or
     a loss is not finite and > 0 (the laws model positive losses).
     """
     y = np.asarray(losses, dtype=np.float64)[1:]
@@ -39,7 +39,7 @@ def binned_run_data(
     n = (y.size // w) * w
     start = y.size - n  # drop the first few points, never the end (where the cooldown is)
     yb = y[start:].reshape(-1, w).mean(axis=1)
-    sb = steps[start:].reshape(-1, w)[:, -1]
+    sb = steps[start:].reshape(-1, w)[:, w // 2]
     return sb, yb
 
 
