@@ -132,9 +132,7 @@ def run_all(tasks: list[str], seeds: int, jobs: int) -> None:
     todo = [w for w in work if _key(w) not in cache]
     print(f"{len(work)} runs, {len(todo)} to do", file=sys.stderr)
     with ProcessPoolExecutor(max_workers=jobs) as ex:
-        futs = {
-            ex.submit(_plan_job if w[1] == "plan" else _grid_job, w): w for w in todo
-        }
+        futs = {ex.submit(_plan_job if w[1] == "plan" else _grid_job, w): w for w in todo}
         for fut in futs:
             w = futs[fut]
             cache[_key(w)] = fut.result()
@@ -247,7 +245,8 @@ def main() -> int:
     rows = summarize(tasks, args.seeds)
     meta = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}",
         "jobs": args.jobs,
     }
     with open(os.path.join(HERE, "results", "plan.json"), "w", encoding="utf-8") as f:

@@ -48,8 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out",
         action="append",
         default=[],
-        help="write the plan: FILE.json (Plan.to_dict) or a figure FILE.png/.svg/.pdf "
-        "(repeatable)",
+        help="write the plan: FILE.json (Plan.to_dict) or a figure FILE.png/.svg/.pdf (repeatable)",
     )
 
 
@@ -62,7 +61,9 @@ def _check_outputs(outs: list[str]) -> None:
             raise ConfigError(f"--out must end in .json, .png, .svg or .pdf, got {out!r}")
         parent = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-            raise OutputError(f"--out {out!r}: the folder {parent!r} does not exist or is not writable")
+            raise OutputError(
+                f"--out {out!r}: the folder {parent!r} does not exist or is not writable"
+            )
 
 
 def _check_args(args: argparse.Namespace) -> list[str] | None:
@@ -82,7 +83,9 @@ def _check_args(args: argparse.Namespace) -> list[str] | None:
     shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
     bad = [s for s in shapes if s not in ALL_SHAPES]
     if not shapes or bad:
-        raise ConfigError(f"--shapes must list some of {', '.join(ALL_SHAPES)}, got {args.shapes!r}")
+        raise ConfigError(
+            f"--shapes must list some of {', '.join(ALL_SHAPES)}, got {args.shapes!r}"
+        )
     return shapes
 
 
@@ -119,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
     model = task.make_model()
     optimizer = task.make_optimizer(model, opt_name, lr=task.default_lr)
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise ConfigError(f"--task {args.task!r}: make_optimizer returned {type(optimizer).__name__}")
+        raise ConfigError(
+            f"--task {args.task!r}: make_optimizer returned {type(optimizer).__name__}"
+        )
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small models: one thread is fastest
     try:

@@ -138,7 +138,8 @@ def _check(
     bad = [s for s in shapes if s not in ALL_SHAPES]
     if not shapes or bad:
         raise ConfigError(
-            f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, got {list(shapes)!r}"
+            f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, "
+            f"got {list(shapes)!r}"
         )
     if isinstance(peaks, bool) or not isinstance(peaks, int) or not 2 <= peaks <= 8:
         raise ConfigError(f"plan: peaks must be an int in [2, 8], got {peaks!r}")
@@ -318,7 +319,8 @@ def _pick_shape(
             (),
             None,
             [
-                f"laws skipped: the probes took {led.run_seconds:.1f} s (< {LAW_MIN_RUN_SECONDS:g} s), "
+                f"laws skipped: the probes took {led.run_seconds:.1f} s "
+                f"(< {LAW_MIN_RUN_SECONDS:g} s), "
                 f"a fit would cost more than 5% of that; keeping the default shape {default}"
             ],
         )
@@ -348,10 +350,15 @@ def _pick_shape(
         if out is not None:
             preds.append(Prediction(shape, peak, str(sched), out[0], out[1], out[2]))
     if any(not p.final > 0 for p in preds):
-        return default, tuple(preds), law_dict, [
-            f"the law predicts a non-positive loss ({min(p.final for p in preds):.3g}): its "
-            f"extrapolation is not trusted; keeping {default}"
-        ]
+        return (
+            default,
+            tuple(preds),
+            law_dict,
+            [
+                f"the law predicts a non-positive loss ({min(p.final for p in preds):.3g}): its "
+                f"extrapolation is not trusted; keeping {default}"
+            ],
+        )
     base = next((p for p in preds if p.shape == default), None)
     if base is None or not preds:
         return default, tuple(preds), law_dict, ["the law could not predict the default shape"]

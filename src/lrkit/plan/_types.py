@@ -1,4 +1,4 @@
-"""The values the planner returns: :class:`Trial`, :class:`Probe`, :class:`Prediction`, :class:`Plan`.
+"""The planner's values: :class:`Trial`, :class:`Probe`, :class:`Prediction`, :class:`Plan`.
 
 Everything here is numpy-only; plotting imports matplotlib lazily.
 """

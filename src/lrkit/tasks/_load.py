@@ -101,7 +101,9 @@ def check_task(task: Any, where: str = "task") -> Any:
         task.name = type(task).__name__
     if not hasattr(task, "make_optimizer"):
 
-        def make_optimizer(model: Any, name: str = "sgd", lr: float | None = None, **kw: Any) -> Any:
+        def make_optimizer(
+            model: Any, name: str = "sgd", lr: float | None = None, **kw: Any
+        ) -> Any:
             return TaskInfo.make_optimizer(task, model, name, lr, **kw)
 
         task.make_optimizer = make_optimizer
