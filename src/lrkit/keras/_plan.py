@@ -52,17 +52,7 @@ def plan(
         The :class:`lrkit.plan.Plan`; use ``lrkit.keras.Schedule(plan.schedule)``
         as the optimizer's ``learning_rate``.
     """
-    if not isinstance(model, keras.Model):
-        raise ConfigTypeError(f"plan: model must be a keras.Model, got {type(model).__name__}")
-    opt = getattr(model, "optimizer", None)
-    if opt is None:
-        raise ConfigError("plan: the model is not compiled; call model.compile(...) first")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"plan: batch_size must be a positive int, got {batch_size!r}")
-    if validation_data is not None and (
-        not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
-    ):
-        raise ConfigTypeError("plan: validation_data must be a pair (x_val, y_val)")
+    opt = _check(model, batch_size, validation_data)
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed))
         model(xb)
@@ -102,3 +92,19 @@ def plan(
         model.optimizer = opt
         model.make_train_function(force=True)
         model.set_weights(weights)
+
+
+def _check(model: Any, batch_size: Any, validation_data: Any) -> Any:
+    """The compiled optimizer of ``model``, after checking the arguments."""
+    if not isinstance(model, keras.Model):
+        raise ConfigTypeError(f"plan: model must be a keras.Model, got {type(model).__name__}")
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        raise ConfigError("plan: the model is not compiled; call model.compile(...) first")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"plan: batch_size must be a positive int, got {batch_size!r}")
+    if validation_data is not None and (
+        not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
+    ):
+        raise ConfigTypeError("plan: validation_data must be a pair (x_val, y_val)")
+    return opt

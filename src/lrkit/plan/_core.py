@@ -174,8 +174,16 @@ def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, 
     return n_f, ell
 
 
-def _range_test(led: _Ledger, n: int, lo: float, hi: float) -> tuple[Any, float | None, str]:
-    """Run the range test through ``run``; (FinderResult, eta_ref or None, note)."""
+def _range_test(
+    led: _Ledger, n: int, lo: float, hi: float, notes: list[str]
+) -> tuple[Any, float | None]:
+    """Run the range test through ``run``; (FinderResult, eta_ref or None), a note added."""
+    res, ref, note = _range_test_read(led, n, lo, hi)
+    notes.append(note)
+    return res, ref
+
+
+def _range_test_read(led: _Ledger, n: int, lo: float, hi: float) -> tuple[Any, float | None, str]:
     from ..finder import find
     from ..schedules import exponential
 
@@ -438,17 +446,47 @@ def plan(
     )
     if use_laws not in (True, False, "auto"):
         raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
-    cap = int(math.floor(budget * total + 1e-9))
-    with_range = lr is None
+    cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     n_f, ell = _allocate(total, cap, peaks, with_range)
-    default = shapes_t[0]
-    led = _Ledger(run, cap, callback)
-    notes: list[str] = []
-    finder, ref = None, lr
-    if with_range:
-        finder, ref, note = _range_test(led, n_f, lo, hi)
-        notes.append(note)
+    led, notes = _Ledger(run, cap, callback), list[str]()
+    finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
+    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes)
+    shape, preds, law_d, law_notes = _pick_shape(
+        led, peak, total, shapes_t, default, warmup, cooldown, use_laws, law, law_tolerance
+    )
+    notes.extend(law_notes)
+    peak = round_peak(peak)
+    return Plan(
+        schedule=shape_schedule(shape, peak, total, warmup, cooldown),
+        peak=peak,
+        shape=shape,
+        total_steps=total,
+        budget=budget,
+        cost=led.cost,
+        probes=tuple(led.probes),
+        finder=finder,
+        predictions=preds,
+        law=law_d,
+        decided_by="law" if shape != default else "probes",
+        notes=tuple(notes),
+        seconds=time.perf_counter() - t_start,
+        run_seconds=led.run_seconds,
+    )
+
+
+def _peak(
+    led: _Ledger,
+    cands: list[float],
+    ell: int,
+    total: int,
+    default: str,
+    warmup: float,
+    cooldown: float,
+    with_range: bool,
+    notes: list[str],
+) -> float:
+    """Rungs 1 and 2 (see the module docstring): the peak for the full run."""
     rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown) for c in cands]
     eta1 = vertex(rung1)
     ok1 = [p for p in rung1 if not p.diverged]
@@ -477,27 +515,7 @@ def plan(
         )
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
-    shape, preds, law_d, law_notes = _pick_shape(
-        led, peak, total, shapes_t, default, warmup, cooldown, use_laws, law, law_tolerance
-    )
-    notes.extend(law_notes)
-    peak = round_peak(peak)
-    return Plan(
-        schedule=shape_schedule(shape, peak, total, warmup, cooldown),
-        peak=peak,
-        shape=shape,
-        total_steps=total,
-        budget=budget,
-        cost=led.cost,
-        probes=tuple(led.probes),
-        finder=finder,
-        predictions=preds,
-        law=law_d,
-        decided_by="law" if shape != default else "probes",
-        notes=tuple(notes),
-        seconds=time.perf_counter() - t_start,
-        run_seconds=led.run_seconds,
-    )
+    return peak
 
 
 def _probe(

@@ -65,6 +65,20 @@ def plan(
         The :class:`lrkit.plan.Plan`; ``plan.schedule`` goes to
         :class:`lrkit.torch.Scheduler` for the real run.
     """
+    _check(model, optimizer, loss_fn, step_fn, val_loader, val_batches)
+    snap = _Snapshot(model, optimizer, train_loader)
+    run = _make_run(
+        model, optimizer, loss_fn, train_loader, val_loader, val_batches, step_fn, device, snap
+    )
+    try:
+        return _plan(run, total_steps, budget, shapes, **options)
+    finally:
+        snap.restore()
+
+
+def _check(
+    model: Any, optimizer: Any, loss_fn: Any, step_fn: Any, val_loader: Any, val_batches: Any
+) -> None:
     if not isinstance(model, torch.nn.Module):
         raise ConfigTypeError(f"plan: model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
@@ -81,10 +95,23 @@ def plan(
         isinstance(val_batches, bool) or not isinstance(val_batches, int) or val_batches < 1
     ):
         raise ConfigError(f"plan: val_batches must be a positive int or None, got {val_batches!r}")
+
+
+def _make_run(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Any,
+    train_loader: Iterable[Any],
+    val_loader: Iterable[Any] | None,
+    val_batches: int | None,
+    step_fn: Any,
+    device: Any,
+    snap: _Snapshot,
+) -> Callable[[Any, int], Trial]:
+    """The ``run(schedule, steps)`` of :func:`plan`: restore, train, return the losses."""
     bases = [float(g["lr"]) for g in optimizer.param_groups]
     ratios = [b / bases[0] for b in bases] if bases[0] > 0 else [1.0] * len(bases)
     dev = torch.device(device) if device is not None else _model_device(model)
-    snap = _Snapshot(model, optimizer, train_loader)
 
     def one_update(batch: Any) -> float:
         if step_fn is not None:
@@ -131,7 +158,4 @@ def plan(
             val = val_loss()
         return Trial(tuple(losses), val)
 
-    try:
-        return _plan(run, total_steps, budget, shapes, **options)
-    finally:
-        snap.restore()
+    return run
