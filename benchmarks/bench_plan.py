@@ -145,7 +145,17 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def summarize(tasks: list[str], seeds: int) -> list[dict]:
+def _complete_seeds(cache: dict, name: str, E: int, setup: dict, max_seeds: int) -> int:
+    """How many seeds (0, 1, ...) have the plan and all 16 cells cached (a partial run
+    reports the seeds it finished)."""
+    specs = ["plan"] + [t.format(p=p) for t in SHAPES.values() for p in setup["peaks"]]
+    n = 0
+    while n < max_seeds and all(f"{name}|{sp}|{n}|{E}" in cache for sp in specs):
+        n += 1
+    return n
+
+
+def summarize(tasks: list[str], max_seeds: int) -> list[dict]:
     from lrkit.tasks import get_task
 
     cache = _load()
@@ -155,6 +165,9 @@ def summarize(tasks: list[str], seeds: int) -> list[dict]:
         E = setup["epochs"]
         task = get_task(name, **setup["overrides"])
         hib = task.higher_is_better
+        seeds = _complete_seeds(cache, name, E, setup, max_seeds)
+        if seeds == 0:
+            continue
         cells = {}
         for tpl in SHAPES.values():
             for p in setup["peaks"]:

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, ConfigTypeError
+from ..spec import parse
 from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
 from ._types import Plan, Prediction, Probe, as_trial
 
@@ -337,7 +338,7 @@ def _pick_shape(
     curves = []
     for p in led.probes:
         if p.stage != "range" and not p.diverged:
-            sched = shape_schedule(p.shape, p.peak, p.steps, warmup, cooldown)
+            sched = parse(p.schedule).bind(total_steps=p.steps)  # the probe's own schedule
             curves.append((np.asarray(sched(np.arange(p.steps)), dtype=np.float64), p.losses))
     fitted, errors, why = fit_probes(curves, law)
     if fitted is None or errors is None:
@@ -487,7 +488,7 @@ def _peak(
     notes: list[str],
 ) -> float:
     """Rungs 1 and 2 (see the module docstring): the peak for the full run."""
-    rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown) for c in cands]
+    rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown, total) for c in cands]
     eta1 = vertex(rung1)
     ok1 = [p for p in rung1 if not p.diverged]
     best1 = min(ok1, key=lambda p: p.score).peak if ok1 else min(cands) / 8.0
@@ -496,7 +497,7 @@ def _peak(
         + (f", read between probes {eta1:.3g}" if eta1 is not None else ", every probe diverged")
     )
     second = [best1, best1 / 2.0, best1 / 4.0]
-    rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown) for c in second]
+    rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown, total) for c in second]
     eta2 = vertex(rung2)
     if eta2 is None:
         peak = min(second) / 4.0
@@ -519,8 +520,23 @@ def _peak(
 
 
 def _probe(
-    led: _Ledger, stage: str, peak: float, shape: str, steps: int, warmup: float, cooldown: float
+    led: _Ledger,
+    stage: str,
+    peak: float,
+    shape: str,
+    steps: int,
+    warmup: float,
+    cooldown: float,
+    total: int,
 ) -> Probe:
-    return led.probe(
-        stage, peak, shape, shape_schedule(shape, peak, steps, warmup, cooldown), steps
-    )
+    """One probe of ``shape`` at ``peak`` for ``steps`` updates.
+
+    Its warm-up lasts as many updates as the real run's (up to half the
+    probe): a warm-up exists to let the optimizer's state and the first
+    unstable updates settle, which takes a number of updates, not a fraction
+    of the run. A probe warmed up for 5 % of its own few dozen updates would
+    make a high peak look unstable when the real run would train at it.
+    """
+    w = min(round(warmup * total), steps // 2) if warmup > 0 else 0
+    sched = shape_schedule(shape, peak, steps, warmup, cooldown, warmup_steps=w)
+    return led.probe(stage, peak, shape, sched, steps)

@@ -21,13 +21,20 @@ def round_peak(peak: float) -> float:
 
 
 def shape_schedule(
-    shape: str, peak: float, total_steps: int, warmup: float = 0.05, cooldown: float = 0.2
+    shape: str,
+    peak: float,
+    total_steps: int,
+    warmup: float = 0.05,
+    cooldown: float = 0.2,
+    warmup_steps: int | None = None,
 ) -> Schedule:
     r"""The schedule of ``shape`` with peak ``peak``, bound to ``total_steps``.
 
     With :math:`T` = ``total_steps``, :math:`w = \lfloor \text{warmup}\cdot T\rceil`
     and :math:`D = \lfloor \text{cooldown}\cdot T\rceil` (at least one step each
-    when the fraction is > 0):
+    when the fraction is > 0; ``warmup_steps``, when given, sets :math:`w` in
+    steps instead — the planner's probes warm up for as many updates as the
+    real run, up to half their length):
 
     - ``wsd``: ``wsd(peak, T, warmup=w, decay=D)``, linear cooldown to 0
       (constant + cooldown, Hägele et al. 2024);
@@ -45,6 +52,8 @@ def shape_schedule(
 
     T = int(total_steps)
     w = max(1, round(warmup * T)) if warmup > 0 else 0
+    if warmup_steps is not None:
+        w = max(0, min(int(warmup_steps), T - 1))
     d = max(1, round(cooldown * T)) if cooldown > 0 else 0
     if shape == "wsd":
         w = min(w, T - d)
