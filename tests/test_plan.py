@@ -47,10 +47,10 @@ def test_plan_on_the_quadratic_is_near_the_exact_optimum(total):
     got = float(Q.expected_loss(p.schedule, total)[-1])
     opt_loss = min(v[1] for v in best.values())
     peak_opt = best[p.shape][0]
-    # the stated factors (docs/plan.md): peak within 4x of the exact optimum of its shape,
-    # final expected loss within 1.8x of the best of every shape and peak
-    assert peak_opt / 4 <= p.peak <= 4 * peak_opt, (p.peak, peak_opt)
-    assert got <= 1.8 * opt_loss, (got, opt_loss)
+    # the stated factors (docs/plan.md): peak within 3x of the exact optimum of its shape,
+    # final expected loss within 1.5x of the best of every shape and peak
+    assert peak_opt / 3 <= p.peak <= 3 * peak_opt, (p.peak, peak_opt)
+    assert got <= 1.5 * opt_loss, (got, opt_loss)
     # and far better than a bad guess of the same shape: a peak 8x off either way
     bad = [
         Q.expected_loss(shape_schedule(p.shape, f * peak_opt, total), total)[-1] for f in (1 / 8, 8)
