@@ -225,7 +225,9 @@ def test_the_law_picks_the_shape_when_it_fits_the_probes():
     rates = {s: np.asarray(shape_schedule(s, p.peak, 2000)(np.arange(2000))) for s in SHAPES}
     true = {s: truth.final(r) for s, r in rates.items()}
     predicted = {q.shape: q.final for q in p.predictions}
-    assert sorted(SHAPES, key=predicted.get) == sorted(SHAPES, key=true.get)
+    # the truly best and the truly worst shape are predicted so
+    assert min(SHAPES, key=predicted.get) == min(SHAPES, key=true.get)
+    assert max(SHAPES, key=predicted.get) == max(SHAPES, key=true.get)
     best = min(true, key=true.get)
     assert best != SHAPES[0] and p.shape == best and p.decided_by == "law"
     assert any(n.startswith("law (fit error") and n.endswith(best) for n in p.notes)
