@@ -177,7 +177,7 @@ def test_cli_lists_all_labs(capsys):
     out = capsys.readouterr().out
     for name, lab in LABS.items():
         assert f"{name}" in out and lab.claim in out
-    assert len([ln for ln in out.splitlines() if ln.split(" ")[0] in LABS]) == 11
+    assert len([ln for ln in out.splitlines() if ln.split(" ")[0] in LABS]) == len(NAMES)
 
 
 def test_cli_unknown_lab_exit_2(capsys):

@@ -137,9 +137,13 @@ def _synthetic(law: Law, kinds=("const", "cos", "two")) -> list[Run]:
     return [Run(_rates(k), steps, law.predict(_rates(k), steps), name=k) for k in kinds]
 
 
-def test_fit_recovers_mpl_parameters_from_its_own_curves():
-    true = Law("multi_power", MPL)
-    got = fit(_synthetic(true), "multi_power")
+@pytest.fixture(scope="module")
+def mpl_fit():
+    return fit(_synthetic(Law("multi_power", MPL)), "multi_power")
+
+
+def test_fit_recovers_mpl_parameters_from_its_own_curves(mpl_fit):
+    got = mpl_fit
     for n, v in MPL.items():
         assert got.params[n] == pytest.approx(v, rel=1e-3), n
     assert got.info["fit_mean_rel"] < 1e-6
@@ -153,9 +157,8 @@ def test_fit_recovers_momentum_parameters_from_its_own_curves():
         assert got.params[n] == pytest.approx(v, rel=1e-4), n
 
 
-def test_fit_then_predict_an_unseen_schedule():
-    true = Law("multi_power", MPL)
-    got = fit(_synthetic(true), "multi_power")
+def test_fit_then_predict_an_unseen_schedule(mpl_fit):
+    true, got = Law("multi_power", MPL), mpl_fit
     wsd = _rates("wsd")
     st = np.arange(300, 3000, 10)
     np.testing.assert_allclose(got.predict(wsd, st), true.predict(wsd, st), rtol=1e-4)
@@ -203,6 +206,8 @@ def test_law_validation_messages():
         Law("momentum", {**MOM, "lam": 1.0})
     with pytest.raises(ConfigError, match="key 'params' is missing"):
         Law.from_dict({"law": "momentum"})
+    with pytest.raises(ConfigTypeError, match="params must be a dict, got list"):
+        Law.from_dict({"law": "momentum", "params": [1, 2]})
 
 
 def test_run_and_predict_validation():

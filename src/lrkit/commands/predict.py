@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     print(law.report())
     rows = []
     for label, s in cands:
-        rows.append((law.final(s, total_steps=None if s.is_bound else total), label))
+        own = s.is_bound and s.length is not None  # a bound schedule with an end: its length
+        rows.append((law.final(s, total_steps=None if own else total), label))
     for r in runs:
         if len(r.eta) >= 1:
             rows.append((float(law.predict(r.eta, [r.steps[-1]])[0]), f"{r.name} (recorded)"))

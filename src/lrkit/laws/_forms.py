@@ -52,7 +52,7 @@ MOMENTUM_NAMES = ("L0", "A", "alpha", "C", "lam")
 
 #: exact summation when (drops × evaluated steps) is at most this
 EXACT_LIMIT = 300_000
-NEAR = 256
+NEAR = 128
 BLOCK = 64
 
 

@@ -169,7 +169,14 @@ class Law:
         for key in ("law", "params"):
             if key not in d:
                 raise ConfigError(f"Law.from_dict: key {key!r} is missing")
-        return cls(d["law"], dict(d["params"]), dict(d.get("info") or {}))
+        if not isinstance(d["params"], dict):
+            raise ConfigTypeError(
+                f"Law.from_dict: params must be a dict, got {type(d['params']).__name__}"
+            )
+        info = d.get("info") or {}
+        if not isinstance(info, dict):
+            raise ConfigTypeError(f"Law.from_dict: info must be a dict, got {type(info).__name__}")
+        return cls(d["law"], dict(d["params"]), dict(info))
 
     def report(self) -> str:
         """A few lines: the formula, the parameters and how the law was fitted."""
@@ -204,6 +211,9 @@ def _length(schedule: Any, total_steps: int | None) -> int:
         return total_steps
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         sch = as_schedule(schedule)
+        own = getattr(sch, "steps", None)  # e.g. wsd(..., steps=3000, decay="20%")
+        if not sch.is_bound and isinstance(own, int) and not isinstance(own, bool):
+            return own
         if not sch.is_bound:
             raise ConfigError(f"the schedule {sch.spec()} is not bound to a run; give total_steps")
         n = sch.length

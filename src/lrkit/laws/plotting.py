@@ -45,11 +45,16 @@ def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) 
     labels = list(labels) if labels is not None else [str(s) for s in schedules]
     if len(labels) != len(schedules):
         raise ConfigError(f"labels: need one per schedule ({len(schedules)}), got {len(labels)}")
+    from ._law import _length, _rates_for
+
     for s, lab in zip(schedules, labels):
-        y = law.predict(s, total_steps=total_steps)
-        x = np.arange(y.size)
-        n = max(1, y.size // 2000)
-        series.append((f"{lab} (predicted)", x[::n], y[::n], "--"))
+        total = _length(s, total_steps)
+        eta = _rates_for(s, total, total_steps)
+        n = max(1, total // 2000)
+        x = np.arange(int(np.argmax(eta)), total)  # from the peak: the laws do not model warmup
+        y = law._curve(eta, x[::n])
+        x = x[::n]
+        series.append((f"{lab} (predicted)", x, y, "--"))
     if not series:
         raise ConfigError("plot: give runs and/or schedules to draw")
     return series
@@ -67,7 +72,8 @@ def plot_law(
     skip: int = 0,
 ) -> str:
     """Draw the observed ``runs`` with the law's predictions for them, and the
-    predicted curves of ``schedules``; write PNG/SVG/PDF or HTML to ``out``.
+    predicted curves of ``schedules`` (from their peak, the end of warmup);
+    write PNG/SVG/PDF or HTML to ``out``.
 
     ``skip`` leaves out the first ``skip`` steps (the warmup's huge losses).
     Returns the path written.
@@ -100,6 +106,12 @@ def plot_law(
         for lab, x, y, st in series:
             c = colors.setdefault(lab.rsplit(" (", 1)[0], f"C{len(colors) % 10}")
             ax.plot(x, y, st, label=lab, linewidth=1.3, color=c)
+        # the first steps' huge predicted losses would flatten everything else
+        tops = [float(np.max(y[len(y) // 20 :])) for _, _, y, _ in series if len(y)]
+        lows = [float(np.min(y)) for _, _, y, _ in series if len(y)]
+        if tops and lows:
+            pad = 0.05 * (max(tops) - min(lows))
+            ax.set_ylim(min(lows) - pad, max(tops) + pad)
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
         ax.set_title(title, fontsize=10)
