@@ -17,7 +17,8 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    :math:`\eta_{ref}\,2^{1-j}`, j = 0..k-1, each trained for
    :math:`\ell = \lfloor (C-n_f)/(k+6) \rfloor` updates under the default
    shape (``shapes[0]``, linear decay to zero by default) scaled to
-   :math:`\ell`; rung 2: the best of them and the two rates 2x and 4x below
+   :math:`\ell` (its warm-up as many updates as the real run's, at most half
+   the probe); rung 2: the best of them and the two rates 2x and 4x below
    it, for :math:`2\ell` updates each. Each rung's best peak is read between
    its probes (:func:`vertex`); how it moved from :math:`\ell` to
    :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
