@@ -13,7 +13,7 @@ optimizer updates, never more than ``budget * total_steps``.
 ...     return q.expected_loss(schedule, steps)[:-1]
 >>> p = lrkit.plan(run, 400, use_laws=False)
 >>> p.cost <= 0.5 * 400, p.shape
-(True, 'wsd')
+(True, 'linear')
 
 The module is callable: ``lrkit.plan(...)`` is :func:`plan`. Adapters:
 ``lrkit.torch.plan`` and ``lrkit.keras.plan`` snapshot and restore the model.
