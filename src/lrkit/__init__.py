@@ -146,7 +146,7 @@ def __getattr__(name: str) -> Any:
         from . import finder
 
         return getattr(finder, name)
-    if name in ("torch", "jax", "keras", "plot"):
+    if name in ("torch", "jax", "keras", "plot", "plan"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

@@ -24,6 +24,7 @@ VERBS = (
     "lab",
     "demo",
     "predict",
+    "plan",
 )
 
 

@@ -6,6 +6,7 @@
 - :class:`LearningRateLogger`: the rate applied at every update.
 - :class:`ResumeIterations`: makes ``fit(initial_epoch=...)`` resume the schedule.
 - :func:`find_lr`: the LR range test, restoring weights and optimizer state.
+- :func:`plan`: the schedule planner (:func:`lrkit.plan`), restoring the same way.
 - Early stopping: Keras' own ``keras.callbacks.EarlyStopping``.
 
 Importing this module imports ``keras`` (set ``KERAS_BACKEND`` before).
@@ -14,6 +15,7 @@ Importing this module imports ``keras`` (set ``KERAS_BACKEND`` before).
 from __future__ import annotations
 
 from ._finder import find_lr
+from ._plan import plan
 from ._schedule import Schedule
 from .callbacks import LearningRateLogger, ReduceLROnPlateau, ResumeIterations, current_lr
 
@@ -24,4 +26,5 @@ __all__ = [
     "ResumeIterations",
     "current_lr",
     "find_lr",
+    "plan",
 ]

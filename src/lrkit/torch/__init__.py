@@ -25,6 +25,7 @@ __all__ = [
     "LRMonitor",
     "total_steps",
     "find_lr",
+    "plan",
 ]
 
 
@@ -33,4 +34,8 @@ def __getattr__(name: str) -> Any:
         from .finder import find_lr
 
         return find_lr
+    if name == "plan":
+        from ._plan import plan
+
+        return plan
     raise AttributeError(f"module 'lrkit.torch' has no attribute {name!r}")

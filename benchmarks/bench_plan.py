@@ -1,0 +1,275 @@
+"""Does ``lrkit.plan`` match the best cell of a tuned grid at a fraction of its cost?
+
+For each task and seed: ``lrkit.torch.plan`` on the freshly initialised model
+(the same initialisation the real run uses; the planner restores it), then the
+real run under the planned schedule (``lrkit.bench.train``). Against it: the
+16-cell grid {constant, step, cosine, one_cycle} x 4 peaks of
+``benchmarks/bench_auto.py`` (same tasks, budgets and optimizers), every cell
+on the same seeds. Targets (issue 12):
+
+- the plan's final metric (mean over seeds) within 0.5 pp (accuracy) /
+  0.03 bpc of the grid's best cell;
+- extra updates (range test and probes) <= 0.5 x one run;
+- the planner's own time (everything but the probes' updates: reading the
+  range test, the law fit, bookkeeping) < 5 % of the probes' time.
+
+Every run is cached in ``benchmarks/results/plan_cache.json`` (key: task,
+schedule, seed, epochs), so an interrupted benchmark resumes and the grid is
+shared between invocations.
+
+Usage: python benchmarks/bench_plan.py [--tasks digits,mnist1d,charlm] [--seeds 3] [--jobs 2]
+Writes benchmarks/results/plan.md and plan.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from bench_auto import SETUPS, SHAPES  # noqa: E402
+
+CACHE = os.path.join(HERE, "results", "plan_cache.json")
+BUDGET = 0.5
+
+
+class _Epochs:
+    """The task's training batches epoch after epoch, from epoch 0 at every ``iter()``."""
+
+    def __init__(self, task):
+        self.task = task
+
+    def __iter__(self):
+        epoch = 0
+        while True:
+            yield from self.task.train_loader(epoch)
+            epoch += 1
+
+
+def _grid_job(args: tuple) -> dict:
+    task_name, spec, seed, epochs, setup = args
+    import torch
+
+    torch.set_num_threads(1)
+    from lrkit.bench import train
+    from lrkit.tasks import get_task
+
+    task = get_task(task_name, seed=seed, **setup["overrides"])
+    r = train(task, spec, setup["optimizer"], epochs, label=spec)
+    return {"final": r.final_metric, "diverged": r.diverged, "steps": r.steps, "wall": r.wall_time}
+
+
+def _plan_job(args: tuple) -> dict:
+    task_name, _spec, seed, epochs, setup = args
+    import torch
+
+    torch.set_num_threads(1)
+    import lrkit.torch as lt
+    from lrkit.bench import train
+    from lrkit.tasks import get_task
+
+    task = get_task(task_name, seed=seed, **setup["overrides"])
+    total = epochs * task.steps_per_epoch
+    model = task.make_model()
+    opt = task.make_optimizer(model, setup["optimizer"], lr=task.default_lr)
+    t0 = time.perf_counter()
+    p = lt.plan(model, opt, task.loss_fn, _Epochs(task), total, budget=BUDGET)
+    plan_wall = time.perf_counter() - t0
+    r = train(task, p.schedule, setup["optimizer"], epochs, label="plan")
+    return {
+        "final": r.final_metric,
+        "diverged": r.diverged,
+        "steps": r.steps,
+        "wall": r.wall_time,
+        "plan_cost": p.cost,
+        "plan_wall": plan_wall,
+        "plan_run_seconds": p.run_seconds,
+        "plan_overhead_seconds": p.overhead_seconds,
+        "schedule": str(p.schedule),
+        "peak": p.peak,
+        "shape": p.shape,
+        "notes": list(p.notes),
+        "train_wall": r.wall_time,
+    }
+
+
+def _key(w: tuple) -> str:
+    return f"{w[0]}|{w[1]}|{w[2]}|{w[3]}"
+
+
+def _load() -> dict:
+    if os.path.exists(CACHE):
+        with open(CACHE, encoding="utf-8") as f:
+            return json.load(f)
+    return {}
+
+
+def _save(cache: dict) -> None:
+    tmp = CACHE + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(cache, f, indent=0, sort_keys=True)
+    os.replace(tmp, CACHE)
+
+
+def run_all(tasks: list[str], seeds: int, jobs: int) -> None:
+    cache = _load()
+    work = []
+    for name in tasks:
+        setup = SETUPS[name]
+        for s in range(seeds):
+            work.append((name, "plan", s, setup["epochs"], setup))
+            for tpl in SHAPES.values():
+                for p in setup["peaks"]:
+                    work.append((name, tpl.format(p=p), s, setup["epochs"], setup))
+    todo = [w for w in work if _key(w) not in cache]
+    print(f"{len(work)} runs, {len(todo)} to do", file=sys.stderr)
+    with ProcessPoolExecutor(max_workers=jobs) as ex:
+        futs = {ex.submit(_plan_job if w[1] == "plan" else _grid_job, w): w for w in todo}
+        for fut in futs:
+            w = futs[fut]
+            cache[_key(w)] = fut.result()
+            _save(cache)
+            print(f"done {_key(w)}: {cache[_key(w)]['final']}", file=sys.stderr)
+
+
+def _mean(xs: list[float]) -> float:
+    xs = [x for x in xs if x is not None and math.isfinite(x)]
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def _complete_seeds(cache: dict, name: str, E: int, setup: dict, max_seeds: int) -> int:
+    """How many seeds (0, 1, ...) have the plan and all 16 cells cached (a partial run
+    reports the seeds it finished)."""
+    specs = ["plan"] + [t.format(p=p) for t in SHAPES.values() for p in setup["peaks"]]
+    n = 0
+    while n < max_seeds and all(f"{name}|{sp}|{n}|{E}" in cache for sp in specs):
+        n += 1
+    return n
+
+
+def summarize(tasks: list[str], max_seeds: int) -> list[dict]:
+    from lrkit.tasks import get_task
+
+    cache = _load()
+    out = []
+    for name in tasks:
+        setup = SETUPS[name]
+        E = setup["epochs"]
+        task = get_task(name, **setup["overrides"])
+        hib = task.higher_is_better
+        seeds = _complete_seeds(cache, name, E, setup, max_seeds)
+        if seeds == 0:
+            continue
+        cells = {}
+        for tpl in SHAPES.values():
+            for p in setup["peaks"]:
+                spec = tpl.format(p=p)
+                rs = [cache.get(f"{name}|{spec}|{s}|{E}") for s in range(seeds)]
+                if all(rs):
+                    cells[spec] = _mean([r["final"] if not r["diverged"] else None for r in rs])
+        plans = [cache.get(f"{name}|plan|{s}|{E}") for s in range(seeds)]
+        if not all(plans) or len(cells) < 16:
+            continue
+        sign = 1 if hib else -1
+        best = max(cells, key=lambda k: sign * cells[k] if math.isfinite(cells[k]) else -1e9)
+        plan_mean = _mean([r["final"] if not r["diverged"] else None for r in plans])
+        total = E * task.steps_per_epoch
+        gap = (cells[best] - plan_mean) * sign
+        out.append(
+            {
+                "task": name,
+                "metric": task.metric_name,
+                "optimizer": setup["optimizer"],
+                "epochs": E,
+                "total_steps": total,
+                "seeds": seeds,
+                "cells": cells,
+                "best_cell": best,
+                "best": cells[best],
+                "plan": plan_mean,
+                "plan_finals": [r["final"] for r in plans],
+                "gap": gap,
+                "within": gap <= (0.005 if hib else 0.03),
+                "extra_ratio": max(r["plan_cost"] for r in plans) / total,
+                "overhead_ratio": max(
+                    r["plan_overhead_seconds"] / max(r["plan_run_seconds"], 1e-9) for r in plans
+                ),
+                "schedules": [r["schedule"] for r in plans],
+                "notes": [r["notes"] for r in plans],
+            }
+        )
+    return out
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    lines = [
+        "# `lrkit.plan` vs a tuned 16-cell grid",
+        "",
+        f"Generated by `python benchmarks/bench_plan.py` ({meta['date']}, {meta['machine']}, "
+        f"{meta['jobs']} worker process(es), 1 torch thread each, under `nice` on a machine "
+        "shared with other jobs: wall-time ratios are indicative). Metric: mean of the final "
+        f"value over the seeds. Planner budget {BUDGET} (extra updates / one run).",
+        "",
+        "| task | best grid cell | plan | gap | target | extra updates / run | "
+        "planner overhead / probe time |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: |",
+    ]
+    for r in rows:
+        acc = r["metric"] == "accuracy"
+        f = (lambda v: f"{100 * v:.2f}%") if acc else (lambda v: f"{v:.4f}")
+        gap = f"{100 * r['gap']:+.2f} pp" if acc else f"{r['gap']:+.4f} bpc"
+        tgt = "<= 0.5 pp" if acc else "<= 0.03 bpc"
+        lines.append(
+            f"| {r['task']} ({r['optimizer']}, {r['total_steps']} updates, {r['seeds']} seeds) | "
+            f"`{r['best_cell']}` {f(r['best'])} | {f(r['plan'])} | {gap} | {tgt}: "
+            f"{'**yes**' if r['within'] else '**no**'} | {r['extra_ratio']:.2f} (<= 0.5: "
+            f"{'yes' if r['extra_ratio'] <= 0.5 else 'no'}) | {100 * r['overhead_ratio']:.1f} % "
+            f"(< 5 %: {'yes' if r['overhead_ratio'] < 0.05 else 'no'}) |"
+        )
+    for r in rows:
+        acc = r["metric"] == "accuracy"
+        f = (lambda v: f"{100 * v:.2f}%") if acc else (lambda v: f"{v:.4f}")
+        lines += ["", f"## {r['task']}", "", "Planned schedules (seed 0, 1, ...):", ""]
+        lines += [f"- `{s}`" for s in r["schedules"]]
+        lines += ["", "Grid (mean over seeds):", ""]
+        lines += [f"- `{k}`: {f(v)}" for k, v in r["cells"].items()]
+        lines += ["", "Seed 0's decisions:", ""] + [f"- {n}" for n in r["notes"][0]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tasks", default="digits,mnist1d,charlm")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--report-only", action="store_true")
+    args = ap.parse_args()
+    tasks = [t for t in args.tasks.split(",") if t]
+    if not args.report_only:
+        run_all(tasks, args.seeds, args.jobs)
+    rows = summarize(tasks, args.seeds)
+    meta = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}",
+        "jobs": args.jobs,
+    }
+    with open(os.path.join(HERE, "results", "plan.json"), "w", encoding="utf-8") as f:
+        json.dump({"meta": meta, "rows": rows}, f, indent=1)
+    md = markdown(rows, meta)
+    with open(os.path.join(HERE, "results", "plan.md"), "w", encoding="utf-8") as f:
+        f.write(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,543 @@
+r"""The planner: which peak and which shape, for the user's own model, at a bounded cost.
+
+:func:`plan` needs one thing from a framework: ``run(schedule, steps)``, which
+trains *from the same starting state every time* for ``steps`` updates under
+``schedule`` (an lrkit schedule bound to ``steps``) and returns the per-step
+training losses (optionally with a validation loss, see :class:`Trial`).
+
+It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
+``total_steps`` T), in three stages; docs/plan.md says why each rule exists.
+
+1. **Bracket** — the range test, run *through* ``run`` as a rising
+   ``exponential`` schedule of :math:`n_f = \min(100, \max(16, 0.2 C))` steps
+   from ``lr_range[0]`` to ``lr_range[1]``, read by :func:`lrkit.find`'s rules.
+   :math:`\eta_{ref}` is the rate at the minimum of its lag-free curve
+   (Smith's largest rate that still trains). Skipped when ``lr`` is given.
+2. **Peaks at two lengths** — rung 1: ``peaks`` (k) candidates
+   :math:`\eta_{ref}\,2^{1-j}`, j = 0..k-1, each trained for
+   :math:`\ell = \lfloor (C-n_f)/(k+6) \rfloor` updates under the default
+   shape (``shapes[0]``, linear decay to zero by default) scaled to
+   :math:`\ell` (its warm-up as many updates as the real run's, at most half
+   the probe); rung 2: the best of them and the two rates 2x and 4x below
+   it, for :math:`2\ell` updates each. Each rung's best peak is read between
+   its probes (:func:`vertex`); how it moved from :math:`\ell` to
+   :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
+   and the peak for the full run (:func:`_horizon`).
+   A probe is scored by its validation loss when ``run`` returns one, else
+   by the mean training loss over its last 10 % of updates (after its
+   decay); a non-finite loss scores :math:`+\infty`.
+3. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
+   every probe curve and predicts the final training loss of each shape at
+   the chosen peak over the full :math:`T` steps. The shape changes from the
+   default only when the law fits the probes (mean relative error
+   :math:`\le` ``law_tolerance``) and predicts a gain larger than that error
+   (at least 0.5 %). Otherwise, or when the laws are unavailable, the default
+   shape stays.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, ConfigTypeError
+from ..spec import parse
+from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
+from ._types import Plan, Prediction, Probe, as_trial
+
+__all__ = ["plan", "MIN_PROBE", "MIN_RANGE"]
+
+#: the shortest probe (updates) the planner will run
+MIN_PROBE = 6
+#: the shortest range test (updates): enough points for the finder's rules
+MIN_RANGE = 16
+#: the largest exponent of the peak's shrinking with the run's length (see ``_horizon``)
+BETA_MAX = 1.0
+#: with ``use_laws="auto"``, fit a law only when the probes took at least this long (s):
+#: a fit takes a few seconds, which must stay under 5 % of the planner's time
+LAW_MIN_RUN_SECONDS = 60.0
+#: a law whose mean relative error on the probes exceeds this is not trusted
+LAW_TOLERANCE = 0.05
+
+
+class _Ledger:
+    """Runs probes through the user's ``run``, counting every update against the budget."""
+
+    def __init__(self, run: Callable[..., Any], cap: int, callback: Any) -> None:
+        self.run, self.cap, self.callback = run, cap, callback
+        self.cost = 0
+        self.probes: list[Probe] = []
+        self.run_seconds = 0.0
+
+    def probe(self, stage: str, peak: float, shape: str, sched: Any, steps: int) -> Probe:
+        if self.cost + steps > self.cap:  # pragma: no cover - the allocation guarantees it
+            raise AssertionError(f"plan: budget overrun ({self.cost} + {steps} > {self.cap})")
+        t0 = time.perf_counter()
+        out = self.run(sched, steps)
+        self.run_seconds += time.perf_counter() - t0
+        trial = as_trial(out, steps)
+        self.cost += min(steps, max(trial.updates, 1))
+        y = np.asarray(trial.losses, dtype=np.float64)
+        diverged = len(y) < steps or not bool(np.all(np.isfinite(y)))
+        if trial.val_loss is not None and not math.isfinite(trial.val_loss):
+            diverged = True
+        if diverged:
+            score = math.inf
+        elif trial.val_loss is not None:
+            score = float(trial.val_loss)
+        else:
+            score = float(np.mean(y[-max(1, round(0.1 * steps)) :]))
+        p = Probe(
+            stage,
+            float(peak),
+            shape,
+            steps,
+            str(sched),
+            trial.losses,
+            trial.val_loss,
+            score,
+            diverged,
+        )
+        self.probes.append(p)
+        if self.callback is not None:
+            self.callback(p)
+        return p
+
+
+def _check(
+    run: Any,
+    total_steps: Any,
+    budget: Any,
+    shapes: Any,
+    peaks: Any,
+    lr: Any,
+    lr_range: Any,
+    warmup: Any,
+    cooldown: Any,
+) -> tuple[int, float, tuple[str, ...], int, tuple[float, float]]:
+    if not callable(run):
+        raise ConfigTypeError(f"plan: run must be callable as run(schedule, steps), got {run!r}")
+    if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)):
+        raise ConfigTypeError(f"plan: total_steps must be an int, got {total_steps!r}")
+    if total_steps < 20:
+        raise ConfigError(f"plan: total_steps must be >= 20, got {total_steps}")
+    for name, v, ok, rule in (
+        ("budget", budget, lambda x: x > 0, "> 0"),
+        ("warmup", warmup, lambda x: 0 <= x <= 0.5, "in [0, 0.5]"),
+        ("cooldown", cooldown, lambda x: 0 <= x <= 0.9, "in [0, 0.9]"),
+    ):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ConfigTypeError(f"plan: {name} must be a number, got {v!r}")
+        if not ok(v):
+            raise ConfigError(f"plan: {name} must be {rule}, got {v!r}")
+    if isinstance(shapes, str):
+        shapes = (shapes,)
+    shapes = tuple(shapes)
+    bad = [s for s in shapes if s not in ALL_SHAPES]
+    if not shapes or bad:
+        raise ConfigError(
+            f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, "
+            f"got {list(shapes)!r}"
+        )
+    if isinstance(peaks, bool) or not isinstance(peaks, int) or not 2 <= peaks <= 8:
+        raise ConfigError(f"plan: peaks must be an int in [2, 8], got {peaks!r}")
+    if lr is not None and (
+        isinstance(lr, bool)
+        or not isinstance(lr, (int, float))
+        or not (math.isfinite(lr) and lr > 0)
+    ):
+        raise ConfigError(f"plan: lr must be a positive number or None, got {lr!r}")
+    try:
+        lo, hi = (float(v) for v in lr_range)
+    except (TypeError, ValueError):
+        raise ConfigTypeError(
+            f"plan: lr_range must be a pair (low, high), got {lr_range!r}"
+        ) from None
+    if not (0 < lo < hi and math.isfinite(hi)):
+        raise ConfigError(f"plan: lr_range must satisfy 0 < low < high, got {lr_range!r}")
+    return int(total_steps), float(budget), shapes, peaks, (lo, hi)
+
+
+def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, int]:
+    """(range-test updates, first-rung probe length) within ``cap`` updates, or ConfigError."""
+    n_f = min(100, max(MIN_RANGE, round(0.2 * cap))) if with_range else 0
+    ell = min((cap - n_f) // (peaks + 6), total // 2)
+    if ell < MIN_PROBE:
+        need = (MIN_RANGE if with_range else 0) + (peaks + 6) * MIN_PROBE
+        raise ConfigError(
+            f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
+            f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
+            f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
+        )
+    return n_f, ell
+
+
+def _range_test(
+    led: _Ledger, n: int, lo: float, hi: float, notes: list[str]
+) -> tuple[Any, float | None]:
+    """Run the range test through ``run``; (FinderResult, eta_ref or None), a note added."""
+    res, ref, note = _range_test_read(led, n, lo, hi)
+    notes.append(note)
+    return res, ref
+
+
+def _range_test_read(led: _Ledger, n: int, lo: float, hi: float) -> tuple[Any, float | None, str]:
+    from ..finder import find
+    from ..schedules import exponential
+
+    sched = exponential(lo, gamma=(hi / lo) ** (1.0 / (n - 1))).bind(total_steps=n)
+    p = led.probe("range", hi, "exponential", sched, n)
+    replay = iter(p.losses)
+
+    def step_fn(lr: float) -> float:
+        return next(replay, math.nan)
+
+    swept = find(step_fn, start=lo, end=hi, steps=n, progress=False)
+    res = _reread(swept, n, lo, hi)
+    res.meta.update({"framework": "plan", "optimizer_steps": p.updates})
+    s = res.suggestion("minimum")
+    if s.index is not None:
+        ref = float(res.lrs[s.index])
+        return res, ref, f"range test ({n} updates): the loss stops falling at lr {ref:.3g}"
+    auto = res.suggest()
+    if auto is not None:
+        ref = auto * math.sqrt(10.0)
+        return res, ref, f"range test: no clear minimum ({s.reason}); using suggest() x sqrt(10)"
+    return res, None, f"range test gave no suggestion ({'; '.join(res.warnings) or s.reason})"
+
+
+def _reread(swept: Any, n: int, lo: float, hi: float) -> Any:
+    """The sweep's result read for a short, coarse sweep.
+
+    Two changes from :func:`lrkit.find`'s defaults, both because the planner's
+    sweep is short (tens of points over several decades): the point that
+    tripped the divergence stop is dropped before smoothing (with a window
+    of two sweep steps its huge loss would pull the lag-free curve up, and
+    its minimum left, a full step early), and ``skip_end`` (the points left
+    out before the divergence edge) covers about 0.3 decade rather than
+    3 points (3 coarse points are more than a decade).
+    """
+    from ..finder import FinderResult
+
+    k = len(swept.lrs) - (1 if swept.stop_reason == "diverged" else 0)
+    step_dec = math.log10(hi / lo) / (n - 1)
+    skip_end = int(min(3, max(1, round(0.3 / step_dec))))
+    return FinderResult(
+        swept.lrs[:k],
+        swept.losses[:k],
+        swept.smoothed[:k],
+        stop_reason=swept.stop_reason,
+        stop_lr=swept.stop_lr,
+        stop_loss=swept.stop_loss,
+        config=swept.config,
+        calls=swept.calls,
+        seconds=swept.seconds,
+        skip_end=skip_end,
+    )
+
+
+def _candidates(
+    ref: float | None, peaks: int, lo: float, hi: float, with_range: bool
+) -> list[float]:
+    r"""The first rung's peaks: :math:`\eta_{ref}\,2^{c-j}` (c = 0 after a range test, else
+    centred on ``lr``); without a reference, ``peaks`` rates log-spaced over ``[lo*1e2, hi/10]``."""
+    if ref is None:
+        return [float(v) for v in np.geomspace(hi / 10.0, max(lo * 100.0, hi / 1e5), peaks)]
+    top = 1.0 if with_range else (peaks - 1) / 2.0
+    return [ref * 2.0 ** (top - j) for j in range(peaks)]
+
+
+def vertex(probes: Sequence[Probe]) -> float | None:
+    r"""The best peak of one rung, read between its probes.
+
+    With the probes sorted by peak and :math:`i` the best (lowest score), the
+    parabola through :math:`(\log_2\eta, \log s)` at :math:`i-1, i, i+1`
+    (moved inward by one at an edge) has its minimum at offset
+    :math:`\delta = \frac{a-c}{2(a-2b+c)}` (in units of the spacing) from
+    the middle probe, clamped to :math:`[-1, 1]`: never outside the probed
+    peaks. With a diverged probe among the three, or without curvature, the
+    best probe's own peak is returned. ``None`` when every probe diverged.
+    """
+    ps = sorted(probes, key=lambda p: p.peak)
+    ok = [p for p in ps if not p.diverged and p.score > 0]
+    if not ok:
+        return None
+    i = ps.index(min(ok, key=lambda p: p.score))
+    m = min(max(i, 1), len(ps) - 2)  # the middle of three consecutive probes around the best
+    three = ps[m - 1 : m + 2]
+    if len(three) < 3 or any(p not in ok for p in three):
+        return ps[i].peak
+    x = [math.log2(p.peak) for p in three]
+    a, b, c = (math.log(p.score) for p in three)
+    curv = a - 2 * b + c
+    h = 0.5 * (x[2] - x[0])
+    if not curv > 0 or not h > 0:
+        return ps[i].peak
+    delta = max(-1.0, min(1.0, (a - c) / (2 * curv)))
+    return float(2.0 ** (x[1] + delta * h))
+
+
+def _horizon(eta1: float | None, eta2: float | None, ell: int, total: int) -> tuple[float, float]:
+    r"""The peak for the full run from the best peaks at lengths :math:`\ell` and :math:`2\ell`.
+
+    The best peak of a run that anneals shrinks as the run gets longer
+    (Bjorck et al. 2025 fit :math:`\eta^*(h) \propto h^{-\beta}`). The two
+    rungs measure the drift between :math:`\ell` and :math:`2\ell`:
+    :math:`\beta = \log_2(\eta^*_\ell/\eta^*_{2\ell})`, clamped to
+    :math:`[0, 1]` (1: SGD on a strongly convex problem, :math:`\eta^* \sim
+    \log T / T`). Whether the drift goes on at that rate up to :math:`T` is
+    unknown: it is fastest early and slows down on real networks. Between the
+    two ends — it stops (:math:`\eta^*_{2\ell}`) or it goes on
+    (:math:`\eta^*_{2\ell}(T/2\ell)^{-\beta}`) — the geometric middle is
+    never further than the square root of their ratio from either, so
+
+    .. math:: \eta^*_T = \eta^*_{2\ell}\,(T/2\ell)^{-\beta/2}.
+
+    Returns :math:`(\eta^*_T, \beta)`.
+    """
+    assert eta2 is not None
+    if eta1 is None or eta1 <= 0:
+        return eta2, 0.0
+    beta = max(0.0, min(BETA_MAX, math.log2(eta1 / eta2)))
+    return eta2 * (total / (2.0 * ell)) ** (-beta / 2.0), beta
+
+
+def _pick_shape(
+    led: _Ledger,
+    peak: float,
+    total: int,
+    shapes: tuple[str, ...],
+    default: str,
+    warmup: float,
+    cooldown: float,
+    use_laws: bool | str,
+    law: str | None,
+    tol: float,
+) -> tuple[str, tuple[Prediction, ...], dict[str, Any] | None, list[str]]:
+    """The shape at ``peak``: the default unless a trusted law predicts a clear gain."""
+    from ._laws import fit_probes, predict_final
+
+    if len(shapes) == 1:
+        return default, (), None, ["one shape allowed: no law needed"]
+    if use_laws == "auto" and led.run_seconds < LAW_MIN_RUN_SECONDS:
+        return (
+            default,
+            (),
+            None,
+            [
+                f"laws skipped: the probes took {led.run_seconds:.1f} s "
+                f"(< {LAW_MIN_RUN_SECONDS:g} s), "
+                f"a fit would cost more than 5% of that; keeping the default shape {default}"
+            ],
+        )
+    if not use_laws:
+        return default, (), None, [f"laws off: keeping the default shape {default}"]
+    curves = []
+    for p in led.probes:
+        if p.stage != "range" and not p.diverged:
+            sched = parse(p.schedule).bind(total_steps=p.steps)  # the probe's own schedule
+            curves.append((np.asarray(sched(np.arange(p.steps)), dtype=np.float64), p.losses))
+    fitted, errors, why = fit_probes(curves, law)
+    if fitted is None or errors is None:
+        return default, (), None, [f"no law: {why}; keeping the default shape {default}"]
+    err = float(errors.get("mean_rel", math.inf))
+    law_dict = _law_dict(fitted, errors)
+    if not err <= tol:
+        return (
+            default,
+            (),
+            law_dict,
+            [f"law fit error {100 * err:.2f}% > {100 * tol:.0f}%: not trusted; keeping {default}"],
+        )
+    preds = []
+    for shape in shapes:
+        sched = shape_schedule(shape, peak, total, warmup, cooldown)
+        out = predict_final(fitted, np.asarray(sched(np.arange(total)), dtype=np.float64))
+        if out is not None:
+            preds.append(Prediction(shape, peak, str(sched), out[0], out[1], out[2]))
+    if any(not p.final > 0 for p in preds):
+        return (
+            default,
+            tuple(preds),
+            law_dict,
+            [
+                f"the law predicts a non-positive loss ({min(p.final for p in preds):.3g}): its "
+                f"extrapolation is not trusted; keeping {default}"
+            ],
+        )
+    base = next((p for p in preds if p.shape == default), None)
+    if base is None or not preds:
+        return default, tuple(preds), law_dict, ["the law could not predict the default shape"]
+    best = min(preds, key=lambda p: p.final)
+    margin = max(err, 0.005) * abs(base.final)
+    if best.shape != default and base.final - best.final > margin:
+        note = (
+            f"law (fit error {100 * err:.2f}%): {best.shape} predicted {best.final:.4g} vs "
+            f"{default} {base.final:.4g}, a gain larger than the margin {margin:.3g}: {best.shape}"
+        )
+        return best.shape, tuple(preds), law_dict, [note]
+    note = (
+        f"law (fit error {100 * err:.2f}%): best predicted {best.shape} {best.final:.4g}, "
+        f"{default} {base.final:.4g}; no gain beyond the margin {margin:.3g}: keeping {default}"
+    )
+    return default, tuple(preds), law_dict, [note]
+
+
+def _law_dict(fitted: Any, errors: dict[str, float]) -> dict[str, Any] | None:
+    try:
+        d = dict(fitted.to_dict())
+    except Exception:  # noqa: BLE001 - a law without to_dict is still usable
+        d = {"law": type(fitted).__name__}
+    d["probe_errors"] = {k: float(v) for k, v in errors.items()}
+    return d
+
+
+def plan(
+    run: Callable[[Any, int], Any],
+    total_steps: int,
+    budget: float = 0.5,
+    shapes: Sequence[str] = SHAPES,
+    *,
+    lr: float | None = None,
+    lr_range: tuple[float, float] = (1e-6, 10.0),
+    peaks: int = 4,
+    warmup: float = 0.05,
+    cooldown: float = 0.2,
+    use_laws: bool | str = "auto",
+    law: str | None = None,
+    law_tolerance: float = LAW_TOLERANCE,
+    callback: Callable[[Probe], Any] | None = None,
+) -> Plan:
+    """Plan the schedule (peak and shape) of a ``total_steps`` run; see the module docstring.
+
+    Args:
+        run: ``run(schedule, steps)`` trains from the same starting state for
+            ``steps`` updates under ``schedule`` (bound to ``steps``) and
+            returns the per-step training losses: a sequence, a
+            :class:`Trial` (with ``val_loss``), a dict or a
+            ``(losses, val_loss)`` pair. It may stop early at a non-finite loss.
+        total_steps: optimizer updates of the real run (>= 20).
+        budget: extra updates allowed, as a fraction of ``total_steps``
+            (range test and probes together; ``cost <= budget * total_steps``).
+        shapes: the shapes to choose from; the first is the default and the
+            probes' shape (see :func:`shape_schedule`).
+        lr: a known good rate: skips the range test and centres the probes on it.
+        lr_range: the range test's first and last rate.
+        peaks: candidate peaks in the first rung (2..8).
+        warmup, cooldown: fractions of the run for the warm-up and the WSD
+            cooldown (also used in the probes).
+        use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
+            keeps the default shape; ``"auto"`` fits only when the probes took at
+            least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
+        law: the law's name for :func:`lrkit.laws.fit` (default: its default).
+        law_tolerance: largest mean relative error on the probes at which the
+            law is trusted.
+        callback: called with every :class:`Probe` as it finishes.
+
+    Returns:
+        A :class:`Plan`. Exceptions of ``run`` propagate (adapters restore the
+        model first).
+    """
+    t_start = time.perf_counter()
+    total, budget, shapes_t, peaks, (lo, hi) = _check(
+        run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown
+    )
+    if use_laws not in (True, False, "auto"):
+        raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
+    cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
+    n_f, ell = _allocate(total, cap, peaks, with_range)
+    led, notes = _Ledger(run, cap, callback), list[str]()
+    finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
+    cands = _candidates(ref, peaks, lo, hi, with_range)
+    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes)
+    shape, preds, law_d, law_notes = _pick_shape(
+        led, peak, total, shapes_t, default, warmup, cooldown, use_laws, law, law_tolerance
+    )
+    notes.extend(law_notes)
+    peak = round_peak(peak)
+    return Plan(
+        schedule=shape_schedule(shape, peak, total, warmup, cooldown),
+        peak=peak,
+        shape=shape,
+        total_steps=total,
+        budget=budget,
+        cost=led.cost,
+        probes=tuple(led.probes),
+        finder=finder,
+        predictions=preds,
+        law=law_d,
+        decided_by="law" if shape != default else "probes",
+        notes=tuple(notes),
+        seconds=time.perf_counter() - t_start,
+        run_seconds=led.run_seconds,
+    )
+
+
+def _peak(
+    led: _Ledger,
+    cands: list[float],
+    ell: int,
+    total: int,
+    default: str,
+    warmup: float,
+    cooldown: float,
+    with_range: bool,
+    notes: list[str],
+) -> float:
+    """Rungs 1 and 2 (see the module docstring): the peak for the full run."""
+    rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown, total) for c in cands]
+    eta1 = vertex(rung1)
+    ok1 = [p for p in rung1 if not p.diverged]
+    best1 = min(ok1, key=lambda p: p.score).peak if ok1 else min(cands) / 8.0
+    notes.append(
+        f"rung 1 ({ell} updates each): best peak {best1:.3g}"
+        + (f", read between probes {eta1:.3g}" if eta1 is not None else ", every probe diverged")
+    )
+    second = [best1, best1 / 2.0, best1 / 4.0]
+    rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown, total) for c in second]
+    eta2 = vertex(rung2)
+    if eta2 is None:
+        peak = min(second) / 4.0
+        notes.append(f"no probe trained stably: falling back to {peak:.3g} (4x below the lowest)")
+    else:
+        # an end of the probed range is only a bound on a rung's best peak, not a measure:
+        # rung 1 stuck at its lowest or rung 2 at its highest says nothing about the drift
+        if eta1 is not None and eta1 <= min(cands) * (1 + 1e-9):
+            eta1 = None
+        if eta2 >= max(second) * (1 - 1e-9):
+            eta1 = None
+        peak, beta = _horizon(eta1, eta2, ell, total)
+        notes.append(
+            f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
+            f"from rung 1; half that rate (the hedge) gives {peak:.3g} for {total} updates"
+        )
+        if not with_range and eta2 >= max(cands):
+            notes.append("the best peak is the highest candidate: a higher one might be better")
+    return peak
+
+
+def _probe(
+    led: _Ledger,
+    stage: str,
+    peak: float,
+    shape: str,
+    steps: int,
+    warmup: float,
+    cooldown: float,
+    total: int,
+) -> Probe:
+    """One probe of ``shape`` at ``peak`` for ``steps`` updates.
+
+    Its warm-up lasts as many updates as the real run's (up to half the
+    probe): a warm-up exists to let the optimizer's state and the first
+    unstable updates settle, which takes a number of updates, not a fraction
+    of the run. A probe warmed up for 5 % of its own few dozen updates would
+    make a high peak look unstable when the real run would train at it.
+    """
+    w = min(round(warmup * total), steps // 2) if warmup > 0 else 0
+    sched = shape_schedule(shape, peak, steps, warmup, cooldown, warmup_steps=w)
+    return led.probe(stage, peak, shape, sched, steps)

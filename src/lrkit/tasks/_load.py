@@ -1,0 +1,144 @@
+"""Load a task by name or from the user's own code: ``NAME`` or ``module:function``.
+
+The built-in tasks (:data:`lrkit.tasks.TASKS`) are examples of a small
+protocol. A task is any object with
+
+- ``make_model()`` -> a fresh ``torch.nn.Module`` (the same initialisation every call),
+- ``train_loader(epoch)`` -> an iterable of ``(x, y)`` batches for that epoch,
+- ``loss_fn(output, y)`` -> a scalar loss tensor,
+- ``steps_per_epoch`` -> optimizer updates per epoch (an int),
+
+and optionally ``name``, ``make_optimizer(model, name, lr, ...)`` (default:
+:meth:`lrkit.tasks._info.TaskInfo.make_optimizer`, plain torch SGD / Adam /
+AdamW), ``default_lr``, ``default_optimizer``, ``default_epochs``,
+``evaluate(model) -> {"loss", "metric"}``, ``metric_name`` and
+``higher_is_better``. :func:`load_task` fills the optional ones with the
+defaults of :class:`lrkit.tasks._info.TaskInfo`.
+
+``module:function`` imports ``module`` (a dotted module name on ``sys.path``,
+or a path to a ``.py`` file) and calls ``function(seed=seed, **options)``
+(``function()`` when it takes no ``seed``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from typing import Any
+
+from ..errors import ConfigError, ConfigTypeError
+from ._info import TaskInfo
+
+__all__ = ["load_task", "REQUIRED", "check_task"]
+
+#: what every task must offer
+REQUIRED = ("make_model", "train_loader", "loss_fn", "steps_per_epoch")
+
+_DEFAULTS = {
+    "metric_name": "loss",
+    "higher_is_better": False,
+    "default_lr": TaskInfo.default_lr,
+    "default_optimizer": TaskInfo.default_optimizer,
+    "default_epochs": TaskInfo.default_epochs,
+}
+
+
+def _import(module: str, spec: str) -> Any:
+    if module.endswith(".py"):
+        path = os.path.abspath(module)
+        if not os.path.isfile(path):
+            raise ConfigError(f"--task {spec!r}: no such file {module!r}")
+        name = "_lrkit_user_task_" + os.path.splitext(os.path.basename(path))[0]
+        loader_spec = importlib.util.spec_from_file_location(name, path)
+        if loader_spec is None or loader_spec.loader is None:  # pragma: no cover
+            raise ConfigError(f"--task {spec!r}: cannot load {module!r}")
+        mod = importlib.util.module_from_spec(loader_spec)
+        sys.modules[name] = mod
+        loader_spec.loader.exec_module(mod)
+        return mod
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise ConfigError(f"--task {spec!r}: cannot import module {module!r} ({e})") from None
+
+
+def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        params = {}  # type: ignore[assignment]
+    takes_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kwargs = dict(options)
+    if "seed" in params or takes_kw:
+        kwargs["seed"] = seed
+    unknown = [k for k in kwargs if k not in params and not takes_kw]
+    if unknown:
+        raise ConfigError(
+            f"--task {spec!r}: the function takes no option(s) {', '.join(unknown)}; "
+            f"its parameters: {', '.join(params) or 'none'}"
+        )
+    return factory(**kwargs)
+
+
+def check_task(task: Any, where: str = "task") -> Any:
+    """``task`` with the optional parts filled in, or ``ConfigTypeError`` naming what is missing."""
+    missing = [a for a in REQUIRED if not hasattr(task, a)]
+    if missing:
+        raise ConfigTypeError(
+            f"{where}: the object returned ({type(task).__name__}) lacks {', '.join(missing)}; "
+            f"a task needs {', '.join(REQUIRED)} (see docs/plan.md)"
+        )
+    spe = task.steps_per_epoch
+    if isinstance(spe, bool) or not isinstance(spe, int) or spe < 1:
+        raise ConfigTypeError(f"{where}: steps_per_epoch must be a positive int, got {spe!r}")
+    for name, value in _DEFAULTS.items():
+        if not hasattr(task, name):
+            setattr(task, name, value)
+    if not hasattr(task, "name"):
+        task.name = type(task).__name__
+    if not hasattr(task, "make_optimizer"):
+
+        def make_optimizer(
+            model: Any, name: str = "sgd", lr: float | None = None, **kw: Any
+        ) -> Any:
+            return TaskInfo.make_optimizer(task, model, name, lr, **kw)
+
+        task.make_optimizer = make_optimizer
+    return task
+
+
+def load_task(spec: str, seed: int = 0, **options: Any) -> Any:
+    """The task ``spec``: a built-in name (``digits``, ...) or ``module:function``.
+
+    ``options`` go to the built-in task (its documented overrides) or to the
+    function. Errors (unknown name, import failure, missing function, an
+    object that is not a task) raise :class:`lrkit.errors.ConfigError` /
+    :class:`~lrkit.errors.ConfigTypeError` naming the spec.
+    """
+    from . import TASKS, get_task
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise ConfigTypeError(f"--task must be a task name or module:function, got {spec!r}")
+    spec = spec.strip()
+    if ":" not in spec:
+        if spec not in TASKS:
+            raise ConfigError(
+                f"--task must be one of {', '.join(sorted(TASKS))} or module:function, got {spec!r}"
+            )
+        try:
+            return get_task(spec, seed=seed, **options)
+        except (ValueError, TypeError) as e:
+            raise ConfigError(str(e)) from None
+    module, _, func = spec.rpartition(":")
+    if not module or not func.isidentifier():
+        raise ConfigError(f"--task must look like module:function, got {spec!r}")
+    mod = _import(module, spec)
+    factory = getattr(mod, func, None)
+    if factory is None:
+        raise ConfigError(f"--task {spec!r}: module {module!r} has no attribute {func!r}")
+    if not callable(factory):
+        raise ConfigTypeError(f"--task {spec!r}: {func!r} is not callable")
+    return check_task(_call(factory, spec, seed, options), f"--task {spec!r}")

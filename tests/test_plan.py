@@ -1,0 +1,240 @@
+"""lrkit.plan on problems whose answers are known: the noisy quadratic, exact expected losses.
+
+The quadratic task propagates the exact expected loss of SGD under any
+schedule (lrkit.tasks.quadratic.NoisyQuadratic.expected_loss), so the best
+(shape, peak) of a run is computed exactly here by a dense search, and the
+planner, which only sees ``run(schedule, steps)``, is held to it.
+"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.plan import SHAPES, Plan, Probe, Trial, as_trial, shape_schedule
+from lrkit.tasks.quadratic import NoisyQuadratic
+
+Q = NoisyQuadratic(dim=20, m=0.05, M=1.0, noise=0.5)
+
+
+def _run(q):
+    calls = []
+
+    def run(schedule, steps):
+        calls.append(steps)
+        return q.expected_loss(schedule, steps)[:-1]  # the loss before every update
+
+    run.calls = calls
+    return run
+
+
+def _optimum(q, total, shape):
+    """The exact best peak of ``shape`` for ``total`` steps (dense log grid, stable range)."""
+    grid = np.geomspace(1e-3, 1.99 / q.M, 120)
+    final = np.array([q.expected_loss(shape_schedule(shape, g, total), total)[-1] for g in grid])
+    i = int(np.nanargmin(final))
+    return float(grid[i]), float(final[i])
+
+
+@pytest.mark.parametrize("total", [300, 1000])
+def test_plan_on_the_quadratic_is_near_the_exact_optimum(total):
+    run = _run(Q)
+    p = lrkit.plan(run, total)
+    best = {s: _optimum(Q, total, s) for s in SHAPES}
+    got = float(Q.expected_loss(p.schedule, total)[-1])
+    opt_loss = min(v[1] for v in best.values())
+    peak_opt = best[p.shape][0]
+    # the stated factors (docs/plan.md): peak within 3x of the exact optimum of its shape,
+    # final expected loss within 1.5x of the best of every shape and peak
+    assert peak_opt / 3 <= p.peak <= 3 * peak_opt, (p.peak, peak_opt)
+    assert got <= 1.5 * opt_loss, (got, opt_loss)
+    # and far better than a bad guess of the same shape: a peak 8x off either way
+    bad = [
+        Q.expected_loss(shape_schedule(p.shape, f * peak_opt, total), total)[-1] for f in (1 / 8, 8)
+    ]
+    assert got < min(v for v in bad if math.isfinite(v))
+
+
+@pytest.mark.parametrize("budget", [0.25, 0.5, 1.0])
+def test_cost_is_counted_exactly_and_within_the_budget(budget):
+    run = _run(Q)
+    p = lrkit.plan(run, 800, budget=budget)
+    assert p.cost == sum(run.calls) == sum(q.updates for q in p.probes)
+    assert p.cost <= budget * 800
+    # the range test is the first run, the probes follow: 4 at one length, 3 at twice it
+    stages = [q.stage for q in p.probes]
+    assert stages == ["range"] + ["rung1"] * 4 + ["rung2"] * 3
+    r1 = {q.steps for q in p.probes if q.stage == "rung1"}
+    r2 = {q.steps for q in p.probes if q.stage == "rung2"}
+    assert len(r1) == len(r2) == 1 and r2.pop() == 2 * r1.pop()
+    assert p.schedule.is_bound and float(p.schedule(0)) > 0
+    assert math.isclose(float(np.max(p.schedule(np.arange(800)))), p.peak, rel_tol=1e-9)
+
+
+def test_the_budget_is_enforced_with_a_clear_error():
+    with pytest.raises(ConfigError, match=r"budget too small.*raise budget to >= 0\.38"):
+        lrkit.plan(_run(Q), 200, budget=0.3)
+    p = lrkit.plan(_run(Q), 200, budget=0.38)
+    assert p.cost <= 76
+
+
+def test_with_lr_the_range_test_is_skipped_and_probes_centre_on_it():
+    p = lrkit.plan(_run(Q), 600, lr=0.1)
+    assert p.finder is None and p.probes[0].stage == "rung1"
+    peaks = sorted(q.peak for q in p.probes if q.stage == "rung1")
+    assert peaks == pytest.approx([0.1 * 2.0**k for k in (-1.5, -0.5, 0.5, 1.5)])
+
+
+def test_divergence_is_never_chosen():
+    """A run that blows up (NaN, then stops) above 0.2: no plan peak above it."""
+
+    def run(schedule, steps):
+        eta = schedule(np.arange(steps))
+        losses = Q.expected_loss(schedule, steps)[:-1]
+        bad = np.flatnonzero(eta > 0.2)
+        if bad.size:
+            return list(losses[: bad[0]]) + [float("nan")]  # stopped early: fewer updates
+        return losses
+
+    p = lrkit.plan(run, 1000)
+    assert p.peak <= 0.2
+    assert any(q.diverged for q in p.probes if q.stage != "range")
+    assert p.cost == sum(q.updates for q in p.probes) < 500
+
+
+def test_validation_loss_ranks_when_given():
+    """Training loss favours high rates here; the validation loss (made to favour 0.05) wins."""
+
+    def run(schedule, steps):
+        peak = float(np.max(schedule(np.arange(steps))))
+        losses = Q.expected_loss(schedule, steps)[:-1]
+        return Trial(tuple(losses), val_loss=1.0 + abs(math.log(peak / 0.05)))
+
+    p = lrkit.plan(run, 1000)
+    rung = [q for q in p.probes if q.stage != "range"]
+    assert all(q.score == q.val_loss for q in rung)
+    assert 0.05 / 2.5 <= p.peak <= 0.05 * 2.5
+
+
+def test_trial_forms_and_bad_returns():
+    assert as_trial([3.0, 2.0], 5) == Trial((3.0, 2.0), None)
+    assert as_trial(np.array([3.0, 2.0]), 2) == Trial((3.0, 2.0), None)
+    assert as_trial(([3.0, 2.0], 1.5), 2) == Trial((3.0, 2.0), 1.5)
+    assert as_trial({"losses": [1.0], "val_loss": None}, 2) == Trial((1.0,), None)
+    with pytest.raises(ConfigError, match="returned 3 losses"):
+        as_trial([1.0, 2.0, 3.0], 2)
+    with pytest.raises(ConfigTypeError, match="per-step losses"):
+        as_trial("abc", 2)
+    with pytest.raises(ConfigError, match="without 'losses'"):
+        as_trial({"loss": [1.0]}, 2)
+    with pytest.raises(ConfigError, match=r"run\(schedule, 20\) returned 21 losses"):
+        lrkit.plan(lambda s, n: [1.0] * (n + 1), 200)
+
+
+@pytest.mark.parametrize(
+    "kwargs, err, words",
+    [
+        ({"run": 3}, ConfigTypeError, "run must be callable"),
+        ({"total_steps": 10}, ConfigError, "total_steps must be >= 20, got 10"),
+        ({"total_steps": 1e3}, ConfigTypeError, "total_steps must be an int"),
+        ({"budget": 0}, ConfigError, "budget must be > 0, got 0"),
+        ({"shapes": ("linear", "zigzag")}, ConfigError, "zigzag"),
+        ({"peaks": 1}, ConfigError, "peaks must be an int in"),
+        ({"lr": -1.0}, ConfigError, "lr must be a positive number"),
+        ({"lr_range": (1.0, 0.1)}, ConfigError, "lr_range must satisfy"),
+        ({"warmup": 0.7}, ConfigError, "warmup must be in"),
+        ({"use_laws": "yes"}, ConfigError, "use_laws must be"),
+    ],
+)
+def test_bad_arguments(kwargs, err, words):
+    args = {"run": _run(Q), "total_steps": 400}
+    args.update(kwargs)
+    run, total = args.pop("run"), args.pop("total_steps")
+    with pytest.raises(err, match=words):
+        lrkit.plan(run, total, **args)
+
+
+def test_plan_is_a_value_report_plot_and_round_trip(tmp_path):
+    p = lrkit.plan(_run(Q), 400, use_laws=False)
+    d = p.to_dict()
+    text = json.dumps(d)  # JSON-safe
+    q = Plan.from_dict(text)
+    assert q == p and q.schedule == p.schedule and str(q.schedule) == str(p.schedule)
+    assert Plan.from_dict(d).finder.suggest() == p.finder.suggest()
+    with pytest.raises(AttributeError):
+        p.peak = 1.0  # frozen
+    r = p.report()
+    assert str(p.schedule) in r and f"{p.cost} extra updates" in r and "rung2" in r
+    assert "laws off" in r
+    out = p.plot(str(tmp_path / "plan.png"))
+    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ConfigError, match="Plan.to_dict"):
+        Plan.from_dict({"kind": "other"})
+    assert isinstance(p.probes[1], Probe) and Probe.from_dict(p.probes[1].to_dict()) == p.probes[1]
+
+
+def test_lrkit_plan_is_the_module_and_the_function():
+    import lrkit.plan as mod
+    from lrkit.plan import plan as fn
+
+    assert callable(lrkit.plan) and lrkit.plan is mod
+    a = lrkit.plan(_run(Q), 300, use_laws=False)
+    b = fn(_run(Q), 300, use_laws=False)
+    assert a == b  # deterministic for a deterministic run
+
+
+def test_shapes_are_the_documented_schedules():
+    T = 1000
+    assert str(shape_schedule("wsd", 0.1, T)) == "wsd(peak=0.1, steps=1000, warmup=50, decay=200)"
+    lin = shape_schedule("linear", 0.1, T)
+    v = lin(np.arange(T))
+    assert v[49] < v[50] == pytest.approx(0.1) and v[-1] == pytest.approx(0.1 / 950, rel=1e-6)
+    cos = shape_schedule("cosine", 0.1, T)(np.arange(T))
+    assert cos[50] == pytest.approx(0.1) and cos[525] == pytest.approx(0.05, rel=1e-2)
+    oc = shape_schedule("one_cycle", 0.1, T)
+    assert float(np.max(oc(np.arange(T)))) == pytest.approx(0.1)
+    with pytest.raises(ConfigError, match="shape must be one of"):
+        shape_schedule("zigzag", 0.1, T)
+
+
+def _law_run(truth):
+    """Curves made by a known law: the loss before update i is the law's after update i-1."""
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        after = truth.predict(eta, np.arange(steps - 1))
+        return [float(after[0]) * 1.5, *after.tolist()]
+
+    return run
+
+
+def test_the_law_picks_the_shape_when_it_fits_the_probes():
+    """Probes made by a known multi-power law: the fitted law ranks the shapes as the truth does."""
+    from lrkit.laws import Law
+
+    truth = Law(
+        "multi_power",
+        {"L0": 2.0, "A": 0.5, "alpha": 0.5, "B": 30.0, "C": 2.0, "beta": 0.5, "gamma": 0.5},
+    )
+    p = lrkit.plan(_law_run(truth), 2000, use_laws=True, lr=0.05)
+    assert p.law is not None and p.law["probe_errors"]["mean_rel"] < 0.05
+    assert [q.shape for q in p.predictions] == list(SHAPES)
+    rates = {s: np.asarray(shape_schedule(s, p.peak, 2000)(np.arange(2000))) for s in SHAPES}
+    true = {s: truth.final(r) for s, r in rates.items()}
+    predicted = {q.shape: q.final for q in p.predictions}
+    # the truly best and the truly worst shape are predicted so
+    assert min(SHAPES, key=predicted.get) == min(SHAPES, key=true.get)
+    assert max(SHAPES, key=predicted.get) == max(SHAPES, key=true.get)
+    best = min(true, key=true.get)
+    assert best != SHAPES[0] and p.shape == best and p.decided_by == "law"
+    assert any(n.startswith("law (fit error") and n.endswith(best) for n in p.notes)
+
+
+def test_without_a_trusted_law_the_default_shape_stays():
+    # the quadratic's exponential curves are not power laws: the fit error is too large
+    p = lrkit.plan(_run(Q), 400, use_laws=True)
+    assert p.shape == SHAPES[0] and p.decided_by == "probes"
+    assert any("not trusted" in n or "no law" in n for n in p.notes)

@@ -1,0 +1,132 @@
+"""lrkit.torch.plan: a real plan on a real model, restored bit for bit (also on exception)."""
+
+import copy
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import lrkit  # noqa: E402
+from lrkit.plan import Plan  # noqa: E402
+from lrkit.torch import Scheduler  # noqa: E402
+from lrkit.torch import plan as torch_plan  # noqa: E402
+
+
+def _setup(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(512, 8, generator=g)
+    y = (x @ torch.randn(8, 1, generator=g)).squeeze(1).gt(0).long()
+    ds = torch.utils.data.TensorDataset(x, y)
+    loader = torch.utils.data.DataLoader(ds, batch_size=32, shuffle=True)  # global RNG order
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(8, 32),
+        torch.nn.BatchNorm1d(32),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.2),
+        torch.nn.Linear(32, 2),
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    return model, opt, loader, x, y
+
+
+def _train(model, opt, loader, schedule, steps):
+    sched = Scheduler(opt, schedule, total_steps=steps)
+    model.train()
+    done = 0
+    while done < steps:
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+            done += 1
+            if done < steps:
+                sched.step()
+            if done == steps:
+                break
+    return [p.detach().clone() for p in model.parameters()] + [
+        b.detach().clone() for b in model.buffers()
+    ]
+
+
+def _warm_start(model, opt, loader):
+    """A few updates first, so optimizer state (momentum buffers) exists before planning."""
+    for i, (xb, yb) in enumerate(loader):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+        if i == 3:
+            break
+
+
+def test_training_after_plan_is_bit_identical_to_training_without_it():
+    model, opt, loader, _, _ = _setup()
+    _warm_start(model, opt, loader)
+    model2, opt2 = copy.deepcopy(model), None
+    opt2 = torch.optim.SGD(model2.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    opt2.load_state_dict(opt.state_dict())
+    rng = torch.get_rng_state()
+
+    p = torch_plan(model, opt, torch.nn.functional.cross_entropy, loader, 200, budget=0.5)
+    assert isinstance(p, Plan)
+    assert 0 < p.cost <= 100
+    assert opt.param_groups[0]["lr"] == 0.05
+    after_plan = _train(model, opt, loader, p.schedule, 60)
+
+    torch.set_rng_state(rng)
+    without = _train(model2, opt2, loader, p.schedule, 60)
+    assert all(torch.equal(a, b) for a, b in zip(after_plan, without))
+
+
+def test_restored_exactly_when_a_probe_raises():
+    model, opt, loader, _, _ = _setup(1)
+    _warm_start(model, opt, loader)
+    before = copy.deepcopy(model.state_dict())
+    state_before = copy.deepcopy(opt.state_dict())
+    rng = torch.get_rng_state()
+    calls = {"n": 0}
+
+    def bad_loss(out, y):
+        calls["n"] += 1
+        if calls["n"] == 70:  # inside the first probes
+            raise RuntimeError("boom")
+        return torch.nn.functional.cross_entropy(out, y)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        torch_plan(model, opt, bad_loss, loader, 300)
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    st = opt.state_dict()
+    assert st["param_groups"] == state_before["param_groups"]
+    for k, v in state_before["state"].items():
+        assert torch.equal(v["momentum_buffer"], st["state"][k]["momentum_buffer"])
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert model.training
+
+
+def test_validation_loss_ranks_the_probes_and_the_schedule_drives_a_scheduler():
+    model, opt, loader, x, y = _setup(2)
+    val = [(x[:128], y[:128])]
+    p = torch_plan(
+        model, opt, torch.nn.functional.cross_entropy, loader, 300, val_loader=val, budget=0.4
+    )
+    probes = [q for q in p.probes if q.stage != "range"]
+    assert all(q.val_loss is not None for q in probes if not q.diverged)
+    assert all(q.score == q.val_loss for q in probes if not q.diverged)
+    assert p.cost <= 0.4 * 300
+    # the cost is what the probes ran, range test included
+    assert p.cost == sum(q.updates for q in p.probes)
+    sched = Scheduler(opt, p.schedule, total_steps=300)
+    assert opt.param_groups[0]["lr"] == pytest.approx(float(p.schedule(0)))
+    assert sched.total_steps == 300
+    assert lrkit.plan.Plan.from_dict(p.to_dict()) == p
+
+
+def test_bad_arguments_raise_lrkit_errors():
+    model, opt, loader, _, _ = _setup()
+    with pytest.raises(lrkit.errors.ConfigTypeError, match="model"):
+        torch_plan("model", opt, torch.nn.functional.cross_entropy, loader, 100)
+    with pytest.raises(lrkit.errors.ConfigTypeError, match="loss_fn"):
+        torch_plan(model, opt, None, loader, 100)
+    with pytest.raises(lrkit.errors.ConfigError, match="budget too small"):
+        torch_plan(model, opt, torch.nn.functional.cross_entropy, loader, 100, budget=0.05)
