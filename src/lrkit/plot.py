@@ -12,23 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from ._deps import require
 from ._files import check_file, figure_kind
 from .core import Schedule, as_schedule
 from .errors import ConfigError
 
 __all__ = ["schedules", "lines", "require"]
-
-
-def require(module: str) -> Any:
-    """Import an optional plotting library or say which extra to install."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"{module} is needed for this picture; install it with: pip install 'lrkit[plot]'"
-        ) from None
 
 
 def _pyplot() -> Any:

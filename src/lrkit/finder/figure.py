@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._deps import require
 from ..errors import ConfigError
 from .suggest import METHODS, divergence_edge, suggest_range, suggestion
 
@@ -171,12 +172,7 @@ def to_plotly(fig: FinderFigure) -> dict[str, Any]:
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "matplotlib is needed for this picture; install it with: pip install 'lrkit[plot]'"
-        ) from None
+    matplotlib = require("matplotlib")
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
@@ -213,12 +209,7 @@ def save(fig: FinderFigure, out: str) -> str:
         raise ConfigError(f"plot: out must end in .png, .svg, .pdf or .html, got {out!r}")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     if ext in (".html", ".htm"):
-        try:
-            import plotly.io as pio
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "plotly is needed for an HTML chart; install it with: pip install 'lrkit[plot]'"
-            ) from None
+        pio = require("plotly.io", what="an HTML chart")
         pio.write_html(to_plotly(fig), out, include_plotlyjs=True, full_html=True)
         return out
     plt = _pyplot()

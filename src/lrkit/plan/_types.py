@@ -266,7 +266,7 @@ class Plan:
         With ``out`` (``.png``/``.svg``/``.pdf``) the figure is written there
         and the path returned; otherwise the matplotlib figure is returned.
         """
-        from ..plot import require
+        from .._deps import require
 
         require("matplotlib")
         import matplotlib
