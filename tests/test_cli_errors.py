@@ -19,7 +19,7 @@ DEEP = "+".join(["constant(0.1)"] * 1000)
 CASES = [
     # values
     (["values", "cosine(0.1)", "--total", "1000000000000000"], "--total must be at most"),
-    (["values", DEEP, "--total", "3"], "nested too deeply"),
+    (["values", DEEP, "--total", "3"], "nests deeper than"),
     (["values", "cosine(1)", "--total", "5", "--steps-per-epoch", "0"], "--steps-per-epoch must"),
     (["values", "cosine(1)", "--total", "-3"], "--total must be a positive number of steps"),
     # show
@@ -29,7 +29,7 @@ CASES = [
     (["show", "cosine(1)", "--total", "10", "--out", "DIR.png"], "is an existing folder"),
     (["show", "cosine(1)", "--total", "10", "--out", "FILE/x.png"], "is a file, not a folder"),
     (["show", "cosine(1)", "--total", "10", "--epochs-axis"], "--epochs-axis needs"),
-    (["show", DEEP, "--total", "3"], "nested too deeply"),
+    (["show", DEEP, "--total", "3"], "nests deeper than"),
     (["show", "cosine(1)", "--total", "200000000"], "--total must be at most"),
     (["show", "cosine(1, steps='2ep')", "--total", "10"], "--steps-per-epoch K"),
     # find
@@ -53,7 +53,7 @@ CASES = [
     (["bench", "--task", "digits", "--schedule", "0.1", "--weight-decay", "-1"], "--weight-decay"),
     (["bench", "--task", "digits", "--schedule", "0.1", "--seeds", "0"], "--seeds must"),
     (["bench", "--task", "digits", "--schedule", "0.1", "--threads", "0"], "--threads must"),
-    (["bench", "--task", "digits", "--schedule", DEEP], "nested too deeply"),
+    (["bench", "--task", "digits", "--schedule", DEEP], "nests deeper than"),
     (["bench", "--task", "quadratic", "--schedule", "0.1"], "--task must be one of"),
     (
         [
@@ -81,7 +81,21 @@ CASES = [
     (["lab", "nope"], "unknown lab 'nope'"),
     (["lab", "noise-floor", "--seed", "-2"], "--seed must be an integer"),
     (["lab", "noise-floor", "--out", "FILE"], "is an existing file"),
+    # predict
+    (["predict", "--run", "nope.csv", "cosine(0.1)"], "no such file 'nope.csv'"),
+    (["predict", "--run", "FILE", "cosine(0.1)"], "the header must name columns"),
+    (["predict", "--run", "FILE", "cosine(0.1)", "--total", "5"], "--total must be an int >= 10"),
+    # plan
+    (["plan", "--task", "digits", "--total", "0"], "--total must be an integer >= 20"),
+    (["plan", "--task", "nosuch:thing", "--total", "100"], "cannot import module 'nosuch'"),
+    (["plan", "--task", "digits", "--total", "100", "--budget", "-1"], "--budget must be > 0"),
+    (["plan", "--task", "digits", "--total", "100", "--out", "FILE/x.json"], "does not exist"),
+    (["plan", "--task", "digits", "--total", "100", "--seed", "9" * 20], "seed must be below"),
+    (["plan", "--task", "digits", "--total", "100", "--shapes", "foo"], "--shapes must list"),
+    (["plan", "--task", "digits", "--total", "100", "--lr", "nan"], "--lr must be > 0"),
     # every verb: a missing or unknown option
+    (["predict"], "required: --run"),
+    (["plan"], "required: --task"),
     (["values"], "required"),
     (["show"], "required"),
     (["find"], "required: --task"),

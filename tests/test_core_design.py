@@ -19,7 +19,7 @@ from lrkit.core import REGISTRY, Marker, Schedule
 from lrkit.errors import ConfigError, ConfigTypeError, LrkitError, NonFiniteError
 
 SRC = pathlib.Path(lrkit.__file__).parent
-CORE_LAYER = ["errors", "_validate", "_xp", "core", "schedules", "combinators"]
+CORE_LAYER = ["errors", "_deps", "_validate", "_xp", "core", "schedules", "combinators"]
 
 
 # ---------------------------------------------------------------- typed values

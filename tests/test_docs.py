@@ -44,10 +44,44 @@ adam = torch.optim.Adam(model.parameters(), lr=1e-3)
 opt2 = torch.optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters()}],
                        lr=0.1, momentum=0.9)
 head_schedule = lrkit.cosine(0.1, steps=1000)
+backbone = list(model[0].parameters())
+head = list(model[2].parameters())
+n = 100
 backbone_schedule = lrkit.cosine(0.01, steps=1000)
 val_loss = 0.5
 """,
     "finder.md": TORCH,
+    # a tiny stand-in: a freshly initialised model, its loader cycled for the probes
+    "plan.md": TORCH
+    + """
+import itertools
+def make_model():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+train_loader = list(itertools.islice(itertools.cycle(loader), 60))
+import jax.numpy as jnp
+params0 = {"w": jnp.zeros(4)}
+def loss_fn(params, x, y):
+    return jnp.mean((x @ params["w"] - y) ** 2)
+def batches(seed):
+    rng = np.random.default_rng(seed)
+    while True:
+        x = rng.normal(size=(32, 4)).astype(np.float32)
+        yield x, x @ np.arange(4, dtype=np.float32)
+""",
+    # three "recorded" runs drawn from a known law (L = 2 + 0.5 S^-0.4, S the rate area)
+    "laws.md": """
+import numpy as np, lrkit
+def _recorded(spec):
+    rates = lrkit.parse(spec).bind(total_steps=24000)(np.arange(24000))
+    steps = np.arange(500, 24000, 250)
+    return spec, steps, 2.0 + 0.5 * np.cumsum(rates)[steps] ** -0.4
+recorded = [_recorded(s) for s in (
+    "warmup(cosine(3e-4, 3e-5), steps=2160)",
+    "warmup(constant(3e-4), steps=2160)",
+    "warmup(wsd(3e-4, warmup=0, decay='10%'), steps=2160)",
+)]
+""",
     "keras.md": """
 import numpy as np, keras
 model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])

@@ -9,9 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import Schedule
+from .core import Schedule, as_schedule
 from .errors import ConfigError, ConfigTypeError
-from .spec import as_schedule
 
 __all__ = ["Float32Safe", "bound_schedule"]
 
