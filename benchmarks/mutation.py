@@ -57,6 +57,7 @@ import platform
 import queue
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -388,7 +389,7 @@ class Tree:
         return env
 
     def path(self, rel: str) -> Path:
-        return self.dir / Path(rel).relative_to("src") if rel.startswith("src/") else self.dir / rel
+        return self.dir / rel  # ``src/...`` relative to the repository, as in the copy
 
     def run(self, tests: list[str], timeout: float) -> tuple[int | None, float, str]:
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
@@ -433,15 +434,19 @@ def run_mutant(tree: Tree, m: Mutant, tests: list[str], timeout: float) -> Outco
 
 
 def sample(
-    name: str, per_module: int, seed: int, operators, skips
+    name: str, per_module: int, seed: int, operators, skips, match: str = ""
 ) -> tuple[list[Mutant], int, int]:
+    """Draw the sample from every candidate, then drop the skip-listed ones: editing the
+    skip list does not change which other mutants are drawn."""
     files = _glob(MODULES[name][0])
     every = [m for f in files for m in mutants_of(name, f, operators)]
-    kept = [m for m in every if m.key not in skips]
+    if match:  # triage: only the mutants whose report line contains ``match``
+        every = [m for m in every if match in f"{m.file}:{m.line} {m.original}  ->  {m.mutated}"]
     rng = random.Random(f"{seed}/{name}")
-    chosen = kept if per_module <= 0 or per_module >= len(kept) else rng.sample(kept, per_module)
-    chosen.sort(key=lambda m: (m.file, m.start, m.operator, m.text))
-    return chosen, len(every), len(every) - len(kept)
+    chosen = every if per_module <= 0 or per_module >= len(every) else rng.sample(every, per_module)
+    kept = [m for m in chosen if m.key not in skips]
+    kept.sort(key=lambda m: (m.file, m.start, m.operator, m.text))
+    return kept, len(every), len(chosen) - len(kept)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -456,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     plan, report = [], {}
     for name in args.modules:
         files = _glob(MODULES[name][0])
-        tests = tests_for(name)
+        tests = args.tests or tests_for(name)
         entry = {
             "files": [f.relative_to(ROOT).as_posix() for f in files],
             "tests": tests,
@@ -466,20 +471,22 @@ def main(argv: list[str] | None = None) -> int:
         if not files:
             entry["status"] = "absent"
             continue
-        chosen, total, skipped = sample(name, args.per_module, args.seed, args.operators, skips)
+        chosen, total, skipped = sample(
+            name, args.per_module, args.seed, args.operators, skips, args.match
+        )
         entry.update(candidates=total, skipped_equivalent=skipped, sampled=len(chosen))
         if not tests:
             entry["status"] = "no tests"
             continue
         plan.append((name, chosen, tests))
-        if args.list:
-            for m in chosen:
-                print(f"  {m.file}:{m.line} [{m.operator}] {m.original}  ->  {m.mutated}")
         print(
-            f"{name}: {len(chosen)} of {total} candidates ({skipped} skip-listed), "
+            f"{name}: {len(chosen)} of {total} candidates (+{skipped} skip-listed), "
             f"tests: {' '.join(tests)}",
             file=sys.stderr,
         )
+        if args.list:
+            for m in chosen:
+                print(f"  {m.file}:{m.line} [{m.operator}] {m.original}  ->  {m.mutated}")
     if args.list:
         return 0
 
@@ -578,7 +585,7 @@ def _meta(args) -> dict:
         "operators": list(args.operators),
         "machine": f"{platform.machine()} {os.cpu_count()} CPU, {platform.system()}, "
         f"Python {platform.python_version()}",
-        "command": "nice -n 10 python benchmarks/mutation.py " + " ".join(sys.argv[1:]),
+        "command": "nice -n 10 python benchmarks/mutation.py " + shlex.join(sys.argv[1:]),
     }
 
 
@@ -635,6 +642,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-timeout", type=float, default=900.0, help="cap on any run, seconds")
     p.add_argument("--skip-file", default=str(SKIP_FILE), help="equivalent mutants (TOML)")
+    p.add_argument("--match", default="", help="only mutants whose report line contains this")
+    p.add_argument("--tests", nargs="+", help="run these test files instead of the mapping")
     p.add_argument("--list", action="store_true", help="count and sample only, run nothing")
     p.add_argument("--json", help="write every mutant and its outcome here")
     p.add_argument("--out", help="write the markdown report here")
