@@ -73,7 +73,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Configuration: module name -> (source globs, test globs), relative to the repository.
 # Globs keep the script working while modules become packages (``finder.py`` ->
 # ``finder/*.py``); modules with no source file yet (laws, plan) are reported as absent.
-# ``tests/test_mutants_<name>*.py`` (dots in the name as ``_``) is always added.
+# ``tests/test_mutants_<name>*.py`` (dots as ``_``, no leading ``_``) is always added.
 # ---------------------------------------------------------------------------------------
 CORE_TESTS = ["tests/test_core_*.py"]
 MODULES: dict[str, tuple[list[str], list[str]]] = {
@@ -345,7 +345,7 @@ def _glob(patterns: list[str]) -> list[Path]:
 
 
 def tests_for(name: str) -> list[str]:
-    pats = MODULES[name][1] + [f"tests/test_mutants_{name.replace('.', '_')}*.py"]
+    pats = MODULES[name][1] + [f"tests/test_mutants_{name.strip('_').replace('.', '_')}*.py"]
     return [p.relative_to(ROOT).as_posix() for p in _glob(pats)]
 
 
