@@ -400,8 +400,10 @@ class Tree:
             )
         except subprocess.TimeoutExpired:
             return None, time.perf_counter() - t0, ""
-        tail = (res.stdout + res.stderr).strip().splitlines()
-        return res.returncode, time.perf_counter() - t0, tail[-1] if tail else ""
+        lines = (res.stdout + res.stderr).strip().splitlines()
+        failed = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR "))][:3]
+        tail = "; ".join(failed + lines[-1:])
+        return res.returncode, time.perf_counter() - t0, tail
 
     def check_imports_copy(self) -> None:
         code = "import lrkit, sys; sys.stdout.write(lrkit.__file__)"
