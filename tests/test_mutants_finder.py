@@ -51,3 +51,36 @@ def test_never_diverged_warning_only_when_the_end_is_near_the_minimum():
     risen = _parabola_sweep(0.5)
     assert not any("never diverged" in w for w in risen.warnings)
     assert risen.warnings == []
+
+
+def _cliff(lr):
+    """Falls until lr = 1e-3, then explodes (quadratically in log10 lr) past 1e-1."""
+    x = np.log10(lr)
+    return 2.0 - np.tanh(2.0 * (x + 3.0)) + 10.0 * max(0.0, x + 1.0) ** 2
+
+
+@pytest.mark.parametrize("scale", [0.05, 1.0, 40.0])
+def test_divergence_stop_does_not_depend_on_the_loss_scale(scale):
+    """The stop rule ``smoothed > best + (diverge - 1)|best|`` is ``smoothed > diverge *
+    best`` for a positive loss: multiplying the loss by a constant stops the sweep at
+    the same step (a rule in absolute units would not)."""
+    grid = dict(start=1e-5, end=10.0, steps=61)
+    ref = lrkit.find(_cliff, **grid)
+    res = lrkit.find(lambda lr: scale * _cliff(lr), **grid)
+    assert ref.stop_reason == res.stop_reason == "diverged"
+    assert len(res) == len(ref)
+    assert res.stop_lr == ref.stop_lr
+    # the stop itself: the first smoothed value above 4x the best before it
+    sm = res.smoothed
+    best = np.minimum.accumulate(sm)
+    assert sm[-1] > 4.0 * best[-2]
+    assert np.all(sm[1:-1] <= 4.0 * best[:-2])
+
+
+def test_report_shows_the_suggested_range():
+    res = lrkit.find(_cliff, start=1e-5, end=10.0, steps=61)
+    rng = res.suggest_range()
+    assert rng is not None
+    # the first line is "range test: ..."; the range itself is on its own "range" line
+    line = [ln for ln in res.report().splitlines() if ln.split()[:1] == ["range"]][-1]
+    assert f"{rng[0]:.3g} .. {rng[1]:.3g}" in line
