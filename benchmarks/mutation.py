@@ -371,7 +371,8 @@ def load_skips(path: Path) -> dict[tuple[str, str, str], str]:
 class Tree:
     """A private copy of ``src/`` where one mutant at a time is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, deselect: list[str] | None = None) -> None:
+        self.deselect = list(deselect or [])
         self.dir = Path(tempfile.mkdtemp(prefix="lrkit-mut-"))
         shutil.copytree(
             ROOT / "src",
@@ -393,6 +394,7 @@ class Tree:
 
     def run(self, tests: list[str], timeout: float) -> tuple[int | None, float, str]:
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+        cmd += [f"--deselect={node}" for node in self.deselect]
         t0 = time.perf_counter()
         try:
             res = subprocess.run(
@@ -493,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     trees: queue.Queue[Tree] = queue.Queue()
-    all_trees = [Tree() for _ in range(max(1, args.jobs))]
+    all_trees = [Tree(args.deselect) for _ in range(max(1, args.jobs))]
     for t in all_trees:
         t.check_imports_copy()
         trees.put(t)
@@ -646,6 +648,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-file", default=str(SKIP_FILE), help="equivalent mutants (TOML)")
     p.add_argument("--match", default="", help="only mutants whose report line contains this")
     p.add_argument("--tests", nargs="+", help="run these test files instead of the mapping")
+    p.add_argument(
+        "--deselect",
+        nargs="+",
+        default=[],
+        help="test ids to leave out (a known-flaky test would fail the unmutated run)",
+    )
     p.add_argument("--list", action="store_true", help="count and sample only, run nothing")
     p.add_argument("--json", help="write every mutant and its outcome here")
     p.add_argument("--out", help="write the markdown report here")
