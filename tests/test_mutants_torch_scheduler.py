@@ -48,3 +48,32 @@ def test_values_reads_the_plan_at_given_steps_and_at_the_current_one():
     assert float(sched.values("lr", 90)) == pytest.approx(0.5 * s(90))
     assert float(sched.values("lr")) == pytest.approx(0.5 * s(7))
     assert float(sched.values("lr")) == pytest.approx(opt.param_groups[0]["lr"])
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_total_steps_needs_at_least_one_epoch(bad):
+    from lrkit.torch import total_steps
+
+    with pytest.raises(ValueError, match="epochs"):
+        total_steps(bad, 100)
+    assert total_steps(1, 100) == 100
+
+
+def _two_groups():
+    return torch.optim.SGD(
+        [{"params": [torch.nn.Parameter(torch.zeros(1))]} for _ in range(2)], lr=0.1
+    )
+
+
+def test_mismatch_error_shows_both_specs_in_full():
+    """docs/torch.md: loading a checkpoint of a different schedule is an error that
+    shows both specs: per-group schedules as a list, one shared schedule once."""
+    a, b = lrkit.cosine(1.0, steps=10), lrkit.linear(1.0, 0.0, steps=10)
+    c = lrkit.constant(0.5)
+    saved = Scheduler(_two_groups(), [a, b])
+    saved.step()
+    with pytest.raises(ValueError) as info:
+        Scheduler(_two_groups(), c).load_state_dict(saved.state_dict())
+    msg = str(info.value)
+    assert f"lr: [{a}, {b}]" in msg
+    assert f"lr: {c}" in msg and f"[{c}" not in msg
