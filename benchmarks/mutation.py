@@ -43,7 +43,8 @@ Run (the machine is shared: be nice, one job)::
         --json benchmarks/results/mutation.json --out benchmarks/results/mutation.md
 
 Other options: ``--modules finder spec`` (a subset), ``--jobs 2``, ``--list`` (count
-the candidates, run nothing), ``--timeout-factor``. See ``docs/mutation.md``.
+the candidates, run nothing), ``--timeout-factor``; for triage ``--match TEXT``, ``--tests``,
+``--deselect``. See ``docs/mutation.md``.
 """
 
 from __future__ import annotations
