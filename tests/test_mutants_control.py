@@ -17,7 +17,7 @@ def test_early_stopping_load_rejects_a_dict_without_state():
     before = es.state_dict()
     with pytest.raises(ValueError, match="'state'"):
         es.load_state_dict({"config": before["config"]})
-    with pytest.raises(ValueError, match="'state'"):
+    with pytest.raises(TypeError, match="must be a dict"):
         es.load_state_dict(["state"])
     assert es.state_dict() == before
 
@@ -39,7 +39,7 @@ def test_plateau_load_rejects_a_dict_without_state():
     before = p.state_dict()
     with pytest.raises(ValueError, match="'state'"):
         p.load_state_dict({"config": before["config"]})
-    with pytest.raises(ValueError, match="'state'"):
+    with pytest.raises(TypeError, match="must be a dict"):
         p.load_state_dict(["state"])
     assert p.state_dict() == before
     assert p.scale == 0.5

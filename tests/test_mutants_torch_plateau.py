@@ -25,7 +25,7 @@ def test_min_lr_must_be_a_non_negative_number(bad):
         ReduceOnPlateau(_opt(2), min_lr=[0.0, bad])
 
 
-@pytest.mark.parametrize("bad", ["0.1", None, True])
+@pytest.mark.parametrize("bad", ["0.1", True])
 def test_min_lr_of_the_wrong_type_names_the_parameter(bad):
     with pytest.raises((TypeError, ValueError), match=r"min_lr\[0\]"):
         ReduceOnPlateau(_opt(), min_lr=bad)
