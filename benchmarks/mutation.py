@@ -90,14 +90,25 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     "_validate": (["src/lrkit/_validate.py"], CORE_TESTS + ["tests/test_validate*.py"]),
     "spec": (["src/lrkit/spec.py", "src/lrkit/spec/*.py"], ["tests/test_spec*.py"]),
     "control": (["src/lrkit/control.py", "src/lrkit/control/*.py"], ["tests/test_control*.py"]),
-    "finder": (["src/lrkit/finder.py", "src/lrkit/finder/*.py"], ["tests/test_finder*.py"]),
+    "finder": (
+        ["src/lrkit/finder.py", "src/lrkit/finder/*.py"],
+        ["tests/test_finder*.py", "tests/test_torch_finder*.py"],
+    ),
     "torch.scheduler": (
         ["src/lrkit/torch/scheduler.py"],
-        ["tests/test_torch_scheduler*.py", "tests/test_torch_parity*.py"],
+        [
+            "tests/test_torch_scheduler*.py",
+            "tests/test_torch_parity*.py",
+            "tests/test_torch_hardening*.py",
+        ],
     ),
     "torch.plateau": (
         ["src/lrkit/torch/plateau.py"],
-        ["tests/test_torch_plateau*.py", "tests/test_torch_distributed*.py"],
+        [
+            "tests/test_torch_plateau*.py",
+            "tests/test_torch_distributed*.py",
+            "tests/test_torch_hardening*.py",
+        ],
     ),
     "laws": (["src/lrkit/laws.py", "src/lrkit/laws/*.py"], ["tests/test_laws*.py"]),
     "plan": (["src/lrkit/plan.py", "src/lrkit/plan/*.py"], ["tests/test_plan*.py"]),
