@@ -9,7 +9,8 @@ import keras
 import numpy as np
 
 from ..errors import ConfigError, ConfigTypeError
-from ..finder import LoaderExhausted, SweepOptions, as_loss, find, sweep_options
+from ..finder import SweepOptions, as_loss, find, sweep_options
+from ..finder.cycle import Cycle
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -26,25 +27,11 @@ def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, 
                 "find_lr: give x and y arrays, or an iterable of (x, y) batches as x, "
                 f"got x={type(x).__name__} and y=None"
             )
-        served = 0
-        while True:  # cycle through the dataset
-            empty = True
-            for batch in x:
-                empty = False
-                if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                    got = type(batch).__name__
-                    raise ConfigTypeError(
-                        f"find_lr: the dataset must yield (x, y) batches, got {got}"
-                    )
-                served += 1
-                yield batch[0], batch[1]
-            if empty and served:
-                raise LoaderExhausted(
-                    f"the dataset ran out after {served} batches and yields nothing when "
-                    "iterated again (a one-shot generator or iterator?)"
-                )
-            if empty:
-                raise ConfigError("find_lr: the dataset is empty")
+        for batch in Cycle.over(x, "dataset"):
+            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                got = type(batch).__name__
+                raise ConfigTypeError(f"find_lr: the dataset must yield (x, y) batches, got {got}")
+            yield batch[0], batch[1]
     xa, ya = np.asarray(x), np.asarray(y)
     n = len(xa)
     if n == 0 or len(ya) != n:
