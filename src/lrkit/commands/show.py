@@ -62,6 +62,7 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import summary
+    from ..spec import label
 
     _check(args)
     scheds = _args.schedules(args.specs)  # parse all first: errors before work
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     for text, s in zip(args.specs, scheds):
         with _args.user_text("spec", text, epochs_hint=args.steps_per_epoch is None):
             sums.append(summary(s, args.total, steps_per_epoch=args.steps_per_epoch))
-    print(table(sums, labels=args.specs))
+    labels = [label(text) for text in args.specs]  # comments never reach a label
+    print(table(sums, labels=labels))
     if args.out is not None:
         from ..plot import schedules
 
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             steps_per_epoch=args.steps_per_epoch,
             log=args.log,
-            labels=args.specs,
+            labels=labels,
             title=args.title,
             x_unit="epoch" if args.epochs_axis else "step",
         )
