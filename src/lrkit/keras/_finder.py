@@ -46,6 +46,18 @@ def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, 
             yield xa[idx], ya[idx]
 
 
+def _compiled_optimizer(where: str, model: Any, batch_size: Any) -> Any:
+    """The optimizer of a compiled ``model``, after checking ``model`` and ``batch_size``."""
+    if not isinstance(model, keras.Model):
+        raise ConfigTypeError(f"{where}: model must be a keras.Model, got {type(model).__name__}")
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        raise ConfigError(f"{where}: the model is not compiled; call model.compile(...) first")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+    return opt
+
+
 def find_lr(
     model: Any,
     x: Any,
@@ -80,13 +92,7 @@ def find_lr(
     Returns:
         The :class:`lrkit.FinderResult` (``suggest()``, ``suggest_range()``, ``plot()``).
     """
-    if not isinstance(model, keras.Model):
-        raise ConfigTypeError(f"find_lr: model must be a keras.Model, got {type(model).__name__}")
-    opt = getattr(model, "optimizer", None)
-    if opt is None:
-        raise ConfigError("find_lr: the model is not compiled; call model.compile(...) first")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"find_lr: batch_size must be a positive int, got {batch_size!r}")
+    opt = _compiled_optimizer("find_lr", model, batch_size)
     opts = sweep_options(options, **sweep)
     data = _batches(x, y, batch_size, seed)
     if not model.built:
