@@ -194,3 +194,24 @@ def test_show_epochs_axis(tmp_path, capsys):
     argv = ["show", "cosine(1.0)", "--total", "20", "--steps-per-epoch", "5", "--epochs-axis"]
     assert main([*argv, "--out", str(out)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"chart written to {out}"
+
+
+def test_show_comment_never_reaches_a_label(tmp_path, capsys):
+    # the comment hides another schedule; the row and the chart name what is plotted
+    out = tmp_path / "chart.html"
+    spec = "constant(10.0)  # cosine(0.1)"
+    assert main(["show", spec, "--total", "10", "--out", str(out)]) == 0
+    row = capsys.readouterr().out.splitlines()[2]
+    assert row.split()[0] == "constant(10.0)" and "cosine" not in row and "#" not in row
+    html = out.read_text(encoding="utf-8")
+    assert '"name":"constant(10.0)"' in html and "cosine(0.1)" not in html
+
+
+def test_plot_schedules_labels_a_spec_without_its_comment(tmp_path):
+    from lrkit.plot import schedules
+
+    out = tmp_path / "chart.html"
+    schedules(["cosine(1.0)  # cosine(5.0)", lrkit.constant(2.0)], 10, str(out))
+    html = out.read_text(encoding="utf-8")
+    assert '"name":"cosine(1.0)"' in html and "cosine(5.0)" not in html
+    assert '"name":"constant(value=2.0)"' in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -86,3 +87,22 @@ def sample_steps(sched: Schedule, total_steps: int | None, n: int = 4096) -> np.
         return np.arange(end + 1, dtype=np.int64)
     spaced = np.linspace(0, end, n).astype(np.int64)
     return np.unique(np.concatenate([np.arange(n, dtype=np.int64), spaced, [end]]))
+
+
+def first_nonfinite(
+    sched: Schedule, total_steps: int | None, evaluate: Callable[[np.ndarray], Any]
+) -> tuple[int, Any] | None:
+    """The first checked step at which ``evaluate(steps)`` (an adapter's own evaluation) is
+    NaN or infinite, with that value; ``None`` when every value is finite.
+
+    The steps are :func:`sample_steps`, or the first 4096 steps when neither
+    the run's nor the schedule's length is known.
+    """
+    steps = sample_steps(sched, total_steps)
+    if steps is None:
+        steps = np.arange(4096, dtype=np.int64)
+    got = np.asarray(evaluate(steps))
+    bad = ~np.isfinite(got)
+    if not bad.any():
+        return None
+    return int(steps[bad][0]), got[bad][0]

@@ -38,7 +38,7 @@ import math
 import numbers
 from typing import Any
 
-from ._xp import Float32Safe, bound_schedule, sample_steps
+from ._xp import Float32Safe, bound_schedule, first_nonfinite
 from .control import PlateauConfig, PlateauState, plateau_rule
 from .control import plateau_apply as _apply
 from .core import Schedule
@@ -138,19 +138,14 @@ def _check_float32(f: OptaxSchedule, total_steps: int | None) -> None:
     flushes those below 1.2e-38 to 0 (a ``log`` of such a start is ``-inf``).
     """
     import jax.numpy as jnp
-    import numpy as np
 
     if jnp.result_type(float) != jnp.float32:
         return
-    steps = sample_steps(f.schedule, total_steps)
-    if steps is None:
-        steps = np.arange(4096, dtype=np.int64)
-    got = np.asarray(f(jnp.asarray(steps)))
-    bad = ~np.isfinite(got)
-    if bad.any():
-        t = int(steps[bad][0])
+    found = first_nonfinite(f.schedule, total_steps, lambda steps: f(jnp.asarray(steps)))
+    if found is not None:
+        t, value = found
         raise ConfigError(
-            f"lrkit.jax.schedule: {f.schedule.spec()} is {got[bad][0]} at step {t} in float32 "
+            f"lrkit.jax.schedule: {f.schedule.spec()} is {value} at step {t} in float32 "
             f"(float64 value {_f64(f.schedule, t)}); float32 holds magnitudes from about "
             "1.2e-38 to 3.4e38. Change the parameters, or turn on float64 with "
             "jax.config.update('jax_enable_x64', True)"

@@ -16,6 +16,7 @@ from ._deps import require
 from ._files import check_file, figure_kind
 from .core import Schedule, as_schedule
 from .errors import ConfigError
+from .spec import label as spec_label
 
 __all__ = ["schedules", "lines", "require"]
 
@@ -127,7 +128,7 @@ def schedules(
     series = []
     for i, it in enumerate(items):
         s = as_schedule(it).bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
-        label = labels[i] if labels else str(it)
+        label = labels[i] if labels else (spec_label(it) if isinstance(it, str) else str(it))
         x = steps / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else steps
         series.append((label, x, s(steps)))
     xl = x_unit

@@ -95,9 +95,28 @@ class Constant(Schedule):
         return t * 0.0 + self.value
 
 
+class _Ramp:
+    """What ``linear``, ``cosine`` and ``polynomial`` share: they move from ``start`` to
+    ``end`` over ``steps``, then hold ``end``."""
+
+    start: Real
+    end: Real
+    steps: Steps
+
+    def _length(self) -> int | None:
+        return steps_of(self.steps)
+
+    def peak_step(self) -> int:
+        """First step of the maximum: 0 when it decays, its end when it rises."""
+        return 0 if self.start >= self.end else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end
+
+
 @register
 @dataclass(frozen=True, repr=False)
-class Linear(Schedule):
+class Linear(_Ramp, Schedule):
     r"""Linear interpolation from ``start`` to ``end`` over ``steps``, then hold ``end``.
 
     .. math:: \eta_t = \text{start} + (\text{end}-\text{start})\,\frac{\min(t,T)}{T}
@@ -117,23 +136,13 @@ class Linear(Schedule):
     def _check(self) -> None:
         finite_range(self.name, "end - start", self.end - self.start)
 
-    def _length(self) -> int | None:
-        return steps_of(self.steps)
-
-    def peak_step(self) -> int:
-        """First step of the maximum: 0 when it decays, its end when it rises."""
-        return 0 if self.start >= self.end else steps_of(self.steps)
-
-    def nonincreasing(self) -> bool:
-        return self.start >= self.end
-
     def _eval(self, t: Array, xp: Namespace) -> Array:
         return self.start + (self.end - self.start) * frac(t, steps_of(self.steps), xp)
 
 
 @register
 @dataclass(frozen=True, repr=False)
-class Cosine(Schedule):
+class Cosine(_Ramp, Schedule):
     r"""Cosine annealing from ``start`` to ``end`` over ``steps``, then hold ``end``.
 
     .. math:: \eta_t = \text{end} + \tfrac12(\text{start}-\text{end})
@@ -156,16 +165,6 @@ class Cosine(Schedule):
     def _check(self) -> None:
         finite_range(self.name, "start - end", self.start - self.end)
 
-    def _length(self) -> int | None:
-        return steps_of(self.steps)
-
-    def peak_step(self) -> int:
-        """First step of the maximum: 0 when it decays, its end when it rises."""
-        return 0 if self.start >= self.end else steps_of(self.steps)
-
-    def nonincreasing(self) -> bool:
-        return self.start >= self.end
-
     def _eval(self, t: Array, xp: Namespace) -> Array:
         f = frac(t, steps_of(self.steps), xp)
         return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
@@ -173,7 +172,7 @@ class Cosine(Schedule):
 
 @register
 @dataclass(frozen=True, repr=False)
-class Polynomial(Schedule):
+class Polynomial(_Ramp, Schedule):
     r"""Polynomial decay from ``start`` to ``end`` over ``steps``.
 
     .. math:: \eta_t = (\text{start}-\text{end})\left(1-\frac{\min(t,T)}{T}\right)^{p} + \text{end}
@@ -194,16 +193,6 @@ class Polynomial(Schedule):
     def _check(self) -> None:
         check_number(self.name, "power", self.power, positive=True)
         finite_range(self.name, "start - end", self.start - self.end)
-
-    def _length(self) -> int | None:
-        return steps_of(self.steps)
-
-    def peak_step(self) -> int:
-        """First step of the maximum: 0 when it decays, its end when it rises."""
-        return 0 if self.start >= self.end else steps_of(self.steps)
-
-    def nonincreasing(self) -> bool:
-        return self.start >= self.end
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         f = frac(t, steps_of(self.steps), xp)

@@ -10,8 +10,9 @@ between numbers); strings; ``True``/``False``/``None``; lists and tuples;
 
 Specs are ASCII: identifiers and digits outside ASCII (``ｃｏｓｉｎｅ``, ``'٣'``)
 are rejected rather than normalized. A comment (``# ...``) is allowed and
-ignored; the label of a schedule is always its canonical spec
-(``str(schedule)``), never the text given. Specs and dicts nest at most
+ignored, and never part of a label: a schedule object is labelled by its
+canonical spec (``str(schedule)``), a spec text by :func:`label` (the text
+without its comments). Specs and dicts nest at most
 :data:`MAX_DEPTH` levels.
 """
 
@@ -28,7 +29,7 @@ from .core import REGISTRY, Schedule
 from .errors import ConfigError, ConfigTypeError
 from .schedules import Constant
 
-__all__ = ["parse", "from_dict", "as_schedule", "SpecError", "MAX_DEPTH"]
+__all__ = ["parse", "label", "from_dict", "as_schedule", "SpecError", "MAX_DEPTH"]
 
 #: the deepest nesting of calls, operators, lists or dicts accepted in a spec or a dict
 MAX_DEPTH = 100
@@ -79,6 +80,29 @@ def parse(text: str) -> Schedule:
     if not isinstance(value, Schedule):
         raise _err(tree.body, f"a spec must describe a schedule, got {value!r}")
     return value
+
+
+def label(text: str) -> str:
+    """The label of a spec text: the text without its comments, its lines joined by a space.
+
+    What it names is what :func:`parse` reads, and nothing it ignores shows.
+
+    >>> label("constant(10.0)  # cosine(0.1)")
+    'constant(10.0)'
+    """
+    import io
+    import tokenize
+
+    lines = text.splitlines()
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):  # unreadable text: parse says why
+        tokens = []
+    for tok in reversed(tokens):
+        if tok.type == tokenize.COMMENT:
+            (row, col), (_, end) = tok.start, tok.end
+            lines[row - 1] = lines[row - 1][:col] + lines[row - 1][end:]
+    return " ".join(line.strip() for line in lines if line.strip())
 
 
 def _nesting(src: str) -> int:

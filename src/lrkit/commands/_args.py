@@ -6,6 +6,7 @@ as ``lrkit: error: ...`` with exit status 2.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -47,6 +48,25 @@ def total(option: str, value: int, limit: int = MAX_TOTAL) -> int:
             " (use the Python API to evaluate a longer run in pieces)"
         )
     return value
+
+
+def add_run_length(p: argparse.ArgumentParser) -> None:
+    """The options ``--total`` (required) and ``--steps-per-epoch`` of ``show`` and ``values``."""
+    p.add_argument(
+        "--total",
+        type=int,
+        required=True,
+        help=f"number of steps in the run (at most {MAX_TOTAL:_})",
+    )
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="steps per epoch ('Nep')")
+
+
+def run_length(args: argparse.Namespace) -> int:
+    """Check ``--total``, then ``--steps-per-epoch``; return the total."""
+    steps = total("--total", args.total)
+    if args.steps_per_epoch is not None:
+        positive_int("--steps-per-epoch", args.steps_per_epoch)
+    return steps
 
 
 def number(

@@ -96,10 +96,9 @@ class _Epochs:
         self.task = task
 
     def __iter__(self) -> Any:
-        epoch = 0
-        while True:
-            yield from self.task.train_loader(epoch)
-            epoch += 1
+        from ..tasks import forever
+
+        return forever(self.task)
 
 
 def run(args: argparse.Namespace) -> int:

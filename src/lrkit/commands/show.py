@@ -12,13 +12,7 @@ HELP = "summarize schedules and draw them on one chart (PNG or interactive HTML)
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("specs", nargs="+", metavar="SPEC", help="one or more schedule specs")
-    p.add_argument(
-        "--total",
-        type=int,
-        required=True,
-        help=f"number of steps in the run (at most {_args.MAX_TOTAL:_})",
-    )
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="steps per epoch ('Nep')")
+    _args.add_run_length(p)
     p.add_argument("--log", action="store_true", help="log scale for the value axis")
     p.add_argument("--out", default=None, help="write the chart to FILE.png or FILE.html")
     p.add_argument(
@@ -51,9 +45,7 @@ def _check(args: argparse.Namespace) -> None:
     """Every option checked before any work or output."""
     from .._files import FIGURE_EXTENSIONS, check_file
 
-    _args.total("--total", args.total)
-    if args.steps_per_epoch is not None:
-        _args.positive_int("--steps-per-epoch", args.steps_per_epoch)
+    _args.run_length(args)
     if args.epochs_axis and args.steps_per_epoch is None:
         raise _args.ConfigError("--epochs-axis needs --steps-per-epoch (the steps in one epoch)")
     if args.out is not None:
@@ -62,6 +54,7 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import summary
+    from ..spec import label
 
     _check(args)
     scheds = _args.schedules(args.specs)  # parse all first: errors before work
@@ -69,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     for text, s in zip(args.specs, scheds):
         with _args.user_text("spec", text, epochs_hint=args.steps_per_epoch is None):
             sums.append(summary(s, args.total, steps_per_epoch=args.steps_per_epoch))
-    print(table(sums, labels=args.specs))
+    labels = [label(text) for text in args.specs]  # comments never reach a label
+    print(table(sums, labels=labels))
     if args.out is not None:
         from ..plot import schedules
 
@@ -80,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             steps_per_epoch=args.steps_per_epoch,
             log=args.log,
-            labels=args.specs,
+            labels=labels,
             title=args.title,
             x_unit="epoch" if args.epochs_axis else "step",
         )

@@ -18,20 +18,12 @@ CHUNK = 1 << 16
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="schedule spec, e.g. \"warmup(cosine(0.1), steps='5%%')\"")
-    p.add_argument(
-        "--total",
-        type=int,
-        required=True,
-        help=f"number of steps in the run (at most {_args.MAX_TOTAL:_})",
-    )
-    p.add_argument("--steps-per-epoch", type=int, default=None, help="steps per epoch ('Nep')")
+    _args.add_run_length(p)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
 
 
 def run(args: argparse.Namespace) -> int:
-    total = _args.total("--total", args.total)
-    if args.steps_per_epoch is not None:
-        _args.positive_int("--steps-per-epoch", args.steps_per_epoch)
+    total = _args.run_length(args)
     (s,) = _args.schedules([args.spec])
     with _args.user_text("spec", args.spec, epochs_hint=args.steps_per_epoch is None):
         s = s.bind(total_steps=total, steps_per_epoch=args.steps_per_epoch)

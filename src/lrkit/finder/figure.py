@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._deps import require
-from ..errors import ConfigError
+from .._files import figure_kind
 from .suggest import METHODS, divergence_edge, suggest_range, suggestion
 
 if TYPE_CHECKING:
@@ -204,11 +204,9 @@ def draw(fig: FinderFigure) -> Any:
 
 def save(fig: FinderFigure, out: str) -> str:
     """Write the chart to ``out`` (``.png``, ``.svg``, ``.pdf``, or ``.html``); returns ``out``."""
-    ext = os.path.splitext(str(out))[1].lower()
-    if ext not in (".png", ".svg", ".pdf", ".html", ".htm"):
-        raise ConfigError(f"plot: out must end in .png, .svg, .pdf or .html, got {out!r}")
+    kind = figure_kind(out, "plot: out")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    if ext in (".html", ".htm"):
+    if kind == "html":
         pio = require("plotly.io", what="an HTML chart")
         pio.write_html(to_plotly(fig), out, include_plotlyjs=True, full_html=True)
         return out

@@ -9,7 +9,8 @@ import keras
 import numpy as np
 
 from ..errors import ConfigError, ConfigTypeError
-from ..finder import LoaderExhausted, SweepOptions, as_loss, find, sweep_options
+from ..finder import SweepOptions, as_loss, find, sweep_options
+from ..finder.cycle import Cycle
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -26,25 +27,11 @@ def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, 
                 "find_lr: give x and y arrays, or an iterable of (x, y) batches as x, "
                 f"got x={type(x).__name__} and y=None"
             )
-        served = 0
-        while True:  # cycle through the dataset
-            empty = True
-            for batch in x:
-                empty = False
-                if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-                    got = type(batch).__name__
-                    raise ConfigTypeError(
-                        f"find_lr: the dataset must yield (x, y) batches, got {got}"
-                    )
-                served += 1
-                yield batch[0], batch[1]
-            if empty and served:
-                raise LoaderExhausted(
-                    f"the dataset ran out after {served} batches and yields nothing when "
-                    "iterated again (a one-shot generator or iterator?)"
-                )
-            if empty:
-                raise ConfigError("find_lr: the dataset is empty")
+        for batch in Cycle.over(x, "dataset"):
+            if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+                got = type(batch).__name__
+                raise ConfigTypeError(f"find_lr: the dataset must yield (x, y) batches, got {got}")
+            yield batch[0], batch[1]
     xa, ya = np.asarray(x), np.asarray(y)
     n = len(xa)
     if n == 0 or len(ya) != n:
@@ -57,6 +44,18 @@ def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, 
         for i in range(0, n - batch_size + 1 if n >= batch_size else 1, batch_size):
             idx = order[i : i + batch_size]
             yield xa[idx], ya[idx]
+
+
+def _compiled_optimizer(where: str, model: Any, batch_size: Any) -> Any:
+    """The optimizer of a compiled ``model``, after checking ``model`` and ``batch_size``."""
+    if not isinstance(model, keras.Model):
+        raise ConfigTypeError(f"{where}: model must be a keras.Model, got {type(model).__name__}")
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        raise ConfigError(f"{where}: the model is not compiled; call model.compile(...) first")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+    return opt
 
 
 def find_lr(
@@ -93,13 +92,7 @@ def find_lr(
     Returns:
         The :class:`lrkit.FinderResult` (``suggest()``, ``suggest_range()``, ``plot()``).
     """
-    if not isinstance(model, keras.Model):
-        raise ConfigTypeError(f"find_lr: model must be a keras.Model, got {type(model).__name__}")
-    opt = getattr(model, "optimizer", None)
-    if opt is None:
-        raise ConfigError("find_lr: the model is not compiled; call model.compile(...) first")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"find_lr: batch_size must be a positive int, got {batch_size!r}")
+    opt = _compiled_optimizer("find_lr", model, batch_size)
     opts = sweep_options(options, **sweep)
     data = _batches(x, y, batch_size, seed)
     if not model.built:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import keras
 import numpy as np
 
-from ..errors import ConfigError, ConfigTypeError
+from ..errors import ConfigTypeError
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from ._finder import _batches
+from ._finder import _batches, _compiled_optimizer
 
 __all__ = ["plan"]
 
@@ -96,13 +95,7 @@ def plan(
 
 def _check(model: Any, batch_size: Any, validation_data: Any) -> Any:
     """The compiled optimizer of ``model``, after checking the arguments."""
-    if not isinstance(model, keras.Model):
-        raise ConfigTypeError(f"plan: model must be a keras.Model, got {type(model).__name__}")
-    opt = getattr(model, "optimizer", None)
-    if opt is None:
-        raise ConfigError("plan: the model is not compiled; call model.compile(...) first")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"plan: batch_size must be a positive int, got {batch_size!r}")
+    opt = _compiled_optimizer("plan", model, batch_size)
     if validation_data is not None and (
         not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
     ):

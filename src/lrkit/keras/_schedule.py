@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from .._xp import Float32Safe, bound_schedule, sample_steps
+from .._xp import Float32Safe, bound_schedule, first_nonfinite
 from ..control import PlateauConfig, plateau_apply
 from ..core import Schedule as _LrkitSchedule
 from ..errors import ConfigError
@@ -93,15 +93,13 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         """
         if keras.backend.floatx() == "float64":
             return
-        steps = sample_steps(self.schedule, total_steps)
-        if steps is None:
-            steps = np.arange(4096, dtype=np.int64)
-        got = np.asarray(keras.ops.convert_to_numpy(self(steps)))
-        bad = ~np.isfinite(got)
-        if bad.any():
-            t = int(steps[bad][0])
+        found = first_nonfinite(
+            self.schedule, total_steps, lambda steps: keras.ops.convert_to_numpy(self(steps))
+        )
+        if found is not None:
+            t, value = found
             raise ConfigError(
-                f"lrkit.keras.Schedule: {self.schedule.spec()} is {got[bad][0]} at step {t} in "
+                f"lrkit.keras.Schedule: {self.schedule.spec()} is {value} at step {t} in "
                 f"{keras.backend.floatx()}; float32 holds magnitudes from about 1.2e-38 to "
                 "3.4e38. Change the parameters, or use keras.backend.set_floatx('float64')"
             )

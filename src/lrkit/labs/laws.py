@@ -119,6 +119,47 @@ def _cooldown_schedules(peak: float) -> tuple[dict[str, Any], dict[str, Any]]:
     return fit_s, test_s
 
 
+def _cooldown_figure(
+    out_dir: str,
+    curves: dict[str, Any],
+    cands: dict[str, Any],
+    measured: dict[str, float],
+    predicted: dict[str, float],
+) -> str:
+    """The cooldown lab's figure: the smoothed loss curves, and measured vs predicted finals."""
+    w = 10
+    return panels(
+        fig_path(out_dir, "cooldown"),
+        [
+            {
+                "series": [
+                    (n, np.arange(len(y) - w + 1), np.convolve(y, np.ones(w) / w, "valid"))
+                    for n, y in curves.items()
+                ],
+                "title": "training loss (moving average of 10 steps)",
+                "xlabel": "step",
+                "ylabel": "cross-entropy (nats)",
+            },
+            {
+                "series": [
+                    ("measured", np.arange(len(cands)), [measured[c] for c in cands], "o"),
+                    (
+                        "predicted before the runs",
+                        np.arange(len(cands)),
+                        [predicted[c] for c in cands],
+                        "s",
+                    ),
+                ],
+                "title": "final training loss: "
+                + ", ".join(f"{i}={c}" for i, c in enumerate(cands)),
+                "xlabel": "schedule",
+                "ylabel": "loss (mean of the last 5 % of steps)",
+            },
+        ],
+        title="cooldown: WSD 10/20/40 % vs cosine, and the Multi-Power Law's prediction",
+    )
+
+
 def cooldown(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     from ..laws import Run, fit
 
@@ -152,37 +193,7 @@ def cooldown(out_dir: str, budget: str, seed: int) -> dict[str, Any]:
     a = measured[best_wsd] <= measured["cosine"] + se
     b = min(predicted, key=lambda k: predicted[k]) == min(measured, key=lambda k: measured[k])
     verdict = verdict_of(a and b, a or b)
-    w = 10
-    figure = panels(
-        fig_path(out_dir, "cooldown"),
-        [
-            {
-                "series": [
-                    (n, np.arange(len(y) - w + 1), np.convolve(y, np.ones(w) / w, "valid"))
-                    for n, y in curves.items()
-                ],
-                "title": "training loss (moving average of 10 steps)",
-                "xlabel": "step",
-                "ylabel": "cross-entropy (nats)",
-            },
-            {
-                "series": [
-                    ("measured", np.arange(len(cands)), [measured[c] for c in cands], "o"),
-                    (
-                        "predicted before the runs",
-                        np.arange(len(cands)),
-                        [predicted[c] for c in cands],
-                        "s",
-                    ),
-                ],
-                "title": "final training loss: "
-                + ", ".join(f"{i}={c}" for i, c in enumerate(cands)),
-                "xlabel": "schedule",
-                "ylabel": "loss (mean of the last 5 % of steps)",
-            },
-        ],
-        title="cooldown: WSD 10/20/40 % vs cosine, and the Multi-Power Law's prediction",
-    )
+    figure = _cooldown_figure(out_dir, curves, cands, measured, predicted)
     numbers = {
         "peak_lr": peak,
         "steps": T,

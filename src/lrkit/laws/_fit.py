@@ -13,6 +13,7 @@ parameters, from a few starting points (the best one is kept).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -85,24 +86,11 @@ _SPACE = {
 }
 
 
-def fit(
-    runs: Any,
-    law: str = DEFAULT_LAW,
-    *,
-    lam: float = 0.999,
-    delta: float = 1e-3,
-    skip_warmup: bool = True,
-    max_nfev: int = 400,
-) -> Law:
-    """Fit ``law`` (``"multi_power"`` or ``"momentum"``) to ``runs`` (a list of :class:`Run`).
-
-    ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
-    threshold on the log residual. ``skip_warmup``: leave out the points
-    logged up to the schedule's peak (the laws describe the loss after warmup).
-    Returns a :class:`Law` whose ``info`` records the runs and the fit error.
-    """
-    from scipy.optimize import least_squares
-
+def _fit_data(
+    runs: Any, law: str, lam: float, delta: float, skip_warmup: bool
+) -> tuple[list[Run], list[tuple[Any, np.ndarray]], list[str]]:
+    """Check ``fit``'s arguments; return the runs, each run's (geometry, log loss) and the
+    names of the parameters the solver moves (the momentum law's ``lam`` stays fixed)."""
     if law not in LAWS:
         raise ConfigError(f"fit: law must be one of {', '.join(LAWS)}, got {law!r}")
     if not (isinstance(lam, (int, float)) and 0.0 <= lam < 1.0):
@@ -122,7 +110,17 @@ def fit(
             f"fit: the {law} law has {len(names)} parameters but the runs give only {npts} "
             "points after warmup"
         )
-    lmin = float(min(np.exp(d[1]).min() for d in data))
+    return runs, data, names
+
+
+def _objective(
+    law: str, names: list[str], lam: float, data: list[tuple[Any, np.ndarray]]
+) -> tuple[
+    Callable[[np.ndarray], dict[str, float]], Callable[..., np.ndarray], Callable[..., np.ndarray]
+]:
+    """The solver's view of ``law``: ``unpack`` (solver vector to parameters; log-space
+    parameters are exponentiated), the residuals :math:`\\log y - \\log \\hat y` over all runs,
+    and their Jacobian :math:`-J / \\hat y`."""
     caches: list[dict[Any, Any]] = [{} for _ in data]
 
     def unpack(x: np.ndarray) -> dict[str, float]:
@@ -152,6 +150,32 @@ def fit(
                 y, J = F.momentum_jac(g, p)
             out.append(-J / np.maximum(y, 1e-12)[:, None])
         return np.concatenate(out)
+
+    return unpack, resid, jac
+
+
+def fit(
+    runs: Any,
+    law: str = DEFAULT_LAW,
+    *,
+    lam: float = 0.999,
+    delta: float = 1e-3,
+    skip_warmup: bool = True,
+    max_nfev: int = 400,
+) -> Law:
+    """Fit ``law`` (``"multi_power"`` or ``"momentum"``) to ``runs`` (a list of :class:`Run`).
+
+    ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
+    threshold on the log residual. ``skip_warmup``: leave out the points
+    logged up to the schedule's peak (the laws describe the loss after warmup).
+    Returns a :class:`Law` whose ``info`` records the runs and the fit error.
+    """
+    from scipy.optimize import least_squares
+
+    runs, data, names = _fit_data(runs, law, lam, delta, skip_warmup)
+    npts = sum(d[1].size for d in data)
+    lmin = float(min(np.exp(d[1]).min() for d in data))
+    unpack, resid, jac = _objective(law, names, lam, data)
 
     lo = [(_SPACE[n][1] if n != "L0" else 0.0) for n in names]
     hi = [(_SPACE[n][2] if n != "L0" else lmin * (1 - 1e-6)) for n in names]

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, OutputError
+from .._files import FIGURE_EXTENSIONS, check_file, figure_kind
+from ..errors import ConfigError
 from ._run import Run
 
 __all__ = ["plot_law", "check_out"]
@@ -21,17 +22,7 @@ def check_out(out: Any) -> str:
     """``out`` as a path ending in .png/.svg/.pdf/.html whose folder can be written."""
     if not isinstance(out, (str, os.PathLike)):
         raise ConfigError(f"out must be a file path, got {out!r}")
-    out = os.fspath(out)
-    ext = os.path.splitext(out)[1].lower()
-    if ext not in (".png", ".svg", ".pdf", ".html", ".htm"):
-        raise ConfigError(f"out must end in .png, .svg, .pdf or .html, got {out!r}")
-    d = os.path.dirname(os.path.abspath(out)) or "."
-    probe = d
-    while not os.path.exists(probe):
-        probe = os.path.dirname(probe)
-    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
-        raise OutputError(f"out: cannot write {out!r} (folder {probe!r} is not writable)")
-    return out
+    return check_file(os.fspath(out), "out", FIGURE_EXTENSIONS)
 
 
 def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) -> list:
@@ -85,7 +76,7 @@ def plot_law(
     ]
     title = title or f"{law.law} law: predicted (dashed) vs observed"
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    if os.path.splitext(out)[1].lower() in (".html", ".htm"):
+    if figure_kind(out) == "html":
         import plotly.graph_objects as go
 
         fig = go.Figure()

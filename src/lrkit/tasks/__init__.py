@@ -56,10 +56,9 @@ def forever(task: Any, first_epoch: int = 0) -> Iterator[Any]:
     """The task's training batches epoch after epoch, without end.
 
     Epoch ``first_epoch`` first, then the next one (each epoch in its own
-    shuffled order, see ``train_loader``). The one "cycle the loader" helper
-    of lrkit: range tests draw their batches from it.
+    shuffled order, see ``train_loader``): a
+    :class:`~lrkit.finder.cycle.Cycle` over the task's epochs.
     """
-    epoch = first_epoch
-    while True:
-        yield from task.train_loader(epoch)
-        epoch += 1
+    from ..finder.cycle import Cycle
+
+    return Cycle(task.train_loader, "train_loader", "task", first=first_epoch)

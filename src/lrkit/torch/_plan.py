@@ -22,9 +22,10 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, ConfigTypeError
+from ..finder.cycle import Cycle
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from .finder import _Cycle, _model_device, _Snapshot, _split, _to
+from .finder import _model_device, _Snapshot, _split, _to
 
 __all__ = ["plan"]
 
@@ -143,7 +144,7 @@ def _make_run(
     def run(schedule: Any, steps: int) -> Trial:
         snap.restore()
         rates = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
-        batches = _Cycle(train_loader, "train_loader")
+        batches = Cycle.over(train_loader, "train_loader", "plan")
         model.train()
         losses: list[float] = []
         for t in range(steps):

@@ -35,7 +35,7 @@ import copy
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +43,7 @@ import torch
 
 from ..errors import ConfigError, ConfigTypeError
 from ..finder import FinderResult, LoaderExhausted, SweepOptions, as_loss, find, sweep_options
+from ..finder.cycle import Cycle
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -148,41 +149,6 @@ def _to(batch: Any, device: torch.device | None) -> Any:
     return batch
 
 
-class _Cycle:
-    """Endless batches from ``loader``, starting a new pass when one runs out.
-
-    A loader that yields nothing at all is an error; one that yielded batches
-    but yields nothing when iterated again (a one-shot generator or iterator)
-    ends the sweep with :class:`~lrkit.finder.LoaderExhausted`, keeping the
-    points recorded so far.
-    """
-
-    def __init__(self, loader: Iterable[Any], name: str = "loader") -> None:
-        self.loader, self.name = loader, name
-        self.it: Iterator[Any] | None = None
-        self.passes = 0
-        self.served = 0
-
-    def __next__(self) -> Any:
-        for _ in range(2):
-            if self.it is None:
-                self.it = iter(self.loader)
-                self.passes += 1
-            try:
-                batch = next(self.it)
-            except StopIteration:
-                self.it = None
-                continue
-            self.served += 1
-            return batch
-        if self.served:
-            raise LoaderExhausted(
-                f"the {self.name} ran out after {self.served} batches and yields nothing when "
-                "iterated again (a one-shot generator or iterator?)"
-            )
-        raise ConfigError(f"find_lr: {self.name} yielded no batch")
-
-
 def _split(batch: Any) -> tuple[Any, Any]:
     if isinstance(batch, (list, tuple)) and len(batch) == 2:
         return batch[0], batch[1]
@@ -268,7 +234,7 @@ class _Step:
         self.val_loader, self.val_every = kw["val_loader"], kw["val_every"]
         self.val_batches: int | None = kw["val_batches"]
         self.dev, self.ratios, self.dist = kw["device"], kw["ratios"], kw["dist"]
-        self.batches = _Cycle(loader)
+        self.batches = Cycle.over(loader)
         self.val_served = 0
         self.optimizer_steps = 0
 
