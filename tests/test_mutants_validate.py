@@ -5,6 +5,7 @@ Public API only: durations are observed through ``bind`` and ``to_dict``."""
 import pytest
 
 import lrkit
+from lrkit.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -26,3 +27,12 @@ def test_percent_duration_changes_the_values():
     assert s.to_dict()["steps"] == 2
     assert float(s(1)) == pytest.approx(0.5)
     assert float(s(2)) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_a_duration_of_exactly_2_53_steps_is_allowed_and_one_more_is_not():
+    """Durations are capped at ``2**53`` (the largest step a float64 counts exactly):
+    ``2**53`` itself is accepted, ``2**53 + 1`` is refused with the limit named."""
+    assert lrkit.cosine(1.0, steps=2**53).length == 2**53
+    assert lrkit.cosine(1.0, steps=float(2**53)).length == 2**53
+    with pytest.raises(ConfigError, match=r"cosine: steps must be at most 2\*\*53"):
+        lrkit.cosine(1.0, steps=2**53 + 1)
