@@ -1,0 +1,32 @@
+"""Direct tests for spec behaviours that a sampled mutation run
+(``benchmarks/mutation.py``) showed no other test pinned. Public API only."""
+
+import pytest
+
+import lrkit
+from lrkit.spec import MAX_DEPTH, SpecError, label, parse
+
+
+def test_label_strips_comments_on_every_line():
+    """``label`` drops ``# ...`` comments (not a ``#`` inside a string) and joins the
+    remaining non-empty lines with single spaces."""
+    assert label("constant(10.0)  # cosine(0.1)") == "constant(10.0)"
+    assert label("cosine(1.0,  # the peak\n  steps=100)  # to the end") == "cosine(1.0, steps=100)"
+    assert label("# only a note\nconstant(0.5)\n# and another") == "constant(0.5)"
+    assert label("constant(0.5,\n# hold\nsteps=10)") == "constant(0.5, steps=10)"
+    assert label("constant(0.5, steps=10)\n# a long note") == "constant(0.5, steps=10)"
+    assert label("warmup(cosine(1.0, steps=100), steps='10%')") == (
+        "warmup(cosine(1.0, steps=100), steps='10%')"
+    )
+    text = "sequence(\n  constant(1.0, steps=5),  # hold\n  cosine(1.0, steps=10),\n)"
+    assert parse(label(text)) == parse(text)
+
+
+def test_bracket_nesting_is_allowed_up_to_max_depth():
+    """Brackets nested exactly ``MAX_DEPTH`` deep are read; one more is refused."""
+    ok = "(" * MAX_DEPTH + "0.5" + ")" * MAX_DEPTH
+    assert parse(ok) == lrkit.constant(0.5)
+    deep = "(" * (MAX_DEPTH + 1) + "0.5" + ")" * (MAX_DEPTH + 1)
+    with pytest.raises(SpecError, match=f"nests deeper than {MAX_DEPTH} levels"):
+        parse(deep)
+    assert parse("((0.5))") == lrkit.constant(0.5)
