@@ -1,0 +1,36 @@
+"""Direct tests for the range test's chart data, progress bar and curve-shape warnings
+that a sampled mutation run (``benchmarks/mutation.py``) showed no other test pinned."""
+
+import math
+import sys
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.finder.figure import finder_figure
+
+
+def test_figure_markers_sit_on_the_curve_at_their_rate():
+    """Each marker's y is the lag-free curve read at its rate: the recorded value at a
+    recorded rate, else log-linear interpolation (``auto`` is derived, not recorded)."""
+    res = lrkit.find(
+        lambda lr: 1.0 + 0.4 * (np.log10(lr) + 1.0) ** 2, start=1e-4, end=1.0, steps=60, smooth=0.0
+    )
+    lrs, curve = np.asarray(res.lrs), np.asarray(res.curve)
+    markers = {m[0]: m for m in finder_figure(res).markers}
+    assert markers["auto"][2] not in list(lrs)
+    for _name, _, lr, y in markers.values():
+        assert y == pytest.approx(float(np.interp(math.log(lr), np.log(lrs), curve)), rel=1e-12)
+        if lr in list(lrs):
+            assert y == curve[list(lrs).index(lr)]
+
+
+def test_progress_true_without_tqdm_says_how_to_install_it(monkeypatch):
+    """``progress=True`` asked explicitly and tqdm missing: an ImportError naming the fix."""
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with pytest.raises(ImportError, match=r"progress=True needs tqdm.*lrkit\[tasks\]"):
+        lrkit.find(lambda lr: 1.0, start=1e-4, end=1.0, steps=10, progress=True)
+    res = lrkit.find(lambda lr: 1.0, start=1e-4, end=1.0, steps=10, progress=None)
+    assert len(res.lrs) == 10
