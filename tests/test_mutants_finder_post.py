@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import lrkit
+from lrkit.finder.diagnose import warnings
 from lrkit.finder.figure import finder_figure
 
 
@@ -34,3 +35,13 @@ def test_progress_true_without_tqdm_says_how_to_install_it(monkeypatch):
         lrkit.find(lambda lr: 1.0, start=1e-4, end=1.0, steps=10, progress=True)
     res = lrkit.find(lambda lr: 1.0, start=1e-4, end=1.0, steps=10, progress=None)
     assert len(res.lrs) == 10
+
+
+def test_diverged_at_once_needs_a_rise_of_two_percent_of_the_loss_level():
+    """A loss that only rises is "diverged at once" when the rise exceeds
+    ``FLAT = 2 %`` of the loss's level (and the step noise): at level 100 a rise of
+    1 (1 %) is not, a rise of 5 (5 %) is."""
+    small = lrkit.find(lambda lr: 100.0 + 1.0 * lr, start=1e-4, end=1.0, steps=60, smooth=0.0)
+    assert not any(w.startswith("diverged at once") for w in warnings(small))
+    big = lrkit.find(lambda lr: 100.0 + 5.0 * lr, start=1e-4, end=1.0, steps=60, smooth=0.0)
+    assert warnings(big)[0].startswith("diverged at once")
