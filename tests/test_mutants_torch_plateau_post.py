@@ -1,0 +1,49 @@
+"""Direct tests for per-group ``ReduceOnPlateau`` state that a sampled mutation run
+(``benchmarks/mutation.py``) showed no other test pinned; values against PyTorch's
+``ReduceLROnPlateau``."""
+
+import pytest
+import torch
+
+from lrkit.torch import ReduceOnPlateau
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _opt(groups):
+    ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(groups)]
+    return torch.optim.SGD([{"params": [p]} for p in ps], lr=1.0)
+
+
+def _run():
+    """Two groups with min_lr [0.01, 0.02], patience 0, a loss that only rises."""
+    mine, ref = _opt(2), _opt(2)
+    s = ReduceOnPlateau(mine, min_lr=[0.01, 0.02], patience=0)
+    t = torch.optim.lr_scheduler.ReduceLROnPlateau(ref, min_lr=[0.01, 0.02], patience=0)
+    for v in (1.0, 2.0, 3.0, 4.0):
+        s.step(v)
+        t.step(v)
+    assert [g["lr"] for g in mine.param_groups] == pytest.approx(
+        [g["lr"] for g in ref.param_groups]
+    )
+    return s, mine
+
+
+def test_the_shared_plateau_config_floor_is_the_first_groups_min_lr():
+    """The lrs end at min_lr = [0.01, 0.02] (as PyTorch's); the one shared plateau
+    config takes group 0's floor, and the shared state's scale is min_lr[0] / lr."""
+    s, _ = _run()
+    d = s.state_dict()
+    assert d["plateau"]["scale"] == pytest.approx(0.01)
+    assert s.config.min_value == 0.01
+
+
+def test_a_state_without_group_scales_gives_every_group_the_shared_scale():
+    """A state written before per-group scales existed (no ``group_scales``) loads with
+    the shared scale for every group."""
+    s, _ = _run()
+    d = s.state_dict()
+    d["group_scales"] = None
+    fresh = ReduceOnPlateau(_opt(2), min_lr=[0.01, 0.02], patience=0)
+    fresh.load_state_dict(d)
+    assert fresh.state_dict()["group_scales"] == pytest.approx([0.01, 0.01])
