@@ -47,3 +47,23 @@ def test_a_state_without_group_scales_gives_every_group_the_shared_scale():
     fresh = ReduceOnPlateau(_opt(2), min_lr=[0.01, 0.02], patience=0)
     fresh.load_state_dict(d)
     assert fresh.state_dict()["group_scales"] == pytest.approx([0.01, 0.01])
+
+
+def test_early_stopping_restores_the_best_weights_only_when_it_stops():
+    """``restore_best``: the best weights are copied at each improvement and put back
+    once, at the stop; a worse epoch before the stop leaves the model as it is."""
+    from lrkit.torch import EarlyStopping
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    es = EarlyStopping(patience=2, restore_best=True)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    assert es.step(1.0, model=model) is False  # best so far: weight 1
+    with torch.no_grad():
+        model.weight.fill_(5.0)
+    assert es.step(2.0, model=model) is False  # worse, not stopped yet
+    assert model.weight.item() == 5.0
+    with torch.no_grad():
+        model.weight.fill_(7.0)
+    assert es.step(3.0, model=model) is True  # second bad epoch: stop, restore
+    assert model.weight.item() == 1.0
