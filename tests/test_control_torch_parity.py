@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 import torch
+from test_control import _lrkit_lrs  # the lrkit side of the comparison, written once
 
 from lrkit.control import Plateau
 
@@ -19,18 +20,6 @@ def _torch_lrs(metrics, base_lr, **kw):
     for m in metrics:
         sched.step(m)
         out.append(opt.param_groups[0]["lr"])
-    return out
-
-
-def _lrkit_lrs(metrics, base_lr, **kw):
-    kw = dict(kw)
-    if "min_lr" in kw:
-        kw["min_value"] = kw.pop("min_lr")
-    p = Plateau(**kw)
-    out = []
-    for m in metrics:
-        p.update(m, value=base_lr)
-        out.append(p.apply(base_lr))
     return out
 
 

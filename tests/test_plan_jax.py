@@ -1,12 +1,9 @@
 """The JAX/optax recipe of docs/plan.md, run as written on a small regression."""
 
-import numpy as np
-import pytest
-
-jax = pytest.importorskip("jax")
-optax = pytest.importorskip("optax")
-
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+import numpy as np
+import optax  # noqa: E402
 
 import lrkit  # noqa: E402
 import lrkit.jax  # noqa: E402

@@ -3,8 +3,7 @@
 import copy
 
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402
 
 import lrkit  # noqa: E402
 from lrkit.plan import Plan  # noqa: E402
