@@ -76,22 +76,18 @@ def read_run(path: str, spec: str | None) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from ..core import as_schedule
-    from ..errors import ConfigError as UsageError
-    from ..errors import OutputError
+    from ..errors import ConfigError
     from ..laws import fit
     from ..laws.plotting import check_out, plot_law
 
     if args.total is not None and args.total < 10:
-        raise UsageError(f"--total must be an int >= 10, got {args.total}")
-    try:
-        if args.out:
-            check_out(args.out)  # before any work
-    except OutputError as e:
-        raise UsageError(str(e)) from None
+        raise ConfigError(f"--total must be an int >= 10, got {args.total}")
+    if args.out:
+        check_out(args.out)  # before any work; an OutputError is a user error (exit 2)
     runs = []
     for item in args.run:
         if len(item) > 2:
-            raise UsageError(f"--run takes FILE.csv and at most one SPEC, got {item}")
+            raise ConfigError(f"--run takes FILE.csv and at most one SPEC, got {item}")
         runs.append(read_run(item[0], item[1] if len(item) == 2 else None))
     cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
     total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
