@@ -129,9 +129,10 @@ def test_everything_else_is_rejected_never_evaluated(tmp_path, monkeypatch):
         ("x", "unknown name 'x'"),
         ("cosine(*[1])", "*args is not supported"),
         ("cosine(**{'start': 1})", "**kwargs is not supported"),
-        ("cosine(0.1, steps=10) - 1", "only * and + combine schedules"),
-        ("cosine(0.1, steps=10) / 2", "only * and + combine schedules"),
-        ("-cosine(0.1, steps=3)", "unary minus/plus only applies to numbers"),
+        ("cosine(0.1, steps=10) ** 2", "only + - * / combine schedules"),
+        ("cosine(0.1, steps=10) % 2", "only + - * / combine schedules"),
+        ("cosine(0.1, steps=10) / 0", "the divisor must not be 0"),
+        ("-'abc'", "unary minus/plus only applies to numbers and schedules"),
         ("cosine(1/0, steps=3)", "arithmetic error"),
         ("cosine(0.1, steps=10**10**10)", "arithmetic error"),  # no hang: powers in floats
         ("cosine(0.1, steps=10**400)", "arithmetic error"),

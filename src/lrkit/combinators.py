@@ -1,7 +1,7 @@
 """Combinators: schedules built from schedules.
 
 ``warmup`` (a ramp prefix), ``sequence`` (phases on their own clocks),
-arithmetic (``*``, ``+``), ``clip``, ``opposite`` (cyclical momentum) and
+arithmetic (``*``, ``+``, ``-``, ``/``, unary ``-``), ``clip``, ``opposite`` (cyclical momentum) and
 ``coupled_wd`` (a weight decay that keeps ``lr * wd`` constant).
 """
 
@@ -21,6 +21,7 @@ from .core import (
     BindContext,
     Choice,
     Duration,
+    Flag,
     Namespace,
     OptReal,
     Real,
@@ -34,7 +35,19 @@ from .core import (
 )
 from .errors import ConfigError, ConfigTypeError
 
-__all__ = ["Warmup", "Sequence", "Mul", "Add", "Clip", "Opposite", "CoupledWD"]
+__all__ = [
+    "Warmup",
+    "Sequence",
+    "Truncate",
+    "Mul",
+    "Add",
+    "Subtract",
+    "Div",
+    "Neg",
+    "Clip",
+    "Opposite",
+    "CoupledWD",
+]
 
 
 #: a schedule inside a combinator
@@ -61,7 +74,10 @@ class Warmup(Schedule):
     - ``constant``: :math:`a`
 
     for :math:`t < w`, then :math:`s(t-w)`: the wrapped schedule's clock
-    starts after the warmup. The default ``start`` is :math:`b/(w+1)` for
+    starts after the warmup. With ``prefix=False`` the ramp is laid over the
+    first :math:`w` steps of the schedule's own clock instead (timm's default
+    ``warmup_prefix=False``): :math:`b = s(w)` and :math:`s(t)` for
+    :math:`t \ge w`. The default ``start`` is :math:`b/(w+1)` for
     ``linear``, ``cos`` and ``exp`` (so the ramp is ``b (t+1)/(w+1)`` and the
     first update is never a wasted zero-rate step) and :math:`b/10` for
     ``constant``. ``start=0`` reproduces the libraries that begin at zero
@@ -76,6 +92,7 @@ class Warmup(Schedule):
     steps: Annotated[int | str, Duration()]
     start: OptReal = None
     shape: Annotated[str, Choice("linear", "cos", "exp", "constant")] = "linear"
+    prefix: Flag = True
 
     def _check(self) -> None:
         if self.start is not None:
@@ -91,8 +108,8 @@ class Warmup(Schedule):
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
         w = resolve(self.name, "steps", self.steps, ctx, allow_zero=False)
-        rest = None
-        if remaining is not None and isinstance(w, int):
+        rest = remaining if not self.prefix else None
+        if self.prefix and remaining is not None and isinstance(w, int):
             rest = max(remaining - w, 1)
         child = self.schedule._bind(ctx, rest)
         if w == self.steps and child is self.schedule:
@@ -101,17 +118,24 @@ class Warmup(Schedule):
 
     def _length(self) -> int | None:
         n = self.schedule._length()
-        return None if n is None else steps_of(self.steps) + n
+        if n is None:
+            return None
+        w = steps_of(self.steps)
+        return w + n if self.prefix else max(w, n)
 
     def peak_step(self) -> int:
         """First step of the maximum: the ramp's start or the wrapped schedule's peak."""
+        if not self.prefix:  # the ramp hides the start of the schedule: look at the values
+            n = self._length()
+            v = np.asarray(self._eval(np.arange((n or 0) + 1, dtype=np.float64), np))
+            return int(np.argmax(v))
         t_peak, peak, first, _ = peak_info(self.schedule)
         a = float(self._eval(np.zeros(()), np))
         return 0 if a >= peak else steps_of(self.steps) + int(t_peak)
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         w = float(steps_of(self.steps))
-        b = self.schedule._eval(xp.zeros(()), xp)
+        b = self.schedule._eval(xp.zeros(()) + (0.0 if self.prefix else w), xp)
         if self.start is None:
             a = b / 10.0 if self.shape == "constant" else b / (w + 1.0)
         else:
@@ -127,7 +151,7 @@ class Warmup(Schedule):
             ramp = xp.where(a == 0, b + 0.0 * f, safe * xp.power(b / safe, f))
         else:
             ramp = t * 0.0 + a
-        after = self.schedule._eval(xp.maximum(t - w, 0.0), xp)
+        after = self.schedule._eval(xp.maximum(t - w, 0.0) if self.prefix else t, xp)
         return xp.where(t < w, ramp, after)
 
 
@@ -184,7 +208,8 @@ class Sequence(Schedule):
             if p._length() is None:
                 return (
                     f"sequence: phase {i} ({p}) never ends; only the last phase may run "
-                    "to the end of the run (give the others steps)"
+                    "to the end of the run (give the others steps, or wrap one that never "
+                    "ends in truncate(..., steps=N))"
                 )
         return None
 
@@ -229,11 +254,62 @@ class Sequence(Schedule):
         return out
 
 
+def _precedence(x: Schedule | float) -> int:
+    """How tightly ``x`` binds when printed: ``+ -`` 1, ``* /`` 2, unary ``-`` 3, else 4."""
+    if isinstance(x, (Add, Subtract)):
+        return 1
+    if isinstance(x, (Mul, Div)):
+        return 2
+    return 3 if isinstance(x, Neg) else 4
+
+
+def _printed(x: Schedule | float, parens: bool) -> str:
+    text = x.spec() if isinstance(x, Schedule) else repr(x)
+    return f"({text})" if parens else text
+
+
+@register
+@dataclass(frozen=True, repr=False)
+class Truncate(Schedule):
+    r"""``schedule`` cut after ``steps`` steps: it holds its value at ``steps`` from then on.
+
+    .. math:: \eta_t = s(\min(t, n))
+
+    Gives any schedule a length, so that one that never ends (``exponential``,
+    ``step``, ``cyclic``, ...) can be a middle phase of :func:`lrkit.sequence`
+    (PyTorch's ``SequentialLR`` with an ``ExponentialLR`` or ``StepLR`` phase):
+    ``sequence(truncate(exponential(0.1, gamma=0.9), steps=10), cosine(0.1))``.
+    A wrapped ``steps`` left out runs to the truncation.
+
+    >>> truncate(exponential(1.0, gamma=0.5), steps=2)(10)
+    0.25
+    """
+
+    name = "truncate"
+    schedule: Inner
+    steps: Annotated[int | str, Duration()]
+
+    def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
+        n = resolve(self.name, "steps", self.steps, ctx, allow_zero=False)
+        child = self.schedule._bind(ctx, n if isinstance(n, int) else None)
+        if n == self.steps and child is self.schedule:
+            return self
+        return self.replace(schedule=child, steps=n)
+
+    def _length(self) -> int | None:
+        return steps_of(self.steps)
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        return self.schedule._eval(xp.minimum(t, float(steps_of(self.steps))), xp)
+
+
 @dataclass(frozen=True, repr=False)
 class _Binary(Schedule):
     left: Operand
     right: Operand
     symbol = "?"
+    #: the precedence of the operator (see :func:`_precedence`)
+    level = 0
 
     def _check(self) -> None:
         if not isinstance(self.left, Schedule) and not isinstance(self.right, Schedule):
@@ -250,13 +326,12 @@ class _Binary(Schedule):
                 lens.append(n)
         return max(lens)
 
-    def _operand(self, x: Schedule | float) -> str:
-        if isinstance(x, Add) and self.symbol == "*":
-            return f"({x.spec()})"
-        return x.spec() if isinstance(x, Schedule) else repr(x)
-
     def spec(self) -> str:
-        return f"{self._operand(self.left)} {self.symbol} {self._operand(self.right)}"
+        # operators are left-associative: a right operand of the same precedence
+        # needs parentheses (2.0 * (3.0 * s) must not print as 2.0 * 3.0 * s)
+        left = _printed(self.left, _precedence(self.left) < self.level)
+        right = _printed(self.right, _precedence(self.right) <= self.level)
+        return f"{left} {self.symbol} {right}"
 
 
 @register
@@ -269,16 +344,10 @@ class Mul(_Binary):
 
     name = "mul"
     symbol = "*"
+    level = 2
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         return _eval_operand(self.left, t, xp) * _eval_operand(self.right, t, xp)
-
-    def spec(self) -> str:
-        # * is left-associative: a right-hand product needs parentheses too, else
-        # 2.0 * (3.0 * s) would print as 2.0 * 3.0 * s and parse back as 6.0 * s
-        r = self.right
-        rs = f"({r.spec()})" if isinstance(r, Mul) else self._operand(r)
-        return f"{self._operand(self.left)} * {rs}"
 
 
 @register
@@ -291,15 +360,82 @@ class Add(_Binary):
 
     name = "add"
     symbol = "+"
+    level = 1
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         return _eval_operand(self.left, t, xp) + _eval_operand(self.right, t, xp)
 
+
+@register
+@dataclass(frozen=True, repr=False)
+class Subtract(_Binary):
+    r"""Difference of two schedules or of a schedule and a number: ``s - 1e-5``, ``1.0 - s``.
+
+    .. math:: \eta_t = a_t - b_t
+
+    >>> (1.0 - linear(0.0, 1.0, steps=4))(1)
+    0.75
+    """
+
+    name = "sub"
+    symbol = "-"
+    level = 1
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        return _eval_operand(self.left, t, xp) - _eval_operand(self.right, t, xp)
+
+
+@register
+@dataclass(frozen=True, repr=False)
+class Div(_Binary):
+    r"""Quotient of two schedules or of a schedule and a number: ``s / 2``, ``1.0 / s``.
+
+    .. math:: \eta_t = a_t / b_t
+
+    Dividing by the number 0 is an error when the schedule is built. Dividing
+    by a schedule that reaches 0 is not finite there: evaluating it raises
+    :class:`~lrkit.errors.NonFiniteError` naming the step (under ``jit`` the
+    value is ``inf``, which the jax and keras adapters check before a run).
+
+    >>> (constant(1.0) / 4)(0)
+    0.25
+    """
+
+    name = "div"
+    symbol = "/"
+    level = 2
+
+    def _check(self) -> None:
+        super()._check()
+        if not isinstance(self.right, Schedule) and self.right == 0.0:
+            raise ConfigError(f"div: the divisor must not be 0, got {self.left} / {self.right!r}")
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        return _eval_operand(self.left, t, xp) / _eval_operand(self.right, t, xp)
+
+
+@register
+@dataclass(frozen=True, repr=False)
+class Neg(Schedule):
+    r"""The negated schedule: ``-s``.
+
+    .. math:: \eta_t = -s_t
+
+    >>> (-constant(0.5))(3)
+    -0.5
+    """
+
+    name = "neg"
+    schedule: Inner
+
+    def _length(self) -> int | None:
+        return self.schedule._length()
+
     def spec(self) -> str:
-        # a * (b + c) needs parentheses; + is left-associative so a right-hand Add does too
-        r = self.right
-        rs = f"({r.spec()})" if isinstance(r, Add) else self._operand(r)
-        return f"{self._operand(self.left)} + {rs}"
+        return "-" + _printed(self.schedule, _precedence(self.schedule) < 3)
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        return -self.schedule._eval(t, xp)
 
 
 @register
@@ -510,12 +646,28 @@ def _add(a: Schedule | float, b: Schedule | float) -> Schedule:
     return Add(a, b)
 
 
+def _sub(a: Schedule | float, b: Schedule | float) -> Schedule:
+    return Subtract(a, b)
+
+
+def _div(a: Schedule | float, b: Schedule | float) -> Schedule:
+    return Div(a, b)
+
+
+def _neg(a: Schedule) -> Schedule:
+    return Neg(a)
+
+
 HOOKS["mul"] = _mul
 HOOKS["add"] = _add
+HOOKS["sub"] = _sub
+HOOKS["div"] = _div
+HOOKS["neg"] = _neg
 
 
 warmup = Warmup
 sequence = Sequence
+truncate = Truncate
 clip = Clip
 opposite = Opposite
 coupled_wd = CoupledWD

@@ -29,7 +29,7 @@ they lose precision and underflow to 0 under the simplest arithmetic.
 
 Layering: this module imports only :mod:`lrkit.errors` and
 :mod:`lrkit._validate`. The few services that need the layers above (the
-``*``/``+`` operators, which build combinators, and :func:`as_schedule`, which
+``*``/``+``/``-``/``/`` operators, which build combinators, and :func:`as_schedule`, which
 reads specs) are installed into :data:`HOOKS` by those layers when they are
 imported; ``import lrkit`` imports them all.
 """
@@ -89,7 +89,8 @@ Namespace = Any
 REGISTRY: dict[str, type[Schedule]] = {}
 
 #: services installed by the layers above (see the module docstring):
-#: ``"mul"``/``"add"`` build the arithmetic combinators, ``"as_schedule"`` reads specs.
+#: ``"mul"``/``"add"``/``"sub"``/``"div"``/``"neg"`` build the arithmetic combinators,
+#: ``"as_schedule"`` reads specs.
 HOOKS: dict[str, Callable[..., Schedule]] = {}
 
 
@@ -552,6 +553,21 @@ class Schedule:
 
     def __radd__(self, other: Schedule | float) -> Schedule:
         return HOOKS["add"](other, self)
+
+    def __sub__(self, other: Schedule | float) -> Schedule:
+        return HOOKS["sub"](self, other)
+
+    def __rsub__(self, other: Schedule | float) -> Schedule:
+        return HOOKS["sub"](other, self)
+
+    def __truediv__(self, other: Schedule | float) -> Schedule:
+        return HOOKS["div"](self, other)
+
+    def __rtruediv__(self, other: Schedule | float) -> Schedule:
+        return HOOKS["div"](other, self)
+
+    def __neg__(self) -> Schedule:
+        return HOOKS["neg"](self)
 
     # ------------------------------------------------------------ structure
     def children(self) -> Iterator[Schedule]:

@@ -9,19 +9,20 @@ is ``Cosine``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 
-from ._validate import check_number
+from ._validate import check_bool, check_int, check_number
 from .core import (
     Array,
     Choice,
     Duration,
     Durations,
     Flag,
+    Marker,
     Namespace,
     OptReal,
     Points,
@@ -34,7 +35,7 @@ from .core import (
     register,
     steps_of,
 )
-from .errors import ConfigError
+from .errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "Constant",
@@ -52,6 +53,9 @@ __all__ = [
     "Cyclic",
     "OneCycle",
     "WSD",
+    "Tanh",
+    "Table",
+    "Custom",
 ]
 
 #: up to this many breakpoints, select with `where`; beyond, bisect with searchsorted
@@ -61,6 +65,19 @@ _FEW = 4
 Every = Annotated[int | str, Duration()]
 #: a duration that may be 0
 Span = Annotated[int | str, Duration(allow_zero=True)]
+
+
+class _OptCount(Marker):
+    """A whole number >= 1 (a count of cycles), or None: no limit."""
+
+    kind = "opt_count"
+
+    def normalize(self, owner: str, name: str, value: object) -> int | None:
+        return None if value is None else check_int(owner, name, value, low=1)
+
+
+#: an optional count (``sgdr``'s ``cycles``)
+OptCount = Annotated[int | None, _OptCount()]
 
 
 @register
@@ -145,13 +162,18 @@ class Linear(_Ramp, Schedule):
 class Cosine(_Ramp, Schedule):
     r"""Cosine annealing from ``start`` to ``end`` over ``steps``, then hold ``end``.
 
-    .. math:: \eta_t = \text{end} + \tfrac12(\text{start}-\text{end})
-              \left(1+\cos\frac{\pi\min(t,T)}{T}\right)
+    With :math:`f = (\min(t,T)/T)^k` and :math:`e` = ``exponent``:
 
-    Equals PyTorch's ``CosineAnnealingLR`` (``T_max=T``, ``eta_min=end``) for
-    ``t <= T``. Deliberate difference: past ``T`` PyTorch's cosine rises
-    again (it is periodic); lrkit holds ``end``. HuggingFace's cosine also
-    rises again past ``num_training_steps``.
+    .. math:: \eta_t = \text{end} + (\text{start}-\text{end})
+              \left(\tfrac12\left(1+\cos\pi f\right)\right)^{e}
+
+    With the defaults ``k = 1``, ``exponent = 1`` this is PyTorch's
+    ``CosineAnnealingLR`` (``T_max=T``, ``eta_min=end``) for ``t <= T``.
+    Deliberate difference: past ``T`` PyTorch's cosine rises again (it is
+    periodic); lrkit holds ``end``. HuggingFace's cosine also rises again
+    past ``num_training_steps``. ``exponent`` is optax's
+    ``cosine_decay_schedule(exponent=...)``; ``k`` is timm's k-decay
+    (``k_decay``, Zhang & Li 2020: :math:`t^k/T^k` in place of :math:`t/T`).
 
     >>> cosine(1.0, 0.0, steps=100)(50)
     0.5
@@ -161,13 +183,22 @@ class Cosine(_Ramp, Schedule):
     start: Real
     end: Real = 0.0
     steps: Steps = None
+    exponent: Real = 1.0
+    k: Real = 1.0
 
     def _check(self) -> None:
         finite_range(self.name, "start - end", self.start - self.end)
+        check_number(self.name, "exponent", self.exponent, positive=True)
+        check_number(self.name, "k", self.k, positive=True)
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         f = frac(t, steps_of(self.steps), xp)
-        return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
+        if self.k != 1.0:
+            f = xp.power(f, self.k)
+        if self.exponent == 1.0:  # the plain cosine, computed as it always was
+            return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
+        c = xp.maximum((1.0 + xp.cos(math.pi * f)) / 2.0, 0.0)
+        return self.end + (self.start - self.end) * xp.power(c, self.exponent)
 
 
 @register
@@ -178,7 +209,10 @@ class Polynomial(_Ramp, Schedule):
     .. math:: \eta_t = (\text{start}-\text{end})\left(1-\frac{\min(t,T)}{T}\right)^{p} + \text{end}
 
     Same as Keras' ``PolynomialDecay`` (``cycle=False``) and PyTorch's
-    ``PolynomialLR`` (``end=0``).
+    ``PolynomialLR`` (``end=0``). With ``cycle=True`` (Keras'
+    ``PolynomialDecay(cycle=True)``) the decay restarts with a longer period
+    instead of holding ``end``: :math:`\min(t,T)/T` becomes :math:`t/D_t` with
+    :math:`D_t = T\max(1, \lceil t/T\rceil)`; then it never ends.
 
     >>> polynomial(1.0, 0.0, steps=10, power=2)(5)
     0.25
@@ -189,13 +223,21 @@ class Polynomial(_Ramp, Schedule):
     end: Real
     steps: Steps = None
     power: Real = 1.0
+    cycle: Flag = False
 
     def _check(self) -> None:
         check_number(self.name, "power", self.power, positive=True)
         finite_range(self.name, "start - end", self.start - self.end)
 
+    def _length(self) -> int | None:
+        return None if self.cycle else steps_of(self.steps)
+
     def _eval(self, t: Array, xp: Namespace) -> Array:
-        f = frac(t, steps_of(self.steps), xp)
+        if self.cycle:
+            n = float(steps_of(self.steps))
+            f = t / (n * xp.maximum(xp.ceil(t / n), 1.0))
+        else:
+            f = frac(t, steps_of(self.steps), xp)
         # max(., 0): in float32 (jax/keras) t/T can round to 1 + 1 ulp at t = T
         return (self.start - self.end) * xp.power(xp.maximum(1.0 - f, 0.0), self.power) + self.end
 
@@ -488,12 +530,15 @@ class InverseTime(Schedule):
 class InverseSqrt(Schedule):
     r"""Linear warmup to ``peak`` then inverse-square-root decay (the Transformer schedule).
 
-    .. math:: \eta_t = \text{peak}\cdot\frac{t}{w}\ (t < w), \qquad
-              \text{peak}\sqrt{w / t}\ (t \ge w)
+    With :math:`w` = ``warmup`` and :math:`\tau` = ``timescale`` (default :math:`w`):
 
-    Same values as HuggingFace's ``get_inverse_sqrt_schedule`` (timescale
-    ``w``). Like it (and fairseq), step 0 has value 0; wrap a pure decay in
-    :func:`lrkit.warmup` if you want a non-zero first step. Never ends.
+    .. math:: \eta_t = \text{peak}\cdot\frac{t}{w}\ (t < w), \qquad
+              \text{peak}\sqrt{\frac{\tau}{t - w + \tau}}\ (t \ge w)
+
+    (:math:`\text{peak}\sqrt{w/t}` with the default timescale.) Same values as
+    HuggingFace's ``get_inverse_sqrt_schedule`` (``num_warmup_steps=w``,
+    ``timescale=τ``). Like it (and fairseq), step 0 has value 0; wrap a pure
+    decay in :func:`lrkit.warmup` if you want a non-zero first step. Never ends.
 
     >>> inverse_sqrt(1.0, warmup=4)(16)
     0.5
@@ -502,11 +547,16 @@ class InverseSqrt(Schedule):
     name = "inverse_sqrt"
     peak: Real
     warmup: Every
+    timescale: Annotated[int | str | None, Duration(optional=True)] = None
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         w = float(steps_of(self.warmup))
         ramp = self.peak * (t / w)
-        decay = self.peak / xp.sqrt(xp.maximum(t, w) / w)
+        if self.timescale is None:
+            decay = self.peak / xp.sqrt(xp.maximum(t, w) / w)
+        else:
+            tau = float(steps_of(self.timescale))
+            decay = self.peak / xp.sqrt((xp.maximum(t, w) - w + tau) / tau)
         return xp.where(t < w, ramp, decay)
 
 
@@ -523,8 +573,16 @@ class SGDR(Schedule):
               \left(1+\cos\frac{\pi\tau}{T_i}\right)
 
     PyTorch's ``CosineAnnealingWarmRestarts`` (``T_0=P``, ``T_mult=m``,
-    ``eta_min=end``) when ``decay=1``; ``decay`` shrinks each cycle's peak.
-    Never ends.
+    ``eta_min=end``) when ``decay=1``; ``decay`` shrinks each cycle's peak
+    (timm's ``cycle_decay``). With ``decay_of="amplitude"`` it shrinks the
+    height above ``end`` instead, as Keras' ``CosineDecayRestarts`` does with
+    ``alpha`` and ``m_mul`` (``end = alpha * start``, ``decay = m_mul``):
+
+    .. math:: \eta_t = \text{end} + (\text{start}-\text{end})\,d^i\,
+              \tfrac12\left(1+\cos\frac{\pi\tau}{T_i}\right)
+
+    ``cycles`` (timm's ``cycle_limit``; HuggingFace's hard restarts): after
+    that many cycles the value is ``end`` and holds; else it never ends.
 
     >>> sgdr(1.0, 0.0, period=10)(10)
     1.0
@@ -536,11 +594,23 @@ class SGDR(Schedule):
     period: Every = field(kw_only=True)  # required; after `end`, so keyword-only
     mult: Real = 1.0
     decay: Real = 1.0
+    cycles: OptCount = None
+    decay_of: Annotated[str, Choice("peak", "amplitude")] = "peak"
 
     def _check(self) -> None:
         check_number(self.name, "mult", self.mult, low=1.0)
         check_number(self.name, "decay", self.decay, low=0.0, high=1.0, low_open=True)
         finite_range(self.name, "start - end", self.start - self.end)
+        if self.cycles is not None and self.mult > 1.0:
+            finite_range(self.name, "mult ** cycles", float(self.mult) ** min(self.cycles, 2000))
+
+    def _length(self) -> int | None:
+        """The first step of cycle ``cycles`` (with the restart tolerance of cycle_index)."""
+        if self.cycles is None:
+            return None
+        p, m, c = float(steps_of(self.period)), self.mult, self.cycles
+        start = c * p if m == 1.0 else p * (m**c - 1.0) / (m - 1.0)
+        return int(math.ceil(start - min(1e-9 * (1.0 + start), 1e-6)))
 
     def _cycles(self) -> np.ndarray | None:
         """Indices 0..K of the cycles that start before step 2**63, when K <= 4096."""
@@ -601,8 +671,15 @@ class SGDR(Schedule):
     def _eval(self, t: Array, xp: Namespace) -> Array:
         i, s, length = self.cycle_index(t, xp)
         # decay == 1: power(1, i) is exactly 1; skip computing it
-        top = self.start * (xp.power(self.decay, i) if self.decay != 1.0 else 1.0)
-        return self.end + (top - self.end) * (1.0 + xp.cos(math.pi * (t - s) / length)) / 2.0
+        d = xp.power(self.decay, i) if self.decay != 1.0 else 1.0
+        c = 1.0 + xp.cos(math.pi * (t - s) / length)
+        if self.decay_of == "peak":
+            out = self.end + (self.start * d - self.end) * c / 2.0
+        else:
+            out = self.end + (self.start - self.end) * d * c / 2.0
+        if self.cycles is not None:
+            out = xp.where(i >= float(self.cycles), self.end, out)
+        return out
 
 
 @register
@@ -610,15 +687,18 @@ class SGDR(Schedule):
 class Cyclic(Schedule):
     r"""Cyclical learning rate (Smith 2017): triangle waves between ``low`` and ``high``.
 
-    A cycle is ``2 * half_period`` steps. With :math:`h` the half period,
-    :math:`c = \lfloor 1 + t/2h \rfloor` and :math:`x = 1 + t/2h - c`:
+    A cycle rises for :math:`u` = ``half_period`` steps and falls for
+    :math:`d` = ``half_period_down`` steps (default :math:`u`). With
+    :math:`L = u + d`, :math:`r = u/L`, :math:`c = \lfloor 1 + t/L \rfloor` and
+    :math:`x = 1 + t/L - c`:
 
     .. math:: \eta_t = \text{low} + (\text{high}-\text{low})\,\phi(x)\,s,\qquad
-              \phi(x) = \begin{cases} 2x & x \le \tfrac12 \\ 2(1-x) & x > \tfrac12\end{cases}
+              \phi(x) = \begin{cases} x/r & x \le r \\ (1-x)/(1-r) & x > r\end{cases}
 
     with :math:`s = 1` (``triangular``), :math:`2^{1-c}` (``triangular2``) or
-    :math:`\gamma^t` (``exp_range``). Same as PyTorch's ``CyclicLR`` with
-    ``step_size_up = step_size_down = half_period``; its cyclical momentum is
+    :math:`\gamma^t` (``exp_range``). Same as PyTorch's ``CyclicLR``
+    (``base_lr=low``, ``max_lr=high``, ``step_size_up=u``,
+    ``step_size_down=d``); its cyclical momentum is
     ``opposite(cyclic(...), low, high)``. Never ends.
 
     >>> cyclic(0.1, 1.0, half_period=10)(5)
@@ -631,6 +711,7 @@ class Cyclic(Schedule):
     half_period: Every
     mode: Annotated[str, Choice("triangular", "triangular2", "exp_range")] = "triangular"
     gamma: Real = 1.0
+    half_period_down: Annotated[int | str | None, Duration(optional=True)] = None
 
     def _check(self) -> None:
         if self.high < self.low:
@@ -646,7 +727,12 @@ class Cyclic(Schedule):
             )
 
     def _wave(self, t: Array, xp: Namespace, low: float, high: float) -> Array:
-        total = 2.0 * float(steps_of(self.half_period))
+        up = float(steps_of(self.half_period))
+        if self.half_period_down is None:
+            total, ratio = 2.0 * up, 0.5
+        else:
+            total = up + float(steps_of(self.half_period_down))
+            ratio = up / total
         # x = position in the cycle from the exact remainder t - total*q (not
         # 1 + t/total - cycle, which loses the fraction at large t in float32)
         q = xp.floor(t / total)
@@ -655,7 +741,7 @@ class Cyclic(Schedule):
         r = t - total * q
         cycle = q + 1.0
         x = r / total
-        scale = xp.where(x <= 0.5, x / 0.5, (x - 1.0) / (0.5 - 1.0))
+        scale = xp.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
         height = (high - low) * scale
         if self.mode == "triangular":
             return low + height * 1.0
@@ -783,13 +869,23 @@ class WSD(Schedule):
 
     With :math:`w` = ``warmup``, :math:`D` = ``decay``, :math:`T` = ``steps``:
 
-    - warmup :math:`t < w`: :math:`\text{peak}\,(t+1)/(w+1)` (never a zero first step);
+    - warmup :math:`t < w`: :math:`\text{peak}\,(t+1)/(w+1)` (never a zero first
+      step) by default; given ``start`` :math:`a` (or another ``warmup_shape``),
+      :math:`a + (\text{peak}-a)\,h(t/w)` with :math:`h` ``linear`` :math:`u`,
+      ``cos`` :math:`\tfrac12(1-\cos\pi u)` or ``sqrt`` :math:`1-\sqrt{1-u}`
+      (:math:`a = \text{peak}/(w+1)` when ``start`` is not given);
     - stable :math:`w \le t < T-D`: peak;
     - decay :math:`T-D \le t \le T` with :math:`f=(t-T+D)/D`:
       :math:`\text{end} + (\text{peak}-\text{end})(1-g(f))` where :math:`g` is
-      ``linear`` :math:`f`, ``cos`` :math:`\tfrac12(1-\cos\pi f)` or ``sqrt``
-      :math:`\sqrt f` (the "1-sqrt" cooldown);
+      ``linear`` :math:`f`, ``cos`` :math:`\tfrac12(1-\cos 2\pi c f)` (:math:`c` =
+      ``cycles``, 0.5: half a cosine) or ``sqrt`` :math:`\sqrt f` (the "1-sqrt"
+      cooldown);
     - past :math:`T`: end.
+
+    HuggingFace's ``get_wsd_schedule`` is ``start=0`` (or
+    ``start = end = min_lr_ratio * peak``), ``warmup_shape`` its
+    ``warmup_type`` and ``shape`` its ``decay_type`` (``"1-sqrt"`` is
+    ``"sqrt"``, ``"cosine"`` is ``"cos"``, ``num_cycles`` is ``cycles``).
 
     >>> wsd(1.0, steps=100, warmup=0, decay=20)(90)
     0.5
@@ -802,9 +898,20 @@ class WSD(Schedule):
     decay: Span = field(kw_only=True)
     end: Real = 0.0
     shape: Annotated[str, Choice("linear", "cos", "sqrt")] = "linear"
+    start: OptReal = None
+    warmup_shape: Annotated[str, Choice("linear", "cos", "sqrt")] = "linear"
+    cycles: Real = 0.5
 
     def _check(self) -> None:
         finite_range(self.name, "peak - end", self.peak - self.end)
+        check_number(self.name, "cycles", self.cycles, positive=True)
+        if self.cycles != 0.5 and self.shape != "cos":
+            raise ConfigError(
+                f"wsd: cycles is only used with shape='cos', got cycles={self.cycles!r} "
+                f"with shape={self.shape!r}"
+            )
+        if self.start is not None:
+            finite_range(self.name, "peak - start", self.peak - self.start)
         s, w, d = self.steps, self.warmup, self.decay
         if isinstance(s, int) and isinstance(w, int) and isinstance(d, int):
             if w + d > s:
@@ -817,9 +924,25 @@ class WSD(Schedule):
         return steps_of(self.steps)
 
     def peak_step(self) -> int:
+        if self.start is not None and self.warmup and self.start > max(self.peak, self.end):
+            return 0
         if self.end > self.peak:
             return steps_of(self.steps)
         return steps_of(self.warmup)
+
+    def _ramp(self, t: Array, xp: Namespace, w: float) -> Array:
+        """The warmup's values (used where t < w)."""
+        if self.start is None and self.warmup_shape == "linear":
+            return self.peak * (t + 1.0) / (w + 1.0)
+        a = self.peak / (w + 1.0) if self.start is None else self.start
+        u = xp.clip(t / w, 0.0, 1.0)
+        if self.warmup_shape == "linear":
+            h = u
+        elif self.warmup_shape == "cos":
+            h = (1.0 - xp.cos(math.pi * u)) / 2.0
+        else:
+            h = 1.0 - xp.sqrt(1.0 - u)
+        return a + (self.peak - a) * h
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         T, w, D = (float(steps_of(x)) for x in (self.steps, self.warmup, self.decay))
@@ -828,16 +951,189 @@ class WSD(Schedule):
             f = xp.clip((t - (T - D)) / D, 0.0, 1.0)
             if self.shape == "linear":
                 g = f
-            elif self.shape == "cos":
+            elif self.shape == "cos" and self.cycles == 0.5:
                 g = (1.0 - xp.cos(math.pi * f)) / 2.0
+            elif self.shape == "cos":
+                g = (1.0 - xp.cos(2.0 * math.pi * self.cycles * f)) / 2.0
             else:
                 g = xp.sqrt(f)
             out = self.end + (self.peak - self.end) * (1.0 - g)
+            if self.cycles != 0.5:  # a cosine that does not end at `end`: end past T
+                out = xp.where(t >= T, self.end, out)
         else:
             out = xp.where(t >= T, self.end, out)
         if w > 0:
-            out = xp.where(t < w, self.peak * (t + 1.0) / (w + 1.0), out)
+            out = xp.where(t < w, self._ramp(t, xp, w), out)
         return out
+
+
+@register
+@dataclass(frozen=True, repr=False)
+class Tanh(_Ramp, Schedule):
+    r"""Tanh decay (Hsueh et al. 2019) from ``start`` to ``end`` over ``steps``, then ``end``.
+
+    With :math:`f = t/T`, :math:`l` = ``lower`` and :math:`u` = ``upper``:
+
+    .. math:: \eta_t = \text{end} + \tfrac12(\text{start}-\text{end})
+              \left(1-\tanh\left(l(1-f) + u f\right)\right)\ (t < T),
+              \qquad \text{end}\ (t \ge T)
+
+    timm's ``TanhLRScheduler`` (``t_initial=T``, ``lr_min=end``, ``lb=l``,
+    ``ub=u``; one cycle). Like timm, the value steps down to ``end`` at
+    :math:`T` (the curve itself ends at
+    :math:`\text{end} + \tfrac12(\text{start}-\text{end})(1-\tanh u)`).
+
+    >>> round(tanh(1.0, steps=100, lower=-3.0, upper=3.0)(50), 12)
+    0.5
+    """
+
+    name = "tanh"
+    start: Real
+    end: Real = 0.0
+    steps: Steps = None
+    lower: Real = -7.0
+    upper: Real = 3.0
+
+    def _check(self) -> None:
+        finite_range(self.name, "start - end", self.start - self.end)
+        if not self.lower < self.upper:
+            raise ConfigError(
+                f"tanh: lower must be < upper, got lower={self.lower!r}, upper={self.upper!r}"
+            )
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        n = float(steps_of(self.steps))
+        f = frac(t, n, xp)
+        v = (
+            self.end
+            + (self.start - self.end)
+            * (1.0 - xp.tanh(self.lower * (1.0 - f) + self.upper * f))
+            / 2.0
+        )
+        return xp.where(t >= n, self.end, v)
+
+
+@register
+@dataclass(frozen=True, repr=False)
+class Table(Schedule):
+    r"""One value per step, from a list: ``values[t]`` for :math:`t < n`, then the last.
+
+    .. math:: \eta_t = v_{\min(t,\,n-1)}
+
+    The per-step escape hatch (PyTorch's ``LambdaLR`` with a precomputed
+    table): the values are data, so a table prints as a spec, parses back,
+    goes through ``to_dict``/``from_dict`` and runs under ``jit`` like any
+    schedule (the spec is as long as the list). Its length is :math:`n`, so
+    as a :func:`lrkit.sequence` phase it uses all of its values. For a Python
+    function of the step, see :func:`lrkit.custom`.
+
+    >>> table([0.3, 0.2, 0.1])(7)
+    0.1
+    """
+
+    name = "table"
+    values: Reals
+
+    def _check(self) -> None:
+        if not self.values:
+            raise ConfigError("table: values must be a non-empty list of numbers, got []")
+
+    def _length(self) -> int | None:
+        return len(self.values)
+
+    def peak_step(self) -> int:
+        return self.values.index(max(self.values))
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        n = len(self.values)
+        if n == 1:
+            return t * 0.0 + self.values[0]
+        # the index min(t, n-1), found as the number of steps 1..n-1 that are <= t
+        edges = xp.array([float(i) for i in range(1, n)])
+        return xp.take(xp.array(list(self.values)), xp.searchsorted(edges, t, side="right"))
+
+
+#: why a custom schedule cannot be written down (spec, dict)
+_CUSTOM_NO_SPEC = (
+    "custom(fn) holds a Python function, which cannot be written as a spec or a dict "
+    "(it cannot be parsed, saved with to_dict, or reloaded from a config or a .keras "
+    "file); use table([...]) for per-step values, or write the schedule's closed form"
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Custom(Schedule):
+    r"""A schedule from your own Python function of the step (PyTorch's ``LambdaLR`` role).
+
+    .. math:: \eta_t = \text{fn}(t)
+
+    ``fn(t)`` gets the step as a Python ``int`` and returns the value (not a
+    factor of a base rate: ``LambdaLR(opt, f)`` with base rate ``lr`` is
+    ``custom(lambda t: lr * f(t))``). With ``vectorized=True`` it gets an
+    array of steps (float) instead and must return an array of the same
+    shape; ``steps`` (optional, int) gives it a length, so that it can be a
+    middle phase of :func:`lrkit.sequence`.
+
+    What it cannot do, because a function is code, not data:
+
+    - round-trip as a spec: ``str(s)`` shows ``custom(<name>)``, but
+      :func:`lrkit.parse` of it raises :class:`~lrkit.spec.SpecError`;
+      ``to_dict`` raises :class:`~lrkit.errors.ConfigError` (so a ``.keras``
+      file or a config cannot hold it); it pickles only if ``fn`` does
+      (a module-level function, not a lambda);
+    - run under ``jit`` (``lrkit.jax``, ``lrkit.keras``) unless
+      ``vectorized=True`` and ``fn`` is written with traceable operations
+      (``jax.numpy``): a per-int ``fn`` raises a ConfigError there;
+    - relative durations: ``steps`` is a number of steps.
+
+    It is a pure value only if ``fn`` is a pure function of the step. For a
+    fixed list of per-step values, :func:`lrkit.table` has none of these
+    limits.
+
+    >>> custom(lambda t: 0.1 * 0.5 ** t)(2)
+    0.025
+    """
+
+    name = "custom"
+    fn: Callable[[Any], Any]
+    steps: int | None = None
+    vectorized: bool = False
+
+    def __post_init__(self) -> None:
+        if not callable(self.fn):
+            raise ConfigTypeError(f"custom: fn must be a callable, got {self.fn!r}")
+        if self.steps is not None:
+            object.__setattr__(self, "steps", check_int("custom", "steps", self.steps, low=1))
+        object.__setattr__(self, "vectorized", check_bool("custom", "vectorized", self.vectorized))
+
+    def config(self) -> dict[str, Any]:
+        return {"fn": self.fn, "steps": self.steps, "vectorized": self.vectorized}
+
+    def spec(self) -> str:
+        label = getattr(self.fn, "__qualname__", None) or type(self.fn).__name__
+        extra = "".join(
+            f", {k}={v!r}" for k, v in (("steps", self.steps), ("vectorized", self.vectorized)) if v
+        )
+        return f"custom({label}{extra})"
+
+    def to_dict(self) -> dict[str, Any]:
+        raise ConfigError(f"{self.spec()}: {_CUSTOM_NO_SPEC}")
+
+    def _length(self) -> int | None:
+        return self.steps
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        if self.vectorized:
+            return t * 0.0 + self.fn(t)
+        if xp is not np:
+            raise ConfigError(
+                f"{self.spec()}: fn is called with one Python int step at a time, which "
+                "cannot run under jit (lrkit.jax, lrkit.keras); pass vectorized=True with "
+                "an fn written in traceable array operations (jax.numpy), or use table([...])"
+            )
+        steps = np.asarray(t, dtype=np.float64)
+        flat = [float(self.fn(int(x))) for x in steps.ravel()]
+        return np.asarray(flat, dtype=np.float64).reshape(steps.shape)
 
 
 def _finite_table(owner: str, name: str, values: list[float]) -> None:
@@ -871,3 +1167,6 @@ sgdr = SGDR
 cyclic = Cyclic
 one_cycle = OneCycle
 wsd = WSD
+tanh = Tanh
+table = Table
+custom = Custom

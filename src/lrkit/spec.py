@@ -6,7 +6,7 @@ A spec is a Python call expression of the registered constructors, e.g.
 Allowed: calls of registered names with positional arguments (in the
 parameter order of the docs) and keywords; numbers (with ``+ - * / **``
 between numbers); strings; ``True``/``False``/``None``; lists and tuples;
-``*`` and ``+`` between schedules and numbers.
+``+ - * /`` between schedules and numbers, and ``-`` before a schedule.
 
 Specs are ASCII: identifiers and digits outside ASCII (``ｃｏｓｉｎｅ``, ``'٣'``)
 are rejected rather than normalized. A comment (``# ...``) is allowed and
@@ -69,6 +69,8 @@ def parse(text: str) -> Schedule:
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as e:
+        if "custom(" in src:  # str() of a custom schedule: custom(<lambda>)
+            raise SpecError(f"spec error: {_NO_CUSTOM}") from None
         at = f" at column {e.offset}" if e.offset else ""
         raise SpecError(f"spec error{at}: invalid syntax in {src!r}") from None
     except (RecursionError, MemoryError):
@@ -141,8 +143,10 @@ def _node(n: ast.AST) -> Any:
         return [_node(e) for e in n.elts]
     if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
         v = _node(n.operand)
+        if isinstance(v, Schedule):
+            return _combinators.Neg(v) if isinstance(n.op, ast.USub) else v
         if not _is_num(v):
-            raise _err(n, "unary minus/plus only applies to numbers")
+            raise _err(n, "unary minus/plus only applies to numbers and schedules")
         return -v if isinstance(n.op, ast.USub) else +v
     if isinstance(n, ast.BinOp):
         return _binop(n)
@@ -187,14 +191,29 @@ def _binop(n: ast.BinOp) -> Any:
         isinstance(b, Schedule) or _is_num(b)
     ):
         raise _err(n, "operators apply to schedules and numbers only")
+    op = _SCHEDULE_OPS.get(type(n.op))
+    if op is None:
+        raise _err(n, f"only + - * / combine schedules, got {type(n.op).__name__}")
     try:
-        if isinstance(n.op, ast.Mult):
-            return _combinators.Mul(a, b)
-        if isinstance(n.op, ast.Add):
-            return _combinators.Add(a, b)
+        return op(a, b)
     except (TypeError, ValueError) as e:
         raise _err(n, str(e)) from None
-    raise _err(n, f"only * and + combine schedules, got {type(n.op).__name__}")
+
+
+#: the operators between schedules (and numbers), by their ast node
+_SCHEDULE_OPS: dict[type, type[Schedule]] = {
+    ast.Mult: _combinators.Mul,
+    ast.Add: _combinators.Add,
+    ast.Sub: _combinators.Subtract,
+    ast.Div: _combinators.Div,
+}
+
+
+#: why ``custom(...)`` cannot be read back (see :class:`lrkit.schedules.Custom`)
+_NO_CUSTOM = (
+    "custom(...) holds a Python function and cannot be read from a spec or a dict; "
+    "build it in Python with lrkit.custom(fn), or use table([...]) for per-step values"
+)
 
 
 def _did_you_mean(name: str) -> str:
@@ -207,6 +226,8 @@ def _call(n: ast.Call) -> Schedule:
         raise _err(n, "only plain schedule names can be called")
     name = n.func.id
     cls = REGISTRY.get(name)
+    if name == "custom":
+        raise _err(n, _NO_CUSTOM)
     if cls is None:
         raise _err(n, f"unknown schedule {name!r}{_did_you_mean(name)}")
     args = []
@@ -268,6 +289,8 @@ def _from_dict(d: Any, path: str, depth: int) -> Schedule:
             f"from_dict: {path + '.' if path else ''}name must be a string, got {name!r}"
         )
     cls = REGISTRY.get(name)
+    if name == "custom":
+        raise ConfigError(f"from_dict{where}: {_NO_CUSTOM}")
     if cls is None:
         raise ConfigError(f"from_dict: unknown schedule {name!r}{where}{_did_you_mean(name)}")
     params = {p.name: p for p in cls.params}
