@@ -20,6 +20,7 @@ from .core import (
     Array,
     BindContext,
     Choice,
+    Count,
     Duration,
     Flag,
     Namespace,
@@ -39,6 +40,7 @@ __all__ = [
     "Warmup",
     "Sequence",
     "Truncate",
+    "Noise",
     "Mul",
     "Add",
     "Subtract",
@@ -591,6 +593,110 @@ class CoupledWD(Schedule):
         return xp.minimum(self.value * ref / safe, cap)
 
 
+_U64 = np.uint64
+_GOLDEN = _U64(0x9E3779B97F4A7C15)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: a bijective scramble of 64-bit integers (wrapping arithmetic)."""
+    x = x ^ (x >> _U64(30))
+    x = x * _U64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> _U64(27))
+    x = x * _U64(0x94D049BB133111EB)
+    return x ^ (x >> _U64(31))
+
+
+def _uniform(key: np.ndarray, k: int) -> np.ndarray:
+    """The ``k``-th uniform draw in [0, 1) of each key (53 random bits)."""
+    z = _mix64(key + _GOLDEN * _U64(k + 1))
+    return (z >> _U64(11)).astype(np.float64) * 2.0**-53
+
+
+def step_noise(t: np.ndarray, seed: int, pct: float, dist: str) -> np.ndarray:
+    """A draw ``n_t`` in (-pct, pct) per step: a pure function of (seed, step).
+
+    ``uniform``: :math:`(2u - 1)\\,\text{pct}`; ``normal``: a standard normal
+    (Box-Muller on two draws) drawn again, with the step's next draws, until
+    :math:`|n| < \text{pct}`.
+    """
+    steps = np.asarray(t, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        key = _mix64(_mix64(np.full(steps.shape, _U64(seed))) ^ steps.astype(np.uint64))
+        if dist == "uniform":
+            return (2.0 * _uniform(key, 0) - 1.0) * pct
+        out = np.zeros(steps.shape)
+        todo = np.ones(steps.shape, dtype=bool)
+        k = 0
+        while todo.any():
+            u1, u2 = _uniform(key[todo], k), _uniform(key[todo], k + 1)
+            n = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * math.pi * u2)
+            ok = np.abs(n) < pct
+            idx = np.flatnonzero(todo)[ok]
+            out.flat[idx] = n[ok]
+            todo.flat[idx] = False
+            k += 2
+        return out
+
+
+@register
+@dataclass(frozen=True, repr=False)
+class Noise(Schedule):
+    r"""Multiplicative noise on ``schedule``, seeded: a pure function of the step (timm's lr noise).
+
+    .. math:: \eta_t = s(t)\,(1 + n_t)\ \ (\text{begin} \le t < \text{until}),
+              \qquad s(t)\ \text{elsewhere}
+
+    :math:`n_t` depends on ``seed`` and :math:`t` only (a counter-based hash,
+    splitmix64), so the same step always has the same value, on resume too.
+    ``dist="normal"``: a standard normal drawn again until
+    :math:`|n_t| <` ``pct`` (timm's ``noise_type='normal'``, ``noise_pct``);
+    ``"uniform"``: uniform in (-``pct``, ``pct``). ``until`` left out: no end.
+    timm's ``noise_range_t=(a, b)`` is ``begin=a, until=b``. The draws are not
+    timm's (timm seeds torch's generator with ``seed + t``): same law, other numbers.
+
+    Numpy only: the hash needs 64-bit integers, so evaluating it under
+    ``jit`` (``lrkit.jax``, ``lrkit.keras``) raises a ConfigError; use
+    ``table(list(s(range(n))))`` there (the values, precomputed).
+
+    >>> s = noise(constant(1.0), pct=0.1, seed=1)
+    >>> s(5) == s(5) and 0.9 < s(5) < 1.1
+    True
+    """
+
+    name = "noise"
+    schedule: Inner
+    pct: Real = 0.67
+    begin: Annotated[int | str, Duration(allow_zero=True)] = 0
+    until: Annotated[int | str | None, Duration(optional=True)] = None
+    seed: Annotated[int, Count(low=0)] = 42
+    dist: Annotated[str, Choice("normal", "uniform")] = "normal"
+
+    def _check(self) -> None:
+        check_number(self.name, "pct", self.pct, low=0.0, high=1.0, low_open=True)
+        if self.seed >= 2**63:
+            raise ConfigError(f"noise: seed must be < 2**63, got {self.seed}")
+
+    def _length(self) -> int | None:
+        n = self.schedule._length()
+        if n is None or self.until is None:
+            return None
+        return max(n, steps_of(self.until))
+
+    def _eval(self, t: Array, xp: Namespace) -> Array:
+        if xp is not np:
+            raise ConfigError(
+                f"{self.spec()}: noise is drawn with 64-bit integer hashing in numpy and "
+                "cannot be evaluated under jit (lrkit.jax, lrkit.keras); precompute it: "
+                "lrkit.table(list(s(range(n))))"
+            )
+        v = self.schedule._eval(t, xp)
+        lo = float(steps_of(self.begin))
+        hi = math.inf if self.until is None else float(steps_of(self.until))
+        on = (t >= lo) & (t < hi)
+        n = step_noise(np.where(on, t, 0.0), self.seed, self.pct, self.dist)
+        return np.where(on, v * (1.0 + n), v)
+
+
 @runtime_checkable
 class Cyclical(Protocol):
     """A schedule with a well-known cyclical momentum (one_cycle, cyclic)."""
@@ -668,6 +774,7 @@ HOOKS["neg"] = _neg
 warmup = Warmup
 sequence = Sequence
 truncate = Truncate
+noise = Noise
 clip = Clip
 opposite = Opposite
 coupled_wd = CoupledWD

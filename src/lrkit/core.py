@@ -74,6 +74,7 @@ __all__ = [
     "Reals",
     "Points",
     "Choice",
+    "Count",
     "Sub",
     "Subs",
     "steps_of",
@@ -164,6 +165,20 @@ class Choice(Marker):
 
     def normalize(self, owner: str, name: str, value: object) -> str:
         return check_choice(owner, name, value, self.choices)
+
+
+@dataclass(frozen=True)
+class Count(Marker):
+    """A whole number >= ``low`` (a count, a seed); ``optional``: None is allowed too."""
+
+    low: int = 1
+    optional: bool = False
+    kind = "count"
+
+    def normalize(self, owner: str, name: str, value: object) -> int | None:
+        if value is None and self.optional:
+            return None
+        return check_int(owner, name, value, low=self.low)
 
 
 def _relative_msg(owner: str, name: str, value: str) -> str:

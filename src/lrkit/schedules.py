@@ -19,10 +19,10 @@ from ._validate import check_bool, check_int, check_number
 from .core import (
     Array,
     Choice,
+    Count,
     Duration,
     Durations,
     Flag,
-    Marker,
     Namespace,
     OptReal,
     Points,
@@ -65,19 +65,8 @@ _FEW = 4
 Every = Annotated[int | str, Duration()]
 #: a duration that may be 0
 Span = Annotated[int | str, Duration(allow_zero=True)]
-
-
-class _OptCount(Marker):
-    """A whole number >= 1 (a count of cycles), or None: no limit."""
-
-    kind = "opt_count"
-
-    def normalize(self, owner: str, name: str, value: object) -> int | None:
-        return None if value is None else check_int(owner, name, value, low=1)
-
-
 #: an optional count (``sgdr``'s ``cycles``)
-OptCount = Annotated[int | None, _OptCount()]
+OptCount = Annotated[int | None, Count(optional=True)]
 
 
 @register
