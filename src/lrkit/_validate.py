@@ -28,6 +28,7 @@ __all__ = [
     "parse_duration",
     "DURATION_RE",
     "TINY",
+    "peer_hint",
 ]
 
 #: the smallest normal float64; smaller non-zero magnitudes (subnormals) are rejected
@@ -264,3 +265,94 @@ def resolve_duration(
             )
         return n
     raise AssertionError(value)  # pragma: no cover - parse_duration normalized it
+
+
+# ---------------------------------------------------------------- peers' argument names
+_PT, _HF, _OX, _KS, _TM = "PyTorch", "HuggingFace", "optax", "Keras", "timm"
+_WRAP = "wrap the schedule: lrkit.warmup(schedule, steps=N)"
+
+#: a peer's argument name -> (peer, lrkit's name): a name, ``{owner: name}`` with the
+#: key ``""`` for any other owner, or a sentence (it contains a space) said as it is
+_PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
+    "T_max": (_PT, "steps"),
+    "eta_min": (_PT, "end"),
+    "max_lr": (_PT, {"cyclic": "high", "": "peak"}),
+    "base_lr": (_PT, {"cyclic": "low", "": "start"}),
+    "step_size": (_PT, {"cyclic": "half_period", "": "every"}),
+    "step_size_up": (_PT, "half_period"),
+    "step_size_down": (_PT, "half_period_down"),
+    "anneal_strategy": (_PT, "anneal"),
+    "div_factor": (_PT, "div"),
+    "final_div_factor": (_PT, "final_div"),
+    "total_steps": (_PT, "steps"),
+    "total_iters": (_PT, "steps"),
+    "T_0": (_PT, "period"),
+    "T_mult": (_PT, "mult"),
+    "gamma": (_PT, {"sgdr": "decay", "inverse_time": "decay"}),
+    "start_factor": (_PT, "start (a rate: start = start_factor * base rate)"),
+    "end_factor": (_PT, "end (a rate: end = end_factor * base rate)"),
+    "factor": (_PT, {"constant": "value", "": "gamma"}),
+    "warmup_steps": (_OX, {"wsd": "warmup", "inverse_sqrt": "warmup", "": _WRAP}),
+    "num_warmup_steps": (_HF, {"wsd": "warmup", "inverse_sqrt": "warmup", "": _WRAP}),
+    "num_training_steps": (_HF, "steps"),
+    "num_decay_steps": (_HF, "decay"),
+    "num_cycles": (_HF, "cycles"),
+    "min_lr": (_HF, "end"),
+    "lr_end": (_HF, "end"),
+    "min_lr_ratio": (_HF, "end (a rate: end = min_lr_ratio * peak)"),
+    "warmup_type": (_HF, "warmup_shape"),
+    "decay_type": (_HF, "shape"),
+    "decay_steps": (_OX, {"exponential": "every", "inverse_time": "every", "": "steps"}),
+    "transition_steps": (_OX, {"exponential": "every", "": "steps"}),
+    "decay_rate": (_OX, {"inverse_time": "decay", "": "gamma"}),
+    "alpha": (_OX, "end (a rate: end = alpha * start)"),
+    "init_value": (_OX, {"wsd": "peak", "one_cycle": "peak", "": "start"}),
+    "peak_value": (_OX, "peak"),
+    "end_value": (_OX, "end"),
+    "initial_learning_rate": (_KS, "start"),
+    "end_learning_rate": (_KS, "end"),
+    "first_decay_steps": (_KS, "period"),
+    "t_mul": (_KS, "mult"),
+    "m_mul": (_KS, "decay"),
+    "lr_min": (_TM, "end"),
+    "t_initial": (_TM, "steps"),
+    "cycle_mul": (_TM, "mult"),
+    "cycle_decay": (_TM, "decay"),
+    "cycle_limit": (_TM, "cycles"),
+    "k_decay": (_TM, "k"),
+    "lb": (_TM, "lower"),
+    "ub": (_TM, "upper"),
+    "warmup_t": (_TM, {"": _WRAP}),
+    "warmup_lr_init": (_TM, {"warmup": "start", "": _WRAP}),
+    "warmup_prefix": (_TM, "prefix"),
+    "noise_pct": (_TM, "pct"),
+    "noise_seed": (_TM, "seed"),
+    "noise_type": (_TM, "dist"),
+    "noise_range_t": (_TM, "`begin` and `until` (a range of steps)"),
+}
+
+
+def peer_hint(owner: str, name: str, allowed: list[str] | tuple[str, ...]) -> str:
+    """``"; PyTorch's `eta_min` is lrkit's `end`"`` for a peer's argument name, else ``""``.
+
+    The hint is given when lrkit's name is one of ``allowed`` (the owner's
+    parameters), or when it is a sentence (a rule to follow).
+
+    >>> peer_hint("cosine", "eta_min", ["start", "end", "steps"])
+    "; PyTorch's `eta_min` is lrkit's `end`"
+    """
+    entry = _PEER_NAMES.get(name)
+    if entry is None:
+        return ""
+    peer, ours = entry
+    if isinstance(ours, dict):
+        got = ours.get(owner, ours.get(""))
+        if got is None:
+            return ""
+        ours = got
+    if " " not in ours and ours not in allowed:
+        return ""
+    if ours.startswith("wrap"):
+        return f"; for {peer}'s `{name}`, {ours}"
+    word = ours if " " in ours else f"`{ours}`"
+    return f"; {peer}'s `{name}` is lrkit's {word}"

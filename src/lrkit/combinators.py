@@ -94,7 +94,7 @@ class Warmup(Schedule):
     steps: Annotated[int | str, Duration()]
     start: OptReal = None
     shape: Annotated[str, Choice("linear", "cos", "exp", "constant")] = "linear"
-    prefix: Flag = True
+    prefix: Flag = field(default=True, kw_only=True)
 
     def _check(self) -> None:
         if self.start is not None:

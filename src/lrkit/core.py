@@ -54,6 +54,7 @@ from ._validate import (
     check_steps,
     is_number,
     parse_duration,
+    peer_hint,
     resolve_duration,
 )
 from .errors import ConfigError, ConfigTypeError, NonFiniteError
@@ -477,8 +478,9 @@ def _check_arguments(
     given = set(positional[: len(args)])
     for k in kwargs:
         if k not in names:
+            hint = peer_hint(owner, k, names)
             raise ConfigTypeError(
-                f"{owner}: unexpected argument {k!r} (allowed: {', '.join(names)})"
+                f"{owner}: unexpected argument {k!r}{hint} (allowed: {', '.join(names)})"
             )
         if k in given:
             raise ConfigTypeError(f"{owner}: argument {k!r} given twice")

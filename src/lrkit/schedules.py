@@ -172,8 +172,8 @@ class Cosine(_Ramp, Schedule):
     start: Real
     end: Real = 0.0
     steps: Steps = None
-    exponent: Real = 1.0
-    k: Real = 1.0
+    exponent: Real = field(default=1.0, kw_only=True)
+    k: Real = field(default=1.0, kw_only=True)
 
     def _check(self) -> None:
         finite_range(self.name, "start - end", self.start - self.end)
@@ -212,7 +212,7 @@ class Polynomial(_Ramp, Schedule):
     end: Real
     steps: Steps = None
     power: Real = 1.0
-    cycle: Flag = False
+    cycle: Flag = field(default=False, kw_only=True)
 
     def _check(self) -> None:
         check_number(self.name, "power", self.power, positive=True)
@@ -536,7 +536,9 @@ class InverseSqrt(Schedule):
     name = "inverse_sqrt"
     peak: Real
     warmup: Every
-    timescale: Annotated[int | str | None, Duration(optional=True)] = None
+    timescale: Annotated[int | str | None, Duration(optional=True)] = field(
+        default=None, kw_only=True
+    )
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         w = float(steps_of(self.warmup))
@@ -583,8 +585,8 @@ class SGDR(Schedule):
     period: Every = field(kw_only=True)  # required; after `end`, so keyword-only
     mult: Real = 1.0
     decay: Real = 1.0
-    cycles: OptCount = None
-    decay_of: Annotated[str, Choice("peak", "amplitude")] = "peak"
+    cycles: OptCount = field(default=None, kw_only=True)
+    decay_of: Annotated[str, Choice("peak", "amplitude")] = field(default="peak", kw_only=True)
 
     def _check(self) -> None:
         check_number(self.name, "mult", self.mult, low=1.0)
@@ -700,7 +702,9 @@ class Cyclic(Schedule):
     half_period: Every
     mode: Annotated[str, Choice("triangular", "triangular2", "exp_range")] = "triangular"
     gamma: Real = 1.0
-    half_period_down: Annotated[int | str | None, Duration(optional=True)] = None
+    half_period_down: Annotated[int | str | None, Duration(optional=True)] = field(
+        default=None, kw_only=True
+    )
 
     def _check(self) -> None:
         if self.high < self.low:
@@ -887,9 +891,11 @@ class WSD(Schedule):
     decay: Span = field(kw_only=True)
     end: Real = 0.0
     shape: Annotated[str, Choice("linear", "cos", "sqrt")] = "linear"
-    start: OptReal = None
-    warmup_shape: Annotated[str, Choice("linear", "cos", "sqrt")] = "linear"
-    cycles: Real = 0.5
+    start: OptReal = field(default=None, kw_only=True)
+    warmup_shape: Annotated[str, Choice("linear", "cos", "sqrt")] = field(
+        default="linear", kw_only=True
+    )
+    cycles: Real = field(default=0.5, kw_only=True)
 
     def _check(self) -> None:
         finite_range(self.name, "peak - end", self.peak - self.end)

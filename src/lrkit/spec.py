@@ -24,7 +24,7 @@ from typing import Any
 
 from . import combinators as _combinators
 from . import core as _core
-from ._validate import is_number
+from ._validate import is_number, peer_hint
 from .core import REGISTRY, Schedule
 from .errors import ConfigError, ConfigTypeError
 from .schedules import Constant
@@ -243,6 +243,7 @@ def _call(n: ast.Call) -> Schedule:
         if kw.arg not in allowed:
             close = difflib.get_close_matches(kw.arg, allowed, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = peer_hint(name, kw.arg, allowed) or hint
             raise _err(
                 kw.value,
                 f"{name}: unknown keyword {kw.arg!r}{hint}; allowed: {', '.join(allowed)}",
