@@ -1106,6 +1106,7 @@ class Custom(Schedule):
 
     def spec(self) -> str:
         label = getattr(self.fn, "__qualname__", None) or type(self.fn).__name__
+        label = label.rsplit("<locals>.", 1)[-1]  # a function defined in a function
         extra = "".join(
             f", {k}={v!r}" for k, v in (("steps", self.steps), ("vectorized", self.vectorized)) if v
         )
