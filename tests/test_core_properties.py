@@ -88,13 +88,46 @@ def _interpolate(draw, a, b, depth):
 
 def _sgdr(draw, a, b, depth):
     mult = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0]))
-    return lrkit.sgdr(a, b, period=draw(dur), mult=mult, decay=draw(st.floats(0.1, 1.0)))
+    return lrkit.sgdr(
+        a,
+        b,
+        period=draw(dur),
+        mult=mult,
+        decay=draw(st.floats(0.1, 1.0)),
+        cycles=draw(st.one_of(st.none(), st.integers(1, 5))),
+        decay_of=draw(st.sampled_from(["peak", "amplitude"])),
+    )
 
 
 def _cyclic(draw, a, b, depth):
     mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
     g = draw(st.floats(0.9, 1.0)) if mode == "exp_range" else 1.0
-    return lrkit.cyclic(b, a, half_period=draw(dur), mode=mode, gamma=g)
+    down = draw(st.one_of(st.none(), dur))
+    return lrkit.cyclic(b, a, half_period=draw(dur), mode=mode, gamma=g, half_period_down=down)
+
+
+def _tanh(draw, a, b, depth):
+    lo = draw(st.sampled_from([-7.0, -3.0, -1.5, 0.0, 2.0]))
+    return lrkit.tanh(
+        *draw(st.permutations([a, b])),
+        steps=draw(st.one_of(dur, st.none())),
+        lower=lo,
+        upper=lo + draw(st.floats(0.1, 10.0)),
+    )
+
+
+def _noise(draw, a, b, depth):
+    inner = draw(schedules(depth=depth - 1))
+    begin = draw(st.one_of(st.just(0), abs_dur))
+    until = draw(st.one_of(st.none(), st.integers(0, 200).map(lambda d: begin + d + 1)))
+    return lrkit.noise(
+        inner,
+        pct=draw(st.floats(0.01, 1.0)),
+        begin=begin,
+        until=until,
+        seed=draw(st.integers(0, 2**40)),
+        dist=draw(st.sampled_from(["normal", "uniform"])),
+    )
 
 
 def _one_cycle(draw, a, b, depth):
@@ -111,13 +144,17 @@ def _one_cycle(draw, a, b, depth):
 
 def _wsd(draw, a, b, depth):
     n = draw(st.integers(20, 300))
+    shape = draw(st.sampled_from(["linear", "cos", "sqrt"]))
     return lrkit.wsd(
         a,
         steps=n,
         warmup=draw(st.integers(0, n // 3)),
         decay=draw(st.integers(0, n // 3)),
         end=b,
-        shape=draw(st.sampled_from(["linear", "cos", "sqrt"])),
+        shape=shape,
+        start=draw(st.one_of(st.none(), st.just(0.0), pos)),
+        warmup_shape=draw(st.sampled_from(["linear", "cos", "sqrt"])),
+        cycles=draw(st.sampled_from([0.5, 1.0, 1.75])) if shape == "cos" else 0.5,
     )
 
 
@@ -125,7 +162,10 @@ def _warmup(draw, a, b, depth):
     inner = draw(schedules(depth=depth - 1))
     shp = draw(st.sampled_from(["linear", "cos", "exp", "constant"]))
     start = draw(st.one_of(st.none(), pos))
-    return lrkit.warmup(inner, steps=draw(dur), start=start, shape=shp)
+    if shp == "exp" and start is not None:  # a geometric ramp between values > 0
+        inner = draw(shape())
+    prefix = draw(st.booleans())
+    return lrkit.warmup(inner, steps=draw(dur), start=start, shape=shp, prefix=prefix)
 
 
 def _sequence(draw, a, b, depth):
@@ -185,13 +225,20 @@ BUILDERS = {
     "sequence": _sequence,
     "mul": _arith(lambda x, y: x * y),
     "add": _arith(lambda x, y: x + y),
+    "sub": _arith(lambda x, y: x - y),
+    # a divisor that never reaches 0: a positive number, or a schedule clipped above 0
+    "div": _arith(
+        lambda x, y: x / (lrkit.clip(y, low=0.5) if isinstance(y, lrkit.Schedule) else y)
+    ),
+    "tanh": _tanh,
+    "noise": _noise,
     "clip": _clip,
     "opposite": _opposite,
     "coupled_wd": _coupled_wd,
 }
 
 #: positive numbers where a marker-driven draw needs them (the rest of a field's range)
-_POSITIVE = {"decay", "power", "gamma", "value", "peak", "start"}
+_POSITIVE = {"decay", "power", "gamma", "value", "peak", "start", "exponent", "k"}
 
 
 def _from_markers(draw, cls, depth):
@@ -209,6 +256,8 @@ def _from_markers(draw, cls, depth):
             kwargs[p.name] = draw(st.one_of(st.none(), pos))
         elif m.kind == "bool":
             kwargs[p.name] = draw(st.booleans())
+        elif m.kind == "count":
+            kwargs[p.name] = draw(st.integers(max(m.low, 0), m.low + 5))
         elif m.kind == "choice":
             kwargs[p.name] = draw(st.sampled_from(m.choices))
         elif m.kind in ("schedule", "schedules"):
@@ -353,8 +402,10 @@ def test_leaf_bounds(s, run):
         ys = [y for _, y in b.points]
     elif isinstance(b, lrkit.Piecewise):
         ys = list(b.values)
-    elif isinstance(b, (lrkit.Cosine, lrkit.Linear, lrkit.Polynomial)):
+    elif isinstance(b, (lrkit.Cosine, lrkit.Linear, lrkit.Polynomial, lrkit.Tanh)):
         ys = [b.start, b.end]
+    elif isinstance(b, lrkit.Table):
+        ys = list(b.values)
     elif isinstance(b, lrkit.SGDR):
         # with decay < 1 a later cycle's peak start * decay**i may fall below `end`
         ys = [b.start, b.end, 0.0]
@@ -363,7 +414,7 @@ def test_leaf_bounds(s, run):
     elif isinstance(b, lrkit.OneCycle):
         ys = [b.peak, b.peak / b.div / b.final_div]
     elif isinstance(b, lrkit.WSD):
-        ys = [b.peak, b.end, b.peak / (b.warmup + 1)]
+        ys = [b.peak, b.end, b.peak / (b.warmup + 1)] + ([b.start] if b.start is not None else [])
     elif isinstance(b, lrkit.InverseSqrt):
         ys = [0.0, b.peak]
     else:  # decays from start

@@ -210,9 +210,7 @@ def timm_cosine_lr(t, t_initial, lr_min=0.0, k=1.0, cycle_limit=1, warmup_t=0, i
         i, t_curr = t // t_initial, t - t_initial * (t // t_initial)
         if i >= cycle_limit:
             return lr_min
-        return lr_min + 0.5 * (BASE - lr_min) * (
-            1 + math.cos(math.pi * t_curr**k / t_initial**k)
-        )
+        return lr_min + 0.5 * (BASE - lr_min) * (1 + math.cos(math.pi * t_curr**k / t_initial**k))
 
     if t < warmup_t:  # the ramp aims at the schedule's value at warmup_t (its own clock)
         return init + t * (raw(warmup_t) - init) / warmup_t

@@ -105,8 +105,14 @@ class Warmup(Schedule):
             else:
                 check_number(self.name, "start", self.start, nonneg=True)
             if not self.schedule.unbound():
-                first = float(self.schedule._eval(np.zeros(()), np))
+                at = 0.0 if self.prefix or not isinstance(self.steps, int) else self.steps
+                first = float(self.schedule._eval(np.zeros(()) + at, np))
                 finite_range(self.name, "start", first - self.start)
+                if self.shape == "exp" and first < 0:
+                    raise ConfigError(
+                        f"warmup: shape='exp' ramps geometrically from start > 0 to the "
+                        f"schedule's first value, which must be >= 0, got {first!r}"
+                    )
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
         w = resolve(self.name, "steps", self.steps, ctx, allow_zero=False)

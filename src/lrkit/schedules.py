@@ -224,7 +224,9 @@ class Polynomial(_Ramp, Schedule):
     def _eval(self, t: Array, xp: Namespace) -> Array:
         if self.cycle:
             n = float(steps_of(self.steps))
-            f = t / (n * xp.maximum(xp.ceil(t / n), 1.0))
+            q = xp.ceil(t / n)
+            q = xp.where((q - 1.0) * n >= t, q - 1.0, q)  # t/n rounded up past an integer
+            f = t / (n * xp.maximum(q, 1.0))
         else:
             f = frac(t, steps_of(self.steps), xp)
         # max(., 0): in float32 (jax/keras) t/T can round to 1 + 1 ulp at t = T
