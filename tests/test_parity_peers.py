@@ -126,6 +126,18 @@ def test_inverse_sqrt_timescale():
     _close(lrkit.inverse_sqrt(BASE, warmup=10)(np.arange(100)), ref)
 
 
+@pytest.mark.parametrize("cycles", [0.5, 0.25, 1.0, 1.5, 2.75])
+def test_cosine_num_cycles(cycles):
+    def make(o):
+        return transformers.get_cosine_schedule_with_warmup(o, 10, 100, num_cycles=cycles)
+
+    ref = _torch_lrs(make, 140)
+    s = lrkit.warmup(lrkit.cosine(BASE, 0.0, steps=90, cycles=cycles), steps=10, start=0)
+    got = s(np.arange(140))
+    _close(got[:101], ref[:101], atol=1e-16)
+    np.testing.assert_array_equal(got[100:], got[100])  # past its end lrkit holds
+
+
 @pytest.mark.parametrize("cycles, decay", [(1, 90), (2, 90), (3, 90), (5, 100)])
 def test_cosine_with_hard_restarts(cycles, decay):
     total = 10 + decay

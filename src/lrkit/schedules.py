@@ -151,10 +151,10 @@ class Linear(_Ramp, Schedule):
 class Cosine(_Ramp, Schedule):
     r"""Cosine annealing from ``start`` to ``end`` over ``steps``, then hold ``end``.
 
-    With :math:`f = (\min(t,T)/T)^k` and :math:`e` = ``exponent``:
+    With :math:`f = (\min(t,T)/T)^k`, :math:`e` = ``exponent`` and :math:`c` = ``cycles``:
 
     .. math:: \eta_t = \text{end} + (\text{start}-\text{end})
-              \left(\tfrac12\left(1+\cos\pi f\right)\right)^{e}
+              \left(\tfrac12\left(1+\cos 2\pi c f\right)\right)^{e}
 
     With the defaults ``k = 1``, ``exponent = 1`` this is PyTorch's
     ``CosineAnnealingLR`` (``T_max=T``, ``eta_min=end``) for ``t <= T``.
@@ -163,6 +163,9 @@ class Cosine(_Ramp, Schedule):
     past ``num_training_steps``. ``exponent`` is optax's
     ``cosine_decay_schedule(exponent=...)``; ``k`` is timm's k-decay
     (``k_decay``, Zhang & Li 2020: :math:`t^k/T^k` in place of :math:`t/T`).
+    ``cycles`` (default 0.5: half a cosine, from ``start`` down to ``end``) is
+    HuggingFace's ``num_cycles``: 1.5 goes down, up and down again; past
+    ``T`` the value at ``T`` holds.
 
     >>> cosine(1.0, 0.0, steps=100)(50)
     0.5
@@ -174,19 +177,34 @@ class Cosine(_Ramp, Schedule):
     steps: Steps = None
     exponent: Real = field(default=1.0, kw_only=True)
     k: Real = field(default=1.0, kw_only=True)
+    cycles: Real = field(default=0.5, kw_only=True)
 
     def _check(self) -> None:
         finite_range(self.name, "start - end", self.start - self.end)
         check_number(self.name, "exponent", self.exponent, positive=True)
         check_number(self.name, "k", self.k, positive=True)
+        check_number(self.name, "cycles", self.cycles, positive=True)
+
+    def peak_step(self) -> int:
+        if self.cycles == 0.5:
+            return super().peak_step()
+        if self.start >= self.end:  # it starts at its top
+            return 0
+        # it rises to `end` at T / (2 cycles), maybe between two steps: look at the values
+        n = steps_of(self.steps)
+        return int(np.argmax(self._eval(np.arange(n + 1, dtype=np.float64), np)))
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end and self.cycles <= 0.5
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         f = frac(t, steps_of(self.steps), xp)
         if self.k != 1.0:
             f = xp.power(f, self.k)
+        angle = math.pi * f if self.cycles == 0.5 else (2.0 * math.pi * self.cycles) * f
         if self.exponent == 1.0:  # the plain cosine, computed as it always was
-            return self.end + (self.start - self.end) * (1.0 + xp.cos(math.pi * f)) / 2.0
-        c = xp.maximum((1.0 + xp.cos(math.pi * f)) / 2.0, 0.0)
+            return self.end + (self.start - self.end) * (1.0 + xp.cos(angle)) / 2.0
+        c = xp.maximum((1.0 + xp.cos(angle)) / 2.0, 0.0)
         return self.end + (self.start - self.end) * xp.power(c, self.exponent)
 
 
@@ -220,6 +238,9 @@ class Polynomial(_Ramp, Schedule):
 
     def _length(self) -> int | None:
         return None if self.cycle else steps_of(self.steps)
+
+    def nonincreasing(self) -> bool:
+        return self.start >= self.end and not self.cycle
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         if self.cycle:
