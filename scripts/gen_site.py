@@ -53,6 +53,13 @@ EXAMPLES = {
     "clip": "clip(sgdr(0.1, 0.0, period=250), low=0.03)",
     "opposite": "opposite(one_cycle(0.1), 0.85, 0.95)",
     "coupled_wd": "coupled_wd(cosine(0.1, 0.005), 0.05)",
+    "sub": "0.1 - linear(0.0, 0.09)",
+    "div": "cosine(0.1, 0.0) / 2",
+    "neg": "-(cosine(0.1, 0.0) - 0.1)",
+    "truncate": "truncate(exponential(0.1, gamma=0.995), steps=300)",
+    "noise": "noise(cosine(0.1, 0.001), pct=0.3, begin=100, until=900)",
+    "tanh": "tanh(0.1, 0.001)",
+    "table": "table([0.1, 0.08, 0.06, 0.05, 0.04, 0.03, 0.02, 0.015, 0.01, 0.005])",
 }
 
 

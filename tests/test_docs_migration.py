@@ -145,7 +145,15 @@ def test_timm_formulas_match_the_known_values():
     assert math.isclose(
         PEERS.timm_cosine(20, 20, 0.0, cycle_mul=2, cycle_decay=0.5, cycle_limit=9), 0.05
     )
-    assert PEERS.timm_cosine(5, 100, warmup_t=10, warmup_lr_init=0.0) == 0.05
+    # warmup_prefix=True rises to the base rate; timm's default rises to the schedule's
+    # own value at warmup_t (0.1 * (1 + cos(pi / 10)) / 2 at t = 10)
+    assert PEERS.timm_cosine(5, 100, warmup_t=10, warmup_prefix=True) == 0.05
+    at10 = 0.05 * (1 + math.cos(math.pi / 10))
+    assert math.isclose(PEERS.timm_cosine(5, 100, warmup_t=10), at10 / 2, rel_tol=1e-12)
+    assert math.isclose(PEERS.timm_cosine(50, 100, k_decay=2.0), 0.05 * (1 + math.cos(math.pi / 4)))
+    assert math.isclose(PEERS.timm_tanh(50, 100, lb=-3.0, ub=3.0), 0.05, rel_tol=1e-12)
+    assert PEERS.timm_tanh(100, 100, 1e-3) == 1e-3
+    assert PEERS.timm_cosine(60, 20, cycle_limit=3) == 0.0
     assert PEERS.timm_step(65, 30, 0.1) == pytest.approx(1e-3, rel=1e-12)
     assert PEERS.timm_multistep(80, [30, 80], 0.1) == pytest.approx(1e-3, rel=1e-12)
     assert PEERS.timm_poly(50, 100, 2.0) == pytest.approx(0.025, rel=1e-12)

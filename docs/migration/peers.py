@@ -123,23 +123,31 @@ Each row below was run with `opt = torch.optim.SGD(params, lr=0.1)` and
         Row(
             "SequentialLR(opt, [ExponentialLR(opt, gamma=0.9), "
             "CosineAnnealingLR(opt, T_max=90)], milestones=[10])",
-            None,
-            "A phase that never ends (`exponential`, `step`) cannot be a non-final "
-            "`sequence` phase yet, even given a length.",
-            probe="lrkit.sequence(lrkit.exponential(0.1, gamma=0.9, steps=10), lrkit.cosine(0.1))",
+            "lrkit.sequence(lrkit.truncate(lrkit.exponential(0.1, gamma=0.9), steps=10), "
+            "lrkit.cosine(0.1, 0.0, steps=90))",
+            "A phase that never ends gets its length from `truncate`. Past the end "
+            "PyTorch's cosine rises again.",
+            steps=130,
+            same_until=101,
+        ),
+        Row(
+            "SequentialLR(opt, [StepLR(opt, step_size=5, gamma=0.5), "
+            "ConstantLR(opt, factor=1.0)], milestones=[20])",
+            "lrkit.sequence(lrkit.truncate(lrkit.step(0.1, 0.5, every=5), steps=20), "
+            "lrkit.constant(0.1))",
         ),
         Row(
             "CyclicLR(opt, 0.01, 0.1, step_size_up=20, step_size_down=60)",
-            None,
-            "Asymmetric cycles: `cyclic` has one `half_period`.",
-            probe="lrkit.cyclic(0.01, 0.1, half_period=20, half_period_down=60)",
+            "lrkit.cyclic(0.01, 0.1, half_period=20, half_period_down=60)",
+            steps=200,
         ),
         Row(
             "LambdaLR(opt, lambda t: 0.98 ** t)",
-            None,
-            "No escape hatch for an arbitrary function yet; write the closed form "
-            "(here `lrkit.exponential(0.1, gamma=0.98)`).",
-            probe="lrkit.parse('fn(lambda t: 0.98 ** t)')",
+            "lrkit.custom(lambda t: 0.1 * 0.98 ** t)",
+            "`custom` takes the rate, not a factor of it. A Python function cannot be "
+            "written as a spec or a dict, nor run under `jit` unless `vectorized=True` "
+            "(see `lrkit.custom`): prefer the closed form (here "
+            "`lrkit.exponential(0.1, gamma=0.98)`), or `lrkit.table(values)` for a list.",
         ),
     ),
 )
@@ -189,38 +197,44 @@ the wasted zero-rate first update). Size the run with
         ),
         Row(
             "get_cosine_with_hard_restarts_schedule_with_warmup(opt, 10, 100, num_cycles=2)",
-            "lrkit.warmup(lrkit.sgdr(0.1, 0.0, period=45), steps=10, start=0)",
-            "Equal while the run lasts when `num_cycles` divides the decay length; past "
-            "`num_training_steps` HuggingFace drops to 0 and `sgdr` keeps cycling. "
-            "A true `cosine_with_hard_restarts` is not there yet.",
+            "lrkit.warmup(lrkit.sgdr(0.1, 0.0, period=45, cycles=2), steps=10, start=0)",
+            "`period` is a whole number of steps: `num_cycles` must divide "
+            "`num_training_steps - num_warmup_steps`.",
             steps=130,
-            same_until=100,
         ),
         Row(
             "get_wsd_schedule(opt, 10, 20, num_training_steps=100, decay_type='linear')",
-            "lrkit.sequence(lrkit.warmup(lrkit.constant(0.1, steps=70), steps=10, start=0), "
-            "lrkit.linear(0.1, 0.0, steps=20))",
-            "HuggingFace's WSD warms up from 0; lrkit's `wsd` never starts at 0, "
-            "so the HuggingFace shape is a `sequence`.",
+            "lrkit.wsd(0.1, steps=100, warmup=10, decay=20, start=0)",
+            "HuggingFace's WSD warms up from 0 (`start=0`); lrkit's default never starts at 0.",
+        ),
+        Row(
+            "get_wsd_schedule(opt, 10, 20, num_training_steps=100)",
+            "lrkit.wsd(0.1, steps=100, warmup=10, decay=20, start=0, shape='cos')",
+            "HuggingFace's default `decay_type` is `'cosine'`: lrkit's `shape='cos'`.",
         ),
         Row(
             "get_cosine_schedule_with_warmup(opt, 10, 100, num_cycles=1.5)",
-            None,
-            "A cosine that runs past half a period (`num_cycles`) is not there yet.",
-            probe="lrkit.cosine(0.1, 0.0, steps=90, cycles=1.5)",
+            "lrkit.warmup(lrkit.cosine(0.1, 0.0, steps=90, cycles=1.5), steps=10, start=0)",
+            "Past `num_training_steps` HuggingFace's cosine keeps oscillating; lrkit holds.",
+            steps=130,
+            same_until=101,
         ),
         Row(
             "get_inverse_sqrt_schedule(opt, num_warmup_steps=10, timescale=40)",
-            None,
-            "`inverse_sqrt` has no `timescale` yet (its timescale is the warmup).",
-            probe="lrkit.inverse_sqrt(0.1, warmup=10, timescale=40)",
+            "lrkit.inverse_sqrt(0.1, warmup=10, timescale=40)",
         ),
         Row(
             "get_wsd_schedule(opt, 10, 20, num_training_steps=100, decay_type='1-sqrt')",
-            None,
-            "WSD's decay shapes are lrkit's `wsd(shape=...)`, but a WSD that warms up "
-            "from 0 with a `1-sqrt` or `num_cycles` cosine decay is not there yet.",
-            probe="lrkit.wsd(0.1, steps=100, warmup=10, decay=20, shape='1-sqrt')",
+            "lrkit.wsd(0.1, steps=100, warmup=10, decay=20, start=0, shape='sqrt')",
+            "`'1-sqrt'` is lrkit's `shape='sqrt'` (the value is `1 - sqrt(f)` of the way down).",
+        ),
+        Row(
+            "get_wsd_schedule(opt, 10, 20, num_training_steps=100, warmup_type='cosine', "
+            "decay_type='cosine', num_cycles=1.0, min_lr_ratio=0.1)",
+            "lrkit.wsd(0.1, steps=100, warmup=10, decay=20, start=0.01, end=0.01, "
+            "warmup_shape='cos', shape='cos', cycles=1.0)",
+            "`min_lr_ratio` is a fraction of the peak, where the warmup starts and the "
+            "decay ends: `start = end = min_lr_ratio * peak`; `num_cycles` is `cycles`.",
         ),
     ),
 )
@@ -242,16 +256,24 @@ def timm_cosine(
     warmup_t: int = 0,
     warmup_lr_init: float = 0.0,
     warmup_prefix: bool = False,
+    k_decay: float = 1.0,
 ) -> float:
-    """timm's ``CosineLRScheduler`` (documented formula, k_decay=1, no noise).
+    """timm's ``CosineLRScheduler`` (documented formula, no noise).
 
     Cycle ``i`` lasts ``t_initial * cycle_mul**i``; inside it, at local time
-    ``tc``: ``lr_min + (base * cycle_decay**i - lr_min) (1 + cos(pi tc / T_i)) / 2``;
-    from cycle ``cycle_limit`` on: ``lr_min``. The warmup replaces the first
-    ``warmup_t`` values (on the schedule's own clock unless ``warmup_prefix``).
+    ``tc``: ``lr_min + (base * cycle_decay**i - lr_min) (1 + cos(pi tc^k / T_i^k)) / 2``
+    (``k = k_decay``); from cycle ``cycle_limit`` on: ``lr_min``. The warmup
+    replaces the first ``warmup_t`` values: with ``warmup_prefix`` it rises to
+    the base rate and the schedule starts after it; else (timm's default) it
+    rises to the schedule's own value at ``warmup_t``, on the schedule's clock.
     """
     if t < warmup_t:
-        return _timm_warm(t, warmup_t, warmup_lr_init)
+        if warmup_prefix:
+            return _timm_warm(t, warmup_t, warmup_lr_init)
+        target = timm_cosine(
+            warmup_t, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, k_decay=k_decay
+        )
+        return warmup_lr_init + t * (target - warmup_lr_init) / warmup_t
     if warmup_prefix:
         t -= warmup_t
     if cycle_mul == 1:
@@ -263,7 +285,19 @@ def timm_cosine(
     if i >= cycle_limit:
         return lr_min
     peak = BASE_LR * cycle_decay**i
-    return lr_min + 0.5 * (peak - lr_min) * (1 + math.cos(math.pi * local / length))
+    angle = math.pi * local**k_decay / length**k_decay
+    return lr_min + 0.5 * (peak - lr_min) * (1 + math.cos(angle))
+
+
+def timm_tanh(t: int, t_initial: int, lr_min: float = 0.0, lb: float = -7.0, ub: float = 3.0):
+    """timm's ``TanhLRScheduler`` (one cycle): then ``lr_min``.
+
+    At ``tr = t / t_initial``: ``lr_min + (base - lr_min) (1 - tanh(lb (1 - tr) + ub tr)) / 2``.
+    """
+    if t >= t_initial:
+        return lr_min
+    tr = t / t_initial
+    return lr_min + 0.5 * (BASE_LR - lr_min) * (1 - math.tanh(lb * (1.0 - tr) + ub * tr))
 
 
 def timm_step(t: int, decay_t: int, decay_rate: float) -> float:
@@ -335,35 +369,37 @@ Every row reads `t` as the unit timm is stepped in, with base rate 0.1.""",
         ),
         Row(
             "CosineLRScheduler(opt, t_initial=100, warmup_t=10, warmup_lr_init=1e-4)",
-            None,
+            "lrkit.warmup(lrkit.cosine(0.1, 0.0, steps=100), steps=10, start=1e-4, prefix=False)",
             "timm's default `warmup_prefix=False` lays the warmup over the first steps "
-            "of the schedule's own clock; lrkit's `warmup` is a prefix (the "
-            "`warmup_prefix=True` row above). Not there yet.",
-            probe="lrkit.warmup(lrkit.cosine(0.1, steps=100), steps=10, prefix=False)",
+            "of the schedule's own clock, rising to the schedule's value there: "
+            "`prefix=False`.",
+            formula=lambda t: timm_cosine(t, 100, warmup_t=10, warmup_lr_init=1e-4),
         ),
         Row(
             "CosineLRScheduler(opt, t_initial=20, cycle_limit=3)",
-            None,
-            "Restarts that stop after `cycle_limit` cycles are not there yet.",
-            probe="lrkit.sgdr(0.1, 0.0, period=20, cycles=3)",
+            "lrkit.sgdr(0.1, 0.0, period=20, cycles=3)",
+            formula=lambda t: timm_cosine(t, 20, cycle_limit=3),
         ),
         Row(
             "CosineLRScheduler(opt, t_initial=100, k_decay=2.0)",
-            None,
-            "k-decay is not there yet.",
-            probe="lrkit.cosine(0.1, steps=100, k=2.0)",
+            "lrkit.cosine(0.1, 0.0, steps=100, k=2.0)",
+            formula=lambda t: timm_cosine(t, 100, k_decay=2.0),
         ),
         Row(
-            "TanhLRScheduler(opt, t_initial=100)",
-            None,
-            "The tanh schedule is not there yet.",
-            probe="lrkit.parse('tanh(0.1, steps=100)')",
+            "TanhLRScheduler(opt, t_initial=100, lr_min=1e-3)",
+            "lrkit.tanh(0.1, 1e-3, steps=100)",
+            "Like timm, the value steps down to `end` at `t_initial`.",
+            formula=lambda t: timm_tanh(t, 100, 1e-3),
         ),
         Row(
             "CosineLRScheduler(opt, t_initial=100, noise_range_t=(10, 90))",
-            None,
-            "Learning-rate noise (seeded, a pure function of the step) is not there yet.",
-            probe="lrkit.cosine(0.1, steps=100, noise=0.67)",
+            "lrkit.noise(lrkit.cosine(0.1, 0.0, steps=100), begin=10, until=90)",
+            "Same law (`v * (1 + n)`, `n` a normal drawn again until `|n| < 0.67`, "
+            "seeded per step: a pure function of the step), other numbers: timm draws "
+            "from torch's generator, lrkit from a counter-based hash. numpy only: "
+            "under `jit` precompute it with `lrkit.table`.",
+            same_until=10,
+            formula=lambda t: timm_cosine(t, 100),
         ),
     ),
 )
@@ -429,9 +465,7 @@ rows agree to float32 precision (relative 1e-6).""",
         ),
         Row(
             "optax.cosine_decay_schedule(0.1, decay_steps=100, exponent=2.0)",
-            None,
-            "The cosine `exponent` is not there yet.",
-            probe="lrkit.cosine(0.1, steps=100, exponent=2.0)",
+            "lrkit.cosine(0.1, 0.0, steps=100, exponent=2.0)",
         ),
     ),
 )
@@ -484,17 +518,15 @@ schedule goes and reloads from a `.keras` file. Each row was run with
         ),
         Row(
             "schedules.PolynomialDecay(0.1, 50, end_learning_rate=1e-3, cycle=True)",
-            None,
-            "A polynomial decay that restarts with a longer period (`cycle=True`) is "
-            "not there yet.",
-            probe="lrkit.polynomial(0.1, 1e-3, steps=50, cycle=True)",
+            "lrkit.polynomial(0.1, 1e-3, steps=50, cycle=True)",
+            steps=200,
         ),
         Row(
             "schedules.CosineDecayRestarts(0.1, 20, t_mul=2.0, m_mul=0.5, alpha=0.01)",
-            None,
-            "With `alpha` and `m_mul` together Keras' floor shrinks with each cycle's "
-            "peak (`sgdr`'s `end` is fixed): not there yet.",
-            probe="lrkit.sgdr(0.1, 0.001, period=20, mult=2, decay=0.5, end_decay=True)",
+            "lrkit.sgdr(0.1, 0.001, period=20, mult=2, decay=0.5, decay_of='amplitude')",
+            "With `alpha` and `m_mul` together Keras shrinks the height above the floor "
+            "(`decay_of='amplitude'`); `sgdr`'s default shrinks the peak (PyTorch, timm).",
+            steps=300,
         ),
     ),
 )
