@@ -41,7 +41,7 @@ L = lrkit.linear(0.0, 2.0, steps=50)
         ((1.0 - C) - L, lambda: (1.0 - C(T)) - L(T)),
         (C / 2.0 / L.replace(start=1.0), lambda: C(T) / 2.0 / L.replace(start=1.0)(T)),
         (C / (2.0 / L.replace(start=1.0)), lambda: C(T) / (2.0 / L.replace(start=1.0)(T))),
-        (-(-C), lambda: C(T)),
+        (lrkit.Neg(-C), lambda: C(T)),
         (2.0 * -C, lambda: -2.0 * C(T)),
     ],
 )

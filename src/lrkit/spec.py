@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 from . import combinators as _combinators
@@ -201,7 +202,7 @@ def _binop(n: ast.BinOp) -> Any:
 
 
 #: the operators between schedules (and numbers), by their ast node
-_SCHEDULE_OPS: dict[type, type[Schedule]] = {
+_SCHEDULE_OPS: dict[type, Callable[[Any, Any], Schedule]] = {
     ast.Mult: _combinators.Mul,
     ast.Add: _combinators.Add,
     ast.Sub: _combinators.Subtract,
