@@ -93,7 +93,8 @@ def test_cosine_decay_restarts(t_mul):
 def test_cosine_decay_restarts_with_m_mul_and_alpha():
     # Keras shrinks the whole cosine, alpha floor included, by m_mul per restart:
     #   v = I * (alpha + (1 - alpha) * m**i * (1 + cos) / 2)
-    # lrkit.sgdr shrinks only the peak (the floor `end` stays). Keras' form is
+    # lrkit.sgdr shrinks the peak by default (the floor `end` stays); Keras' form is
+    # sgdr(..., decay_of="amplitude") (tests/test_parity_peers.py), or written out:
     # sgdr(I * (1 - alpha), 0, decay=m) + I * alpha.
     I, alpha, m = 0.1, 0.05, 0.5
     f = ks.CosineDecayRestarts(I, first_decay_steps=10, t_mul=2.0, m_mul=m, alpha=alpha)

@@ -170,8 +170,9 @@ class Sequence(Schedule):
 
     Phase :math:`k` starts at :math:`o_k = \sum_{j<k} n_j` (:math:`n_j` the
     length of phase :math:`j`) and sees the local step :math:`t - o_k`. Every
-    phase but the last needs a length; the last may run to the end of the run
-    (its ``steps`` left out) or hold its final value.
+    phase but the last needs a length (a schedule that never ends gets one
+    from :func:`lrkit.truncate`); the last may run to the end of the run (its
+    ``steps`` left out) or hold its final value.
 
     >>> sequence(linear(0.0, 1.0, steps=2), constant(1.0))(1)
     0.5
