@@ -179,19 +179,34 @@ def test_noise_round_trips_and_refuses_jit_clearly():
 
 # ---------------------------------------------------------------- new parameters
 def test_defaults_are_bit_identical_to_the_plain_forms():
-    t = np.arange(0, 3000)
-    pairs = [
-        (lrkit.cosine(0.1, 1e-3, steps=900), lrkit.cosine(0.1, 1e-3, steps=900, k=1, exponent=1)),
-        (lrkit.sgdr(0.1, 1e-3, period=37, mult=1.5, decay=0.7), None),
-        (lrkit.wsd(0.1, steps=900, warmup=50, decay=200, shape="cos"), None),
-        (lrkit.inverse_sqrt(0.1, warmup=40), None),
-        (lrkit.warmup(C, steps=30), lrkit.warmup(C, steps=30, prefix=True)),
-        (lrkit.cyclic(0.01, 0.1, half_period=37, mode="triangular2"), None),
-    ]
-    for a, b in pairs:
-        b = b if b is not None else a.replace()
-        np.testing.assert_array_equal(a(t), b(t))
-        assert a == b and str(a) == str(b) and a.to_dict() == b.to_dict()
+    # the formulas of 0.1.0, in its order of operations: the new parameters' defaults
+    # must give these values bit for bit
+    t = np.arange(0, 3000).astype(np.float64)
+    f = np.minimum(t, 900.0) / 900.0
+    cos = 1e-3 + (0.1 - 1e-3) * (1.0 + np.cos(math.pi * f)) / 2.0
+    np.testing.assert_array_equal(lrkit.cosine(0.1, 1e-3, steps=900)(t.astype(int)), cos)
+    i = np.floor(t / 37.0)
+    top = 0.1 * np.power(0.7, i)
+    sg = 1e-3 + (top - 1e-3) * (1.0 + np.cos(math.pi * (t - i * 37.0) / 37.0)) / 2.0
+    np.testing.assert_array_equal(lrkit.sgdr(0.1, 1e-3, period=37, decay=0.7)(t.astype(int)), sg)
+    w = 40.0
+    isq = np.where(t < w, 0.1 * (t / w), 0.1 / np.sqrt(np.maximum(t, w) / w))
+    np.testing.assert_array_equal(lrkit.inverse_sqrt(0.1, warmup=40)(t.astype(int)), isq)
+    q = np.floor(t / 74.0)
+    x = (t - 74.0 * q) / 74.0
+    scale = np.where(x <= 0.5, x / 0.5, (x - 1.0) / (0.5 - 1.0))
+    cyc = 0.01 + (0.1 - 0.01) * scale * 1.0
+    np.testing.assert_array_equal(lrkit.cyclic(0.01, 0.1, half_period=37)(t.astype(int)), cyc)
+    g = np.clip((t - 700.0) / 200.0, 0.0, 1.0)
+    wsd = 0.0 + (0.1 - 0.0) * (1.0 - (1.0 - np.cos(math.pi * g)) / 2.0)
+    wsd = np.where(t < 50.0, 0.1 * (t + 1.0) / 51.0, wsd)
+    got = lrkit.wsd(0.1, steps=900, warmup=50, decay=200, shape="cos")(t.astype(int))
+    np.testing.assert_array_equal(got, wsd)
+    # and the printed forms and dicts do not name the new parameters
+    assert str(lrkit.sgdr(0.1, period=9)) == "sgdr(start=0.1, period=9)"
+    assert str(lrkit.cosine(0.1, steps=9)) == "cosine(start=0.1, steps=9)"
+    w = lrkit.wsd(0.1, steps=9, warmup=1, decay=1)
+    assert w.to_dict() == {"name": "wsd", "peak": 0.1, "steps": 9, "warmup": 1, "decay": 1}
 
 
 def test_wsd_with_default_start_and_other_warmup_shapes():
