@@ -99,12 +99,9 @@ def zoo() -> dict[str, lrkit.Schedule]:
             0.1, warmup=80, decay=300, start=0.0, warmup_shape="sqrt", shape="cos", cycles=1.25
         ),
         "warmup_on_own_clock": lrkit.warmup(c, steps=60, start=1e-4, prefix=False),
+        "noise_normal": lrkit.noise(c, pct=0.3, begin=20, until="80%", seed=2**40 + 3),
+        "noise_uniform": lrkit.noise(lrkit.constant(0.1), pct=0.5, dist="uniform"),
     }
-
-
-#: not evaluated by the jit adapters: noise hashes steps in 64-bit integers (numpy only;
-#: tests/test_core_peers.py checks the error it raises under jit)
-NUMPY_ONLY = {"noise"}
 
 
 BOUND = {k: v.bind(total_steps=TOTAL, steps_per_epoch=SPE) for k, v in zoo().items()}
@@ -122,7 +119,7 @@ def test_zoo_covers_every_registered_schedule():
 
     for s in BOUND.values():
         walk(s)
-    assert used == set(lrkit.REGISTRY) - NUMPY_ONLY, set(lrkit.REGISTRY) - used
+    assert used == set(lrkit.REGISTRY), set(lrkit.REGISTRY) - used
     assert all(s.is_bound for s in BOUND.values())
 
 

@@ -394,10 +394,10 @@ Every row reads `t` as the unit timm is stepped in, with base rate 0.1.""",
         Row(
             "CosineLRScheduler(opt, t_initial=100, noise_range_t=(10, 90))",
             "lrkit.noise(lrkit.cosine(0.1, 0.0, steps=100), begin=10, until=90)",
-            "Same law (`v * (1 + n)`, `n` a normal drawn again until `|n| < 0.67`, "
+            "Same law (`v * (1 + n)`, `n` a normal conditioned on `|n| < 0.67`, "
             "seeded per step: a pure function of the step), other numbers: timm draws "
-            "from torch's generator, lrkit from a counter-based hash. numpy only: "
-            "under `jit` precompute it with `lrkit.table`.",
+            "from torch's generator, lrkit from a hash of the seed and the step (the "
+            "same in numpy, jax and Keras).",
             same_until=10,
             formula=lambda t: timm_cosine(t, 100),
         ),

@@ -600,49 +600,81 @@ class CoupledWD(Schedule):
         return xp.minimum(self.value * ref / safe, cap)
 
 
-_U64 = np.uint64
-_GOLDEN = _U64(0x9E3779B97F4A7C15)
+def _u32(xp: Namespace, x: Array) -> Array:
+    """``x`` (whole numbers in [0, 2**32), or a Python int) as uint32, in any namespace."""
+    keras = hasattr(xp, "convert_to_tensor")  # keras.ops
+    if isinstance(x, int):
+        return xp.convert_to_tensor(x, dtype="uint32") if keras else xp.asarray(x, dtype="uint32")
+    return xp.cast(x, "uint32") if keras else xp.asarray(x).astype("uint32")
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: a bijective scramble of 64-bit integers (wrapping arithmetic)."""
-    x = x ^ (x >> _U64(30))
-    x = x * _U64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> _U64(27))
-    x = x * _U64(0x94D049BB133111EB)
-    return x ^ (x >> _U64(31))
+def _lowbias32(xp: Namespace, x: Array) -> Array:
+    """A bijective scramble of uint32 values (C. Wellons' "lowbias32"; wrapping products).
 
-
-def _uniform(key: np.ndarray, k: int) -> np.ndarray:
-    """The ``k``-th uniform draw in [0, 1) of each key (53 random bits)."""
-    z = _mix64(key + _GOLDEN * _U64(k + 1))
-    return (z >> _U64(11)).astype(np.float64) * 2.0**-53
-
-
-def step_noise(t: np.ndarray, seed: int, pct: float, dist: str) -> np.ndarray:
-    """A draw ``n_t`` in (-pct, pct) per step: a pure function of (seed, step).
-
-    ``uniform``: :math:`(2u - 1)\\,\text{pct}`; ``normal``: a standard normal
-    (Box-Muller on two draws) drawn again, with the step's next draws, until
-    :math:`|n| < \text{pct}`.
+    Each product keeps its low 32 bits (a no-op for uint32; Keras' torch backend
+    holds uint32 as int64, where the mask does the wrap-around).
     """
-    steps = np.asarray(t, dtype=np.float64)
-    with np.errstate(over="ignore"):
-        key = _mix64(_mix64(np.full(steps.shape, _U64(seed))) ^ steps.astype(np.uint64))
-        if dist == "uniform":
-            return (2.0 * _uniform(key, 0) - 1.0) * pct
-        out = np.zeros(steps.shape)
-        todo = np.ones(steps.shape, dtype=bool)
-        k = 0
-        while todo.any():
-            u1, u2 = _uniform(key[todo], k), _uniform(key[todo], k + 1)
-            n = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * math.pi * u2)
-            ok = np.abs(n) < pct
-            idx = np.flatnonzero(todo)[ok]
-            out.flat[idx] = n[ok]
-            todo.flat[idx] = False
-            k += 2
-        return out
+    s16, s15, low32 = _u32(xp, 16), _u32(xp, 15), _u32(xp, 0xFFFFFFFF)
+    x = xp.bitwise_xor(x, xp.right_shift(x, s16))
+    x = xp.bitwise_and(xp.multiply(x, _u32(xp, 0x7FEB352D)), low32)
+    x = xp.bitwise_xor(x, xp.right_shift(x, s15))
+    x = xp.bitwise_and(xp.multiply(x, _u32(xp, 0x846CA68B)), low32)
+    return xp.bitwise_xor(x, xp.right_shift(x, s16))
+
+
+#: Acklam's rational approximation of the normal quantile, central region
+#: (|q| <= 0.425 about the median: relative error < 1.2e-9)
+_ACKLAM_A = (
+    -39.69683028665376,
+    220.9460984245205,
+    -275.9285104469687,
+    138.3577518672690,
+    -30.66479806614716,
+    2.506628277459239,
+)
+_ACKLAM_B = (
+    -54.47609879822406,
+    161.5858368580409,
+    -155.6989798598866,
+    66.80131188771972,
+    -13.28068155288572,
+)
+
+
+def _normal_quantile(u: Array) -> Array:
+    """Φ⁻¹(u) for u in [0.075, 0.925] (the central region of Acklam's approximation)."""
+    q = u - 0.5
+    r = q * q
+    a, b = _ACKLAM_A, _ACKLAM_B
+    num = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+    den = ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0
+    return num / den
+
+
+def step_noise(t: Array, xp: Namespace, seed: int, pct: float, dist: str) -> Array:
+    r"""A draw ``n_t`` in (-pct, pct) per step: a pure function of (seed, step).
+
+    A uniform :math:`u \in [0, 1)` (24 bits) comes from a 32-bit hash of the
+    step and the seed, computed the same way in numpy, jax and keras.
+    ``uniform``: :math:`(2u - 1)\,\text{pct}`; ``normal``: the standard normal
+    conditioned on :math:`|n| < \text{pct}` (by inversion:
+    :math:`\Phi^{-1}(\Phi(-p) + u(\Phi(p) - \Phi(-p)))`).
+    """
+    folded = (seed % 2**32) ^ ((seed >> 32) * 0x9E3779B9 % 2**32)  # a 63-bit seed in 32 bits
+    with np.errstate(over="ignore"):  # numpy scalars warn on the (intended) wrap-around
+        key = _lowbias32(xp, _u32(xp, folded))
+        wrapped = t - xp.floor(t / 2.0**32) * 2.0**32
+        h = _lowbias32(xp, xp.bitwise_xor(_u32(xp, wrapped), key))
+        top = xp.right_shift(h, _u32(xp, 8))
+    dtype = str(getattr(t, "dtype", "float64"))
+    if hasattr(xp, "convert_to_tensor"):  # keras.ops
+        u = xp.cast(top, dtype) * 2.0**-24
+    else:
+        u = top.astype(dtype) * 2.0**-24
+    if dist == "uniform":
+        return (2.0 * u - 1.0) * pct
+    lo = 0.5 * (1.0 + math.erf(-pct / math.sqrt(2.0)))
+    return _normal_quantile(lo + u * (1.0 - 2.0 * lo))
 
 
 @register
@@ -653,17 +685,16 @@ class Noise(Schedule):
     .. math:: \eta_t = s(t)\,(1 + n_t)\ \ (\text{begin} \le t < \text{until}),
               \qquad s(t)\ \text{elsewhere}
 
-    :math:`n_t` depends on ``seed`` and :math:`t` only (a counter-based hash,
-    splitmix64), so the same step always has the same value, on resume too.
-    ``dist="normal"``: a standard normal drawn again until
-    :math:`|n_t| <` ``pct`` (timm's ``noise_type='normal'``, ``noise_pct``);
-    ``"uniform"``: uniform in (-``pct``, ``pct``). ``until`` left out: no end.
-    timm's ``noise_range_t=(a, b)`` is ``begin=a, until=b``. The draws are not
-    timm's (timm seeds torch's generator with ``seed + t``): same law, other numbers.
-
-    Numpy only: the hash needs 64-bit integers, so evaluating it under
-    ``jit`` (``lrkit.jax``, ``lrkit.keras``) raises a ConfigError; use
-    ``table(list(s(range(n))))`` there (the values, precomputed).
+    :math:`n_t` depends on ``seed`` and :math:`t` only (a 32-bit hash of both,
+    see :func:`step_noise`), so the same step always has the same value, on
+    resume too, and numpy, ``lrkit.jax`` and ``lrkit.keras`` compute the same
+    draw (the values agree to float32 precision under ``jit``).
+    ``dist="normal"``: a standard normal conditioned on :math:`|n_t| <`
+    ``pct`` (timm's ``noise_type='normal'``, ``noise_pct``, which redraws until
+    it holds); ``"uniform"``: uniform in (-``pct``, ``pct``). ``until`` left
+    out: no end. timm's ``noise_range_t=(a, b)`` is ``begin=a, until=b``. The
+    draws are not timm's (timm seeds torch's generator with ``seed + t``):
+    same law, other numbers. Steps are hashed modulo :math:`2^{32}`.
 
     >>> s = noise(constant(1.0), pct=0.1, seed=1)
     >>> s(5) == s(5) and 0.9 < s(5) < 1.1
@@ -690,18 +721,13 @@ class Noise(Schedule):
         return max(n, steps_of(self.until))
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
-        if xp is not np:
-            raise ConfigError(
-                f"{self.spec()}: noise is drawn with 64-bit integer hashing in numpy and "
-                "cannot be evaluated under jit (lrkit.jax, lrkit.keras); precompute it: "
-                "lrkit.table(list(s(range(n))))"
-            )
         v = self.schedule._eval(t, xp)
         lo = float(steps_of(self.begin))
-        hi = math.inf if self.until is None else float(steps_of(self.until))
-        on = (t >= lo) & (t < hi)
-        n = step_noise(np.where(on, t, 0.0), self.seed, self.pct, self.dist)
-        return np.where(on, v * (1.0 + n), v)
+        on = t >= lo
+        if self.until is not None:
+            on = xp.logical_and(on, t < float(steps_of(self.until)))
+        n = step_noise(t, xp, self.seed, self.pct, self.dist)
+        return xp.where(on, v * (1.0 + n), v)
 
 
 @runtime_checkable
