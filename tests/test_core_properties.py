@@ -238,7 +238,7 @@ BUILDERS = {
 }
 
 #: positive numbers where a marker-driven draw needs them (the rest of a field's range)
-_POSITIVE = {"decay", "power", "gamma", "value", "peak", "start", "exponent", "k"}
+_POSITIVE = {"decay", "power", "gamma", "value", "peak", "start", "exponent", "k", "cycles"}
 
 
 def _from_markers(draw, cls, depth):
