@@ -119,13 +119,14 @@ def _save(cache: dict) -> None:
     os.replace(tmp, CACHE)
 
 
-def run_all(tasks: list[str], seeds: int, jobs: int) -> None:
+def run_all(tasks: list[str], seeds: int, jobs: int, grid_only: bool = False) -> None:
     cache = _load()
     work = []
     for name in tasks:
         setup = SETUPS[name]
         for s in range(seeds):
-            work.append((name, "plan", s, setup["epochs"], setup))
+            if not grid_only:
+                work.append((name, "plan", s, setup["epochs"], setup))
             for tpl in SHAPES.values():
                 for p in setup["peaks"]:
                     work.append((name, tpl.format(p=p), s, setup["epochs"], setup))
@@ -251,10 +252,11 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--grid-only", action="store_true", help="run only the grid cells")
     args = ap.parse_args()
     tasks = [t for t in args.tasks.split(",") if t]
     if not args.report_only:
-        run_all(tasks, args.seeds, args.jobs)
+        run_all(tasks, args.seeds, args.jobs, args.grid_only)
     rows = summarize(tasks, args.seeds)
     meta = {
         "date": time.strftime("%Y-%m-%d"),

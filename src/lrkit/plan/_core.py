@@ -49,7 +49,7 @@ from ..spec import parse
 from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
 from ._types import Plan, Prediction, Probe, as_trial
 
-__all__ = ["plan", "MIN_PROBE", "MIN_RANGE"]
+__all__ = ["plan", "check_budget", "MIN_PROBE", "MIN_RANGE"]
 
 #: the shortest probe (updates) the planner will run
 MIN_PROBE = 6
@@ -174,6 +174,14 @@ def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, 
             f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
         )
     return n_f, ell
+
+
+def check_budget(total_steps: int, budget: float, peaks: int = 4, with_range: bool = True) -> int:
+    """The extra updates :func:`plan` may spend (``floor(budget * total_steps)``), or the
+    ``ConfigError`` it would raise for a budget too small, before any work."""
+    cap = int(math.floor(budget * total_steps + 1e-9))
+    _allocate(int(total_steps), cap, peaks, with_range)
+    return cap
 
 
 def _range_test(
