@@ -1,4 +1,4 @@
-"""Does lrkit 0.1's ``auto`` (range test + one_cycle) match a tuned grid at a fraction of its compute?
+"""Does lrkit 0.1's ``auto`` (range test + one_cycle) match a tuned grid at a fraction of the cost?
 
 (``lrkit bench --schedule auto`` is now the plan, measured by
 ``benchmarks/bench_plan.py``; this benchmark measures the range test +

@@ -90,7 +90,7 @@ def test_extra_hyperparameters_go_through_the_scheduler(digits):
 
 
 def test_auto_is_the_plan_and_counts_its_cost(digits):
-    """"auto" = lrkit.torch.plan on the fresh model (restored), its schedule, its cost counted."""
+    """`auto` = lrkit.torch.plan on the fresh model (restored), its schedule, its cost counted."""
     r = train(digits, "auto", "sgd", epochs=2, finder_options={"budget": 1.0})
     f = r.finder
     assert r.schedule == "auto" and f is not None
@@ -224,7 +224,7 @@ def test_threads_untouched_by_library(digits):
 
 
 def test_cli_bench_with_a_user_task_and_auto(tmp_path, capsys, monkeypatch):
-    """--task module:function: the user's task, its seeds rebuilt by the function, 'auto' planned."""
+    """--task module:function: the user's task, each seed rebuilt by the function, auto planned."""
     monkeypatch.syspath_prepend(HERE)
     out = tmp_path / "b"
     argv = ["bench", "--task", "plan_user_task:make_task", "--schedule", "auto"]

@@ -80,7 +80,6 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..bench import aggregate, run_grid, table, write_outputs
-
     from ..tasks._load import load_task
 
     args.out = args.out if args.out is not None else f"lrkit-bench-{_slug(args.task)}"

@@ -32,12 +32,10 @@ SCHEDULES = (
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="lrkit-demo", help="output folder (default ./lrkit-demo)")
-    p.add_argument(
-        "--epochs", type=int, default=EPOCHS, help=f"epochs per run (default {EPOCHS})"
-    )
+    p.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs per run (default {EPOCHS})")
     p.add_argument("--seeds", type=int, default=3, help="seeds per schedule (default 3)")
     p.add_argument(
-        "--lr", type=float, default=LR, help=f"peak rate of the hand-made schedules (default {LR:g})"
+        "--lr", type=float, default=LR, help=f"peak of the hand-made schedules (default {LR:g})"
     )
     p.add_argument(
         "--budget",
@@ -69,9 +67,7 @@ def _check(args: argparse.Namespace, steps_per_epoch: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..tasks import TASKS
-
-    from ..tasks import get_task
+    from ..tasks import TASKS, get_task
 
     t0 = time.perf_counter()
     task = get_task(TASK, seed=0)
