@@ -86,7 +86,9 @@ def test_demo_output_text(tmp_path, capsys):
         assert main(["demo", "--out", str(out), "--seeds", "2", "--no-png"]) == 0
     finally:
         torch.set_num_threads(n)
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "/225" not in captured.err  # no progress bar off a terminal
     data = json.loads((out / "results.json").read_text())
     plans = [r for r in data["runs"] if r["label"] == "plan (lrkit.plan)"]
     assert [r["seed"] for r in plans] == [0, 1] and all(r["steps"] == 225 for r in plans)
@@ -171,3 +173,18 @@ def test_error_hook_catches_a_broken_page(tmp_path):
     dom = _browser(page, tmp_path, "--dump-dom")
     assert "boom-lrkit" in dom.split('id="lrkit-errors"')[1].split("</div>")[0]
     assert 'data-lrkit-rendered="1"' in dom  # the good chart still rendered
+
+
+def test_demo_shows_a_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """On a terminal (stderr a TTY) every schedule's training draws a tqdm bar; off it, none."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    n = torch.get_num_threads()
+    try:
+        assert main(["demo", "--out", str(tmp_path / "d"), "--seeds", "1", "--no-png"]) == 0
+    finally:
+        torch.set_num_threads(n)
+    err = capsys.readouterr().err
+    for label in ("digits constant", "digits step decay", "digits plan (lrkit.plan)"):
+        assert re.search(re.escape(label) + r".*\d+/225", err), label

@@ -61,8 +61,8 @@ def _check(args: argparse.Namespace) -> None:
 
     if args.task.strip() == "quadratic":
         raise _args.ConfigError(
-            "--task must be digits, mnist1d, charlm or module:function, got 'quadratic' "
-            "(a numpy task without a torch model)"
+            "--task must be one of charlm, digits, mnist1d or module:function, got "
+            "'quadratic' (a numpy task without a torch model)"
         )
     _args.number("--plan-budget", args.plan_budget, positive=True)
     if args.epochs is not None:
