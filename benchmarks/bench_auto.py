@@ -1,4 +1,9 @@
-"""Does ``auto`` (range test + one_cycle) match a tuned grid at a fraction of its compute?
+"""Does lrkit 0.1's ``auto`` (range test + one_cycle) match a tuned grid at a fraction of the cost?
+
+(``lrkit bench --schedule auto`` is now the plan, measured by
+``benchmarks/bench_plan.py``; this benchmark measures the range test +
+one_cycle rule, ``lrkit.bench.finder_one_cycle``, as BENCHMARKS.md section 4
+reports it, and provides the grid bench_plan shares.)
 
 For each task: a grid {constant, step, cosine, one_cycle} x 4 peak rates, every
 cell trained for the same budget on 3 seeds (mean of the final metric), against
@@ -67,14 +72,22 @@ def _job(args: tuple) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from lrkit.bench import train
+    from lrkit.bench import finder_one_cycle, train
     from lrkit.tasks import get_task
 
     task = get_task(task_name, seed=seed, **setup["overrides"])
     finder = dict(setup["finder"])
     if spec == "auto-" + ALT_RULE:  # the alternative rule, for comparison
         spec, finder["rule"] = "auto", ALT_RULE
-    r = train(task, spec, setup["optimizer"], epochs, finder_options=finder, label=spec)
+    info = None
+    if spec == "auto":  # the range test on the fresh model (restored), then one_cycle
+        model = task.make_model()
+        opt = task.make_optimizer(model, setup["optimizer"], lr=task.default_lr)
+        sched, info = finder_one_cycle(task, model, opt, **finder)
+        r = train(task, sched, setup["optimizer"], epochs, label=spec)
+        r.finder, r.overhead_steps = info, info["steps"]
+    else:
+        r = train(task, spec, setup["optimizer"], epochs, label=spec)
     return {
         "task": task_name,
         "spec": spec,

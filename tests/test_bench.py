@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 
 import numpy as np
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SPE = 45  # digits: 1,438 / 32
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(scope="module")
@@ -87,29 +89,52 @@ def test_extra_hyperparameters_go_through_the_scheduler(digits):
     assert r.steps == SPE
 
 
-def test_auto_runs_the_finder_and_counts_its_cost(digits):
-    r = train(digits, "auto", "sgd", epochs=1, finder_options={"steps": 60})
+def test_auto_is_the_plan_and_counts_its_cost(digits):
+    """`auto` = lrkit.torch.plan on the fresh model (restored), its schedule, its cost counted."""
+    r = train(digits, "auto", "sgd", epochs=2, finder_options={"budget": 1.0})
     f = r.finder
     assert r.schedule == "auto" and f is not None
-    assert 0 < f["steps"] <= 60 and r.overhead_steps == f["steps"]
-    assert r.compute_steps == SPE + f["steps"]
-    res = lrkit.FinderResult.from_dict(f["result"])
-    assert len(res.lrs) == len(res.losses) == len(res.smoothed) > 0
-    peak = float(f"{res.suggest('minimum'):.3g}")
-    assert f["peak"] == peak and f["minimum_lr"] == res.suggest("minimum")
-    assert f["schedule"] == str(lrkit.one_cycle(peak))
-    assert r.lr[0] == pytest.approx(peak / 25) and max(r.lr) <= peak
-    # the finder restores the model: training after it equals one_cycle trained directly
-    direct = train(digits, lrkit.one_cycle(peak), "sgd", epochs=1)
+    p = lrkit.plan.Plan.from_dict(f["plan"])
+    assert f["steps"] == p.cost == r.overhead_steps and 0 < p.cost <= 2 * SPE
+    assert p.cost == sum(pr.updates for pr in p.probes)  # the range test and every probe
+    assert r.compute_steps == 2 * SPE + p.cost
+    assert f["schedule"] == str(p.schedule) and f["peak"] == p.peak and f["shape"] == p.shape
+    res = lrkit.FinderResult.from_dict(f["result"])  # the planner's own range test
+    assert f["minimum_lr"] == res.suggest("minimum") and f["suggestion"] == res.suggest()
+    np.testing.assert_allclose(r.lr, p.schedule(np.arange(2 * SPE)), rtol=1e-12, atol=0)
+    # the same plan as lrkit.torch.plan on the task; the model is restored exactly, so
+    # training after it equals the planned schedule trained directly
+    import lrkit.torch as lt
+    from lrkit.tasks import Epochs
+
+    model = digits.make_model()
+    opt = digits.make_optimizer(model, "sgd", lr=digits.default_lr)
+    same = lt.plan(model, opt, digits.loss_fn, Epochs(digits), 2 * SPE, budget=1.0)
+    assert str(same.schedule) == f["schedule"] and same.cost == p.cost
+    direct = train(digits, p.schedule, "sgd", epochs=2)
     assert direct.history == r.history and direct.lr == r.lr
 
 
-def test_auto_range_rule(digits):
-    r = train(digits, "auto", epochs=1, finder_options={"steps": 80, "rule": "range"})
-    lo, hi = r.finder["range"]
-    assert r.finder["schedule"] == str(lrkit.one_cycle(hi, div=hi / lo))
-    with pytest.raises(ValueError, match="rule must be 'minimum', 'suggest' or 'range', got 'x'"):
-        train(digits, "auto", epochs=1, finder_options={"steps": 30, "rule": "x"})
+def test_auto_budget_too_small_is_refused_before_training(digits):
+    with pytest.raises(ConfigError, match="budget too small: 22 extra updates"):
+        train(digits, "auto", epochs=1)  # 45 updates x 0.5
+
+
+def test_finder_one_cycle_is_lrkit_01s_auto(digits):
+    from lrkit.bench import finder_one_cycle
+
+    model = digits.make_model()
+    opt = digits.make_optimizer(model, "sgd", lr=0.05)
+    before = [t.clone() for t in model.parameters()]
+    sched, info = finder_one_cycle(digits, model, opt, steps=80, rule="range")
+    lo, hi = info["range"]
+    assert info["schedule"] == str(sched) == str(lrkit.one_cycle(hi, div=hi / lo))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    sched, info = finder_one_cycle(digits, model, opt, steps=60)
+    peak = float(f"{lrkit.FinderResult.from_dict(info['result']).suggest('minimum'):.3g}")
+    assert info["peak"] == peak and str(sched) == str(lrkit.one_cycle(peak))
+    with pytest.raises(ConfigError, match="rule must be 'minimum', 'suggest' or 'range', got 'x'"):
+        finder_one_cycle(digits, model, opt, steps=30, rule="x")
 
 
 def test_run_grid_aggregate_and_table(digits):
@@ -175,11 +200,18 @@ def test_cli_bench_writes_table_json_report_and_pngs(tmp_path, capsys):
     "argv, msg",
     [
         (["--task", "cifar", "--schedule", "0.1"], "--task must be one of"),
+        (["--task", "quadratic", "--schedule", "0.1"], "got 'quadratic'"),
+        (["--task", "plan_user_task:nope", "--schedule", "0.1"], "has no attribute 'nope'"),
+        (["--task", "plan_user_task:not_a_task", "--schedule", "0.1"], "lacks make_model"),
+        (["--task", "no_such_mod_xyz:f", "--schedule", "0.1"], "cannot import module"),
+        (["--task", "digits", "--schedule", "auto", "--epochs", "1"], "--plan-budget 0.5: plan"),
+        (["--task", "digits", "--schedule", "0.1", "--plan-budget", "0"], "--plan-budget must"),
         (["--task", "digits", "--schedule", "cosinus(1)"], "cosinus"),
         (["--task", "digits", "--schedule", "0.1", "--epochs", "0"], "--epochs must be"),
     ],
 )
-def test_cli_bench_errors_one_line_exit_2(argv, msg, capsys, tmp_path):
+def test_cli_bench_errors_one_line_exit_2(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(HERE)
     assert main(["bench", *argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert msg in err and err.count("\n") == 1 and "Traceback" not in err
@@ -189,3 +221,37 @@ def test_threads_untouched_by_library(digits):
     n = torch.get_num_threads()
     train(digits, "constant(0.05)", epochs=1)
     assert torch.get_num_threads() == n
+
+
+def test_cli_bench_with_a_user_task_and_auto(tmp_path, capsys, monkeypatch):
+    """--task module:function: the user's task, each seed rebuilt by the function, auto planned."""
+    monkeypatch.syspath_prepend(HERE)
+    out = tmp_path / "b"
+    argv = ["bench", "--task", "plan_user_task:make_task", "--schedule", "auto"]
+    argv += ["--schedule", "cosine(0.05)", "--epochs", "25", "--seeds", "2", "--no-png"]
+    assert main([*argv, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    data = json.loads((out / "results.json").read_text())
+    assert data["task"]["name"] == "tiny-regression" and data["task"]["metric"] == "loss"
+    runs = data["runs"]
+    assert [(r["label"], r["seed"]) for r in runs] == [
+        ("auto", 0), ("cosine(0.05)", 0), ("auto", 1), ("cosine(0.05)", 1)
+    ]  # fmt: skip
+    from plan_user_task import make_task
+
+    from lrkit.tasks._load import load_task
+
+    for r in runs:  # every seed is the function's own task for that seed
+        t = make_task(r["seed"])
+        model = t.make_model()
+        with torch.no_grad():
+            init = sum(float(t.loss_fn(model(x), y)) for x, y in t.train_loader(0)) / 8
+        assert r["history"][0]["val_loss"] < init  # scored on its training loss, trained
+        assert r["steps"] == 200
+    autos = [r for r in runs if r["label"] == "auto"]
+    for r in autos:
+        p = lrkit.plan.Plan.from_dict(r["finder"]["plan"])
+        assert r["overhead_steps"] == p.cost <= 100
+        assert f"auto (seed {r['seed']}): plan of {p.cost} extra updates" in text
+        assert str(p.schedule) in text
+    assert load_task("plan_user_task:make_task", seed=1).with_seed(0).seed == 0

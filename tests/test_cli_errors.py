@@ -75,7 +75,7 @@ CASES = [
     (["demo", "--epochs", "9" * 20], "--epochs must be at most"),
     (["demo", "--out", "FILE"], "is an existing file"),
     (["demo", "--lr", "nan"], "--lr must be a finite number"),
-    (["demo", "--finder-steps", "5"], "--finder-steps must be an integer >= 20"),
+    (["demo", "--budget", "0"], "--budget must be > 0"),
     (["demo", "--seeds", "0"], "--seeds must be a positive int"),
     # lab
     (["lab", "nope"], "unknown lab 'nope'"),

@@ -1,9 +1,11 @@
-"""``lrkit find --task NAME``: suggestions printed, chart and JSON written, usage errors exit 2."""
+"""``lrkit find --task NAME|module:function``: suggestions printed, files written, errors exit 2."""
 
 from __future__ import annotations
 
 import json
+import os
 
+import numpy as np
 import pytest
 
 import lrkit
@@ -21,6 +23,37 @@ def test_find_on_digits_prints_suggestions_and_writes_files(tmp_path, capsys):
     res = lrkit.FinderResult.from_dict(json.loads(js.read_text()))
     assert res.meta["task"] == "digits" and len(res) <= 60
     assert f"{res.suggest():.3g}" in out
+    assert f"peak of a decaying schedule: {res.suggest('minimum'):.3g}" in out
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def test_find_with_a_user_task(tmp_path, capsys, monkeypatch):
+    """--task module:function runs the range test on the user's model, same as find_lr."""
+    import torch
+
+    import lrkit.torch as lt
+    from lrkit.tasks import forever
+
+    monkeypatch.syspath_prepend(HERE)
+    js = tmp_path / "f.json"
+    argv = ["find", "--task", "plan_user_task:make_task", "--steps", "50", "--json", str(js)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "task tiny-regression (seed 0), optimizer sgd" in out
+    res = lrkit.FinderResult.from_dict(json.loads(js.read_text()))
+    from plan_user_task import make_task
+
+    task = make_task(0)
+    model = task.make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        direct = lt.find_lr(model, opt, task.loss_fn, forever(task), start=1e-7, end=10.0,
+                            steps=50)  # fmt: skip
+    np.testing.assert_allclose(res.losses, direct.losses, rtol=1e-6)
+    assert f"suggested learning rate: {direct.suggest():.3g}" in out
 
 
 def test_find_is_deterministic_for_a_seed(tmp_path):
@@ -47,6 +80,10 @@ def test_find_html_and_adamw(tmp_path, capsys):
     "argv, message",
     [
         (["find", "--task", "nope"], "task must be one of"),
+        (["find", "--task", "plan_user_task:nope"], "has no attribute 'nope'"),
+        (["find", "--task", "plan_user_task:not_a_task"], "lacks make_model"),
+        (["find", "--task", "no_such_mod_xyz:f"], "cannot import module"),
+        (["find", "--task", "a:b:"], "module:function"),
         (["find", "--task", "digits", "--steps", "1"], "--steps must be an integer >= 2, got 1"),
         (["find", "--task", "digits", "--out", "x.txt"], "--out must end in"),
         (["find", "--task", "digits", "--start", "0"], "start must be > 0"),
@@ -54,7 +91,8 @@ def test_find_html_and_adamw(tmp_path, capsys):
         (["find"], "--task"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(argv, message, capsys):
+def test_usage_errors_exit_2_with_one_line(argv, message, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(HERE)
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err

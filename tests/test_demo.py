@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 import torch
 
@@ -58,9 +60,7 @@ def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "lrkit-demo"
     n = torch.get_num_threads()
     try:
-        rc = main(
-            ["demo", "--out", str(out), "--epochs", "2", "--seeds", "1", "--finder-steps", "60"]
-        )
+        rc = main(["demo", "--out", str(out), "--seeds", "1"])
     finally:
         torch.set_num_threads(n)  # the command sets it for its process
     assert rc == 0
@@ -71,7 +71,7 @@ def test_demo_writes_everything_and_says_where(demo_dir, capsys):
     for name in ("report.html", "results.json", "finder.png", "lr.png", "metric.png", "loss.png"):
         assert (demo_dir / name).stat().st_size > 0, name
     html = (demo_dir / "report.html").read_text()
-    for label in ("constant", "step decay", "warmup + cosine", "auto (range test + one_cycle)"):
+    for label in ("constant", "step decay", "warmup + cosine", "plan (lrkit.plan)"):
         assert label in html
     assert html.count('class="chart"') == 4  # finder, applied lr, accuracy, losses
     assert not re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=", html)  # works offline
@@ -79,40 +79,71 @@ def test_demo_writes_everything_and_says_where(demo_dir, capsys):
 
 
 def test_demo_output_text(tmp_path, capsys):
+    """Per-seed plan costs, the table's "+N" (their largest), the spread and the verdict."""
     out = tmp_path / "d"
     n = torch.get_num_threads()
     try:
-        assert (
-            main(
-                [
-                    "demo",
-                    "--out",
-                    str(out),
-                    "--epochs",
-                    "1",
-                    "--seeds",
-                    "1",
-                    "--finder-steps",
-                    "40",
-                    "--no-png",
-                ]
-            )
-            == 0
-        )
+        assert main(["demo", "--out", str(out), "--seeds", "2", "--no-png"]) == 0
     finally:
         torch.set_num_threads(n)
-    text = capsys.readouterr().out
-    assert re.search(r"range test \(seed 0\): \d+ updates .*suggested constant rate", text)
-    assert re.search(r"auto schedule: one_cycle\(peak=[0-9.e-]+\) \(peak [0-9.e-]+: where", text)
-    assert "auto schedule: one_cycle(peak=" in text
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "/225" not in captured.err  # no progress bar off a terminal
+    data = json.loads((out / "results.json").read_text())
+    plans = [r for r in data["runs"] if r["label"] == "plan (lrkit.plan)"]
+    assert [r["seed"] for r in plans] == [0, 1] and all(r["steps"] == 225 for r in plans)
+    for r in plans:  # every number printed is that seed's own count of extra updates
+        f = r["finder"]
+        assert r["overhead_steps"] == f["steps"] == f["plan"]["cost"] <= 112
+        assert f"plan (seed {r['seed']}): {f['steps']} extra updates" in text
+        assert f["schedule"] in text
+    row = next(line for line in text.splitlines() if line.startswith("plan (lrkit.plan) "))
+    assert f"225+{max(r['overhead_steps'] for r in plans)}" in row
+    finals = {}
+    for r in data["runs"]:
+        finals.setdefault(r["label"], []).append(r["final_metric"])
+    means = {k: np.mean(v) for k, v in finals.items()}
+    pooled = np.sqrt(np.mean([np.var(v, ddof=1) for v in finals.values()]))
+    spread = 100 * (max(means.values()) - min(means.values()))
+    m = re.search(r"spread: best .* = ([0-9.]+)x the seed std \(([0-9.]+) pp", text)
+    assert float(m.group(1)) == pytest.approx(spread / (100 * pooled), abs=0.06)
+    assert float(m.group(2)) == pytest.approx(100 * pooled, abs=0.006)
+    hand = max(v for k, v in means.items() if k != "plan (lrkit.plan)")
+    won = means["plan (lrkit.plan)"] > hand
+    assert ("the plan beats the best hand-made" in text) == won
+    assert ("the plan does NOT beat the best hand-made" in text) == (not won)
     assert "best final accuracy:" in text
     assert f"report: {out / 'report.html'}" in text
     assert not list(out.glob("*.png"))
 
 
+def test_demo_verdict_in_words():
+    from lrkit.commands.demo import verdict
+
+    def row(label, mean, std):
+        return {"label": label, "final_mean": mean, "final_std": std, "runs": 3,
+                "metric_name": "accuracy", "higher_is_better": True}  # fmt: skip
+
+    rows = [row("constant", 0.90, 0.01), row("step decay", 0.95, 0.01),
+            row("plan (lrkit.plan)", 0.93, 0.01)]  # fmt: skip
+    text = verdict(rows)
+    assert "spread: best step decay 95.00% vs worst constant 90.00%: 5.00 pp = 5.0x" in text
+    assert "the plan does NOT beat the best hand-made schedule (step decay 95.00%): " in text
+    assert "behind by 2.00 pp (2.0 seed std)" in text
+    rows[2]["final_mean"] = 0.955
+    assert "beats the best hand-made schedule (step decay 95.00%) by 0.50 pp (0.5 seed " in (
+        verdict(rows)
+    )
+    assert "within the seed noise, not a clear win" in verdict(rows)
+
+
 def test_demo_bad_option_exit_2(capsys):
     assert main(["demo", "--epochs", "0"]) == 2
     assert "--epochs must be a positive int, got 0" in capsys.readouterr().err
+    assert main(["demo", "--epochs", "1"]) == 2  # 45 updates: too few for the plan's budget
+    err = capsys.readouterr().err
+    assert "--epochs 1 with --budget 0.5: plan: budget too small" in err
+    assert err.count("\n") == 1
 
 
 def test_report_renders_in_chromium_without_errors(demo_dir, tmp_path):
@@ -142,3 +173,18 @@ def test_error_hook_catches_a_broken_page(tmp_path):
     dom = _browser(page, tmp_path, "--dump-dom")
     assert "boom-lrkit" in dom.split('id="lrkit-errors"')[1].split("</div>")[0]
     assert 'data-lrkit-rendered="1"' in dom  # the good chart still rendered
+
+
+def test_demo_shows_a_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    """On a terminal (stderr a TTY) every schedule's training draws a tqdm bar; off it, none."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    n = torch.get_num_threads()
+    try:
+        assert main(["demo", "--out", str(tmp_path / "d"), "--seeds", "1", "--no-png"]) == 0
+    finally:
+        torch.set_num_threads(n)
+    err = capsys.readouterr().err
+    for label in ("digits constant", "digits step decay", "digits plan (lrkit.plan)"):
+        assert re.search(re.escape(label) + r".*\d+/225", err), label

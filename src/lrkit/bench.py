@@ -12,9 +12,10 @@ time to a target, wall time, compute) and :func:`table` prints them.
 The schedule is evaluated per optimizer update: the value at step ``t``
 (``t = 0`` for the first update) is the rate used by the ``t``-th update, and
 the rate actually applied is read back from the optimizer before every update.
-A schedule may be ``"auto"``: the LR range test (``lrkit.torch.find_lr``) runs
-first on the freshly initialised model (which it restores), and training uses
-``one_cycle`` over the suggested (base, max) range; the finder's updates are
+A schedule may be ``"auto"``: the plan (``lrkit.torch.plan``, the same planner
+as ``lrkit plan``: a range test and short probe runs) runs first on the
+freshly initialised model (which it restores), and training uses the planned
+schedule; the planner's extra updates (at most half a run by default) are
 counted in ``overhead_steps`` / ``compute_steps`` and its time in ``wall_time``.
 
 torch is imported only when training starts.
@@ -46,6 +47,7 @@ __all__ = [
     "table",
     "parse_schedules",
     "auto_schedule",
+    "finder_one_cycle",
     "AUTO",
 ]
 
@@ -65,10 +67,11 @@ class RunResult:
     / ``best_epoch`` the best one seen. ``time_to_target``: the first epoch
     (counted from 1) whose metric reached ``target`` (``>=`` for accuracy,
     ``<=`` for bpc), or ``None``. ``steps``: training updates;
-    ``overhead_steps``: updates spent before training (the finder for
-    ``auto``); ``compute_steps`` = both. ``diverged``: a non-finite training
+    ``overhead_steps``: updates spent before training (the planner's range
+    test and probes for ``auto``); ``compute_steps`` = both. ``diverged``: a non-finite training
     loss was met and the run stopped there (its metrics then cover the epochs
-    completed, NaN if none). ``finder``: for ``auto``, the suggestion used.
+    completed, NaN if none). ``finder``: for ``auto``, the plan used
+    (:func:`auto_schedule`'s dict).
     """
 
     task: str
@@ -158,43 +161,84 @@ def auto_schedule(
     model: Any,
     optimizer: Any,
     *,
+    total_steps: int,
+    budget: float = 0.5,
+    **options: Any,
+) -> tuple[Schedule, dict[str, Any]]:
+    """``"auto"``: :func:`lrkit.torch.plan` on ``model`` (restored afterwards), its schedule.
+
+    The same planner as ``lrkit plan`` and ``lrkit.plan``: a range test and
+    short probe runs through the task's own batches (epoch 0, 1, ... as the
+    real run sees them), at most ``budget * total_steps`` extra optimizer
+    updates (default half a run), counted in ``overhead_steps`` /
+    ``compute_steps``. ``options`` go to :func:`lrkit.plan` (``shapes``,
+    ``peaks``, ``lr``, ``lr_range``, ``use_laws``, ...).
+
+    Returns the planned schedule (bound to ``total_steps``) and a JSON-safe
+    dict: ``plan`` (``Plan.to_dict()``: read it back with
+    ``lrkit.plan.Plan.from_dict``), ``schedule`` (its spec), ``peak``,
+    ``shape``, ``steps`` (= ``plan.cost``, the extra updates), ``wall_time``
+    (the planner's seconds), ``notes`` (why the answer is what it is),
+    ``fallback`` (None), and from the planner's range test (``None`` when
+    ``lr`` was given): ``result`` (``FinderResult.to_dict()``),
+    ``suggestion`` (``suggest()``, the constant rate), ``minimum_lr`` (where
+    the probes started: ``suggest("minimum")``), ``range`` and ``stop_reason``.
+    """
+    from .tasks import Epochs
+    from .torch import plan
+
+    p = plan(model, optimizer, task.loss_fn, Epochs(task), total_steps, budget=budget, **options)
+    res = p.finder
+    rng = None if res is None else res.suggest_range()
+    info: dict[str, Any] = {
+        "plan": p.to_dict(),
+        "schedule": str(p.schedule),
+        "peak": p.peak,
+        "shape": p.shape,
+        "steps": int(p.cost),
+        "wall_time": float(p.seconds),
+        "notes": list(p.notes),
+        "fallback": None,
+        "result": None if res is None else res.to_dict(),
+        "suggestion": None if res is None else res.suggest(),
+        "minimum_lr": None if res is None else res.suggest("minimum"),
+        "range": None if rng is None else [float(rng[0]), float(rng[1])],
+        "stop_reason": None if res is None else res.stop_reason,
+    }
+    return p.schedule, _json_safe(info)
+
+
+def finder_one_cycle(
+    task: Any,
+    model: Any,
+    optimizer: Any,
+    *,
     steps: int = 300,
     start: float = 1e-5,
     end: float = 10.0,
     rule: str = "minimum",
 ) -> tuple[Schedule, dict[str, Any]]:
-    """Run the range test on ``model`` (restored afterwards) and build a one_cycle from it.
+    """lrkit 0.1's ``auto``: the range test on ``model`` (restored), then a one_cycle.
 
-    The sweep (``steps`` updates from ``start`` to ``end``, exponential) uses
-    training batches in an order of its own. Every rule reads the finder's
-    lag-free curve (``FinderResult.curve``) and uses the finder's own answers:
-
-    - ``"minimum"`` (default): ``one_cycle(peak=suggest("minimum"))`` with the
-      usual ``div=25`` — the peak is the rate where the loss stops falling,
-      which is also the range's ``max`` (the same peak as
-      ``result.schedule("one_cycle")``). one_cycle spends most of its run
-      well below its peak (warm-up from ``peak/25``, cosine decay), so its
-      peak can sit at the largest rate that still trains, ``sqrt(10)`` above
-      the constant-rate suggestion ``suggest()``;
-    - ``"suggest"``: ``one_cycle(peak=suggest())`` (fastai's
-      ``fit_one_cycle(lr_max=suggestion)`` practice);
-    - ``"range"``: ``result.schedule("one_cycle")``, i.e. ``div=max/base``.
-
-    Peaks are rounded to 3 significant digits (a readable spec). Returns the
-    schedule (unbound: it spans the run) and a JSON-safe dict: ``result`` (the
-    :class:`~lrkit.FinderResult` as ``to_dict()``: read it back with
-    ``FinderResult.from_dict``), ``rule``, ``schedule`` (its spec), ``peak``,
-    ``fallback`` (why the task's default rate was used, or None) and, derived
-    from ``result`` for tables, ``suggestion``, ``range``, ``minimum_lr``
-    (= ``peak`` of the ``"minimum"`` rule), ``steps`` (the finder's optimizer
-    updates), ``wall_time`` and ``stop_reason``.
+    Kept for ``benchmarks/bench_auto.py``, which measured it (BENCHMARKS.md
+    section 4); ``"auto"`` is now the plan (:func:`auto_schedule`). The sweep
+    (``steps`` updates from ``start`` to ``end``, exponential) uses training
+    batches in an order of its own (epochs 10000+). Rules, all read from the
+    finder's lag-free curve: ``"minimum"`` (default):
+    ``one_cycle(peak=suggest("minimum"))``, the peak of every decaying
+    schedule (docs/finder.md); ``"suggest"``: ``one_cycle(peak=suggest())``;
+    ``"range"``: ``result.schedule("one_cycle")`` (``div=max/base``). Peaks
+    are rounded to 3 significant digits. Returns the schedule and a dict
+    with the keys of :func:`auto_schedule` that a range test gives
+    (``result``, ``rule``, ``schedule``, ``peak``, ``fallback``,
+    ``suggestion``, ``suggestions``, ``range``, ``minimum_lr``, ``steps``,
+    ``wall_time``, ``stop_reason``).
     """
     from .schedules import one_cycle
 
     if rule not in ("minimum", "suggest", "range"):
-        raise ValueError(f"auto: rule must be 'minimum', 'suggest' or 'range', got {rule!r}")
-    find_lr = _find_lr()
-    res = find_lr(
+        raise ConfigError(f"auto: rule must be 'minimum', 'suggest' or 'range', got {rule!r}")
+    res = _find_lr()(
         model, optimizer, task.loss_fn, _Cycle(task), start=start, end=end, steps=steps,
         progress=False,
     )  # fmt: skip
@@ -210,7 +254,7 @@ def auto_schedule(
     else:
         sched = one_cycle(float(task.default_lr))
         fallback = "the range test gave no suggestion: " + "; ".join(res.warnings)
-    info: dict[str, Any] = {
+    return sched, {
         "result": res.to_dict(),
         "rule": rule,
         "schedule": str(sched),
@@ -224,7 +268,6 @@ def auto_schedule(
         "wall_time": float(res.meta.get("seconds_total", res.seconds)),
         "stop_reason": res.stop_reason,
     }
-    return sched, info
 
 
 def _Cycle(task: Any) -> Any:
@@ -337,7 +380,8 @@ def train(
     ``seed``: the task seed (model initialisation, split, batch order);
     ``None`` keeps the task's. Deterministic for a seed. ``target``: for an
     accuracy task a fraction in [0, 1] (``0.97`` for 97%).
-    ``finder_options``: keywords for :func:`auto_schedule` (``steps``, ``start``, ``end``).
+    ``finder_options``: keywords for :func:`auto_schedule`, i.e. :func:`lrkit.plan`'s
+    (``budget``, ``shapes``, ``peaks``, ``lr``, ``lr_range``, ``use_laws``...).
     """
     task = _resolve_task(task, seed)
     epochs = check_int("train", "epochs", task.default_epochs if epochs is None else epochs, low=1)
@@ -356,7 +400,8 @@ def train(
     )
     finder = None
     if is_auto:
-        sched, finder = auto_schedule(task, model, opt, **(finder_options or {}))
+        total = epochs * task.steps_per_epoch
+        sched, finder = auto_schedule(task, model, opt, total_steps=total, **(finder_options or {}))
     assert sched is not None
     result = RunResult(
         task=task.name,

@@ -1,4 +1,4 @@
-"""``lrkit bench --task NAME --schedule SPEC ...``: compare schedules on a built-in task."""
+"""``lrkit bench --task NAME|module:function --schedule SPEC ...``: compare schedules on a task."""
 
 from __future__ import annotations
 
@@ -9,17 +9,30 @@ from typing import Any
 
 from . import _args
 
-HELP = "train a built-in task under several schedules (same budget and seeds) and compare them"
+HELP = "train a task under several schedules (same budget and seeds) and compare them"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--task", required=True, help="built-in task: digits, mnist1d, charlm")
+    p.add_argument(
+        "--task",
+        required=True,
+        help="a built-in task (digits, mnist1d, charlm) or module:function returning your "
+        "own task (see docs/plan.md)",
+    )
     p.add_argument(
         "--schedule",
         action="append",
         required=True,
         metavar="SPEC",
-        help="a schedule spec, or 'auto' (range test, then one_cycle); repeat to compare",
+        help="a schedule spec, or 'auto': the plan (lrkit.plan: a range test and short probe "
+        "runs, at most --plan-budget x one run of extra updates, counted), then its schedule; "
+        "repeat to compare",
+    )
+    p.add_argument(
+        "--plan-budget",
+        type=float,
+        default=0.5,
+        help="extra updates 'auto' may spend planning, as a fraction of one run (default 0.5)",
     )
     p.add_argument(
         "--optimizer",
@@ -45,11 +58,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> None:
     """Every option and the output folder checked before any training."""
     from .._files import check_dir
-    from ..tasks import TASKS
 
-    if args.task not in TASKS or args.task == "quadratic":
-        names = ", ".join(n for n in sorted(TASKS) if n != "quadratic")
-        raise _args.ConfigError(f"--task must be one of {names}, got {args.task!r}")
+    if args.task.strip() == "quadratic":
+        raise _args.ConfigError(
+            "--task must be one of charlm, digits, mnist1d or module:function, got "
+            "'quadratic' (a numpy task without a torch model)"
+        )
+    _args.number("--plan-budget", args.plan_budget, positive=True)
     if args.epochs is not None:
         _args.positive_int("--epochs", args.epochs, high=_args.MAX_EPOCHS)
     _args.positive_int("--seeds", args.seeds, high=_args.MAX_SEEDS)
@@ -65,16 +80,15 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..bench import aggregate, run_grid, table, write_outputs
+    from ..tasks._load import load_task
 
-    args.out = args.out if args.out is not None else f"lrkit-bench-{args.task}"
+    args.out = args.out if args.out is not None else f"lrkit-bench-{_slug(args.task)}"
     _check(args)
     schedules = _args.schedules(args.schedule, auto=True)  # every spec before any training
     import torch
 
     torch.set_num_threads(args.threads)
-    from ..tasks import get_task
-
-    task = get_task(args.task, seed=0)
+    task = load_task(args.task, seed=0)
     if args.target is not None and task.metric_name == "accuracy" and not 0 <= args.target <= 1:
         raise _args.ConfigError(
             f"--target is an accuracy for {args.task}: a fraction in [0, 1] "
@@ -83,6 +97,14 @@ def run(args: argparse.Namespace) -> int:
     epochs = args.epochs or task.default_epochs
     opt = args.optimizer or task.default_optimizer
     _check_values(args.schedule, schedules, epochs * task.steps_per_epoch, task.steps_per_epoch)
+    if any(isinstance(s, str) for s in schedules):  # "auto": its budget checked before training
+        from ..plan import check_budget
+
+        with _args.user_text("--plan-budget", str(args.plan_budget)):
+            try:
+                check_budget(epochs * task.steps_per_epoch, args.plan_budget)
+            except _args.ConfigError as e:
+                raise _args.ConfigError(f"--plan-budget {args.plan_budget:g}: {e}") from None
     print(
         f"lrkit bench: {args.task} ({task.metric_name}), {opt}, {epochs} epochs x "
         f"{task.steps_per_epoch} steps, {args.seeds} seed(s), {len(schedules)} schedule(s)",
@@ -99,16 +121,15 @@ def run(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay,
         target=args.target,
         progress=True,
+        finder_options={"budget": args.plan_budget},
     )
     print(table(aggregate(results)))
     for r in results:
-        if r.finder and r.seed == results[0].seed:
+        if r.finder:  # one line per seed: the table's "+N" is the largest of these
             f = r.finder
-            sug = "none" if f["suggestion"] is None else f"{f['suggestion']:.3g}"
             print(
-                f"auto: range test {f['steps']} updates ({f['wall_time']:.1f} s), "
-                f"suggestion {sug} -> {f['schedule']}"
-                + (f" [fallback: {f['fallback']}]" if f.get("fallback") else "")
+                f"auto (seed {r.seed}): plan of {f['steps']} extra updates "
+                f"({f['wall_time']:.1f} s) -> {f['schedule']}"
             )
     paths = write_outputs(
         results,
@@ -120,6 +141,14 @@ def run(args: argparse.Namespace) -> int:
     )
     print(written(paths, args.out))
     return 0
+
+
+def _slug(spec: str) -> str:
+    """A folder-name part for ``--task``: ``digits``, or ``mytask-make_task`` for a file spec."""
+    import re
+
+    base = os.path.basename(spec.strip().replace(".py:", ":"))
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-.") or "task"
 
 
 def _check_values(texts: list[str], schedules: list[Any], total: int, spe: int) -> None:

@@ -1,4 +1,4 @@
-"""``lrkit find --task NAME``: the LR range test on a built-in task, with a plot."""
+"""``lrkit find --task NAME|module:function``: the LR range test on a task, with a plot."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ from typing import Any
 
 from . import _args
 
-HELP = "run the learning-rate range test on a built-in task: suggestions, range and a plot"
+HELP = "run the learning-rate range test on a task: suggestions, range and a plot"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--task", required=True, help="built-in task name (e.g. digits, mnist1d)")
+    p.add_argument(
+        "--task",
+        required=True,
+        help="a built-in task (digits, mnist1d, charlm) or module:function returning your "
+        "own task (see docs/plan.md)",
+    )
     p.add_argument(
         "--optimizer",
         choices=("sgd", "adamw", "adam"),
@@ -38,12 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> None:
     """Every option and output path checked before the range test starts."""
     from .._files import FIGURE_EXTENSIONS, check_file
-    from ..tasks import TASKS
 
-    if args.task not in TASKS:
-        raise _args.ConfigError(
-            f"--task must be one of {', '.join(sorted(TASKS))}, got {args.task!r}"
-        )
     if args.out is not None:
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
     if args.json is not None:
@@ -65,12 +65,12 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _check(args)
     try:
-        from ..tasks import get_task
+        from ..tasks._load import load_task
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise _args.ConfigError(
             f"--task needs the task extras ({e}); install them with: pip install 'lrkit[tasks]'"
         ) from None
-    task = get_task(args.task, seed=args.seed)
+    task = load_task(args.task, seed=args.seed)
     opt_name = args.optimizer or task.default_optimizer
     res = _sweep(args, task, opt_name)
     res = res.replace(
@@ -91,7 +91,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"  one_cycle: {res.schedule('one_cycle')}")
     lr = res.suggest()
     if lr is not None:
-        print(f"suggested learning rate: {lr:.3g}")
+        print(f"suggested learning rate: {lr:.3g}  (the default, suggest(): a constant rate)")
+    peak = res.suggest("minimum")
+    if peak is not None:
+        print(
+            f"peak of a decaying schedule: {peak:.3g}  (suggest('minimum'): the point `lrkit "
+            "plan` and `bench --schedule auto` read from their own shorter range test, then "
+            "probe peaks 2x to 1/4x of it)"
+        )
     _write(args, res, task.name, opt_name)
     return 0
 

@@ -128,7 +128,10 @@ def search_window(res: FinderResult) -> tuple[int, int]:
     running minimum, reached at :math:`p_k`, and :math:`f_k = \max_{j \le p_k}
     z_j - m_k` the fall before it, the search ends at the first :math:`k`
     where the curve has given back half of that fall, :math:`z_k > m_k +
-    f_k/2`, by more than twice the raw loss's step-to-step noise. What comes
+    f_k/2`, by more than twice the raw loss's step-to-step noise
+    :math:`\sigma`, after a real fall, :math:`f_k > 4\sigma` (half of it,
+    the part given back, then exceeds the same :math:`2\sigma`: a dip of
+    the flat, noisy start followed by a bounce is not a fall). What comes
     after (a loss swinging between chance and low values once training is
     unstable, common for classifiers whose loss is bounded by chance and never
     trips the ``diverge`` stop) cannot hold the minimum.
@@ -143,7 +146,7 @@ def search_window(res: FinderResult) -> tuple[int, int]:
     at_min = np.maximum.accumulate(np.where(z <= run_min, k, 0))  # where m_k was reached
     fall = np.maximum.accumulate(z)[at_min] - run_min
     rise = z - run_min
-    cut = (fall > 0) & (rise > 0.5 * fall) & (rise > 2.0 * noise)
+    cut = (fall > 4.0 * noise) & (rise > 0.5 * fall) & (rise > 2.0 * noise)
     if np.any(cut):
         hi = lo + int(np.argmax(cut))
     return lo, hi

@@ -25,12 +25,13 @@ import sys
 import types
 from typing import Any
 
-from ._core import plan
+from ._core import check_budget, plan
 from ._shapes import ALL_SHAPES, SHAPES, shape_schedule
 from ._types import Plan, Prediction, Probe, Trial, as_trial
 
 __all__ = [
     "plan",
+    "check_budget",
     "Plan",
     "Probe",
     "Prediction",

@@ -49,7 +49,7 @@ from ..spec import parse
 from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
 from ._types import Plan, Prediction, Probe, as_trial
 
-__all__ = ["plan", "MIN_PROBE", "MIN_RANGE"]
+__all__ = ["plan", "check_budget", "MIN_PROBE", "MIN_RANGE"]
 
 #: the shortest probe (updates) the planner will run
 MIN_PROBE = 6
@@ -176,6 +176,14 @@ def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, 
     return n_f, ell
 
 
+def check_budget(total_steps: int, budget: float, peaks: int = 4, with_range: bool = True) -> int:
+    """The extra updates :func:`plan` may spend (``floor(budget * total_steps)``), or the
+    ``ConfigError`` it would raise for a budget too small, before any work."""
+    cap = int(math.floor(budget * total_steps + 1e-9))
+    _allocate(int(total_steps), cap, peaks, with_range)
+    return cap
+
+
 def _range_test(
     led: _Ledger, n: int, lo: float, hi: float, notes: list[str]
 ) -> tuple[Any, float | None]:
@@ -219,20 +227,33 @@ def _reread(swept: Any, n: int, lo: float, hi: float) -> Any:
     of two sweep steps its huge loss would pull the lag-free curve up, and
     its minimum left, a full step early), and ``skip_end`` (the points left
     out before the divergence edge) covers about 0.3 decade rather than
-    3 points (3 coarse points are more than a decade).
+    3 points (3 coarse points are more than a decade). Third, the sweep is
+    cut at the first *raw* loss above ``diverge`` (4) times the lowest
+    before it: the finder's stop watches the EMA-smoothed loss (β = 0.98,
+    a memory of ~50 steps), which a sweep of a few dozen steps outruns —
+    it reached the last rate with a loss 50x its minimum and no stop, and
+    that one point pulled the whole lag-free curve's end up, moving its
+    minimum into the flat start (digits, 18-step sweep).
     """
     from ..finder import FinderResult
 
     k = len(swept.lrs) - (1 if swept.stop_reason == "diverged" else 0)
+    factor = (swept.config or {}).get("diverge") or 4.0
+    stop, best = swept.stop_reason, math.inf
+    for i, v in enumerate(np.asarray(swept.losses[:k], dtype=np.float64)):
+        if not math.isfinite(v) or v > factor * best:  # the raw loss diverged here
+            k, stop = i, "diverged"
+            break
+        best = min(best, v)
     step_dec = math.log10(hi / lo) / (n - 1)
     skip_end = int(min(3, max(1, round(0.3 / step_dec))))
     return FinderResult(
         swept.lrs[:k],
         swept.losses[:k],
         swept.smoothed[:k],
-        stop_reason=swept.stop_reason,
-        stop_lr=swept.stop_lr,
-        stop_loss=swept.stop_loss,
+        stop_reason=stop,
+        stop_lr=swept.stop_lr if stop == swept.stop_reason else float(swept.lrs[k]),
+        stop_loss=swept.stop_loss if stop == swept.stop_reason else float(swept.losses[k]),
         config=swept.config,
         calls=swept.calls,
         seconds=swept.seconds,

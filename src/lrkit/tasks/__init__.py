@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["TASKS", "get_task", "forever"]
+__all__ = ["TASKS", "get_task", "forever", "Epochs"]
 
 #: name -> one-line description (data, model, metric). Modules load lazily.
 TASKS: dict[str, str] = {
@@ -62,3 +62,18 @@ def forever(task: Any, first_epoch: int = 0) -> Iterator[Any]:
     from ..finder.cycle import Cycle
 
     return Cycle(task.train_loader, "train_loader", "task", first=first_epoch)
+
+
+class Epochs:
+    """The task's training batches epoch after epoch, from epoch 0 again at every ``iter()``.
+
+    A re-iterable (unlike :func:`forever`'s iterator): what ``lrkit.torch.plan``
+    needs, since every probe starts from the same state *and* the same data
+    order as the real run (epoch 0, 1, ...).
+    """
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+
+    def __iter__(self) -> Iterator[Any]:
+        return forever(self.task)

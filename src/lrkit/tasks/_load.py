@@ -13,7 +13,12 @@ and optionally ``name``, ``make_optimizer(model, name, lr, ...)`` (default:
 AdamW), ``default_lr``, ``default_optimizer``, ``default_epochs``,
 ``evaluate(model) -> {"loss", "metric"}``, ``metric_name`` and
 ``higher_is_better``. :func:`load_task` fills the optional ones with the
-defaults of :class:`lrkit.tasks._info.TaskInfo`.
+defaults of :class:`lrkit.tasks._info.TaskInfo`, and what ``lrkit bench``
+needs: ``seed``, ``with_seed(s)`` (the function called again with seed
+``s``), ``describe()``, ``description`` and, without ``evaluate``, the mean
+loss over the batches of ``train_loader(0)`` in eval mode (metric
+``"loss"``: a task without held-out data is scored on its training data, and
+says so in ``description``).
 
 ``module:function`` imports ``module`` (a dotted module name on ``sys.path``,
 or a path to a ``.py`` file) and calls ``function(seed=seed, **options)``
@@ -83,8 +88,12 @@ def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
     return factory(**kwargs)
 
 
-def check_task(task: Any, where: str = "task") -> Any:
-    """``task`` with the optional parts filled in, or ``ConfigTypeError`` naming what is missing."""
+def check_task(task: Any, where: str = "task", reload: Any = None, seed: int = 0) -> Any:
+    """``task`` with the optional parts filled in, or ``ConfigTypeError`` naming what is missing.
+
+    ``reload(seed)`` builds the task again for another seed (``with_seed``);
+    ``seed`` is the one it was built with (``task.seed`` when it has none).
+    """
     missing = [a for a in REQUIRED if not hasattr(task, a)]
     if missing:
         raise ConfigTypeError(
@@ -107,7 +116,66 @@ def check_task(task: Any, where: str = "task") -> Any:
             return TaskInfo.make_optimizer(task, model, name, lr, **kw)
 
         task.make_optimizer = make_optimizer
+    _fill_bench_parts(task, where, reload, seed)
     return task
+
+
+def _fill_bench_parts(task: Any, where: str, reload: Any, seed: int) -> None:
+    """``seed``, ``with_seed``, ``evaluate``, ``description`` and ``describe`` when missing."""
+    if not hasattr(task, "seed"):
+        task.seed = seed
+    if not hasattr(task, "with_seed"):
+
+        def with_seed(s: int) -> Any:
+            if reload is None:
+                raise ConfigError(f"{where}: the task cannot be rebuilt for seed {s}")
+            return reload(s)
+
+        task.with_seed = with_seed
+    if not hasattr(task, "evaluate"):
+
+        def evaluate(model: Any) -> dict[str, float]:
+            return _train_loss(task, model)
+
+        task.evaluate = evaluate
+        task.metric_name, task.higher_is_better = "loss", False
+        extra = "scored by its training loss (no evaluate(model) given)"
+        task.description = (str(getattr(task, "description", "") or "") + "; " + extra).lstrip("; ")
+    if not hasattr(task, "description"):
+        task.description = str(task.name)
+    if not hasattr(task, "describe"):
+
+        def describe() -> dict[str, Any]:
+            return {
+                "name": task.name,
+                "description": task.description,
+                "metric": task.metric_name,
+                "higher_is_better": task.higher_is_better,
+                "steps_per_epoch": task.steps_per_epoch,
+                "default_optimizer": task.default_optimizer,
+                "default_lr": task.default_lr,
+                "default_epochs": task.default_epochs,
+            }
+
+        task.describe = describe
+
+
+def _train_loss(task: Any, model: Any) -> dict[str, float]:
+    """Mean ``loss_fn`` over ``train_loader(0)`` in eval mode, without gradients."""
+    import torch
+
+    was = model.training
+    model.eval()
+    total, n = 0.0, 0
+    try:
+        with torch.no_grad():
+            for x, y in task.train_loader(0):
+                total += float(task.loss_fn(model(x), y))
+                n += 1
+    finally:
+        model.train(was)
+    value = total / n if n else float("nan")
+    return {"loss": value, "metric": value}
 
 
 def load_task(spec: str, seed: int = 0, **options: Any) -> Any:
@@ -141,4 +209,9 @@ def load_task(spec: str, seed: int = 0, **options: Any) -> Any:
         raise ConfigError(f"--task {spec!r}: module {module!r} has no attribute {func!r}")
     if not callable(factory):
         raise ConfigTypeError(f"--task {spec!r}: {func!r} is not callable")
-    return check_task(_call(factory, spec, seed, options), f"--task {spec!r}")
+    where = f"--task {spec!r}"
+
+    def reload(s: int) -> Any:
+        return check_task(_call(factory, spec, s, options), where, reload, s)
+
+    return reload(seed)
