@@ -267,7 +267,7 @@ def optimize_charlm(seeds: int = 3) -> dict:
         "wsd 20 %": lrkit.wsd(peak, warmup="5%", decay="20%").bind(total_steps=total),
         "cosine": lrkit.warmup(lrkit.cosine(peak, 0.0), steps="5%").bind(total_steps=total),
     }
-    out: dict = {"steps": total, "peak": peak, "optimized": str(opt), "law": law.params}
+    out: dict = {"steps": total, "peak": peak, "optimized_spec": str(opt), "law": law.params}
     for name, sch in cands.items():
         bpc, tail = [], []
         for sd in range(seeds):
