@@ -29,6 +29,7 @@ NAMES = [
     "super-convergence",
     "d2z",
     "cooldown",
+    "schedule-free",
 ]
 
 
@@ -41,7 +42,7 @@ def results(tmp_path_factory):
 # ------------------------------------------------------------------ registry and results
 
 
-def test_registry_has_the_eleven_labs_in_order():
+def test_registry_has_the_labs_in_order():
     assert list(LABS) == NAMES
     for lab in LABS.values():
         assert lab.claim and lab.setup and lab.needs in ("numpy", "torch")
@@ -156,6 +157,67 @@ def test_warmup_and_super_convergence_numbers(results):
 
 
 # ------------------------------------------------------------------ lab errors and CLI
+
+
+def test_schedule_free_numbers_follow_its_rule(results):
+    from lrkit.labs.schedulefree import PLAN_BUDGET, SETUPS
+
+    res, _ = results["schedule-free"]
+    n = res.numbers
+    assert set(n) == {"mnist1d", "charlm"}
+    assert n["mnist1d"]["steps"] == 80 and n["charlm"]["steps"] == 80
+    matches = []
+    for name, v in n.items():
+        assert v["metric"] == ("accuracy" if name == "mnist1d" else "bpc")
+        sign = 1 if name == "mnist1d" else -1
+        diff = sign * (v["sf_finals"][0] - v["plan_finals"][0])
+        assert v["sf_minus_plan_better_is_positive"] == pytest.approx(diff, rel=1e-3, abs=1e-4)
+        assert v["se"] == 0  # one seed at the ci budget
+        assert v["matches"] == (diff >= -SETUPS[name]["tol"])
+        assert 0 < v["plan_extra_updates"][0] <= PLAN_BUDGET[1] * v["steps"]
+        lrkit.parse(v["plan_schedules"][0])  # a spec that parses
+        matches.append(v["matches"])
+    want = "reproduced" if all(matches) else "partly" if any(matches) else "not reproduced"
+    assert res.verdict == want
+
+
+def test_schedule_free_lab_evaluates_the_averaged_weights():
+    """_EvalSwap runs the task's evaluation on schedule-free's averaged point x (its
+    ``eval()`` mode) and returns the optimizer to ``train()`` mode after."""
+    import schedulefree
+    import torch
+
+    from lrkit.labs.schedulefree import _EvalSwap
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    opt = schedulefree.AdamWScheduleFree(model.parameters(), lr=0.1, warmup_steps=0)
+    opt.train()
+    x = torch.randn(16, 3)
+    for _ in range(5):
+        opt.zero_grad()
+        model(x).pow(2).mean().backward()
+        opt.step()
+    train_w = model.weight.detach().clone()
+    opt.eval()
+    avg_w = model.weight.detach().clone()
+    opt.train()
+    assert not torch.allclose(train_w, avg_w)
+    seen = []
+
+    class Task:
+        name = "t"
+
+        def evaluate(self, m):
+            seen.append(m.weight.detach().clone())
+            return {"loss": 0.0, "metric": 0.0}
+
+    wrapped = _EvalSwap(Task(), opt)
+    assert wrapped.name == "t"
+    wrapped.evaluate(model)
+    torch.testing.assert_close(seen[0], avg_w)
+    torch.testing.assert_close(model.weight.detach(), train_w)
+    assert opt.param_groups[0]["train_mode"]
 
 
 def test_unknown_lab_did_you_mean():

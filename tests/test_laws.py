@@ -103,6 +103,71 @@ def test_blocked_drop_sum_matches_the_exact_one_on_a_long_cosine():
     np.testing.assert_allclose(y, ye, rtol=1e-6)
 
 
+DENSE_SPECS = [
+    "warmup(cosine(3e-4, 3e-5), steps=1000)",
+    "warmup(cosine(3e-4, 0.0), steps=1000)",
+    'wsd(3e-4, steps=30000, warmup=1000, decay="20%")',
+    "warmup(piecewise([3e-4, 9e-5, 3e-5], boundaries=[15000, 24000]), steps=1000)",
+    "one_cycle(3e-4)",
+    "warmup(constant(3e-4), steps=1000)",
+    "warmup(linear(3e-4, 0.0), steps=1000)",
+    "cyclic(3e-5, 3e-4, half_period=1000)",
+]
+
+
+@pytest.mark.parametrize("spec", DENSE_SPECS)
+def test_dense_predict_is_within_1e_6_of_the_exact_sum(spec):
+    """A dense request (every step) goes through the adaptive-knot evaluation;
+    it must stay within 1e-6 relative of the exact O(T^2) sum everywhere,
+    including right around the schedule's kinks and at the end."""
+    from lrkit.laws._run import rates
+
+    T = 30000
+    eta = rates(spec, T)
+    law = Law("multi_power", MPL)
+    y = law.predict(eta, np.arange(1, T))
+    rng = np.random.default_rng(0)
+    sub = np.unique(
+        np.concatenate(
+            [rng.integers(1, T, 80), np.arange(14990, 15040), np.arange(23995, 24030)]
+            + [np.arange(1000, 1030), np.arange(T - 30, T)]
+        )
+    )
+    want = F.mpl_curve(F.geometry(eta, sub, exact=True), MPL)
+    np.testing.assert_allclose(y[sub - 1], want, rtol=1e-6)
+
+
+def test_dense_predict_uses_few_knots_and_matches_the_formula_term_by_term():
+    eta = _rates("two", T=3000, W=100)
+    law = Law("multi_power", MPL)
+    y = law.predict(eta, np.arange(100, 3000))
+    for t in (100, 1499, 1500, 1501, 1777, 2999):
+        assert y[t - 100] == pytest.approx(mpl_direct(eta, t, MPL), rel=1e-6)
+    calls = []
+    real = F.geometry
+
+    def counting(e, st, **kw):
+        calls.append(np.size(st))
+        return real(e, st, **kw)
+
+    F.geometry, saved = counting, F.geometry
+    try:
+        F.mpl_dense(eta, np.arange(100, 3000), law.params)
+    finally:
+        F.geometry = saved
+    assert sum(calls) < 600  # the law is evaluated at far fewer knots than steps
+
+
+def test_blocked_drop_sum_with_its_correction_matches_the_exact_one_on_a_fast_decay():
+    from lrkit.laws.public import public_rates
+
+    eta = public_rates("wsd_20000_24000", 24000)
+    steps = np.arange(20000, 24000, 37)
+    y = F.mpl_curve(F.geometry(eta, steps), MPL)
+    ye = F.mpl_curve(F.geometry(eta, steps, exact=True), MPL)
+    np.testing.assert_allclose(y, ye, rtol=1e-7)
+
+
 def test_analytic_jacobians_match_finite_differences():
     eta = _rates("cos")
     g = F.geometry(eta, np.arange(300, 3000, 50))

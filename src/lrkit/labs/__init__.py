@@ -9,7 +9,7 @@ the lab's code: nothing is tuned until it agrees.
 
 >>> from lrkit.labs import LABS
 >>> len(LABS)
-13
+14
 >>> LABS["optimal-constant"].claim.startswith("Gradient descent")
 True
 
@@ -262,6 +262,16 @@ _ALL = [
         "predicts the final loss of WSD with 10/20/40 % cooldowns and of cosine before "
         "the WSD runs; then they are trained.",
         "laws:cooldown",
+        "torch",
+    ),
+    _lab(
+        "schedule-free",
+        "Schedule-free AdamW, with no schedule to choose, trains as well as a planned "
+        "schedule at the same number of updates (AlgoPerf 2024 self-tuning winner).",
+        "mnist1d and charlm, 3 seeds: lrkit.torch.plan (budget 0.5) then the run under "
+        "plan.schedule, against schedulefree.AdamWScheduleFree with its default "
+        "hyperparameters and a 5 % warmup for the same updates; final validation metric.",
+        "schedulefree:schedule_free",
         "torch",
     ),
 ]

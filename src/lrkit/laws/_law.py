@@ -19,7 +19,9 @@ __all__ = ["Law", "LAWS"]
 #: law name -> its parameter names
 LAWS: dict[str, tuple[str, ...]] = {"multi_power": F.MPL_NAMES, "momentum": F.MOMENTUM_NAMES}
 
-_CHUNK = 2048
+#: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
+#: (adaptive knots + local cubic, relative error < 1e-6 vs the exact sum, tested)
+_DENSE = 256
 
 _FORMULAS = {
     "multi_power": "L(t) = L0 + A*S(t)^-alpha "
@@ -93,17 +95,11 @@ class Law:
 
     # ------------------------------------------------------------ prediction
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        if steps.size > _CHUNK and self.law == "multi_power":  # bounded memory
-            return np.concatenate(
-                [self._curve(eta, steps[i : i + _CHUNK]) for i in range(0, steps.size, _CHUNK)]
-            )
+        if self.law == "multi_power" and steps.size > _DENSE:
+            _check_area(eta, steps)
+            return F.mpl_dense(eta, steps, self.params)
         g = F.geometry(eta, steps, terms=self.law == "multi_power")
-        if (g.S <= 0).any():
-            bad = int(steps[g.S <= 0][0])
-            raise ConfigError(
-                f"predict: steps must come after the first non-zero rate, got step {bad} "
-                "(S(t) = 0 there and the law is undefined)"
-            )
+        _check_area(eta, steps)
         if self.law == "multi_power":
             return F.mpl_curve(g, self.params)
         return F.momentum_curve(g, self.params)
@@ -202,6 +198,16 @@ class Law:
         from ._optimize import optimize
 
         return optimize(self, total_steps, peak, **kw)
+
+
+def _check_area(eta: np.ndarray, steps: np.ndarray) -> None:
+    S = np.cumsum(eta)[steps]
+    if (S <= 0).any():
+        bad = int(steps[S <= 0][0])
+        raise ConfigError(
+            f"predict: steps must come after the first non-zero rate, got step {bad} "
+            "(S(t) = 0 there and the law is undefined)"
+        )
 
 
 def _length(schedule: Any, total_steps: int | None) -> int:
