@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from . import _args
+from . import _args, _sweep
 
 HELP = "train a built-in task under several schedules (same budget and seeds) and compare them"
 
@@ -17,9 +17,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--schedule",
         action="append",
-        required=True,
+        default=None,
         metavar="SPEC",
-        help="a schedule spec, or 'auto' (range test, then one_cycle); repeat to compare",
+        help="a schedule spec, or 'auto' (range test, then one_cycle); repeat to compare "
+        "(not needed with --space or --backend optuna)",
     )
     p.add_argument(
         "--optimizer",
@@ -40,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="output folder (default ./lrkit-bench-TASK)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--no-png", action="store_true", help="skip the PNG figures")
+    _sweep.add_arguments(p)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -61,6 +63,7 @@ def _check(args: argparse.Namespace) -> None:
     if args.target is not None:
         _args.number("--target", args.target)
     check_dir(args.out, "--out")
+    args.space_value = _sweep.check(args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
 
     args.out = args.out if args.out is not None else f"lrkit-bench-{args.task}"
     _check(args)
-    schedules = _args.schedules(args.schedule, auto=True)  # every spec before any training
+    if args.schedule is None and args.backend != "optuna":
+        args.schedule = _sweep.sampled_grid(args.space_value, args.trials)
+    schedules = _args.schedules(args.schedule or [], auto=True)  # every spec before training
     import torch
 
     torch.set_num_threads(args.threads)
@@ -82,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         )
     epochs = args.epochs or task.default_epochs
     opt = args.optimizer or task.default_optimizer
+    if args.backend == "optuna":
+        return _optuna(args, task, opt, epochs)
     _check_values(args.schedule, schedules, epochs * task.steps_per_epoch, task.steps_per_epoch)
     print(
         f"lrkit bench: {args.task} ({task.metric_name}), {opt}, {epochs} epochs x "
@@ -99,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         weight_decay=args.weight_decay,
         target=args.target,
         progress=True,
+        backend=args.backend,
+        address=args.address,
     )
     print(table(aggregate(results)))
     for r in results:
@@ -115,6 +124,26 @@ def run(args: argparse.Namespace) -> int:
         task,
         args.out,
         title=f"lrkit bench: {args.task}",
+        subtitle=f"{task.description}; {opt}, {epochs} epochs, {args.seeds} seed(s)",
+        png=not args.no_png,
+    )
+    print(written(paths, args.out))
+    return 0
+
+
+def _optuna(args: argparse.Namespace, task: Any, opt: str, epochs: int) -> int:
+    """``--backend optuna``: the study's trials here, then the same report over them."""
+    from ..bench import aggregate, table, write_outputs
+
+    results = _sweep.run_optuna(args, args.space_value, task, opt, epochs)
+    if not results:
+        return 0
+    print(table(aggregate(results)))
+    paths = write_outputs(
+        results,
+        task,
+        args.out,
+        title=f"lrkit bench: {args.task} (optuna)",
         subtitle=f"{task.description}; {opt}, {epochs} epochs, {args.seeds} seed(s)",
         png=not args.no_png,
     )

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from ._optuna import law_pruner, open_storage
+from ._optuna import law_pruner, open_storage, run_study
 from ._ray import init_ray, law_stopper, map_cells
 from ._rule import LawRule, predicted_finals
 from ._space import SHAPES, Space, parse_space, space
@@ -39,4 +39,5 @@ __all__ = [
     "map_cells",
     "init_ray",
     "open_storage",
+    "run_study",
 ]

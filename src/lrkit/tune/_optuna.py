@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ConfigError
 from ._rule import LawRule
 
-__all__ = ["open_storage", "law_pruner"]
+__all__ = ["open_storage", "law_pruner", "run_study"]
 
 _RDB = ("sqlite:", "postgresql", "mysql", "oracle", "mssql")
 
@@ -86,3 +86,75 @@ def law_pruner(total_steps: int, *, schedule_attr: str = "schedule", **options: 
             return self.rule.should_stop(trial.number, int(step))
 
     return LawPruner()
+
+
+def run_study(
+    objective: Any,
+    storage: str,
+    study_name: str,
+    trials: int,
+    *,
+    direction: str = "minimize",
+    sampler: Any = None,
+    pruner: Any = None,
+    wait: float = 120.0,
+) -> dict[str, Any]:
+    """Run ``trials`` trials of ``objective(trial)`` in the shared study ``study_name``.
+
+    The study is created in ``storage`` (:func:`open_storage`) if it is not
+    there, else joined: several processes given the same storage and name
+    share it (each runs its own ``trials``). Afterwards the trials still
+    running elsewhere are waited for, up to ``wait`` seconds, so that every
+    process reports the same best trial. Returns ``{"study": name, "trials":
+    finished count, "complete": count, "running": count, "best": {number,
+    value, params, user_attrs} or None, "mine": [numbers run here]}``.
+    """
+    import time
+
+    import optuna
+
+    if direction not in ("minimize", "maximize"):
+        raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    study = optuna.create_study(
+        storage=open_storage(storage),
+        study_name=study_name,
+        direction=direction,
+        sampler=sampler,
+        pruner=pruner,
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != direction:
+        raise ConfigError(
+            f"--storage: study {study_name!r} there is a {study.direction.name.lower()} study, "
+            f"this run needs {direction}"
+        )
+    mine: list[int] = []
+
+    def record(study: Any, trial: Any) -> None:
+        mine.append(trial.number)
+
+    if trials > 0:
+        study.optimize(objective, n_trials=trials, callbacks=[record])
+    running = optuna.trial.TrialState.RUNNING
+    deadline = time.monotonic() + wait
+    while study.get_trials(deepcopy=False, states=(running,)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    all_trials = study.get_trials(deepcopy=False)
+    complete = [t for t in all_trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = None
+    if complete:
+        b = study.best_trial
+        best = {
+            "number": b.number,
+            "value": b.value,
+            "params": b.params,
+            "user_attrs": b.user_attrs,
+        }
+    return {
+        "study": study_name,
+        "trials": sum(t.state.is_finished() for t in all_trials),
+        "complete": len(complete),
+        "running": sum(t.state == running for t in all_trials),
+        "best": best,
+        "mine": mine,
+    }

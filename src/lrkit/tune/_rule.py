@@ -148,8 +148,10 @@ class LawRule:
     def predictions(self) -> dict[Any, float] | None:
         """Predicted final losses, refitted when enough new points came in."""
         n = self._points()
-        if self._fitted_at < 0 or n >= self._fitted_at * (1 + self.refit) or (
-            self.preds is not None and set(self.curves) - set(self.preds)
+        if (
+            self._fitted_at < 0
+            or n >= self._fitted_at * (1 + self.refit)
+            or (self.preds is not None and set(self.curves) - set(self.preds))
         ):
             self.preds = predicted_finals(
                 self.curves,

@@ -254,7 +254,9 @@ def parse_space(text: str) -> Space:
         try:
             nums = [float(p) for p in parts]
         except ValueError:
-            raise ConfigError(f"--space: {key} must be a number or low..high, got {val!r}") from None
+            raise ConfigError(
+                f"--space: {key} must be a number or low..high, got {val!r}"
+            ) from None
         if len(nums) > 2:
             raise ConfigError(f"--space: {key} must be a number or low..high, got {val!r}")
         kw[key] = nums[0] if len(nums) == 1 else tuple(nums)
