@@ -235,3 +235,44 @@ def test_import_lrkit_and_lrkit_tune_load_neither_ray_nor_optuna():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+# ---------------------------------------------------------------- optuna, two processes
+def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_path):
+    """Two real OS processes (the CLI) on one journal file: every trial recorded once, and
+    both report the same best trial."""
+    import os
+
+    journal = tmp_path / "study.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.abspath("src")] + sys.path)}
+    cmd = [sys.executable, "-m", "lrkit.cli", "bench", "--task", "digits", "--epochs", "1",
+           "--backend", "optuna", "--storage", str(journal), "--trials", "3", "--no-png",
+           "--space", "shapes=wsd,cosine; peak=0.01..0.3"]  # fmt: skip
+    procs = [
+        subprocess.Popen([*cmd, "--out", str(tmp_path / f"o{i}")], env=env, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        for i in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    best = [[ln for ln in o.splitlines() if ln.startswith("optuna study")][0] for o, _ in outs]
+    assert best[0] == best[1]  # the same line in both
+    assert "6 trials finished (6 complete, 3 here, 0 still running)" in best[0]
+
+    from lrkit.tune import open_storage
+
+    storage = open_storage(str(journal))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    trials = study.get_trials()
+    assert sorted(t.number for t in trials) == list(range(6))  # each recorded once
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    b = study.best_trial
+    assert f"best #{b.number} {b.user_attrs['schedule']} -> accuracy {b.value:.6g}" in best[0]
+    # each process's report holds its own three runs
+    for i in range(2):
+        runs = json.loads((tmp_path / f"o{i}" / "results.json").read_text())["runs"]
+        assert len(runs) == 3
+        for r in runs:
+            (t,) = [t for t in trials if t.user_attrs["schedule"] == r["schedule"]]
+            assert t.value == r["final_metric"]
