@@ -52,7 +52,9 @@ def open_storage(storage: str) -> Any:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
 
 
-def law_pruner(total_steps: int, *, schedule_attr: str = "schedule", **options: Any) -> Any:
+def law_pruner(
+    total_steps: int, *, schedule_attr: str = "schedule", schedule_of: Any = None, **options: Any
+) -> Any:
     """An Optuna pruner applying the law rule (:class:`LawRule`).
 
     Trials report their training loss with ``trial.report(loss, step)`` (step:
@@ -60,6 +62,8 @@ def law_pruner(total_steps: int, *, schedule_attr: str = "schedule", **options: 
     ``trial.user_attrs[schedule_attr]`` (:meth:`Space.suggest` sets it). At
     each ``should_prune()`` the curves of every trial of the study (running,
     complete or pruned) feed the law; ``options`` go to :class:`LawRule`.
+    ``schedule_of(frozen_trial)``, when given, returns a trial's schedule
+    instead (a spec, a schedule or per-step rates; ``None``: not known).
     """
     from optuna.pruners import BasePruner
 
@@ -76,12 +80,12 @@ def law_pruner(total_steps: int, *, schedule_attr: str = "schedule", **options: 
             if step is None:
                 return False
             for t in study.get_trials(deepcopy=False):
-                sched = t.user_attrs.get(schedule_attr)
+                sched = schedule_of(t) if schedule_of else t.user_attrs.get(schedule_attr)
                 if sched is None or not t.intermediate_values:
                     continue
                 steps = sorted(t.intermediate_values)
                 self.rule.update(t.number, sched, steps, [t.intermediate_values[s] for s in steps])
-            if trial.user_attrs.get(schedule_attr) is None:
+            if trial.number not in self.rule.curves:
                 return False
             return self.rule.should_stop(trial.number, int(step))
 

@@ -45,43 +45,42 @@ def predicted_finals(
     law: str = "multi_power",
     min_trials: int = 2,
     min_points: int = 5,
+    max_nfev: int = 100,
 ) -> dict[Any, float] | None:
     """``{key: predicted loss after update total_steps - 1}`` from partial curves, or ``None``.
 
     ``curves``: ``{key: (schedule, steps, losses)}`` (a spec or schedule for the
-    whole run of ``total_steps`` updates, the logged steps and their losses).
+    whole run of ``total_steps`` updates, or its per-step rates; the logged
+    steps and their losses).
     One law is fitted on every curve with at least ``min_points`` finite,
     positive points after its warmup peak; ``None`` when fewer than
     ``min_trials`` such curves exist or the fit fails. Curves left out of the
-    fit (too short) are still predicted.
+    fit (too short) are still predicted. ``max_nfev``: the fit's evaluation
+    budget (:func:`lrkit.laws.fit`; kept small, a rule refits often).
     """
-    from ..core import as_schedule
     from ..laws import Run, fit, rates
 
-    runs, keys = [], []
+    runs, keys, etas = [], [], {}
     for key, (sched, steps, losses) in curves.items():
+        eta = etas[key] = rates(sched, total_steps, owner=f"trial {key!r}: schedule")
         st = np.asarray(steps, dtype=np.int64)
         lo = np.asarray(losses, dtype=np.float64)
         ok = np.isfinite(lo) & (lo > 0) & (st < total_steps)
         st, lo = st[ok], lo[ok]
-        if st.size == 0:
-            continue
-        s = as_schedule(sched).bind(total_steps=total_steps)
-        peak = int(np.argmax(rates(s, total_steps)))
-        if int((st > peak).sum()) < min_points:
+        if int((st > int(np.argmax(eta))).sum()) < min_points:
             continue
         st, lo = _thin(st, lo, MAX_POINTS)
-        runs.append(Run(s, st, lo, total_steps=total_steps, name=str(key)))
+        runs.append(Run(eta, st, lo, name=str(key)))
         keys.append(key)
     if len(runs) < min_trials:
         return None
     try:
-        fitted = fit(runs, law)
+        fitted = fit(runs, law, max_nfev=max_nfev)
     except (LrkitError, ValueError, FloatingPointError, np.linalg.LinAlgError):
         return None
     out = {}
-    for key, (sched, _, _) in curves.items():
-        f = fitted.final(as_schedule(sched).bind(total_steps=total_steps), total_steps)
+    for key, eta in etas.items():
+        f = float(fitted.predict(eta, [total_steps - 1])[0])
         if math.isfinite(f):
             out[key] = f
     return out or None
