@@ -205,10 +205,13 @@ def early_stopping(sources: dict, repeats: int, seq_repeats: int, size: int, see
                 continue
             pruners = {
                 "median": optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=T // 4),
-                "asha": optuna.pruners.SuccessiveHalvingPruner(min_resource=T // 4,
-                                                               reduction_factor=2),  # fmt: skip
+                "asha": optuna.pruners.SuccessiveHalvingPruner(
+                    min_resource=T // 4, reduction_factor=2
+                ),  # fmt: skip
                 "law_pruner": law_pruner(  # schedules: specs, or the public runs' rates
-                    T, margin=0.01, grace=0.25,
+                    T,
+                    margin=0.01,
+                    grace=0.25,
                     schedule_of=lambda t, tr=trials: tr[t.user_attrs["name"]][0],
                 ),  # fmt: skip
             }

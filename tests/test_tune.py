@@ -249,8 +249,13 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
            "--backend", "optuna", "--storage", str(journal), "--trials", "3", "--no-png",
            "--space", "shapes=wsd,cosine; peak=0.01..0.3"]  # fmt: skip
     procs = [
-        subprocess.Popen([*cmd, "--out", str(tmp_path / f"o{i}")], env=env, text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        subprocess.Popen(
+            [*cmd, "--out", str(tmp_path / f"o{i}")],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
         for i in range(2)
     ]
     outs = [p.communicate(timeout=300) for p in procs]

@@ -122,7 +122,7 @@ def run_study(
     study = optuna.create_study(
         storage=open_storage(storage),
         study_name=study_name,
-        direction=direction,
+        direction="maximize" if direction == "maximize" else "minimize",
         sampler=sampler,
         pruner=pruner,
         load_if_exists=True,

@@ -154,8 +154,12 @@ class Space:
             "peak": tune.loguniform(lo, hi) if hi > lo else lo,
             "warmup": tune.randint(self.warmup[0], self.warmup[1] + 1),
             "cooldown": tune.randint(self.cooldown[0], self.cooldown[1] + 1),
-            "schedule": tune.sample_from(lambda s: self.spec(dict(s.config))),
+            "schedule": tune.sample_from(self._spec_of_resolved),
         }
+
+    def _spec_of_resolved(self, resolved: Any) -> str:
+        """Ray's ``sample_from`` hook: the spec of the point resolved so far."""
+        return self.spec(dict(resolved.config))
 
     # ------------------------------------------------------------ narrowing
     def narrow(self, source: Any, *, factor: float = 3.0) -> Space:
