@@ -281,3 +281,28 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
         for r in runs:
             (t,) = [t for t in trials if t.user_attrs["schedule"] == r["schedule"]]
             assert t.value == r["final_metric"]
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["--backend", "foo"], "argument --backend: invalid choice: 'foo'"),
+        (["--schedule", "cosine(0.1)", "--storage", "x.log"], "--storage needs --backend optuna"),
+        (["--backend", "optuna"], "--backend optuna needs --storage"),
+        (["--backend", "optuna", "--storage", "/no/such/dir/j.log"], "does not exist"),
+        (["--backend", "optuna", "--storage", "mongodb://h/db"], "an RDB URL starts with"),
+        (["--backend", "optuna", "--storage", "j.log", "--schedule", "cosine(0.1)"], "drop --sch"),
+        (["--backend", "optuna", "--storage", "j.log", "--trials", "-1"], "--trials must be"),
+        (["--space", "shapes=exp"], "space: shapes must be among"),
+        (["--schedule", "cosine(0.1)", "--trials", "3"], "--trials needs --space"),
+        ([], "required: --schedule"),
+    ],
+)
+def test_bench_backend_options_fail_with_one_line(extra, fragment, tmp_path, monkeypatch, capsys):
+    from lrkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--task", "digits", "--out", str(tmp_path / "o"), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrkit: error:") and fragment in err[0], err
+    assert not (tmp_path / "o").exists()

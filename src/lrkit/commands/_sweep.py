@@ -66,7 +66,9 @@ def check(args: argparse.Namespace) -> Any:
                 "--trials needs --space (without --schedule) or --backend optuna"
             )
         if args.schedule is None and args.space is None:
-            raise _args.ConfigError("--schedule is required (or give --space, or --backend optuna)")
+            raise _args.ConfigError(
+                "the following arguments are required: --schedule (or --space, or --backend optuna)"
+            )
     else:
         if args.storage is None:
             raise _args.ConfigError("--backend optuna needs --storage (sqlite:///x.db or a file)")
