@@ -128,25 +128,31 @@ def _at(curve: tuple, step: float) -> float:
 
 
 # ------------------------------------------------------------------ a. same compute
-def sync_sha(trials: dict, T: int, by: str) -> tuple[set, float]:
-    """Synchronous successive halving (factor 2, rungs T/4 and T/2); returns (kept, compute)."""
+def sync_sha(trials: dict, T: int, by: str) -> tuple[set, float, int]:
+    """Synchronous successive halving (factor 2, rungs T/4 and T/2).
+
+    Returns (kept, compute, rungs where the law was trusted). An untrusted law
+    (its fit error above 1 %, see ``predicted_finals``) falls back to the loss."""
     from lrkit.tune import predicted_finals
 
     alive = list(trials)
     used = {n: T for n in trials}
+    trusted = 0
     for rung in (T / 4, T / 2):
         if by == "loss":
             score = {n: _at(trials[n], rung) for n in alive}
         else:  # the law on every curve seen so far
             seen = {n: _upto(trials[n], min(used[n], rung)) for n in trials}
-            pred = predicted_finals(seen, T) or {n: _at(trials[n], rung) for n in trials}
+            pred = predicted_finals(seen, T)
+            trusted += pred is not None
+            pred = pred or {n: _at(trials[n], rung) for n in trials}
             score = {n: pred[n] for n in alive}
         keep = sorted(alive, key=score.get)[: max(1, (len(alive) + 1) // 2)]
         for n in alive:
             if n not in keep:
                 used[n] = int(rung)
         alive = keep
-    return set(alive), sum(used.values()) / (len(trials) * T)
+    return set(alive), sum(used.values()) / (len(trials) * T), trusted
 
 
 # ------------------------------------------------------------------ b. real optuna pruners
@@ -189,15 +195,16 @@ def early_stopping(sources: dict, repeats: int, seq_repeats: int, size: int, see
     for src, d in sources.items():
         T, trials = d["T"], d["trials"]
         k = min(size, len(trials))
-        rows = {r: {"kept": 0, "compute": 0.0, "n": 0} for r in
+        rows = {r: {"kept": 0, "compute": 0.0, "n": 0, "trusted": 0} for r in
                 ("sha_by_loss", "sha_by_law", "median", "asha", "law_pruner")}  # fmt: skip
         for rep in range(repeats):
             names = list(rng.permutation(list(trials))[:k])
             sub = {n: trials[n] for n in names}
             best = min(sub, key=lambda n: _final(sub[n]))
             for by in ("loss", "law"):
-                kept, comp = sync_sha(sub, T, by)
+                kept, comp, trusted = sync_sha(sub, T, by)
                 r = rows[f"sha_by_{by}"]
+                r["trusted"] += trusted
                 r["kept"] += best in kept
                 r["compute"] += comp
                 r["n"] += 1
@@ -223,7 +230,12 @@ def early_stopping(sources: dict, repeats: int, seq_repeats: int, size: int, see
                 r["n"] += 1
             print(f"  {src} sweep {rep + 1}/{repeats} done", flush=True)
         res[src] = {
-            r: {"kept_best": v["kept"] / v["n"], "compute": v["compute"] / v["n"], "sweeps": v["n"]}
+            r: {
+                "kept_best": v["kept"] / v["n"],
+                "compute": v["compute"] / v["n"],
+                "sweeps": v["n"],
+                "law_trusted": v["trusted"] / (2 * v["n"]),
+            }
             for r, v in rows.items()
             if v["n"]
         }
@@ -286,7 +298,12 @@ def main() -> None:
         print("| --- | --- | ---: | ---: |")
         for src, rows in out["stopping"].items():
             for r, v in rows.items():
-                print(f"| {src} | {r} | {100 * v['kept_best']:.0f} % ({v['sweeps']} sweeps) "
+                trust = (
+                    f" (law trusted at {100 * v['law_trusted']:.0f} % of rungs)"
+                    if r == "sha_by_law"
+                    else ""
+                )
+                print(f"| {src} | {r}{trust} | {100 * v['kept_best']:.0f} % ({v['sweeps']} sweeps) "
                       f"| {v['compute']:.2f} |")  # fmt: skip
     if not a.skip_ray:
         out["ray"] = r = ray_vs_serial()

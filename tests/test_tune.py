@@ -306,3 +306,20 @@ def test_bench_backend_options_fail_with_one_line(extra, fragment, tmp_path, mon
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("lrkit: error:") and fragment in err[0], err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
+    # losses that rise and fall at random: no law describes them, so nothing is stopped
+    rng = np.random.default_rng(0)
+    steps = np.arange(20, 600, 20)
+    curves = {
+        k: (s, steps, 2.0 + 0.5 * rng.random(steps.size))
+        for k, s in enumerate(["cosine(0.1)", "wsd(0.1, warmup='5%', decay='20%')", "linear(0.05, 0)"])
+    }
+    assert predicted_finals(curves, 1000) is None
+    assert predicted_finals(curves, 1000, max_fit_error=1.0) is not None  # the same fit, trusted
+    rule = LawRule(1000, margin=0.0, grace=0.0)
+    for k, (s, st, lo) in curves.items():
+        rule.update(k, s, st, lo)
+    assert not any(rule.should_stop(k, 580) for k in curves)
+    assert rule.fits == 1

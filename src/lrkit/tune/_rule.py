@@ -12,7 +12,8 @@ and stops trial :math:`i` only when
 
 for the margin :math:`m`. With too little data (fewer than ``min_trials``
 curves of ``min_points`` points after warmup, a trial before ``grace`` of
-the run, or a fit that fails) it stops nothing.
+the run, a fit that fails or one whose mean relative error on the curves
+seen is above ``max_fit_error``) it stops nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def predicted_finals(
     min_trials: int = 2,
     min_points: int = 5,
     max_nfev: int = 100,
+    max_fit_error: float = 0.01,
 ) -> dict[Any, float] | None:
     """``{key: predicted loss after update total_steps - 1}`` from partial curves, or ``None``.
 
@@ -57,6 +59,8 @@ def predicted_finals(
     ``min_trials`` such curves exist or the fit fails. Curves left out of the
     fit (too short) are still predicted. ``max_nfev``: the fit's evaluation
     budget (:func:`lrkit.laws.fit`; kept small, a rule refits often).
+    A law that does not describe the curves seen — its mean relative error on
+    them above ``max_fit_error`` — is not trusted: ``None`` too.
     """
     from ..laws import Run, fit, rates
 
@@ -78,6 +82,8 @@ def predicted_finals(
         fitted = fit(runs, law, max_nfev=max_nfev)
     except (LrkitError, ValueError, FloatingPointError, np.linalg.LinAlgError):
         return None
+    if not fitted.info["fit_mean_rel"] <= max_fit_error:
+        return None
     out = {}
     for key, eta in etas.items():
         f = float(fitted.predict(eta, [total_steps - 1])[0])
@@ -94,7 +100,8 @@ class LawRule:
     ``(1 + margin)`` of the best prediction. ``grace``: fraction of the run
     before which a trial is never stopped. ``refit``: the law is refitted
     when the number of logged points has grown by this fraction since the
-    last fit (fits are the costly part).
+    last fit (fits are the costly part). ``max_fit_error``: a law whose mean
+    relative error on the curves seen is above it is not trusted (nothing stops).
 
     >>> rule = LawRule(1000)
     >>> rule.record("a", "cosine(0.1)", 10, 2.0)
@@ -112,6 +119,7 @@ class LawRule:
         min_points: int = 5,
         refit: float = 0.1,
         law: str = "multi_power",
+        max_fit_error: float = 0.01,
     ) -> None:
         self.total_steps = check_int("LawRule", "total_steps", total_steps, low=2)
         self.margin = check_number("LawRule", "margin", margin, nonneg=True)
@@ -122,6 +130,7 @@ class LawRule:
         if law not in ("multi_power", "momentum"):
             raise ConfigError(f"LawRule: law must be 'multi_power' or 'momentum', got {law!r}")
         self.law = law
+        self.max_fit_error = check_number("LawRule", "max_fit_error", max_fit_error, positive=True)
         self.curves: dict[Any, tuple[str, list[int], list[float]]] = {}
         self.preds: dict[Any, float] | None = None
         self.fits = 0
@@ -158,6 +167,7 @@ class LawRule:
                 law=self.law,
                 min_trials=self.min_trials,
                 min_points=self.min_points,
+                max_fit_error=self.max_fit_error,
             )
             self._fitted_at = n
             self.fits += 1
