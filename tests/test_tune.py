@@ -244,7 +244,8 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
     import os
 
     journal = tmp_path / "study.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.abspath("src")] + sys.path)}
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *sys.path])}
     cmd = [sys.executable, "-m", "lrkit.cli", "bench", "--task", "digits", "--epochs", "1",
            "--backend", "optuna", "--storage", str(journal), "--trials", "3", "--no-png",
            "--space", "shapes=wsd,cosine; peak=0.01..0.3"]  # fmt: skip
