@@ -254,6 +254,7 @@ def ray_vs_serial(epochs: int = 3) -> dict:
     sched = [f"cosine({p})" for p in (0.02, 0.05, 0.1, 0.2)] + [
         f"wsd({p}, warmup='5%', decay='20%')" for p in (0.02, 0.05, 0.1, 0.2)
     ]
+    run_grid(task, sched[:2], seeds=1, epochs=1)  # this process warmed up, as Ray's workers are
     t = time.perf_counter()
     serial = run_grid(task, sched, seeds=2, epochs=epochs)
     t_serial = time.perf_counter() - t
@@ -285,6 +286,7 @@ def main() -> None:
     ap.add_argument("--seq-repeats", type=int, default=4, help="of those, with Optuna pruners")
     ap.add_argument("--size", type=int, default=5, help="trials per sweep")
     ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--ray-epochs", default="3,20", help="digits budgets timed (epochs)")
     ap.add_argument("--skip-stop", action="store_true")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "tune.json"))
     a = ap.parse_args()
@@ -305,9 +307,9 @@ def main() -> None:
                 )
                 print(f"| {src} | {r}{trust} | {100 * v['kept_best']:.0f} % ({v['sweeps']} sweeps) "
                       f"| {v['compute']:.2f} |")  # fmt: skip
-    if not a.skip_ray:
-        out["ray"] = r = ray_vs_serial()
-        print(f"ray vs serial, {r['cells']} cells: identical={r['identical']}, serial "
+    for e in [] if a.skip_ray else [int(x) for x in a.ray_epochs.split(",")]:
+        out[f"ray_{e}ep"] = r = ray_vs_serial(e)
+        print(f"ray vs serial, {e} epochs, {r['cells']} cells: identical={r['identical']}, serial "
               f"{r['serial_s']:.1f} s, ray {r['ray_s']:.1f} s ({r['ratio']:.2f}x); ray.init "
               f"{r['ray_init_s']:.1f} s, first tasks {r['ray_warmup_s']:.1f} s")  # fmt: skip
     if a.json:

@@ -36,7 +36,7 @@ def init_ray(address: str | None = None, *, num_cpus: int | None = None) -> dict
     return dict(ray.cluster_resources())
 
 
-def _call_one_thread(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _call_one_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run ``fn(*args, **kwargs)`` with one torch thread (when torch is there)."""
     import sys
 
@@ -66,13 +66,24 @@ def map_cells(
     be picklable (a module-level function). ``on_result(i, value)`` is called
     as each cell finishes (in finishing order); the list returned is in cell
     order. A task's exception is raised again here (the first one met).
+    An argument object shared by several cells (the task and its data) is put
+    in Ray's object store once, not sent with every cell.
     """
     import ray
 
     init_ray(address)
     remote = ray.remote(num_cpus=1)(_call_one_thread)
     fn_ref = ray.put(fn)
-    refs = [remote.remote(fn_ref, tuple(a), dict(k)) for a, k in cells]
+    shared: dict[int, Any] = {}
+
+    def once(x: Any) -> Any:
+        if isinstance(x, (str, int, float, bool, type(None))):
+            return x
+        if id(x) not in shared:
+            shared[id(x)] = (ray.put(x), x)  # keep x alive: its id stays unique
+        return shared[id(x)][0]
+
+    refs = [remote.remote(fn_ref, *[once(x) for x in a], **dict(k)) for a, k in cells]
     index = {r: i for i, r in enumerate(refs)}
     out: list[Any] = [None] * len(refs)
     pending = list(refs)
