@@ -315,7 +315,9 @@ def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
     steps = np.arange(20, 600, 20)
     curves = {
         k: (s, steps, 2.0 + 0.5 * rng.random(steps.size))
-        for k, s in enumerate(["cosine(0.1)", "wsd(0.1, warmup='5%', decay='20%')", "linear(0.05, 0)"])
+        for k, s in enumerate(
+            ["cosine(0.1)", "wsd(0.1, warmup='5%', decay='20%')", "linear(0.05, 0)"]
+        )
     }
     assert predicted_finals(curves, 1000) is None
     assert predicted_finals(curves, 1000, max_fit_error=1.0) is not None  # the same fit, trusted
