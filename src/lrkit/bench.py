@@ -515,14 +515,23 @@ def run_grid(
     labels: Sequence[str] | None = None,
     progress: bool = False,
     on_result: Callable[[RunResult], None] | None = None,
+    backend: str = "serial",
+    address: str | None = None,
     **kwargs: Any,
 ) -> list[RunResult]:
     """Train every schedule for every seed under the same budget; results in that order.
 
     ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit seeds.
     ``on_result(run)`` is called after each run (e.g. to print progress).
+    ``backend``: ``"serial"`` (this process) or ``"ray"``: every cell
+    (schedule x seed) is a Ray task with one CPU and one torch thread
+    (:func:`lrkit.tune.map_cells`; a local Ray, or the cluster at
+    ``address``); the results are the same, cell for cell, and come back in
+    the same order (``on_result`` is then called in finishing order).
     Other keywords go to :func:`train`.
     """
+    if backend not in ("serial", "ray"):
+        raise ConfigError(f"run_grid: backend must be 'serial' or 'ray', got {backend!r}")
     if isinstance(seeds, (int, float)):
         seeds = check_int("run_grid", "seeds", seeds, low=1, rule="a positive count")
         seed_list = list(range(seeds))
@@ -534,16 +543,42 @@ def run_grid(
             f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
         )
     base = _resolve_task(task, None)
-    results = []
+    cells = []
     for seed in seed_list:
         t = base.with_seed(seed) if seed != base.seed else base
         for i, s in enumerate(parsed):
             lab = labels[i] if labels is not None else (s if isinstance(s, str) else str(s))
-            r = train(t, s, optimizer, epochs, progress=progress, label=lab, **kwargs)
-            results.append(r)
-            if on_result is not None:
-                on_result(r)
+            cells.append(((t, s, optimizer, epochs), {"label": lab, **kwargs}))
+    if backend == "ray":
+        return _run_cells_on_ray(cells, address, progress, on_result)
+    results = []
+    for args, kw in cells:
+        r = train(*args, progress=progress, **kw)
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
     return results
+
+
+def _run_cells_on_ray(
+    cells: list[Any], address: str | None, progress: bool, on_result: Any
+) -> list[RunResult]:
+    """The cells as Ray tasks (:func:`lrkit.tune.map_cells`), a progress bar over cells."""
+    from .tune import map_cells
+
+    bar = _bar(progress, len(cells), "cells")
+
+    def done(i: int, r: RunResult) -> None:
+        if bar is not None:
+            bar.update(1)
+        if on_result is not None:
+            on_result(r)
+
+    try:
+        return map_cells(train, cells, address=address, on_result=done)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _mean_std(xs: list[float]) -> tuple[float, float]:

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from . import _args
+from . import _args, _sweep
 
 HELP = "train a task under several schedules (same budget and seeds) and compare them"
 
@@ -22,11 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--schedule",
         action="append",
-        required=True,
+        default=None,
         metavar="SPEC",
         help="a schedule spec, or 'auto': the plan (lrkit.plan: a range test and short probe "
         "runs, at most --plan-budget x one run of extra updates, counted), then its schedule; "
-        "repeat to compare",
+        "repeat to compare (not needed with --space or --backend optuna)",
     )
     p.add_argument(
         "--plan-budget",
@@ -53,6 +53,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="output folder (default ./lrkit-bench-TASK)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     p.add_argument("--no-png", action="store_true", help="skip the PNG figures")
+    _sweep.add_arguments(p)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -76,6 +77,7 @@ def _check(args: argparse.Namespace) -> None:
     if args.target is not None:
         _args.number("--target", args.target)
     check_dir(args.out, "--out")
+    args.space_value = _sweep.check(args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
 
     args.out = args.out if args.out is not None else f"lrkit-bench-{_slug(args.task)}"
     _check(args)
-    schedules = _args.schedules(args.schedule, auto=True)  # every spec before any training
+    if args.schedule is None and args.backend != "optuna":
+        args.schedule = _sweep.sampled_grid(args.space_value, args.trials)
+    schedules = _args.schedules(args.schedule or [], auto=True)  # every spec before training
     import torch
 
     torch.set_num_threads(args.threads)
@@ -96,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         )
     epochs = args.epochs or task.default_epochs
     opt = args.optimizer or task.default_optimizer
+    if args.backend == "optuna":
+        return _optuna(args, task, opt, epochs)
     _check_values(args.schedule, schedules, epochs * task.steps_per_epoch, task.steps_per_epoch)
     if any(isinstance(s, str) for s in schedules):  # "auto": its budget checked before training
         from ..plan import check_budget
@@ -122,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         target=args.target,
         progress=True,
         finder_options={"budget": args.plan_budget},
+        backend=args.backend,
+        address=args.address,
     )
     print(table(aggregate(results)))
     for r in results:
@@ -149,6 +157,26 @@ def _slug(spec: str) -> str:
 
     base = os.path.basename(spec.strip().replace(".py:", ":"))
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-.") or "task"
+
+
+def _optuna(args: argparse.Namespace, task: Any, opt: str, epochs: int) -> int:
+    """``--backend optuna``: the study's trials here, then the same report over them."""
+    from ..bench import aggregate, table, write_outputs
+
+    results = _sweep.run_optuna(args, args.space_value, task, opt, epochs)
+    if not results:
+        return 0
+    print(table(aggregate(results)))
+    paths = write_outputs(
+        results,
+        task,
+        args.out,
+        title=f"lrkit bench: {args.task} (optuna)",
+        subtitle=f"{task.description}; {opt}, {epochs} epochs, {args.seeds} seed(s)",
+        png=not args.no_png,
+    )
+    print(written(paths, args.out))
+    return 0
 
 
 def _check_values(texts: list[str], schedules: list[Any], total: int, spe: int) -> None:

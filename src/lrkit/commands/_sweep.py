@@ -1,0 +1,144 @@
+"""The backend options of ``lrkit bench``: ``--backend serial|ray|optuna`` and friends.
+
+``serial`` and ``ray`` run the grid (schedule x seed; on Ray every cell is a
+Ray task, results identical to serial); ``optuna`` searches a space of
+schedules in a study shared through ``--storage`` (an RDB URL or a journal
+file), ``--trials`` trials per process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from typing import Any
+
+from . import _args
+
+#: the default ``--trials``: points sampled from ``--space`` for a grid, trials per process
+DEFAULT_TRIALS = 8
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=("serial", "ray", "optuna"),
+        default="serial",
+        help="serial (default), ray (every cell a Ray task), optuna (search --space)",
+    )
+    p.add_argument("--address", default=None, help="Ray: join this cluster (default: local Ray)")
+    p.add_argument(
+        "--storage",
+        default=None,
+        help="optuna: an RDB URL (sqlite:///study.db) or a journal file path, shared by processes",
+    )
+    p.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        help=f"optuna: trials this process runs; with --space and no --schedule: points "
+        f"sampled for the grid (default {DEFAULT_TRIALS})",
+    )
+    p.add_argument(
+        "--space",
+        default=None,
+        metavar="SPACE",
+        help="a space of schedules, e.g. 'shapes=wsd,cosine; peak=1e-3..1e-1; warmup=0..0.1; "
+        "cooldown=0.1..0.3' (default: lrkit.tune's)",
+    )
+    p.add_argument("--study", default=None, help="optuna: study name (default: from task+space)")
+
+
+def check(args: argparse.Namespace) -> Any:
+    """Check the backend options before any work; return the parsed space (or None)."""
+    from ..tune import parse_space, space
+
+    if args.trials is not None:
+        _args.positive_int("--trials", args.trials, low=0, high=_args.MAX_SWEEP)
+    if args.backend != "optuna":
+        for opt, val in (("--storage", args.storage), ("--study", args.study)):
+            if val is not None:
+                raise _args.ConfigError(
+                    f"{opt} needs --backend optuna, got --backend {args.backend}"
+                )
+        if args.trials is not None and args.schedule is not None:
+            raise _args.ConfigError(
+                "--trials needs --space (without --schedule) or --backend optuna"
+            )
+        if args.schedule is None and args.space is None:
+            raise _args.ConfigError(
+                "the following arguments are required: --schedule (or --space, or --backend optuna)"
+            )
+    else:
+        if args.storage is None:
+            raise _args.ConfigError("--backend optuna needs --storage (sqlite:///x.db or a file)")
+        if args.schedule is not None:
+            raise _args.ConfigError("--backend optuna searches --space; drop --schedule")
+        from ..tune import open_storage
+
+        open_storage(args.storage)
+    if args.address is not None and args.backend != "ray":
+        raise _args.ConfigError(f"--address needs --backend ray, got --backend {args.backend}")
+    if args.space is None:
+        return space() if args.backend == "optuna" or args.schedule is None else None
+    return parse_space(args.space)
+
+
+def sampled_grid(sp: Any, n: int | None) -> list[str]:
+    """``n`` distinct points of ``sp`` (seeded: the same grid every time)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    want = DEFAULT_TRIALS if n is None else n
+    out: list[str] = []
+    for _ in range(100 * max(want, 1)):
+        if len(out) >= want:
+            break
+        s = sp.sample(rng)
+        if s not in out:
+            out.append(s)
+    return out
+
+
+def study_name(args: argparse.Namespace, sp: Any, opt: str, epochs: int) -> str:
+    """``--study``, or one derived from the task, optimizer, budget, seeds and space."""
+    if args.study:
+        return str(args.study)
+    key = f"{args.task}|{opt}|{epochs}|{args.seeds}|{args.momentum}|{args.weight_decay}|"
+    key += sp.describe()
+    return f"lrkit-bench-{args.task}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+
+
+def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: int) -> list[Any]:
+    """Run the study; print its best trial; return this process's runs (one per trial x seed)."""
+    from ..bench import train
+    from ..tune import run_study
+
+    runs: list[Any] = []
+
+    def objective(trial: Any) -> float:
+        spec = sp.suggest(trial)
+        finals = []
+        for seed in range(args.seeds):
+            r = train(task, spec, opt, epochs, seed=seed, momentum=args.momentum,
+                      weight_decay=args.weight_decay, target=args.target, label=spec)  # fmt: skip
+            runs.append(r)
+            finals.append(r.final_metric)
+        value = sum(finals) / len(finals)
+        trial.set_user_attr("finals", [None if v != v else v for v in finals])
+        print(f"trial {trial.number}: {spec} -> {task.metric_name} {value:.4g}", file=sys.stderr)
+        return value
+
+    name = study_name(args, sp, opt, epochs)
+    direction = "maximize" if task.higher_is_better else "minimize"
+    trials = DEFAULT_TRIALS if args.trials is None else args.trials
+    out = run_study(objective, args.storage, name, trials, direction=direction)
+    b = out["best"]
+    best = "none complete" if b is None else (
+        f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
+    )  # fmt: skip
+    print(
+        f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
+        f"{len(out['mine'])} here, {out['running']} still running); best {best}"
+    )
+    return runs

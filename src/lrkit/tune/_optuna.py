@@ -1,0 +1,164 @@
+"""Optuna glue: storage from a URL or a journal path; the law rule as an Optuna pruner.
+
+``optuna`` is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import ConfigError
+from ._rule import LawRule
+
+__all__ = ["open_storage", "law_pruner", "run_study"]
+
+_RDB = ("sqlite:", "postgresql", "mysql", "oracle", "mssql")
+
+
+def open_storage(storage: str) -> Any:
+    """An Optuna storage several processes can share.
+
+    ``storage``: an RDB URL (``sqlite:///study.db``, ``postgresql://...``) or
+    the path of a journal file (``optuna.storages.JournalStorage`` over a
+    ``JournalFileBackend``: no server, processes on one file system share it).
+    The journal's folder must exist.
+    """
+    import optuna
+
+    if not isinstance(storage, str) or not storage.strip():
+        raise ConfigError(f"--storage must be an RDB URL or a journal file path, got {storage!r}")
+    if "://" in storage:
+        if not storage.startswith(_RDB):
+            raise ConfigError(
+                f"--storage: an RDB URL starts with sqlite://, postgresql://, mysql://, ... "
+                f"got {storage!r}"
+            )
+        try:
+            return optuna.storages.RDBStorage(storage)
+        except Exception as e:  # SQLAlchemy raises many kinds for a bad URL
+            raise ConfigError(f"--storage {storage!r}: cannot open the database: {e}") from None
+    folder = os.path.dirname(os.path.abspath(storage))
+    if not os.path.isdir(folder):
+        raise ConfigError(f"--storage {storage!r}: folder {folder} does not exist")
+    if os.path.isdir(storage):
+        raise ConfigError(f"--storage {storage!r} is a folder; give a journal file path")
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    try:
+        return JournalStorage(JournalFileBackend(storage))
+    except OSError as e:
+        raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
+
+
+def law_pruner(
+    total_steps: int, *, schedule_attr: str = "schedule", schedule_of: Any = None, **options: Any
+) -> Any:
+    """An Optuna pruner applying the law rule (:class:`LawRule`).
+
+    Trials report their training loss with ``trial.report(loss, step)`` (step:
+    the update index) and carry their schedule's spec in
+    ``trial.user_attrs[schedule_attr]`` (:meth:`Space.suggest` sets it). At
+    each ``should_prune()`` the curves of every trial of the study (running,
+    complete or pruned) feed the law; ``options`` go to :class:`LawRule`.
+    ``schedule_of(frozen_trial)``, when given, returns a trial's schedule
+    instead (a spec, a schedule or per-step rates; ``None``: not known).
+    """
+    from optuna.pruners import BasePruner
+
+    rule = LawRule(total_steps, **options)
+
+    class LawPruner(BasePruner):
+        """Prunes a trial whose predicted final loss is beyond the margin of the best."""
+
+        def __init__(self) -> None:
+            self.rule = rule
+
+        def prune(self, study: Any, trial: Any) -> bool:
+            step = trial.last_step
+            if step is None:
+                return False
+            for t in study.get_trials(deepcopy=False):
+                sched = schedule_of(t) if schedule_of else t.user_attrs.get(schedule_attr)
+                if sched is None or not t.intermediate_values:
+                    continue
+                steps = sorted(t.intermediate_values)
+                self.rule.update(t.number, sched, steps, [t.intermediate_values[s] for s in steps])
+            if trial.number not in self.rule.curves:
+                return False
+            return self.rule.should_stop(trial.number, int(step))
+
+    return LawPruner()
+
+
+def run_study(
+    objective: Any,
+    storage: str,
+    study_name: str,
+    trials: int,
+    *,
+    direction: str = "minimize",
+    sampler: Any = None,
+    pruner: Any = None,
+    wait: float = 120.0,
+) -> dict[str, Any]:
+    """Run ``trials`` trials of ``objective(trial)`` in the shared study ``study_name``.
+
+    The study is created in ``storage`` (:func:`open_storage`) if it is not
+    there, else joined: several processes given the same storage and name
+    share it (each runs its own ``trials``). Afterwards the trials still
+    running elsewhere are waited for, up to ``wait`` seconds, so that every
+    process reports the same best trial. Returns ``{"study": name, "trials":
+    finished count, "complete": count, "running": count, "best": {number,
+    value, params, user_attrs} or None, "mine": [numbers run here]}``.
+    """
+    import time
+
+    import optuna
+
+    if direction not in ("minimize", "maximize"):
+        raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    study = optuna.create_study(
+        storage=open_storage(storage),
+        study_name=study_name,
+        direction="maximize" if direction == "maximize" else "minimize",
+        sampler=sampler,
+        pruner=pruner,
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != direction:
+        raise ConfigError(
+            f"--storage: study {study_name!r} there is a {study.direction.name.lower()} study, "
+            f"this run needs {direction}"
+        )
+    mine: list[int] = []
+
+    def record(study: Any, trial: Any) -> None:
+        mine.append(trial.number)
+
+    if trials > 0:
+        study.optimize(objective, n_trials=trials, callbacks=[record])
+    running = optuna.trial.TrialState.RUNNING
+    deadline = time.monotonic() + wait
+    while study.get_trials(deepcopy=False, states=(running,)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    all_trials = study.get_trials(deepcopy=False)
+    complete = [t for t in all_trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = None
+    if complete:
+        b = study.best_trial
+        best = {
+            "number": b.number,
+            "value": b.value,
+            "params": b.params,
+            "user_attrs": b.user_attrs,
+        }
+    return {
+        "study": study_name,
+        "trials": sum(t.state.is_finished() for t in all_trials),
+        "complete": len(complete),
+        "running": sum(t.state == running for t in all_trials),
+        "best": best,
+        "mine": mine,
+    }

@@ -1,0 +1,328 @@
+"""lrkit.tune without Ray: spaces of schedules, the law rule, the Optuna pruner vs Median/SHA."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import optuna
+import pytest
+
+import lrkit
+from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.laws import Law
+from lrkit.spec import parse
+from lrkit.tune import LawRule, law_pruner, parse_space, predicted_finals, space
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+# ---------------------------------------------------------------- space
+def test_every_sampled_point_is_a_spec_that_round_trips_and_stays_in_range():
+    s = space(peak=(1e-5, 3.0), warmup=(0.0, 0.1), cooldown=(0.1, 0.3))
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(400):
+        text = s.sample(rng)
+        sched = parse(text)
+        assert str(sched) == text
+        assert str(parse(str(sched))) == text
+        seen.add(text.split("(")[0] if not text.startswith("warmup(") else text[7:].split("(")[0])
+        v = sched.bind(total_steps=1000)(np.arange(1000))
+        assert 1e-5 * 0.999 <= float(np.max(v)) <= 3.0 * 1.001
+    assert seen == {"wsd", "cosine", "linear", "one_cycle", "step"}
+    # random.Random works too, and a seed gives the same point
+    assert s.sample(random.Random(3)) == s.sample(random.Random(3))
+
+
+def test_spec_of_each_shape_is_the_schedule_it_names():
+    s = space(peak=(0.01, 0.1))
+    T = 1000
+    pt = {"peak": 0.05, "warmup": 5, "cooldown": 20}
+    want = {
+        "wsd": lrkit.wsd(0.05, warmup="5%", decay="20%"),
+        "cosine": lrkit.warmup(lrkit.cosine(0.05), steps="5%"),
+        "linear": lrkit.warmup(lrkit.linear(0.05, 0.0), steps="5%"),
+        "one_cycle": lrkit.one_cycle(0.05),
+        "step": lrkit.warmup(lrkit.step(0.05, 0.1, every="40%"), steps="5%"),
+    }
+    for shape, sched in want.items():
+        got = parse(s.spec({**pt, "shape": shape})).bind(total_steps=T)(np.arange(T))
+        np.testing.assert_array_equal(got, sched.bind(total_steps=T)(np.arange(T)))
+    # no warmup: the bare shape; peaks rounded to 3 significant digits
+    assert s.spec({"shape": "cosine", "peak": 0.0123456, "warmup": 0}) == "cosine(start=0.0123)"
+
+
+def test_log_uniform_peak_and_uniform_percents():
+    s = space(["wsd"], peak=(1e-4, 1e-1), warmup=(0.0, 0.1), cooldown=(0.1, 0.3))
+    rng = np.random.default_rng(1)
+    peaks = []
+    for _ in range(3000):
+        sch = parse(s.sample(rng))
+        peaks.append(sch.peak)
+        assert 0 <= int(sch.warmup.rstrip("%")) <= 10 and 10 <= int(sch.decay.rstrip("%")) <= 30
+    logs = np.log10(peaks)
+    # log-uniform on [-4, -1]: a quarter of the decades in each quarter of the log range
+    counts = np.histogram(logs, bins=4, range=(-4, -1))[0] / len(logs)
+    np.testing.assert_allclose(counts, 0.25, atol=0.03)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"shapes": ["cosine", "exp"]}, "shapes"),
+        ({"shapes": []}, "shapes"),
+        ({"peak": (0.1, 0.01)}, "peak"),
+        ({"peak": -1.0}, "peak"),
+        ({"peak": float("nan")}, "peak"),
+        ({"warmup": 0.7}, "warmup"),
+        ({"warmup": (0.1, 0.05)}, "warmup"),
+        ({"cooldown": (0.1, 0.2, 0.3)}, "cooldown"),
+    ],
+)
+def test_bad_space_names_the_parameter(kwargs, name):
+    with pytest.raises(ConfigError, match=f"space: {name}"):
+        space(**kwargs)
+
+
+def test_bad_types_are_config_type_errors():
+    with pytest.raises(ConfigTypeError, match="space: peak"):
+        space(peak="big")
+    with pytest.raises(ConfigTypeError, match="space: warmup"):
+        space(warmup=(0, "5%"))
+    with pytest.raises(ConfigTypeError, match="narrow takes"):
+        space().narrow(3)
+
+
+def test_narrow_by_a_finder_result_and_a_plan():
+    from lrkit.finder import FinderResult
+    from lrkit.plan import Plan
+
+    lrs = np.geomspace(1e-5, 10, 200)
+    x = np.log10(lrs)
+    losses = 2.0 - 0.8 / (1 + np.exp(-3 * (x + 3))) + np.where(x > -0.5, (x + 0.5) ** 2 * 4, 0)
+    res = FinderResult(lrs, losses, losses)
+    base, top = res.suggest_range()
+    n = space(peak=(1e-6, 10.0)).narrow(res)
+    assert n.peak == (base, top)
+    p = Plan(schedule=lrkit.cosine(0.03).bind(total_steps=100), peak=0.03, shape="linear",
+             total_steps=100, budget=0.5, cost=10)  # fmt: skip
+    m = space(["wsd", "cosine"], peak=(1e-4, 1.0)).narrow(p)
+    assert m.shapes == ("linear", "wsd", "cosine")
+    assert m.peak == pytest.approx((0.01, 0.09))
+
+
+def test_parse_space_reads_the_cli_text():
+    s = parse_space("shapes=wsd,cosine; peak=1e-3..1e-1; warmup=0.05; cooldown=0.1..0.2")
+    assert s == space(["wsd", "cosine"], peak=(1e-3, 1e-1), warmup=0.05, cooldown=(0.1, 0.2))
+    with pytest.raises(ConfigError, match="--space"):
+        parse_space("peaks=1")
+    with pytest.raises(ConfigError, match="--space: peak"):
+        parse_space("peak=a..b")
+
+
+def test_optuna_suggest_gives_the_spec_of_its_params():
+    s = space(peak=(1e-3, 1e-1), warmup=(0.0, 0.1), cooldown=(0.1, 0.3))
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(30):
+        t = study.ask()
+        text = s.suggest(t)
+        assert str(parse(text)) == text and t.user_attrs["schedule"] == text
+        assert text == s.spec({"warmup": 0, "cooldown": 10, **t.params})
+        assert 1e-3 <= t.params["peak"] <= 1e-1
+        study.tell(t, 0.0)
+
+
+# ---------------------------------------------------------------- the law rule
+# Curves drawn from a known Multi-Power Law (published-scale parameters), with noise:
+# at 20-60 % of the run the WSD trial is behind the others' median, and it ends best.
+LAW = Law("multi_power", dict(L0=2.5, A=0.66, alpha=0.42, B=770.0, C=0.53, beta=0.27, gamma=0.65))
+T = 8000
+SCHEDS = [
+    "warmup(cosine(start=0.0003), steps='5%')",
+    "step(start=0.0003, gamma=0.1, every='40%')",
+    "warmup(step(start=0.0003, gamma=0.3, every='30%'), steps='5%')",
+    "wsd(peak=0.0003, warmup='5%', decay='20%')",
+]
+STEPS = np.arange(40, T, 40)
+RUNGS = (1600, 3200, 4800)
+
+
+@pytest.fixture(scope="module")
+def curves():
+    rng = np.random.default_rng(0)
+    return [
+        LAW.predict(s, STEPS, total_steps=T) * (1 + 0.002 * rng.standard_normal(STEPS.size))
+        for s in SCHEDS
+    ]
+
+
+def test_the_synthetic_wsd_trial_is_behind_mid_run_and_ends_best(curves):
+    for r in RUNGS:
+        i = int(np.searchsorted(STEPS, r))
+        assert curves[3][i] > np.median([c[i] for c in curves[:3]])  # behind the median
+    finals = [LAW.final(s, total_steps=T) for s in SCHEDS]
+    assert np.argmin(finals) == 3
+
+
+def _sweep(pruner, curves):
+    """The four trials one after the other; should_prune at the rungs. Returns the step
+    each trial was pruned at (None: ran to the end)."""
+    study = optuna.create_study(pruner=pruner)
+    out = []
+    for s, c in zip(SCHEDS, curves):
+        tr = study.ask()
+        tr.set_user_attr("schedule", s)
+        stop = None
+        for step, v in zip(STEPS, c):
+            tr.report(float(v), int(step))
+            if step in RUNGS and tr.should_prune():
+                stop = int(step)
+                break
+        if stop is None:
+            study.tell(tr, float(c[-1]))
+        else:
+            study.tell(tr, state=optuna.trial.TrialState.PRUNED)
+        out.append(stop)
+    return out
+
+
+def test_median_and_successive_halving_prune_the_wsd_trial_the_law_keeps_it(curves):
+    median = _sweep(optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1600), curves)
+    asha = _sweep(optuna.pruners.SuccessiveHalvingPruner(min_resource=1600, reduction_factor=2),
+                  curves)  # fmt: skip
+    assert median[3] == 1600 and asha[3] == 1600  # the best-final trial, killed early
+    pruner = law_pruner(T, margin=0.002, grace=0.2)
+    law = _sweep(pruner, curves)
+    assert law[3] is None  # kept to the end
+    assert law[0] is None  # the best when it ran
+    assert law[1] is not None and law[2] is not None  # the law rule does stop trials
+    preds = pruner.rule.preds
+    assert min(preds, key=preds.get) == 3
+    assert preds[3] == pytest.approx(LAW.final(SCHEDS[3], total_steps=T), rel=5e-3)
+
+
+def test_too_little_data_never_stops():
+    rule = LawRule(1000, margin=0.0)
+    rule.record("a", "cosine(0.1)", 300, 2.0)
+    rule.record("b", "cosine(0.01)", 300, 9.0)
+    assert rule.should_stop("b", 300) is False  # one point each: no fit
+    assert predicted_finals({"a": ("cosine(0.1)", [300], [2.0])}, 1000) is None
+    rule2 = LawRule(1000, grace=0.5)
+    for t in range(10, 400, 10):
+        rule2.record("a", "cosine(0.1)", t, 2.0 / t**0.1)
+        rule2.record("b", "cosine(0.01)", t, 5.0 / t**0.05)
+    assert rule2.should_stop("b", 390) is False  # before the grace fraction
+    assert rule2.fits == 0
+
+
+def test_law_rule_validates_its_options():
+    with pytest.raises(ConfigError, match="margin"):
+        LawRule(100, margin=-0.1)
+    with pytest.raises(ConfigError, match="law"):
+        LawRule(100, law="power")
+    with pytest.raises(ConfigError, match="total_steps"):
+        LawRule(1)
+
+
+def test_import_lrkit_and_lrkit_tune_load_neither_ray_nor_optuna():
+    code = (
+        "import sys, json, lrkit, lrkit.tune; "
+        "print(json.dumps([m for m in ('ray', 'optuna', 'torch', 'scipy') if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+# ---------------------------------------------------------------- optuna, two processes
+def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_path):
+    """Two real OS processes (the CLI) on one journal file: every trial recorded once, and
+    both report the same best trial."""
+    import os
+
+    journal = tmp_path / "study.log"
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *sys.path])}
+    cmd = [sys.executable, "-m", "lrkit.cli", "bench", "--task", "digits", "--epochs", "1",
+           "--backend", "optuna", "--storage", str(journal), "--trials", "3", "--no-png",
+           "--space", "shapes=wsd,cosine; peak=0.01..0.3"]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [*cmd, "--out", str(tmp_path / f"o{i}")],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    best = [[ln for ln in o.splitlines() if ln.startswith("optuna study")][0] for o, _ in outs]
+    assert best[0] == best[1]  # the same line in both
+    assert "6 trials finished (6 complete, 3 here, 0 still running)" in best[0]
+
+    from lrkit.tune import open_storage
+
+    storage = open_storage(str(journal))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    trials = study.get_trials()
+    assert sorted(t.number for t in trials) == list(range(6))  # each recorded once
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    b = study.best_trial
+    assert f"best #{b.number} {b.user_attrs['schedule']} -> accuracy {b.value:.6g}" in best[0]
+    # each process's report holds its own three runs
+    for i in range(2):
+        runs = json.loads((tmp_path / f"o{i}" / "results.json").read_text())["runs"]
+        assert len(runs) == 3
+        for r in runs:
+            (t,) = [t for t in trials if t.user_attrs["schedule"] == r["schedule"]]
+            assert t.value == r["final_metric"]
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["--backend", "foo"], "argument --backend: invalid choice: 'foo'"),
+        (["--schedule", "cosine(0.1)", "--storage", "x.log"], "--storage needs --backend optuna"),
+        (["--backend", "optuna"], "--backend optuna needs --storage"),
+        (["--backend", "optuna", "--storage", "/no/such/dir/j.log"], "does not exist"),
+        (["--backend", "optuna", "--storage", "mongodb://h/db"], "an RDB URL starts with"),
+        (["--backend", "optuna", "--storage", "j.log", "--schedule", "cosine(0.1)"], "drop --sch"),
+        (["--backend", "optuna", "--storage", "j.log", "--trials", "-1"], "--trials must be"),
+        (["--space", "shapes=exp"], "space: shapes must be among"),
+        (["--schedule", "cosine(0.1)", "--trials", "3"], "--trials needs --space"),
+        ([], "required: --schedule"),
+    ],
+)
+def test_bench_backend_options_fail_with_one_line(extra, fragment, tmp_path, monkeypatch, capsys):
+    from lrkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "--task", "digits", "--out", str(tmp_path / "o"), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrkit: error:") and fragment in err[0], err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
+    # losses that rise and fall at random: no law describes them, so nothing is stopped
+    rng = np.random.default_rng(0)
+    steps = np.arange(20, 600, 20)
+    curves = {
+        k: (s, steps, 2.0 + 0.5 * rng.random(steps.size))
+        for k, s in enumerate(
+            ["cosine(0.1)", "wsd(0.1, warmup='5%', decay='20%')", "linear(0.05, 0)"]
+        )
+    }
+    assert predicted_finals(curves, 1000) is None
+    assert predicted_finals(curves, 1000, max_fit_error=1.0) is not None  # the same fit, trusted
+    rule = LawRule(1000, margin=0.0, grace=0.0)
+    for k, (s, st, lo) in curves.items():
+        rule.update(k, s, st, lo)
+    assert not any(rule.should_stop(k, 580) for k in curves)
+    assert rule.fits == 1
