@@ -78,6 +78,23 @@ def test_bench_backend_ray_gives_the_serial_results_cell_for_cell(tmp_path, caps
     assert strip == [line[:60] for line in ray_out.splitlines()[:4]]
 
 
+def test_bench_backend_ray_runs_a_task_loaded_from_a_file(tmp_path, capsys):
+    # a `path.py:function` task is a module only this process has: its code travels by value
+    path = os.path.join(os.path.dirname(__file__), "plan_user_task.py")
+    base = ["bench", "--task", f"{path}:make_task", "--epochs", "3", "--seeds", "2",
+            "--no-png", "--schedule", "cosine(0.05)"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "serial")]) == 0
+    assert main([*base, "--out", str(tmp_path / "ray"), "--backend", "ray"]) == 0
+    capsys.readouterr()
+    a = json.loads((tmp_path / "serial" / "results.json").read_text())["runs"]
+    b = json.loads((tmp_path / "ray" / "results.json").read_text())["runs"]
+    assert len(a) == len(b) == 2
+    for x, y in zip(a, b):
+        x.pop("wall_time"), y.pop("wall_time")
+        assert x == y
+    assert a[0]["step_losses"] != a[1]["step_losses"]  # two seeds, two different runs
+
+
 def test_bad_address_is_one_line_exit_2(tmp_path, capsys):
     # Ray is already up in this process: --address is refused only when joining fails,
     # so test the option contract instead (needs --backend ray)

@@ -72,6 +72,7 @@ def map_cells(
     import ray
 
     init_ray(address)
+    _ship_user_task_modules()
     remote = ray.remote(num_cpus=1)(_call_one_thread)
     fn_ref = ray.put(fn)
     shared: dict[int, Any] = {}
@@ -100,6 +101,22 @@ def map_cells(
             if on_result is not None:
                 on_result(i, out[i])
     return out
+
+
+def _ship_user_task_modules() -> None:
+    """Send the code of tasks loaded from a ``.py`` file with the cells.
+
+    ``lrkit bench --task path/to/file.py:function`` loads the file as a module
+    that exists only in this process (:mod:`lrkit.tasks._load`); a Ray worker
+    could not import it by name, so it is pickled by value instead.
+    """
+    import sys
+
+    from ray import cloudpickle
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("_lrkit_user_task_") and module is not None:
+            cloudpickle.register_pickle_by_value(module)
 
 
 def law_stopper(
