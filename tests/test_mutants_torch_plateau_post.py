@@ -67,3 +67,23 @@ def test_early_stopping_restores_the_best_weights_only_when_it_stops():
         model.weight.fill_(7.0)
     assert es.step(3.0, model=model) is True  # second bad epoch: stop, restore
     assert model.weight.item() == 1.0
+
+
+def test_the_shared_plateau_state_is_group_0s_when_the_groups_floors_differ():
+    """min_lr [0.5, 0] from lr 1, factor 0.1, a rising loss: group 0 is reduced once
+    (to its floor 0.5, where a further cut changes nothing and is ignored, as in
+    PyTorch), group 1 twice. The lrs match PyTorch's; the one shared plateau
+    record (``state_dict()["plateau"]``, ``scale``) follows group 0, like ``scale``."""
+    mine, ref = _opt(2), _opt(2)
+    s = ReduceOnPlateau(mine, min_lr=[0.5, 0.0], patience=0)
+    t = torch.optim.lr_scheduler.ReduceLROnPlateau(ref, min_lr=[0.5, 0.0], patience=0)
+    for v in (1.0, 2.0, 3.0):
+        s.step(v)
+        t.step(v)
+    lrs = [g["lr"] for g in mine.param_groups]
+    assert lrs == pytest.approx([g["lr"] for g in ref.param_groups])
+    assert lrs == pytest.approx([0.5, 0.01])
+    assert s.group_scales == pytest.approx([0.1, 0.01])
+    d = s.state_dict()["plateau"]
+    assert d["scale"] == pytest.approx(0.1) and s.scale == pytest.approx(0.1)
+    assert d["num_reductions"] == 1
