@@ -28,3 +28,43 @@ def test_law_to_dict_turns_info_into_plain_json_types():
     assert type(d["info"]["ranges"][1]) is int
     assert json.loads(json.dumps(d)) == d
     assert Law.from_dict(d) == law
+
+
+class _KnownOptimum:
+    """A law whose predicted final loss is a known function of the WSD cooldown
+    length and end value (relative to the peak), so the optimum of
+    :func:`lrkit.laws.optimize` is known exactly."""
+
+    def __init__(self, g, end=0.0):
+        self.g, self.end = g, end
+
+    def final(self, schedule, total_steps):
+        rel_end = float(schedule.end) / float(schedule.peak)
+        return float(self.g(int(schedule.decay))) + 100.0 * abs(rel_end - self.end)
+
+
+@pytest.mark.parametrize(("best", "peak", "end"), [(5, 1.0, 0.0), (7, 1.0, 0.0), (5, 2.0, 0.1)])
+def test_optimize_refines_the_cooldown_between_the_grid_cells(best, peak, end):
+    """300 steps: the 1 % grid has cooldowns 3, 6, 9...; with the loss minimal at a
+    5- or 7-step cooldown the best cell is 6 and the step-level search around it
+    (one grid step either side) must reach the optimum, with the end value the law
+    prefers (0 or 10 % of the peak)."""
+    from lrkit.laws import optimize
+
+    s = optimize(_KnownOptimum(lambda d: (d - best) ** 2 + 1.0, end), 300, peak)
+    assert int(s.decay) == best
+    assert float(s.end) == pytest.approx(end * peak)
+    # ties between shapes keep the first: linear, from the peak at 300 - best
+    t = np.array([299 - best, 300 - best, 301 - best, 299, 300])
+    want = peak - (peak - end * peak) * np.clip(t - (300 - best), 0, best) / best
+    assert np.asarray(s(t), float) == pytest.approx(want)
+
+
+def test_optimize_can_choose_a_one_step_cooldown():
+    """200 steps: the grid's shortest cooldown is 2; with the loss growing with the
+    cooldown length the search must reach the shortest possible one, 1 step."""
+    from lrkit.laws import optimize
+
+    s = optimize(_KnownOptimum(float), 200, 1.0)
+    assert int(s.decay) == 1
+    assert [float(s(t)) for t in (198, 199, 200)] == pytest.approx([1.0, 1.0, 0.0])
