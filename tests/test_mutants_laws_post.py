@@ -68,3 +68,20 @@ def test_optimize_can_choose_a_one_step_cooldown():
     s = optimize(_KnownOptimum(float), 200, 1.0)
     assert int(s.decay) == 1
     assert [float(s(t)) for t in (198, 199, 200)] == pytest.approx([1.0, 1.0, 0.0])
+
+
+def test_law_plot_starts_at_step_0_unless_told_to_skip():
+    """``Law.plot`` without ``out`` returns the figure; by default (``skip=0``) the
+    observed and predicted curves start at step 0."""
+    from lrkit import parse
+    from lrkit.laws import Run
+
+    law = Law("momentum", PARAMS)
+    steps = np.arange(100)
+    sched = parse("constant(0.01)")
+    run = Run(sched, steps, law.predict(sched, steps=steps), name="r")
+    observed, predicted = law.plot(runs=[run]).axes[0].get_lines()[:2]
+    np.testing.assert_array_equal(observed.get_xdata(), steps)
+    np.testing.assert_array_equal(predicted.get_xdata(), steps)
+    cut = law.plot(runs=[run], skip=1).axes[0].get_lines()[0]
+    np.testing.assert_array_equal(cut.get_xdata(), steps[1:])
