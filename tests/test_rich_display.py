@@ -150,7 +150,9 @@ def test_plot_schedules_without_out_returns_a_figure():
     la, lb = fig.axes[0].get_lines()
     np.testing.assert_allclose(la.get_xdata(), np.arange(100) / 10)
     np.testing.assert_array_equal(la.get_ydata(), lrkit.parse("cosine(0.1, steps=100)")(range(100)))
-    np.testing.assert_array_equal(lb.get_ydata(), lrkit.parse("linear(0.1, 0.0, steps=100)")(range(100)))
+    np.testing.assert_array_equal(
+        lb.get_ydata(), lrkit.parse("linear(0.1, 0.0, steps=100)")(range(100))
+    )
     assert fig.axes[0].get_xlabel() == "epoch"
 
 
