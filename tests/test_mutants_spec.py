@@ -55,3 +55,10 @@ def test_from_dict_refuses_a_dict_nested_deeper_than_max_depth():
         d = {"name": "warmup", "schedule": d, "steps": 1}
     with pytest.raises(ConfigError, match=rf"nests deeper than {MAX_DEPTH} levels at schedule\."):
         from_dict(d)
+
+
+def test_many_sibling_brackets_are_not_nesting():
+    """150 points are 150 bracket pairs side by side, nesting 3 deep: accepted."""
+    pts = ", ".join(f"({i}, {1.0 / (i + 1)})" for i in range(150))
+    s = parse(f"interpolate([{pts}])")
+    assert s(149) == pytest.approx(1.0 / 150) and s(0) == 1.0
