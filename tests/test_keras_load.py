@@ -12,7 +12,8 @@ import pytest
 SAVE = """
 import sys, keras, numpy as np, lrkit.keras
 m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-m.compile(optimizer=keras.optimizers.SGD(lrkit.keras.Schedule("cosine(0.1, steps=100)")), loss="mse")
+opt = keras.optimizers.SGD(lrkit.keras.Schedule("cosine(0.1, steps=100)"))
+m.compile(optimizer=opt, loss="mse")
 m.fit(np.ones((8, 3)), np.ones((8, 1)), batch_size=4, verbose=0)
 m.save(sys.argv[1])
 """
@@ -22,8 +23,9 @@ import json, sys, keras
 {imports}
 m = keras.saving.load_model(sys.argv[1])
 lr = m.optimizer._learning_rate  # the schedule object (learning_rate is its current value)
-print(json.dumps({{"type": type(lr).__module__ + "." + type(lr).__name__, "spec": str(lr.schedule),
-                  "steps": int(m.optimizer.iterations), "value": float(m.optimizer.learning_rate)}}))
+kind = type(lr).__module__ + "." + type(lr).__name__
+print(json.dumps({{"type": kind, "spec": str(lr.schedule), "steps": int(m.optimizer.iterations),
+                  "value": float(m.optimizer.learning_rate)}}))
 """
 
 

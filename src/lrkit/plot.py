@@ -53,7 +53,7 @@ def _kind(out: str) -> str:
 
 
 #: ``plotly_js`` values: how an HTML chart gets plotly.js (plotly's ``include_plotlyjs``)
-PLOTLY_JS = {"inline": True, "cdn": "cdn", "directory": "directory"}
+PLOTLY_JS: dict[str, str | bool] = {"inline": True, "cdn": "cdn", "directory": "directory"}
 
 
 def plotly_js_mode(value: str | bool, option: str = "plotly_js") -> str | bool:
