@@ -87,3 +87,20 @@ def test_the_shared_plateau_state_is_group_0s_when_the_groups_floors_differ():
     d = s.state_dict()["plateau"]
     assert d["scale"] == pytest.approx(0.1) and s.scale == pytest.approx(0.1)
     assert d["num_reductions"] == 1
+
+
+def test_early_stopping_restore_without_a_snapshot_or_a_model_is_false():
+    """``restore`` returns False, changing nothing, when there is no best snapshot yet
+    or no model to load it into (neither given nor attached)."""
+    from lrkit.torch import EarlyStopping
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(3.0)
+    es = EarlyStopping(patience=1, restore_best=True)
+    assert es.restore(model) is False and model.weight.item() == 3.0  # no snapshot yet
+    es.step(1.0, model=model)
+    assert es.restore() is False and not es.restored  # a snapshot, but no model
+    with torch.no_grad():
+        model.weight.fill_(4.0)
+    assert es.restore(model) is True and model.weight.item() == 3.0 and es.restored
