@@ -85,3 +85,24 @@ def test_law_plot_starts_at_step_0_unless_told_to_skip():
     np.testing.assert_array_equal(predicted.get_xdata(), steps)
     cut = law.plot(runs=[run], skip=1).axes[0].get_lines()[0]
     np.testing.assert_array_equal(cut.get_xdata(), steps[1:])
+
+
+def test_law_errors_against_their_formulas():
+    """``errors``: mean relative error, worst relative error, R², MAE and RMSE of the
+    residuals between the law's curve and the observed losses."""
+    from lrkit import parse
+    from lrkit.laws import Run
+
+    law = Law("momentum", PARAMS)
+    steps = np.arange(50)
+    sched = parse("constant(0.01)")
+    pred = law.predict(sched, steps=steps)
+    res = np.where(steps % 2 == 0, 0.01, -0.03)  # residuals of both signs and sizes
+    obs = pred - res
+    e = law.errors(Run(sched, steps, obs))
+    assert e["rmse"] == pytest.approx(np.sqrt(np.mean(res**2)), rel=1e-9)
+    assert e["mae"] == pytest.approx(0.02, rel=1e-9)
+    assert e["mean_rel"] == pytest.approx(np.mean(np.abs(res) / obs), rel=1e-9)
+    assert e["worst_rel"] == pytest.approx(np.max(np.abs(res) / obs), rel=1e-9)
+    r2 = 1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)
+    assert e["r2"] == pytest.approx(r2, rel=1e-9)
