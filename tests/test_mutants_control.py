@@ -82,3 +82,12 @@ def test_early_stopping_max_mode_needs_to_beat_best_by_min_delta():
     assert not st.improved and st.num_bad == 1 and st.best == 1.0
     st = early_stopping_update(cfg, st, 1.2)
     assert st.improved and st.num_bad == 0 and st.best == 1.2 and st.best_index == 2
+
+
+def test_early_stopping_max_mode_exactly_min_delta_better_is_not_an_improvement():
+    from lrkit.control import EarlyStoppingConfig, early_stopping_init, early_stopping_update
+
+    cfg = EarlyStoppingConfig(mode="max", patience=5, min_delta=0.5)
+    st = early_stopping_update(cfg, early_stopping_init(cfg), 1.0)
+    st = early_stopping_update(cfg, st, 1.5)  # exactly min_delta better (exact in binary)
+    assert not st.improved and st.num_bad == 1 and st.best == 1.0

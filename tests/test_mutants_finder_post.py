@@ -45,3 +45,25 @@ def test_diverged_at_once_needs_a_rise_of_two_percent_of_the_loss_level():
     assert not any(w.startswith("diverged at once") for w in warnings(small))
     big = lrkit.find(lambda lr: 100.0 + 5.0 * lr, start=1e-4, end=1.0, steps=60, smooth=0.0)
     assert warnings(big)[0].startswith("diverged at once")
+
+
+def test_too_noisy_compares_the_noise_with_the_fall_not_with_the_level():
+    """A noisy sweep whose loss sits 10 above zero: the fall (start level minus the
+    minimum's level, about 1.7) is what the noise (about 0.6) is compared with, so the
+    "too noisy" warning and its numbers are the same as without the offset."""
+    import numpy as np
+
+    import lrkit
+
+    def sweep(offset):
+        rng = np.random.default_rng(0)
+
+        def f(lr):
+            return offset + 2.0 / (1.0 + (lr / 1e-2) ** 2) + (lr / 0.3) ** 4 + 0.8 * rng.normal()
+
+        return lrkit.find(f, start=1e-4, end=1.0, steps=100, progress=False)
+
+    plain, high = sweep(0.0).warnings, sweep(10.0).warnings
+    assert len(high) == 1 and high[0].startswith("too noisy:")
+    assert "is comparable to its fall (1.72)" in high[0]
+    assert high == plain
