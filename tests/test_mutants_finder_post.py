@@ -67,3 +67,18 @@ def test_too_noisy_compares_the_noise_with_the_fall_not_with_the_level():
     assert len(high) == 1 and high[0].startswith("too noisy:")
     assert "is comparable to its fall (1.72)" in high[0]
     assert high == plain
+
+
+def test_the_chart_shades_the_suggested_range_from_base_to_max():
+    """``plot()`` shades the span ``suggest_range() = (base, max)`` on the lr axis."""
+    import lrkit
+
+    def f(lr):
+        return 1.0 / (1.0 + (lr / 1e-2) ** 2) + (lr / 0.3) ** 4
+
+    res = lrkit.find(f, start=1e-4, end=1.0, steps=60, progress=False)
+    base, top = res.suggest_range()
+    assert base < top
+    (span,) = res.plot().axes[0].patches
+    x = span.get_patch_transform().transform(span.get_path().vertices)[:, 0]
+    assert min(x) == pytest.approx(base) and max(x) == pytest.approx(top)
