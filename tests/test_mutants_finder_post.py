@@ -82,3 +82,15 @@ def test_the_chart_shades_the_suggested_range_from_base_to_max():
     (span,) = res.plot().axes[0].patches
     x = span.get_patch_transform().transform(span.get_path().vertices)[:, 0]
     assert min(x) == pytest.approx(base) and max(x) == pytest.approx(top)
+
+
+def test_robust_smoothing_of_a_curve_it_fits_exactly_stays_exact():
+    """A constant loss: most of the first fit's residuals are exactly 0 (their median is 0),
+    so the robustness iterations stop (no reweighting by a zero scale): the curve is the loss."""
+    import numpy as np
+
+    from lrkit.finder.smooth import zero_lag
+
+    lrs = np.geomspace(1e-4, 1.0, 50)
+    for robust in (1, 2):
+        np.testing.assert_allclose(zero_lag(lrs, np.full(50, 2.0), robust=robust), 2.0, rtol=1e-12)
