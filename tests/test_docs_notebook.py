@@ -50,3 +50,7 @@ def test_quickstart_notebook_runs(tmp_path):
     last = _text(code[5]).split()
     # the sweep diverges near lr=4 on this least-squares problem: a sound rate is well below
     assert 1e-3 < float(last[0]) < 1 and "one_cycle" in _text(code[5])
+    # rich display: the schedule and the range-test result show as figures, .plot() a Figure
+    assert any("image/png" in o.get("data", {}) for o in code[0]["outputs"])
+    assert _text(code[6]).splitlines()[0] == "Figure 1000"
+    assert any("image/png" in o.get("data", {}) for o in code[6]["outputs"])

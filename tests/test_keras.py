@@ -351,7 +351,11 @@ def test_torch_backend_fit_plateau_and_reload(run_keras_torch):
     want = s(np.arange(16)) * scale
     np.testing.assert_allclose(out["lrs"], want, rtol=2e-6)
     assert out["w"] == pytest.approx(-want.sum(), rel=1e-5)
-    assert out["reloaded"] == {"schedule": str(s), "scale": 0.125}
+    assert out["reloaded"] == {
+        "schedule": str(s),
+        "scale": 0.125,
+        "load_with": "import lrkit.keras before keras.saving.load_model",
+    }
 
 
 def test_float32_schedule_refuses_what_it_cannot_represent():

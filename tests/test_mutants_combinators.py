@@ -76,3 +76,12 @@ def test_sequence_of_one_phase_gives_it_the_whole_run():
     assert b.phases[0] == lrkit.cosine(1.0, steps=10)
     assert b.length == 10
     assert b(5) == pytest.approx(0.5)
+
+
+def test_sequence_peak_of_a_phase_rising_to_its_end_is_read_before_the_end():
+    """A phase whose peak is at its own end step: that step belongs to the next
+    phase, so the sequence's peak is the phase's last step (0.9 at step 9), not 1.0."""
+    s = lrkit.sequence(lrkit.linear(0.0, 1.0, steps=10), lrkit.constant(0.5))
+    assert s.peak_step() == 9
+    summ = lrkit.summary(s, 20)
+    assert summ.peak_step == 9 and summ.peak == pytest.approx(0.9)

@@ -69,3 +69,25 @@ def test_early_stopping_counts_bad_epochs_from_zero():
         assert es.state_dict()["state"]["num_bad"] == 0
         got = [es.update(math.inf) for _ in range(patience + 1)]
         assert got == [False] * (patience - 1) + [True, True]
+
+
+def test_early_stopping_max_mode_needs_to_beat_best_by_min_delta():
+    """mode="max", min_delta 0.1: 1.05 after 1.0 is not an improvement (a bad epoch),
+    1.2 is; the same margin as in min mode."""
+    from lrkit.control import EarlyStoppingConfig, early_stopping_init, early_stopping_update
+
+    cfg = EarlyStoppingConfig(mode="max", patience=5, min_delta=0.1)
+    st = early_stopping_update(cfg, early_stopping_init(cfg), 1.0)
+    st = early_stopping_update(cfg, st, 1.05)
+    assert not st.improved and st.num_bad == 1 and st.best == 1.0
+    st = early_stopping_update(cfg, st, 1.2)
+    assert st.improved and st.num_bad == 0 and st.best == 1.2 and st.best_index == 2
+
+
+def test_early_stopping_max_mode_exactly_min_delta_better_is_not_an_improvement():
+    from lrkit.control import EarlyStoppingConfig, early_stopping_init, early_stopping_update
+
+    cfg = EarlyStoppingConfig(mode="max", patience=5, min_delta=0.5)
+    st = early_stopping_update(cfg, early_stopping_init(cfg), 1.0)
+    st = early_stopping_update(cfg, st, 1.5)  # exactly min_delta better (exact in binary)
+    assert not st.improved and st.num_bad == 1 and st.best == 1.0

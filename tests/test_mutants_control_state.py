@@ -33,3 +33,12 @@ def test_a_plateau_state_scale_must_be_finite():
     for bad in (math.nan, math.inf):
         with pytest.raises(ConfigError, match=r"state\['scale'\] must be a finite number"):
             PlateauState.from_dict({**d, "scale": bad})
+
+
+def test_state_counts_go_up_to_2_to_the_53_and_no_further():
+    """A checkpoint's counts must be exact in float64: 2**53 is the largest accepted."""
+    d = PlateauState(best=1.0).to_dict()
+    assert PlateauState.from_dict({**d, "num_updates": 2**53}).num_updates == 2**53
+    bad = r"state\[.num_updates.\] must be in \[0, 9007199254740992\]"
+    with pytest.raises(ConfigError, match=bad):
+        PlateauState.from_dict({**d, "num_updates": 2**53 + 1})

@@ -54,3 +54,14 @@ def test_a_formula_that_ignores_the_step_is_broadcast_to_the_steps_shape():
     out[0] = 1.0  # writable: a copy, not a read-only broadcast view
     assert s([[0, 1]]).shape == (1, 2)
     assert s(4) == 0.25
+
+
+def test_a_non_finite_value_is_reported_at_its_first_step():
+    """1e300 * 10**t overflows from step 9: the error names step 9, the first one."""
+    from lrkit.errors import NonFiniteError
+
+    s = lrkit.exponential(1e300, gamma=10.0)
+    with pytest.raises(NonFiniteError, match=r"is not finite at step 9;"):
+        s(np.arange(12))
+    with pytest.raises(NonFiniteError, match=r"is not finite at step 10;"):
+        s(np.arange(10, 14))

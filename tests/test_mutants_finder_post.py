@@ -45,3 +45,52 @@ def test_diverged_at_once_needs_a_rise_of_two_percent_of_the_loss_level():
     assert not any(w.startswith("diverged at once") for w in warnings(small))
     big = lrkit.find(lambda lr: 100.0 + 5.0 * lr, start=1e-4, end=1.0, steps=60, smooth=0.0)
     assert warnings(big)[0].startswith("diverged at once")
+
+
+def test_too_noisy_compares_the_noise_with_the_fall_not_with_the_level():
+    """A noisy sweep whose loss sits 10 above zero: the fall (start level minus the
+    minimum's level, about 1.7) is what the noise (about 0.6) is compared with, so the
+    "too noisy" warning and its numbers are the same as without the offset."""
+    import numpy as np
+
+    import lrkit
+
+    def sweep(offset):
+        rng = np.random.default_rng(0)
+
+        def f(lr):
+            return offset + 2.0 / (1.0 + (lr / 1e-2) ** 2) + (lr / 0.3) ** 4 + 0.8 * rng.normal()
+
+        return lrkit.find(f, start=1e-4, end=1.0, steps=100, progress=False)
+
+    plain, high = sweep(0.0).warnings, sweep(10.0).warnings
+    assert len(high) == 1 and high[0].startswith("too noisy:")
+    assert "is comparable to its fall (1.72)" in high[0]
+    assert high == plain
+
+
+def test_the_chart_shades_the_suggested_range_from_base_to_max():
+    """``plot()`` shades the span ``suggest_range() = (base, max)`` on the lr axis."""
+    import lrkit
+
+    def f(lr):
+        return 1.0 / (1.0 + (lr / 1e-2) ** 2) + (lr / 0.3) ** 4
+
+    res = lrkit.find(f, start=1e-4, end=1.0, steps=60, progress=False)
+    base, top = res.suggest_range()
+    assert base < top
+    (span,) = res.plot().axes[0].patches
+    x = span.get_patch_transform().transform(span.get_path().vertices)[:, 0]
+    assert min(x) == pytest.approx(base) and max(x) == pytest.approx(top)
+
+
+def test_robust_smoothing_of_a_curve_it_fits_exactly_stays_exact():
+    """A constant loss: most of the first fit's residuals are exactly 0 (their median is 0),
+    so the robustness iterations stop (no reweighting by a zero scale): the curve is the loss."""
+    import numpy as np
+
+    from lrkit.finder.smooth import zero_lag
+
+    lrs = np.geomspace(1e-4, 1.0, 50)
+    for robust in (1, 2):
+        np.testing.assert_allclose(zero_lag(lrs, np.full(50, 2.0), robust=robust), 2.0, rtol=1e-12)

@@ -60,3 +60,21 @@ def test_sgdr_start_matches_torch_warm_restarts_when_start_is_not_one():
         sched.step()
     s = lrkit.sgdr(start, end, period=7, mult=2.0)
     assert [float(v) for v in s(list(range(40)))] == pytest.approx(want, rel=1e-9)
+
+
+def test_interpolate_cos_with_many_points_follows_the_half_cosine():
+    """More than a few points (the bisection path): between (s_i, v_i) and
+    (s_{i+1}, v_{i+1}) the value is v_{i+1} + (v_i - v_{i+1}) (1 + cos(pi f)) / 2."""
+    import numpy as np
+
+    pts = [(0, 1.0), (10, 0.5), (20, 0.8), (30, 0.2), (40, 0.6), (50, 0.0)]
+    s = lrkit.interpolate(pts, kind="cos")
+    t = np.arange(0, 51)
+    want = []
+    for x in t:
+        k = min(int(x) // 10, 4)
+        (s0, v0), (s1, v1) = pts[k], pts[k + 1]
+        f = (x - s0) / (s1 - s0)
+        want.append(v1 + (v0 - v1) * (1.0 + math.cos(math.pi * f)) / 2.0)
+    np.testing.assert_allclose(s(t), want, rtol=1e-12, atol=1e-15)
+    assert s(15) == pytest.approx(0.65) and s(60) == 0.0

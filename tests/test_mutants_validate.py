@@ -36,3 +36,12 @@ def test_a_duration_of_exactly_2_53_steps_is_allowed_and_one_more_is_not():
     assert lrkit.cosine(1.0, steps=float(2**53)).length == 2**53
     with pytest.raises(ConfigError, match=r"cosine: steps must be at most 2\*\*53"):
         lrkit.cosine(1.0, steps=2**53 + 1)
+
+
+def test_a_duration_of_100_percent_is_the_whole_run_and_more_is_refused():
+    import lrkit
+    from lrkit.errors import ConfigError
+
+    assert lrkit.cosine(0.1, steps="100%").bind(total_steps=50).length == 50
+    with pytest.raises(ConfigError, match=r"must be at most 100% of the run, got '100.5%'"):
+        lrkit.cosine(0.1, steps="100.5%")

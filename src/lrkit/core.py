@@ -648,6 +648,45 @@ class Schedule:
     def _length(self) -> int | None:
         return None
 
+    # ------------------------------------------------------------ display
+    def plot(
+        self,
+        total_steps: int | None = None,
+        *,
+        steps_per_epoch: int | None = None,
+        log: bool = False,
+        title: str | None = None,
+    ) -> Any:
+        """The values over steps ``0 .. n-1`` as a matplotlib Figure (for notebooks).
+
+        ``n`` is ``total_steps`` (the schedule is bound to it); left out, the
+        length of a bound schedule that ends, else 1000 steps (an unbound
+        schedule is bound to them). Needs matplotlib (``lrkit[plot]``); to
+        write a file, use :func:`lrkit.plot.schedules`. In Jupyter a schedule
+        displays as this figure (``_repr_png_``).
+        """
+        from . import _render
+
+        n = total_steps
+        if n is None:
+            n = (self._length() if self.is_bound else None) or 1000
+        n = check_int("plot", "total_steps", n, low=1)
+        s = self.bind(total_steps=n, steps_per_epoch=steps_per_epoch)
+        t = np.arange(n)
+        label = self.spec()
+        return _render.lines_figure(
+            [(label, t, s(t))],
+            title=label[:90] if title is None else title,
+            ylabel="value",
+            logy=log,
+        )
+
+    def _repr_png_(self) -> bytes | None:
+        """The figure of :meth:`plot` as PNG (Jupyter's rich display); None without matplotlib."""
+        from . import _render
+
+        return _render.repr_png(self.plot)
+
     # ------------------------------------------------------------ evaluation
     def __call__(self, step: Any) -> Any:
         """Value at ``step`` (int -> float; integer array -> float64 array)."""

@@ -52,9 +52,25 @@ def _kind(out: str) -> str:
     return figure_kind(out)
 
 
+#: ``plotly_js`` values: how an HTML chart gets plotly.js (plotly's ``include_plotlyjs``)
+PLOTLY_JS: dict[str, str | bool] = {"inline": True, "cdn": "cdn", "directory": "directory"}
+
+
+def plotly_js_mode(value: str | bool, option: str = "plotly_js") -> str | bool:
+    """``"inline"`` (embedded: offline, about 4.7 MB), ``"cdn"`` (a ``<script>`` link to
+    the CDN: small, needs the network) or ``"directory"`` (a ``plotly.min.js`` file
+    written next to the page, shared by the pages of that folder), as plotly's
+    ``include_plotlyjs`` argument."""
+    if value is True:
+        return True
+    if not isinstance(value, str) or value not in PLOTLY_JS:
+        raise ConfigError(f"{option} must be one of {', '.join(PLOTLY_JS)}, got {value!r}")
+    return PLOTLY_JS[value]
+
+
 def lines(
     series: Sequence[tuple[str, Any, Any]],
-    out: str,
+    out: str | None = None,
     *,
     title: str = "",
     xlabel: str = "step",
@@ -63,58 +79,68 @@ def lines(
     logy: bool = False,
     markers: Sequence[tuple[str, float, float]] = (),
     vlines: Sequence[tuple[str, float]] = (),
-) -> str:
+    plotly_js: str | bool = "inline",
+) -> Any:
     """Draw (label, x, y) series on one chart and save it as PNG/SVG/PDF or HTML.
 
     ``markers`` are (label, x, y) points, ``vlines`` (label, x) vertical lines.
-    Returns the path written.
+    Returns the path written; without ``out``, the matplotlib figure (for
+    notebooks). ``plotly_js`` (HTML only): ``"inline"`` (the default: works
+    offline), ``"cdn"`` or ``"directory"`` (see :func:`plotly_js_mode`).
     """
-    kind = figure_kind(out)
-    check_file(out, "out")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    if kind == "html":
-        return _lines_html(series, out, title, xlabel, ylabel, logx, logy, markers, vlines)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
-    try:
-        for label, x, y in series:
-            ax.plot(np.asarray(x), np.asarray(y), label=label, linewidth=1.6)
-        for label, x, y in markers:
-            ax.plot([x], [y], "o", markersize=8, label=label)
-        for label, x in vlines:
-            _vline(ax, label, x)
-        if logx:
-            ax.set_xscale("log")
-        if logy:
-            ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if title:
-            ax.set_title(title)
-        ax.grid(True, which="both", alpha=0.3)
-        if len(series) + len(markers) > 1 or markers:
-            ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out)
-    finally:
-        plt.close(fig)
+    mode = plotly_js_mode(plotly_js)
+    if out is not None:
+        kind = figure_kind(out)
+        check_file(out, "out")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        if kind == "html":
+            args = (series, out, title, xlabel, ylabel, logx, logy, markers, vlines)
+            return _lines_html(*args, plotly_js=mode)
+    from ._render import new_figure
+
+    fig = new_figure(8, 4.5, dpi=110)
+    ax = fig.add_subplot()
+    for label, x, y in series:
+        ax.plot(np.asarray(x), np.asarray(y), label=label, linewidth=1.6)
+    for label, x, y in markers:
+        ax.plot([x], [y], "o", markersize=8, label=label)
+    for label, x in vlines:
+        _vline(ax, label, x)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    if len(series) + len(markers) > 1 or markers:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    if out is None:
+        return fig
+    fig.savefig(out)
     return out
 
 
 def schedules(
     items: Sequence[Schedule | str] | Schedule | str,
     total_steps: int,
-    out: str,
+    out: str | None = None,
     *,
     steps_per_epoch: int | None = None,
     log: bool = False,
     labels: Sequence[str] | None = None,
     title: str = "",
     x_unit: str = "step",
-) -> str:
+    plotly_js: str | bool = "inline",
+) -> Any:
     """Compare schedules on one chart (PNG or self-contained HTML).
 
     ``x_unit="epoch"`` labels the x axis in epochs (needs ``steps_per_epoch``).
+    Returns the path written; without ``out``, the matplotlib figure (for
+    notebooks). ``plotly_js``: see :func:`lines`.
     """
     if x_unit not in ("step", "epoch"):
         raise ConfigError(f"schedules: x_unit must be 'step' or 'epoch', got {x_unit!r}")
@@ -132,7 +158,9 @@ def schedules(
         x = steps / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else steps
         series.append((label, x, s(steps)))
     xl = x_unit
-    return lines(series, out, title=title, xlabel=xl, ylabel="learning rate", logy=log)
+    return lines(
+        series, out, title=title, xlabel=xl, ylabel="learning rate", logy=log, plotly_js=plotly_js
+    )
 
 
 def _lines_html(
@@ -145,8 +173,9 @@ def _lines_html(
     logy: bool,
     markers: Sequence[tuple[str, float, float]],
     vlines: Sequence[tuple[str, float]],
+    plotly_js: str | bool = True,
 ) -> str:
-    """:func:`lines` as a self-contained interactive plotly page."""
+    """:func:`lines` as an interactive plotly page (plotly.js as ``plotly_js`` says)."""
     go = require("plotly.graph_objects")
     fig = go.Figure()
     for label, x, y in series:
@@ -178,5 +207,5 @@ def _lines_html(
         fig.update_xaxes(type="log")
     if logy:
         fig.update_yaxes(type="log")
-    fig.write_html(out, include_plotlyjs=True, full_html=True)
+    fig.write_html(out, include_plotlyjs=plotly_js, full_html=True)
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from . import _args
 
@@ -16,6 +17,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--quick", action="store_true", help="reduced budget (seconds; what the tests run)"
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="show a progress bar (training runs done, elapsed time) on stderr even when it "
+        "is not a terminal (on a terminal it is always shown)",
+    )
 
 
 def listing() -> str:
@@ -38,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     _args.seed("--seed", args.seed)
     check_dir(args.out, "--out")
     print(f"lab {lab.name}: {lab.claim}\n  setup: {lab.setup}", flush=True)
-    res = lab.run(args.out, budget="ci" if args.quick else "full", seed=args.seed)
+    from ..labs._common import progress
+
+    with progress(f"lab {lab.name}", args.progress or sys.stderr.isatty()):
+        res = lab.run(args.out, budget="ci" if args.quick else "full", seed=args.seed)
     print(res)
     return 0

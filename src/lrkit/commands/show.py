@@ -21,6 +21,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="label the x axis in epochs (needs --steps-per-epoch)",
     )
     p.add_argument("--title", default="", help="chart title")
+    p.add_argument(
+        "--plotly-js",
+        choices=("inline", "cdn", "directory"),
+        default="inline",
+        help="HTML chart: embed plotly.js (inline, the default: about 4.7 MB, works offline), "
+        "link it from the CDN (cdn: a few kB, needs the network) or write plotly.min.js "
+        "next to the page (directory: shared by the pages of a folder)",
+    )
 
 
 def table(summaries: Sequence, labels: Sequence[str] | None = None) -> str:
@@ -77,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
             labels=labels,
             title=args.title,
             x_unit="epoch" if args.epochs_axis else "step",
+            plotly_js=args.plotly_js,
         )
         print(f"chart written to {path}{replaced}")
     return 0

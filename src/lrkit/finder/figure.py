@@ -171,18 +171,12 @@ def to_plotly(fig: FinderFigure) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
-def _pyplot() -> Any:
-    matplotlib = require("matplotlib")
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def draw(fig: FinderFigure) -> Any:
-    """The matplotlib version: a new ``matplotlib.figure.Figure``."""
-    plt = _pyplot()
-    out, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    """The matplotlib version: a new ``matplotlib.figure.Figure`` (not a pyplot one)."""
+    from .._render import new_figure
+
+    out = new_figure(8, 4.5, dpi=110)
+    ax = out.add_subplot()
     x = np.asarray(fig.lrs)
     for (label, ys), (_, color, opacity) in zip(fig.series, _LINES):
         ax.plot(x, np.asarray(ys), label=label, color=color, alpha=opacity, linewidth=1.5)
@@ -210,10 +204,5 @@ def save(fig: FinderFigure, out: str) -> str:
         pio = require("plotly.io", what="an HTML chart")
         pio.write_html(to_plotly(fig), out, include_plotlyjs=True, full_html=True)
         return out
-    plt = _pyplot()
-    figure = draw(fig)
-    try:
-        figure.savefig(out)
-    finally:
-        plt.close(figure)
+    draw(fig).savefig(out)
     return out

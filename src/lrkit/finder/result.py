@@ -215,6 +215,12 @@ class FinderResult:
         fig = figure.finder_figure(self, title)
         return figure.draw(fig) if out is None else figure.save(fig, out)
 
+    def _repr_png_(self) -> bytes | None:
+        """The chart of :meth:`plot` as PNG (Jupyter's rich display); None without matplotlib."""
+        from .._render import repr_png
+
+        return repr_png(self.plot)
+
     def schedule(
         self,
         kind: str = "one_cycle",

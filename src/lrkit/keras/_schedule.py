@@ -15,6 +15,12 @@ from ..errors import ConfigError
 
 __all__ = ["Schedule"]
 
+#: a config key naming the import that registers this class. Keras cannot load a
+#: ``.keras`` file whose schedule class is not registered, and its error ("Could not
+#: locate class 'Schedule'") prints the object's config: this entry makes that
+#: message say what fixes it. ``from_config`` ignores it.
+LOAD_HINT = ("load_with", "import lrkit.keras before keras.saving.load_model")
+
 
 @keras.saving.register_keras_serializable(package="lrkit")
 class Schedule(keras.optimizers.schedules.LearningRateSchedule):
@@ -41,7 +47,9 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
 
     ``get_config()`` stores the canonical spec text, so a saved ``.keras``
     model reloads with its schedule without ``custom_objects`` (the class is
-    registered as ``"lrkit>Schedule"``).
+    registered as ``"lrkit>Schedule"``) once ``lrkit.keras`` is imported. Keras
+    cannot import it by itself; without it Keras's error prints the config,
+    whose ``load_with`` entry names that import.
 
     Raises:
         ValueError: the schedule has relative durations and no run length.
@@ -136,12 +144,16 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
             cfg["min_value"] = self.min_value
         if self.name is not None:
             cfg["name"] = self.name
+        cfg[LOAD_HINT[0]] = LOAD_HINT[1]
         return cfg
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Schedule:
-        return cls(**config)
+        return cls(**{k: v for k, v in config.items() if k != LOAD_HINT[0]})
 
     def __repr__(self) -> str:
-        extra = "".join(f", {k}={v!r}" for k, v in self.get_config().items() if k != "schedule")
+        cfg = self.get_config()
+        extra = "".join(
+            f", {k}={v!r}" for k, v in cfg.items() if k not in ("schedule", LOAD_HINT[0])
+        )
         return f"lrkit.keras.Schedule({self.schedule.spec()!r}{extra})"

@@ -1,13 +1,44 @@
-"""Helpers shared by the labs: multi-panel PNG figures and small statistics."""
+"""Helpers shared by the labs: multi-panel PNG figures, small statistics, progress."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+
+#: the progress bar of the lab being run (``lrkit lab`` on a terminal or with --progress)
+_BARS: list[Any] = []
+
+
+@contextlib.contextmanager
+def progress(desc: str, enabled: bool) -> Iterator[None]:
+    """While the block runs, show on stderr a tqdm counter of the lab's training runs
+    (each :func:`tick`) with the elapsed time; nothing when ``enabled`` is false."""
+    if not enabled:
+        yield
+        return
+    from .._deps import require
+
+    tqdm = require("tqdm", extra="tasks", what="--progress").tqdm
+    bar = tqdm(desc=desc, unit=" runs", file=sys.stderr, leave=True, dynamic_ncols=True)
+    _BARS.append(bar)
+    try:
+        yield
+    finally:
+        _BARS.remove(bar)
+        bar.close()
+
+
+def tick(label: str = "") -> None:
+    """One training run of a lab is done: advance the progress bar, if one is shown."""
+    for bar in _BARS:
+        bar.set_postfix_str(label[:40], refresh=False)
+        bar.update(1)
 
 
 def panels(out: str, items: Sequence[dict[str, Any]], title: str = "") -> str:

@@ -9,7 +9,7 @@ import numpy as np
 
 import lrkit
 
-from ._common import fig_path, mean_se, panels, r, verdict_of
+from ._common import fig_path, mean_se, panels, r, tick, verdict_of
 
 
 def _torch() -> Any:
@@ -81,7 +81,9 @@ def _train(task: Any, schedule: Any, epochs: int, **kw: Any) -> Any:
     from ..bench import train
 
     _torch()
-    return train(task, schedule, epochs=epochs, progress=False, **kw)
+    res = train(task, schedule, epochs=epochs, progress=False, **kw)
+    tick(str(schedule))  # the lab's progress bar (lrkit lab on a terminal), if any
+    return res
 
 
 # ----------------------------------------------------------------- 4 decay-speed

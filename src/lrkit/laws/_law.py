@@ -187,11 +187,22 @@ class Law:
             )
         return "\n".join(lines)
 
-    def plot(self, out: str, runs: Any = (), schedules: Any = (), **kw: Any) -> str:
-        """Predicted (dashed) vs observed curves; see :func:`lrkit.laws.plot_law`."""
+    def plot(self, out: str | None = None, runs: Any = (), schedules: Any = (), **kw: Any) -> Any:
+        """Predicted (dashed) vs observed curves; see :func:`lrkit.laws.plot_law`.
+
+        Returns the path written, or without ``out`` the matplotlib figure.
+        """
         from .plotting import plot_law
 
         return plot_law(self, out, runs=runs, schedules=schedules, **kw)
+
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter's rich display: the law's constant-rate curve against the summed
+        rate (:func:`lrkit.laws.plotting.law_figure`); None without matplotlib."""
+        from .._render import repr_png
+        from .plotting import law_figure
+
+        return repr_png(lambda: law_figure(self))
 
     def optimize(self, total_steps: int, peak: float, **kw: Any) -> Any:
         """The schedule minimizing the predicted final loss; see :func:`lrkit.laws.optimize`."""

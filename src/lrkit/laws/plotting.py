@@ -15,7 +15,7 @@ from .._files import FIGURE_EXTENSIONS, check_file, figure_kind
 from ..errors import ConfigError
 from ._run import Run
 
-__all__ = ["plot_law", "check_out"]
+__all__ = ["plot_law", "check_out", "law_figure"]
 
 
 def check_out(out: Any) -> str:
@@ -53,7 +53,7 @@ def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) 
 
 def plot_law(
     law: Any,
-    out: str,
+    out: str | None = None,
     *,
     runs: Any = (),
     schedules: Any = (),
@@ -61,22 +61,26 @@ def plot_law(
     total_steps: int | None = None,
     title: str = "",
     skip: int = 0,
-) -> str:
+    plotly_js: str | bool = True,
+) -> Any:
     """Draw the observed ``runs`` with the law's predictions for them, and the
     predicted curves of ``schedules`` (from their peak, the end of warmup);
     write PNG/SVG/PDF or HTML to ``out``.
 
     ``skip`` leaves out the first ``skip`` steps (the warmup's huge losses).
-    Returns the path written.
+    Returns the path written; without ``out``, the matplotlib figure (for
+    notebooks). ``plotly_js``: how an HTML page gets plotly.js (plotly's
+    ``include_plotlyjs``: ``True`` embeds it, ``"cdn"`` links it).
     """
-    out = check_out(out)
+    out = None if out is None else check_out(out)
     series = [
         (lab, np.asarray(x)[np.asarray(x) >= skip], np.asarray(y)[np.asarray(x) >= skip], st)
         for lab, x, y, st in _series(law, runs, schedules, labels, total_steps)
     ]
     title = title or f"{law.law} law: predicted (dashed) vs observed"
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    if figure_kind(out) == "html":
+    if out is not None:
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    if out is not None and figure_kind(out) == "html":
         import plotly.graph_objects as go
 
         fig = go.Figure()
@@ -84,32 +88,60 @@ def plot_law(
             dash = "dash" if st == "--" else "solid"
             fig.add_trace(go.Scatter(x=x.tolist(), y=y.tolist(), name=lab, line={"dash": dash}))
         fig.update_layout(title=title, xaxis_title="step", yaxis_title="loss")
-        fig.write_html(out, include_plotlyjs=True, full_html=True)
+        fig.write_html(out, include_plotlyjs=plotly_js, full_html=True)
         return out
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
-    try:
-        colors: dict[str, str] = {}
-        for lab, x, y, st in series:
-            c = colors.setdefault(lab.rsplit(" (", 1)[0], f"C{len(colors) % 10}")
-            ax.plot(x, y, st, label=lab, linewidth=1.3, color=c)
-        # the first steps' huge predicted losses would flatten everything else
-        tops = [float(np.max(y[len(y) // 20 :])) for _, _, y, _ in series if len(y)]
-        lows = [float(np.min(y)) for _, _, y, _ in series if len(y)]
-        if tops and lows:
-            pad = 0.05 * (max(tops) - min(lows))
-            ax.set_ylim(min(lows) - pad, max(tops) + pad)
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
-        ax.set_title(title, fontsize=10)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out)
-    finally:
-        plt.close(fig)
+    figure = _figure(series, title)
+    if out is None:
+        return figure
+    figure.savefig(out)
     return out
+
+
+def _figure(series: list, title: str) -> Any:
+    """The matplotlib figure of :func:`plot_law`."""
+    from .._render import new_figure
+
+    fig = new_figure(8, 5)
+    ax = fig.add_subplot()
+    colors: dict[str, str] = {}
+    for lab, x, y, st in series:
+        c = colors.setdefault(lab.rsplit(" (", 1)[0], f"C{len(colors) % 10}")
+        ax.plot(x, y, st, label=lab, linewidth=1.3, color=c)
+    # the first steps' huge predicted losses would flatten everything else
+    tops = [float(np.max(y[len(y) // 20 :])) for _, _, y, _ in series if len(y)]
+    lows = [float(np.min(y)) for _, _, y, _ in series if len(y)]
+    if tops and lows:
+        pad = 0.05 * (max(tops) - min(lows))
+        ax.set_ylim(min(lows) - pad, max(tops) + pad)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def law_figure(law: Any) -> Any:
+    r"""A law without data, as a figure: its constant-rate part
+    :math:`L_0 + A\,S^{-\alpha}` against the summed learning rate
+    :math:`S = \sum_t \eta_t` (log axis), with the floor :math:`L_0` dashed.
+    The part that depends on the schedule's shape (the cooldown's drop) needs a
+    schedule: see :func:`plot_law`."""
+    from .._render import new_figure
+
+    p = law.params
+    s = np.geomspace(1e-2, 1e3, 200)
+    y = p["L0"] + p["A"] * s ** (-p["alpha"])
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.plot(s, y, linewidth=1.6, label="L0 + A S^-alpha")
+    ax.axhline(p["L0"], linestyle="--", color="gray", linewidth=1, label="L0")
+    ax.set_xscale("log")
+    ax.set_xlabel("S = sum of learning rates")
+    ax.set_ylabel("loss")
+    ax.set_title(f"{law.law} law: the loss at a constant rate", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._files import check_file
 from ..core import Schedule
 from ..errors import ConfigError, ConfigTypeError
 
@@ -266,16 +267,12 @@ class Plan:
         With ``out`` (``.png``/``.svg``/``.pdf``) the figure is written there
         and the path returned; otherwise the matplotlib figure is returned.
         """
-        from .._deps import require
-
-        require("matplotlib")
-        import matplotlib
+        from .._render import new_figure
 
         if out is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+            check_file(out, "out", (".png", ".svg", ".pdf"))
+        fig = new_figure(11, 4.2)
+        a, b = fig.subplots(1, 2)
         for p in self.probes:
             if p.stage == "range" or not p.losses:
                 continue
@@ -297,8 +294,13 @@ class Plan:
         if out is None:
             return fig
         fig.savefig(out)
-        plt.close(fig)
         return out
+
+    def _repr_png_(self) -> bytes | None:
+        """The figure of :meth:`plot` as PNG (Jupyter's rich display); None without matplotlib."""
+        from .._render import repr_png
+
+        return repr_png(self.plot)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict; :meth:`from_dict` reads it back."""
