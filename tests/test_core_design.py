@@ -19,7 +19,8 @@ from lrkit.core import REGISTRY, Marker, Schedule
 from lrkit.errors import ConfigError, ConfigTypeError, LrkitError, NonFiniteError
 
 SRC = pathlib.Path(lrkit.__file__).parent
-CORE_LAYER = ["errors", "_deps", "_validate", "_xp", "core", "schedules", "combinators"]
+# the core and what it stands on (`_render` draws a figure for `_repr_png_`, matplotlib lazily)
+CORE_LAYER = ["errors", "_deps", "_validate", "_render", "_xp", "core", "schedules", "combinators"]
 
 
 # ---------------------------------------------------------------- typed values

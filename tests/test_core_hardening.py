@@ -303,3 +303,23 @@ def test_opposite_of_a_schedule_that_never_ends_fails_when_evaluated():
     s = lrkit.opposite(lrkit.exponential(1.0, gamma=0.5))  # a value may be built...
     with pytest.raises(ConfigError, match="never ends, so its rise and fall are undefined"):
         s(0)  # ...but has no values
+
+
+def test_nested_warmups_evaluate_the_inner_schedule_once_per_call():
+    # a warmup reads its schedule at the join and at every step; done as two calls, k
+    # nested warmups (a from_dict within MAX_DEPTH) cost 2**k evaluations of the inner one
+    calls = []
+
+    def inner(t):
+        calls.append(np.shape(t))
+        return 0.1 + 0.0 * t
+
+    s = lrkit.custom(inner, vectorized=True)
+    for _ in range(12):
+        s = lrkit.warmup(s, steps=10)
+    calls.clear()
+    t = np.arange(400)
+    v = s(t)
+    assert len(calls) == 1 and calls[0] == (400 + 12,)  # each level adds its join point
+    assert v[-1] == pytest.approx(0.1) and v[0] < 0.1
+    assert [float(s(k)) for k in (0, 5, 299, 399)] == [float(x) for x in v[[0, 5, 299, 399]]]

@@ -143,7 +143,14 @@ class Warmup(Schedule):
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         w = float(steps_of(self.steps))
-        b = self.schedule._eval(xp.zeros(()) + (0.0 if self.prefix else w), xp)
+        # the wrapped schedule is evaluated once, at the join and at every step together:
+        # two calls per level would make k nested warmups cost 2**k evaluations
+        t_in = xp.maximum(t - w, 0.0) if self.prefix else t
+        both = xp.concatenate(
+            [xp.reshape(xp.zeros(()) + (0.0 if self.prefix else w), (1,)), xp.reshape(t_in, (-1,))]
+        )
+        v = self.schedule._eval(both, xp)
+        b, after = v[0], xp.reshape(v[1:], xp.shape(t_in))
         if self.start is None:
             a = b / 10.0 if self.shape == "constant" else b / (w + 1.0)
         else:
@@ -159,7 +166,6 @@ class Warmup(Schedule):
             ramp = xp.where(a == 0, b + 0.0 * f, safe * xp.power(b / safe, f))
         else:
             ramp = t * 0.0 + a
-        after = self.schedule._eval(xp.maximum(t - w, 0.0) if self.prefix else t, xp)
         return xp.where(t < w, ramp, after)
 
 
