@@ -254,4 +254,8 @@ def test_cli_bench_with_a_user_task_and_auto(tmp_path, capsys, monkeypatch):
         assert r["overhead_steps"] == p.cost <= 100
         assert f"auto (seed {r['seed']}): plan of {p.cost} extra updates" in text
         assert str(p.schedule) in text
+    report = (out / "report.html").read_text()
+    assert "The plan (auto) and its LR range test" in report
+    assert any(f"{r['finder']['steps']} extra updates (range test and probe runs)" in report
+               for r in autos)  # fmt: skip
     assert load_task("plan_user_task:make_task", seed=1).with_seed(0).seed == 0

@@ -340,13 +340,16 @@ def _bench_sections(
         sections.append({"title": "What this is", "html": f"<p>{html.escape(intro)}</p>"})
     sections.append({"title": "Comparison", "table": _rows_table(rows), "note": _table_note(rows)})
     if finder:
-        note = f"{finder['steps']} updates, {finder['wall_time']:.1f} s"
+        planned = "plan" in finder  # bench's auto: the planner's range test and probe runs
+        what = "extra updates (range test and probe runs)" if planned else "updates"
+        note = f"{finder['steps']} {what}, {finder['wall_time']:.1f} s"
         if finder.get("suggestion"):
             note = f"suggested learning rate {finder['suggestion']:.3g}; " + note
         if finder.get("range"):
             note += f"; range (base, max) = ({finder['range'][0]:.3g}, {finder['range'][1]:.3g})"
         note += f"; auto schedule: {finder.get('schedule', '?')}"
-        sections.append({"title": "LR range test", "note": note, "figure": finder_figure(finder)})
+        title = "The plan (auto) and its LR range test" if planned else "LR range test"
+        sections.append({"title": title, "note": note, "figure": finder_figure(finder)})
     sections.append(
         {
             "title": "Learning rate actually applied",
