@@ -53,3 +53,30 @@ def test_the_past_the_end_warning_points_at_the_callers_step():
     past = [w for w in caught if "past the end of the run" in str(w.message)]
     assert len(past) == 1
     assert past[0].filename == __file__
+
+
+def test_step_count_advances_like_torchs_own_schedulers():
+    """``_step_count`` is the counter PyTorch's LRScheduler keeps (and reads, e.g. to warn
+    about the order of ``optimizer.step()`` and ``scheduler.step()``): one per step."""
+    ours = Scheduler(_opt(), lrkit.constant(0.1))
+    theirs = torch.optim.lr_scheduler.StepLR(_opt(), step_size=2)
+    for _ in range(5):
+        ours.optimizer.step(), theirs.optimizer.step()
+        ours.step(), theirs.step()
+    assert ours._step_count == theirs._step_count == 6
+
+
+def test_values_reads_group_0s_own_schedule():
+    p = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
+    opt = torch.optim.SGD([{"params": [p[0]]}, {"params": [p[1]]}], lr=0.1)
+    first, second = lrkit.cosine(0.1, steps=10), lrkit.constant(0.01)
+    sched = Scheduler(opt, {"lr": [first, second]})
+    assert sched.values("lr", 4) == pytest.approx(first(4), rel=1e-15)
+    assert sched.values("lr", 4) != pytest.approx(second(4))
+
+
+@pytest.mark.parametrize("bad", [[("format", "x")], "lrkit", 3])
+def test_a_state_dict_that_is_not_a_mapping_is_a_config_error(bad):
+    sched = Scheduler(_opt(), lrkit.constant(0.1))
+    with pytest.raises(ConfigError, match="state_dict must come from lrkit.torch.Scheduler"):
+        sched.load_state_dict(bad)

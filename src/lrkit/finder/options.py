@@ -67,21 +67,19 @@ class SweepOptions:
     diverge: float | None = 4.0
 
     def __post_init__(self) -> None:
-        mode = _checked(check_choice, "find", "mode", self.mode, ("exp", "linear"))
-        steps = _checked(check_int, "find", "steps", self.steps, low=2)
-        start = _checked(check_number, "find", "start", self.start)
+        mode = check_choice("find", "mode", self.mode, ("exp", "linear"))
+        steps = check_int("find", "steps", self.steps, low=2)
+        start = check_number("find", "start", self.start)
         if (mode == "exp" and not start > 0) or start < 0:
             rule = "> 0 (mode='exp')" if mode == "exp" else ">= 0"
             raise ConfigError(f"find: start must be {rule}, got {self.start!r}")
-        end = _checked(check_number, "find", "end", self.end, positive=True)
+        end = check_number("find", "end", self.end, positive=True)
         if not end > start:
             raise ConfigError(f"find: end must be > start, got start={start!r}, end={end!r}")
-        smooth = _checked(
-            check_number, "find", "smooth", self.smooth, low=0.0, high=1.0, high_open=True
-        )
+        smooth = check_number("find", "smooth", self.smooth, low=0.0, high=1.0, high_open=True)
         diverge = self.diverge
         if diverge is not None:
-            diverge = _checked(check_number, "find", "diverge", diverge, low=1.0, low_open=True)
+            diverge = check_number("find", "diverge", diverge, low=1.0, low_open=True)
         for name, value in zip(
             ("start", "end", "steps", "mode", "smooth", "diverge"),
             (start, end, steps, mode, smooth, diverge),
@@ -105,18 +103,6 @@ class SweepOptions:
     def to_dict(self) -> dict[str, Any]:
         """The settings by name (what ``FinderResult.config`` holds)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _checked(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a ``_validate`` check, raising lrkit's own error types."""
-    try:
-        return fn(*args, **kwargs)
-    except (ConfigError, ConfigTypeError):
-        raise
-    except TypeError as e:
-        raise ConfigTypeError(str(e)) from None
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
 
 
 def sweep_options(options: SweepOptions | None = None, **keywords: Any) -> SweepOptions:
