@@ -94,3 +94,33 @@ def test_robust_smoothing_of_a_curve_it_fits_exactly_stays_exact():
     lrs = np.geomspace(1e-4, 1.0, 50)
     for robust in (1, 2):
         np.testing.assert_allclose(zero_lag(lrs, np.full(50, 2.0), robust=robust), 2.0, rtol=1e-12)
+
+
+def test_chart_cap_is_read_up_to_the_minimum_only():
+    """The chart's y cap (``clip_limits``) is set by the curve and the raw losses up to
+    the curve's minimum: top + max(top - minimum, 25 % of top). A loss that only rises
+    has its minimum at the first point, so the rise after it does not lift the cap."""
+    from lrkit.finder.figure import clip_limits
+
+    res = lrkit.find(lambda lr: 1.0 + 10.0 * lr, start=1e-3, end=1.0, steps=40, smooth=0.0)
+    z, raw = np.asarray(res.curve), np.asarray(res.losses)
+    assert int(np.nanargmin(z)) == 0 and z[1] > max(z[0], raw[0])
+    top = max(z[0], raw[0])
+    assert clip_limits(res)[1] == pytest.approx(top + max(top - z[0], 0.25 * top), rel=1e-12)
+
+
+def test_chart_cap_of_a_valley_counts_the_raw_losses_before_the_minimum():
+    """A valley (minimum mid-sweep) with one raw spike at the second point, higher than
+    anything before the minimum: that raw value is the top, not the smoothed curve."""
+    from lrkit.finder.figure import clip_limits
+
+    res = lrkit.find(
+        lambda lr: 1.0 + (math.log10(lr) + 1.5) ** 2 + (3.0 if 1.05e-3 < lr < 1.2e-3 else 0.0),
+        start=1e-3, end=1.0, steps=60, smooth=0.0, diverge=None,
+    )  # fmt: skip
+    z, raw = np.asarray(res.curve), np.asarray(res.losses)
+    imin = int(np.nanargmin(z))
+    assert 10 < imin < 50 and raw[1] > np.nanmax(z[: imin + 1])
+    assert raw[1] == raw[: imin + 1].max() > raw[0]
+    top = raw[1]
+    assert clip_limits(res)[1] == pytest.approx(top + max(top - z[imin], 0.25 * top), rel=1e-12)
