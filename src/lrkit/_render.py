@@ -21,7 +21,7 @@ from typing import Any
 from ._deps import require
 from .errors import LrkitError
 
-__all__ = ["new_figure", "lines_figure", "png", "repr_png"]
+__all__ = ["new_figure", "lines_figure", "vline", "png", "repr_png"]
 
 
 def new_figure(width: float = 7.0, height: float = 3.6, dpi: int = 100) -> Any:
@@ -32,6 +32,21 @@ def new_figure(width: float = 7.0, height: float = 3.6, dpi: int = 100) -> Any:
     return Figure(figsize=(width, height), dpi=dpi)
 
 
+def vline(ax: Any, label: str, x: float, *, top: float = 1.0, fontsize: int = 8) -> None:
+    """A dashed gray vertical line at ``x`` on matplotlib axes ``ax``, its label written
+    upwards just left of it with its top at ``top`` (a fraction of the axes' height)."""
+    ax.axvline(x, linestyle="--", linewidth=1, color="gray")
+    ax.annotate(
+        label,
+        (x, top),
+        xycoords=("data", "axes fraction"),
+        rotation=90,
+        va="top",
+        ha="right",
+        fontsize=fontsize,
+    )
+
+
 def lines_figure(
     series: Sequence[tuple[str, Any, Any]],
     *,
@@ -40,12 +55,25 @@ def lines_figure(
     ylabel: str = "value",
     logx: bool = False,
     logy: bool = False,
+    markers: Sequence[tuple[str, float, float]] = (),
+    vlines: Sequence[tuple[str, float]] = (),
+    size: tuple[float, float] = (7.0, 3.6),
+    dpi: int = 100,
+    title_size: float | None = 9,
 ) -> Any:
-    """(label, x, y) series drawn as lines on one axes; the figure is returned."""
-    fig = new_figure()
+    """(label, x, y) series drawn as lines on one axes, with (label, x, y) ``markers``
+    and (label, x) ``vlines``; the figure is returned. ``title_size=None``: the
+    default font size."""
+    import numpy as np
+
+    fig = new_figure(*size, dpi=dpi)
     ax = fig.add_subplot()
     for label, x, y in series:
-        ax.plot(x, y, label=label, linewidth=1.6)
+        ax.plot(np.asarray(x), np.asarray(y), label=label, linewidth=1.6)
+    for label, x, y in markers:
+        ax.plot([x], [y], "o", markersize=8, label=label)
+    for label, x in vlines:
+        vline(ax, label, x)
     if logx:
         ax.set_xscale("log")
     if logy:
@@ -53,9 +81,9 @@ def lines_figure(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, **({} if title_size is None else {"fontsize": title_size}))
     ax.grid(True, which="both", alpha=0.3)
-    if len(series) > 1:
+    if len(series) + len(markers) > 1 or markers:
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -32,21 +32,6 @@ def _pyplot() -> Any:
     return plt
 
 
-def _vline(ax: Any, label: str, x: float, *, top: float = 1.0, fontsize: int = 8) -> None:
-    """A dashed gray vertical line at ``x`` on matplotlib axes ``ax``, its label written
-    upwards just left of it with its top at ``top`` (a fraction of the axes' height)."""
-    ax.axvline(x, linestyle="--", linewidth=1, color="gray")
-    ax.annotate(
-        label,
-        (x, top),
-        xycoords=("data", "axes fraction"),
-        rotation=90,
-        va="top",
-        ha="right",
-        fontsize=fontsize,
-    )
-
-
 def _kind(out: str) -> str:
     """``"html"`` or ``"image"`` (kept for callers of 0.1; see :func:`lrkit._files.figure_kind`)."""
     return figure_kind(out)
@@ -96,28 +81,21 @@ def lines(
         if kind == "html":
             args = (series, out, title, xlabel, ylabel, logx, logy, markers, vlines)
             return _lines_html(*args, plotly_js=mode)
-    from ._render import new_figure
+    from ._render import lines_figure
 
-    fig = new_figure(8, 4.5, dpi=110)
-    ax = fig.add_subplot()
-    for label, x, y in series:
-        ax.plot(np.asarray(x), np.asarray(y), label=label, linewidth=1.6)
-    for label, x, y in markers:
-        ax.plot([x], [y], "o", markersize=8, label=label)
-    for label, x in vlines:
-        _vline(ax, label, x)
-    if logx:
-        ax.set_xscale("log")
-    if logy:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    if len(series) + len(markers) > 1 or markers:
-        ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig = lines_figure(
+        series,
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        logx=logx,
+        logy=logy,
+        markers=markers,
+        vlines=vlines,
+        size=(8.0, 4.5),
+        dpi=110,
+        title_size=None,
+    )
     if out is None:
         return fig
     fig.savefig(out)

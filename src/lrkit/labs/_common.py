@@ -49,7 +49,8 @@ def panels(out: str, items: Sequence[dict[str, Any]], title: str = "") -> str:
     ``title``, ``xlabel``, ``ylabel``, ``logx``, ``logy``, ``hlines``
     [(label, y)], ``vlines`` [(label, x)], ``ylim`` (low, high).
     """
-    from ..plot import _pyplot, _vline
+    from .._render import vline as _vline
+    from ..plot import _pyplot
 
     plt = _pyplot()
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
