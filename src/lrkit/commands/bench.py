@@ -81,7 +81,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import aggregate, run_grid, table, write_outputs
+    from ..bench import aggregate, run_grid, table
     from ..tasks._load import load_task
 
     args.out = args.out if args.out is not None else f"lrkit-bench-{_slug(args.task)}"
@@ -139,16 +139,25 @@ def run(args: argparse.Namespace) -> int:
                 f"auto (seed {r.seed}): plan of {f['steps']} extra updates "
                 f"({f['wall_time']:.1f} s) -> {f['schedule']}"
             )
+    _write(args, task, opt, epochs, results, f"lrkit bench: {args.task}")
+    return 0
+
+
+def _write(
+    args: argparse.Namespace, task: Any, opt: str, epochs: int, results: Any, title: str
+) -> None:
+    """The report and results.json of ``results`` in ``--out``, and what was written."""
+    from ..bench import write_outputs
+
     paths = write_outputs(
         results,
         task,
         args.out,
-        title=f"lrkit bench: {args.task}",
+        title=title,
         subtitle=f"{task.description}; {opt}, {epochs} epochs, {args.seeds} seed(s)",
         png=not args.no_png,
     )
     print(written(paths, args.out))
-    return 0
 
 
 def _slug(spec: str) -> str:
@@ -161,21 +170,13 @@ def _slug(spec: str) -> str:
 
 def _optuna(args: argparse.Namespace, task: Any, opt: str, epochs: int) -> int:
     """``--backend optuna``: the study's trials here, then the same report over them."""
-    from ..bench import aggregate, table, write_outputs
+    from ..bench import aggregate, table
 
     results = _sweep.run_optuna(args, args.space_value, task, opt, epochs)
     if not results:
         return 0
     print(table(aggregate(results)))
-    paths = write_outputs(
-        results,
-        task,
-        args.out,
-        title=f"lrkit bench: {args.task} (optuna)",
-        subtitle=f"{task.description}; {opt}, {epochs} epochs, {args.seeds} seed(s)",
-        png=not args.no_png,
-    )
-    print(written(paths, args.out))
+    _write(args, task, opt, epochs, results, f"lrkit bench: {args.task} (optuna)")
     return 0
 
 
