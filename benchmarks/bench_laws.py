@@ -35,21 +35,10 @@ import numpy as np
 
 import lrkit
 from lrkit.laws import Run, fit
-from lrkit.laws.public import FIT_NAMES, SIZES, TEST_NAMES, load_public
+from lrkit.laws.public import FIT_NAMES, SIZES, TEST_NAMES, find_root, load_public
 
 ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the clone (CI); a worktree one level deeper finds ../../shared
-DATA = next(
-    (
-        d
-        for d in (
-            ROOT.parent / "shared" / "data" / "loss_curves",
-            ROOT.parent.parent / "shared" / "data" / "loss_curves",
-        )
-        if d.is_dir()
-    ),
-    ROOT.parent / "shared" / "data" / "loss_curves",
-)
+DATA = find_root(ROOT)  # ../shared beside the clone (CI), or ../../shared
 
 #: published (R², MAE, RMSE, mean rel. %, avg worst rel. %) of the MPL; momentum: mean rel. %
 PUBLISHED = {

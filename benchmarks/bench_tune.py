@@ -38,18 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
+from lrkit.laws.public import find_root
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = next(
-    (
-        d
-        for d in (
-            ROOT.parent / "shared" / "data" / "loss_curves",
-            ROOT.parent.parent / "shared" / "data" / "loss_curves",
-        )
-        if d.is_dir()
-    ),
-    ROOT.parent / "shared" / "data" / "loss_curves",
-)
+DATA = find_root(ROOT)  # ../shared beside the clone (CI), or ../../shared
 CACHE = ROOT / "benchmarks" / "results" / "tune_curves.json"
 PUBLIC = ("constant_24000", "cosine_24000", "wsd_20000_24000", "wsdld_20000_24000",
           "wsdcon_3", "wsdcon_9", "wsdcon_18")  # fmt: skip

@@ -17,20 +17,10 @@ import lrkit
 from lrkit.errors import ConfigError, ConfigTypeError, LrkitError, NonFiniteError
 from lrkit.laws import Law, Run, fit
 from lrkit.laws import _forms as F
+from lrkit.laws.public import find_root
 
 ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the clone (CI), or ../../shared from a worktree one level deeper
-DATA = next(
-    (
-        d
-        for d in (
-            ROOT.parent / "shared" / "data" / "loss_curves",
-            ROOT.parent.parent / "shared" / "data" / "loss_curves",
-        )
-        if d.is_dir()
-    ),
-    ROOT.parent / "shared" / "data" / "loss_curves",
-)
+DATA = find_root(ROOT)  # ../shared beside the clone (CI), or ../../shared
 
 MPL = dict(L0=2.5, A=0.66, alpha=0.42, B=770.0, C=0.53, beta=0.27, gamma=0.65)
 MOM = dict(L0=2.5, A=0.66, alpha=0.42, C=0.57, lam=0.999)

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import ConfigError
 from ._run import Run
 
-__all__ = ["SIZES", "NAMES", "FIT_NAMES", "TEST_NAMES", "public_rates", "load_public"]
+__all__ = ["SIZES", "NAMES", "FIT_NAMES", "TEST_NAMES", "public_rates", "load_public", "find_root"]
 
 SIZES = ("25", "100", "400")
 FIT_NAMES = ("cosine_24000", "constant_24000", "wsdcon_9")
@@ -58,6 +58,19 @@ def public_rates(name: str, total: int) -> np.ndarray:
         raise ConfigError(f"public run: unknown name {name!r} (names: {', '.join(NAMES)})")
     eta[: min(WARM, total)] = np.linspace(0.0, PEAK, WARM)[: min(WARM, total)]
     return eta
+
+
+def find_root(checkout: Any) -> Any:
+    """The ``shared/data/loss_curves`` folder beside a checkout of lrkit, or one level
+    higher (a worktree nested one folder deeper); the first place when neither exists.
+
+    ``checkout``: the checkout's root folder. Returns a :class:`pathlib.Path`.
+    """
+    from pathlib import Path
+
+    here = Path(checkout).resolve()
+    places = [up / "shared" / "data" / "loss_curves" for up in (here.parent, here.parent.parent)]
+    return next((d for d in places if d.is_dir()), places[0])
 
 
 def load_public(root: Any, size: str, names: tuple[str, ...] = NAMES) -> dict[str, Run]:
