@@ -4,34 +4,12 @@ import warnings
 
 import pytest
 import torch
-from torch import nn
+from hf_tiny import TinyData as _Data
+from hf_tiny import TinyModel as _Model
 from transformers import Trainer, TrainingArguments
 
 import lrkit
 from lrkit.torch import Scheduler, total_steps
-
-
-class _Model(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lin = nn.Linear(4, 2)
-
-    def forward(self, x=None, labels=None):
-        logits = self.lin(x)
-        return {"loss": nn.functional.cross_entropy(logits, labels), "logits": logits}
-
-
-class _Data(torch.utils.data.Dataset):
-    def __init__(self, n):
-        g = torch.Generator().manual_seed(0)
-        self.x = torch.randn(n, 4, generator=g)
-        self.y = (self.x[:, 0] > 0).long()
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return {"x": self.x[i], "labels": self.y[i]}
 
 
 @pytest.mark.parametrize("accumulation", [3, 2])  # 10 batches: a partial and an exact accumulation
