@@ -7,6 +7,9 @@ written once, in its docstring, and shows typeset everywhere.
 - ``.. math:: X`` (with its indented continuation lines) becomes a ``$$`` block;
 - ``:math:`X``` becomes ``$X$``; ``:func:`x```, ``:class:`x```, ``:meth:`x``` become ```x```;
 - runs of ``>>>`` doctest lines (with their output) become a ``pycon`` fence.
+
+:func:`signature` writes a registered schedule's call with its defaults (the
+gallery and the reference both title an entry with it).
 """
 
 from __future__ import annotations
@@ -55,3 +58,16 @@ def rst_to_md(doc: str) -> str:
         out.append(_inline(line))
         i += 1
     return "\n".join(out)
+
+
+def signature(cls: type) -> str:
+    """``name(a, b=1, *phases)`` of a registered schedule class, from its ``params``."""
+    parts = []
+    for p in cls.params:
+        if p.kind == "schedules":
+            parts.append(f"*{p.name}")
+        elif p.required:
+            parts.append(p.name)
+        else:
+            parts.append(f"{p.name}={p.default!r}")
+    return f"{cls.name}({', '.join(parts)})"

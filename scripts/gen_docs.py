@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DOCS = os.path.join(HERE, "..", "docs")
 sys.path.insert(0, HERE)
 
-from docs_rst import rst_to_md  # noqa: E402  (formulas and doctests as Markdown)
+from docs_rst import rst_to_md, signature  # noqa: E402  (formulas and doctests as Markdown)
 
 CATALOGUE = [
     "constant(0.1)",
@@ -86,17 +86,9 @@ def reference(out: str) -> None:
         "the bound run and `'Nep'` epochs.",
         "",
     ]
-    for name, cls in REGISTRY.items():
-        sig = []
-        for p in cls.params:
-            if p.kind == "schedules":
-                sig.append(f"*{p.name}")
-            elif p.required:
-                sig.append(p.name)
-            else:
-                sig.append(f"{p.name}={p.default!r}")
+    for cls in REGISTRY.values():
         doc = rst_to_md(inspect.cleandoc(cls.__doc__ or ""))
-        lines += [f"## `{name}({', '.join(sig)})`", "", doc, ""]
+        lines += [f"## `{signature(cls)}`", "", doc, ""]
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
 

@@ -24,7 +24,7 @@ ROOT = os.path.dirname(HERE)
 DOCS = os.path.join(ROOT, "docs")
 sys.path.insert(0, HERE)
 
-from docs_rst import rst_to_md  # noqa: E402
+from docs_rst import rst_to_md, signature  # noqa: E402
 
 #: the run length every gallery figure is drawn over
 GALLERY_STEPS = 1000
@@ -67,18 +67,6 @@ def _registry() -> dict:
     import lrkit
 
     return dict(lrkit.REGISTRY)
-
-
-def signature(cls: type) -> str:
-    parts = []
-    for p in cls.params:
-        if p.kind == "schedules":
-            parts.append(f"*{p.name}")
-        elif p.required:
-            parts.append(p.name)
-        else:
-            parts.append(f"{p.name}={p.default!r}")
-    return f"{cls.name}({', '.join(parts)})"
 
 
 def gallery_markdown() -> str:
