@@ -103,3 +103,31 @@ def test_cli_bench_says_what_it_wrote(tmp_path, capsys):
     assert said.endswith("(report.html, results.json)") and "PNG" not in text
     assert "removed the earlier run's lr.png" in text
     assert not (out / "lr.png").exists()
+
+
+def test_json_safe_is_strict_json_for_labs_and_bench():
+    """One rule for every results file: non-finite -> null, numpy -> Python, keys -> str."""
+    import numpy as np
+
+    from lrkit._files import json_safe
+
+    raw = {
+        "gap": float("inf"),
+        "loss": np.float32(0.25),
+        "n": np.int64(3),
+        "ok": np.bool_(True),
+        "flag": True,
+        7: [float("-inf"), np.float64("nan"), (1, 2.5)],
+    }
+    out = json_safe(raw)
+    assert out == {
+        "gap": None,
+        "loss": 0.25,
+        "n": 3,
+        "ok": True,
+        "flag": True,
+        "7": [None, None, [1, 2.5]],
+    }
+    assert type(out["n"]) is int and type(out["ok"]) is bool and type(out["loss"]) is float
+    # strict JSON: the encoder refuses NaN/inf, and accepts the result
+    assert json.loads(json.dumps(out, allow_nan=False)) == out

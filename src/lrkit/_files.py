@@ -9,12 +9,21 @@ Every command and report that writes files goes through these checks, so a bad
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+from typing import Any
 
 from .errors import ConfigError, OutputError
 
-__all__ = ["FIGURE_EXTENSIONS", "figure_kind", "check_file", "check_dir", "save_elsewhere"]
+__all__ = [
+    "FIGURE_EXTENSIONS",
+    "figure_kind",
+    "check_file",
+    "check_dir",
+    "save_elsewhere",
+    "json_safe",
+]
 
 #: the file types a chart can be written as
 FIGURE_EXTENSIONS = (".png", ".svg", ".pdf", ".html", ".htm")
@@ -85,3 +94,24 @@ def save_elsewhere(text: str, name: str) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     return tmp
+
+
+def json_safe(x: Any) -> Any:
+    """``x`` as plain JSON: non-finite floats become ``null``, numpy scalars Python numbers.
+
+    Strict JSON has no NaN or infinity, so a diverged loss or a missing value is
+    written as ``null`` (what ``json.loads`` in any language reads back), dict
+    keys become strings, and tuples lists.
+
+    >>> json_safe({1: float("nan"), "x": (1.5, float("inf"))})
+    {'1': None, 'x': [1.5, None]}
+    """
+    if isinstance(x, dict):
+        return {str(k): json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    if not isinstance(x, (bool, int, float, str)) and hasattr(x, "item") and callable(x.item):
+        x = x.item()  # a numpy scalar
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ._files import json_safe
 from ._validate import check_int, check_number
 from .core import Schedule, as_schedule
 from .errors import ConfigError
@@ -104,17 +105,7 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["compute_steps"] = self.compute_steps
-        return _json_safe(d)
-
-
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
-    return x
+        return json_safe(d)
 
 
 def parse_schedules(specs: Iterable[Any]) -> list[Any]:
@@ -205,7 +196,7 @@ def auto_schedule(
         "range": None if rng is None else [float(rng[0]), float(rng[1])],
         "stop_reason": None if res is None else res.stop_reason,
     }
-    return p.schedule, _json_safe(info)
+    return p.schedule, json_safe(info)
 
 
 def finder_one_cycle(
@@ -681,7 +672,7 @@ def write_outputs(
         "optimizer": r0.optimizer,
         "epochs": r0.epochs,
         "seeds": sorted({r.seed for r in results}),
-        "summary": [_json_safe(r) for r in rows],
+        "summary": [json_safe(r) for r in rows],
         "runs": [r.to_dict() for r in results],
     }
     text = json.dumps(data, indent=1)

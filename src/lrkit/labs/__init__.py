@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .._files import json_safe
 from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 
@@ -121,22 +122,8 @@ class Lab:
             seconds=time.perf_counter() - t0,
         )
         with open(os.path.join(out_dir, f"{self.name}.json"), "w") as f:
-            json.dump(_json_safe(res.to_dict()), f, indent=1)
+            json.dump(json_safe(res.to_dict()), f, indent=1)
         return res
-
-
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
-    if isinstance(x, float) and x != x:
-        return None
-    if isinstance(x, float) and x in (float("inf"), float("-inf")):
-        return str(x)
-    if hasattr(x, "item") and callable(x.item):  # numpy scalars
-        return _json_safe(x.item())
-    return x
 
 
 def _lab(name: str, claim: str, setup: str, target: str, needs: str = "numpy") -> Lab:
