@@ -263,7 +263,7 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
     assert [p.returncode for p in procs] == [0, 0], outs
     best = [[ln for ln in o.splitlines() if ln.startswith("optuna study")][0] for o, _ in outs]
     assert best[0] == best[1]  # the same line in both
-    assert "6 trials finished (6 complete, 3 here, 0 still running)" in best[0]
+    assert "6 trials finished (6 complete, 0 pruned, 3 here, 0 still running)" in best[0]
 
     from lrkit.tune import open_storage
 
@@ -284,6 +284,50 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
             assert t.value == r["final_metric"]
 
 
+def test_bench_optuna_prune_median_stops_the_poor_trial_and_reports_the_real_losses(
+    tmp_path, capsys
+):
+    """--prune: the first seed reports its training loss per window; a trial the pruner
+    stops is recorded as pruned, is not in the report, and its reports are its real losses."""
+    from lrkit.cli import main
+
+    journal = str(tmp_path / "study.log")
+    storage = __import__("lrkit.tune", fromlist=["open_storage"]).open_storage(journal)
+    study = optuna.create_study(storage=storage, study_name="p", direction="maximize")
+    for peak in (0.1, 0.1, 1e-5):  # two good trials, then one that barely moves
+        study.enqueue_trial({"shape": "cosine", "peak": peak, "warmup": 0})
+    args = ["bench", "--task", "digits", "--epochs", "1", "--backend", "optuna", "--storage",
+            journal, "--study", "p", "--trials", "3", "--prune", "median", "--no-png",
+            "--space", "shapes=cosine; peak=1e-5..0.3; warmup=0..0",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "3 trials finished (2 complete, 1 pruned, 3 here, 0 still running)" in out
+    trials = optuna.load_study(study_name="p", storage=storage).get_trials()
+    states = [t.state for t in trials]
+    assert states == [optuna.trial.TrialState.COMPLETE] * 2 + [optuna.trial.TrialState.PRUNED]
+    total = 45  # digits: one epoch of 45 updates, so one report per update
+    stop = max(trials[2].intermediate_values)
+    assert int(0.2 * total) <= stop < total  # not before the grace, before the end
+    assert f"trial 2: {trials[2].user_attrs['schedule']} pruned at update {stop} of 45" in err
+    runs = json.loads((tmp_path / "o" / "results.json").read_text())["runs"]
+    assert len(runs) == 2  # the pruned trial is not reported as a finished run
+    for t, r in zip(trials[:2], runs, strict=True):
+        assert sorted(t.intermediate_values) == list(range(1, total + 1))
+        assert [t.intermediate_values[k] for k in range(1, total + 1)] == pytest.approx(
+            r["step_losses"], rel=1e-12
+        )
+        assert t.value == r["final_metric"]
+
+
+def test_bench_prune_law_is_the_law_rule_over_the_whole_run():
+    from lrkit.commands._sweep import GRACE, make_pruner
+
+    assert make_pruner("none", 100) is None
+    law = make_pruner("law", 450)
+    assert (law.rule.total_steps, law.rule.grace, law.rule.margin) == (450, GRACE, 0.01)
+
+
 @pytest.mark.parametrize(
     "extra, fragment",
     [
@@ -297,6 +341,11 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
         (["--space", "shapes=exp"], "space: shapes must be among"),
         (["--schedule", "cosine(0.1)", "--trials", "3"], "--trials needs --space"),
         ([], "required: --schedule"),
+        (["--schedule", "cosine(0.1)", "--prune", "law"], "--prune needs --backend optuna"),
+        (
+            ["--backend", "optuna", "--storage", "j.log", "--prune", "asha"],
+            "invalid choice: 'asha'",
+        ),
     ],
 )
 def test_bench_backend_options_fail_with_one_line(extra, fragment, tmp_path, monkeypatch, capsys):

@@ -295,6 +295,7 @@ def fit(
     before_update: Callable[[int], None] | None = None,
     after_update: Callable[[int], None] | None = None,
     on_epoch: Callable[[dict[str, float], Any], bool] | None = None,
+    on_loss: Callable[[int, float], None] | None = None,
     bar: Any = None,
 ) -> dict[str, Any]:
     """The training loop: ``epochs`` passes over ``task.train_loader(epoch)``, :func:`train_step`.
@@ -302,7 +303,9 @@ def fit(
     Hooks: ``before_update(t)`` before update ``t`` (0-based; e.g. set the
     rates), ``after_update(t + 1)`` after it (e.g. step a scheduler),
     ``on_epoch(record, model)`` after each epoch's evaluation (may add keys
-    to ``record``; returning ``True`` marks the run diverged and stops it).
+    to ``record``; returning ``True`` marks the run diverged and stops it),
+    ``on_loss(t + 1, loss)`` after each finite update with its loss (e.g.
+    report it to a sweep's pruner; an exception raised there ends the run).
     Returns ``{"lr": [...], "step_losses": [...], "history": [...],
     "diverged": bool, "steps": int}``: ``lr`` is read back from the first
     param group before every update, ``step_losses`` holds the loss of every
@@ -328,6 +331,8 @@ def fit(
             losses.append(lv)
             if after_update is not None:
                 after_update(t)
+            if on_loss is not None:
+                on_loss(t, lv)
             if bar is not None:
                 bar.update(1)
         if out["diverged"]:
@@ -362,6 +367,7 @@ def train(
     progress: bool = False,
     label: str | None = None,
     finder_options: dict[str, Any] | None = None,
+    on_loss: Callable[[int, float], None] | None = None,
 ) -> RunResult:
     """Train ``task`` (a name or a task) for ``epochs`` epochs under ``schedule``.
 
@@ -373,6 +379,8 @@ def train(
     accuracy task a fraction in [0, 1] (``0.97`` for 97%).
     ``finder_options``: keywords for :func:`auto_schedule`, i.e. :func:`lrkit.plan`'s
     (``budget``, ``shapes``, ``peaks``, ``lr``, ``lr_range``, ``use_laws``...).
+    ``on_loss(t, loss)``: called after update ``t`` (from 1) with its training
+    loss (:func:`fit`); an exception it raises (a pruned sweep trial) propagates.
     """
     task = _resolve_task(task, seed)
     epochs = check_int("train", "epochs", task.default_epochs if epochs is None else epochs, low=1)
@@ -408,7 +416,7 @@ def train(
         finder=finder,
         overhead_steps=finder["steps"] if finder else 0,
     )
-    _run(result, task, model, opt, sched, extra_s, progress)
+    _run(result, task, model, opt, sched, extra_s, progress, on_loss)
     result.wall_time = time.perf_counter() - t_start
     return result
 
@@ -432,6 +440,7 @@ def _run(
     sched: Schedule,
     extra: dict[str, Schedule],
     progress: bool,
+    on_loss: Callable[[int, float], None] | None = None,
 ) -> None:
     """Train under ``sched`` with :func:`fit` and fill ``result`` in."""
     spe = task.steps_per_epoch
@@ -457,6 +466,7 @@ def _run(
             before_update=lambda t: lrs.append(float(opt.param_groups[0]["lr"])),
             after_update=after_update,
             on_epoch=on_epoch,
+            on_loss=on_loss,
             bar=bar,
         )
     finally:

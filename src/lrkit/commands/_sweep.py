@@ -17,6 +17,12 @@ from . import _args
 
 #: the default ``--trials``: points sampled from ``--space`` for a grid, trials per process
 DEFAULT_TRIALS = 8
+#: the choices of ``--prune``
+PRUNERS = ("none", "law", "median")
+#: fraction of the run before which no pruner stops a trial (the law rule's default grace)
+GRACE = 0.2
+#: reports per trial to the pruner (each the mean training loss since the last one)
+REPORTS = 40
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,6 +53,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "cooldown=0.1..0.3' (default: lrkit.tune's)",
     )
     p.add_argument("--study", default=None, help="optuna: study name (default: from task+space)")
+    p.add_argument(
+        "--prune",
+        choices=PRUNERS,
+        default="none",
+        help="optuna: stop poor trials early: law (by their predicted final loss, "
+        "lrkit.tune.law_pruner), median (Optuna's MedianPruner) or none (default)",
+    )
 
 
 def check(args: argparse.Namespace) -> Any:
@@ -56,7 +69,8 @@ def check(args: argparse.Namespace) -> Any:
     if args.trials is not None:
         _args.positive_int("--trials", args.trials, low=0, high=_args.MAX_SWEEP)
     if args.backend != "optuna":
-        for opt, val in (("--storage", args.storage), ("--study", args.study)):
+        prune = None if args.prune == "none" else args.prune
+        for opt, val in (("--storage", args.storage), ("--study", args.study), ("--prune", prune)):
             if val is not None:
                 raise _args.ConfigError(
                     f"{opt} needs --backend optuna, got --backend {args.backend}"
@@ -109,19 +123,100 @@ def study_name(args: argparse.Namespace, sp: Any, opt: str, epochs: int) -> str:
     return f"lrkit-bench-{args.task}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
+def make_pruner(kind: str, total: int) -> Any:
+    """The Optuna pruner of ``--prune`` for runs of ``total`` updates (``None`` for none).
+
+    Both wait :data:`GRACE` of the run. ``median`` is Optuna's
+    ``MedianPruner`` after 2 complete trials: it compares trials at equal
+    steps, so it stops a WSD or one_cycle trial that is still above a cosine
+    one before its cooldown. ``law`` compares their predicted final losses
+    (:func:`lrkit.tune.law_pruner`, default margin).
+    """
+    if kind == "none":
+        return None
+    if kind == "median":
+        import optuna
+
+        median = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=int(GRACE * total))
+        return _on_losses(median)
+    from ..tune import law_pruner
+
+    return law_pruner(total, grace=GRACE)
+
+
+def _on_losses(inner: Any) -> Any:
+    """``inner`` judging the reported values as losses (lower is better) in any study.
+
+    The trials report training losses, while the study's own direction
+    follows the task's metric (``maximize`` for accuracy); a direction-aware
+    pruner such as ``MedianPruner`` must see the study as minimizing.
+    """
+    import optuna
+
+    class _LossView:
+        direction = optuna.study.StudyDirection.MINIMIZE
+
+        def __init__(self, study: Any) -> None:
+            self._study = study
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._study, name)
+
+    class OnLosses(optuna.pruners.BasePruner):
+        def prune(self, study: Any, trial: Any) -> bool:
+            return bool(inner.prune(_LossView(study), trial))
+
+    return OnLosses()
+
+
+def reporter(trial: Any, total: int, pruned: Any) -> Any:
+    """An ``on_loss`` hook: every ``total / REPORTS`` updates, report the mean training loss
+    since the last report to ``trial``, and raise ``pruned`` when the pruner says stop."""
+    every = max(1, total // REPORTS)
+    window: list[float] = []
+
+    def on_loss(t: int, loss: float) -> None:
+        window.append(loss)
+        if t % every and t != total:
+            return
+        trial.report(sum(window) / len(window), t)
+        window.clear()
+        if trial.should_prune():
+            raise pruned(f"pruned at update {t} of {total}")
+
+    return on_loss
+
+
 def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: int) -> list[Any]:
-    """Run the study; print its best trial; return this process's runs (one per trial x seed)."""
+    """Run the study; print its best trial; return this process's runs (one per trial x seed).
+
+    With ``--prune``, the first seed of each trial reports its training loss
+    (:func:`reporter`); a pruned trial stops there and is not in the runs.
+    """
+    import optuna
+
     from ..bench import train
     from ..tune import run_study
 
     runs: list[Any] = []
+    total = epochs * task.steps_per_epoch
 
     def objective(trial: Any) -> float:
         spec = sp.suggest(trial)
         finals = []
         for seed in range(args.seeds):
-            r = train(task, spec, opt, epochs, seed=seed, momentum=args.momentum,
-                      weight_decay=args.weight_decay, target=args.target, label=spec)  # fmt: skip
+            hook = (
+                reporter(trial, total, optuna.TrialPruned)
+                if args.prune != "none" and seed == 0
+                else None
+            )
+            try:
+                r = train(task, spec, opt, epochs, seed=seed, momentum=args.momentum,
+                          weight_decay=args.weight_decay, target=args.target, label=spec,
+                          on_loss=hook)  # fmt: skip
+            except optuna.TrialPruned as e:
+                print(f"trial {trial.number}: {spec} {e} (--prune {args.prune})", file=sys.stderr)
+                raise
             runs.append(r)
             finals.append(r.final_metric)
         value = sum(finals) / len(finals)
@@ -132,13 +227,15 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     name = study_name(args, sp, opt, epochs)
     direction = "maximize" if task.higher_is_better else "minimize"
     trials = DEFAULT_TRIALS if args.trials is None else args.trials
-    out = run_study(objective, args.storage, name, trials, direction=direction)
+    pruner = make_pruner(args.prune, total)
+    out = run_study(objective, args.storage, name, trials, direction=direction, pruner=pruner)
     b = out["best"]
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
     )  # fmt: skip
     print(
         f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
+        f"{out['pruned']} pruned, "
         f"{len(out['mine'])} here, {out['running']} still running); best {best}"
     )
     return runs

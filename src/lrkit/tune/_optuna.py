@@ -110,7 +110,7 @@ def run_study(
     share it (each runs its own ``trials``). Afterwards the trials still
     running elsewhere are waited for, up to ``wait`` seconds, so that every
     process reports the same best trial. Returns ``{"study": name, "trials":
-    finished count, "complete": count, "running": count, "best": {number,
+    finished count, "complete": count, "pruned": count, "running": count, "best": {number,
     value, params, user_attrs} or None, "mine": [numbers run here]}``.
     """
     import time
@@ -158,6 +158,7 @@ def run_study(
         "study": study_name,
         "trials": sum(t.state.is_finished() for t in all_trials),
         "complete": len(complete),
+        "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in all_trials),
         "running": sum(t.state == running for t in all_trials),
         "best": best,
         "mine": mine,
