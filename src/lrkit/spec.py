@@ -154,8 +154,7 @@ def _node(n: ast.AST) -> Any:
     if isinstance(n, ast.Call):
         return _call(n)
     if isinstance(n, ast.Name):
-        hint = _did_you_mean(n.id)
-        raise _err(n, f"unknown name {n.id!r}{hint} (schedules are called: {n.id}(...))")
+        raise _err(n, _unknown_name(n.id))
     raise _err(n, f"unsupported syntax {type(n).__name__}")
 
 
@@ -215,6 +214,18 @@ _NO_CUSTOM = (
     "custom(...) holds a Python function and cannot be read from a spec or a dict; "
     "build it in Python with lrkit.custom(fn), or use table([...]) for per-step values"
 )
+
+
+def _unknown_name(name: str) -> str:
+    """The message for a bare name: a schedule not called, a non-finite number, or a typo."""
+    if name in REGISTRY:
+        return f"{name!r} is a schedule: call it, e.g. {name}(...)"
+    if name.lower() in ("inf", "infinity", "nan"):
+        return f"numbers must be finite, got {name!r}"
+    return (
+        f"unknown name {name!r}{_did_you_mean(name)}: a value is a number, a quoted "
+        "string or a schedule call such as cosine(...)"
+    )
 
 
 def _did_you_mean(name: str) -> str:
