@@ -113,7 +113,13 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
     nolr.write_text("step,loss\n1,2\n2,1.9\n")
     gaps = tmp_path / "gaps.csv"
     gaps.write_text("step,lr,loss\n0,1e-3,3\n5,1e-3,2.9\n")
+    nan = tmp_path / "nan.csv"
+    nan.write_text("step,lr,loss\n0,1e-3,3\n\n1,1e-3,nan\n")  # a blank line before it
+    head = tmp_path / "head.csv"
+    head.write_text("step,lr,loss\n")
     cases = [
+        (["--run", str(nan)], "nan.csv: line 4 holds a non-finite number ['1', '1e-3', 'nan']"),
+        (["--run", str(head)], "head.csv: no data rows under the header"),
         (["--run", str(tmp_path / "missing.csv"), "constant(1e-3)"], "no such file"),
         (["--run", str(bad), "constant(1e-3)"], "not a number in the data"),
         (["--run", str(nolr)], "no lr column; give the schedule's SPEC"),

@@ -54,11 +54,21 @@ def read_run(path: str, spec: str | None) -> Any:
             f"--run {path}: the header must name columns step and loss, got {rows[0]}"
         )
     try:
-        data = np.array([[float(x) for x in r] for r in rows[1:] if r], dtype=np.float64)
+        lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if r]  # (line number, row)
+        data = np.array([[float(x) for x in r] for _, r in lines], dtype=np.float64)
     except ValueError as e:
         raise ConfigError(f"--run {path}: not a number in the data ({e})") from None
-    if data.ndim != 2 or data.shape[0] == 0 or data.shape[1] != len(head):
+    if data.size == 0:
+        raise ConfigError(f"--run {path}: no data rows under the header")
+    if data.ndim != 2 or data.shape[1] != len(head):
         raise ConfigError(f"--run {path}: expected {len(head)} columns in every row")
+    bad = np.flatnonzero(~np.isfinite(data).all(axis=1))
+    if bad.size:
+        line, row = lines[int(bad[0])]
+        raise ConfigError(
+            f"--run {path}: line {line} holds a non-finite number {row}; "
+            "drop the rows after a divergence"
+        )
     steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
     name = os.path.splitext(os.path.basename(path))[0]
     if spec is not None:
