@@ -154,3 +154,32 @@ def test_make_optimizer_kinds_and_errors():
         task.make_optimizer(model, "rmsprop")
     with pytest.raises(ValueError, match=r"lr must be a number >= 0, got -1"):
         task.make_optimizer(model, "sgd", lr=-1)
+
+
+def test_module_function_task_is_found_in_the_current_folder(tmp_path, monkeypatch):
+    """`lrkit` runs as a console script, whose sys.path lacks the current folder (unlike
+    `python -m`): `--task mytask:make_task` must still find ./mytask.py."""
+    import os
+    import sys
+
+    from lrkit.errors import ConfigError
+    from lrkit.tasks._load import load_task
+
+    (tmp_path / "my_cwd_task.py").write_text(
+        "from lrkit.tasks import get_task\n\n"
+        "def make_task(seed=0):\n"
+        "    return get_task('quadratic', seed=seed)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", os.getcwd())])
+    monkeypatch.delitem(sys.modules, "my_cwd_task", raising=False)
+    task = load_task("my_cwd_task:make_task", seed=3)
+    assert task.name == "quadratic" and task.seed == 3
+    assert sys.path[0] == str(tmp_path)
+    # a module that is nowhere still fails with one clear error, and a missing module
+    # imported *inside* the user's module is reported as it is
+    with pytest.raises(ConfigError, match="cannot import module 'no_such_task_mod'"):
+        load_task("no_such_task_mod:make_task")
+    (tmp_path / "imports_missing.py").write_text("import no_such_dependency_xyz\n")
+    with pytest.raises(ConfigError, match="No module named 'no_such_dependency_xyz'"):
+        load_task("imports_missing:make_task")

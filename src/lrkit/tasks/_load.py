@@ -20,8 +20,9 @@ loss over the batches of ``train_loader(0)`` in eval mode (metric
 ``"loss"``: a task without held-out data is scored on its training data, and
 says so in ``description``).
 
-``module:function`` imports ``module`` (a dotted module name on ``sys.path``,
-or a path to a ``.py`` file) and calls ``function(seed=seed, **options)``
+``module:function`` imports ``module`` (a dotted module name on ``sys.path``
+or in the current folder, as ``python -m`` would find it, or a path to a
+``.py`` file) and calls ``function(seed=seed, **options)``
 (``function()`` when it takes no ``seed``).
 """
 
@@ -66,6 +67,14 @@ def _import(module: str, spec: str) -> Any:
         return mod
     try:
         return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        cwd = os.getcwd()
+        # `lrkit` runs as a console script, whose sys.path lacks the current folder that
+        # `python -m` would add: look there too, so `--task mytask:make_task` finds ./mytask.py
+        if e.name != module.split(".")[0] or cwd in sys.path or "" in sys.path:
+            raise ConfigError(f"--task {spec!r}: cannot import module {module!r} ({e})") from None
+        sys.path.insert(0, cwd)
+        return _import(module, spec)
     except ImportError as e:
         raise ConfigError(f"--task {spec!r}: cannot import module {module!r} ({e})") from None
 
