@@ -49,7 +49,15 @@ from ..spec import parse
 from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
 from ._types import Plan, Prediction, Probe, as_trial
 
-__all__ = ["plan", "check_budget", "MIN_PROBE", "MIN_RANGE"]
+__all__ = [
+    "plan",
+    "check_budget",
+    "alternative",
+    "lr_area",
+    "paired_gain",
+    "MIN_PROBE",
+    "MIN_RANGE",
+]
 
 #: the shortest probe (updates) the planner will run
 MIN_PROBE = 6
@@ -162,25 +170,41 @@ def _check(
     return int(total_steps), float(budget), shapes, peaks, (lo, hi)
 
 
-def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, int]:
-    """(range-test updates, first-rung probe length) within ``cap`` updates, or ConfigError."""
+def _allocate(
+    total: int, cap: int, peaks: int, with_range: bool, shape_probe: bool = True
+) -> tuple[int, int]:
+    """(range-test updates, first-rung probe length) within ``cap`` updates, or ConfigError.
+
+    ``cap >= n_f + peaks*l + 3*2l (+ 2l for the shape probe)``: the first rung's
+    ``peaks`` probes of ``l`` updates, the second rung's three of ``2l``, and,
+    when there is a second shape to compare, one more of ``2l``.
+    """
     n_f = min(100, max(MIN_RANGE, round(0.2 * cap))) if with_range else 0
-    ell = min((cap - n_f) // (peaks + 6), total // 2)
+    units = peaks + 6 + (2 if shape_probe else 0)
+    ell = min((cap - n_f) // units, total // 2)
     if ell < MIN_PROBE:
-        need = (MIN_RANGE if with_range else 0) + (peaks + 6) * MIN_PROBE
+        need = (MIN_RANGE if with_range else 0) + units * MIN_PROBE
         raise ConfigError(
             f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
             f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
-            f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
+            f"{peaks + 3 + int(shape_probe)} probes); raise budget to >= {need / total:.3g}, "
+            "lower peaks, or give lr"
         )
     return n_f, ell
 
 
-def check_budget(total_steps: int, budget: float, peaks: int = 4, with_range: bool = True) -> int:
+def check_budget(
+    total_steps: int,
+    budget: float,
+    peaks: int = 4,
+    with_range: bool = True,
+    shapes: Sequence[str] = SHAPES,
+) -> int:
     """The extra updates :func:`plan` may spend (``floor(budget * total_steps)``), or the
     ``ConfigError`` it would raise for a budget too small, before any work."""
     cap = int(math.floor(budget * total_steps + 1e-9))
-    _allocate(int(total_steps), cap, peaks, with_range)
+    shapes = (shapes,) if isinstance(shapes, str) else tuple(shapes)
+    _allocate(int(total_steps), cap, peaks, with_range, len(set(shapes)) > 1)
     return cap
 
 
@@ -339,7 +363,8 @@ def _pick_shape(
     law: str | None,
     tol: float,
 ) -> tuple[str, tuple[Prediction, ...], dict[str, Any] | None, list[str]]:
-    """The shape at ``peak``: the default unless a trusted law predicts a clear gain."""
+    """The shape at ``peak``: ``default`` (the shape the probes chose, :func:`_shape_rung`)
+    unless a trusted law predicts a clear gain over it."""
     from ._laws import fit_probes, predict_final
 
     if len(shapes) == 1:
@@ -470,13 +495,15 @@ def plan(
     if use_laws not in (True, False, "auto"):
         raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
-    n_f, ell = _allocate(total, cap, peaks, with_range)
+    alt = alternative(shapes_t, total, warmup, cooldown)
+    n_f, ell = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes)
+    measured = _shape_rung(led, alt, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
-        led, peak, total, shapes_t, default, warmup, cooldown, use_laws, law, law_tolerance
+        led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
     )
     notes.extend(law_notes)
     peak = round_peak(peak)
@@ -491,7 +518,7 @@ def plan(
         finder=finder,
         predictions=preds,
         law=law_d,
-        decided_by="law" if shape != default else "probes",
+        decided_by="law" if shape != measured else "probes",
         notes=tuple(notes),
         seconds=time.perf_counter() - t_start,
         run_seconds=led.run_seconds,
@@ -539,6 +566,90 @@ def _peak(
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
     return peak
+
+
+def lr_area(shape: str, total: int, warmup: float = 0.05, cooldown: float = 0.2) -> float:
+    r"""The mean rate of ``shape`` over ``total`` steps as a fraction of its peak,
+    :math:`\frac{1}{T}\sum_t \eta_t / \eta_{max}` (the area under the schedule).
+
+    >>> round(lr_area("linear", 1000), 3), round(lr_area("wsd", 1000), 3)
+    (0.5, 0.875)
+    """
+    s = shape_schedule(shape, 1.0, total, warmup, cooldown)
+    return float(np.mean(np.asarray(s(np.arange(total)), dtype=np.float64)))
+
+
+def alternative(shapes: Sequence[str], total: int, warmup: float, cooldown: float) -> str | None:
+    """The shape the shape probe compares with the default (``shapes[0]``): the one whose
+    area (:func:`lr_area`) is farthest from the default's, the first such on a tie;
+    ``None`` when there is no other shape.
+
+    The candidate shapes differ first in how much learning rate they spend
+    (linear decay, cosine and one_cycle about half of a constant's; WSD about
+    0.88) and then in how they anneal; linear, cosine and one_cycle end within
+    a few per cent of each other in the studies the default rests on (Bergsma
+    et al. 2025, Hägele et al. 2024), so the one comparison worth its updates
+    is the one across areas.
+    """
+    default = shapes[0]
+    others = [s for s in shapes[1:] if s != default]
+    if not others:
+        return None
+    a0 = lr_area(default, total, warmup, cooldown)
+    gaps = [abs(lr_area(s, total, warmup, cooldown) - a0) for s in others]
+    return others[int(np.argmax(gaps))]
+
+
+def paired_gain(base: Probe, alt: Probe) -> tuple[float, float]:
+    r"""How much lower ``alt`` scored than ``base`` (same length and peak, same batches),
+    and the standard error of that difference.
+
+    With validation losses: their difference, standard error 0 (one number each).
+    Otherwise, over the score's window (the last :math:`n = \max(1,
+    \mathrm{round}(0.1\,L))` updates): :math:`d_t = \ell^{base}_t -
+    \ell^{alt}_t`, gain :math:`\bar d` (= the difference of the scores) and
+    standard error :math:`s_d/\sqrt n` (0 when :math:`n = 1`). Both probes see
+    the same batches in the same order, so the batch-to-batch noise that they
+    share cancels in :math:`d_t`; what is left is the noise of the comparison.
+    """
+    if base.val_loss is not None and alt.val_loss is not None:
+        return base.score - alt.score, 0.0
+    n = max(1, round(0.1 * base.steps))
+    d = np.asarray(base.losses[-n:], dtype=np.float64) - np.asarray(alt.losses[-n:])
+    se = float(np.std(d, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return float(np.mean(d)), se
+
+
+def _shape_rung(
+    led: _Ledger,
+    alt: str | None,
+    default: str,
+    total: int,
+    warmup: float,
+    cooldown: float,
+    notes: list[str],
+) -> str:
+    """The shape probe: ``alt`` at the second rung's best peak and length, against that
+    rung's probe of the default shape; ``alt`` when it scores lower by more than one
+    standard error of the paired difference (:func:`paired_gain`), else ``default``."""
+    rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
+    if alt is None or not rung2:
+        if alt is not None:
+            notes.append(f"no stable second-rung probe to compare {alt} with: keeping {default}")
+        return default
+    base = min(rung2, key=lambda p: p.score)
+    probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total)
+    if probe.diverged:
+        notes.append(f"shape probe: {alt} at {base.peak:.3g} diverged: keeping {default}")
+        return default
+    gain, se = paired_gain(base, probe)
+    won = gain > se and gain > 0
+    notes.append(
+        f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {alt} {probe.score:.4g} vs "
+        f"{default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
+        + (f"{alt}" if won else f"keeping {default}")
+    )
+    return alt if won else default
 
 
 def _probe(
