@@ -6,7 +6,7 @@ trains *from the same starting state every time* for ``steps`` updates under
 training losses (optionally with a validation loss, see :class:`Trial`).
 
 It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
-``total_steps`` T), in three stages; docs/plan.md says why each rule exists.
+``total_steps`` T), in four stages; docs/plan.md says why each rule exists.
 
 1. **Bracket** — the range test, run *through* ``run`` as a rising
    ``exponential`` schedule of :math:`n_f = \min(100, \max(16, 0.2 C))` steps
@@ -15,7 +15,8 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    (Smith's largest rate that still trains). Skipped when ``lr`` is given.
 2. **Peaks at two lengths** — rung 1: ``peaks`` (k) candidates
    :math:`\eta_{ref}\,2^{1-j}`, j = 0..k-1, each trained for
-   :math:`\ell = \lfloor (C-n_f)/(k+6) \rfloor` updates under the default
+   :math:`\ell = \lfloor (C-n_f)/(k+8) \rfloor` updates (:math:`k+6` with one
+   shape only) under the default
    shape (``shapes[0]``, linear decay to zero by default) scaled to
    :math:`\ell` (its warm-up as many updates as the real run's, at most half
    the probe); rung 2: the best of them and the two rates 2x and 4x below
@@ -26,13 +27,20 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
-3. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
+3. **Shape, measured** — the shape of ``shapes`` whose lr area (mean rate
+   over peak, :func:`lr_area`) is farthest from the default's (WSD against
+   linear decay, by default; :func:`alternative`) is run once more, at the
+   second rung's best probe's peak and length, and compared with that probe
+   on the same batches (:func:`paired_gain`): it replaces the default only
+   when it scores lower by more than one standard error of the paired
+   difference. Budget: :math:`n_f + k\ell + 4\cdot 2\ell \le C`.
+4. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
    every probe curve and predicts the final training loss of each shape at
    the chosen peak over the full :math:`T` steps. The shape changes from the
-   default only when the law fits the probes (mean relative error
+   measured one only when the law fits the probes (mean relative error
    :math:`\le` ``law_tolerance``) and predicts a gain larger than that error
-   (at least 0.5 %). Otherwise, or when the laws are unavailable, the default
-   shape stays.
+   (at least 0.5 %). Otherwise, or when the laws are unavailable, the
+   measured shape stays.
 """
 
 from __future__ import annotations
@@ -172,39 +180,42 @@ def _check(
 
 def _allocate(
     total: int, cap: int, peaks: int, with_range: bool, shape_probe: bool = True
-) -> tuple[int, int]:
-    """(range-test updates, first-rung probe length) within ``cap`` updates, or ConfigError.
+) -> tuple[int, int, bool]:
+    """(range-test updates, first-rung probe length, shape probe or not) within ``cap``
+    updates, or ConfigError.
 
-    ``cap >= n_f + peaks*l + 3*2l (+ 2l for the shape probe)``: the first rung's
-    ``peaks`` probes of ``l`` updates, the second rung's three of ``2l``, and,
-    when there is a second shape to compare, one more of ``2l``.
+    ``cap >= n_f + peaks*l + 3*2l + 2l``: the first rung's ``peaks`` probes of
+    ``l`` updates, the second rung's three of ``2l`` and the shape probe of
+    ``2l``. When that leaves probes shorter than :data:`MIN_PROBE` updates the
+    shape probe is dropped (the default shape stays) before the budget is
+    refused.
     """
-    n_f = min(100, max(MIN_RANGE, round(0.2 * cap))) if with_range else 0
-    units = peaks + 6 + (2 if shape_probe else 0)
-    ell = min((cap - n_f) // units, total // 2)
-    if ell < MIN_PROBE:
-        need = (MIN_RANGE if with_range else 0) + units * MIN_PROBE
-        raise ConfigError(
-            f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
-            f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
-            f"{peaks + 3 + int(shape_probe)} probes); raise budget to >= {need / total:.3g}, "
-            "lower peaks, or give lr"
-        )
-    return n_f, ell
+
+    def range_len(c: int) -> int:
+        return min(100, max(MIN_RANGE, round(0.2 * c))) if with_range else 0
+
+    n_f = range_len(cap)
+    for extra in (2, 0) if shape_probe else (0,):
+        units = peaks + 6 + extra
+        ell = min((cap - n_f) // units, total // 2)
+        if ell >= MIN_PROBE:
+            return n_f, ell, extra > 0
+    need = units * MIN_PROBE  # the smallest cap that leaves room for the shortest probes
+    while need - range_len(need) < units * MIN_PROBE:
+        need += 1
+    raise ConfigError(
+        f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
+        f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
+        f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
+    )
 
 
-def check_budget(
-    total_steps: int,
-    budget: float,
-    peaks: int = 4,
-    with_range: bool = True,
-    shapes: Sequence[str] = SHAPES,
-) -> int:
+def check_budget(total_steps: int, budget: float, peaks: int = 4, with_range: bool = True) -> int:
     """The extra updates :func:`plan` may spend (``floor(budget * total_steps)``), or the
-    ``ConfigError`` it would raise for a budget too small, before any work."""
+    ``ConfigError`` it would raise for a budget too small, before any work (a budget
+    that leaves no room for the shape probe is not refused: the probe is dropped)."""
     cap = int(math.floor(budget * total_steps + 1e-9))
-    shapes = (shapes,) if isinstance(shapes, str) else tuple(shapes)
-    _allocate(int(total_steps), cap, peaks, with_range, len(set(shapes)) > 1)
+    _allocate(int(total_steps), cap, peaks, with_range, shape_probe=False)
     return cap
 
 
@@ -377,11 +388,11 @@ def _pick_shape(
             [
                 f"laws skipped: the probes took {led.run_seconds:.1f} s "
                 f"(< {LAW_MIN_RUN_SECONDS:g} s), "
-                f"a fit would cost more than 5% of that; keeping the default shape {default}"
+                f"a fit would cost more than 5% of that; keeping the probes' shape {default}"
             ],
         )
     if not use_laws:
-        return default, (), None, [f"laws off: keeping the default shape {default}"]
+        return default, (), None, [f"laws off: keeping the probes' shape {default}"]
     curves = []
     for p in led.probes:
         if p.stage != "range" and not p.diverged:
@@ -389,7 +400,7 @@ def _pick_shape(
             curves.append((np.asarray(sched(np.arange(p.steps)), dtype=np.float64), p.losses))
     fitted, errors, why = fit_probes(curves, law)
     if fitted is None or errors is None:
-        return default, (), None, [f"no law: {why}; keeping the default shape {default}"]
+        return default, (), None, [f"no law: {why}; keeping the probes' shape {default}"]
     err = float(errors.get("mean_rel", math.inf))
     law_dict = _law_dict(fitted, errors)
     if not err <= tol:
@@ -417,7 +428,7 @@ def _pick_shape(
         )
     base = next((p for p in preds if p.shape == default), None)
     if base is None or not preds:
-        return default, tuple(preds), law_dict, ["the law could not predict the default shape"]
+        return default, tuple(preds), law_dict, ["the law could not predict the probes' shape"]
     best = min(preds, key=lambda p: p.final)
     margin = max(err, 0.005) * abs(base.final)
     if best.shape != default and base.final - best.final > margin:
@@ -470,14 +481,15 @@ def plan(
         budget: extra updates allowed, as a fraction of ``total_steps``
             (range test and probes together; ``cost <= budget * total_steps``).
         shapes: the shapes to choose from; the first is the default and the
-            probes' shape (see :func:`shape_schedule`).
+            probes' shape (see :func:`shape_schedule`); the one farthest from it
+            in lr area (:func:`alternative`) is run by the shape probe.
         lr: a known good rate: skips the range test and centres the probes on it.
         lr_range: the range test's first and last rate.
         peaks: candidate peaks in the first rung (2..8).
         warmup, cooldown: fractions of the run for the warm-up and the WSD
             cooldown (also used in the probes).
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
-            keeps the default shape; ``"auto"`` fits only when the probes took at
+            keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
             least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
         law: the law's name for :func:`lrkit.laws.fit` (default: its default).
         law_tolerance: largest mean relative error on the probes at which the
@@ -496,8 +508,11 @@ def plan(
         raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     alt = alternative(shapes_t, total, warmup, cooldown)
-    n_f, ell = _allocate(total, cap, peaks, with_range, alt is not None)
+    n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
+    if alt is not None and not room:
+        notes.append(f"no room for the shape probe in the budget: {alt} is not run")
+        alt = None
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes)
