@@ -63,6 +63,7 @@ __all__ = [
     "alternative",
     "lr_area",
     "paired_gain",
+    "progressed",
     "MIN_PROBE",
     "MIN_RANGE",
 ]
@@ -78,6 +79,8 @@ BETA_MAX = 1.0
 LAW_MIN_RUN_SECONDS = 60.0
 #: a law whose mean relative error on the probes exceeds this is not trusted
 LAW_TOLERANCE = 0.05
+#: a probe "made progress" only when its loss fell by at least this fraction of its start
+PROGRESS = 0.1
 
 
 class _Ledger:
@@ -515,7 +518,7 @@ def plan(
         alt = None
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
-    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes)
+    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
     measured = _shape_rung(led, alt, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
@@ -550,8 +553,14 @@ def _peak(
     cooldown: float,
     with_range: bool,
     notes: list[str],
+    ref: float | None = None,
 ) -> float:
-    """Rungs 1 and 2 (see the module docstring): the peak for the full run."""
+    """Rungs 1 and 2 (see the module docstring): the peak for the full run.
+
+    When no stable second-rung probe lowered its loss beyond its own noise
+    (:func:`progressed`), the probes were too short to show anything and
+    ``ref`` (the range test's reading, or the user's ``lr``) is returned.
+    """
     rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown, total) for c in cands]
     eta1 = vertex(rung1)
     ok1 = [p for p in rung1 if not p.diverged]
@@ -580,7 +589,44 @@ def _peak(
         )
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
+        if ref is not None and not any(progressed(p) for p in rung2 if not p.diverged):
+            peak = ref
+            notes.append(
+                f"no second-rung probe left its starting plateau (a fall of a tenth, beyond "
+                f"its noise): too short to rank peaks; using the "
+                f"{'range test' if with_range else 'given'} rate {ref:.3g}"
+            )
     return peak
+
+
+def progressed(probe: Probe) -> bool:
+    r"""Did the probe's training loss leave its starting plateau?
+
+    With :math:`w = \max(2, \mathrm{round}(0.1\,L))` losses at each end of
+    the probe, the drop (mean of the first :math:`w` minus mean of the last
+    :math:`w`) exceeds twice its standard error
+    :math:`\sqrt{(s^2_{head} + s^2_{tail})/w}` *and* a tenth
+    (:data:`PROGRESS`) of the starting loss. A probe that did not is no
+    evidence about its peak: its score differs from its neighbours' by noise
+    and by how the first few updates went (where low rates look best: the
+    short-horizon bias of Wu et al. 2018), not by where the run is heading.
+
+    >>> from lrkit.plan import Probe
+    >>> flat = Probe("rung2", 0.1, "linear", 8, "", (1.0, 1.1, 0.9, 1.0, 1.1, 0.9, 1.0, 1.0),
+    ...              None, 1.0, False)
+    >>> fell = Probe("rung2", 0.1, "linear", 8, "", (2.0, 1.9, 1.5, 1.2, 1.0, 0.8, 0.6, 0.5),
+    ...              None, 0.55, False)
+    >>> progressed(flat), progressed(fell)
+    (False, True)
+    """
+    y = np.asarray(probe.losses, dtype=np.float64)
+    w = max(2, round(0.1 * len(y)))
+    if len(y) < 2 * w or not np.all(np.isfinite(y)):
+        return False
+    head, tail = y[:w], y[-w:]
+    se = math.sqrt((np.var(head, ddof=1) + np.var(tail, ddof=1)) / w)
+    drop = float(head.mean() - tail.mean())
+    return drop > 2.0 * se and drop >= PROGRESS * abs(float(head.mean()))
 
 
 def lr_area(shape: str, total: int, warmup: float = 0.05, cooldown: float = 0.2) -> float:
