@@ -252,3 +252,96 @@ def test_without_a_trusted_law_the_default_shape_stays():
     p = lrkit.plan(_run(Q), 400, use_laws=True)
     assert p.shape == SHAPES[0] and p.decided_by == "probes"
     assert any("not trusted" in n or "no law" in n for n in p.notes)
+
+
+def test_lr_area_and_the_alternative_shape():
+    """Mean rate over peak: linear decay 0.5 (warm-up ramp included), WSD 0.875
+    (5 % ramp, 75 % flat, 20 % linear cooldown); the shape probe runs the shape
+    farthest in area from the default, the first on a tie."""
+    from lrkit.plan._core import alternative, lr_area
+
+    assert lr_area("linear", 1000) == pytest.approx(0.5, abs=1e-3)
+    assert lr_area("wsd", 1000) == pytest.approx(0.025 + 0.75 + 0.1, abs=2e-3)
+    assert lr_area("constant", 1000) == pytest.approx(0.975, abs=1e-3)
+    assert alternative(SHAPES, 1000, 0.05, 0.2) == "wsd"
+    assert alternative(("wsd", "cosine", "linear"), 1000, 0.05, 0.2) in ("cosine", "linear")
+    assert alternative(("linear", "cosine", "constant"), 1000, 0.05, 0.2) == "constant"
+    assert alternative(("linear",), 1000, 0.05, 0.2) is None
+    assert alternative(("linear", "linear"), 1000, 0.05, 0.2) is None
+
+
+def _probe(losses, val=None):
+    return Probe("rung2", 0.1, "linear", len(losses), "", tuple(losses), val, 0.0, False)
+
+
+def test_paired_gain_is_the_score_difference_with_its_standard_error():
+    """Window = last max(1, round(0.1 L)) losses; d = base - alt; gain = mean(d),
+    se = std(d, ddof=1) / sqrt(n) (0 for one point); validation losses: their
+    difference, se 0."""
+    from lrkit.plan._core import paired_gain
+
+    base = _probe([5.0] * 17 + [1.0, 1.2, 1.4])
+    alt = _probe([9.0] * 17 + [0.9, 1.0, 1.1])  # its earlier losses do not count
+    gain, se = paired_gain(base, alt)  # window of 2: d = (0.2, 0.3)
+    assert gain == pytest.approx(0.25) and se == pytest.approx(np.std([0.2, 0.3], ddof=1) / 2**0.5)
+    gain, se = paired_gain(_probe([1.0] * 8), _probe([2.0] * 7 + [0.5]))  # window of 1
+    assert gain == pytest.approx(0.5) and se == 0.0
+    b = Probe("rung2", 0.1, "linear", 4, "", (1.0,) * 4, 0.7, 0.7, False)
+    a = Probe("shape", 0.1, "wsd", 4, "", (9.0,) * 4, 0.4, 0.4, False)
+    assert paired_gain(b, a) == (pytest.approx(0.3), 0.0)
+
+
+def test_progressed_needs_a_tenth_and_twice_the_noise():
+    from lrkit.plan._core import progressed
+
+    assert progressed(_probe([2.0, 2.0, 1.6, 1.5, 1.2, 1.0, 0.9, 0.9]))
+    # a steady fall of 5 %: beyond the noise, but less than a tenth of the start
+    assert not progressed(_probe([1.0, 1.0, 0.99, 0.98, 0.97, 0.96, 0.95, 0.95]))
+    # a fall of a fifth hidden in noise of the same size
+    assert not progressed(_probe([1.0, 1.4, 1.0, 1.0, 1.0, 0.8, 0.6, 1.0]))
+    assert not progressed(_probe([1.0, 0.5, 0.2]))  # too short for two windows
+
+
+def test_an_area_limited_run_gets_wsd_and_a_noise_limited_one_keeps_linear():
+    """Loss = exp(-k * the rate spent so far): more area always wins, and the shape
+    probe picks WSD (decided by the probes, not a law). The quadratic (noise-limited
+    at its best peaks) keeps linear decay."""
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        spent = np.concatenate([[0.0], np.cumsum(eta)[:-1]])
+        loss = 1.0 + np.exp(-2.0 * spent) + np.where(eta > 0.05, 10.0 * (eta - 0.05), 0.0)
+        return loss.tolist()
+
+    p = lrkit.plan(run, 600, use_laws=False)
+    assert p.shape == "wsd" and p.decided_by == "probes"
+    assert any(n.startswith("shape probe") and n.endswith(": wsd") for n in p.notes)
+    q = lrkit.plan(_run(Q), 600, use_laws=False)
+    assert q.shape == "linear" and q.probes[-1].stage == "shape"
+    assert any(n.startswith("shape probe") and n.endswith("keeping linear") for n in q.notes)
+
+
+def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
+    """The loss sits at 1 (plus a fixed per-batch wobble, and a hair lower for lower
+    rates) for the first 30 updates whatever the rate, then falls, and blows up above
+    a rate of 1. Only the 40-update range test gets past update 30: the probes (13
+    and 26 updates) cannot rank peaks, and the peak is the range test's rate."""
+    rng = np.random.default_rng(0)
+    wobble = 0.02 * rng.standard_normal(1000)
+
+    def runner(plateau):
+        def run(schedule, steps):
+            eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+            t = np.arange(steps)
+            loss = 1.0 + 0.01 * eta + wobble[:steps] - 0.05 * np.clip(t - plateau, 0, None)
+            return (loss + 10.0 * np.clip(eta - 1.0, 0.0, None)).tolist()
+
+        return run
+
+    p = lrkit.plan(runner(30), 400, use_laws=False)
+    ref = float(p.finder.lrs[p.finder.suggestion("minimum").index])
+    assert any("left its starting plateau" in n for n in p.notes), p.notes
+    assert p.peak == pytest.approx(ref, rel=5e-3)
+    # with the fall inside the probes, the rule stays silent
+    q = lrkit.plan(runner(0), 400, use_laws=False)
+    assert not any("left its starting plateau" in n for n in q.notes), q.notes
