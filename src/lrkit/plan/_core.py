@@ -137,7 +137,10 @@ def _check(
     lr_range: Any,
     warmup: Any,
     cooldown: Any,
+    use_laws: Any = "auto",
 ) -> tuple[int, float, tuple[str, ...], int, tuple[float, float]]:
+    if use_laws not in (True, False, "auto"):
+        raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     if not callable(run):
         raise ConfigTypeError(f"plan: run must be callable as run(schedule, steps), got {run!r}")
     if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)):
@@ -505,32 +508,27 @@ def plan(
     """
     t_start = time.perf_counter()
     total, budget, shapes_t, peaks, (lo, hi) = _check(
-        run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown
+        run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown, use_laws
     )
-    if use_laws not in (True, False, "auto"):
-        raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     alt = alternative(shapes_t, total, warmup, cooldown)
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
-    if alt is not None and not room:
-        notes.append(f"no room for the shape probe in the budget: {alt} is not run")
-        alt = None
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
-    measured = _shape_rung(led, alt, default, total, warmup, cooldown, notes)
+    measured = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
     )
     notes.extend(law_notes)
     peak = round_peak(peak)
     return Plan(
-        schedule=shape_schedule(shape, peak, total, warmup, cooldown),
-        peak=peak,
-        shape=shape,
-        total_steps=total,
-        budget=budget,
+        shape_schedule(shape, peak, total, warmup, cooldown),
+        peak,
+        shape,
+        total,
+        budget,
         cost=led.cost,
         probes=tuple(led.probes),
         finder=finder,
@@ -684,6 +682,7 @@ def paired_gain(base: Probe, alt: Probe) -> tuple[float, float]:
 def _shape_rung(
     led: _Ledger,
     alt: str | None,
+    room: bool,
     default: str,
     total: int,
     warmup: float,
@@ -692,7 +691,11 @@ def _shape_rung(
 ) -> str:
     """The shape probe: ``alt`` at the second rung's best peak and length, against that
     rung's probe of the default shape; ``alt`` when it scores lower by more than one
-    standard error of the paired difference (:func:`paired_gain`), else ``default``."""
+    standard error of the paired difference (:func:`paired_gain`), else ``default``.
+    Not run (``default``) when the budget had no ``room`` for it."""
+    if alt is not None and not room:
+        notes.append(f"no room for the shape probe in the budget: {alt} is not run")
+        return default
     rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
     if alt is None or not rung2:
         if alt is not None:
