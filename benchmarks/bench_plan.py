@@ -38,10 +38,12 @@ sys.path.insert(0, HERE)
 from bench_auto import SETUPS, SHAPES  # noqa: E402
 
 CACHE = os.path.join(HERE, "results", "plan_cache.json")
-#: the plans of the current planner (raw-divergence cut of the range test, the finder's
-#: cut after a real fall); the "plan" entries of CACHE are the first planner's, kept
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v2.json")
-PLAN = "plan2"
+#: the plans of the current planner (the shape probe and the progress rule, issue 12's
+#: second pass); the "plan" entries of CACHE are the first planner's, plan_cache_v2.json
+#: the second's (raw-divergence cut of the range test) and plan_cache_v3.json the shape
+#: probe's alone, kept for the record
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v4.json")
+PLAN = "plan4"
 BUDGET = 0.5
 
 

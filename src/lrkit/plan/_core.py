@@ -6,7 +6,7 @@ trains *from the same starting state every time* for ``steps`` updates under
 training losses (optionally with a validation loss, see :class:`Trial`).
 
 It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
-``total_steps`` T), in three stages; docs/plan.md says why each rule exists.
+``total_steps`` T), in four stages; docs/plan.md says why each rule exists.
 
 1. **Bracket** — the range test, run *through* ``run`` as a rising
    ``exponential`` schedule of :math:`n_f = \min(100, \max(16, 0.2 C))` steps
@@ -15,7 +15,8 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    (Smith's largest rate that still trains). Skipped when ``lr`` is given.
 2. **Peaks at two lengths** — rung 1: ``peaks`` (k) candidates
    :math:`\eta_{ref}\,2^{1-j}`, j = 0..k-1, each trained for
-   :math:`\ell = \lfloor (C-n_f)/(k+6) \rfloor` updates under the default
+   :math:`\ell = \lfloor (C-n_f)/(k+8) \rfloor` updates (:math:`k+6` with one
+   shape only) under the default
    shape (``shapes[0]``, linear decay to zero by default) scaled to
    :math:`\ell` (its warm-up as many updates as the real run's, at most half
    the probe); rung 2: the best of them and the two rates 2x and 4x below
@@ -26,13 +27,20 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
-3. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
+3. **Shape, measured** — the shape of ``shapes`` whose lr area (mean rate
+   over peak, :func:`lr_area`) is farthest from the default's (WSD against
+   linear decay, by default; :func:`alternative`) is run once more, at the
+   second rung's best probe's peak and length, and compared with that probe
+   on the same batches (:func:`paired_gain`): it replaces the default only
+   when it scores lower by more than one standard error of the paired
+   difference. Budget: :math:`n_f + k\ell + 4\cdot 2\ell \le C`.
+4. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
    every probe curve and predicts the final training loss of each shape at
    the chosen peak over the full :math:`T` steps. The shape changes from the
-   default only when the law fits the probes (mean relative error
+   measured one only when the law fits the probes (mean relative error
    :math:`\le` ``law_tolerance``) and predicts a gain larger than that error
-   (at least 0.5 %). Otherwise, or when the laws are unavailable, the default
-   shape stays.
+   (at least 0.5 %). Otherwise, or when the laws are unavailable, the
+   measured shape stays.
 """
 
 from __future__ import annotations
@@ -49,7 +57,16 @@ from ..spec import parse
 from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
 from ._types import Plan, Prediction, Probe, as_trial
 
-__all__ = ["plan", "check_budget", "MIN_PROBE", "MIN_RANGE"]
+__all__ = [
+    "plan",
+    "check_budget",
+    "alternative",
+    "lr_area",
+    "paired_gain",
+    "progressed",
+    "MIN_PROBE",
+    "MIN_RANGE",
+]
 
 #: the shortest probe (updates) the planner will run
 MIN_PROBE = 6
@@ -62,6 +79,8 @@ BETA_MAX = 1.0
 LAW_MIN_RUN_SECONDS = 60.0
 #: a law whose mean relative error on the probes exceeds this is not trusted
 LAW_TOLERANCE = 0.05
+#: a probe "made progress" only when its loss fell by at least this fraction of its start
+PROGRESS = 0.1
 
 
 class _Ledger:
@@ -118,7 +137,10 @@ def _check(
     lr_range: Any,
     warmup: Any,
     cooldown: Any,
+    use_laws: Any = "auto",
 ) -> tuple[int, float, tuple[str, ...], int, tuple[float, float]]:
+    if use_laws not in (True, False, "auto"):
+        raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     if not callable(run):
         raise ConfigTypeError(f"plan: run must be callable as run(schedule, steps), got {run!r}")
     if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)):
@@ -162,25 +184,44 @@ def _check(
     return int(total_steps), float(budget), shapes, peaks, (lo, hi)
 
 
-def _allocate(total: int, cap: int, peaks: int, with_range: bool) -> tuple[int, int]:
-    """(range-test updates, first-rung probe length) within ``cap`` updates, or ConfigError."""
-    n_f = min(100, max(MIN_RANGE, round(0.2 * cap))) if with_range else 0
-    ell = min((cap - n_f) // (peaks + 6), total // 2)
-    if ell < MIN_PROBE:
-        need = (MIN_RANGE if with_range else 0) + (peaks + 6) * MIN_PROBE
-        raise ConfigError(
-            f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
-            f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
-            f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
-        )
-    return n_f, ell
+def _allocate(
+    total: int, cap: int, peaks: int, with_range: bool, shape_probe: bool = True
+) -> tuple[int, int, bool]:
+    """(range-test updates, first-rung probe length, shape probe or not) within ``cap``
+    updates, or ConfigError.
+
+    ``cap >= n_f + peaks*l + 3*2l + 2l``: the first rung's ``peaks`` probes of
+    ``l`` updates, the second rung's three of ``2l`` and the shape probe of
+    ``2l``. When that leaves probes shorter than :data:`MIN_PROBE` updates the
+    shape probe is dropped (the default shape stays) before the budget is
+    refused.
+    """
+
+    def range_len(c: int) -> int:
+        return min(100, max(MIN_RANGE, round(0.2 * c))) if with_range else 0
+
+    n_f = range_len(cap)
+    for extra in (2, 0) if shape_probe else (0,):
+        units = peaks + 6 + extra
+        ell = min((cap - n_f) // units, total // 2)
+        if ell >= MIN_PROBE:
+            return n_f, ell, extra > 0
+    need = units * MIN_PROBE  # the smallest cap that leaves room for the shortest probes
+    while need - range_len(need) < units * MIN_PROBE:
+        need += 1
+    raise ConfigError(
+        f"plan: budget too small: {cap} extra updates allowed (budget x total_steps), the "
+        f"planner needs at least {need} (a {'range test and ' if with_range else ''}"
+        f"{peaks + 3} probes); raise budget to >= {need / total:.3g}, lower peaks, or give lr"
+    )
 
 
 def check_budget(total_steps: int, budget: float, peaks: int = 4, with_range: bool = True) -> int:
     """The extra updates :func:`plan` may spend (``floor(budget * total_steps)``), or the
-    ``ConfigError`` it would raise for a budget too small, before any work."""
+    ``ConfigError`` it would raise for a budget too small, before any work (a budget
+    that leaves no room for the shape probe is not refused: the probe is dropped)."""
     cap = int(math.floor(budget * total_steps + 1e-9))
-    _allocate(int(total_steps), cap, peaks, with_range)
+    _allocate(int(total_steps), cap, peaks, with_range, shape_probe=False)
     return cap
 
 
@@ -339,7 +380,8 @@ def _pick_shape(
     law: str | None,
     tol: float,
 ) -> tuple[str, tuple[Prediction, ...], dict[str, Any] | None, list[str]]:
-    """The shape at ``peak``: the default unless a trusted law predicts a clear gain."""
+    """The shape at ``peak``: ``default`` (the shape the probes chose, :func:`_shape_rung`)
+    unless a trusted law predicts a clear gain over it."""
     from ._laws import fit_probes, predict_final
 
     if len(shapes) == 1:
@@ -352,11 +394,11 @@ def _pick_shape(
             [
                 f"laws skipped: the probes took {led.run_seconds:.1f} s "
                 f"(< {LAW_MIN_RUN_SECONDS:g} s), "
-                f"a fit would cost more than 5% of that; keeping the default shape {default}"
+                f"a fit would cost more than 5% of that; keeping the probes' shape {default}"
             ],
         )
     if not use_laws:
-        return default, (), None, [f"laws off: keeping the default shape {default}"]
+        return default, (), None, [f"laws off: keeping the probes' shape {default}"]
     curves = []
     for p in led.probes:
         if p.stage != "range" and not p.diverged:
@@ -364,7 +406,7 @@ def _pick_shape(
             curves.append((np.asarray(sched(np.arange(p.steps)), dtype=np.float64), p.losses))
     fitted, errors, why = fit_probes(curves, law)
     if fitted is None or errors is None:
-        return default, (), None, [f"no law: {why}; keeping the default shape {default}"]
+        return default, (), None, [f"no law: {why}; keeping the probes' shape {default}"]
     err = float(errors.get("mean_rel", math.inf))
     law_dict = _law_dict(fitted, errors)
     if not err <= tol:
@@ -392,7 +434,7 @@ def _pick_shape(
         )
     base = next((p for p in preds if p.shape == default), None)
     if base is None or not preds:
-        return default, tuple(preds), law_dict, ["the law could not predict the default shape"]
+        return default, tuple(preds), law_dict, ["the law could not predict the probes' shape"]
     best = min(preds, key=lambda p: p.final)
     margin = max(err, 0.005) * abs(base.final)
     if best.shape != default and base.final - best.final > margin:
@@ -445,14 +487,15 @@ def plan(
         budget: extra updates allowed, as a fraction of ``total_steps``
             (range test and probes together; ``cost <= budget * total_steps``).
         shapes: the shapes to choose from; the first is the default and the
-            probes' shape (see :func:`shape_schedule`).
+            probes' shape (see :func:`shape_schedule`); the one farthest from it
+            in lr area (:func:`alternative`) is run by the shape probe.
         lr: a known good rate: skips the range test and centres the probes on it.
         lr_range: the range test's first and last rate.
         peaks: candidate peaks in the first rung (2..8).
         warmup, cooldown: fractions of the run for the warm-up and the WSD
             cooldown (also used in the probes).
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
-            keeps the default shape; ``"auto"`` fits only when the probes took at
+            keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
             least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
         law: the law's name for :func:`lrkit.laws.fit` (default: its default).
         law_tolerance: largest mean relative error on the probes at which the
@@ -465,33 +508,33 @@ def plan(
     """
     t_start = time.perf_counter()
     total, budget, shapes_t, peaks, (lo, hi) = _check(
-        run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown
+        run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown, use_laws
     )
-    if use_laws not in (True, False, "auto"):
-        raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
-    n_f, ell = _allocate(total, cap, peaks, with_range)
+    alt = alternative(shapes_t, total, warmup, cooldown)
+    n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
-    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes)
+    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
+    measured = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
-        led, peak, total, shapes_t, default, warmup, cooldown, use_laws, law, law_tolerance
+        led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
     )
     notes.extend(law_notes)
     peak = round_peak(peak)
     return Plan(
-        schedule=shape_schedule(shape, peak, total, warmup, cooldown),
-        peak=peak,
-        shape=shape,
-        total_steps=total,
-        budget=budget,
+        shape_schedule(shape, peak, total, warmup, cooldown),
+        peak,
+        shape,
+        total,
+        budget,
         cost=led.cost,
         probes=tuple(led.probes),
         finder=finder,
         predictions=preds,
         law=law_d,
-        decided_by="law" if shape != default else "probes",
+        decided_by="law" if shape != measured else "probes",
         notes=tuple(notes),
         seconds=time.perf_counter() - t_start,
         run_seconds=led.run_seconds,
@@ -508,8 +551,14 @@ def _peak(
     cooldown: float,
     with_range: bool,
     notes: list[str],
+    ref: float | None = None,
 ) -> float:
-    """Rungs 1 and 2 (see the module docstring): the peak for the full run."""
+    """Rungs 1 and 2 (see the module docstring): the peak for the full run.
+
+    When no stable second-rung probe lowered its loss beyond its own noise
+    (:func:`progressed`), the probes were too short to show anything and
+    ``ref`` (the range test's reading, or the user's ``lr``) is returned.
+    """
     rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown, total) for c in cands]
     eta1 = vertex(rung1)
     ok1 = [p for p in rung1 if not p.diverged]
@@ -538,7 +587,133 @@ def _peak(
         )
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
+        if ref is not None and not any(progressed(p) for p in rung2 if not p.diverged):
+            peak = ref
+            notes.append(
+                f"no second-rung probe left its starting plateau (a fall of a tenth, beyond "
+                f"its noise): too short to rank peaks; using the "
+                f"{'range test' if with_range else 'given'} rate {ref:.3g}"
+            )
     return peak
+
+
+def progressed(probe: Probe) -> bool:
+    r"""Did the probe's training loss leave its starting plateau?
+
+    With :math:`w = \max(2, \mathrm{round}(0.1\,L))` losses at each end of
+    the probe, the drop (mean of the first :math:`w` minus mean of the last
+    :math:`w`) exceeds twice its standard error
+    :math:`\sqrt{(s^2_{head} + s^2_{tail})/w}` *and* a tenth
+    (:data:`PROGRESS`) of the starting loss. A probe that did not is no
+    evidence about its peak: its score differs from its neighbours' by noise
+    and by how the first few updates went (where low rates look best: the
+    short-horizon bias of Wu et al. 2018), not by where the run is heading.
+
+    >>> from lrkit.plan import Probe
+    >>> flat = Probe("rung2", 0.1, "linear", 8, "", (1.0, 1.1, 0.9, 1.0, 1.1, 0.9, 1.0, 1.0),
+    ...              None, 1.0, False)
+    >>> fell = Probe("rung2", 0.1, "linear", 8, "", (2.0, 1.9, 1.5, 1.2, 1.0, 0.8, 0.6, 0.5),
+    ...              None, 0.55, False)
+    >>> progressed(flat), progressed(fell)
+    (False, True)
+    """
+    y = np.asarray(probe.losses, dtype=np.float64)
+    w = max(2, round(0.1 * len(y)))
+    if len(y) < 2 * w or not np.all(np.isfinite(y)):
+        return False
+    head, tail = y[:w], y[-w:]
+    se = math.sqrt((np.var(head, ddof=1) + np.var(tail, ddof=1)) / w)
+    drop = float(head.mean() - tail.mean())
+    return drop > 2.0 * se and drop >= PROGRESS * abs(float(head.mean()))
+
+
+def lr_area(shape: str, total: int, warmup: float = 0.05, cooldown: float = 0.2) -> float:
+    r"""The mean rate of ``shape`` over ``total`` steps as a fraction of its peak,
+    :math:`\frac{1}{T}\sum_t \eta_t / \eta_{max}` (the area under the schedule).
+
+    >>> round(lr_area("linear", 1000), 3), round(lr_area("wsd", 1000), 3)
+    (0.5, 0.875)
+    """
+    s = shape_schedule(shape, 1.0, total, warmup, cooldown)
+    return float(np.mean(np.asarray(s(np.arange(total)), dtype=np.float64)))
+
+
+def alternative(shapes: Sequence[str], total: int, warmup: float, cooldown: float) -> str | None:
+    """The shape the shape probe compares with the default (``shapes[0]``): the one whose
+    area (:func:`lr_area`) is farthest from the default's, the first such on a tie;
+    ``None`` when there is no other shape.
+
+    The candidate shapes differ first in how much learning rate they spend
+    (linear decay, cosine and one_cycle about half of a constant's; WSD about
+    0.88) and then in how they anneal; linear, cosine and one_cycle end within
+    a few per cent of each other in the studies the default rests on (Bergsma
+    et al. 2025, Hägele et al. 2024), so the one comparison worth its updates
+    is the one across areas.
+    """
+    default = shapes[0]
+    others = [s for s in shapes[1:] if s != default]
+    if not others:
+        return None
+    a0 = lr_area(default, total, warmup, cooldown)
+    gaps = [abs(lr_area(s, total, warmup, cooldown) - a0) for s in others]
+    return others[int(np.argmax(gaps))]
+
+
+def paired_gain(base: Probe, alt: Probe) -> tuple[float, float]:
+    r"""How much lower ``alt`` scored than ``base`` (same length and peak, same batches),
+    and the standard error of that difference.
+
+    With validation losses: their difference, standard error 0 (one number each).
+    Otherwise, over the score's window (the last :math:`n = \max(1,
+    \mathrm{round}(0.1\,L))` updates): :math:`d_t = \ell^{base}_t -
+    \ell^{alt}_t`, gain :math:`\bar d` (= the difference of the scores) and
+    standard error :math:`s_d/\sqrt n` (0 when :math:`n = 1`). Both probes see
+    the same batches in the same order, so the batch-to-batch noise that they
+    share cancels in :math:`d_t`; what is left is the noise of the comparison.
+    """
+    if base.val_loss is not None and alt.val_loss is not None:
+        return base.score - alt.score, 0.0
+    n = max(1, round(0.1 * base.steps))
+    d = np.asarray(base.losses[-n:], dtype=np.float64) - np.asarray(alt.losses[-n:])
+    se = float(np.std(d, ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return float(np.mean(d)), se
+
+
+def _shape_rung(
+    led: _Ledger,
+    alt: str | None,
+    room: bool,
+    default: str,
+    total: int,
+    warmup: float,
+    cooldown: float,
+    notes: list[str],
+) -> str:
+    """The shape probe: ``alt`` at the second rung's best peak and length, against that
+    rung's probe of the default shape; ``alt`` when it scores lower by more than one
+    standard error of the paired difference (:func:`paired_gain`), else ``default``.
+    Not run (``default``) when the budget had no ``room`` for it."""
+    if alt is not None and not room:
+        notes.append(f"no room for the shape probe in the budget: {alt} is not run")
+        return default
+    rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
+    if alt is None or not rung2:
+        if alt is not None:
+            notes.append(f"no stable second-rung probe to compare {alt} with: keeping {default}")
+        return default
+    base = min(rung2, key=lambda p: p.score)
+    probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total)
+    if probe.diverged:
+        notes.append(f"shape probe: {alt} at {base.peak:.3g} diverged: keeping {default}")
+        return default
+    gain, se = paired_gain(base, probe)
+    won = gain > se and gain > 0
+    notes.append(
+        f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {alt} {probe.score:.4g} vs "
+        f"{default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
+        + (f"{alt}" if won else f"keeping {default}")
+    )
+    return alt if won else default
 
 
 def _probe(

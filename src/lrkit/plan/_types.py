@@ -96,7 +96,8 @@ class Probe:
     """One run the planner made: why (``stage``), what (``schedule`` spec), what it saw.
 
     ``stage``: ``"range"`` (the range test), ``"rung1"`` or ``"rung2"`` (the
-    successive-halving probes). ``score``: what the probe was ranked by (the
+    successive-halving probes), ``"shape"`` (the second shape, at the best
+    second-rung probe's peak and length). ``score``: what the probe was ranked by (the
     validation loss when given, else the mean training loss over its last
     10 % of updates); ``inf`` when it diverged.
     """
@@ -208,7 +209,8 @@ class Plan:
         predictions: the law's prediction for each candidate shape at ``peak``
             (empty when no law was used).
         law: the fitted law's ``to_dict()`` (``None`` when none was fitted).
-        decided_by: ``"law"`` when the law changed the shape, else ``"probes"``.
+        decided_by: ``"law"`` when the law changed the shape the probes chose
+            (the default, or the shape probe's when it won), else ``"probes"``.
         notes: every decision in words, in order.
         seconds: wall time of :func:`plan`; run_seconds: the part spent
             inside ``run`` (the rest is the planner's own overhead).
