@@ -345,3 +345,31 @@ def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
     # with the fall inside the probes, the rule stays silent
     q = lrkit.plan(runner(0), 400, use_laws=False)
     assert not any("left its starting plateau" in n for n in q.notes), q.notes
+
+
+def test_a_run_that_trains_at_no_rate_is_an_error_not_a_guess():
+    """Every probe diverged (NaN) or stopped early: no plan, one clear error."""
+
+    def nan_run(schedule, steps):
+        return [math.nan] * steps
+
+    def short_run(schedule, steps):  # stops after a quarter, every time
+        return [1.0] * (steps // 4)
+
+    for run in (nan_run, short_run):
+        with pytest.raises(lrkit.errors.NonFiniteError, match="every probe diverged or stopped"):
+            lrkit.plan(run, 200)
+
+
+def test_a_run_that_ignores_the_schedule_is_an_error():
+    """Probes at different peaks returning the same losses: the rates are not applied."""
+
+    def ignores(schedule, steps):
+        rng = np.random.default_rng(0)  # the same batches every probe, and no rate used
+        return list(2.0 / (1.0 + 0.1 * np.arange(steps)) + 0.01 * rng.random(steps))
+
+    with pytest.raises(ConfigError, match="identical losses: the loss does not respond") as e:
+        lrkit.plan(ignores, 200)
+    assert str(e.value).count(", ") >= 3  # the four first-rung peaks are named
+    with pytest.raises(ConfigError, match="identical losses"):
+        lrkit.plan(lambda s, n: [1.5] * n, 200, lr=0.1)  # also without the range test

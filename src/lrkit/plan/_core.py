@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, ConfigTypeError
+from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 from ..spec import parse
 from ._shapes import ALL_SHAPES, SHAPES, round_peak, shape_schedule
 from ._types import Plan, Prediction, Probe, as_trial
@@ -504,7 +504,8 @@ def plan(
 
     Returns:
         A :class:`Plan`. Exceptions of ``run`` propagate (adapters restore the
-        model first).
+        model first); NonFiniteError when every probe diverged, ConfigError
+        when probes at different peaks return the same losses (rates unused).
     """
     t_start = time.perf_counter()
     total, budget, shapes_t, peaks, (lo, hi) = _check(
@@ -560,6 +561,7 @@ def _peak(
     ``ref`` (the range test's reading, or the user's ``lr``) is returned.
     """
     rung1 = [_probe(led, "rung1", c, default, ell, warmup, cooldown, total) for c in cands]
+    _check_responds(rung1)
     eta1 = vertex(rung1)
     ok1 = [p for p in rung1 if not p.diverged]
     best1 = min(ok1, key=lambda p: p.score).peak if ok1 else min(cands) / 8.0
@@ -570,6 +572,14 @@ def _peak(
     second = [best1, best1 / 2.0, best1 / 4.0]
     rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown, total) for c in second]
     eta2 = vertex(rung2)
+    if eta2 is None and not ok1:
+        tried = [p.peak for p in rung1 + rung2]
+        raise NonFiniteError(
+            f"plan: every probe diverged or stopped early (a non-finite loss, or fewer losses "
+            f"than updates asked) at peaks from {max(tried):.3g} down to {min(tried):.3g}: the "
+            f"model trains at none of them. Check that run(schedule, steps) returns one finite "
+            f"loss per update, or give lr= / a lower lr_range"
+        )
     if eta2 is None:
         peak = min(second) / 4.0
         notes.append(f"no probe trained stably: falling back to {peak:.3g} (4x below the lowest)")
@@ -595,6 +605,23 @@ def _peak(
                 f"{'range test' if with_range else 'given'} rate {ref:.3g}"
             )
     return peak
+
+
+def _check_responds(rung: Sequence[Probe]) -> None:
+    """ConfigError when probes at different peaks returned the very same losses.
+
+    Then the loss does not depend on the rate: ``run`` does not apply the
+    schedule it is given (or the gradients are zero), and any plan would be
+    a guess.
+    """
+    ok = [p for p in rung if not p.diverged]
+    if len(ok) >= 2 and all(np.array_equal(p.losses, ok[0].losses) for p in ok[1:]):
+        raise ConfigError(
+            f"plan: the probes at peaks {', '.join(f'{p.peak:.3g}' for p in ok)} returned "
+            f"identical losses: the loss does not respond to the learning rate. Does "
+            f"run(schedule, steps) set the optimizer's rate from schedule at every update "
+            f"(and start each probe from the same state)?"
+        )
 
 
 def progressed(probe: Probe) -> bool:
