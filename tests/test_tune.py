@@ -375,3 +375,39 @@ def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
         rule.update(k, s, st, lo)
     assert not any(rule.should_stop(k, 580) for k in curves)
     assert rule.fits == 1
+
+
+def test_a_warmup_shorter_than_one_update_is_left_out_when_the_run_length_is_known(
+    tmp_path, capsys
+):
+    """1 % of a 45-update run rounds to 0 updates, which `warmup` refuses: the space drops
+    such a warm-up once it knows the run (this made the two-process Optuna test fail
+    about half the time, whenever the sampler drew warmup=1)."""
+    from lrkit.cli import main
+
+    sp = parse_space(
+        "shapes=cosine,linear,wsd; peak=0.1..0.1; warmup=0.01..0.01; cooldown=0.1..0.1"
+    )
+    assert sp.spec({"shape": "cosine", "peak": 0.1, "warmup": 1}, total_steps=45) == (
+        "cosine(start=0.1)"
+    )
+    assert sp.spec({"shape": "cosine", "peak": 0.1, "warmup": 1}, total_steps=50) == (
+        "warmup(cosine(start=0.1), steps='1%')"  # 0.5 update rounds up to one
+    )
+    assert sp.spec({"shape": "cosine", "peak": 0.1, "warmup": 1}) == (
+        "warmup(cosine(start=0.1), steps='1%')"  # length unknown: kept as asked
+    )
+    for seed in range(20):  # every sampled spec evaluates on the 45-update run
+        parse(sp.sample(random.Random(seed), total_steps=45)).bind(total_steps=45)(np.arange(45))
+    study = optuna.create_study()
+    study.enqueue_trial({"shape": "cosine"})
+    trial = study.ask()
+    assert sp.suggest(trial, total_steps=45) == "cosine(start=0.1)"
+    assert trial.user_attrs["schedule"] == "cosine(start=0.1)"
+    # the CLI's sampled grid knows the run: 1 epoch of digits, 45 updates
+    space_text = "shapes=cosine; peak=0.1..0.1; warmup=0.01..0.01"
+    args = ["bench", "--task", "digits", "--epochs", "1", "--no-png", "--trials", "1",
+            "--space", space_text, "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    runs = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]

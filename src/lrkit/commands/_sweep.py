@@ -98,8 +98,9 @@ def check(args: argparse.Namespace) -> Any:
     return parse_space(args.space)
 
 
-def sampled_grid(sp: Any, n: int | None) -> list[str]:
-    """``n`` distinct points of ``sp`` (seeded: the same grid every time)."""
+def sampled_grid(sp: Any, n: int | None, total_steps: int | None = None) -> list[str]:
+    """``n`` distinct points of ``sp`` (seeded: the same grid every time) for runs of
+    ``total_steps`` updates when known."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -108,7 +109,7 @@ def sampled_grid(sp: Any, n: int | None) -> list[str]:
     for _ in range(100 * max(want, 1)):
         if len(out) >= want:
             break
-        s = sp.sample(rng)
+        s = sp.sample(rng, total_steps)
         if s not in out:
             out.append(s)
     return out
@@ -202,7 +203,7 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     total = epochs * task.steps_per_epoch
 
     def objective(trial: Any) -> float:
-        spec = sp.suggest(trial)
+        spec = sp.suggest(trial, total)
         finals = []
         for seed in range(args.seeds):
             hook = (

@@ -86,13 +86,16 @@ def run(args: argparse.Namespace) -> int:
 
     args.out = args.out if args.out is not None else f"lrkit-bench-{_slug(args.task)}"
     _check(args)
-    if args.schedule is None and args.backend != "optuna":
-        args.schedule = _sweep.sampled_grid(args.space_value, args.trials)
-    schedules = _args.schedules(args.schedule or [], auto=True)  # every spec before training
+    if args.schedule is not None:
+        _args.schedules(args.schedule, auto=True)  # every spec before loading the task
     import torch
 
     torch.set_num_threads(args.threads)
     task = load_task(args.task, seed=0)
+    if args.schedule is None and args.backend != "optuna":
+        n = (args.epochs or task.default_epochs) * task.steps_per_epoch
+        args.schedule = _sweep.sampled_grid(args.space_value, args.trials, n)
+    schedules = _args.schedules(args.schedule or [], auto=True)  # every spec before training
     if args.target is not None and task.metric_name == "accuracy" and not 0 <= args.target <= 1:
         raise _args.ConfigError(
             f"--target is an accuracy for {args.task}: a fraction in [0, 1] "

@@ -87,15 +87,25 @@ class Space:
     cooldown: tuple[int, int]
 
     # ------------------------------------------------------------ points
-    def spec(self, point: dict[str, Any]) -> str:
+    def spec(self, point: dict[str, Any], total_steps: int | None = None) -> str:
         """The schedule spec of a point ``{shape, peak, warmup, cooldown}`` (warmup and
-        cooldown in whole percents; missing ones take the space's low end)."""
+        cooldown in whole percents; missing ones take the space's low end).
+
+        ``total_steps``, when the run's length is known: a warm-up that would
+        round to 0 updates of it (1 % of 45 updates) is left out, since
+        lrkit refuses a ``warmup(..., steps='1%')`` that rounds to nothing.
+
+        >>> space().spec({"shape": "cosine", "peak": 0.1, "warmup": 1}, total_steps=45)
+        'cosine(start=0.1)'
+        """
         shape = point.get("shape", self.shapes[0])
         if shape not in SHAPES:
             raise ConfigError(f"space: shape must be one of {', '.join(SHAPES)}, got {shape!r}")
         p = _round_peak(float(point.get("peak", self.peak[0])))
         w = int(point.get("warmup", self.warmup[0]))
         c = int(point.get("cooldown", self.cooldown[0]))
+        if total_steps is not None and math.floor(w / 100.0 * total_steps + 0.5) < 1:
+            w = 0  # a warm-up shorter than one update is none
         if shape == "one_cycle":
             return f"one_cycle(peak={p!r})"
         if shape == "wsd":
@@ -107,8 +117,9 @@ class Space:
         }[shape]
         return f"warmup({inner}, steps='{w}%')" if w > 0 else inner
 
-    def sample(self, rng: Any) -> str:
-        """A random point's spec; ``rng``: a ``numpy.random.Generator`` or ``random.Random``."""
+    def sample(self, rng: Any, total_steps: int | None = None) -> str:
+        """A random point's spec; ``rng``: a ``numpy.random.Generator`` or ``random.Random``;
+        ``total_steps``: the run's length, when known (:meth:`spec`)."""
         if hasattr(rng, "integers"):
             pick, unif, integer = (
                 lambda n: int(rng.integers(n)),
@@ -124,11 +135,11 @@ class Space:
             "warmup": integer(*self.warmup),
             "cooldown": integer(*self.cooldown),
         }
-        return self.spec(point)
+        return self.spec(point, total_steps)
 
-    def suggest(self, trial: Any) -> str:
+    def suggest(self, trial: Any, total_steps: int | None = None) -> str:
         """Optuna: suggest a point on ``trial`` and return its spec (also stored as the
-        trial's user attribute ``"schedule"``)."""
+        trial's user attribute ``"schedule"``); ``total_steps`` as in :meth:`spec`."""
         point: dict[str, Any] = {"shape": trial.suggest_categorical("shape", list(self.shapes))}
         lo, hi = self.peak
         point["peak"] = trial.suggest_float("peak", lo, hi, log=True) if hi > lo else lo
@@ -136,7 +147,7 @@ class Space:
             point["warmup"] = _suggest_int(trial, "warmup", self.warmup)
         if point["shape"] == "wsd":
             point["cooldown"] = _suggest_int(trial, "cooldown", self.cooldown)
-        s = self.spec(point)
+        s = self.spec(point, total_steps)
         trial.set_user_attr("schedule", s)
         return s
 
