@@ -231,6 +231,39 @@ def test_fit_validation_names_parameter_value_and_rule():
         fit(["a"])
     with pytest.raises(ConfigError, match="7 parameters but the runs give only 2 points"):
         fit([run])
+    with pytest.raises(ConfigError, match="fit: weight must be one of step, none, got 'late'"):
+        fit([run], weight="late")
+
+
+@pytest.mark.parametrize("weight", ["step", "none"])
+def test_fit_objective_weights_log_residuals_by_step(weight):
+    """The solver's residuals are sqrt(w)·(log y − log ŷ) with w = t / t_last of each
+    run ("step") or 1 ("none"), and its Jacobian is their derivative."""
+    from lrkit.laws._fit import _fit_data, _objective
+
+    law = Law("multi_power", MPL)
+    runs = _synthetic(law, ("cos", "two"))
+    keep = [r.steps > int(np.argmax(r.eta)) for r in runs]  # after warmup, as the fit
+    runs = [
+        Run(r.eta, r.steps[k], r.losses[k] * (1 + 0.01 * np.sin(r.steps[k])))
+        for r, k in zip(runs, keep)
+    ]
+    _, data, names = _fit_data(runs, "multi_power", 0.999, 1e-3, True, weight)
+    unpack, resid, jac = _objective("multi_power", names, 0.999, data)
+    logp = {"A", "B", "C"}
+    x = np.array([math.log(MPL[n]) if n in logp else MPL[n] for n in names])
+    assert unpack(x) == pytest.approx(MPL)
+    want = []
+    for r in runs:
+        w = r.steps / r.steps[-1] if weight == "step" else np.ones(r.steps.size)
+        want.append(np.sqrt(w) * (np.log(r.losses) - np.log(law.predict(r.eta, r.steps))))
+    np.testing.assert_allclose(resid(x), np.concatenate(want), rtol=1e-6, atol=1e-12)
+    J = jac(x)
+    for i in range(len(names)):
+        h = np.zeros_like(x)
+        h[i] = 1e-6
+        num = (resid(x + h) - resid(x - h)) / 2e-6
+        np.testing.assert_allclose(J[:, i], num, atol=1e-6 * max(1.0, np.abs(num).max()))
 
 
 # ---------------------------------------------------------------- values
