@@ -321,10 +321,11 @@ def _table(rows: list[dict]) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        pub = PUBLISHED[r["law"]][r["size"]]
+        pub = PUBLISHED.get(r["law"], {}).get(r["size"])
         pm = pub[3] if isinstance(pub, tuple) else pub
+        pms = f"{pm:.3f}" if pm is not None else "—"
         lines.append(
-            f"| {r['law']} | {r['size']}M | {100 * r['mean_rel']:.3f} ({pm:.3f}) "
+            f"| {r['law']} | {r['size']}M | {100 * r['mean_rel']:.3f} ({pms}) "
             f"| {100 * r['worst_rel']:.3f} | {r['r2']:.4f} | {r['mae']:.5f} | {r['rmse']:.5f} "
             f"| {r['gap_pred']:.4f} / {r['gap_true']:.4f} ({r['gap_pred'] / r['gap_true']:.1f}x) "
             f"| {100 * r['wsd_end_rel']:+.2f} % | {r['fit_s']:.1f} |"

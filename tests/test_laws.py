@@ -221,7 +221,9 @@ def test_fit_then_predict_an_unseen_schedule(mpl_fit):
 
 def test_fit_validation_names_parameter_value_and_rule():
     run = Run(3e-4, [10, 20], [3.0, 2.9])
-    with pytest.raises(ConfigError, match="fit: law must be one of multi_power, momentum, got 'x'"):
+    with pytest.raises(
+        ConfigError, match="fit: law must be one of multi_power, momentum, mean, got 'x'"
+    ):
         fit([run], "x")
     with pytest.raises(ConfigError, match=r"fit: lam must be in \[0, 1\), got 1.5"):
         fit([run], "momentum", lam=1.5)
@@ -233,6 +235,28 @@ def test_fit_validation_names_parameter_value_and_rule():
         fit([run])
     with pytest.raises(ConfigError, match="fit: weight must be one of step, none, got 'late'"):
         fit([run], weight="late")
+
+
+def test_mean_law_is_the_mean_of_its_two_fitted_laws():
+    """``law="mean"``: the MPL and the momentum law fitted separately (same settings),
+    predicting the mean of their predictions; a value that round-trips."""
+    runs = _synthetic(Law("multi_power", MPL), ("const", "cos", "two"))
+    runs = [Run(r.eta, r.steps, r.losses * (1 + 2e-3 * np.sin(r.steps))) for r in runs]
+    mean = fit(runs, "mean", max_nfev=60)
+    a, b = fit(runs, "multi_power", max_nfev=60), fit(runs, "momentum", max_nfev=60)
+    assert mean.params == {**a.params, **{f"m_{n}": v for n, v in b.params.items()}}
+    assert mean.parts() == (a, b)
+    wsd = _rates("wsd")
+    for st in (np.arange(300, 3000, 10), np.arange(1, 3000)):  # exact and dense paths
+        want = 0.5 * (a.predict(wsd, st) + b.predict(wsd, st))
+        np.testing.assert_allclose(mean.predict(wsd, st), want, rtol=1e-12)
+    assert mean.info["fit_mean_rel"] == pytest.approx(mean.errors(runs)["mean_rel"])
+    assert Law.from_dict(json.loads(json.dumps(mean.to_dict()))) == mean
+    assert "mean law" in mean.report()
+    with pytest.raises(ConfigError, match="Law mean: m_lam must be in \\[0, 1\\), got 1.0"):
+        Law("mean", {**mean.params, "m_lam": 1.0})
+    with pytest.raises(ConfigError, match="Law mean: m_C must be >= 0, got -1.0"):
+        Law("mean", {**mean.params, "m_C": -1.0})
 
 
 @pytest.mark.parametrize("weight", ["step", "none"])
@@ -280,7 +304,9 @@ def test_law_is_an_immutable_value_with_a_dict_round_trip():
 
 
 def test_law_validation_messages():
-    with pytest.raises(ConfigError, match="law must be one of multi_power, momentum, got 'mpl'"):
+    with pytest.raises(
+        ConfigError, match="law must be one of multi_power, momentum, mean, got 'mpl'"
+    ):
         Law("mpl", MPL)
     with pytest.raises(ConfigError, match="parameter 'gamma' is missing"):
         Law("multi_power", {k: v for k, v in MPL.items() if k != "gamma"})

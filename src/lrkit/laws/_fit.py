@@ -166,6 +166,28 @@ def _objective(
     return unpack, resid, jac
 
 
+def _fit_mean(
+    runs: Any, lam: float, delta: float, skip_warmup: bool, max_nfev: int, weight: str
+) -> Law:
+    """The ``"mean"`` law: the MPL and the momentum law fitted separately."""
+    a, b = (
+        fit(
+            runs,
+            name,
+            lam=lam,
+            delta=delta,
+            skip_warmup=skip_warmup,
+            max_nfev=max_nfev,
+            weight=weight,
+        )
+        for name in ("multi_power", "momentum")
+    )
+    mean = Law("mean", {**a.params, **{f"m_{n}": v for n, v in b.params.items()}})
+    err = mean.errors(_as_runs(runs))
+    info = {**a.info, "fit_mean_rel": err["mean_rel"], "fit_worst_rel": err["worst_rel"]}
+    return Law("mean", mean.params, info)
+
+
 def fit(
     runs: Any,
     law: str = DEFAULT_LAW,
@@ -176,7 +198,8 @@ def fit(
     max_nfev: int = 400,
     weight: str = "step",
 ) -> Law:
-    """Fit ``law`` (``"multi_power"`` or ``"momentum"``) to ``runs`` (a list of :class:`Run`).
+    """Fit ``law`` (``"multi_power"``, ``"momentum"`` or ``"mean"``) to ``runs`` (a list of
+    :class:`Run`).
 
     ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
     threshold on the log residual. ``skip_warmup``: leave out the points
@@ -185,9 +208,14 @@ def fit(
     :math:`w_i = t_i / t_{\\mathrm{last}}` of its run (inside the Huber loss, as
     :math:`\\sqrt{w_i}` times the residual), so the later points count more;
     ``"none"``: all points the same (Luo et al.; lrkit 0.1).
+    ``law="mean"``: both laws fitted (each as above), predicting the mean of
+    their predictions.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
     """
     from scipy.optimize import least_squares
+
+    if law == "mean":
+        return _fit_mean(runs, lam, delta, skip_warmup, max_nfev, weight)
 
     runs, data, names = _fit_data(runs, law, lam, delta, skip_warmup, weight)
     npts = sum(d[1].size for d in data)
