@@ -382,7 +382,7 @@ def main() -> None:
                 + " / ".join(f"{100 * e:.3f}" for e in v["v2"].values())
                 + f" % (mean {100 * v['v2_mean']:.3f} %)"
             )
-        tag = "_".join(f"{k}{v}" for k, v in FIT_KW.items())
+        tag = "_".join([*(f"{k}{v}" for k, v in FIT_KW.items()), "+".join(laws)])
         with open(a.json.replace(".json", f"_validation_{tag}.json"), "w") as f:
             json.dump({"meta": meta, "fit": FIT_KW, "validation": val}, f, indent=1)
         return

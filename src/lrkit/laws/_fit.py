@@ -30,7 +30,9 @@ from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
 
-#: the law :func:`fit` uses when none is named (the more accurate on the public curves)
+#: the law :func:`fit` uses when none is named. ``"mean"`` is the more accurate on
+#: splits of the three fitted public curves, but the planner (``lrkit.plan``) and its
+#: tests rely on this default being the MPL; see docs/laws.md
 DEFAULT_LAW = "multi_power"
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
