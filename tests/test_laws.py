@@ -259,6 +259,18 @@ def test_mean_law_is_the_mean_of_its_two_fitted_laws():
         Law("mean", {**mean.params, "m_C": -1.0})
 
 
+def test_mean_law_display_is_the_mean_of_both_constant_rate_curves():
+    from lrkit.laws.plotting import law_figure
+
+    m = {f"m_{n}": v for n, v in MOM.items()}
+    law = Law("mean", {**MPL, **{**m, "m_L0": 2.0, "m_A": 1.0, "m_alpha": 0.5}})
+    line, floor = law_figure(law).axes[0].get_lines()[:2]
+    s = np.asarray(line.get_xdata())
+    want = 0.5 * (2.5 + 0.66 * s**-0.42 + 2.0 + 1.0 * s**-0.5)
+    np.testing.assert_allclose(line.get_ydata(), want, rtol=1e-12)
+    assert floor.get_ydata()[0] == pytest.approx(2.25)
+
+
 @pytest.mark.parametrize("weight", ["step", "none"])
 def test_fit_objective_weights_log_residuals_by_step(weight):
     """The solver's residuals are sqrt(w)·(log y − log ŷ) with w = t / t_last of each
