@@ -11,7 +11,13 @@
    72,000 steps; one fit.
 3. ``law.optimize(24000, 3e-4, warmup=2160)``: predicted final loss of the
    optimized WSD and free (interpolate) schedules vs the public WSD and cosine.
-4. Own tasks (``--own``): per-step training losses of ``charlm`` and
+4. Validation (``--validate``), on the three fitted curves only — what fit
+   settings and forms are chosen by (the six held-out curves are never used
+   to choose): V1, fit each fitted curve's points up to step 12,000 and
+   predict its later points (extrapolation in length); V2, leave one of the
+   three curves out, fit the other two and predict it (extrapolation in
+   shape). Mean relative error of each.
+5. Own tasks (``--own``): per-step training losses of ``charlm`` and
    ``mnist1d`` under constant / cosine / two-stage step (fit) and WSD /
    linear-to-zero / one_cycle (predicted), one seed.
 
@@ -19,6 +25,7 @@ The public curves are read from ``../shared/data/loss_curves`` beside the
 repository (MIT licence, see its LICENSE) or ``--data DIR``.
 
     python benchmarks/bench_laws.py [--laws multi_power,momentum] [--own] [--json FILE]
+        [--validate] [--weight step|none] [--delta 1e-3]
 """
 
 from __future__ import annotations
@@ -51,10 +58,14 @@ PUBLISHED = {
 }
 
 
+#: keyword arguments of every ``fit`` of the public curves (``--weight``, ``--delta``)
+FIT_KW: dict = {}
+
+
 def paper_protocol(data: Path, law: str, size: str) -> dict:
     runs = load_public(data, size)
     t0 = time.perf_counter()
-    fitted = fit([runs[n] for n in FIT_NAMES], law)
+    fitted = fit([runs[n] for n in FIT_NAMES], law, **FIT_KW)
     fit_s = time.perf_counter() - t0
     err = fitted.errors([runs[n] for n in TEST_NAMES])
     per_curve = {n: fitted.errors(runs[n])["mean_rel"] for n in TEST_NAMES}
@@ -78,10 +89,36 @@ def paper_protocol(data: Path, law: str, size: str) -> dict:
     }
 
 
+def validation(data: Path, law: str, size: str, cut: int = 12000) -> dict:
+    """Errors on the three fitted curves only (never the six held-out ones): V1, fit
+    each curve's points up to ``cut`` and predict the rest; V2, fit two curves and
+    predict the third (each in turn)."""
+    runs = load_public(data, size, FIT_NAMES)
+    head = [
+        Run(r.eta, r.steps[r.steps <= cut], r.losses[r.steps <= cut], name=n)
+        for n, r in runs.items()
+    ]
+    tail = [
+        Run(r.eta, r.steps[r.steps > cut], r.losses[r.steps > cut], name=n) for n, r in runs.items()
+    ]
+    v1 = fit(head, law, **FIT_KW).errors(tail)["mean_rel"]
+    v2 = {}
+    for n in FIT_NAMES:
+        other = [runs[m] for m in FIT_NAMES if m != n]
+        v2[n] = fit(other, law, **FIT_KW).errors(runs[n])["mean_rel"]
+    return {
+        "law": law,
+        "size": size,
+        "v1": v1,
+        "v2": v2,
+        "v2_mean": float(np.mean(list(v2.values()))),
+    }
+
+
 def figure(data: Path, out: str) -> str:
     """The 400M MPL fit with its predictions of the six held-out curves."""
     runs = load_public(data, "400")
-    fitted = fit([runs[n] for n in FIT_NAMES], "multi_power")
+    fitted = fit([runs[n] for n in FIT_NAMES], "multi_power", **FIT_KW)
     return fitted.plot(
         out,
         runs=[runs[n] for n in TEST_NAMES],
@@ -100,7 +137,7 @@ def speed(data: Path, law: str) -> dict:
     from lrkit.laws.public import public_rates
 
     runs = load_public(data, "400")
-    fitted = fit([runs[n] for n in FIT_NAMES], law)
+    fitted = fit([runs[n] for n in FIT_NAMES], law, **FIT_KW)
     r = runs["cosine_72000"]
 
     def best(f, n=5):
@@ -145,7 +182,7 @@ def optimize_section(data: Path, law: str, size: str) -> dict:
     from lrkit.laws.public import public_rates
 
     runs = load_public(data, size, FIT_NAMES)
-    fitted = fit(list(runs.values()), law)
+    fitted = fit(list(runs.values()), law, **FIT_KW)
     T = 24000
     t0 = time.perf_counter()
     s_wsd = fitted.optimize(T, 3e-4, warmup=2160, family="wsd")
@@ -284,10 +321,11 @@ def _table(rows: list[dict]) -> str:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        pub = PUBLISHED[r["law"]][r["size"]]
+        pub = PUBLISHED.get(r["law"], {}).get(r["size"])
         pm = pub[3] if isinstance(pub, tuple) else pub
+        pms = f"{pm:.3f}" if pm is not None else "—"
         lines.append(
-            f"| {r['law']} | {r['size']}M | {100 * r['mean_rel']:.3f} ({pm:.3f}) "
+            f"| {r['law']} | {r['size']}M | {100 * r['mean_rel']:.3f} ({pms}) "
             f"| {100 * r['worst_rel']:.3f} | {r['r2']:.4f} | {r['mae']:.5f} | {r['rmse']:.5f} "
             f"| {r['gap_pred']:.4f} / {r['gap_true']:.4f} ({r['gap_pred'] / r['gap_true']:.1f}x) "
             f"| {100 * r['wsd_end_rel']:+.2f} % | {r['fit_s']:.1f} |"
@@ -307,10 +345,18 @@ def main() -> None:
         "--optimize-charlm", action="store_true", help="only: train law.optimize's WSD on charlm"
     )
     ap.add_argument("--figure", default=None, help="also draw the 400M figure to this PNG")
+    ap.add_argument(
+        "--validate", action="store_true", help="only: the validation splits of the fitted curves"
+    )
+    ap.add_argument("--weight", default="step", help="fit's point weighting (step or none)")
+    ap.add_argument("--delta", type=float, default=None, help="fit's Huber delta")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "laws.json"))
     a = ap.parse_args()
     data = Path(a.data)
     laws = a.laws.split(",")
+    FIT_KW["weight"] = a.weight
+    if a.delta is not None:
+        FIT_KW["delta"] = a.delta
     meta = {
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU(s), "
@@ -327,6 +373,18 @@ def main() -> None:
         res = optimize_charlm()
         with open(a.json.replace(".json", "_optimize_charlm.json"), "w") as f:
             json.dump({"meta": meta, "optimize_charlm": res}, f, indent=1)
+        return
+    if a.validate:
+        val = [validation(data, law, s) for law in laws for s in a.sizes.split(",")]
+        for v in val:
+            print(
+                f"{v['law']} {v['size']}M {FIT_KW}: V1 {100 * v['v1']:.3f} %, V2 "
+                + " / ".join(f"{100 * e:.3f}" for e in v["v2"].values())
+                + f" % (mean {100 * v['v2_mean']:.3f} %)"
+            )
+        tag = "_".join([*(f"{k}{v}" for k, v in FIT_KW.items()), "+".join(laws)])
+        with open(a.json.replace(".json", f"_validation_{tag}.json"), "w") as f:
+            json.dump({"meta": meta, "fit": FIT_KW, "validation": val}, f, indent=1)
         return
     if a.only_speed:
         for law in laws:
@@ -366,7 +424,9 @@ def main() -> None:
     os.makedirs(os.path.dirname(a.json), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(
-            {"meta": meta, "paper": rows, "speed": sp, "optimize": opt, "own": own}, f, indent=1
+            {"meta": meta, "fit": FIT_KW, "paper": rows, "speed": sp, "optimize": opt, "own": own},
+            f,
+            indent=1,
         )
 
 

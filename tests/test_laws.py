@@ -221,7 +221,9 @@ def test_fit_then_predict_an_unseen_schedule(mpl_fit):
 
 def test_fit_validation_names_parameter_value_and_rule():
     run = Run(3e-4, [10, 20], [3.0, 2.9])
-    with pytest.raises(ConfigError, match="fit: law must be one of multi_power, momentum, got 'x'"):
+    with pytest.raises(
+        ConfigError, match="fit: law must be one of multi_power, momentum, mean, got 'x'"
+    ):
         fit([run], "x")
     with pytest.raises(ConfigError, match=r"fit: lam must be in \[0, 1\), got 1.5"):
         fit([run], "momentum", lam=1.5)
@@ -231,6 +233,73 @@ def test_fit_validation_names_parameter_value_and_rule():
         fit(["a"])
     with pytest.raises(ConfigError, match="7 parameters but the runs give only 2 points"):
         fit([run])
+    with pytest.raises(ConfigError, match="fit: weight must be one of step, none, got 'late'"):
+        fit([run], weight="late")
+
+
+def test_mean_law_is_the_mean_of_its_two_fitted_laws():
+    """``law="mean"``: the MPL and the momentum law fitted separately (same settings),
+    predicting the mean of their predictions; a value that round-trips."""
+    runs = _synthetic(Law("multi_power", MPL), ("const", "cos", "two"))
+    runs = [Run(r.eta, r.steps, r.losses * (1 + 2e-3 * np.sin(r.steps))) for r in runs]
+    mean = fit(runs, "mean", max_nfev=60)
+    a, b = fit(runs, "multi_power", max_nfev=60), fit(runs, "momentum", max_nfev=60)
+    assert mean.params == {**a.params, **{f"m_{n}": v for n, v in b.params.items()}}
+    assert mean.parts() == (a, b)
+    wsd = _rates("wsd")
+    for st in (np.arange(300, 3000, 10), np.arange(1, 3000)):  # exact and dense paths
+        want = 0.5 * (a.predict(wsd, st) + b.predict(wsd, st))
+        np.testing.assert_allclose(mean.predict(wsd, st), want, rtol=1e-12)
+    assert mean.info["fit_mean_rel"] == pytest.approx(mean.errors(runs)["mean_rel"])
+    assert Law.from_dict(json.loads(json.dumps(mean.to_dict()))) == mean
+    assert "mean law" in mean.report()
+    with pytest.raises(ConfigError, match="Law mean: m_lam must be in \\[0, 1\\), got 1.0"):
+        Law("mean", {**mean.params, "m_lam": 1.0})
+    with pytest.raises(ConfigError, match="Law mean: m_C must be >= 0, got -1.0"):
+        Law("mean", {**mean.params, "m_C": -1.0})
+
+
+def test_mean_law_display_is_the_mean_of_both_constant_rate_curves():
+    from lrkit.laws.plotting import law_figure
+
+    m = {f"m_{n}": v for n, v in MOM.items()}
+    law = Law("mean", {**MPL, **{**m, "m_L0": 2.0, "m_A": 1.0, "m_alpha": 0.5}})
+    line, floor = law_figure(law).axes[0].get_lines()[:2]
+    s = np.asarray(line.get_xdata())
+    want = 0.5 * (2.5 + 0.66 * s**-0.42 + 2.0 + 1.0 * s**-0.5)
+    np.testing.assert_allclose(line.get_ydata(), want, rtol=1e-12)
+    assert floor.get_ydata()[0] == pytest.approx(2.25)
+
+
+@pytest.mark.parametrize("weight", ["step", "none"])
+def test_fit_objective_weights_log_residuals_by_step(weight):
+    """The solver's residuals are sqrt(w)·(log y − log ŷ) with w = t / t_last of each
+    run ("step") or 1 ("none"), and its Jacobian is their derivative."""
+    from lrkit.laws._fit import _fit_data, _objective
+
+    law = Law("multi_power", MPL)
+    runs = _synthetic(law, ("cos", "two"))
+    keep = [r.steps > int(np.argmax(r.eta)) for r in runs]  # after warmup, as the fit
+    runs = [
+        Run(r.eta, r.steps[k], r.losses[k] * (1 + 0.01 * np.sin(r.steps[k])))
+        for r, k in zip(runs, keep)
+    ]
+    _, data, names = _fit_data(runs, "multi_power", 0.999, 1e-3, True, weight)
+    unpack, resid, jac = _objective("multi_power", names, 0.999, data)
+    logp = {"A", "B", "C"}
+    x = np.array([math.log(MPL[n]) if n in logp else MPL[n] for n in names])
+    assert unpack(x) == pytest.approx(MPL)
+    want = []
+    for r in runs:
+        w = r.steps / r.steps[-1] if weight == "step" else np.ones(r.steps.size)
+        want.append(np.sqrt(w) * (np.log(r.losses) - np.log(law.predict(r.eta, r.steps))))
+    np.testing.assert_allclose(resid(x), np.concatenate(want), rtol=1e-6, atol=1e-12)
+    J = jac(x)
+    for i in range(len(names)):
+        h = np.zeros_like(x)
+        h[i] = 1e-6
+        num = (resid(x + h) - resid(x - h)) / 2e-6
+        np.testing.assert_allclose(J[:, i], num, atol=1e-6 * max(1.0, np.abs(num).max()))
 
 
 # ---------------------------------------------------------------- values
@@ -247,7 +316,9 @@ def test_law_is_an_immutable_value_with_a_dict_round_trip():
 
 
 def test_law_validation_messages():
-    with pytest.raises(ConfigError, match="law must be one of multi_power, momentum, got 'mpl'"):
+    with pytest.raises(
+        ConfigError, match="law must be one of multi_power, momentum, mean, got 'mpl'"
+    ):
         Law("mpl", MPL)
     with pytest.raises(ConfigError, match="parameter 'gamma' is missing"):
         Law("multi_power", {k: v for k, v in MPL.items() if k != "gamma"})

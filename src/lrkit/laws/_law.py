@@ -16,8 +16,13 @@ from ._run import Run, as_steps, rates
 
 __all__ = ["Law", "LAWS"]
 
-#: law name -> its parameter names
-LAWS: dict[str, tuple[str, ...]] = {"multi_power": F.MPL_NAMES, "momentum": F.MOMENTUM_NAMES}
+#: law name -> its parameter names; ``"mean"`` holds both laws' (the momentum law's
+#: prefixed ``m_``) and predicts the mean of their two predictions
+LAWS: dict[str, tuple[str, ...]] = {
+    "multi_power": F.MPL_NAMES,
+    "momentum": F.MOMENTUM_NAMES,
+    "mean": F.MPL_NAMES + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES),
+}
 
 #: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
 #: (adaptive knots + local cubic, relative error < 1e-6 vs the exact sum, tested)
@@ -27,6 +32,7 @@ _FORMULAS = {
     "multi_power": "L(t) = L0 + A*S(t)^-alpha "
     "- B*sum_k d_k*(1 - (C*eta_k^-gamma*S_k(t) + 1)^-beta)",
     "momentum": "L(t) = L0 + A*S(t)^-alpha - C*S2(t), S2 = sum m_i, m_i = lam*m_(i-1) + d_i",
+    "mean": "L(t) = (multi_power(t) + momentum(t)) / 2, the momentum law's parameters m_*",
 }
 
 
@@ -49,9 +55,10 @@ def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
         v = float(v)
         if not math.isfinite(v):
             raise ConfigError(f"Law {law}: {n} must be finite, got {v!r}")
-        if n == "lam" and not 0.0 <= v < 1.0:
-            raise ConfigError(f"Law {law}: lam must be in [0, 1), got {v!r}")
-        elif n != "lam" and n != "L0" and v < 0:
+        base = n[2:] if n.startswith("m_") else n
+        if base == "lam" and not 0.0 <= v < 1.0:
+            raise ConfigError(f"Law {law}: {n} must be in [0, 1), got {v!r}")
+        elif base != "lam" and base != "L0" and v < 0:
             raise ConfigError(f"Law {law}: {n} must be >= 0, got {v!r}")
         out[n] = v
     return out
@@ -71,6 +78,9 @@ class Law:
     ``momentum`` (Tissue et al. 2024):
     :math:`L(t) = L_0 + A\\,S(t)^{-\\alpha} - C\\,S_2(t)`,
     :math:`S_2(t)=\\sum_{i\\le t} m_i`, :math:`m_i=\\lambda m_{i-1}+d_i`.
+
+    ``mean``: the mean of the two laws' predictions, each with its own
+    parameters (the momentum law's named ``m_L0``, ``m_A``, ...).
 
     ``info`` holds how it was fitted (runs, fit error); it is not part of equality.
 
@@ -94,7 +104,19 @@ class Law:
         return hash((self.law, tuple(sorted(self.params.items()))))
 
     # ------------------------------------------------------------ prediction
+    def parts(self) -> tuple[Law, ...]:
+        """The laws whose predictions this one averages (itself, unless ``"mean"``)."""
+        if self.law != "mean":
+            return (self,)
+        p = self.params
+        mpl = {n: p[n] for n in F.MPL_NAMES}
+        mom = {n: p[f"m_{n}"] for n in F.MOMENTUM_NAMES}
+        return (Law("multi_power", mpl), Law("momentum", mom))
+
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        if self.law == "mean":
+            a, b = self.parts()
+            return 0.5 * (a._curve(eta, steps) + b._curve(eta, steps))
         if self.law == "multi_power" and steps.size > _DENSE:
             _check_area(eta, steps)
             return F.mpl_dense(eta, steps, self.params)

@@ -127,12 +127,13 @@ def law_figure(law: Any) -> Any:
     :math:`L_0 + A\,S^{-\alpha}` against the summed learning rate
     :math:`S = \sum_t \eta_t` (log axis), with the floor :math:`L_0` dashed.
     The part that depends on the schedule's shape (the cooldown's drop) needs a
-    schedule: see :func:`plot_law`."""
+    schedule: see :func:`plot_law`. For ``"mean"``, the mean of both laws' parts."""
     from .._render import new_figure
 
-    p = law.params
     s = np.geomspace(1e-2, 1e3, 200)
-    y = p["L0"] + p["A"] * s ** (-p["alpha"])
+    parts = [q.params for q in law.parts()]  # "mean": the mean of both laws' parts
+    y = np.mean([p["L0"] + p["A"] * s ** (-p["alpha"]) for p in parts], axis=0)
+    p = {"L0": float(np.mean([q["L0"] for q in parts]))}
     fig = new_figure()
     ax = fig.add_subplot()
     ax.plot(s, y, linewidth=1.6, label="L0 + A S^-alpha")
