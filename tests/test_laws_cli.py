@@ -49,13 +49,31 @@ def _args(csvs):
     return a
 
 
+def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import DEFAULT_LAW, fit
+
+    assert DEFAULT_LAW == "mean"
+    wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
+    assert main(["predict", *_args(csvs), "--candidate", wsd, "--total", str(T)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("mean law: L(t) = (multi_power(t) + momentum(t)) / 2")
+    runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
+    law = fit(runs)
+    mpl, mom = law.parts()
+    s = lrkit.parse(wsd).bind(total_steps=T)
+    assert law.final(s) == pytest.approx((mpl.final(s) + mom.final(s)) / 2, rel=1e-12)
+    got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
+    assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
+
+
 def test_predict_ranks_candidates_and_writes_a_figure(csvs, tmp_path, capsys):
     out = tmp_path / "curves.png"
     wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
     cos_long = "warmup(cosine(3e-4, 0.0), steps=200)"
     rc = main(
         ["predict", *_args(csvs), "--candidate", wsd, "--candidate", cos_long]
-        + ["--total", str(T), "--out", str(out)]
+        + ["--total", str(T), "--out", str(out), "--law", "multi_power"]
     )
     text = capsys.readouterr().out
     assert rc == 0
@@ -71,7 +89,7 @@ def test_predict_ranks_candidates_and_writes_a_figure(csvs, tmp_path, capsys):
     from lrkit.laws import fit
 
     runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
-    want = fit(runs).final(lrkit.parse(wsd).bind(total_steps=T))
+    want = fit(runs, "multi_power").final(lrkit.parse(wsd).bind(total_steps=T))
     got = dict((r[2], r[1]) for r in ranked)[wsd]
     assert got == pytest.approx(want, abs=6e-6)
     true = Law("multi_power", MPL).final(lrkit.parse(wsd).bind(total_steps=T))

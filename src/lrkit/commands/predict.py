@@ -30,7 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--total", type=int, default=None, help="steps of the candidates' runs")
     p.add_argument(
-        "--law", default="multi_power", choices=("multi_power", "momentum"), help="the law"
+        "--law",
+        default="mean",
+        choices=("mean", "multi_power", "momentum"),
+        help="the law (default mean: the MPL's and the momentum law's predictions averaged)",
     )
     p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
 

@@ -30,10 +30,10 @@ from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
 
-#: the law :func:`fit` uses when none is named. ``"mean"`` is the more accurate on
-#: splits of the three fitted public curves, but the planner (``lrkit.plan``) and its
-#: tests rely on this default being the MPL; see docs/laws.md
-DEFAULT_LAW = "multi_power"
+#: the law :func:`fit` uses when none is named: ``"mean"``, the more accurate on splits
+#: of the three fitted public curves (docs/laws.md). The planner names its own law
+#: (``lrkit.plan``: the MPL, with which its shape rule was built and tested).
+DEFAULT_LAW = "mean"
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
 

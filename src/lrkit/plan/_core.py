@@ -497,7 +497,7 @@ def plan(
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
             keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
             least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
-        law: the law's name for :func:`lrkit.laws.fit` (default: its default).
+        law: the law's name for :func:`lrkit.laws.fit` (default: the multi-power law).
         law_tolerance: largest mean relative error on the probes at which the
             law is trusted.
         callback: called with every :class:`Probe` as it finishes.

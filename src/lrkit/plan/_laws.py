@@ -43,6 +43,11 @@ def binned_run_data(
     return sb, yb
 
 
+#: the planner's law when none is named: the multi-power law, with which its shape rule
+#: was built and tested (``lrkit.laws.fit``'s own default is the averaged ``"mean"``)
+PLAN_LAW = "multi_power"
+
+
 def fit_probes(
     probes: Sequence[tuple[np.ndarray, Sequence[float]]], law: str | None = None
 ) -> tuple[Any, dict[str, float] | None, str]:
@@ -65,7 +70,7 @@ def fit_probes(
     if len(runs) < 2:
         return None, None, f"only {len(runs)} usable probe curve(s); a law needs 2 or more"
     try:
-        fitted = L.fit(runs) if law is None else L.fit(runs, law=law)
+        fitted = L.fit(runs, law=PLAN_LAW if law is None else law)
         errors = fitted.errors(runs)
     except Exception as e:  # noqa: BLE001 - any failure of a fit means: do not trust it
         return None, None, f"the law fit failed ({type(e).__name__}: {e})"
