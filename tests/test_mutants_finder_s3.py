@@ -1,0 +1,94 @@
+"""Direct tests for range-test behaviours that sampled mutation runs (``benchmarks/mutation.py``,
+seed 2's last open survivor and the fresh seed-3 sample) showed no other test pinned."""
+
+import math
+
+import numpy as np
+
+from lrkit.finder import FinderResult, step_noise
+
+
+def _flat_then_falling(
+    a: float, zb: float, knee: float = 3.25
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """40 rates; a lag-free curve flat at 4 for 12 points, ``zb`` at point 12, then a
+    straight fall from ``knee`` to 2 (points 13-28) and a rise to 6.125; the raw losses
+    are that curve plus ``a`` on every odd point (an exact zigzag: every value but
+    ``zb``, on an even point, is a multiple of 2**-10)."""
+    n = 40
+    z = np.empty(n)
+    z[:12] = 4.0
+    z[12] = zb
+    z[13:29] = knee - np.arange(1, 17) / 16 * (knee - 2.0)
+    z[29:] = 2.0 + np.arange(1, 12) * 0.375
+    losses = z + np.where(np.arange(n) % 2 == 1, a, 0.0)
+    return np.geomspace(1e-4, 1.0, n), losses, z
+
+
+def _noise(losses: np.ndarray) -> float:
+    """The documented robust step noise, 1.4826 MAD(diff) / sqrt(2)."""
+    d = np.diff(losses)
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0)
+
+
+def test_the_range_base_is_on_the_descent_when_its_fall_is_exactly_twice_the_noise():
+    """The base's "flat, noisy start" warning needs a fall from the start's level
+    *under* twice the raw step noise: at exactly twice it, the base counts as on the
+    descent (no warning, a confident result); one ulp less of fall, and it is warned.
+
+    The curve (given, as a framework wrapper or ``from_dict`` does) is flat at 4 over
+    the start, so the lead level is 4; the base is point 12 (the first point below
+    4 - 0.1 x (4 - 2)); the noise is read on the raw losses from ``skip_start = 2``
+    to the minimum (point 28)."""
+    a = 0.1875
+    _, losses, _ = _flat_then_falling(a, 3.6)
+    zb = 4.0 - 2.0 * step_noise(losses[2:29])
+    _, losses, _ = _flat_then_falling(a, zb)  # the fixed point: the noise no longer moves
+    noise = step_noise(losses[2:29])
+    assert noise == _noise(losses[2:29])
+    assert 4.0 - zb == 2.0 * noise  # exactly at the boundary (all exact in float64)
+
+    lrs, losses, z = _flat_then_falling(a, zb)
+    res = FinderResult(lrs, losses, losses, config={"steps": 40}, curve=z)
+    base, top = res.suggest_range()
+    assert (base, top) == (lrs[12], lrs[28])
+    assert res.warnings == []
+    assert res.confident
+
+    up = float(np.nextafter(zb, 5.0))  # the fall is one ulp short of twice the noise
+    lrs, losses, z = _flat_then_falling(a, up)
+    res = FinderResult(lrs, losses, losses, config={"steps": 40}, curve=z)
+    assert step_noise(losses[2:29]) == noise
+    assert 4.0 - up < 2.0 * noise
+    (warning,) = res.warnings
+    assert warning.startswith(f"the range's base {lrs[12]:.3g} lies in the flat, noisy start")
+    assert f"the loss's noise {noise:.3g}" in warning
+    assert not res.confident
+
+
+def test_the_range_base_is_in_the_noise_when_its_fall_to_the_minimum_is_twice_the_noise():
+    """The other half of the rule: the fall from the base to the minimum must be *more*
+    than twice the noise. The curve drops from 4 straight to the base, then falls only
+    slightly to the minimum 2: at exactly twice the noise the base is warned about;
+    one ulp more of fall, and it is not."""
+    a = 0.2060546875
+    _, losses, _ = _flat_then_falling(a, 2.6, knee=2.375)
+    zb = 2.0 + 2.0 * step_noise(losses[2:29])
+    _, losses, _ = _flat_then_falling(a, zb, knee=2.375)
+    noise = step_noise(losses[2:29])
+    assert noise == _noise(losses[2:29])
+    assert zb - 2.0 == 2.0 * noise
+
+    lrs, losses, z = _flat_then_falling(a, zb, knee=2.375)
+    res = FinderResult(lrs, losses, losses, config={"steps": 40}, curve=z)
+    assert res.suggest_range() == (lrs[12], lrs[28])
+    (warning,) = res.warnings
+    assert warning.startswith(f"the range's base {lrs[12]:.3g} lies in the flat, noisy start")
+    assert not res.confident
+
+    up = float(np.nextafter(zb, 5.0))
+    lrs, losses, z = _flat_then_falling(a, up, knee=2.375)
+    res = FinderResult(lrs, losses, losses, config={"steps": 40}, curve=z)
+    assert step_noise(losses[2:29]) == noise
+    assert res.warnings == []
+    assert res.confident

@@ -1,0 +1,65 @@
+"""Direct tests for planner behaviours that sampled mutation runs (``benchmarks/mutation.py``,
+seed 2's last open survivors and the fresh seed-3 sample) showed no other test pinned."""
+
+import math
+
+import numpy as np
+import pytest
+
+import lrkit
+
+
+def test_rung2_stuck_at_its_top_probe_extrapolates_no_drift():
+    """Rung 2 probes ``best1, best1/2, best1/4``; when its best lies at (or past) the
+    top probe, the parabola is clamped there and the read is only a bound, so no
+    drift from rung 1 is extrapolated: ``beta = 0`` and the plan's peak is rung 2's
+    top probe (to 3 digits). The clamped read ``2**(log2(best1/2) + 1)`` is one ulp
+    *below* ``best1`` here (lr = 0.01, best1 = lr / sqrt 2): the top-edge test must
+    allow for that rounding, or a drift ``log2(eta1/eta2) = 0.3`` would lower the peak
+    by ``(T/2l)**-0.15``.
+
+    Scores exactly log-quadratic in log2(peak) with the optimum at ``best1 * 2**0.3``
+    for both rungs: rung 1 reads it exactly (``eta1``), above its best probe."""
+    lr = 0.01
+    best1 = lr * 2.0**-0.5
+    opt = best1 * 2.0**0.3
+
+    def run(schedule, steps):
+        peak = float(np.max(np.asarray(schedule(np.arange(steps)), float)))
+        return [math.exp(0.3 * math.log2(peak / opt) ** 2)] * steps
+
+    top_read = 2.0 ** (math.log2(best1 / 2.0) + 0.5 * (math.log2(best1) - math.log2(best1 / 4.0)))
+    assert top_read < best1  # the rounding the tolerance is there for
+
+    p = lrkit.plan(run, 1000, lr=lr, use_laws=False)
+    rung2 = sorted(q.peak for q in p.probes if q.stage == "rung2")
+    assert rung2 == pytest.approx([best1 / 4.0, best1 / 2.0, best1], rel=1e-12)
+    assert any(
+        n.startswith("rung 1") and n.endswith(f"read between probes {opt:.3g}") for n in p.notes
+    )
+    (note,) = [n for n in p.notes if n.startswith("rung 2")]
+    assert f"best peak {best1:.3g}; it shrank as h^-0.00" in note, note
+    assert p.peak == float(f"{best1:.3g}")
+
+
+def test_rung2_inside_its_probes_extrapolates_the_measured_drift():
+    """The companion: a best peak that shrinks as ``h**-0.5`` with the probe length
+    ``h`` (optimum ``c / sqrt(h)``), read exactly by both rungs inside their probes:
+    ``beta = log2(eta1 / eta2) = 0.5`` and the plan's peak is
+    ``eta2 * (T / 2l)**(-beta / 2)`` (to 3 digits)."""
+    lr, total = 0.01, 1000
+
+    def opt(steps):
+        return lr * 2.0**0.2 * math.sqrt(50.0 / steps)
+
+    def run(schedule, steps):
+        peak = float(np.max(np.asarray(schedule(np.arange(steps)), float)))
+        return [math.exp(0.3 * math.log2(peak / opt(steps)) ** 2)] * steps
+
+    p = lrkit.plan(run, total, lr=lr, use_laws=False)
+    (ell,) = {q.steps for q in p.probes if q.stage == "rung1"}
+    assert {q.steps for q in p.probes if q.stage == "rung2"} == {2 * ell}
+    eta2 = opt(2 * ell)
+    (note,) = [n for n in p.notes if n.startswith("rung 2")]
+    assert f"best peak {eta2:.3g}; it shrank as h^-0.50" in note, note
+    assert p.peak == float(f"{eta2 * (total / (2.0 * ell)) ** -0.25:.3g}")
