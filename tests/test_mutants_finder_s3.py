@@ -92,3 +92,64 @@ def test_the_range_base_is_in_the_noise_when_its_fall_to_the_minimum_is_twice_th
     assert step_noise(losses[2:29]) == noise
     assert res.warnings == []
     assert res.confident
+
+
+def _late_base(fourth: float) -> FinderResult:
+    """A base 12 points into the window (point 14, ``skip_start = 2``): the start's
+    level is the median of the first ``max(3, 12 // 4 + 1) = 4`` usable points,
+    ``4, 4.125, 3.75`` and ``fourth``; the curve then stays at 4 (within 10 % of the
+    fall from the top 4.125) up to the base 3.45, falls straight to 2 (point 28) and
+    rises; the raw losses add 0.1875 on every odd point (noise 0.243)."""
+    n = 40
+    z = np.full(n, 4.0)
+    z[2:6] = [4.0, 4.125, 3.75, fourth]
+    z[14] = 3.45
+    z[15:29] = 3.25 - np.arange(1, 15) / 14 * 1.25
+    z[29:] = 2.0 + np.arange(1, 12) * 0.375
+    losses = z + np.where(np.arange(n) % 2 == 1, 0.1875, 0.0)
+    return FinderResult(np.geomspace(1e-4, 1.0, n), losses, losses, config={"steps": n}, curve=z)
+
+
+def test_the_start_level_of_a_late_base_is_the_median_of_its_first_quarter():
+    """With the fourth point at 3.625 the start's level is the median of four points,
+    (3.75 + 4) / 2 = 3.875, and the base's fall from it, 0.425, is under twice the
+    noise (0.487): warned. The median of three would be 4 (a fall of 0.55: not
+    warned). With the fourth point at 4 the level is 4 and nothing is warned."""
+    res = _late_base(3.625)
+    noise = _noise(res.losses[2:29])
+    assert 3.875 - 3.45 < 2.0 * noise < 4.0 - 3.45
+    assert res.suggest_range() == (res.lrs[14], res.lrs[28])
+    (warning,) = res.warnings
+    assert warning.startswith(f"the range's base {res.lrs[14]:.3g} lies in the flat, noisy start")
+    assert f"the loss's noise {noise:.3g}" in warning
+
+    res = _late_base(4.0)
+    assert res.suggest_range() == (res.lrs[14], res.lrs[28])
+    assert res.warnings == []
+
+
+def test_steep_searches_the_descent_only_not_a_dip_before_the_top():
+    """``steep`` is the steepest point of the curve over log10(lr) from where the loss
+    has covered 10 % of its fall from its top: a dip of the noisy start before the top
+    (3 -> 2 -> back up to the top 4, steeper than anything after) is not searched.
+    The fall from 4 has steps 0.1 x 6, 0.3, 0.5, then smaller ones: over equal log
+    spacing the central difference is steepest at point 17 (0.3 + 0.5), which is where
+    numpy's gradient of the descent has its minimum too. The raw losses are noisy
+    enough (noise 0.42) that the dip is no fall for the search window."""
+    n = 40
+    lrs = np.geomspace(1e-4, 1.0, n)
+    z = np.full(n, 3.0)
+    z[6:11] = [2.0, 2.5, 3.0, 3.5, 4.0]
+    fall = [0.1] * 6 + [0.3, 0.5] + [0.1] * 5 + [0.05] * 8
+    z[11:32] = 4.0 - np.cumsum(fall)
+    z[32:] = z[31] + 0.5 * np.arange(1, n - 31)
+    losses = z + np.where(np.arange(n) % 2 == 1, 0.5, 0.0)
+    res = FinderResult(lrs, losses, losses, config={"steps": n}, curve=z)
+    assert res.suggestion("minimum").index == 31
+    g = np.gradient(z[2:32], np.log10(lrs[2:32]))
+    assert int(np.argmin(g)) + 2 == 6 - 1  # the dip is the steepest point overall
+    j0 = 13  # the first point after the top at or below 4 - 0.1 x (4 - 1.7) = 3.77
+    assert z[j0 - 1] > 4.0 - 0.1 * (4.0 - z[31]) >= z[j0]
+    assert int(np.argmin(g[j0 - 2 :])) + j0 == 17  # the descent's steepest point
+    s = res.suggestion("steep")
+    assert (s.index, s.lr) == (17, lrs[17])
