@@ -63,3 +63,26 @@ def test_rung2_inside_its_probes_extrapolates_the_measured_drift():
     (note,) = [n for n in p.notes if n.startswith("rung 2")]
     assert f"best peak {eta2:.3g}; it shrank as h^-0.50" in note, note
     assert p.peak == float(f"{eta2 * (total / (2.0 * ell)) ** -0.25:.3g}")
+
+
+def test_check_budget_defaults_to_the_planners_four_peaks():
+    """``check_budget`` (the CLI's early check) answers as ``plan`` with its defaults
+    (4 first-rung peaks, a range test). The range test takes ``max(16, 0.2 cap)``
+    updates and every probe at least 6, over ``peaks + 6 = 10`` probe lengths: 76
+    updates are the least (16 + 10 x 6); with 5 peaks it would be 82."""
+    from lrkit.errors import ConfigError
+    from lrkit.plan import check_budget
+
+    def run(schedule, steps):
+        return [1.0 + 1.0 / (1.0 + k) for k in range(steps)]
+
+    assert check_budget(1000, 0.076) == 76
+    p = lrkit.plan(run, 1000, 0.076, use_laws=False)
+    assert sum(q.steps for q in p.probes) <= 76
+    with pytest.raises(ConfigError, match=r"needs at least 76 .*raise budget to >= 0\.076"):
+        check_budget(1000, 0.075)
+    with pytest.raises(ConfigError, match=r"needs at least 76 "):
+        lrkit.plan(run, 1000, 0.075, use_laws=False)
+    assert check_budget(1000, 0.082, peaks=5) == 82
+    with pytest.raises(ConfigError, match=r"needs at least 82 "):
+        check_budget(1000, 0.081, peaks=5)
