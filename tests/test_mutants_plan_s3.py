@@ -86,3 +86,27 @@ def test_check_budget_defaults_to_the_planners_four_peaks():
     assert check_budget(1000, 0.082, peaks=5) == 82
     with pytest.raises(ConfigError, match=r"needs at least 82 "):
         check_budget(1000, 0.081, peaks=5)
+
+
+def test_the_law_switches_shape_only_for_a_gain_beyond_the_margin():
+    """The law picks a shape other than the default only when its predicted final loss
+    is lower by more than the margin ``max(fit error, 0.5 %) x`` the default's. Here
+    (a loss that falls with the summed rate, ``2 + (1 + sum eta)**-0.5``) the law
+    predicts ``constant`` best, but by less than 0.5 % of ``wsd``'s loss: the plan
+    keeps ``wsd``, and says so."""
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), float)
+        return list(2.0 + 1.0 / (1.0 + np.cumsum(eta)) ** 0.5)
+
+    shapes = ("wsd", "linear", "cosine", "constant", "one_cycle")
+    p = lrkit.plan(run, 2000, lr=0.1, shapes=shapes, use_laws=True)
+    final = {q.shape: q.final for q in p.predictions}
+    assert set(final) == set(shapes)
+    best = min(final, key=final.get)
+    assert best != "wsd"
+    assert 0.0 < final["wsd"] - final[best] < 0.005 * final["wsd"]
+    assert p.shape == "wsd"
+    (note,) = [n for n in p.notes if n.startswith("law (fit error")]
+    assert note.endswith("keeping wsd")
+    assert f"best predicted {best} {final[best]:.4g}, wsd {final['wsd']:.4g}" in note
