@@ -110,3 +110,25 @@ def test_the_law_switches_shape_only_for_a_gain_beyond_the_margin():
     (note,) = [n for n in p.notes if n.startswith("law (fit error")]
     assert note.endswith("keeping wsd")
     assert f"best predicted {best} {final[best]:.4g}, wsd {final['wsd']:.4g}" in note
+
+
+@pytest.mark.parametrize("shape", ["cosine", "linear", "constant"])
+def test_a_warmup_in_steps_longer_than_the_run_ends_at_the_peak_on_the_last_step(shape):
+    """``warmup_steps`` (the planner's probes) is clamped to ``T - 1``: a 10-step
+    schedule asked for 50 warm-up steps warms up over 9, linearly from ``peak / 10``
+    and reaching the peak on its last step (so the warmed-up shape still shows)."""
+    from lrkit.plan import shape_schedule
+
+    s = shape_schedule(shape, 0.1, 10, warmup_steps=50)
+    assert str(s).startswith("warmup(") and str(s).endswith(", steps=9)")
+    np.testing.assert_allclose(s(np.arange(10)), 0.1 * np.arange(1, 11) / 10, rtol=1e-12)
+
+
+def test_no_warmup_in_steps_gives_the_bare_shape():
+    """``warmup_steps=0``: no warm-up at all, the cosine starts at its peak."""
+    from lrkit.plan import shape_schedule
+
+    s = shape_schedule("cosine", 0.1, 10, warmup_steps=0)
+    assert str(s) == "cosine(start=0.1, steps=10)"
+    t = np.arange(10)
+    np.testing.assert_allclose(s(t), 0.05 * (1 + np.cos(np.pi * t / 10)), rtol=1e-12)
