@@ -132,3 +132,8 @@ def test_no_warmup_in_steps_gives_the_bare_shape():
     assert str(s) == "cosine(start=0.1, steps=10)"
     t = np.arange(10)
     np.testing.assert_allclose(s(t), 0.05 * (1 + np.cos(np.pi * t / 10)), rtol=1e-12)
+    # one step of warm-up (half the peak), then the cosine over the 9 steps left
+    s = shape_schedule("cosine", 0.1, 10, warmup_steps=1)
+    assert str(s) == "warmup(cosine(start=0.1, steps=9), steps=1)"
+    want = [0.05, *(0.05 * (1 + np.cos(np.pi * np.arange(9) / 9)))]
+    np.testing.assert_allclose(s(t), want, rtol=1e-12)
