@@ -62,3 +62,33 @@ def test_steps_per_epoch_must_be_at_least_one():
         Scheduler(opt, "cosine(0.1, steps=10)", steps_per_epoch=0)
     s = Scheduler(opt, "cosine(0.1, steps=10)", steps_per_epoch=1)
     assert s.steps_per_epoch == 1
+
+
+def test_a_one_step_run_round_trips_its_state_dict():
+    """``total_steps=1`` is a valid run length (>= 1), so its checkpoint loads back."""
+    opt = torch.optim.SGD(_model().parameters(), lr=0.1)
+    s = Scheduler(opt, "cosine(0.1)", total_steps=1)
+    sd = s.state_dict()
+    assert sd["total_steps"] == 1
+    fresh = Scheduler(torch.optim.SGD(_model().parameters(), lr=0.1), "cosine(0.1)", total_steps=1)
+    fresh.load_state_dict(sd)
+    assert fresh.state_dict() == sd
+    with pytest.raises(ConfigError, match=r"total_steps"):
+        fresh.load_state_dict({**sd, "total_steps": 0})
+
+
+def test_close_removes_the_follow_optimizer_hook():
+    """With ``follow_optimizer=True`` each ``optimizer.step()`` is counted by a hook;
+    ``close()`` removes it: later optimizer steps are no longer counted (and closing
+    twice is harmless)."""
+    m = _model()
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    s = Scheduler(opt, "cosine(0.1, steps=10)", follow_optimizer=True)
+    m(torch.ones(1, 3, dtype=torch.float64)).sum().backward()
+    opt.step()
+    assert s.state_dict()["opt_count"] == 1
+    s.close()
+    opt.step()
+    opt.step()
+    assert s.state_dict()["opt_count"] == 1
+    s.close()
