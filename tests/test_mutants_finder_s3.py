@@ -4,6 +4,7 @@ seed 2's last open survivor and the fresh seed-3 sample) showed no other test pi
 import math
 
 import numpy as np
+import pytest
 
 from lrkit.finder import FinderResult, step_noise
 
@@ -153,3 +154,19 @@ def test_steep_searches_the_descent_only_not_a_dip_before_the_top():
     assert int(np.argmin(g[j0 - 2 :])) + j0 == 17  # the descent's steepest point
     s = res.suggestion("steep")
     assert (s.index, s.lr) == (17, lrs[17])
+
+
+def test_negative_skips_are_refused_naming_both_values():
+    """``skip_start`` and ``skip_end`` count points left out: either one negative is a
+    ``ConfigError`` giving both values; 0 is allowed for each."""
+    from lrkit.errors import ConfigError
+
+    lrs, losses, z = _flat_then_falling(0.1875, 3.5)
+    for start, end in ((-1, 3), (2, -1), (-1, -1)):
+        with pytest.raises(
+            ConfigError,
+            match=rf"^FinderResult: skip_start and skip_end must be >= 0, got {start}, {end}$",
+        ):
+            FinderResult(lrs, losses, losses, skip_start=start, skip_end=end)
+    res = FinderResult(lrs, losses, losses, skip_start=0, skip_end=0)
+    assert (res.skip_start, res.skip_end) == (0, 0)
