@@ -170,3 +170,13 @@ def test_negative_skips_are_refused_naming_both_values():
             FinderResult(lrs, losses, losses, skip_start=start, skip_end=end)
     res = FinderResult(lrs, losses, losses, skip_start=0, skip_end=0)
     assert (res.skip_start, res.skip_end) == (0, 0)
+
+
+def test_zero_lag_at_a_single_rate_is_the_mean_loss():
+    """Every loss recorded at one rate: the local line has no slope to fit (zero
+    spread in log lr), and the weighted least-squares fit is the weighted mean,
+    here the plain mean (equal weights)."""
+    from lrkit.finder import zero_lag
+
+    losses = [1.0, 2.0, 3.0, 4.0, 6.0]
+    np.testing.assert_allclose(zero_lag(np.full(5, 0.01), losses), np.full(5, 3.2), rtol=1e-15)
