@@ -137,3 +137,19 @@ def test_no_warmup_in_steps_gives_the_bare_shape():
     assert str(s) == "warmup(cosine(start=0.1, steps=9), steps=1)"
     want = [0.05, *(0.05 * (1 + np.cos(np.pi * np.arange(9) / 9)))]
     np.testing.assert_allclose(s(t), want, rtol=1e-12)
+
+
+def test_probe_curves_too_short_or_not_finite_are_not_fitted():
+    """A probe curve gives the law data only with at least 4 points after the first
+    (the loss before any update) and every loss finite and > 0; otherwise ``None``."""
+    from lrkit.plan._laws import binned_run_data
+
+    assert binned_run_data(np.ones(4), [5.0, 4.0, 3.0, 2.0]) is None  # 3 points remain
+    steps, means = binned_run_data(np.ones(5), [5.0, 4.0, 3.0, 2.0, 1.5])
+    np.testing.assert_array_equal(steps, [0, 1, 2, 3])
+    np.testing.assert_array_equal(means, [4.0, 3.0, 2.0, 1.5])
+    for bad in (math.nan, math.inf, 0.0, -1.0):
+        assert binned_run_data(np.ones(6), [5.0, 4.0, bad, 3.0, 2.0, 1.5]) is None
+    # losses below 1 are fine (> 0 is the rule, not >= 1)
+    _, means = binned_run_data(np.ones(5), [0.9, 0.8, 0.7, 0.6, 0.5])
+    np.testing.assert_allclose(means, [0.8, 0.7, 0.6, 0.5], rtol=1e-15)
