@@ -153,3 +153,24 @@ def test_probe_curves_too_short_or_not_finite_are_not_fitted():
     # losses below 1 are fine (> 0 is the rule, not >= 1)
     _, means = binned_run_data(np.ones(5), [0.9, 0.8, 0.7, 0.6, 0.5])
     np.testing.assert_allclose(means, [0.8, 0.7, 0.6, 0.5], rtol=1e-15)
+
+
+def test_overhead_is_the_wall_time_outside_run():
+    """``overhead_seconds = max(seconds - run_seconds, 0)``: the planner's own time
+    (range-test reading, bookkeeping), never negative (clock granularity)."""
+    import time
+
+    from lrkit.plan import Plan
+
+    def run(schedule, steps):
+        time.sleep(0.01)
+        return [1.0 + 1.0 / (1.0 + k) for k in range(steps)]
+
+    p = lrkit.plan(run, 1000, 0.1, use_laws=False)
+    assert p.run_seconds >= 0.01 * len(p.probes)
+    assert p.seconds > p.run_seconds
+    assert p.overhead_seconds == p.seconds - p.run_seconds > 0.0
+    q = Plan(
+        **{**{f: getattr(p, f) for f in p.__dataclass_fields__}, "seconds": 1.0, "run_seconds": 1.5}
+    )
+    assert q.overhead_seconds == 0.0
