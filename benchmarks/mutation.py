@@ -450,16 +450,21 @@ def run_mutant(tree: Tree, m: Mutant, tests: list[str], timeout: float) -> Outco
 
 
 def sample(
-    name: str, per_module: int, seed: int, operators, skips, match: str = ""
+    name: str, per_module: int, seed: int, operators, skips, match: str = "", offset: int = 0
 ) -> tuple[list[Mutant], int, int]:
     """Draw the sample from every candidate, then drop the skip-listed ones: editing the
-    skip list does not change which other mutants are drawn."""
+    skip list does not change which other mutants are drawn. ``offset``: leave out the
+    first ``offset`` draws (``random.sample`` draws in order, so the sample of ``n`` is
+    the first ``n`` of the sample of ``n + k``: ``--offset 10 --per-module 10`` is the
+    second half of a 20-mutant sample whose first half an earlier run measured)."""
     files = _glob(MODULES[name][0])
     every = [m for f in files for m in mutants_of(name, f, operators)]
     if match:  # triage: only the mutants whose report line contains ``match``
         every = [m for m in every if match in f"{m.file}:{m.line} {m.original}  ->  {m.mutated}"]
     rng = random.Random(f"{seed}/{name}")
-    chosen = every if per_module <= 0 or per_module >= len(every) else rng.sample(every, per_module)
+    size = per_module + offset
+    chosen = every if per_module <= 0 or size >= len(every) else rng.sample(every, size)
+    chosen = chosen[offset:] if per_module > 0 else chosen
     kept = [m for m in chosen if m.key not in skips]
     kept.sort(key=lambda m: (m.file, m.start, m.operator, m.text))
     return kept, len(every), len(chosen) - len(kept)
@@ -488,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["status"] = "absent"
             continue
         chosen, total, skipped = sample(
-            name, args.per_module, args.seed, args.operators, skips, args.match
+            name, args.per_module, args.seed, args.operators, skips, args.match, args.offset
         )
         entry.update(candidates=total, skipped_equivalent=skipped, sampled=len(chosen))
         if not tests:
@@ -658,6 +663,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-timeout", type=float, default=900.0, help="cap on any run, seconds")
     p.add_argument("--skip-file", default=str(SKIP_FILE), help="equivalent mutants (TOML)")
+    p.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="leave out the first N draws of each module's sample (extend an earlier run)",
+    )
     p.add_argument("--match", default="", help="only mutants whose report line contains this")
     p.add_argument("--tests", nargs="+", help="run these test files instead of the mapping")
     p.add_argument(

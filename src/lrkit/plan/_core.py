@@ -433,7 +433,7 @@ def _pick_shape(
             ],
         )
     base = next((p for p in preds if p.shape == default), None)
-    if base is None or not preds:
+    if base is None:  # (also when preds is empty)
         return default, tuple(preds), law_dict, ["the law could not predict the probes' shape"]
     best = min(preds, key=lambda p: p.final)
     margin = max(err, 0.005) * abs(base.final)
