@@ -323,3 +323,16 @@ def test_nested_warmups_evaluate_the_inner_schedule_once_per_call():
     assert len(calls) == 1 and calls[0] == (400 + 12,)  # each level adds its join point
     assert v[-1] == pytest.approx(0.1) and v[0] < 0.1
     assert [float(s(k)) for k in (0, 5, 299, 399)] == [float(x) for x in v[[0, 5, 299, 399]]]
+
+
+def test_coupled_wd_needs_a_positive_reference_rate():
+    """A rate whose peak is <= 0 cannot carry coupled weight decay (0/0 was NaN at run time,
+    found by the property tests: coupled_wd(-constant(1.0, steps=1), value=0.0))."""
+    for inner in (-lrkit.constant(1.0, steps=1), lrkit.constant(0.0, steps=5)):
+        with pytest.raises(ConfigError, match=r"coupled_wd: the reference rate \(the schedule"):
+            lrkit.coupled_wd(inner, 0.0)
+    late = lrkit.coupled_wd(-lrkit.cosine(1.0, steps="50%"), 0.01)  # peak known once bound
+    with pytest.raises(ConfigError, match=r"must be > 0, got 0\.0"):
+        late.bind(total_steps=10)
+    fine = lrkit.coupled_wd(lrkit.cosine(1.0, steps="50%"), 0.01).bind(total_steps=10)
+    assert fine(0) == pytest.approx(0.01)  # a positive peak: lr * wd = 0.01 * 1.0 at the peak

@@ -204,7 +204,8 @@ def _opposite(draw, a, b, depth):
 
 
 def _coupled_wd(draw, a, b, depth):
-    inner = draw(schedules(depth=depth - 1))
+    # a learning rate: positive (a negative or zero peak is refused, test_core_hardening)
+    inner = lrkit.clip(draw(schedules(depth=depth - 1)), low=1e-3)
     value = draw(st.one_of(st.just(0.0), st.floats(1e-6, 0.1)))
     cap = draw(st.one_of(st.none(), st.floats(0.1, 1.0)))
     return lrkit.coupled_wd(inner, value, cap=cap)

@@ -590,6 +590,11 @@ class CoupledWD(Schedule):
         ref = self.ref
         if ref is None and not self.schedule.unbound():
             ref = peak_info(self.schedule)[1]
+        if ref is not None and not ref > 0:
+            raise ConfigError(
+                f"{self.name}: the reference rate (the schedule's peak) must be > 0, got {ref!r}; "
+                "weight decay is coupled to a positive learning rate (or give ref=)"
+            )
         if ref is not None:
             finite_range(self.name, "value * ref", self.value * ref)
         object.__setattr__(self, "_ref", ref)
