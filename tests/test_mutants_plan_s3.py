@@ -26,7 +26,8 @@ def test_rung2_stuck_at_its_top_probe_extrapolates_no_drift():
 
     def run(schedule, steps):
         peak = float(np.max(np.asarray(schedule(np.arange(steps)), float)))
-        return [math.exp(0.3 * math.log2(peak / opt) ** 2)] * steps
+        # falling over the probe (a flat probe ranks nothing, rule 7), same shape for all
+        return [math.exp(0.3 * math.log2(peak / opt) ** 2) * (2 - k / steps) for k in range(steps)]
 
     top_read = 2.0 ** (math.log2(best1 / 2.0) + 0.5 * (math.log2(best1) - math.log2(best1 / 4.0)))
     assert top_read < best1  # the rounding the tolerance is there for
@@ -54,7 +55,8 @@ def test_rung2_inside_its_probes_extrapolates_the_measured_drift():
 
     def run(schedule, steps):
         peak = float(np.max(np.asarray(schedule(np.arange(steps)), float)))
-        return [math.exp(0.3 * math.log2(peak / opt(steps)) ** 2)] * steps
+        base = math.exp(0.3 * math.log2(peak / opt(steps)) ** 2)
+        return [base * (2 - k / steps) for k in range(steps)]  # falling: rule 7
 
     p = lrkit.plan(run, total, lr=lr, use_laws=False)
     (ell,) = {q.steps for q in p.probes if q.stage == "rung1"}
@@ -73,8 +75,9 @@ def test_check_budget_defaults_to_the_planners_four_peaks():
     from lrkit.errors import ConfigError
     from lrkit.plan import check_budget
 
-    def run(schedule, steps):
-        return [1.0 + 1.0 / (1.0 + k) for k in range(steps)]
+    def run(schedule, steps):  # a loss that depends on the rate (best at 1), and falls
+        peak = float(np.max(np.asarray(schedule(np.arange(steps)), float)))
+        return [1.0 + 1.0 / (1.0 + k) + 0.01 * abs(math.log10(peak)) for k in range(steps)]
 
     assert check_budget(1000, 0.076) == 76
     p = lrkit.plan(run, 1000, 0.076, use_laws=False)
@@ -164,7 +167,8 @@ def test_overhead_is_the_wall_time_outside_run():
 
     def run(schedule, steps):
         time.sleep(0.01)
-        return [1.0 + 1.0 / (1.0 + k) for k in range(steps)]
+        peak = float(np.max(np.asarray(schedule(np.arange(steps)), float)))
+        return [1.0 + 1.0 / (1.0 + k) + 0.01 * abs(math.log10(peak)) for k in range(steps)]
 
     p = lrkit.plan(run, 1000, 0.1, use_laws=False)
     assert p.run_seconds >= 0.01 * len(p.probes)
