@@ -55,8 +55,15 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
 
     assert DEFAULT_LAW == "mean"
     wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
+    assert main(["predict", *_args(csvs), "--candidate", wsd]) == 0  # runs: 1991 steps
+    err = capsys.readouterr().err
+    assert (
+        f"note: {wsd} lasts 2000 steps but is predicted for a run of 1991 (the recorded runs' "
+        "length): give --total 2000 to predict its end"
+    ) in err
     assert main(["predict", *_args(csvs), "--candidate", wsd, "--total", str(T)]) == 0
-    text = capsys.readouterr().out
+    text, err = capsys.readouterr()
+    assert "note:" not in err
     assert text.startswith("mean law: L(t) = (multi_power(t) + momentum(t)) / 2")
     runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
     law = fit(runs)

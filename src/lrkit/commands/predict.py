@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sys
 from typing import Any
 
 HELP = "fit a loss-curve law on recorded runs and rank schedules by predicted final loss"
@@ -87,6 +88,21 @@ def read_run(path: str, spec: str | None) -> Any:
     return Run(lr, steps, loss, name=name)
 
 
+def _say_length(label: str, s: Any, total: int, default: bool) -> None:
+    """On stderr: a candidate whose own length differs from the run it is predicted for
+    (its value at the run's last step is not its end)."""
+    if s.is_bound:
+        return  # a bound schedule is predicted over its own length
+    n = s.bind(total_steps=total).length
+    if n is not None and n != total:
+        where = "the recorded runs' length" if default else "--total"
+        print(
+            f"note: {label} lasts {n} steps but is predicted for a run of {total} ({where}): "
+            f"give --total {n} to predict its end",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..core import as_schedule
     from ..errors import ConfigError
@@ -104,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         runs.append(read_run(item[0], item[1] if len(item) == 2 else None))
     cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
     total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
+    for label, s in cands:
+        _say_length(label, s, total, args.total is None)
     law = fit(runs, args.law)
     print(law.report())
     rows = []
