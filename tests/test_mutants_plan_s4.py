@@ -17,6 +17,13 @@ def test_a_losses_and_none_pair_is_a_trial_without_val_loss(losses):
     assert as_trial((losses, np.float32(1.5)), 2) == Trial((3.0, 2.0), 1.5)
 
 
+def test_a_two_step_run_returning_a_tuple_of_two_losses_is_its_losses():
+    """``(3.0, 2.0)`` is a 2-tuple whose second item is a number, but its first is not
+    a sequence of losses: it is the losses of a 2-step run, with no ``val_loss``."""
+    assert as_trial((3.0, 2.0), 2) == Trial((3.0, 2.0), None)
+    assert as_trial((np.float64(3.0), 2), 2) == Trial((3.0, 2.0), None)
+
+
 @pytest.mark.parametrize(
     "out",
     [
@@ -70,6 +77,7 @@ def _quadratic_run():
     [
         (600, (1e-6, 10.0), 60, 3),  # 0.3 x 59 / 7 = 2.53 (/ 58 would give 2.49)
         (200, (1e-4, 10**-0.3), 20, 2),  # 0.3 x 19 / 3.7 = 1.54 (/ 18 would give 1.46)
+        (200, (1e-3, 10**-0.66), 20, 2),  # 0.3 x 19 / 2.34 = 2.44 (/ 20 would give 2.56)
     ],
 )
 def test_range_test_skip_end_covers_about_a_third_of_a_decade(total, lr_range, n, skip_end):
