@@ -92,3 +92,33 @@ def test_range_test_skip_end_covers_about_a_third_of_a_decade(total, lr_range, n
     assert p.finder.lrs[0] == pytest.approx(lo, rel=1e-12)
     step = np.log10(hi / lo) / (n - 1)
     assert p.finder.skip_end == min(3, max(1, round(0.3 / step))) == skip_end
+
+
+@pytest.mark.parametrize(
+    ("shapes", "shown"),
+    [
+        (["cosine", "cosine_restarts"], "['cosine', 'cosine_restarts']"),
+        ("step", "['step']"),
+        ([], "[]"),
+    ],
+)
+def test_shapes_outside_the_known_ones_or_none_are_refused_before_any_run(shapes, shown):
+    """``shapes`` must be a non-empty list of :data:`lrkit.plan.ALL_SHAPES`: anything
+    else is a ``ConfigError`` naming what was given, raised before ``run`` is called."""
+    import lrkit
+    from lrkit.errors import ConfigError
+    from lrkit.plan import ALL_SHAPES
+
+    assert "cosine_restarts" not in ALL_SHAPES and "step" not in ALL_SHAPES
+    calls = []
+
+    def run(schedule, steps):
+        calls.append(steps)
+        return [1.0 - 0.001 * k for k in range(steps)]
+
+    with pytest.raises(ConfigError) as e:
+        lrkit.plan(run, 400, shapes=shapes)
+    assert str(e.value) == (
+        f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, got {shown}"
+    )
+    assert calls == []
