@@ -122,3 +122,28 @@ def test_shapes_outside_the_known_ones_or_none_are_refused_before_any_run(shapes
         f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, got {shown}"
     )
     assert calls == []
+
+
+@pytest.mark.parametrize(("warmup", "w_of"), [(0.0, {}), (0.05, {16: 8, 32: 16}), (0.01, {})])
+def test_probes_warm_up_for_warmup_x_total_steps_and_not_at_all_when_warmup_is_0(warmup, w_of):
+    """Each probe of ``steps`` updates warms up over ``w = min(round(warmup x T),
+    steps // 2)`` updates (``T`` the real run's length): its first rate is
+    ``peak / (w + 1)``, and with ``warmup=0`` no warm-up at all (the first rate is the
+    peak, the probe's schedule has no ``warmup(``)."""
+    import lrkit
+
+    inner = _quadratic_run()
+    first = []
+
+    def run(schedule, steps):
+        first.append(float(np.asarray(schedule(np.arange(steps)), float)[0]))
+        return inner(schedule, steps)
+
+    total = 400
+    p = lrkit.plan(run, total, shapes=("linear", "cosine"), lr=0.1, warmup=warmup, use_laws=False)
+    assert len(first) == len(p.probes) >= 6 and all(q.stage != "range" for q in p.probes)
+    for q, v in zip(p.probes, first):
+        w = min(round(warmup * total), q.steps // 2) if warmup > 0 else 0
+        assert w == w_of.get(q.steps, round(warmup * total))  # 0.05: capped at steps // 2
+        assert v == pytest.approx(q.peak / (w + 1), rel=1e-12)
+        assert q.schedule.startswith("warmup(") == (w > 0)
