@@ -21,9 +21,7 @@ def test_total_steps_refuses_an_epoch_with_no_full_accumulation_when_partial_is_
     per_rank = math.ceil(batches / world_size)
     assert per_rank < accumulation
     with pytest.raises(ValueError, match=r"partial='drop' makes no optimizer update") as e:
-        total_steps(
-            5, batches, accumulation=accumulation, world_size=world_size, partial="drop"
-        )
+        total_steps(5, batches, accumulation=accumulation, world_size=world_size, partial="drop")
     assert f"an epoch of {per_rank} batches per process" in str(e.value)
     # the same loop with partial="step" makes one (partial) update per epoch
     assert (
