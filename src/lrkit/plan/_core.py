@@ -503,9 +503,8 @@ def plan(
         callback: called with every :class:`Probe` as it finishes.
 
     Returns:
-        A :class:`Plan`. Exceptions of ``run`` propagate (adapters restore the
-        model first); NonFiniteError when every probe diverged, ConfigError
-        when probes at different peaks return the same losses (rates unused).
+        A :class:`Plan`. Exceptions of ``run`` propagate (adapters restore first);
+        NonFiniteError if every probe diverged, ConfigError if all peaks' losses are equal.
     """
     t_start = time.perf_counter()
     total, budget, shapes_t, peaks, (lo, hi) = _check(
