@@ -30,6 +30,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from bench_plan import _Epochs  # noqa: E402  (the task's epochs, one after the other)
 
 TASKS = {
     "tiny-regression": (
@@ -47,17 +50,6 @@ TASKS = {
     ),
 }
 SHAPES = ("constant({p})", "cosine({p})", "one_cycle({p})")
-
-
-class _Epochs:
-    def __init__(self, task):
-        self.task = task
-
-    def __iter__(self):
-        epoch = 0
-        while True:
-            yield from self.task.train_loader(epoch)
-            epoch += 1
 
 
 def _final(r) -> float:
