@@ -7,6 +7,19 @@ from lrkit.laws import Law, optimize
 from lrkit.schedules import wsd
 
 
+def _grid_min(law, T, peak):
+    """The least predicted final loss over optimize's wsd grid: cooldowns of 1-80 % of the
+    run, three shapes, three end levels."""
+    return min(
+        law.final(
+            wsd(peak, steps=T, warmup=0, decay=max(1, round(f * T)), end=e * peak, shape=sh), T
+        )
+        for f in np.arange(1, 81) / 100
+        for sh in ("linear", "cos", "sqrt")
+        for e in (0.0, 0.01, 0.1)
+    )
+
+
 def test_optimize_wsd_is_never_predicted_worse_than_its_grid():
     """``optimize(family="wsd")`` searches a grid (decay 1 %..80 % of the steps after
     warm-up, shapes linear/cos/sqrt, ends 0/1 %/10 % of the peak) and then refines the
@@ -18,14 +31,7 @@ def test_optimize_wsd_is_never_predicted_worse_than_its_grid():
     )
     T, peak = 250, 0.0188
     s = optimize(law, T, peak)
-    grid = min(
-        law.final(
-            wsd(peak, steps=T, warmup=0, decay=max(1, round(f * T)), end=e * peak, shape=sh), T
-        )
-        for f in np.arange(1, 81) / 100
-        for sh in ("linear", "cos", "sqrt")
-        for e in (0.0, 0.01, 0.1)
-    )
+    grid = _grid_min(law, T, peak)
     assert law.final(s, T) == grid
     assert str(s) == "wsd(peak=0.0188, steps=250, warmup=0, decay=85, shape='cos')"
     assert law.final(wsd(peak, steps=T, warmup=0, decay=86, shape="cos"), T) > grid
@@ -39,13 +45,6 @@ def test_optimize_keeps_a_refined_decay_that_predicts_better():
     law = Law("multi_power", p)
     T, peak = 1000, 3e-4
     s = optimize(law, T, peak)
-    grid = min(
-        law.final(
-            wsd(peak, steps=T, warmup=0, decay=max(1, round(f * T)), end=e * peak, shape=sh), T
-        )
-        for f in np.arange(1, 81) / 100
-        for sh in ("linear", "cos", "sqrt")
-        for e in (0.0, 0.01, 0.1)
-    )
+    grid = _grid_min(law, T, peak)
     assert law.final(s, T) < grid
     assert s.decay % 10 != 0  # not a grid cell (the grid's decays are multiples of 10 here)
