@@ -19,10 +19,10 @@ import pytest
 import ray
 import torch
 from ray import tune
+from test_tune import LAW, SCHEDS, T
 
 import lrkit
 from lrkit.cli import main
-from lrkit.laws import Law
 from lrkit.spec import parse
 from lrkit.tune import law_stopper, space
 
@@ -106,14 +106,7 @@ def test_bad_address_is_one_line_exit_2(tmp_path, capsys):
 
 
 # ------------------------------------------------------------ the law stopper on Tune
-LAW = Law("multi_power", dict(L0=2.5, A=0.66, alpha=0.42, B=770.0, C=0.53, beta=0.27, gamma=0.65))
-T = 8000
-SCHEDS = [
-    "warmup(cosine(start=0.0003), steps='5%')",
-    "step(start=0.0003, gamma=0.1, every='40%')",
-    "warmup(step(start=0.0003, gamma=0.3, every='30%'), steps='5%')",
-    "wsd(peak=0.0003, warmup='5%', decay='20%')",
-]
+# the known law and the four trials of test_tune's law-rule tests
 
 
 def _replay(config):
