@@ -733,7 +733,7 @@ def _shape_rung(
         notes.append(f"shape probe: {alt} at {base.peak:.3g} diverged: keeping {default}")
         return default
     gain, se = paired_gain(base, probe)
-    won = gain > se and gain > 0
+    won = gain > se  # se >= 0: also a positive gain
     notes.append(
         f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {alt} {probe.score:.4g} vs "
         f"{default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
