@@ -4,6 +4,7 @@ outputs removed, overwrites said, finished results never lost to a failed write.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -131,3 +132,20 @@ def test_json_safe_is_strict_json_for_labs_and_bench():
     assert type(out["n"]) is int and type(out["ok"]) is bool and type(out["loss"]) is float
     # strict JSON: the encoder refuses NaN/inf, and accepts the result
     assert json.loads(json.dumps(out, allow_nan=False)) == out
+
+
+def test_unwritable_folders_refused_before_any_work(capsys):
+    """Root ignores permission bits and /proc refuses new files whatever they say: the
+    output checks create (and remove) a probe file instead of trusting ``os.access``."""
+    from lrkit._files import check_dir, check_file
+
+    with pytest.raises(OutputError, match=r"--out: folder '/proc/self' is not writable"):
+        check_dir("/proc/self", "--out")
+    with pytest.raises(OutputError, match=r"cannot write '/proc/lrkit-x/x.png': folder '/proc'"):
+        check_file("/proc/lrkit-x/x.png", "--out")
+    # the demo refuses before it loads data or trains anything
+    assert main(["demo", "--out", "/proc/lrkit-demo", "--seeds", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "--out" in err and "'/proc'" in err
+    assert not os.path.exists("/proc/lrkit-demo")

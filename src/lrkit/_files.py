@@ -44,12 +44,31 @@ def _nearest_existing(path: str) -> str:
     return d
 
 
+def _probe(folder: str) -> str | None:
+    """Why a file cannot be created in ``folder``, or ``None`` when one can.
+
+    ``os.access`` answers from the permission bits, which root ignores and a
+    read-only mount or a virtual file system (``/proc``) contradicts; so a
+    temporary file is created there and removed at once.
+    """
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "is not writable"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".lrkit-probe-", dir=folder)
+    except OSError as e:
+        return f"is not writable ({e.strerror or e})"
+    os.close(fd)
+    os.remove(probe)
+    return None
+
+
 def _check_parent(path: str, option: str) -> None:
     parent = _nearest_existing(path)
     if not os.path.isdir(parent):
         raise OutputError(f"{option}: cannot write {path!r}: {parent!r} is a file, not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{option}: cannot write {path!r}: folder {parent!r} is not writable")
+    why = _probe(parent)
+    if why is not None:
+        raise OutputError(f"{option}: cannot write {path!r}: folder {parent!r} {why}")
 
 
 def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None) -> str:
@@ -80,8 +99,9 @@ def check_dir(path: str, option: str) -> str:
     if os.path.exists(path):
         if not os.path.isdir(path):
             raise OutputError(f"{option}: {path!r} is an existing file, not a folder")
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise OutputError(f"{option}: folder {path!r} is not writable")
+        why = _probe(path)
+        if why is not None:
+            raise OutputError(f"{option}: folder {path!r} {why}")
         return path
     _check_parent(os.path.join(path, "x"), option)
     return path
