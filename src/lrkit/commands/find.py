@@ -28,7 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--start", type=float, default=1e-7, help="first learning rate (default 1e-7)")
     p.add_argument("--end", type=float, default=10.0, help="last learning rate (default 10)")
-    p.add_argument("--steps", type=int, default=100, help="number of rates swept (default 100)")
+    p.add_argument(
+        "--steps", type=int, default=100, help="number of rates swept (default 100, at least 14)"
+    )
     p.add_argument("--mode", choices=("exp", "linear"), default="exp", help="spacing of the rates")
     p.add_argument("--smooth", type=float, default=0.98, help="EWMA smoothing (default 0.98)")
     p.add_argument(
@@ -43,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> None:
     """Every option and output path checked before the range test starts."""
     from .._files import FIGURE_EXTENSIONS, check_file
+    from ..finder import MIN_POINTS
 
     if args.out is not None:
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
@@ -54,7 +57,13 @@ def _check(args: argparse.Namespace) -> None:
     _args.number("--end", args.end, positive=True, rate=True)
     if not args.end > args.start:
         raise _args.ConfigError(f"--end must be above --start, got {args.start:g} and {args.end:g}")
-    _args.positive_int("--steps", args.steps, low=2, high=_args.MAX_SWEEP)
+    _args.positive_int("--steps", args.steps, high=_args.MAX_SWEEP)
+    # the suggestions read MIN_POINTS points after the default skips (1 at the start, 3 at the end)
+    if args.steps < MIN_POINTS + 4:
+        raise _args.ConfigError(
+            f"--steps must be at least {MIN_POINTS + 4} (a suggestion needs {MIN_POINTS} points "
+            f"after skipping 1 at the start and 3 at the end), got {args.steps}"
+        )
     if not 0.0 <= args.smooth < 1.0:
         raise _args.ConfigError(f"--smooth must be in [0, 1), got {args.smooth}")
     if not (math.isfinite(args.diverge) and args.diverge > 1.0):
