@@ -1,0 +1,110 @@
+"""Which setting should ``lrkit demo`` use? (issue 12, item 5: spread >= 3x the seed std).
+
+The rule, written before any run of this script (2026-11-29, 20:15 UTC):
+
+- Candidates: the digits task (SGD, momentum 0.9; the demo must stay ~30 s
+  idle on a 2-core VM, and digits is the only built-in task that fast),
+  epochs in {3, 4, 5, 8}, hand-made peak in {0.05, 0.1}; the three
+  hand-made schedules of the demo (constant, step decay, warmup + cosine),
+  seeds 0-2 (the demo's default).
+- Metrics, both reported for every setting: the final held-out accuracy
+  (359 images: quantised in steps of 0.28 pp, its seed std mostly the split's
+  sampling noise) and the final held-out cross-entropy (continuous, and what
+  the plan's probes optimise when given a validation loss).
+- spread = |best - worst| mean over seeds, divided by the seed std pooled over
+  the three schedules (sqrt of the mean sample variance): the demo's own
+  ``verdict`` formula.
+- Choice: the metric and setting with the largest spread/std in held-out
+  cross-entropy among settings whose three schedules x 3 seeds train in
+  under 10 s here; if the current demo setting (5 epochs, 0.1) reaches 3x,
+  it stays (continuity: README, docs and the demo's runtime are measured).
+- Check against selection bias (the best of eight noisy ratios is biased
+  upwards): the chosen setting is run again on fresh seeds 3-5 and both
+  figures are reported.
+
+Run: ``PYTHONPATH=src python benchmarks/bench_plan_demo.py [--seeds 0,1,2]``;
+prints one markdown row per setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import torch
+
+from lrkit.bench import run_grid
+from lrkit.tasks import get_task
+
+HAND = (
+    ("constant", "constant({lr})"),
+    ("step decay", "step({lr}, gamma=0.1, every='40%')"),
+    ("warmup + cosine", "warmup(cosine({lr}), steps='10%')"),
+)
+
+
+def _mean_std(xs: list[float]) -> tuple[float, float]:
+    m = sum(xs) / len(xs)
+    return m, math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def spread(per_label: dict[str, list[float]]) -> tuple[float, float, float]:
+    """(best - worst mean, pooled seed std, their ratio)."""
+    ms = {k: _mean_std(v) for k, v in per_label.items()}
+    means = [m for m, _ in ms.values()]
+    pooled = math.sqrt(sum(s * s for _, s in ms.values()) / len(ms))
+    d = max(means) - min(means)
+    return d, pooled, d / pooled if pooled > 0 else math.inf
+
+
+def measure(epochs: int, lr: float, seeds: list[int]) -> dict[str, object]:
+    task = get_task("digits", seed=seeds[0])
+    t0 = time.perf_counter()
+    res = run_grid(
+        task,
+        [s.format(lr=lr) for _, s in HAND],
+        seeds=seeds,
+        optimizer="sgd",
+        epochs=epochs,
+        labels=[lab for lab, _ in HAND],
+    )
+    wall = time.perf_counter() - t0
+    acc: dict[str, list[float]] = {}
+    ce: dict[str, list[float]] = {}
+    for r in res:
+        acc.setdefault(r.label, []).append(100.0 * r.final_metric)
+        ce.setdefault(r.label, []).append(r.history[-1]["val_loss"] if r.history else math.inf)
+    return {"acc": acc, "ce": ce, "wall": wall}
+
+
+def _cells(d: dict[str, list[float]], fmt: str) -> list[str]:
+    return [f"{_mean_std(v)[0]:{fmt}} ± {_mean_std(v)[1]:{fmt}}" for v in d.values()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--settings", default="3:0.05,4:0.05,5:0.05,8:0.05,3:0.1,4:0.1,5:0.1,8:0.1")
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    seeds = [int(s) for s in a.seeds.split(",")]
+    print(
+        "| epochs, peak | accuracy: constant / step / cosine | spread/std | "
+        "held-out CE: constant / step / cosine | spread/std | wall s |"
+    )
+    print("| --- | --- | ---: | --- | ---: | ---: |")
+    for item in a.settings.split(","):
+        e, lr = item.split(":")
+        m = measure(int(e), float(lr), seeds)
+        _, _, ra = spread(m["acc"])  # type: ignore[arg-type]
+        _, _, rc = spread(m["ce"])  # type: ignore[arg-type]
+        print(
+            f"| {e}, {lr} | {' / '.join(_cells(m['acc'], '.2f'))} | {ra:.1f}x | "  # type: ignore[arg-type]
+            f"{' / '.join(_cells(m['ce'], '.3f'))} | {rc:.1f}x | {m['wall']:.1f} |",  # type: ignore[arg-type]
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
