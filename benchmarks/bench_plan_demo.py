@@ -26,7 +26,7 @@ Round 1's result (docs/tasks.md): held-out cross-entropy separates nothing
 (at most 1.0x: its seed std is as large as the spread, a few confident
 mistakes on one split dominate it); accuracy as before (2.5x at 5 epochs).
 
-Round 2, written after round 1 and before its own runs (20:20 UTC): the seed
+Round 2, written after round 1 and before its own runs (20:07 UTC): the seed
 std is the test split's sampling noise (359 images: sqrt(p(1-p)/359) = 0.9 pp
 at 97 %), so a larger held-out split (``test_fraction``, a digits option)
 lowers it as 1/sqrt(n) while a smaller training split leaves the model less
