@@ -40,7 +40,7 @@ largest spread/std wins if the demo stays under ~30 s; it is rerun on seeds
 Round 2's result: no setting reaches 3x (best: 0.5 at 9 epochs, 2.7x; the
 constant rate's own seed std grows to 2-6 pp with less training data).
 
-Round 3, written after round 2 and before its own runs (20:22 UTC): what a
+Round 3, written after round 2 and before its own runs (20:09 UTC): what a
 schedule changes first is the optimisation: the annealed schedules end at a
 much lower training loss than a constant rate at the same peak. The last
 epoch's mean training loss (45 batches at 0.2) is continuous and averages

@@ -1,4 +1,4 @@
-"""A fourth task the planner was never developed on, written (2026-11-29, 20:20 UTC) before
+"""A fourth task the planner was never developed on, written (2026-11-29, 20:09 UTC) before
 any run on it and before the noise rule for rung 2 (docs/plan.md, rule 6) was tested on
 anything else: the clean check of that rule.
 
