@@ -373,3 +373,58 @@ def test_a_run_that_ignores_the_schedule_is_an_error():
     assert str(e.value).count(", ") >= 3  # the four first-rung peaks are named
     with pytest.raises(ConfigError, match="identical losses"):
         lrkit.plan(lambda s, n: [1.5] * n, 200, lr=0.1)  # also without the range test
+
+
+def _drift_run(a2, sigma, star2=0.1 * 2**-1.5):
+    """Loss = a fall + a bowl in log2(peak) around the best peak of the probe's length
+    (rung 1, 25 updates: 0.1 x 2^0.5; rung 2, 50 updates: ``star2``, weight ``a2``) +
+    noise of std ``sigma`` drawn for each probe (seeded by its length and peak)."""
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        peak, t = float(eta.max()), np.arange(steps) / steps
+        star, a = (0.1 * 2**0.5, 1.0) if steps <= 25 else (star2, a2)
+        rng = np.random.default_rng([steps, round(1e6 * peak)])
+        bowl = a * math.log2(peak / star) ** 2 * t
+        return (0.5 + 2.0 * np.exp(-5.0 * t) + bowl + sigma * rng.standard_normal(steps)).tolist()
+
+    return run
+
+
+def test_move_gain_estimates_the_noise_from_successive_differences():
+    """d = base - alt over the second half; var = sum(diff(d)^2) / (2 (m - 1)); se =
+    sqrt(var / n), n the score's window; a slow trend in d adds almost nothing."""
+    from lrkit.plan._core import move_gain
+
+    t = np.arange(40)
+    base = _probe(list(1.0 + 0.01 * t + 0.1 * (-1.0) ** t))  # a trend and an oscillation
+    alt = _probe(list(np.ones(40)))
+    base = Probe("rung2", 0.1, "linear", 40, "", base.losses, None, float(np.mean(base.losses[-4:])), False)
+    alt = Probe("rung2", 0.05, "linear", 40, "", alt.losses, None, 1.0, False)
+    gain, se = move_gain(base, alt)
+    d = np.asarray(base.losses[20:]) - 1.0
+    want = math.sqrt(np.sum(np.diff(d) ** 2) / (2 * 19) / 4)
+    assert gain == pytest.approx(base.score - 1.0) and se == pytest.approx(want)
+    assert se == pytest.approx(math.sqrt((4 * 0.01 + 0.0001) / 2 / 4), rel=0.01)  # ~ 0.1 / 2
+    v = Probe("rung2", 0.1, "linear", 40, "", base.losses, 0.3, 0.3, False)
+    w = Probe("rung2", 0.05, "linear", 40, "", alt.losses, 0.2, 0.2, False)
+    assert move_gain(v, w) == (pytest.approx(0.1), 0.0)
+
+
+def test_rung_two_moves_the_peak_only_beyond_two_standard_errors():
+    """Rung 2's best peak is 4x below rung 1's. A clear move (small noise): the drift
+    is measured and extrapolated (the plan goes below rung 2's best). A move within
+    the noise (rung 2 nearly flat: its best probe is lower, but by less than the noise): no drift,
+    the peak is rung 1's, read between its probes."""
+    from lrkit.plan._core import vertex
+
+    clear = lrkit.plan(_drift_run(1.0, 0.01), 600, lr=0.1, use_laws=False)
+    assert not any("standard errors" in n for n in clear.notes), clear.notes
+    assert any("shrank as h^-1.00" in n for n in clear.notes), clear.notes
+    assert clear.peak < 0.1 * 2**-1.5
+    noisy = lrkit.plan(_drift_run(0.04, 0.2), 600, lr=0.1, use_laws=False)
+    rung2 = [q for q in noisy.probes if q.stage == "rung2"]
+    assert min(rung2, key=lambda q: q.score) is not rung2[0]  # the best moved, by noise
+    assert any("within 2 standard errors" in n for n in noisy.notes), noisy.notes
+    eta1 = vertex([q for q in noisy.probes if q.stage == "rung1"])
+    assert noisy.peak == pytest.approx(eta1, rel=5e-3)
