@@ -64,7 +64,6 @@ __all__ = [
     "lr_area",
     "paired_gain",
     "progressed",
-    "move_gain",
     "MIN_PROBE",
     "MIN_RANGE",
 ]
@@ -82,9 +81,6 @@ LAW_MIN_RUN_SECONDS = 60.0
 LAW_TOLERANCE = 0.05
 #: a probe "made progress" only when its loss fell by at least this fraction of its start
 PROGRESS = 0.1
-#: rung 2's best moves away from rung 1's only when it scores lower by more than this many
-#: standard errors (:func:`move_gain`; the same bar as :func:`progressed`'s)
-MOVE_SE = 2.0
 
 
 class _Ledger:
@@ -586,8 +582,6 @@ def _peak(
     if eta2 is None:
         peak = min(second) / 4.0
         notes.append(f"no probe trained stably: falling back to {peak:.3g} (4x below the lowest)")
-    elif not _moved(rung2, best1, notes):
-        peak = eta1 if eta1 is not None else best1
     else:
         # an end of the probed range is only a bound on a rung's best peak, not a measure:
         # rung 1 stuck at its lowest or rung 2 at its highest says nothing about the drift
@@ -602,77 +596,14 @@ def _peak(
         )
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
-    if eta2 is not None and ref is not None and not any(
-        progressed(p) for p in rung2 if not p.diverged
-    ):
-        peak = ref
-        notes.append(
-            f"no second-rung probe left its starting plateau (a fall of a tenth, beyond "
-            f"its noise): too short to rank peaks; using the "
-            f"{'range test' if with_range else 'given'} rate {ref:.3g}"
-        )
+        if ref is not None and not any(progressed(p) for p in rung2 if not p.diverged):
+            peak = ref
+            notes.append(
+                f"no second-rung probe left its starting plateau (a fall of a tenth, beyond "
+                f"its noise): too short to rank peaks; using the "
+                f"{'range test' if with_range else 'given'} rate {ref:.3g}"
+            )
     return peak
-
-
-def _moved(rung2: Sequence[Probe], best1: float, notes: list[str]) -> bool:
-    """Did rung 2's best probe beat rung 2's probe at rung 1's best peak beyond the noise?
-
-    ``True`` when the best is that probe itself (no move to test) or scores lower by more
-    than :data:`MOVE_SE` standard errors (:func:`move_gain`); else a note says the move
-    was within the noise, and the peak stays rung 1's (rule 6 measures no drift).
-    """
-    ok = [p for p in rung2 if not p.diverged]
-    base = next((p for p in ok if p.peak == best1), None)
-    top = min(ok, key=lambda p: p.score)
-    if base is None or top is base:
-        return True
-    gain, se = move_gain(base, top)
-    if gain > MOVE_SE * se:
-        return True
-    notes.append(
-        f"rung 2 ({base.steps} updates each): best probe {top.peak:.3g} ahead of the one at "
-        f"rung 1's best {best1:.3g} by {gain:.3g}, within {MOVE_SE:g} standard errors "
-        f"({se:.2g}): no drift measured; the peak is rung 1's"
-    )
-    return False
-
-
-def move_gain(base: Probe, alt: Probe) -> tuple[float, float]:
-    r"""How much lower ``alt`` scored than ``base`` (two probes of one rung: same length,
-    same batches, different peaks), and the standard error of that difference.
-
-    Gain: ``base.score - alt.score``. With validation losses, standard error 0
-    (one number each, as in :func:`paired_gain`). Otherwise the per-update
-    noise of the paired difference :math:`d_t = \ell^{base}_t - \ell^{alt}_t`
-    is estimated over the probes' second half (:math:`m` values) from its
-    successive differences, which cancel a slow trend (the decay) that a plain
-    standard deviation would count as noise (von Neumann's mean square
-    successive difference):
-
-    .. math:: \hat\sigma^2 = \frac{1}{2(m-1)}\sum_t (d_t - d_{t-1})^2,
-        \qquad \mathrm{se} = \hat\sigma / \sqrt{n},
-
-    with :math:`n = \max(1, \mathrm{round}(0.1\,L))` the updates the score
-    averages. Unlike :func:`paired_gain`'s, this estimate does not need two
-    points in the score's window: a 12-update probe (a window of one) still
-    gets a noise level.
-
-    >>> from lrkit.plan import Probe
-    >>> a = Probe("rung2", 0.1, "linear", 10, "", (3.0, 2.0, 1.0, 1.2, 0.8) * 2, None, 0.8, False)
-    >>> b = Probe("rung2", 0.05, "linear", 10, "", (3.0, 2.0, 1.0, 1.0, 1.0) * 2, None, 1.0, False)
-    >>> gain, se = move_gain(b, a)
-    >>> round(gain, 3), round(se, 3)
-    (0.2, 0.158)
-    """
-    gain = base.score - alt.score
-    if base.val_loss is not None and alt.val_loss is not None:
-        return gain, 0.0
-    half = base.steps // 2
-    d = np.asarray(base.losses[half:], dtype=np.float64) - np.asarray(alt.losses[half:])
-    if len(d) < 2:
-        return gain, 0.0
-    var = float(np.sum(np.diff(d) ** 2) / (2 * (len(d) - 1)))
-    return gain, math.sqrt(var / max(1, round(0.1 * base.steps)))
 
 
 def _check_responds(rung: Sequence[Probe]) -> None:
