@@ -49,6 +49,10 @@ out most batch noise. Candidates: test_fraction 0.2, epochs 3, 5, 8, peak
 accuracy spread is still reported next to it). The current setting (5,
 0.1) stays if it reaches 3x; else the largest; rerun on seeds 3-5.
 
+Round 3's result: (5, 0.1) 2.4x; (8, 0.1) 4.2x, and 3.6x on seeds 3-5 (its
+accuracy spread 0.9x and 2.8x): the demo runs 8 epochs at 0.1 and prints
+both spreads. Every table: benchmarks/results/plan_demo.md.
+
 Run: ``PYTHONPATH=src python benchmarks/bench_plan_demo.py [--seeds 0,1,2]``;
 prints one markdown row per setting.
 """
