@@ -211,9 +211,7 @@ def train_spread(results: list[Any]) -> str:
     if len(per) < 2:
         return "the last epoch's training loss: fewer than two schedules trained"
     means = {k: sum(v) / len(v) for k, v in per.items()}
-    var = [
-        sum((x - means[k]) ** 2 for x in v) / (len(v) - 1) for k, v in per.items() if len(v) > 1
-    ]
+    var = [sum((x - means[k]) ** 2 for x in v) / (len(v) - 1) for k, v in per.items() if len(v) > 1]
     best, worst = min(means, key=means.__getitem__), max(means, key=means.__getitem__)
     d = means[worst] - means[best]
     line = (
