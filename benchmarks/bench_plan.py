@@ -41,7 +41,9 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: the plans of the current planner (the shape probe and the progress rule, issue 12's
 #: second pass); the "plan" entries of CACHE are the first planner's, plan_cache_v2.json
 #: the second's (raw-divergence cut of the range test) and plan_cache_v3.json the shape
-#: probe's alone, kept for the record
+#: probe's alone, kept for the record; plan_cache_v5.json holds the plans of a rule that
+#: was tried and rejected (rung 2's move gated at two standard errors: digits collapsed
+#: on two seeds of three, docs/plan.md "Tried and rejected")
 PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v4.json")
 PLAN = "plan4"
 BUDGET = 0.5
