@@ -53,7 +53,7 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
     from lrkit.commands.predict import read_run
     from lrkit.laws import DEFAULT_LAW, fit
 
-    assert DEFAULT_LAW == "mean"
+    assert DEFAULT_LAW == "mean_q"
     wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
     assert main(["predict", *_args(csvs), "--candidate", wsd]) == 0  # runs: 1991 steps
     err = capsys.readouterr().err
@@ -64,7 +64,7 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
     assert main(["predict", *_args(csvs), "--candidate", wsd, "--total", str(T)]) == 0
     text, err = capsys.readouterr()
     assert "note:" not in err
-    assert text.startswith("mean law: L(t) = (multi_power(t) + momentum(t)) / 2")
+    assert text.startswith("mean_q law: L(t) = (multi_power_q(t) + momentum_q(t)) / 2")
     runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
     law = fit(runs)
     mpl, mom = law.parts()

@@ -32,9 +32,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--total", type=int, default=None, help="steps of the candidates' runs")
     p.add_argument(
         "--law",
-        default="mean",
-        choices=("mean", "multi_power", "momentum"),
-        help="the law (default mean: the MPL's and the momentum law's predictions averaged)",
+        default="mean_q",
+        choices=("mean_q", "mean", "multi_power", "momentum", "multi_power_q", "momentum_q"),
+        help="the law (default mean_q: the MPL's and the momentum law's predictions averaged, "
+        "each with a fitted drop exponent)",
     )
     p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
 

@@ -12,7 +12,8 @@ default weights :math:`w_i = t_i / t_{\mathrm{last}}` (``weight="step"``;
 :math:`t_{\mathrm{last}}` the run's last fitted step) make the later points
 count more: a law is used to extrapolate, and the end of the fitted runs is
 what predicts beyond them best (chosen on splits of the fitted curves only,
-see docs/laws.md).
+see docs/laws.md). The ``*_q`` laws' drop exponent is not a solver variable:
+the fit is repeated at each ``q`` of :data:`Q_GRID`.
 """
 
 from __future__ import annotations
@@ -30,12 +31,17 @@ from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
 
-#: the law :func:`fit` uses when none is named: ``"mean"``, the more accurate on splits
-#: of the three fitted public curves (docs/laws.md). The planner names its own law
+#: the law :func:`fit` uses when none is named: ``"mean_q"`` (both laws, each with a
+#: fitted drop exponent, averaged), the most accurate on splits of the three fitted
+#: public curves (docs/laws.md; ``"mean"`` before). The planner names its own law
 #: (``lrkit.plan``: the MPL, with which its shape rule was built and tested).
-DEFAULT_LAW = "mean"
+DEFAULT_LAW = "mean_q"
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
+#: the drop exponents ``q`` the ``*_q`` laws are fitted over: a full fit at each, the one
+#: with the smallest fit objective kept (a profile over this grid, fixed before the
+#: validation runs that chose the form; docs/laws.md)
+Q_GRID = (0.6, 0.7, 0.8, 0.9, 1.0, 1.2)
 
 
 def _as_runs(runs: Any) -> list[Run]:
@@ -96,7 +102,13 @@ _SPACE = {
 
 
 def _fit_data(
-    runs: Any, law: str, lam: float, delta: float, skip_warmup: bool, weight: str = "step"
+    runs: Any,
+    law: str,
+    lam: float,
+    delta: float,
+    skip_warmup: bool,
+    weight: str = "step",
+    q: float = 1.0,
 ) -> tuple[list[Run], list[tuple[Any, np.ndarray, np.ndarray]], list[str]]:
     """Check ``fit``'s arguments; return the runs, each run's (geometry, log loss,
     :math:`\\sqrt{w}`) and the names of the parameters the solver moves (the momentum
@@ -115,7 +127,7 @@ def _fit_data(
         st, ls = _points(r, skip_warmup)
         if st.size:
             w = st / max(int(st[-1]), 1) if weight == "step" else np.ones(st.size)
-            g = F.geometry(r.eta, st, terms=law == "multi_power")
+            g = F.geometry(r.eta, st, terms=law == "multi_power", q=q)
             data.append((g, np.log(ls), np.sqrt(w)))
     npts = sum(d[1].size for d in data)
     names = [n for n in LAWS[law] if n != "lam"]
@@ -169,13 +181,15 @@ def _objective(
 
 
 def _fit_mean(
-    runs: Any, lam: float, delta: float, skip_warmup: bool, max_nfev: int, weight: str
+    runs: Any, law: str, lam: float, delta: float, skip_warmup: bool, max_nfev: int, weight: str
 ) -> Law:
-    """The ``"mean"`` law: the MPL and the momentum law fitted separately."""
+    """The ``"mean"`` (``"mean_q"``) law: the MPL and the momentum law (each with its own
+    drop exponent) fitted separately."""
+    sfx = "_q" if law == "mean_q" else ""
     a, b = (
         fit(
             runs,
-            name,
+            name + sfx,
             lam=lam,
             delta=delta,
             skip_warmup=skip_warmup,
@@ -184,10 +198,28 @@ def _fit_mean(
         )
         for name in ("multi_power", "momentum")
     )
-    mean = Law("mean", {**a.params, **{f"m_{n}": v for n, v in b.params.items()}})
+    mean = Law(law, {**a.params, **{f"m_{n}": v for n, v in b.params.items()}})
     err = mean.errors(_as_runs(runs))
     info = {**a.info, "fit_mean_rel": err["mean_rel"], "fit_worst_rel": err["worst_rel"]}
-    return Law("mean", mean.params, info)
+    return Law(law, mean.params, info)
+
+
+def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
+    """``"multi_power_q"`` / ``"momentum_q"``: the base law fitted at each drop exponent
+    of :data:`Q_GRID`; the fit with the smallest objective is kept. The fit at q = 1
+    starts from the usual starting points; each other q starts from the optimum at
+    its neighbour nearer to 1 (going down from 1, and up from 1)."""
+    base = law.removesuffix("_q")
+    one = _fit_one(runs, base, q=1.0, **kw)
+    best = one
+    for side in (sorted((v for v in Q_GRID if v < 1), reverse=True), [v for v in Q_GRID if v > 1]):
+        prev = one[0]
+        for q in side:
+            got = _fit_one(runs, base, q=q, start=prev.params, **kw)
+            prev = got[0]
+            if got[1] < best[1]:
+                best = got
+    return Law(law, best[0].params, {**best[0].info, "q_grid": list(Q_GRID)})
 
 
 def fit(
@@ -211,15 +243,40 @@ def fit(
     :math:`\\sqrt{w_i}` times the residual), so the later points count more;
     ``"none"``: all points the same (Luo et al.; lrkit 0.1).
     ``law="mean"``: both laws fitted (each as above), predicting the mean of
-    their predictions.
+    their predictions. ``"multi_power_q"``, ``"momentum_q"``: with a drop
+    exponent ``q`` (see :class:`Law`), fitted by a full fit at each ``q`` of
+    :data:`Q_GRID` (the smallest objective wins); ``"mean_q"`` (the default):
+    the mean of those two, each with its own ``q``.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
     """
+    kw = dict(lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight)
+    if law in ("mean", "mean_q"):
+        return _fit_mean(runs, law, lam, delta, skip_warmup, max_nfev, weight)
+    if law in ("multi_power_q", "momentum_q"):
+        return _fit_q(runs, law, **kw)
+    return _fit_one(runs, law, **kw)[0]
+
+
+def _fit_one(
+    runs: Any,
+    law: str,
+    *,
+    lam: float,
+    delta: float,
+    skip_warmup: bool,
+    max_nfev: int,
+    weight: str,
+    q: float | None = None,
+    start: dict[str, float] | None = None,
+) -> tuple[Law, float]:
+    """One law (``"multi_power"`` or ``"momentum"``) fitted; with ``q``, its ``*_q`` form at
+    that fixed drop exponent; ``start``: the one starting point (default: a few).
+    Returns the law and the solver's objective."""
     from scipy.optimize import least_squares
 
-    if law == "mean":
-        return _fit_mean(runs, lam, delta, skip_warmup, max_nfev, weight)
-
-    runs, data, names = _fit_data(runs, law, lam, delta, skip_warmup, weight)
+    runs, data, names = _fit_data(
+        runs, law, lam, delta, skip_warmup, weight, 1.0 if q is None else q
+    )
     npts = sum(d[1].size for d in data)
     lmin = float(min(np.exp(d[1]).min() for d in data))
     unpack, resid, jac = _objective(law, names, lam, data)
@@ -241,15 +298,15 @@ def fit(
         )
 
     # a short run from each start, then the best one run to convergence
-    for start in _starts(law, lmin):
-        x0 = np.array([math.log(start[n]) if _SPACE[n][0] == "log" else start[n] for n in names])
+    for x in [start] if start else _starts(law, lmin):
+        x0 = np.array([math.log(x[n]) if _SPACE[n][0] == "log" else x[n] for n in names])
         res = solve(np.clip(x0, np.array(lo) + 1e-9, np.array(hi) - 1e-9), min(40, max_nfev))
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
     if best.status == 0:  # stopped by the evaluation budget
         best = solve(best.x, max_nfev)
-    fitted = Law(law, unpack(best.x))
+    fitted = Law(law, unpack(best.x)) if q is None else Law(law + "_q", {**unpack(best.x), "q": q})
     err = fitted.errors(runs)
     info = {
         "runs": [r.name or f"run{i}" for i, r in enumerate(runs)],
@@ -259,4 +316,4 @@ def fit(
         "delta": float(delta),
         "weight": weight,
     }
-    return Law(law, fitted.params, info)
+    return Law(fitted.law, fitted.params, info), float(best.cost)

@@ -84,18 +84,26 @@ class Geometry:
     cv: np.ndarray | None = None
 
 
-def _drops(eta: np.ndarray) -> tuple[np.ndarray, int]:
+def _drops(eta: np.ndarray, q: float = 1.0) -> tuple[np.ndarray, int]:
+    r"""The drops after the peak :math:`k_p`: :math:`d_k = \eta_{k-1} - \eta_k`, or with
+    a drop exponent :math:`q \ne 1`,
+    :math:`d_k = \eta_{\max}^{1-q}\,(\eta_{k-1}^q - \eta_k^q)` (the same total from the
+    peak down to 0; :math:`q < 1` makes a drop at a low rate worth more)."""
     kp = int(np.argmax(eta))
     d = np.zeros_like(eta)
+    if q != 1.0:
+        top = float(eta[kp])
+        eta = top * (np.maximum(eta, 0.0) / top) ** q if top > 0 else eta
     d[kp + 1 :] = eta[kp:-1] - eta[kp + 1 :]
     return d, kp
 
 
-def prepare(eta: np.ndarray) -> dict[str, Any]:
-    """What :func:`geometry` needs from the schedule alone (computed once per schedule)."""
+def prepare(eta: np.ndarray, q: float = 1.0) -> dict[str, Any]:
+    """What :func:`geometry` needs from the schedule alone (computed once per schedule);
+    ``q``: the drop exponent of :func:`_drops` (1: the published laws)."""
     eta = np.asarray(eta, dtype=np.float64)
     cum = np.cumsum(eta)
-    d, kp = _drops(eta)
+    d, kp = _drops(eta, q)
     floor = max(float(eta.max()), 1e-300) * 1e-12
     return {
         "eta": eta,
@@ -115,6 +123,7 @@ def geometry(
     exact: bool = False,
     terms: bool = True,
     prep: dict[str, Any] | None = None,
+    q: float = 1.0,
 ) -> Geometry:
     """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not).
 
@@ -122,7 +131,7 @@ def geometry(
     ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly.
     """
     if prep is None:
-        prep = prepare(eta)
+        prep = prepare(eta, q)
     steps = np.asarray(steps, dtype=np.int64)
     cum, d, kp, leta_all = prep["cum"], prep["d"], prep["kp"], prep["leta"]
     cum_prev, nz = prep["cum_prev"], prep["nz"]
@@ -358,7 +367,11 @@ def _lagrange4(kk: np.ndarray, rr: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def mpl_dense(
-    eta: np.ndarray, steps: np.ndarray, p: dict[str, float], rtol: float = DENSE_RTOL
+    eta: np.ndarray,
+    steps: np.ndarray,
+    p: dict[str, float],
+    rtol: float = DENSE_RTOL,
+    q: float = 1.0,
 ) -> np.ndarray:
     r"""The Multi-Power Law at many ``steps`` of one schedule, in about :math:`O(T)`.
 
@@ -377,9 +390,10 @@ def mpl_dense(
     (cumulative sums and interpolation) plus knots × (``NEAR`` + blocks)
     terms. Tested against the exact sum (``tests/test_laws.py``): relative
     error below :math:`10^{-6}` on cosine, WSD, step, one_cycle and constant.
+    ``q``: the drop exponent (:func:`_drops`).
     """
     lo, hi = int(steps.min()), int(steps.max())
-    prep = prepare(eta)
+    prep = prepare(eta, q)
     J = _jumps(prep, p)
     S = prep["cum"]
 

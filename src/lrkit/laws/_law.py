@@ -18,10 +18,15 @@ __all__ = ["Law", "LAWS"]
 
 #: law name -> its parameter names; ``"mean"`` holds both laws' (the momentum law's
 #: prefixed ``m_``) and predicts the mean of their two predictions
+#: ``"multi_power_q"``, ``"momentum_q"``, ``"mean_q"``: the same with a drop exponent
+#: ``q`` (drops :math:`\eta_{\max}^{1-q}(\eta_{k-1}^q - \eta_k^q)`; q = 1: the laws above)
 LAWS: dict[str, tuple[str, ...]] = {
     "multi_power": F.MPL_NAMES,
     "momentum": F.MOMENTUM_NAMES,
     "mean": F.MPL_NAMES + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES),
+    "multi_power_q": F.MPL_NAMES + ("q",),
+    "momentum_q": F.MOMENTUM_NAMES + ("q",),
+    "mean_q": F.MPL_NAMES + ("q",) + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q",)),
 }
 
 #: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
@@ -34,6 +39,12 @@ _FORMULAS = {
     "momentum": "L(t) = L0 + A*S(t)^-alpha - C*S2(t), S2 = sum m_i, m_i = lam*m_(i-1) + d_i",
     "mean": "L(t) = (multi_power(t) + momentum(t)) / 2, the momentum law's parameters m_*",
 }
+_Q = ", drops d_k = eta_max^(1-q)*(eta_(k-1)^q - eta_k^q)"
+_FORMULAS["multi_power_q"] = _FORMULAS["multi_power"] + _Q
+_FORMULAS["momentum_q"] = _FORMULAS["momentum"] + _Q
+_FORMULAS["mean_q"] = (
+    "L(t) = (multi_power_q(t) + momentum_q(t)) / 2, the momentum law's parameters m_*" + _Q
+)
 
 
 def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
@@ -58,6 +69,8 @@ def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
         base = n[2:] if n.startswith("m_") else n
         if base == "lam" and not 0.0 <= v < 1.0:
             raise ConfigError(f"Law {law}: {n} must be in [0, 1), got {v!r}")
+        elif base == "q" and not 0.0 < v <= 4.0:
+            raise ConfigError(f"Law {law}: {n} must be in (0, 4], got {v!r}")
         elif base != "lam" and base != "L0" and v < 0:
             raise ConfigError(f"Law {law}: {n} must be >= 0, got {v!r}")
         out[n] = v
@@ -82,6 +95,13 @@ class Law:
     ``mean``: the mean of the two laws' predictions, each with its own
     parameters (the momentum law's named ``m_L0``, ``m_A``, ...).
 
+    ``multi_power_q``, ``momentum_q``, ``mean_q``: the same with an eighth (sixth)
+    parameter, the drop exponent ``q``: every drop is
+    :math:`d_k = \\eta_{\\max}^{1-q}(\\eta_{k-1}^q - \\eta_k^q)` (:math:`\\eta_{\\max}`
+    the schedule's peak; the drops from the peak to 0 still sum to
+    :math:`\\eta_{\\max}`); :math:`q < 1` makes a drop at a low rate worth more,
+    :math:`q = 1` gives the laws above.
+
     ``info`` holds how it was fitted (runs, fit error); it is not part of equality.
 
     >>> law = Law("momentum", {"L0": 2.0, "A": 1.0, "alpha": 0.5, "C": 100.0, "lam": 0.999})
@@ -105,26 +125,30 @@ class Law:
 
     # ------------------------------------------------------------ prediction
     def parts(self) -> tuple[Law, ...]:
-        """The laws whose predictions this one averages (itself, unless ``"mean"``)."""
-        if self.law != "mean":
+        """The laws whose predictions this one averages (itself, unless ``"mean"`` or
+        ``"mean_q"``)."""
+        if self.law not in ("mean", "mean_q"):
             return (self,)
-        p = self.params
-        mpl = {n: p[n] for n in F.MPL_NAMES}
-        mom = {n: p[f"m_{n}"] for n in F.MOMENTUM_NAMES}
-        return (Law("multi_power", mpl), Law("momentum", mom))
+        p, x = self.params, ("q",) if self.law == "mean_q" else ()
+        mpl = {n: p[n] for n in F.MPL_NAMES + x}
+        mom = {n: p[f"m_{n}"] for n in F.MOMENTUM_NAMES + x}
+        sfx = "_q" if x else ""
+        return (Law("multi_power" + sfx, mpl), Law("momentum" + sfx, mom))
 
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        if self.law == "mean":
+        if self.law in ("mean", "mean_q"):
             a, b = self.parts()
             return 0.5 * (a._curve(eta, steps) + b._curve(eta, steps))
-        if self.law == "multi_power" and steps.size > _DENSE:
+        law, p = self.law.removesuffix("_q"), dict(self.params)
+        q = p.pop("q", 1.0)
+        if law == "multi_power" and steps.size > _DENSE:
             _check_area(eta, steps)
-            return F.mpl_dense(eta, steps, self.params)
-        g = F.geometry(eta, steps, terms=self.law == "multi_power")
+            return F.mpl_dense(eta, steps, p, q=q)
+        g = F.geometry(eta, steps, terms=law == "multi_power", q=q)
         _check_area(eta, steps)
-        if self.law == "multi_power":
-            return F.mpl_curve(g, self.params)
-        return F.momentum_curve(g, self.params)
+        if law == "multi_power":
+            return F.mpl_curve(g, p)
+        return F.momentum_curve(g, p)
 
     def predict(
         self, schedule: Any, steps: Any = None, *, total_steps: int | None = None
