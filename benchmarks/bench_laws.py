@@ -16,7 +16,9 @@
    to choose): V1, fit each fitted curve's points up to step 12,000 and
    predict its later points (extrapolation in length); V2, leave one of the
    three curves out, fit the other two and predict it (extrapolation in
-   shape). Mean relative error of each.
+   shape); V3, fit each fitted curve's points with area S(t) <= 2.4 (8,000 steps at
+   the peak) and predict its later points (extrapolation in area). Mean relative
+   error of each, and their averages over the sizes.
 5. Own tasks (``--own``): per-step training losses of ``charlm`` and
    ``mnist1d`` under constant / cosine / two-stage step (fit) and WSD /
    linear-to-zero / one_cycle (predicted), one seed.
@@ -24,7 +26,7 @@
 The public curves are read from ``../shared/data/loss_curves`` beside the
 repository (MIT licence, see its LICENSE) or ``--data DIR``.
 
-    python benchmarks/bench_laws.py [--laws multi_power,momentum] [--own] [--json FILE]
+    python benchmarks/bench_laws.py [--laws multi_power,momentum,mean_q] [--own] [--json FILE]
         [--validate] [--weight step|none] [--delta 1e-3]
 """
 
