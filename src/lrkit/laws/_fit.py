@@ -249,7 +249,9 @@ def fit(
     the mean of those two, each with its own ``q``.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
     """
-    kw = dict(lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight)
+    kw: dict[str, Any] = dict(
+        lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
+    )
     if law in ("mean", "mean_q"):
         return _fit_mean(runs, law, lam, delta, skip_warmup, max_nfev, weight)
     if law in ("multi_power_q", "momentum_q"):
