@@ -300,7 +300,7 @@ def optimize_charlm(seeds: int = 3) -> dict:
         y = np.asarray(train(task, sch, epochs=epochs).step_losses, dtype=np.float64)
         steps = np.arange(y.size)[::every]
         runs.append(Run(sch, steps[steps > 0], _smooth(y, smooth)[::every][steps > 0], name=name))
-    law = fit(runs)
+    law = fit(runs, "multi_power")  # the MPL, as documented (not fit()'s default)
     warm = round(0.05 * total)
     opt = law.optimize(total, peak, warmup=warm, family="wsd")
     cands = {
