@@ -362,6 +362,32 @@ def test_use_laws_auto_on_quick_probes_skips_the_fit():
     assert any(n.startswith("laws skipped: the probes took") for n in p.notes)
 
 
+def test_the_law_s_predictions_are_its_curves_of_each_shape_at_the_peak():
+    """Rule 9's evidence: one :class:`Prediction` per shape, of ``shape_schedule(shape,
+    peak, T)`` at the (unrounded) peak, its curve the fitted law's prediction at 40
+    steps spread over the run, ``final`` its last point; ``law`` is the fitted law's
+    ``to_dict()`` plus its errors on the probes."""
+    from lrkit.laws import Law
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), float)
+        return list(2.0 + 1.0 / (1.0 + np.cumsum(eta)) ** 0.5)
+
+    shapes = ("wsd", "linear", "cosine", "constant", "one_cycle")
+    p = lrkit.plan(run, 2000, lr=0.1, use_laws=True, shapes=shapes)
+    assert [q.shape for q in p.predictions] == list(shapes)
+    law = Law.from_dict({k: v for k, v in p.law.items() if k != "probe_errors"})
+    assert law.law == "multi_power"  # the planner's law when none is named
+    assert set(p.law["probe_errors"]) == {"mean_rel", "worst_rel", "r2", "mae", "rmse"}
+    steps = tuple(int(v) for v in np.unique(np.linspace(1, 1999, 40).round()))
+    for q in p.predictions:
+        s = shape_schedule(q.shape, q.peak, 2000)
+        assert q.schedule == str(s) and q.steps == steps
+        assert float(f"{q.peak:.3g}") == p.peak
+        np.testing.assert_allclose(q.curve, law.predict(s, list(steps)), rtol=1e-12)
+        assert q.final == q.curve[-1]
+
+
 # ---------------------------------------------------------------------------------------
 # the values: Trial, Probe, Plan
 # ---------------------------------------------------------------------------------------
@@ -518,3 +544,24 @@ def test_shape_schedule_warmup_steps_override_and_unknown_shapes():
             shape_schedule(bad, 1.0, 50)
     assert SHAPES == ("linear", "wsd", "cosine", "one_cycle")
     assert ALL_SHAPES == (*SHAPES, "constant")
+
+
+# ---------------------------------------------------------------------------------------
+# seed-5 survivors (benchmarks/results/mutation_seed5.md), one test each
+# ---------------------------------------------------------------------------------------
+def test_a_given_lr_below_the_best_says_a_higher_peak_might_be_better():
+    """``_core.py:597``: with ``lr`` given, when the second rung's best peak is read at the
+    highest candidate, the notes say so; never after a range test (which brackets the
+    rates from above), nor when the best lies inside the candidates."""
+    note = "the best peak is the highest candidate: a higher one might be better"
+    low = lrkit.plan(_recording(), 1000, lr=1e-3, use_laws=False)
+    r2 = [q for q in low.probes if q.stage == "rung2"]
+    assert min(r2, key=lambda q: q.score).peak == max(q.peak for q in low.probes)
+    assert note in low.notes
+    inside = lrkit.plan(_recording(), 1000, lr=0.5, use_laws=False)
+    assert note not in inside.notes
+    # after a range test whose best probe is also its highest: no such note
+    ranged = lrkit.plan(_recording(), 1000, lr_range=(1e-6, 1e-2), use_laws=False)
+    r1 = [q for q in ranged.probes if q.stage == "rung1"]
+    assert min(r1, key=lambda q: q.score).peak == max(q.peak for q in r1)
+    assert note not in ranged.notes
