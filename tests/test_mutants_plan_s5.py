@@ -537,6 +537,13 @@ def test_shape_schedule_values_from_the_formulas():
 def test_shape_schedule_warmup_steps_override_and_unknown_shapes():
     s = shape_schedule("linear", 1.0, 50, warmup=0.4, warmup_steps=3)
     assert str(s) == str(warmup_of(linear(1.0, 0.0), 3).bind(total_steps=50))
+    # warm-up steps are capped at T - 1 (the last step is the peak)
+    for shape, base in (("linear", linear(1.0, 0.0)), ("constant", constant(1.0))):
+        for ws in (9, 10, 50):
+            s = shape_schedule(shape, 1.0, 10, warmup_steps=ws)
+            assert str(s) == str(warmup_of(base, 9).bind(total_steps=10)), (shape, ws)
+        s = shape_schedule(shape, 1.0, 10, warmup_steps=8)
+        assert str(s) == str(warmup_of(base, 8).bind(total_steps=10))
     s = shape_schedule("cosine", 1.0, 50, warmup_steps=-4)  # negative: no warm-up
     assert str(s) == str(cosine(1.0, 0.0).bind(total_steps=50))
     for bad in ("zigzag", "exponential", ""):
@@ -565,3 +572,25 @@ def test_a_given_lr_below_the_best_says_a_higher_peak_might_be_better():
     r1 = [q for q in ranged.probes if q.stage == "rung1"]
     assert min(r1, key=lambda q: q.score).peak == max(q.peak for q in r1)
     assert note not in ranged.notes
+
+
+def test_progress_needs_a_fall_beyond_twice_the_sample_standard_error():
+    """``_core.py:651``: :func:`progressed`'s standard error is
+    :math:`\\sqrt{(s^2_{head} + s^2_{tail})/w}` with *sample* variances (``ddof=1``).
+    20 losses: ``w = 2``; head (2, 1): :math:`s^2 = 0.5`; a flat tail: 0; se = 0.5. A
+    fall of 0.9 < 2 se is not progress (with population variances, 0.25, it would be:
+    2 se = 0.71); a fall of 1.1 is."""
+    from lrkit.plan._core import progressed
+
+    def probe(tail):
+        losses = (2.0, 1.0) + (1.2,) * 16 + (tail, tail)
+        return Probe("rung2", 0.1, "linear", 20, "", losses, None, tail, False)
+
+    assert not progressed(probe(0.6))  # head mean 1.5, fall 0.9
+    assert progressed(probe(0.4))  # fall 1.1 > 2 x 0.5
+    assert progressed(probe(0.5 - 1e-9)) and not progressed(probe(0.5))  # fall 1.0: strict
+    # the same with the spread in the tail: a flat head (1.5, 1.5), tail (0.1, 1.1)
+    spread = (1.5, 1.5) + (1.2,) * 16 + (0.1, 1.1)
+    assert not progressed(Probe("rung2", 0.1, "linear", 20, "", spread, None, 0.6, False))
+    spread = (1.5, 1.5) + (1.2,) * 16 + (-0.1, 0.9)  # fall 1.1
+    assert progressed(Probe("rung2", 0.1, "linear", 20, "", spread, None, 0.4, False))
