@@ -308,3 +308,27 @@ def test_step_noise_is_the_scaled_mad_of_the_differences():
     assert step_noise([1.0]) == 0.0 and step_noise([]) == 0.0
     # differences 2, -1, 4: median 2, deviations 0, 3, 2: MAD 2
     assert step_noise([1.0, 3.0, 2.0, 6.0]) == pytest.approx(1.4826 * 2.0 / math.sqrt(2))
+
+
+# ---------------------------------------------------------------------------------------
+# seed-5 survivors (benchmarks/results/mutation_seed5.md), one test each
+# ---------------------------------------------------------------------------------------
+def test_the_chart_s_y_axis_starts_5_percent_of_its_span_below_the_lowest_point():
+    """``figure.py:75``: the y range is ``(low - pad, cap)`` with ``low`` the lowest raw or
+    lag-free point and ``pad = 0.05 (cap - low)``; a chart of one flat value at 0 (no
+    span) is padded by 0.05 below it."""
+    from lrkit.finder.figure import finder_figure
+
+    def bowl(lr):
+        return 3.0 + (math.log10(lr) + 3.0) ** 2 / 4 + 0.05 * math.sin(1e3 * lr)
+
+    res = lrkit.find(bowl, start=1e-6, end=1.0, steps=60, smooth=0.0, progress=False)
+    lo, cap = finder_figure(res).ylim
+    low = min(float(np.min(res.losses)), float(np.nanmin(res.curve)))
+    assert low < cap
+    assert lo == pytest.approx(low - 0.05 * (cap - low), rel=1e-12)
+    flat = lrkit.find(lambda lr: 0.0, steps=10, smooth=0.0, progress=False)
+    assert finder_figure(flat).ylim == (-0.05, 0.0)
+    one = lrkit.find(lambda lr: -2.0, steps=10, smooth=0.0, progress=False)
+    # cap = t + max(t - m, |t|/4) = -2 + 0.5; pad = 0.05 x 0.5
+    assert finder_figure(one).ylim == pytest.approx((-2.0 - 0.025, -1.5))
