@@ -477,6 +477,52 @@ def test_plan_report_lists_every_probe_and_the_cost_fraction():
     assert lines[5] == "  - a note" and len(lines) == 6
 
 
+def test_plan_report_names_the_range_test_s_minimum():
+    from lrkit.finder import FinderResult
+
+    p = lrkit.plan(_recording(), 1000, budget=0.5, use_laws=False)
+    s = p.finder.suggestion("minimum")
+    at = float(p.finder.lrs[s.index])
+    line = f"  range test: {len(p.finder)} points, loss minimum at lr {at:.3g}"
+    assert p.report().splitlines()[3] == line
+    lrs = np.geomspace(1e-4, 1.0, 30)
+    rising = FinderResult(lrs, 1.0 + lrs, 1.0 + lrs)  # the minimum is at the start
+    q = Plan(p.schedule, p.peak, p.shape, 1000, 0.5, p.cost, finder=rising)
+    assert q.report().splitlines()[3] == "  range test: 30 points, loss minimum at lr none"
+
+
+def test_plan_plot_draws_each_probe_and_prediction_left_and_the_schedule_right(tmp_path):
+    s = shape_schedule("linear", 0.1, 100)
+    probes = (
+        _probe(stage="range", shape="exponential"),
+        _probe(stage="rung1", peak=0.2),
+        _probe(stage="rung1", peak=0.3, losses=(), score=math.inf, diverged=True),
+        _probe(stage="rung2", peak=0.05, steps=8),
+    )
+    from lrkit.plan import Prediction
+
+    preds = (Prediction("wsd", 0.1, "wsd(...)", 0.4, (1, 50, 99), (1.0, 0.6, 0.4)),)
+    p = Plan(s, 0.1, "linear", 100, 0.5, 25, probes=probes, predictions=preds)
+    fig = p.plot()
+    a, b = fig.axes
+    assert [ln.get_label() for ln in a.get_lines()] == [
+        "rung1 linear 0.2",
+        "rung2 linear 0.05",
+        "law: wsd",
+    ]
+    np.testing.assert_array_equal(a.get_lines()[2].get_xdata(), [1, 50, 99])
+    np.testing.assert_array_equal(a.get_lines()[1].get_ydata(), [2.0, 1.5, 1.0, 0.5])
+    (chosen,) = b.get_lines()
+    assert chosen.get_label() == "chosen: linear"
+    np.testing.assert_allclose(chosen.get_ydata(), s(np.arange(100)))
+    assert b.get_title() == str(s)[:70] and a.get_title() == "probes and predictions"
+    assert fig.get_size_inches().tolist() == [11.0, 4.2]
+    out = p.plot(str(tmp_path / "p.svg"))
+    assert out.endswith("p.svg") and open(out).read(100).lstrip().startswith("<?xml")
+    with pytest.raises(ConfigError):
+        p.plot(str(tmp_path / "p.txt"))
+
+
 def test_plan_round_trips_and_refuses_what_to_dict_did_not_make():
     s = shape_schedule("wsd", 0.1, 100)
     p = Plan(s, 0.1, "wsd", 100, 0.5, 25, probes=(_probe(),), decided_by="law", notes=("n",))
