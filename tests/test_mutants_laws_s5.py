@@ -305,3 +305,27 @@ def test_optimize_checks_its_arguments(args, kw, err, msg):
     with pytest.raises(err) as e:
         optimize(Law("momentum", MOM), *args, **kw)
     assert msg in str(e.value)
+
+
+# ---------------------------------------------------------------------------------------
+# seed-5 survivors (benchmarks/results/mutation_seed5.md), one test each
+# ---------------------------------------------------------------------------------------
+def test_the_law_plot_is_8_by_5_inches_with_its_y_range_padded_by_5_percent():
+    """``plotting.py:104`` and ``:114``: the y range spans every curve's lowest point to
+    its highest after its first 5 % (the warm-up's huge losses are left above),
+    padded by 5 % of that span on each side."""
+    law = Law("momentum", {**MOM, "C": 2.0})
+    s = _schedules(400)["wsd"]
+    eta = np.asarray(s(np.arange(400)), dtype=np.float64)
+    steps = np.arange(10, 400, 10)
+    run = Run(eta, steps, law.predict(eta, steps) * 1.01, name="obs")
+    fig = law.plot(runs=[run], schedules=[lrkit.cosine(3e-3, 0.0, steps=400)])
+    assert fig.get_size_inches().tolist() == [8.0, 5.0]
+    (ax,) = fig.axes
+    ys = [np.asarray(ln.get_ydata(), dtype=np.float64) for ln in ax.get_lines()]
+    assert len(ys) == 3  # observed, predicted for it, predicted for the cosine
+    tops = [float(np.max(y[len(y) // 20 :])) for y in ys]
+    lows = [float(np.min(y)) for y in ys]
+    pad = 0.05 * (max(tops) - min(lows))
+    assert min(tops) < max(tops)  # the curves' tops differ: max, not min, sets the range
+    assert ax.get_ylim() == pytest.approx((min(lows) - pad, max(tops) + pad), rel=1e-12)
