@@ -23,3 +23,21 @@ def test_progress_needs_a_fall_of_a_tenth_of_the_starting_loss():
     # a negative start: a tenth of its absolute value
     assert progressed(_probe([-1.0, -1.0, *[-1.0] * 16, -1.1, -1.1]))
     assert not progressed(_probe([-1.0, -1.0, *[-1.0] * 16, -1.09, -1.09]))
+
+
+def test_a_short_run_s_predicted_curves_have_a_point_at_every_step():
+    """``_laws.py:88``: a prediction's curve has ``min(40, T - 1)`` points spread over
+    steps ``1 .. T - 1``: on a 30-step run, every step from 1 to 29."""
+    import numpy as np
+
+    import lrkit
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), float)
+        return list(2.0 + 1.0 / (1.0 + np.cumsum(eta)) ** 0.5)
+
+    shapes = ("wsd", "linear", "cosine", "constant", "one_cycle")
+    p = lrkit.plan(run, 30, budget=20.0, lr=0.1, use_laws=True, shapes=shapes)
+    assert [q.shape for q in p.predictions] == list(shapes)
+    for q in p.predictions:
+        assert q.steps == tuple(range(1, 30)) and len(q.curve) == 29
