@@ -41,3 +41,15 @@ def test_a_short_run_s_predicted_curves_have_a_point_at_every_step():
     assert [q.shape for q in p.predictions] == list(shapes)
     for q in p.predictions:
         assert q.steps == tuple(range(1, 30)) and len(q.curve) == 29
+
+
+def test_plan_plot_legends_are_small_print():
+    """``_types.py:294`` (cosmetic): the probes' legend at 7 pt, the schedule's at 8 pt."""
+    from lrkit.plan import Plan, shape_schedule
+
+    s = shape_schedule("linear", 0.1, 100)
+    probe = Probe("rung1", 0.2, "linear", 4, "", (2.0, 1.5, 1.0, 0.5), None, 0.5, False)
+    fig = Plan(s, 0.1, "linear", 100, 0.5, 4, probes=(probe,)).plot()
+    a, b = fig.axes
+    assert [t.get_fontsize() for t in a.get_legend().get_texts()] == [7.0]
+    assert [t.get_fontsize() for t in b.get_legend().get_texts()] == [8.0]
