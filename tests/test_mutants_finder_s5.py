@@ -332,3 +332,94 @@ def test_the_chart_s_y_axis_starts_5_percent_of_its_span_below_the_lowest_point(
     one = lrkit.find(lambda lr: -2.0, steps=10, smooth=0.0, progress=False)
     # cap = t + max(t - m, |t|/4) = -2 + 0.5; pad = 0.05 x 0.5
     assert finder_figure(one).ylim == pytest.approx((-2.0 - 0.025, -1.5))
+
+
+# ---------------------------------------------------------------------------------------
+# the diagnosis and the report (written after seed 6's run: finder's other large file)
+# ---------------------------------------------------------------------------------------
+def _res(z, **kw):
+    from lrkit.finder import FinderResult
+
+    lrs = sweep_lrs(1e-5, 10.0, len(z))
+    z = np.asarray(z, dtype=np.float64)
+    kw.setdefault("skip_start", 0)
+    kw.setdefault("skip_end", 0)
+    return FinderResult(lrs, z, z, curve=z, config={"steps": len(z), "start": 1e-5}, **kw)
+
+
+def test_diverged_at_once_is_a_rise_from_the_first_tenth():
+    x = np.arange(61)
+    rising = 1.0 + 0.5 * (x / 60.0) ** 2  # minimum at step 0, then up by 50 %
+    res = _res(rising)
+    w = res.warnings
+    assert w[0] == (
+        "diverged at once: the loss rises from the first steps; lower start (e.g. start=1.0e-07)"
+    )
+    assert not res.confident
+    # the first tenth: a minimum before index max(3, 61 // 10) = 6 after a small fall
+    for k, at_once in ((5, True), (6, False)):
+        z = 1.0 + 0.5 * ((x - k) / 50.0) ** 2
+        z[:k] = 1.0 + 0.3 * (k - x[:k]) / k
+        got = any(s.startswith("diverged at once") for s in _res(z).warnings)
+        assert got is at_once, k
+
+
+def test_too_noisy_when_the_noise_passes_a_quarter_of_the_fall():
+    """The raw loss's step-to-step noise (before the minimum) against the fall of the
+    lag-free curve (median of its first 5 points to the median around its minimum)."""
+    from lrkit.finder import FinderResult
+
+    x = np.arange(61)
+    curve = 1.0 + 0.2 * ((x - 40) / 20.0) ** 2  # falls by 0.8 to its minimum at 40
+    saw = np.where(x % 2 == 0, 1.0, -1.0)
+    lrs = sweep_lrs(1e-5, 10.0, 61)
+    for amp in (0.2, 0.12, 0.05):
+        raw = curve + amp * saw
+        res = FinderResult(lrs, raw, raw, curve=curve, skip_start=0, skip_end=0)
+        d = np.diff(raw[:41])
+        noise = 1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2)
+        fall = np.median(curve[:5]) - np.median(curve[38:43])
+        got = [s for s in res.warnings if s.startswith("too noisy")]
+        assert bool(got) == bool(noise > 0.25 * fall), (amp, noise, fall)
+        if got:
+            assert got[0].startswith(f"too noisy: the step-to-step noise of the loss ({noise:.3g})")
+            assert f"comparable to its fall ({fall:.3g})" in got[0]
+    # 2 amp / sqrt(2) x 1.4826 against a quarter of the fall: 0.2 and 0.12 noisy, 0.05 not
+    assert [
+        any(
+            s.startswith("too noisy")
+            for s in FinderResult(
+                lrs, curve + a * saw, curve + a * saw, curve=curve, skip_start=0, skip_end=0
+            ).warnings
+        )
+        for a in (0.2, 0.12, 0.05)
+    ] == [True, True, False]
+
+
+def test_an_exhausted_sweep_says_why_it_stopped():
+    x = np.arange(40)
+    z = 1.0 + ((x - 30) / 15.0) ** 2
+    res = _res(z, stop_reason="exhausted", stop_lr=0.5, stop_detail="the loader ran out")
+    w = [s for s in res.warnings if s.startswith("stopped early")]
+    assert w == [
+        "stopped early: the loader ran out; the sweep did not reach end — pass data that "
+        "can be iterated again (a list, a DataLoader) or lower steps"
+    ]
+
+
+def test_the_report_lists_every_method_the_range_and_the_warnings():
+    x = np.arange(61)
+    z = 1.0 + ((x - 30) / 10.0) ** 2  # a clean bowl: minimum at 30, back up by 9
+    res = _res(z, calls=61, seconds=1.25, stop_reason="diverged", stop_lr=10.0)
+    lines = res.report().splitlines()
+    assert lines[0] == (
+        "range test: 61 points from lr=1e-05 (61 steps, 1.25 s), stopped: diverged at lr=10"
+    )
+    for line, m in zip(lines[1:5], ("auto", "steep", "valley", "minimum")):
+        s = res.suggestion(m)
+        want = "none" if s.lr is None else f"{s.lr:.3g}"
+        assert line.startswith(f"  {m:<8} {want}")
+    r = res.suggest_range()
+    assert lines[5] == f"  range    {r[0]:.3g} .. {r[1]:.3g}  (cycle: base, peak)"
+    assert lines[6] == f"  confident: {'yes' if res.confident else 'no'}"
+    assert lines[7:] == [f"  warning: {w}" for w in res.warnings]
