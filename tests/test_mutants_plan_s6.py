@@ -2,6 +2,8 @@
 (``benchmarks/mutation.py --seed 6``, ``benchmarks/results/mutation_seed6.md``)
 showed no other test pinned; written after that sample ran."""
 
+import pytest
+
 from lrkit.plan import Probe
 from lrkit.plan._core import PROGRESS, progressed
 
@@ -53,3 +55,70 @@ def test_plan_plot_legends_are_small_print():
     a, b = fig.axes
     assert [t.get_fontsize() for t in a.get_legend().get_texts()] == [7.0]
     assert [t.get_fontsize() for t in b.get_legend().get_texts()] == [8.0]
+
+
+def _range_then_quadratic(range_losses):
+    """A run whose first call (the range test) returns ``range_losses(n)`` and whose
+    probes train the exact quadratic."""
+
+    from lrkit.tasks.quadratic import NoisyQuadratic
+
+    q = NoisyQuadratic(dim=20, m=0.05, M=1.0, noise=0.5)
+    calls = []
+
+    def run(schedule, steps):
+        calls.append(steps)
+        if len(calls) == 1:
+            return list(range_losses(steps))
+        return q.expected_loss(schedule, steps)[:-1]
+
+    return run
+
+
+def test_the_range_test_is_cut_at_the_first_raw_loss_above_4x_the_lowest():
+    """docs/plan.md rule 1 (written after seed 6's run, broad): the planner reads its
+    short range test cut at the first *raw* loss above 4 x the lowest before it (the
+    finder's ``diverge``), strictly; that point is the stop."""
+    import math
+
+    import numpy as np
+
+    import lrkit
+
+    def jump(to):
+        def losses(n):
+            y = 2.0 - np.linspace(0.0, 1.0, n)  # falls to 1.0 ...
+            y[25:] = to  # ... then jumps at step 25
+            return y
+
+        return losses
+
+    lowest = float((2.0 - np.linspace(0.0, 1.0, 40))[24])  # n_f = 40: the last before the jump
+    p = lrkit.plan(_range_then_quadratic(jump(4.0 * lowest * 1.01)), 1000, budget=0.2)
+    f = p.finder
+    assert len(f) == 25 and f.stop_reason == "diverged"
+    assert f.stop_loss == 4.0 * lowest * 1.01 and float(f.losses[-1]) == lowest
+    assert math.isclose(f.stop_lr, float(f.lrs[-1]) * (10.0 / 1e-6) ** (1 / 39), rel_tol=1e-12)
+    p = lrkit.plan(_range_then_quadratic(jump(4.0 * lowest)), 1000, budget=0.2)
+    assert len(p.finder) == 40 and p.finder.stop_reason == "completed"  # not above 4x
+
+
+@pytest.mark.parametrize(
+    ("total", "budget", "lr_range", "n_f", "skip_end"),
+    [
+        (1000, 0.5, (1e-6, 10.0), 100, 3),  # 7 decades / 99 steps: 0.3 dec = 4 steps, cap 3
+        (1000, 0.2, (1e-6, 10.0), 40, 2),  # 7 / 39 = 0.18 dec a step: round(1.67) = 2
+        (400, 0.25, (1e-6, 10.0), 20, 1),  # 7 / 19 = 0.37: round(0.81) = 1
+        (400, 0.25, (1e-3, 1.0), 20, 2),  # 3 / 19 = 0.158: round(1.9) = 2
+    ],
+)
+def test_the_range_test_leaves_out_about_a_third_of_a_decade_at_its_end(
+    total, budget, lr_range, n_f, skip_end
+):
+    import lrkit
+    from lrkit.tasks.quadratic import NoisyQuadratic
+
+    q = NoisyQuadratic(dim=20, m=0.05, M=1.0, noise=0.5)
+    p = lrkit.plan(lambda s, n: q.expected_loss(s, n)[:-1], total, budget=budget, lr_range=lr_range)
+    assert p.probes[0].steps == n_f and p.finder.skip_end == skip_end
+    assert p.finder.meta["framework"] == "plan" and p.finder.meta["optimizer_steps"] == n_f
