@@ -42,3 +42,12 @@ def test_the_raw_loss_is_labelled_spiky_only_when_a_loss_is_above_the_chart():
     )
     fig = finder_figure(res)
     assert fig.series[0][0] == "loss (spikes above the chart)" and 100.0 > fig.ylim[1]
+
+
+def test_the_interactive_chart_s_margins():
+    """``figure.py:167`` (cosmetic): the plotly layout's margins, in pixels."""
+    from lrkit.finder.figure import to_plotly
+
+    x = np.arange(60)
+    layout = to_plotly(finder_figure(_res(1.0 + ((x - 30) / 15.0) ** 2)))["layout"]
+    assert layout["margin"] == {"l": 60, "r": 20, "t": 50, "b": 50}
