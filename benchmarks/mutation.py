@@ -116,6 +116,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
 SKIP_FILE = ROOT / "benchmarks" / "mutation_skip.toml"
 OPERATORS = ("int", "cmp", "arith", "drop", "minmax", "negate", "raise", "boolop", "return")
 NO_MUTATE = "pragma: no mutate"
+#: how pytest reports a conftest.py it could not import (exit status 4)
+_CONFTEST = "ImportError while loading conftest"
 
 CMP_SWAP = {
     ast.Lt: ("<", "<="),
@@ -415,7 +417,7 @@ class Tree:
         except subprocess.TimeoutExpired:
             return None, time.perf_counter() - t0, ""
         lines = (res.stdout + res.stderr).strip().splitlines()
-        failed = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR "))][:3]
+        failed = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR ", _CONFTEST))][:3]
         tail = "; ".join(failed + lines[-1:])
         return res.returncode, time.perf_counter() - t0, tail
 
@@ -444,7 +446,10 @@ def run_mutant(tree: Tree, m: Mutant, tests: list[str], timeout: float) -> Outco
         return Outcome(m, "timeout", seconds)
     if rc == 0:
         return Outcome(m, "survived", seconds, tail)
-    if rc in (4, 5):  # usage error / no tests: the configuration, not the mutant
+    # usage error / no tests: the configuration, not the mutant; but pytest also exits
+    # with 4 when conftest.py cannot be imported, and the unmutated run imported it:
+    # the mutant broke ``import lrkit`` itself, which every test would notice
+    if rc in (4, 5) and not tail.startswith(_CONFTEST):
         return Outcome(m, "error", seconds, tail)
     return Outcome(m, "killed", seconds, tail)
 
