@@ -152,6 +152,23 @@ def test_minimum_at_the_start_of_the_window_is_no_suggestion():
     assert res.suggest("steep") is None  # the steepest point needs 2 points before it
 
 
+def test_auto_without_a_usable_minimum_is_valleys_rate():
+    # the minimum is the window's first point (minimum and steep have none), but a
+    # later stretch falls: auto falls back on valley, the only method that can answer
+    z = [1.0] + [3.0 - 0.1 * i for i in range(8)] + [2.5 + 0.2 * i for i in range(21)]
+    res = result(z, skip_start=0, skip_end=0)
+    assert res.suggest("minimum") is None and res.suggest("steep") is None
+    v, a = res.suggestion("valley"), res.suggestion("auto")
+    assert 1 < v.index < 8  # inside the fall from index 1 (3.0) to 8 (2.3)
+    assert (a.lr, a.index) == (v.lr, v.index) and a.lr == res.lrs[v.index]
+    flat = result([1.0] + [2.0] * 29, skip_start=0, skip_end=0)
+    a = flat.suggestion("auto")
+    assert a.lr is None and a.reason == (
+        "minimum: the loss never falls (its minimum is at the start); "
+        "valley: no downhill valley in the loss"
+    )
+
+
 def test_range_base_is_where_the_fall_passes_ten_percent_for_good():
     # from 2.0 (top) down to 1.0 (min at index 30): the 10% line is 1.9.
     # a noise dip to 1.85 at index 5 is followed by a return above the line: not the base

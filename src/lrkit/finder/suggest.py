@@ -21,8 +21,8 @@ the lagging online EMA, inside the same window of usable points
   sits a decade below it; it is never above :math:`\eta_{min}`, where the
   loss already stopped falling. Without an edge in the sweep (it never
   diverged): :math:`\eta_{min}/\sqrt{10}`, the geometric middle of
-  :math:`\eta_{min}` and a decade below it. Without a usable minimum: the
-  geometric median of ``steep`` and ``valley``.
+  :math:`\eta_{min}` and a decade below it. Without a usable minimum: ``valley``'s
+  rate (``steep`` needs that minimum too).
 - ``"steep"``: the steepest descent of :math:`z` over :math:`\log_{10}\eta`,
   searched from where the loss has covered 10% of its fall up to the
   minimum: where the loss falls fastest; aggressive for a constant rate.
@@ -233,12 +233,12 @@ def auto(res: FinderResult) -> Suggestion:
     elif low.lr is not None:
         lr = low.lr / AUTO_FACTOR
     else:
-        parts = [steep(res), valley(res)]
-        good = [p.lr for p in parts if p.lr is not None]
-        if not good:
-            why = "; ".join(f"{p.method}: {p.reason}" for p in [low, *parts])
+        # no usable minimum: steep needs one too, so the fallback is valley's rate
+        low_v = valley(res)
+        if low_v.lr is None:
+            why = f"minimum: {low.reason}; valley: {low_v.reason}"
             return Suggestion("auto", None, reason=why)
-        lr = _geo_median(good)
+        lr = low_v.lr
     return _at(res, "auto", _nearest(res, lr), lr)
 
 
@@ -293,13 +293,6 @@ def valley(res: FinderResult) -> Suggestion:
 #: the suggestion methods, in the order they are reported
 METHODS: tuple[str, ...] = ("auto", "steep", "valley", "minimum")
 assert set(METHODS) == set(_REGISTRY)
-
-
-def _geo_median(values: list[float]) -> float:
-    logs = sorted(math.log(v) for v in values)
-    n = len(logs)
-    mid = logs[n // 2] if n % 2 else 0.5 * (logs[n // 2 - 1] + logs[n // 2])
-    return math.exp(mid)
 
 
 def suggestion(res: FinderResult, method: str = DEFAULT_METHOD) -> Suggestion:
