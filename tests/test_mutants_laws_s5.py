@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import pytest
+from test_laws import momentum_direct
 
 import lrkit
 from lrkit.errors import ConfigError, ConfigTypeError, NonFiniteError
@@ -37,17 +38,6 @@ def _mpl(eta, t, p):
         Sk = S[t] - S[k - 1]
         total += d * (1 - (p["C"] * eta[k] ** (-p["gamma"]) * Sk + 1) ** (-p["beta"]))
     return p["L0"] + p["A"] * S[t] ** (-p["alpha"]) - p["B"] * total
-
-
-def _momentum(eta, t, p):
-    S = np.cumsum(eta)
-    kp = int(np.argmax(eta))
-    m, S2 = 0.0, 0.0
-    for i in range(t + 1):
-        d = eta[i - 1] - eta[i] if i > kp else 0.0
-        m = p["lam"] * m + d
-        S2 += m
-    return p["L0"] + p["A"] * S[t] ** (-p["alpha"]) - p["C"] * S2
 
 
 def _schedules(T):
@@ -81,14 +71,14 @@ def test_momentum_predictions_are_the_direct_recursion(name):
     law = Law("momentum", MOM)
     steps = np.array([25, 150, 199, 200, 201, 420, 599])
     np.testing.assert_allclose(
-        law.predict(s, steps), [_momentum(eta, t, MOM) for t in steps], rtol=1e-9
+        law.predict(s, steps), [momentum_direct(eta, t, MOM) for t in steps], rtol=1e-9
     )
     mean = Law("mean", {**MPL, **{f"m_{k}": v for k, v in MOM.items()}})
     a, b = mean.parts()
     assert a == Law("multi_power", MPL) and b == Law("momentum", MOM)
     np.testing.assert_allclose(
         mean.predict(s, steps),
-        [(_mpl(eta, t, MPL) + _momentum(eta, t, MOM)) / 2 for t in steps],
+        [(_mpl(eta, t, MPL) + momentum_direct(eta, t, MOM)) / 2 for t in steps],
         rtol=1e-9,
     )
 
@@ -100,11 +90,11 @@ def test_errors_are_the_five_documented_statistics():
     eta = np.asarray(s(np.arange(400)), dtype=np.float64)
     runs = []
     for k, steps in enumerate((np.arange(50, 400, 50), np.arange(20, 300, 40))):
-        pred = np.array([_momentum(eta, t, mom) for t in steps])
+        pred = np.array([momentum_direct(eta, t, mom) for t in steps])
         obs = pred * (1 + 0.02 * np.cos(steps + k))
         runs.append(Run(eta[: steps[-1] + 1], steps, obs))
     e = law.errors(runs)
-    preds = [np.array([_momentum(eta, t, mom) for t in r.steps]) for r in runs]
+    preds = [np.array([momentum_direct(eta, t, mom) for t in r.steps]) for r in runs]
     obs = np.concatenate([r.losses for r in runs])
     res = np.concatenate(preds) - obs
     assert e["mean_rel"] == pytest.approx(np.mean(np.abs(res) / obs), rel=1e-9)
@@ -244,7 +234,9 @@ def test_predict_arguments():
         law.final(lrkit.constant(1e-2).bind(total_steps=None))
     with pytest.raises(ConfigError, match=r"a constant rate has no end; give total_steps"):
         law.final(1e-2)
-    assert law.final(np.full(30, 1e-2)) == pytest.approx(_momentum(np.full(30, 1e-2), 29, MOM))
+    assert law.final(np.full(30, 1e-2)) == pytest.approx(
+        momentum_direct(np.full(30, 1e-2), 29, MOM)
+    )
     # a schedule that names its own length: wsd(..., steps=300)
     w = lrkit.wsd(1e-2, steps=300, warmup=0, decay="20%")
     assert law.final(w) == pytest.approx(law.final(w, total_steps=300))
