@@ -338,3 +338,55 @@ def test_repr_names_points_stop_suggestion_and_confidence():
     assert repr(r) == f"<FinderResult 61 points, diverged, suggestion {lr:.3g}, {sure}>"
     short = _res(np.ones(5))
     assert repr(short) == "<FinderResult 5 points, completed, suggestion none, NOT confident>"
+
+
+# ---------------------------------------------------------------- the chart, both renderings
+def test_the_interactive_chart_s_traces_band_and_axes():
+    from lrkit.finder.figure import finder_figure, to_plotly
+
+    r = _res(_bowl(), stop_reason="diverged", stop_lr=0.5)
+    fig = finder_figure(r, "title here")
+    p = to_plotly(fig)
+    lines, marks = p["data"][:3], p["data"][3:]
+    assert [t["name"] for t in lines] == [s[0] for s in fig.series]
+    assert all(t["mode"] == "lines" and t["x"] == list(fig.lrs) for t in lines)
+    assert [t["opacity"] for t in lines] == [0.45, 0.6, 1.0]  # raw faint, the curve solid
+    assert [t["name"] for t in marks] == [m[1] for m in fig.markers]
+    assert all(t["mode"] == "markers" and t["marker"]["size"] == 11 for t in marks)
+    assert [(t["x"], t["y"]) for t in marks] == [([m[2]], [m[3]]) for m in fig.markers]
+    base, top = r.suggest_range()
+    (band,) = p["layout"]["shapes"]
+    assert (band["x0"], band["x1"], band["y0"], band["y1"]) == (base, top, 0, 1)
+    assert band["yref"] == "paper" and band["line"] == {"width": 0}
+    lay = p["layout"]
+    assert lay["title"] == {"text": "title here"} and lay["xaxis"]["type"] == "log"
+    assert lay["yaxis"]["range"] == [fig.ylim[0], fig.ylim[1]] and fig.ylim[0] < fig.ylim[1]
+    assert lay["legend"] == {"font": {"size": 11}}
+    nan = FinderResult([1e-3, 1e-2, 1e-1], [1.0, 2.0, 3.0], [1.0, math.nan, 3.0])
+    assert to_plotly(finder_figure(nan))["data"][1]["y"] == [1.0, None, 3.0]  # JSON-safe
+
+
+def test_the_matplotlib_chart_s_size_markers_band_and_limits():
+    from lrkit.finder.figure import draw, finder_figure
+
+    r = _res(_bowl(), stop_reason="diverged", stop_lr=0.5)
+    fig = finder_figure(r)
+    out = draw(fig)
+    w, h = out.get_size_inches()
+    assert (w, h, out.dpi) == (8.0, 4.5, 110.0)
+    (ax,) = out.axes
+    assert ax.get_xscale() == "log" and ax.get_ylim() == pytest.approx(fig.ylim)
+    assert ax.get_xlabel() == "learning rate" and ax.get_ylabel() == "loss"
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == [s[0] for s in fig.series] + [
+        m[1] for m in fig.markers
+    ]
+    assert [ln.get_alpha() for ln in lines[:3]] == [0.45, 0.6, 1.0]
+    assert all(ln.get_markersize() == 8 for ln in lines[3:])
+    for ln, m in zip(lines[3:], fig.markers):
+        assert tuple(ln.get_xdata()) == (m[2],) and tuple(ln.get_ydata()) == (m[3],)
+    assert ax.get_legend().get_texts()[0].get_fontsize() == 8
+    (span,) = ax.patches
+    assert span.get_label() == "range (base, max)"
+    none = draw(finder_figure(_res(np.ones(5))))
+    assert len(none.axes[0].patches) == 0 and len(none.axes[0].get_lines()) == 3
