@@ -390,3 +390,164 @@ def test_the_matplotlib_chart_s_size_markers_band_and_limits():
     assert span.get_label() == "range (base, max)"
     none = draw(finder_figure(_res(np.ones(5))))
     assert len(none.axes[0].patches) == 0 and len(none.axes[0].get_lines()) == 3
+
+
+# ---------------------------------------------------------------- every method against its rule
+# Plain-Python re-statements of the documented rules (lrkit.finder.suggest's docstrings),
+# compared with the library on many seeded random curves.
+def _ref_window(r):
+    n = len(r.lrs)
+    hi = n - r.skip_end
+    if r.stop_reason == "diverged":
+        hi = min(hi, n - 1)
+    lo = r.skip_start
+    if n and not r.lrs[0] > 0:
+        first = next((i for i in range(n) if r.lrs[i] > 0), n)
+        lo = max(lo, first)
+    hi = max(hi, 0)
+    return min(lo, hi), hi
+
+
+def _ref_noise(x):
+    d = np.diff(np.asarray(x, dtype=np.float64))
+    if len(d) == 0:
+        return 0.0
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2.0)
+
+
+def _ref_search(r):
+    lo, hi = _ref_window(r)
+    z = [float(v) for v in r.curve[lo:hi]]
+    if len(z) < 3:
+        return lo, hi
+    sigma = _ref_noise(r.losses[lo:hi])
+    m, p = math.inf, 0
+    for k, zk in enumerate(z):
+        if zk <= m:
+            m, p = zk, k
+        fall = max(z[: p + 1]) - m
+        rise = zk - m
+        if fall > 4 * sigma and rise > fall / 2 and rise > 2 * sigma:
+            return lo, lo + k
+    return lo, hi
+
+
+def _ref_minimum(r):
+    lo, hi = _ref_search(r)
+    if hi <= lo:
+        return None
+    z = [float(v) for v in r.curve[lo:hi]]
+    k = z.index(min(z))
+    return None if k == 0 else lo + k
+
+
+def _ref_edge(r, imin):
+    lo, hi = _ref_window(r)
+    first = r.curve[lo : lo + max(3, (hi - lo) // 10)]
+    start = float(np.median(first))
+    for i in range(imin, hi):
+        if r.curve[i] >= start:
+            return float(r.lrs[i])
+    return r.stop_lr if r.stop_reason == "nonfinite" else None
+
+
+def _ref_valley(r):
+    lo, hi = _ref_search(r)
+    z = [float(v) for v in r.curve[lo:hi]]
+    n = len(z)
+    length, prev = [1] * n, [-1] * n
+    for k in range(n):
+        for j in range(k):
+            if z[j] > z[k] and length[j] + 1 > length[k]:
+                length[k], prev[k] = length[j] + 1, j
+    if n == 0 or max(length) < 3:
+        return None
+    e = length.index(max(length))
+    chain = [e]
+    while prev[chain[-1]] >= 0:
+        chain.append(prev[chain[-1]])
+    chain.reverse()
+    return lo + chain[len(chain) // 2]
+
+
+def _ref_steep(r, imin):
+    lo, _ = _ref_search(r)
+    if imin is None or imin - lo < 2:
+        return None
+    seg = np.asarray(r.curve[lo : imin + 1])
+    g = np.gradient(seg, np.log10(r.lrs[lo : imin + 1]))
+    itop = int(np.argmax(seg))
+    top, bottom = float(seg[itop]), float(seg[-1])
+    j0 = next(j for j in range(itop, len(seg)) if seg[j] <= top - 0.1 * (top - bottom))
+    j = j0 + int(np.argmin(g[j0:]))
+    return lo + j if g[j] < 0 else None
+
+
+def _ref_range(r, imin):
+    lo, _ = _ref_search(r)
+    if imin is None or imin - lo < 2:
+        return None
+    z = [float(v) for v in r.curve[lo : imin + 1]]
+    itop = z.index(max(z))
+    drop = z[itop] - z[-1]
+    if not drop > 0:
+        return None
+    last = max(i for i in range(itop, len(z)) if z[i] > z[itop] - 0.1 * drop)
+    ib = last + 1
+    if ib >= imin - lo:
+        return None
+    return float(r.lrs[lo + ib]), float(r.lrs[imin])
+
+
+def _random_result(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(25, 70))
+    x = np.arange(n, dtype=np.float64)
+    at = rng.uniform(-0.3, 1.1) * n  # below 0: a curve that never falls
+    z = 1.0 + ((x - at) / rng.uniform(0.1, 0.5) / n) ** 2
+    z = z + rng.uniform(0.0, 0.3) * rng.standard_normal(n)
+    if seed % 3 == 0:
+        z[int(rng.integers(n // 2, n)) :] += rng.uniform(1.0, 20.0)  # a blow-up
+    raw = z + rng.uniform(0.0, 0.5) * rng.standard_normal(n)
+    reason = ("completed", "diverged", "nonfinite", "exhausted")[seed % 4]
+    stop = None if reason == "completed" else 50.0
+    return FinderResult(
+        sweep_lrs(1e-5, 10.0, n),
+        raw,
+        raw,
+        curve=z,
+        stop_reason=reason,
+        stop_lr=stop,
+        skip_start=int(rng.integers(0, 4)),
+        skip_end=int(rng.integers(0, 4)),
+    )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_every_method_follows_its_documented_rule(seed):
+    from lrkit.finder.suggest import search_window, window
+
+    r = _random_result(seed)
+    assert window(r) == _ref_window(r)
+    assert search_window(r) == _ref_search(r)
+    lo, hi = _ref_window(r)
+    if hi - lo < MIN_POINTS:
+        assert r.suggestions() == dict.fromkeys(("auto", "steep", "valley", "minimum"))
+        assert r.suggest_range() is None
+        return
+    imin = _ref_minimum(r)
+    got = r.suggestion("minimum")
+    assert got.index == imin
+    if imin is not None:
+        assert got.lr == float(r.lrs[imin]) and got.loss == float(r.curve[imin])
+    v = _ref_valley(r)
+    assert r.suggestion("valley").index == v
+    assert r.suggestion("steep").index == _ref_steep(r, imin)
+    assert r.suggest_range() == _ref_range(r, imin)
+    if imin is not None:
+        edge = _ref_edge(r, imin)
+        lr_min = float(r.lrs[imin])
+        want = lr_min / math.sqrt(10.0) if edge is None else min(edge / 10.0, lr_min)
+    else:
+        want = None if v is None else float(r.lrs[v])
+    assert r.suggest("auto") == (None if want is None else pytest.approx(want, rel=1e-12))
