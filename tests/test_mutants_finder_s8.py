@@ -499,13 +499,13 @@ def _ref_range(r, imin):
     return float(r.lrs[lo + ib]), float(r.lrs[imin])
 
 
-def _random_result(seed):
+def _random_result(seed, amp=1.0):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(25, 70))
     x = np.arange(n, dtype=np.float64)
     at = rng.uniform(-0.3, 1.1) * n  # below 0: a curve that never falls
-    z = 1.0 + ((x - at) / rng.uniform(0.1, 0.5) / n) ** 2
-    z = z + rng.uniform(0.0, 0.3) * rng.standard_normal(n)
+    z = 1.0 + amp * ((x - at) / rng.uniform(0.1, 0.5) / n) ** 2
+    z = z + amp * rng.uniform(0.0, 0.3) * rng.standard_normal(n)
     if seed % 3 == 0:
         z[int(rng.integers(n // 2, n)) :] += rng.uniform(1.0, 20.0)  # a blow-up
     raw = z + rng.uniform(0.0, 0.5) * rng.standard_normal(n)
@@ -551,3 +551,70 @@ def test_every_method_follows_its_documented_rule(seed):
     else:
         want = None if v is None else float(r.lrs[v])
     assert r.suggest("auto") == (None if want is None else pytest.approx(want, rel=1e-12))
+
+
+def _ref_warnings(r):
+    """The kinds of warning docs/finder.md lists, by the documented rules, with their figures."""
+    lo, hi = _ref_window(r)
+    out = []
+
+    def end(flat):
+        if r.stop_reason == "exhausted":
+            out.append(("stopped early", None))
+        if r.stop_reason == "completed" and not flat:
+            sm = r.curve[lo:hi]
+            imin = int(np.argmin(sm))
+            drop = float(max(sm[: imin + 1]) - sm[imin])
+            if imin >= len(sm) - 3 or sm[-1] < sm[imin] + 0.25 * drop:
+                out.append(("never diverged", None))
+
+    if hi - lo < MIN_POINTS:
+        out.append(("too few points", f"{hi - lo} usable"))
+        end(True)
+        return out
+    sm, raw = r.curve[lo:hi], r.losses[lo:hi]
+    imin = int(np.argmin(sm))
+    top = float(max(sm[: imin + 1]))
+    drop, rise = top - float(sm[imin]), float(max(sm[imin:]) - sm[imin])
+    scale = max(abs(top), abs(float(sm[imin])), 1e-12)
+    noise = _ref_noise(raw[: imin + 1] if imin >= 5 else raw)
+    flat = False
+    if imin < max(3, (hi - lo) // 10) and rise > max(0.02 * scale, 4 * noise):
+        out.append(("diverged at once", None))
+    elif drop < 0.02 * scale:
+        out.append(("flat curve", f"falls by only {100 * drop / scale:.1f}%"))
+        flat = True
+    else:
+        lead = float(np.median(sm[: min(5, imin + 1)]))
+        fall = max(lead - float(np.median(sm[max(0, imin - 2) : imin + 3])), 0.0)
+        if noise > 0.25 * fall:
+            out.append(("too noisy", f"({noise:.3g}) is comparable to its fall ({fall:.3g})"))
+    if not out:
+        im = _ref_minimum(r)
+        rng_ = _ref_range(r, im)
+        if rng_ is not None:
+            ib = int(np.flatnonzero(r.lrs == rng_[0])[0])
+            z = r.curve
+            lead = float(np.median(z[lo : lo + max(3, (ib - lo) // 4 + 1)]))
+            nz = _ref_noise(r.losses[lo : im + 1])
+            if not (lead - z[ib] >= 2 * nz and z[ib] - z[im] > 2 * nz):
+                out.append(("the range's base", f"max/base = {rng_[1] / rng_[0]:.0f}"))
+    end(flat)
+    parts = [r.suggest(m) for m in ("steep", "valley", "minimum")]
+    got = [p for p in parts if p is not None]
+    if len(got) >= 2 and max(got) / min(got) > 100:
+        out.append(("the methods disagree", f"by {max(got) / min(got):.0f}x"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_warnings_follow_their_documented_rules(seed):
+    amp = 10.0 ** np.random.default_rng(1000 + seed).uniform(-2.5, 0.5)
+    r = _random_result(seed, amp)
+    want = _ref_warnings(r)
+    got = r.warnings
+    assert [w[: len(k)] for w, (k, _) in zip(got, want)] == [k for k, _ in want]
+    assert len(got) == len(want)
+    for w, (_, figure) in zip(got, want):
+        assert figure is None or figure in w
+    assert r.confident == (r.suggest() is not None and not want)
