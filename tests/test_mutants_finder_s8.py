@@ -618,3 +618,28 @@ def test_the_warnings_follow_their_documented_rules(seed):
     for w, (_, figure) in zip(got, want):
         assert figure is None or figure in w
     assert r.confident == (r.suggest() is not None and not want)
+
+
+# ---------------------------------------------------------------- the lag-free curve, long sweeps
+def test_zero_lag_of_a_long_sweep_is_the_same_regression_at_every_point():
+    """Sweeps longer than the 512-row blocks the curve is computed in: every point is
+    still the intercept of its own Gaussian-weighted line (an independent lstsq each)."""
+    rng = np.random.default_rng(11)
+    n = 1100
+    lrs = np.geomspace(1e-6, 1.0, n)
+    x = np.log10(lrs)
+    y = 1.0 / (1.0 + 1e3 * lrs) + lrs**2 + rng.normal(0, 0.05, n)
+    got = zero_lag(lrs, y)
+    want = np.empty(n)
+    for i, x0 in enumerate(x):
+        sw = np.sqrt(np.exp(-0.5 * ((x - x0) / 0.15) ** 2))
+        a = np.stack([np.ones(n), x - x0], axis=1) * sw[:, None]
+        want[i] = np.linalg.lstsq(a, y * sw, rcond=None)[0][0]
+    np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
+
+
+def test_zero_lag_with_no_spread_in_the_rates_is_the_mean():
+    """All points at one rate: no line can be fitted, the local fit is the (weighted) mean."""
+    y = np.array([1.0, 2.0, 4.0, 5.0])
+    np.testing.assert_allclose(zero_lag([0.1] * 4, y), 3.0, rtol=1e-12)
+    np.testing.assert_allclose(zero_lag([0.5] * 4, y, log=False), 3.0, rtol=1e-12)
