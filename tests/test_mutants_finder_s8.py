@@ -643,3 +643,16 @@ def test_zero_lag_with_no_spread_in_the_rates_is_the_mean():
     y = np.array([1.0, 2.0, 4.0, 5.0])
     np.testing.assert_allclose(zero_lag([0.1] * 4, y), 3.0, rtol=1e-12)
     np.testing.assert_allclose(zero_lag([0.5] * 4, y, log=False), 3.0, rtol=1e-12)
+
+
+def test_a_method_that_is_not_a_name_is_a_config_error():
+    r = _res(_bowl())
+    for bad in (["auto"], 3, None, "Auto"):
+        with pytest.raises(ConfigError, match=r"method must be one of 'auto', 'steep', 'valley'"):
+            r.suggest(bad)
+
+
+def test_a_config_without_planned_steps_skips_5_percent_of_the_recorded_points():
+    x = list(sweep_lrs(1e-3, 1.0, 80))
+    assert FinderResult(x, x, x, config={"steps": None}).skip_start == 4
+    assert FinderResult(x, x, x, config={"start": 1e-3}).skip_start == 4
