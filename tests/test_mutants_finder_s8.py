@@ -656,3 +656,24 @@ def test_a_config_without_planned_steps_skips_5_percent_of_the_recorded_points()
     x = list(sweep_lrs(1e-3, 1.0, 80))
     assert FinderResult(x, x, x, config={"steps": None}).skip_start == 4
     assert FinderResult(x, x, x, config={"start": 1e-3}).skip_start == 4
+
+
+def test_the_chart_marks_the_edge_only_inside_the_sweep():
+    from lrkit.finder.figure import finder_figure, to_plotly
+
+    z = _bowl(61, 40, 40.0)
+    beyond = _res(z, stop_reason="nonfinite", stop_lr=20.0)  # edge = the NaN's rate, past 10
+    kinds = [m[0] for m in finder_figure(beyond).markers]
+    assert "edge" not in kinds and kinds[0] == "auto"
+    assert beyond.suggest("auto") == pytest.approx(min(2.0, float(beyond.lrs[40])))
+    z[51:] = 30.0
+    inside = _res(z)
+    (edge,) = [m for m in finder_figure(inside).markers if m[0] == "edge"]
+    assert edge == ("edge", f"divergence edge {inside.lrs[51]:.3g}", inside.lrs[51], 30.0)
+    at_end = _res(_bowl(61, 40, 40.0), stop_reason="nonfinite", stop_lr=10.0)
+    marks = [m for m in finder_figure(at_end).markers if m[0] == "edge"]
+    assert [m[2] for m in marks] == [10.0]  # a NaN at the last rate: marked
+    nan = FinderResult([1e-3, 1e-2, 1e-1], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], curve=[math.nan] * 3)
+    fig = finder_figure(nan)
+    assert fig.ylim is None and fig.markers == () and fig.band is None
+    assert "range" not in to_plotly(fig)["layout"]["yaxis"]
