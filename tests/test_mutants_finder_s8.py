@@ -677,3 +677,14 @@ def test_the_chart_marks_the_edge_only_inside_the_sweep():
     fig = finder_figure(nan)
     assert fig.ylim is None and fig.markers == () and fig.band is None
     assert "range" not in to_plotly(fig)["layout"]["yaxis"]
+
+
+def test_the_report_gives_each_missing_suggestion_its_reason_unless_too_short():
+    rising = _res(1.0 + np.arange(40) / 39.0)
+    lines = rising.report().splitlines()
+    why = "(the loss never falls (its minimum is at the start))"
+    assert lines[4] == f"  minimum  none {why} (where the loss stops falling: a schedule's peak)"
+    assert lines[2].startswith("  steep    none (the loss never falls")
+    short = _res(_bowl(8, 4, 2.0)).report().splitlines()
+    assert short[1] == "  auto     none       (default: a constant rate, a decade below divergence)"
+    assert short[-2:] == ["  confident: no", f"  warning: {_res(_bowl(8, 4, 2.0)).warnings[0]}"]
