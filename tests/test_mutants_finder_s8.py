@@ -688,3 +688,16 @@ def test_the_report_gives_each_missing_suggestion_its_reason_unless_too_short():
     short = _res(_bowl(8, 4, 2.0)).report().splitlines()
     assert short[1] == "  auto     none       (default: a constant rate, a decade below divergence)"
     assert short[-2:] == ["  confident: no", f"  warning: {_res(_bowl(8, 4, 2.0)).warnings[0]}"]
+
+
+def test_the_chart_of_an_all_zero_loss_still_has_a_y_range():
+    """cap = low = 0: the pad falls back to 5 % of max(|low|, 1), so the axis is not empty."""
+    from lrkit.finder.figure import finder_figure
+
+    zero = np.zeros(20)
+    r = FinderResult(sweep_lrs(1e-4, 1.0, 20), zero, zero, curve=zero)
+    assert finder_figure(r).ylim == pytest.approx((-0.05, 0.0))
+    low = np.full(20, -4.0)
+    r = FinderResult(sweep_lrs(1e-4, 1.0, 20), low, low, curve=low)
+    # cap = t + max(t - m, |t|/4) = -4 + 1 = -3 > low: the pad is 5 % of the span
+    assert finder_figure(r).ylim == pytest.approx((-4.05, -3.0))
