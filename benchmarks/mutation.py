@@ -176,8 +176,18 @@ def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
 
 
+def _guard(node: ast.AST) -> bool:
+    """An ``if TYPE_CHECKING:`` or ``if __name__ == "__main__":`` statement."""
+    if not isinstance(node, ast.If):
+        return False
+    src = ast.unparse(node.test)
+    return "TYPE_CHECKING" in src or "__main__" in src
+
+
 def _excluded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """Inside an f-string, an annotation, ``if TYPE_CHECKING`` or ``__main__``."""
+    """Inside an f-string, an annotation, or ``if TYPE_CHECKING`` / ``__main__`` (test or body)."""
+    if _guard(node):  # its own negation
+        return True
     child, cur = node, parents.get(node)
     while cur is not None:
         if isinstance(cur, ast.JoinedStr):
@@ -188,10 +198,8 @@ def _excluded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             return True
         if isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef)) and child is cur.returns:
             return True
-        if isinstance(cur, ast.If) and child in cur.body:
-            src = ast.unparse(cur.test)
-            if "TYPE_CHECKING" in src or "__main__" in src:
-                return True
+        if _guard(cur) and (child in cur.body or child is cur.test):
+            return True
         child, cur = cur, parents.get(cur)
     return False
 
