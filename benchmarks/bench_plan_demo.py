@@ -66,6 +66,7 @@ import time
 import torch
 
 from lrkit.bench import run_grid
+from lrkit.commands.demo import seed_spread
 from lrkit.tasks import get_task
 
 HAND = (
@@ -81,11 +82,9 @@ def _mean_std(xs: list[float]) -> tuple[float, float]:
 
 
 def spread(per_label: dict[str, list[float]]) -> tuple[float, float, float]:
-    """(best - worst mean, pooled seed std, their ratio)."""
-    ms = {k: _mean_std(v) for k, v in per_label.items()}
-    means = [m for m, _ in ms.values()]
-    pooled = math.sqrt(sum(s * s for _, s in ms.values()) / len(ms))
-    d = max(means) - min(means)
+    """(best - worst mean, pooled seed std, their ratio): the demo's own rule (seed_spread)."""
+    means, pooled = seed_spread(per_label)
+    d = max(means.values()) - min(means.values())
     return d, pooled, d / pooled if pooled > 0 else math.inf
 
 

@@ -193,6 +193,15 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def seed_spread(per: dict[str, list[float]]) -> tuple[dict[str, float], float]:
+    r"""``(means, pooled std)`` of values over seeds, per schedule: each schedule's mean,
+    and :math:`\sqrt{\overline{s^2}}`, the root of the mean sample variance over the
+    schedules with two values or more (NaN when none)."""
+    means = {k: sum(v) / len(v) for k, v in per.items()}
+    var = [sum((x - means[k]) ** 2 for x in v) / (len(v) - 1) for k, v in per.items() if len(v) > 1]
+    return means, math.sqrt(sum(var) / len(var)) if var else math.nan
+
+
 def train_spread(results: list[Any]) -> str:
     """The spread in the last epoch's mean training loss (lower is better), in seed stds.
 
@@ -210,16 +219,14 @@ def train_spread(results: list[Any]) -> str:
             per.setdefault(r.label, []).append(float(r.history[-1]["train_loss"]))
     if len(per) < 2:
         return "the last epoch's training loss: fewer than two schedules trained"
-    means = {k: sum(v) / len(v) for k, v in per.items()}
-    var = [sum((x - means[k]) ** 2 for x in v) / (len(v) - 1) for k, v in per.items() if len(v) > 1]
+    means, std = seed_spread(per)
     best, worst = min(means, key=means.__getitem__), max(means, key=means.__getitem__)
     d = means[worst] - means[best]
     line = (
         f"the last epoch's mean training loss: best {best} {means[best]:.4f} vs worst "
         f"{worst} {means[worst]:.4f}: {d:.4f}"
     )
-    std = math.sqrt(sum(var) / len(var)) if var else 0.0
-    if std > 0:
+    if math.isfinite(std) and std > 0:
         line += f" = {d / std:.1f}x the seed std ({std:.4f}, pooled over the schedules)"
     return line
 
