@@ -315,14 +315,16 @@ def test_step_values_get_lr_and_jumps_follow_the_closed_form():
 
 
 def test_state_dict_holds_the_step_and_the_specs_and_loads_back():
-    opt = _sgd(lrs=(0.1, 0.1))
-    sch = Scheduler(
-        opt,
-        {"lr": "linear(1.0, 0.0)", "momentum": 0.9},
-        total_steps=20,
-        steps_per_epoch=5,
-        multipliers={"lr": [1.0, 0.5]},
-    )
+    def make(opt):
+        return Scheduler(
+            opt,
+            {"lr": "linear(1.0, 0.0)", "momentum": 0.9},
+            total_steps=20,
+            steps_per_epoch=5,
+            multipliers={"lr": [1.0, 0.5]},
+        )
+
+    sch = make(_sgd(lrs=(0.1, 0.1)))
     for _ in range(7):
         sch.step()
     sd = sch.state_dict()
@@ -343,13 +345,7 @@ def test_state_dict_holds_the_step_and_the_specs_and_loads_back():
         "warned_past_end": False,
     }
     opt2 = _sgd(lrs=(0.1, 0.1))
-    new = Scheduler(
-        opt2,
-        {"lr": "linear(1.0, 0.0)", "momentum": 0.9},
-        total_steps=20,
-        steps_per_epoch=5,
-        multipliers={"lr": [1.0, 0.5]},
-    )
+    new = make(opt2)
     new.load_state_dict(sd)
     assert new.last_epoch == 7 and new.state_dict() == sd
     assert [g["lr"] for g in opt2.param_groups] == pytest.approx([0.65, 0.325])
