@@ -30,12 +30,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="a schedule to predict (repeatable); the runs' schedules are always included",
     )
     p.add_argument("--total", type=int, default=None, help="steps of the candidates' runs")
+    from ..laws import DEFAULT_LAW, LAWS
+
     p.add_argument(
         "--law",
-        default="mean_q",
-        choices=("mean_q", "mean", "multi_power", "momentum", "multi_power_q", "momentum_q"),
-        help="the law (default mean_q: the MPL's and the momentum law's predictions averaged, "
-        "each with a fitted drop exponent)",
+        default=DEFAULT_LAW,
+        choices=(DEFAULT_LAW, *(n for n in LAWS if n != DEFAULT_LAW)),
+        help=f"the law (default {DEFAULT_LAW}: the MPL's and the momentum law's predictions "
+        "averaged, each with a fitted drop exponent)",
     )
     p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
 
