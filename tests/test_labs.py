@@ -230,6 +230,9 @@ def test_unknown_lab_did_you_mean():
         get_lab("restart")
     with pytest.raises(ValueError, match="unknown lab 'xyz'"):
         get_lab("xyz")
+    # an unrelated word gets no guess (at difflib's 0.5 cutoff it got 'batch-scaling')
+    with pytest.raises(ValueError, match=r"^unknown lab 'nothing' \(labs: noise-floor, "):
+        get_lab("nothing")
 
 
 def test_bad_budget_and_seed(tmp_path):

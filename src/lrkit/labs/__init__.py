@@ -271,7 +271,7 @@ def get_lab(name: str) -> Lab:
     """The lab called ``name``; ``ValueError`` with a did-you-mean for an unknown one."""
     if isinstance(name, str) and name in LABS:
         return LABS[name]
-    close = difflib.get_close_matches(str(name), list(LABS), n=1, cutoff=0.5)
+    close = difflib.get_close_matches(str(name), list(LABS), n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ConfigError(f"unknown lab {name!r}{hint} (labs: {', '.join(LABS)})")
 
