@@ -98,15 +98,28 @@ def _drops(eta: np.ndarray, q: float = 1.0) -> tuple[np.ndarray, int]:
     return d, kp
 
 
-def prepare(eta: np.ndarray, q: float = 1.0) -> dict[str, Any]:
+def _area(eta: np.ndarray, p: float = 1.0) -> np.ndarray:
+    r"""Each step's share of the area :math:`S`: :math:`\eta_\tau`, or with a progress
+    exponent :math:`p \ne 1`, :math:`\eta_{\max}(\eta_\tau/\eta_{\max})^p` (a step at
+    the peak counts its rate; with :math:`p > 1` a step at a lower rate counts less)."""
+    top = float(eta.max()) if eta.size else 0.0
+    if p == 1.0 or top <= 0:
+        return eta
+    return top * (np.maximum(eta, 0.0) / top) ** p
+
+
+def prepare(eta: np.ndarray, q: float = 1.0, p: float = 1.0) -> dict[str, Any]:
     """What :func:`geometry` needs from the schedule alone (computed once per schedule);
-    ``q``: the drop exponent of :func:`_drops` (1: the published laws)."""
+    ``q``: the drop exponent of :func:`_drops` (1: the published laws); ``p``: the
+    progress exponent of :func:`_area` (1: the published laws)."""
     eta = np.asarray(eta, dtype=np.float64)
-    cum = np.cumsum(eta)
+    area = _area(eta, p)
+    cum = np.cumsum(area)
     d, kp = _drops(eta, q)
     floor = max(float(eta.max()), 1e-300) * 1e-12
     return {
         "eta": eta,
+        "area": area,
         "cum": cum,
         "d": d,
         "kp": kp,
@@ -124,14 +137,16 @@ def geometry(
     terms: bool = True,
     prep: dict[str, Any] | None = None,
     q: float = 1.0,
+    p: float = 1.0,
 ) -> Geometry:
     """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not).
 
     ``terms=False`` skips them (all the momentum law needs is :math:`S` and the drops);
-    ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly.
+    ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly;
+    ``q``, ``p``: the drop and progress exponents (:func:`prepare`).
     """
     if prep is None:
-        prep = prepare(eta, q)
+        prep = prepare(eta, q, p)
     steps = np.asarray(steps, dtype=np.int64)
     cum, d, kp, leta_all = prep["cum"], prep["d"], prep["kp"], prep["leta"]
     cum_prev, nz = prep["cum_prev"], prep["nz"]
@@ -326,11 +341,15 @@ DENSE_GRID = 32
 
 
 def _jumps(prep: dict[str, Any], p: dict[str, float]) -> np.ndarray:
-    r""":math:`J(t) = B \sum_{k_p < k \le t} d_k\,G(C\,\eta_k^{1-\gamma})` for every step:
-    what each drop's term is worth at the step it enters (:math:`S_k(k) = \eta_k`)."""
+    r""":math:`J(t) = B \sum_{k_p < k \le t} d_k\,G(C\,\eta_k^{-\gamma} S_k(k))` for every
+    step: what each drop's term is worth at the step it enters (:math:`S_k(k)`, the
+    step's own area: :math:`\eta_k`, or :math:`\eta_{\max}(\eta_k/\eta_{\max})^p`)."""
     d, nz = prep["d"], prep["nz"]
     e = np.zeros_like(d)
-    x = p["C"] * np.exp((1.0 - p["gamma"]) * prep["leta"][nz])
+    if prep["area"] is prep["eta"]:  # p = 1: S_k(k) = eta_k
+        x = p["C"] * np.exp((1.0 - p["gamma"]) * prep["leta"][nz])
+    else:
+        x = p["C"] * np.exp(-p["gamma"] * prep["leta"][nz]) * prep["area"][nz]
     e[nz] = d[nz] * -np.expm1(-p["beta"] * np.log1p(x))
     return p["B"] * np.cumsum(e)
 
@@ -372,6 +391,7 @@ def mpl_dense(
     p: dict[str, float],
     rtol: float = DENSE_RTOL,
     q: float = 1.0,
+    pexp: float = 1.0,
 ) -> np.ndarray:
     r"""The Multi-Power Law at many ``steps`` of one schedule, in about :math:`O(T)`.
 
@@ -390,10 +410,10 @@ def mpl_dense(
     (cumulative sums and interpolation) plus knots × (``NEAR`` + blocks)
     terms. Tested against the exact sum (``tests/test_laws.py``): relative
     error below :math:`10^{-6}` on cosine, WSD, step, one_cycle and constant.
-    ``q``: the drop exponent (:func:`_drops`).
+    ``q``, ``pexp``: the drop and progress exponents (:func:`prepare`).
     """
     lo, hi = int(steps.min()), int(steps.max())
-    prep = prepare(eta, q)
+    prep = prepare(eta, q, pexp)
     J = _jumps(prep, p)
     S = prep["cum"]
 
