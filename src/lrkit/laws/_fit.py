@@ -166,7 +166,7 @@ def _objective(
         out = []
         for (g, ylog, sw), cache in zip(data, caches):
             if law == "multi_power":
-                pred = F.mpl_curve(g, p)
+                pred = F.mpl_curve(g, p, cache)
             else:
                 pred = F.momentum_curve(g, p, cache)
             out.append(sw * (ylog - np.log(np.maximum(pred, 1e-12))))
@@ -175,9 +175,9 @@ def _objective(
     def jac(x: np.ndarray) -> np.ndarray:
         p = unpack(x)
         out = []
-        for g, _, sw in data:
+        for (g, _, sw), cache in zip(data, caches):
             if law == "multi_power":
-                y, J = F.mpl_jac(g, p)
+                y, J = F.mpl_jac(g, p, cache)
             else:
                 y, J = F.momentum_jac(g, p)
             out.append(-J * (sw / np.maximum(y, 1e-12))[:, None])

@@ -237,20 +237,33 @@ def _blocked(steps: np.ndarray, prep: dict[str, Any], S: np.ndarray) -> Geometry
     )
 
 
-def _g(g: Geometry, C: float, beta: float, gamma: float) -> np.ndarray:
+def _pieces(g: Geometry, C: float, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per term: :math:`x = C e^{-\gamma\ell} u` and :math:`\log(1 + x)` (shared by the
+    loss and its Jacobian)."""
+    x = C * np.exp(-gamma * g.leta) * g.dS
+    return x, np.log1p(x)
+
+
+def _g(
+    g: Geometry,
+    C: float,
+    beta: float,
+    gamma: float,
+    pieces: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     r""":math:`G(\eta_k^{-\gamma} S_k(t))` per term; a merged block's term adds the
     second-order correction of its spread: with :math:`y = \log x`,
     :math:`x = C e^{-\gamma\ell}u`, :math:`u = S(t) - S(k-1)`,
     :math:`E[G] \approx G(\bar x) + g'\,E[\delta y] + \tfrac12 g''\,E[\delta y^2]`,
     :math:`g' = \beta x (1+x)^{-\beta-1}`, :math:`g'' = \beta x (1+x)^{-\beta-2}(1-\beta x)`,
     :math:`E[\delta y] = -V_s/2u^2`, :math:`E[\delta y^2] = \gamma^2 V_\ell
-    + 2\gamma\,\mathrm{Cov}/u + V_s/u^2`."""
-    x = C * np.exp(-gamma * g.leta) * g.dS
-    G = -np.expm1(-beta * np.log1p(x))
+    + 2\gamma\,\mathrm{Cov}/u + V_s/u^2`. ``pieces``: :func:`_pieces`, if computed."""
+    x, lx = _pieces(g, C, gamma) if pieces is None else pieces
+    G = -np.expm1(-beta * lx)
     if g.nb and g.vs is not None and g.vl is not None and g.cv is not None:
         b = slice(0, g.nb)
         xb, u = x[b], g.dS[b]
-        q = np.exp(-beta * np.log1p(xb)) / (1.0 + xb)
+        q = np.exp(-beta * lx[b]) / (1.0 + xb)
         g1 = beta * xb * q
         g2 = g1 / (1.0 + xb) * (1.0 - beta * xb)
         vs = g.vs[b] / (u * u)
@@ -258,16 +271,35 @@ def _g(g: Geometry, C: float, beta: float, gamma: float) -> np.ndarray:
     return G
 
 
-def mpl_drop(g: Geometry, B: float, C: float, beta: float, gamma: float) -> np.ndarray:
+def _terms(
+    g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pieces` and :func:`_g` per term; with ``cache`` (a dict), kept for the
+    last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
+    not compute them again (the same numbers either way)."""
+    key = (C, beta, gamma)
+    if cache is not None and cache.get("mpl_key") == key:
+        return cache["mpl_terms"]
+    pieces = _pieces(g, C, gamma)
+    out = (*pieces, _g(g, C, beta, gamma, pieces))
+    if cache is not None:
+        cache["mpl_key"], cache["mpl_terms"] = key, out
+    return out
+
+
+def mpl_drop(
+    g: Geometry, B: float, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
+) -> np.ndarray:
     r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps."""
-    return B * np.bincount(g.row, weights=g.D * _g(g, C, beta, gamma), minlength=g.n)
+    G = _terms(g, C, beta, gamma, cache)[2]
+    return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
 
 
-def mpl_curve(g: Geometry, p: dict[str, float]) -> np.ndarray:
-    """The Multi-Power Law's loss at the geometry's steps for parameters ``p``."""
-    return (
-        p["L0"] + p["A"] * g.S ** (-p["alpha"]) - mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"])
-    )
+def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
+    """The Multi-Power Law's loss at the geometry's steps for parameters ``p`` (``cache``:
+    see :func:`_terms`)."""
+    ld = mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"], cache)
+    return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - ld
 
 
 def s2(drops: np.ndarray, lam: float) -> np.ndarray:
@@ -294,16 +326,16 @@ def momentum_curve(
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - p["C"] * S2
 
 
-def mpl_jac(g: Geometry, p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+def mpl_jac(
+    g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The MPL's loss and its derivatives at the geometry's steps, columns for
     (L0, log A, alpha, log B, log C, beta, gamma): with :math:`x = C e^{-\gamma \ell} \Delta S`,
     :math:`\partial G/\partial x = \beta (1+x)^{-\beta-1}`,
     :math:`\partial G/\partial \beta = (1+x)^{-\beta}\log(1+x)`. The loss includes the
     merged blocks' second-order correction (:func:`_g`); the derivatives leave it out
-    (it moves the loss by about 1e-7 relative)."""
-    e = np.exp(-p["gamma"] * g.leta)
-    x = p["C"] * e * g.dS
-    lx = np.log1p(x)
+    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_terms`."""
+    x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"], cache)
     q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
     dGdx_x = p["beta"] * q / (1.0 + x) * x
     B = p["B"]
@@ -312,7 +344,7 @@ def mpl_jac(g: Geometry, p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         return np.bincount(g.row, weights=g.D * w, minlength=g.n)
 
     pw = p["A"] * g.S ** (-p["alpha"])
-    ld = B * s(_g(g, p["C"], p["beta"], p["gamma"]))
+    ld = B * s(G)
     y = p["L0"] + pw - ld
     J = np.empty((g.n, 7))
     J[:, 0] = 1.0
