@@ -13,7 +13,8 @@ default weights :math:`w_i = t_i / t_{\mathrm{last}}` (``weight="step"``;
 count more: a law is used to extrapolate, and the end of the fitted runs is
 what predicts beyond them best (chosen on splits of the fitted curves only,
 see docs/laws.md). The ``*_q`` laws' drop exponent is not a solver variable:
-the fit is repeated at each ``q`` of :data:`Q_GRID`.
+the fit is repeated at each ``q`` of :data:`Q_GRID` (and the ``*_pq`` laws' progress
+exponent ``p`` at each of :data:`P_GRID`).
 """
 
 from __future__ import annotations
@@ -264,8 +265,8 @@ def fit(
     max_nfev: int = 400,
     weight: str = "step",
 ) -> Law:
-    """Fit ``law`` (``"multi_power"``, ``"momentum"`` or ``"mean"``) to ``runs`` (a list of
-    :class:`Run`).
+    """Fit ``law`` (a name of :data:`LAWS`; default :data:`DEFAULT_LAW`) to ``runs`` (a
+    list of :class:`Run`).
 
     ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
     threshold on the log residual. ``skip_warmup``: leave out the points
@@ -277,8 +278,10 @@ def fit(
     ``law="mean"``: both laws fitted (each as above), predicting the mean of
     their predictions. ``"multi_power_q"``, ``"momentum_q"``: with a drop
     exponent ``q`` (see :class:`Law`), fitted by a full fit at each ``q`` of
-    :data:`Q_GRID` (the smallest objective wins); ``"mean_q"`` (the default):
-    the mean of those two, each with its own ``q``.
+    :data:`Q_GRID` (the smallest objective wins); ``"mean_q"``: the mean of those
+    two, each with its own ``q``. ``"multi_power_pq"``, ``"momentum_pq"``: also
+    with a progress exponent ``p`` (see :class:`Law`), fitted over :data:`P_GRID`
+    at the ``q`` profiled first; ``"mean_pq"`` (the default): the mean of those two.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
     """
     kw: dict[str, Any] = dict(
@@ -286,7 +289,7 @@ def fit(
     )
     if law in ("mean", "mean_q", "mean_pq"):
         return _fit_mean(runs, law, lam, delta, skip_warmup, max_nfev, weight)
-    if law.endswith("_q") or law.endswith("_pq"):
+    if law in ("multi_power_q", "momentum_q", "multi_power_pq", "momentum_pq"):
         return _fit_q(runs, law, **kw)
     return _fit_one(runs, law, **kw)[0]
 
