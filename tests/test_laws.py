@@ -172,6 +172,28 @@ def test_analytic_jacobians_match_finite_differences():
         np.testing.assert_allclose(J[:, i], num, atol=1e-5 * max(1.0, np.abs(J[:, i]).max()))
 
 
+def test_jacobian_reuses_the_residuals_terms_only_at_the_same_parameters():
+    """The fit's cache: the Jacobian after the residuals at the same parameters gives
+    the numbers it gives alone; after a change of C, beta or gamma it recomputes."""
+    eta = _rates("wsd")
+    g = F.geometry(eta, np.arange(300, 3000, 50))
+    cache: dict = {}
+    y0 = F.mpl_curve(g, MPL, cache)
+    assert cache["mpl_key"] == (MPL["C"], MPL["beta"], MPL["gamma"])
+    y, J = F.mpl_jac(g, MPL, cache)
+    y_ref, J_ref = F.mpl_jac(g, MPL)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(y0, y_ref)
+    np.testing.assert_array_equal(J, J_ref)
+    for n in ("C", "beta", "gamma"):
+        other = {**MPL, n: MPL[n] * 1.1}
+        y2, J2 = F.mpl_jac(g, other, cache)
+        y2_ref, J2_ref = F.mpl_jac(g, other)
+        np.testing.assert_array_equal(y2, y2_ref)
+        np.testing.assert_array_equal(J2, J2_ref)
+        assert not np.array_equal(y2, y_ref)
+
+
 def test_constant_rate_has_no_drop_term_and_schedule_forms_agree():
     law = Law("multi_power", MPL)
     steps = np.array([10, 100, 999])
