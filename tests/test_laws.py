@@ -172,6 +172,28 @@ def test_analytic_jacobians_match_finite_differences():
         np.testing.assert_allclose(J[:, i], num, atol=1e-5 * max(1.0, np.abs(J[:, i]).max()))
 
 
+def test_jacobian_reuses_the_residuals_terms_only_at_the_same_parameters():
+    """The fit's cache: the Jacobian after the residuals at the same parameters gives
+    the numbers it gives alone; after a change of C, beta or gamma it recomputes."""
+    eta = _rates("wsd")
+    g = F.geometry(eta, np.arange(300, 3000, 50))
+    cache: dict = {}
+    y0 = F.mpl_curve(g, MPL, cache)
+    assert cache["mpl_key"] == (MPL["C"], MPL["beta"], MPL["gamma"])
+    y, J = F.mpl_jac(g, MPL, cache)
+    y_ref, J_ref = F.mpl_jac(g, MPL)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(y0, y_ref)
+    np.testing.assert_array_equal(J, J_ref)
+    for n in ("C", "beta", "gamma"):
+        other = {**MPL, n: MPL[n] * 1.1}
+        y2, J2 = F.mpl_jac(g, other, cache)
+        y2_ref, J2_ref = F.mpl_jac(g, other)
+        np.testing.assert_array_equal(y2, y2_ref)
+        np.testing.assert_array_equal(J2, J2_ref)
+        assert not np.array_equal(y2, y_ref)
+
+
 def test_constant_rate_has_no_drop_term_and_schedule_forms_agree():
     law = Law("multi_power", MPL)
     steps = np.array([10, 100, 999])
@@ -224,7 +246,7 @@ def test_fit_validation_names_parameter_value_and_rule():
     with pytest.raises(
         ConfigError,
         match="fit: law must be one of multi_power, momentum, mean, multi_power_q, momentum_q, "
-        "mean_q, got 'x'",
+        "mean_q, multi_power_pq, momentum_pq, mean_pq, got 'x'",
     ):
         fit([run], "x")
     with pytest.raises(ConfigError, match=r"fit: lam must be in \[0, 1\), got 1.5"):
@@ -344,7 +366,7 @@ def test_mean_q_law_is_the_mean_of_its_two_q_laws():
     runs = [
         Run(r.eta, r.steps[::4], r.losses[::4] * (1 + 2e-3 * np.sin(r.steps[::4]))) for r in runs
     ]
-    mean = fit(runs, max_nfev=30)  # the default law
+    mean = fit(runs, "mean_q", max_nfev=30)
     assert mean.law == "mean_q"
     a, b = fit(runs, "multi_power_q", max_nfev=30), fit(runs, "momentum_q", max_nfev=30)
     assert mean.params == {**a.params, **{f"m_{n}": v for n, v in b.params.items()}}
@@ -357,6 +379,117 @@ def test_mean_q_law_is_the_mean_of_its_two_q_laws():
         Law("mean_q", {**mean.params, "m_q": 0.0})
     with pytest.raises(ConfigError, match="Law multi_power_q: parameter 'q' is missing"):
         Law("multi_power_q", MPL)
+
+
+# ---------------------------------------------------------------- progress exponent p
+def mpl_pq_direct(eta: np.ndarray, t: int, p: dict, q: float, pe: float) -> float:
+    """The MPL with drops eta_max^(1-q) (eta_(k-1)^q - eta_k^q) and the area
+    S_p = sum eta_max (eta / eta_max)^pe, summed term by term."""
+    kp, top = int(np.argmax(eta)), float(eta.max())
+    a = top * (eta / top) ** pe
+    S = a[: t + 1].sum()
+    ld = 0.0
+    for k in range(kp + 1, t + 1):
+        d = top ** (1 - q) * (eta[k - 1] ** q - eta[k] ** q)
+        if d != 0:
+            Sk = a[k : t + 1].sum()
+            ld += d * (1 - (p["C"] * eta[k] ** (-p["gamma"]) * Sk + 1) ** (-p["beta"]))
+    return p["L0"] + p["A"] * S ** (-p["alpha"]) - p["B"] * ld
+
+
+def momentum_pq_direct(eta: np.ndarray, t: int, p: dict, q: float, pe: float) -> float:
+    kp, top = int(np.argmax(eta)), float(eta.max())
+    m, s2 = 0.0, 0.0
+    for i in range(t + 1):
+        d = top ** (1 - q) * (eta[i - 1] ** q - eta[i] ** q) if i > kp else 0.0
+        m = p["lam"] * m + d
+        s2 += m
+    S = (top * (eta[: t + 1] / top) ** pe).sum()
+    return p["L0"] + p["A"] * S ** (-p["alpha"]) - p["C"] * s2
+
+
+@pytest.mark.parametrize("kind", ["cos", "two", "wsd"])
+def test_pq_laws_match_the_formula_term_by_term(kind):
+    eta = _rates(kind, T=800, W=50)
+    steps = [60, 333, 401, 799]
+    law = Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.3})
+    want = [mpl_pq_direct(eta, t, MPL, 0.8, 1.3) for t in steps]
+    np.testing.assert_allclose(law.predict(eta, steps), want, rtol=1e-12)
+    # the dense path (every step) agrees with the term-by-term sum
+    dense = law.predict(eta, np.arange(1, 800))
+    np.testing.assert_allclose(dense[np.array(steps) - 1], want, rtol=1e-6)
+    mom = Law("momentum_pq", {**MOM, "q": 1.2, "p": 0.9})
+    want_m = [momentum_pq_direct(eta, t, MOM, 1.2, 0.9) for t in steps]
+    np.testing.assert_allclose(mom.predict(eta, steps), want_m, rtol=1e-12)
+    # p > 1: a decay's steps count less area, so the power term ends higher
+    q_only = Law("multi_power_q", {**MPL, "q": 0.8})
+    if kind != "wsd":
+        assert law.predict(eta, [799])[0] > q_only.predict(eta, [799])[0] - 1e-12
+    # p = 1 is the _q law, to the last bit
+    for a, b in (
+        (Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.0}), q_only),
+        (Law("momentum_pq", {**MOM, "q": 1.2, "p": 1.0}), Law("momentum_q", {**MOM, "q": 1.2})),
+    ):
+        np.testing.assert_array_equal(a.predict(eta, steps), b.predict(eta, steps))
+        np.testing.assert_array_equal(
+            a.predict(eta, np.arange(1, 800)), b.predict(eta, np.arange(1, 800))
+        )
+
+
+def test_progress_exponent_area_keeps_the_peak_and_shrinks_lower_rates():
+    eta = np.array([0.0, 1.0, 4.0, 2.0, 1.0])
+    np.testing.assert_array_equal(F._area(eta, 1.0), eta)
+    np.testing.assert_allclose(F._area(eta, 1.5), 4.0 * (eta / 4.0) ** 1.5)
+    assert F._area(eta, 1.5)[2] == 4.0 and F._area(eta, 1.5)[3] < 2.0
+    prep = F.prepare(eta, 1.0, 1.5)
+    np.testing.assert_allclose(prep["cum"], np.cumsum(4.0 * (eta / 4.0) ** 1.5))
+    np.testing.assert_array_equal(prep["d"], F.prepare(eta)["d"])  # drops unchanged
+
+
+def test_fit_recovers_pq_laws_from_their_own_curves():
+    """The ``*_pq`` fit profiles q at p = 1 (as the ``*_q`` fit), then p over its grid at
+    that q: curves of a law with p = 1 are recovered exactly; with p = 1.3 the fit
+    finds p = 1.3, while its q absorbs part of the difference (the profile is not
+    joint), and still reproduces the fitted and an unseen curve."""
+    true = Law("momentum_pq", {**MOM, "q": 0.7, "p": 1.0})
+    got = fit(_synthetic(true), "momentum_pq")
+    assert (got.params["q"], got.params["p"]) == (0.7, 1.0)
+    for n, v in MOM.items():
+        assert got.params[n] == pytest.approx(v, rel=1e-6), n
+    assert got.info["q_grid"] == [0.6, 0.7, 0.8, 0.9, 1.0, 1.2]
+    assert got.info["p_grid"] == [0.9, 1.0, 1.15, 1.3, 1.5]
+    assert Law.from_dict(json.loads(json.dumps(got.to_dict()))) == got
+    assert "momentum_pq law" in got.report() and "p=1" in got.report()
+    true = Law("momentum_pq", {**MOM, "q": 1.0, "p": 1.3})
+    got = fit(_synthetic(true), "momentum_pq")
+    assert got.params["p"] == 1.3
+    assert got.info["fit_mean_rel"] < 5e-4
+    wsd, st = _rates("wsd"), np.arange(300, 3000, 10)
+    np.testing.assert_allclose(got.predict(wsd, st), true.predict(wsd, st), rtol=1e-3)
+    with pytest.raises(ConfigError, match=r"Law momentum_pq: p must be in \(0, 4\], got 0.0"):
+        Law("momentum_pq", {**MOM, "q": 1.0, "p": 0.0})
+    with pytest.raises(ConfigError, match="Law multi_power_pq: parameter 'p' is missing"):
+        Law("multi_power_pq", {**MPL, "q": 1.0})
+
+
+def test_mean_pq_default_law_is_the_mean_of_its_two_pq_laws():
+    runs = _synthetic(Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.15}), ("const", "cos"))
+    runs = [Run(r.eta, r.steps[::4], r.losses[::4]) for r in runs]
+    mean = fit(runs, max_nfev=20)  # the default law
+    assert mean.law == "mean_pq"
+    mpl, mom = mean.parts()
+    assert (mpl.law, mom.law) == ("multi_power_pq", "momentum_pq")
+    assert mom == fit(runs, "momentum_pq", max_nfev=20)
+    assert mean.params == {**mpl.params, **{f"m_{n}": v for n, v in mom.params.items()}}
+    assert mean.info["fit_mean_rel"] < 1e-3
+    wsd = _rates("wsd")
+    for st in (np.arange(300, 3000, 10), np.arange(1, 3000)):
+        want = 0.5 * (mpl.predict(wsd, st) + mom.predict(wsd, st))
+        np.testing.assert_allclose(mean.predict(wsd, st), want, rtol=1e-12)
+    assert Law.from_dict(json.loads(json.dumps(mean.to_dict()))) == mean
+    assert mean.report().startswith("mean_pq law: L(t) = (multi_power_pq(t) + momentum_pq(t))")
+    with pytest.raises(ConfigError, match=r"Law mean_pq: m_p must be in \(0, 4\], got 5.0"):
+        Law("mean_pq", {**mean.params, "m_p": 5.0})
 
 
 def test_mean_law_display_is_the_mean_of_both_constant_rate_curves():
@@ -419,7 +552,7 @@ def test_law_validation_messages():
     with pytest.raises(
         ConfigError,
         match="law must be one of multi_power, momentum, mean, multi_power_q, momentum_q, "
-        "mean_q, got 'mpl'",
+        "mean_q, multi_power_pq, momentum_pq, mean_pq, got 'mpl'",
     ):
         Law("mpl", MPL)
     with pytest.raises(ConfigError, match="parameter 'gamma' is missing"):

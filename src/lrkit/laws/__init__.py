@@ -8,8 +8,10 @@ schedules by predicted final loss, or search the schedule that minimizes it.
 - ``momentum`` — the law of Tissue et al. (2024) with a momentum of lr drops.
 - ``mean`` — both fitted, predicting the mean of their two predictions.
 - ``multi_power_q``, ``momentum_q``, ``mean_q`` — the same with a fitted drop
-  exponent ``q`` (a drop is worth :math:`\\eta_{\\max}^{1-q}(\\eta_{k-1}^q - \\eta_k^q)`);
-  ``mean_q`` is :func:`fit`'s default.
+  exponent ``q`` (a drop is worth :math:`\\eta_{\\max}^{1-q}(\\eta_{k-1}^q - \\eta_k^q)`).
+- ``multi_power_pq``, ``momentum_pq``, ``mean_pq`` — also with a fitted
+  progress exponent ``p`` (the area :math:`S_p = \\sum \\eta_{\\max}(\\eta_\\tau/\\eta_{\\max})^p`);
+  ``mean_pq`` is :func:`fit`'s default.
 
 The formulas are in :class:`Law` and :mod:`lrkit.laws._forms`. numpy does the
 math; scipy (``pip install 'lrkit[laws]'``) is imported only by :func:`fit`,

@@ -13,7 +13,8 @@ default weights :math:`w_i = t_i / t_{\mathrm{last}}` (``weight="step"``;
 count more: a law is used to extrapolate, and the end of the fitted runs is
 what predicts beyond them best (chosen on splits of the fitted curves only,
 see docs/laws.md). The ``*_q`` laws' drop exponent is not a solver variable:
-the fit is repeated at each ``q`` of :data:`Q_GRID`.
+the fit is repeated at each ``q`` of :data:`Q_GRID` (and the ``*_pq`` laws' progress
+exponent ``p`` at each of :data:`P_GRID`).
 """
 
 from __future__ import annotations
@@ -31,17 +32,22 @@ from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
 
-#: the law :func:`fit` uses when none is named: ``"mean_q"`` (both laws, each with a
-#: fitted drop exponent, averaged), the most accurate on splits of the three fitted
-#: public curves (docs/laws.md; ``"mean"`` before). The planner names its own law
-#: (``lrkit.plan``: the MPL, with which its shape rule was built and tested).
-DEFAULT_LAW = "mean_q"
+#: the law :func:`fit` uses when none is named: ``"mean_pq"`` (both laws, each with a
+#: fitted drop exponent and a fitted progress exponent, averaged), the most accurate on
+#: splits of the three fitted public curves (docs/laws.md; ``"mean_q"`` before, and
+#: ``"mean"`` before that). The planner names its own law (``lrkit.plan``: the MPL,
+#: with which its shape rule was built and tested).
+DEFAULT_LAW = "mean_pq"
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
 #: the drop exponents ``q`` the ``*_q`` laws are fitted over: a full fit at each, the one
 #: with the smallest fit objective kept (a profile over this grid, fixed before the
 #: validation runs that chose the form; docs/laws.md)
 Q_GRID = (0.6, 0.7, 0.8, 0.9, 1.0, 1.2)
+#: the progress exponents ``p`` the ``*_pq`` laws are fitted over, at the ``q`` profiled
+#: first (at p = 1): a full fit at each, the smallest fit objective kept (fixed before
+#: the validation runs that chose the form; docs/laws.md, fourth pass)
+P_GRID = (0.9, 1.0, 1.15, 1.3, 1.5)
 
 
 def _as_runs(runs: Any) -> list[Run]:
@@ -109,6 +115,7 @@ def _fit_data(
     skip_warmup: bool,
     weight: str = "step",
     q: float = 1.0,
+    p: float = 1.0,
 ) -> tuple[list[Run], list[tuple[Any, np.ndarray, np.ndarray]], list[str]]:
     """Check ``fit``'s arguments; return the runs, each run's (geometry, log loss,
     :math:`\\sqrt{w}`) and the names of the parameters the solver moves (the momentum
@@ -127,7 +134,7 @@ def _fit_data(
         st, ls = _points(r, skip_warmup)
         if st.size:
             w = st / max(int(st[-1]), 1) if weight == "step" else np.ones(st.size)
-            g = F.geometry(r.eta, st, terms=law == "multi_power", q=q)
+            g = F.geometry(r.eta, st, terms=law == "multi_power", q=q, p=p)
             data.append((g, np.log(ls), np.sqrt(w)))
     npts = sum(d[1].size for d in data)
     names = [n for n in LAWS[law] if n != "lam"]
@@ -160,7 +167,7 @@ def _objective(
         out = []
         for (g, ylog, sw), cache in zip(data, caches):
             if law == "multi_power":
-                pred = F.mpl_curve(g, p)
+                pred = F.mpl_curve(g, p, cache)
             else:
                 pred = F.momentum_curve(g, p, cache)
             out.append(sw * (ylog - np.log(np.maximum(pred, 1e-12))))
@@ -169,9 +176,9 @@ def _objective(
     def jac(x: np.ndarray) -> np.ndarray:
         p = unpack(x)
         out = []
-        for g, _, sw in data:
+        for (g, _, sw), cache in zip(data, caches):
             if law == "multi_power":
-                y, J = F.mpl_jac(g, p)
+                y, J = F.mpl_jac(g, p, cache)
             else:
                 y, J = F.momentum_jac(g, p)
             out.append(-J * (sw / np.maximum(y, 1e-12))[:, None])
@@ -183,9 +190,9 @@ def _objective(
 def _fit_mean(
     runs: Any, law: str, lam: float, delta: float, skip_warmup: bool, max_nfev: int, weight: str
 ) -> Law:
-    """The ``"mean"`` (``"mean_q"``) law: the MPL and the momentum law (each with its own
-    drop exponent) fitted separately."""
-    sfx = "_q" if law == "mean_q" else ""
+    """The ``"mean"`` (``"mean_q"``, ``"mean_pq"``) law: the MPL and the momentum law (each
+    with its own drop and progress exponents) fitted separately."""
+    sfx = law.removeprefix("mean")
     a, b = (
         fit(
             runs,
@@ -204,22 +211,48 @@ def _fit_mean(
     return Law(law, mean.params, info)
 
 
-def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
-    """``"multi_power_q"`` / ``"momentum_q"``: the base law fitted at each drop exponent
-    of :data:`Q_GRID`; the fit with the smallest objective is kept. The fit at q = 1
-    starts from the usual starting points; each other q starts from the optimum at
-    its neighbour nearer to 1 (going down from 1, and up from 1)."""
-    base = law.removesuffix("_q")
+def _sides(grid: tuple[float, ...]) -> tuple[list[float], list[float]]:
+    """The grid's values below 1 (going down) and above 1 (going up)."""
+    return sorted((v for v in grid if v < 1), reverse=True), [v for v in grid if v > 1]
+
+
+def _profile_q(runs: Any, base: str, **kw: Any) -> tuple[Law, float]:
+    """``base`` fitted at each drop exponent of :data:`Q_GRID` (its ``_q`` form); the fit
+    with the smallest objective and that objective. The fit at q = 1 starts from the
+    usual starting points; each other q starts from the optimum at its neighbour
+    nearer to 1 (going down from 1, and up from 1)."""
     one = _fit_one(runs, base, q=1.0, **kw)
     best = one
-    for side in (sorted((v for v in Q_GRID if v < 1), reverse=True), [v for v in Q_GRID if v > 1]):
+    for side in _sides(Q_GRID):
         prev = one[0]
         for q in side:
             got = _fit_one(runs, base, q=q, start=prev.params, **kw)
             prev = got[0]
             if got[1] < best[1]:
                 best = got
-    return Law(law, best[0].params, {**best[0].info, "q_grid": list(Q_GRID)})
+    return best
+
+
+def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
+    """``"multi_power_q"`` / ``"momentum_q"``: :func:`_profile_q`. ``"multi_power_pq"`` /
+    ``"momentum_pq"``: then, at that ``q``, the fit at each progress exponent of
+    :data:`P_GRID` (each from its neighbour's optimum nearer to p = 1, starting at the
+    ``q`` fit's); the smallest objective is kept."""
+    base = law.removesuffix("_q").removesuffix("_pq")
+    best, cost = _profile_q(runs, base, **kw)
+    if law.endswith("_q"):
+        return Law(law, best.params, {**best.info, "q_grid": list(Q_GRID)})
+    q = best.params["q"]
+    top = (Law(law, {**best.params, "p": 1.0}, best.info), cost)
+    for side in _sides(P_GRID):
+        prev = best
+        for p in side:
+            got = _fit_one(runs, base, q=q, p=p, start=prev.params, **kw)
+            prev = got[0]
+            if got[1] < top[1]:
+                top = got
+    info = {**top[0].info, "q_grid": list(Q_GRID), "p_grid": list(P_GRID)}
+    return Law(law, top[0].params, info)
 
 
 def fit(
@@ -232,8 +265,8 @@ def fit(
     max_nfev: int = 400,
     weight: str = "step",
 ) -> Law:
-    """Fit ``law`` (``"multi_power"``, ``"momentum"`` or ``"mean"``) to ``runs`` (a list of
-    :class:`Run`).
+    """Fit ``law`` (a name of :data:`LAWS`; default :data:`DEFAULT_LAW`) to ``runs`` (a
+    list of :class:`Run`).
 
     ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
     threshold on the log residual. ``skip_warmup``: leave out the points
@@ -245,16 +278,18 @@ def fit(
     ``law="mean"``: both laws fitted (each as above), predicting the mean of
     their predictions. ``"multi_power_q"``, ``"momentum_q"``: with a drop
     exponent ``q`` (see :class:`Law`), fitted by a full fit at each ``q`` of
-    :data:`Q_GRID` (the smallest objective wins); ``"mean_q"`` (the default):
-    the mean of those two, each with its own ``q``.
+    :data:`Q_GRID` (the smallest objective wins); ``"mean_q"``: the mean of those
+    two, each with its own ``q``. ``"multi_power_pq"``, ``"momentum_pq"``: also
+    with a progress exponent ``p`` (see :class:`Law`), fitted over :data:`P_GRID`
+    at the ``q`` profiled first; ``"mean_pq"`` (the default): the mean of those two.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
     """
     kw: dict[str, Any] = dict(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )
-    if law in ("mean", "mean_q"):
+    if law in ("mean", "mean_q", "mean_pq"):
         return _fit_mean(runs, law, lam, delta, skip_warmup, max_nfev, weight)
-    if law in ("multi_power_q", "momentum_q"):
+    if law in ("multi_power_q", "momentum_q", "multi_power_pq", "momentum_pq"):
         return _fit_q(runs, law, **kw)
     return _fit_one(runs, law, **kw)[0]
 
@@ -269,15 +304,24 @@ def _fit_one(
     max_nfev: int,
     weight: str,
     q: float | None = None,
+    p: float | None = None,
     start: dict[str, float] | None = None,
 ) -> tuple[Law, float]:
     """One law (``"multi_power"`` or ``"momentum"``) fitted; with ``q``, its ``*_q`` form at
-    that fixed drop exponent; ``start``: the one starting point (default: a few).
+    that fixed drop exponent, with ``q`` and ``p`` its ``*_pq`` form at those fixed
+    exponents; ``start``: the one starting point (default: a few).
     Returns the law and the solver's objective."""
     from scipy.optimize import least_squares
 
     runs, data, names = _fit_data(
-        runs, law, lam, delta, skip_warmup, weight, 1.0 if q is None else q
+        runs,
+        law,
+        lam,
+        delta,
+        skip_warmup,
+        weight,
+        1.0 if q is None else q,
+        1.0 if p is None else p,
     )
     npts = sum(d[1].size for d in data)
     lmin = float(min(np.exp(d[1]).min() for d in data))
@@ -308,7 +352,12 @@ def _fit_one(
     assert best is not None
     if best.status == 0:  # stopped by the evaluation budget
         best = solve(best.x, max_nfev)
-    fitted = Law(law, unpack(best.x)) if q is None else Law(law + "_q", {**unpack(best.x), "q": q})
+    if q is None:
+        fitted = Law(law, unpack(best.x))
+    elif p is None:
+        fitted = Law(law + "_q", {**unpack(best.x), "q": q})
+    else:
+        fitted = Law(law + "_pq", {**unpack(best.x), "q": q, "p": p})
     err = fitted.errors(runs)
     info = {
         "runs": [r.name or f"run{i}" for i, r in enumerate(runs)],

@@ -98,15 +98,28 @@ def _drops(eta: np.ndarray, q: float = 1.0) -> tuple[np.ndarray, int]:
     return d, kp
 
 
-def prepare(eta: np.ndarray, q: float = 1.0) -> dict[str, Any]:
+def _area(eta: np.ndarray, p: float = 1.0) -> np.ndarray:
+    r"""Each step's share of the area :math:`S`: :math:`\eta_\tau`, or with a progress
+    exponent :math:`p \ne 1`, :math:`\eta_{\max}(\eta_\tau/\eta_{\max})^p` (a step at
+    the peak counts its rate; with :math:`p > 1` a step at a lower rate counts less)."""
+    top = float(eta.max()) if eta.size else 0.0
+    if p == 1.0 or top <= 0:
+        return eta
+    return top * (np.maximum(eta, 0.0) / top) ** p
+
+
+def prepare(eta: np.ndarray, q: float = 1.0, p: float = 1.0) -> dict[str, Any]:
     """What :func:`geometry` needs from the schedule alone (computed once per schedule);
-    ``q``: the drop exponent of :func:`_drops` (1: the published laws)."""
+    ``q``: the drop exponent of :func:`_drops` (1: the published laws); ``p``: the
+    progress exponent of :func:`_area` (1: the published laws)."""
     eta = np.asarray(eta, dtype=np.float64)
-    cum = np.cumsum(eta)
+    area = _area(eta, p)
+    cum = np.cumsum(area)
     d, kp = _drops(eta, q)
     floor = max(float(eta.max()), 1e-300) * 1e-12
     return {
         "eta": eta,
+        "area": area,
         "cum": cum,
         "d": d,
         "kp": kp,
@@ -124,14 +137,16 @@ def geometry(
     terms: bool = True,
     prep: dict[str, Any] | None = None,
     q: float = 1.0,
+    p: float = 1.0,
 ) -> Geometry:
     """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not).
 
     ``terms=False`` skips them (all the momentum law needs is :math:`S` and the drops);
-    ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly.
+    ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly;
+    ``q``, ``p``: the drop and progress exponents (:func:`prepare`).
     """
     if prep is None:
-        prep = prepare(eta, q)
+        prep = prepare(eta, q, p)
     steps = np.asarray(steps, dtype=np.int64)
     cum, d, kp, leta_all = prep["cum"], prep["d"], prep["kp"], prep["leta"]
     cum_prev, nz = prep["cum_prev"], prep["nz"]
@@ -222,20 +237,33 @@ def _blocked(steps: np.ndarray, prep: dict[str, Any], S: np.ndarray) -> Geometry
     )
 
 
-def _g(g: Geometry, C: float, beta: float, gamma: float) -> np.ndarray:
+def _pieces(g: Geometry, C: float, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per term: :math:`x = C e^{-\gamma\ell} u` and :math:`\log(1 + x)` (shared by the
+    loss and its Jacobian)."""
+    x = C * np.exp(-gamma * g.leta) * g.dS
+    return x, np.log1p(x)
+
+
+def _g(
+    g: Geometry,
+    C: float,
+    beta: float,
+    gamma: float,
+    pieces: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     r""":math:`G(\eta_k^{-\gamma} S_k(t))` per term; a merged block's term adds the
     second-order correction of its spread: with :math:`y = \log x`,
     :math:`x = C e^{-\gamma\ell}u`, :math:`u = S(t) - S(k-1)`,
     :math:`E[G] \approx G(\bar x) + g'\,E[\delta y] + \tfrac12 g''\,E[\delta y^2]`,
     :math:`g' = \beta x (1+x)^{-\beta-1}`, :math:`g'' = \beta x (1+x)^{-\beta-2}(1-\beta x)`,
     :math:`E[\delta y] = -V_s/2u^2`, :math:`E[\delta y^2] = \gamma^2 V_\ell
-    + 2\gamma\,\mathrm{Cov}/u + V_s/u^2`."""
-    x = C * np.exp(-gamma * g.leta) * g.dS
-    G = -np.expm1(-beta * np.log1p(x))
+    + 2\gamma\,\mathrm{Cov}/u + V_s/u^2`. ``pieces``: :func:`_pieces`, if computed."""
+    x, lx = _pieces(g, C, gamma) if pieces is None else pieces
+    G = -np.expm1(-beta * lx)
     if g.nb and g.vs is not None and g.vl is not None and g.cv is not None:
         b = slice(0, g.nb)
         xb, u = x[b], g.dS[b]
-        q = np.exp(-beta * np.log1p(xb)) / (1.0 + xb)
+        q = np.exp(-beta * lx[b]) / (1.0 + xb)
         g1 = beta * xb * q
         g2 = g1 / (1.0 + xb) * (1.0 - beta * xb)
         vs = g.vs[b] / (u * u)
@@ -243,16 +271,35 @@ def _g(g: Geometry, C: float, beta: float, gamma: float) -> np.ndarray:
     return G
 
 
-def mpl_drop(g: Geometry, B: float, C: float, beta: float, gamma: float) -> np.ndarray:
+def _terms(
+    g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pieces` and :func:`_g` per term; with ``cache`` (a dict), kept for the
+    last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
+    not compute them again (the same numbers either way)."""
+    key = (C, beta, gamma)
+    if cache is not None and cache.get("mpl_key") == key:
+        return cache["mpl_terms"]
+    pieces = _pieces(g, C, gamma)
+    out = (*pieces, _g(g, C, beta, gamma, pieces))
+    if cache is not None:
+        cache["mpl_key"], cache["mpl_terms"] = key, out
+    return out
+
+
+def mpl_drop(
+    g: Geometry, B: float, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
+) -> np.ndarray:
     r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps."""
-    return B * np.bincount(g.row, weights=g.D * _g(g, C, beta, gamma), minlength=g.n)
+    G = _terms(g, C, beta, gamma, cache)[2]
+    return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
 
 
-def mpl_curve(g: Geometry, p: dict[str, float]) -> np.ndarray:
-    """The Multi-Power Law's loss at the geometry's steps for parameters ``p``."""
-    return (
-        p["L0"] + p["A"] * g.S ** (-p["alpha"]) - mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"])
-    )
+def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
+    """The Multi-Power Law's loss at the geometry's steps for parameters ``p`` (``cache``:
+    see :func:`_terms`)."""
+    ld = mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"], cache)
+    return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - ld
 
 
 def s2(drops: np.ndarray, lam: float) -> np.ndarray:
@@ -279,16 +326,16 @@ def momentum_curve(
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - p["C"] * S2
 
 
-def mpl_jac(g: Geometry, p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+def mpl_jac(
+    g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The MPL's loss and its derivatives at the geometry's steps, columns for
     (L0, log A, alpha, log B, log C, beta, gamma): with :math:`x = C e^{-\gamma \ell} \Delta S`,
     :math:`\partial G/\partial x = \beta (1+x)^{-\beta-1}`,
     :math:`\partial G/\partial \beta = (1+x)^{-\beta}\log(1+x)`. The loss includes the
     merged blocks' second-order correction (:func:`_g`); the derivatives leave it out
-    (it moves the loss by about 1e-7 relative)."""
-    e = np.exp(-p["gamma"] * g.leta)
-    x = p["C"] * e * g.dS
-    lx = np.log1p(x)
+    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_terms`."""
+    x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"], cache)
     q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
     dGdx_x = p["beta"] * q / (1.0 + x) * x
     B = p["B"]
@@ -297,7 +344,7 @@ def mpl_jac(g: Geometry, p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
         return np.bincount(g.row, weights=g.D * w, minlength=g.n)
 
     pw = p["A"] * g.S ** (-p["alpha"])
-    ld = B * s(_g(g, p["C"], p["beta"], p["gamma"]))
+    ld = B * s(G)
     y = p["L0"] + pw - ld
     J = np.empty((g.n, 7))
     J[:, 0] = 1.0
@@ -326,11 +373,15 @@ DENSE_GRID = 32
 
 
 def _jumps(prep: dict[str, Any], p: dict[str, float]) -> np.ndarray:
-    r""":math:`J(t) = B \sum_{k_p < k \le t} d_k\,G(C\,\eta_k^{1-\gamma})` for every step:
-    what each drop's term is worth at the step it enters (:math:`S_k(k) = \eta_k`)."""
+    r""":math:`J(t) = B \sum_{k_p < k \le t} d_k\,G(C\,\eta_k^{-\gamma} S_k(k))` for every
+    step: what each drop's term is worth at the step it enters (:math:`S_k(k)`, the
+    step's own area: :math:`\eta_k`, or :math:`\eta_{\max}(\eta_k/\eta_{\max})^p`)."""
     d, nz = prep["d"], prep["nz"]
     e = np.zeros_like(d)
-    x = p["C"] * np.exp((1.0 - p["gamma"]) * prep["leta"][nz])
+    if prep["area"] is prep["eta"]:  # p = 1: S_k(k) = eta_k
+        x = p["C"] * np.exp((1.0 - p["gamma"]) * prep["leta"][nz])
+    else:
+        x = p["C"] * np.exp(-p["gamma"] * prep["leta"][nz]) * prep["area"][nz]
     e[nz] = d[nz] * -np.expm1(-p["beta"] * np.log1p(x))
     return p["B"] * np.cumsum(e)
 
@@ -372,6 +423,7 @@ def mpl_dense(
     p: dict[str, float],
     rtol: float = DENSE_RTOL,
     q: float = 1.0,
+    pexp: float = 1.0,
 ) -> np.ndarray:
     r"""The Multi-Power Law at many ``steps`` of one schedule, in about :math:`O(T)`.
 
@@ -390,10 +442,10 @@ def mpl_dense(
     (cumulative sums and interpolation) plus knots × (``NEAR`` + blocks)
     terms. Tested against the exact sum (``tests/test_laws.py``): relative
     error below :math:`10^{-6}` on cosine, WSD, step, one_cycle and constant.
-    ``q``: the drop exponent (:func:`_drops`).
+    ``q``, ``pexp``: the drop and progress exponents (:func:`prepare`).
     """
     lo, hi = int(steps.min()), int(steps.max())
-    prep = prepare(eta, q)
+    prep = prepare(eta, q, pexp)
     J = _jumps(prep, p)
     S = prep["cum"]
 

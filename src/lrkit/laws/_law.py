@@ -20,6 +20,8 @@ __all__ = ["Law", "LAWS"]
 #: prefixed ``m_``) and predicts the mean of their two predictions
 #: ``"multi_power_q"``, ``"momentum_q"``, ``"mean_q"``: the same with a drop exponent
 #: ``q`` (drops :math:`\eta_{\max}^{1-q}(\eta_{k-1}^q - \eta_k^q)`; q = 1: the laws above)
+#: ``"multi_power_pq"``, ``"momentum_pq"``, ``"mean_pq"``: also with a progress exponent
+#: ``p`` (the area :math:`S_p = \sum \eta_{\max}(\eta_\tau/\eta_{\max})^p`; p = 1: the ``_q`` laws)
 LAWS: dict[str, tuple[str, ...]] = {
     "multi_power": F.MPL_NAMES,
     "momentum": F.MOMENTUM_NAMES,
@@ -27,7 +29,12 @@ LAWS: dict[str, tuple[str, ...]] = {
     "multi_power_q": F.MPL_NAMES + ("q",),
     "momentum_q": F.MOMENTUM_NAMES + ("q",),
     "mean_q": F.MPL_NAMES + ("q",) + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q",)),
+    "multi_power_pq": F.MPL_NAMES + ("q", "p"),
+    "momentum_pq": F.MOMENTUM_NAMES + ("q", "p"),
+    "mean_pq": F.MPL_NAMES + ("q", "p") + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q", "p")),
 }
+#: the laws that average an MPL and a momentum law, and the extra parameters of their forms
+_MEANS = {"mean": (), "mean_q": ("q",), "mean_pq": ("q", "p")}
 
 #: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
 #: (adaptive knots + local cubic, relative error < 1e-6 vs the exact sum, tested)
@@ -44,6 +51,12 @@ _FORMULAS["multi_power_q"] = _FORMULAS["multi_power"] + _Q
 _FORMULAS["momentum_q"] = _FORMULAS["momentum"] + _Q
 _FORMULAS["mean_q"] = (
     "L(t) = (multi_power_q(t) + momentum_q(t)) / 2, the momentum law's parameters m_*" + _Q
+)
+_P = ", area S(t) = sum eta_max*(eta_tau/eta_max)^p (also in S_k(t))"
+_FORMULAS["multi_power_pq"] = _FORMULAS["multi_power_q"] + _P
+_FORMULAS["momentum_pq"] = _FORMULAS["momentum_q"] + _P
+_FORMULAS["mean_pq"] = (
+    "L(t) = (multi_power_pq(t) + momentum_pq(t)) / 2, the momentum law's parameters m_*" + _Q + _P
 )
 
 
@@ -69,7 +82,7 @@ def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
         base = n[2:] if n.startswith("m_") else n
         if base == "lam" and not 0.0 <= v < 1.0:
             raise ConfigError(f"Law {law}: {n} must be in [0, 1), got {v!r}")
-        elif base == "q" and not 0.0 < v <= 4.0:
+        elif base in ("q", "p") and not 0.0 < v <= 4.0:
             raise ConfigError(f"Law {law}: {n} must be in (0, 4], got {v!r}")
         elif base != "lam" and base != "L0" and v < 0:
             raise ConfigError(f"Law {law}: {n} must be >= 0, got {v!r}")
@@ -102,6 +115,12 @@ class Law:
     :math:`\\eta_{\\max}`); :math:`q < 1` makes a drop at a low rate worth more,
     :math:`q = 1` gives the laws above.
 
+    ``multi_power_pq``, ``momentum_pq``, ``mean_pq``: the ``_q`` laws with one more
+    parameter, the progress exponent ``p``: the area is
+    :math:`S_p(t) = \\sum_{\\tau \\le t} \\eta_{\\max}(\\eta_\\tau/\\eta_{\\max})^p` (in the
+    power term and in the MPL's :math:`S_k(t)`); :math:`p > 1`: a step at a rate below
+    the peak makes less progress than its rate says; :math:`p = 1` gives the ``_q`` laws.
+
     ``info`` holds how it was fitted (runs, fit error); it is not part of equality.
 
     >>> law = Law("momentum", {"L0": 2.0, "A": 1.0, "alpha": 0.5, "C": 100.0, "lam": 0.999})
@@ -125,26 +144,26 @@ class Law:
 
     # ------------------------------------------------------------ prediction
     def parts(self) -> tuple[Law, ...]:
-        """The laws whose predictions this one averages (itself, unless ``"mean"`` or
-        ``"mean_q"``)."""
-        if self.law not in ("mean", "mean_q"):
+        """The laws whose predictions this one averages (itself, unless ``"mean"``,
+        ``"mean_q"`` or ``"mean_pq"``)."""
+        if self.law not in _MEANS:
             return (self,)
-        p, x = self.params, ("q",) if self.law == "mean_q" else ()
+        p, x = self.params, _MEANS[self.law]
         mpl = {n: p[n] for n in F.MPL_NAMES + x}
         mom = {n: p[f"m_{n}"] for n in F.MOMENTUM_NAMES + x}
-        sfx = "_q" if x else ""
+        sfx = self.law.removeprefix("mean")
         return (Law("multi_power" + sfx, mpl), Law("momentum" + sfx, mom))
 
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
-        if self.law in ("mean", "mean_q"):
+        if self.law in _MEANS:
             a, b = self.parts()
             return 0.5 * (a._curve(eta, steps) + b._curve(eta, steps))
-        law, p = self.law.removesuffix("_q"), dict(self.params)
-        q = p.pop("q", 1.0)
+        law, p = self.law.removesuffix("_q").removesuffix("_pq"), dict(self.params)
+        q, pexp = p.pop("q", 1.0), p.pop("p", 1.0)
         if law == "multi_power" and steps.size > _DENSE:
             _check_area(eta, steps)
-            return F.mpl_dense(eta, steps, p, q=q)
-        g = F.geometry(eta, steps, terms=law == "multi_power", q=q)
+            return F.mpl_dense(eta, steps, p, q=q, pexp=pexp)
+        g = F.geometry(eta, steps, terms=law == "multi_power", q=q, p=pexp)
         _check_area(eta, steps)
         if law == "multi_power":
             return F.mpl_curve(g, p)
