@@ -44,8 +44,10 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: probe's alone, kept for the record; plan_cache_v5.json holds the plans of a rule that
 #: was tried and rejected (rung 2's move gated at two standard errors: digits collapsed
 #: on two seeds of three, docs/plan.md "Tried and rejected")
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v4.json")
-PLAN = "plan4"
+#: plan_cache_v6.json: the fourth pass's planner (the warm-up probe, docs/plan.md rule 9);
+#: plan_cache_v4.json holds the planner before it ("plan4")
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v6.json")
+PLAN = "plan6"
 BUDGET = 0.5
 
 
