@@ -44,10 +44,11 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: probe's alone, kept for the record; plan_cache_v5.json holds the plans of a rule that
 #: was tried and rejected (rung 2's move gated at two standard errors: digits collapsed
 #: on two seeds of three, docs/plan.md "Tried and rejected")
-#: plan_cache_v6.json: the fourth pass's planner (the warm-up probe, docs/plan.md rule 9);
+#: plan_cache_v7.json: the fourth pass's planner (the shape probe runs WSD without a warm-up,
+#: docs/plan.md rule 8); plan_cache_v6a.json: a separate warm-up probe, tried and rejected;
 #: plan_cache_v4.json holds the planner before it ("plan4")
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v6.json")
-PLAN = "plan6"
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v7.json")
+PLAN = "plan7"
 BUDGET = 0.5
 
 

@@ -185,34 +185,27 @@ def _check(
 
 
 def _allocate(
-    total: int,
-    cap: int,
-    peaks: int,
-    with_range: bool,
-    shape_probe: bool = True,
-    warmup_probe: bool = False,
-) -> tuple[int, int, bool, bool]:
-    """(range-test updates, first-rung probe length, shape probe or not, warm-up probe or
-    not) within ``cap`` updates, or ConfigError.
+    total: int, cap: int, peaks: int, with_range: bool, shape_probe: bool = True
+) -> tuple[int, int, bool]:
+    """(range-test updates, first-rung probe length, shape probe or not) within ``cap``
+    updates, or ConfigError.
 
-    ``cap >= n_f + peaks*l + 3*2l + 2l + 2l``: the first rung's ``peaks``
-    probes of ``l`` updates, the second rung's three of ``2l``, the shape probe
-    of ``2l`` and the warm-up probe of ``2l`` (each of the last two only when
-    asked for). When that leaves probes shorter than :data:`MIN_PROBE` updates
-    the warm-up probe is dropped (the warm-up stays), then the shape probe (the
-    default shape stays), before the budget is refused.
+    ``cap >= n_f + peaks*l + 3*2l + 2l``: the first rung's ``peaks`` probes of
+    ``l`` updates, the second rung's three of ``2l`` and the shape probe of
+    ``2l``. When that leaves probes shorter than :data:`MIN_PROBE` updates the
+    shape probe is dropped (the default shape stays) before the budget is
+    refused.
     """
 
     def range_len(c: int) -> int:
         return min(100, max(MIN_RANGE, round(0.2 * c))) if with_range else 0
 
     n_f = range_len(cap)
-    options = [(shape_probe, warmup_probe), (shape_probe, False), (False, False)]
-    for sp, wp in dict.fromkeys(options):  # the distinct options, in order
-        units = peaks + 6 + 2 * sp + 2 * wp
+    for extra in (2, 0) if shape_probe else (0,):
+        units = peaks + 6 + extra
         ell = min((cap - n_f) // units, total // 2)
         if ell >= MIN_PROBE:
-            return n_f, ell, sp, wp
+            return n_f, ell, extra > 0
     need = units * MIN_PROBE  # the smallest cap that leaves room for the shortest probes
     while need - range_len(need) < units * MIN_PROBE:
         need += 1
@@ -519,15 +512,13 @@ def plan(
     )
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     alt = alternative(shapes_t, total, warmup, cooldown)
-    n_f, ell, room, room_w = _allocate(
-        total, cap, peaks, with_range, alt is not None, warmup > 0 and default != "one_cycle"
-    )
+    n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
-    measured = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
-    if warmup > 0 and _warmup_rung(led, room_w, measured, total, warmup, cooldown, notes):
+    measured, no_warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
+    if no_warmup:
         warmup = 0.0
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
@@ -725,77 +716,41 @@ def _shape_rung(
     warmup: float,
     cooldown: float,
     notes: list[str],
-) -> str:
-    """The shape probe: ``alt`` at the second rung's best peak and length, against that
-    rung's probe of the default shape; ``alt`` when it scores lower by more than one
-    standard error of the paired difference (:func:`paired_gain`), else ``default``.
-    Not run (``default``) when the budget had no ``room`` for it."""
+) -> tuple[str, bool]:
+    """The shape probe: ``alt`` at the second rung's best peak and length, *without a
+    warm-up* (unless ``alt`` is one_cycle, whose warm-up is part of the shape), against
+    that rung's probe of the default shape (with its warm-up); ``(alt, True)`` — the
+    alternative, no warm-up — when it scores lower by more than one standard error of
+    the paired difference (:func:`paired_gain`), else ``(default, False)``.
+
+    The probe is the candidate that spends the most rate (docs/plan.md rule 8):
+    ``alt`` is the shape farthest in lr area from the default, and leaving out
+    its warm-up spends more still; a probe that starts at the peak also shows
+    directly whether the first updates are stable there, which is what a
+    warm-up is for. Not run (``default``) when the budget had no ``room`` for it."""
     if alt is not None and not room:
         notes.append(f"no room for the shape probe in the budget: {alt} is not run")
-        return default
+        return default, False
     rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
     if alt is None or not rung2:
         if alt is not None:
             notes.append(f"no stable second-rung probe to compare {alt} with: keeping {default}")
-        return default
+        return default, False
     base = min(rung2, key=lambda p: p.score)
-    probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total)
+    cold = warmup > 0 and alt != "one_cycle"  # one_cycle's warm-up is its own
+    probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total, cold)
+    what = f"{alt} without warm-up" if cold else alt
     if probe.diverged:
-        notes.append(f"shape probe: {alt} at {base.peak:.3g} diverged: keeping {default}")
-        return default
+        notes.append(f"shape probe: {what} at {base.peak:.3g} diverged: keeping {default}")
+        return default, False
     gain, se = paired_gain(base, probe)
     won = gain > se  # se >= 0: also a positive gain
     notes.append(
-        f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {alt} {probe.score:.4g} vs "
-        f"{default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
-        + (f"{alt}" if won else f"keeping {default}")
+        f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {what} {probe.score:.4g} "
+        f"vs {default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
+        + (f"{what}" if won else f"keeping {default}")
     )
-    return alt if won else default
-
-
-def _warmup_rung(
-    led: _Ledger,
-    room: bool,
-    shape: str,
-    total: int,
-    warmup: float,
-    cooldown: float,
-    notes: list[str],
-) -> bool:
-    """The warm-up probe (docs/plan.md rule 9): ``shape`` (the shape probe's winner)
-    without its warm-up, at the peak and length of that shape's best probe so far (the
-    shape probe when ``shape`` won it, else the second rung's best) and on the same
-    batches. True (drop the warm-up) when it trains stably and scores lower by more than
-    one standard error of the paired difference (:func:`paired_gain`); a tie keeps it.
-    Not run (False) when the budget had no ``room`` for it."""
-    if not room:
-        notes.append("no room for the warm-up probe in the budget: the warm-up is kept")
-        return False
-    if shape == "one_cycle":  # its warm-up is part of the shape
-        notes.append("one_cycle has its own warm-up: no warm-up probe")
-        return False
-    pool = [
-        p
-        for p in led.probes
-        if p.stage in ("rung2", "shape") and p.shape == shape and not p.diverged
-    ]
-    if not pool:
-        notes.append(f"no stable {shape} probe to compare a run without warm-up with: kept")
-        return False
-    base = min(pool, key=lambda p: p.score)  # the shape probe itself when it won
-    sched = shape_schedule(shape, base.peak, base.steps, warmup, cooldown, warmup_steps=0)
-    probe = led.probe("warmup", base.peak, shape, sched, base.steps)
-    if probe.diverged:
-        notes.append(f"warm-up probe: {shape} at {base.peak:.3g} without warm-up diverged: kept")
-        return False
-    gain, se = paired_gain(base, probe)
-    drop = gain > se
-    notes.append(
-        f"warm-up probe ({base.steps} updates, {shape} at peak {base.peak:.3g}): without "
-        f"warm-up {probe.score:.4g} vs with {base.score:.4g} (difference {gain:+.3g}, standard "
-        f"error {se:.2g}): " + ("no warm-up" if drop else "keeping the warm-up")
-    )
-    return drop
+    return (alt, cold) if won else (default, False)
 
 
 def _probe(
@@ -807,8 +762,9 @@ def _probe(
     warmup: float,
     cooldown: float,
     total: int,
+    cold: bool = False,
 ) -> Probe:
-    """One probe of ``shape`` at ``peak`` for ``steps`` updates.
+    """One probe of ``shape`` at ``peak`` for ``steps`` updates (``cold``: no warm-up).
 
     Its warm-up lasts as many updates as the real run's (up to half the
     probe): a warm-up exists to let the optimizer's state and the first
@@ -816,6 +772,6 @@ def _probe(
     of the run. A probe warmed up for 5 % of its own few dozen updates would
     make a high peak look unstable when the real run would train at it.
     """
-    w = min(round(warmup * total), steps // 2) if warmup > 0 else 0
+    w = min(round(warmup * total), steps // 2) if warmup > 0 and not cold else 0
     sched = shape_schedule(shape, peak, steps, warmup, cooldown, warmup_steps=w)
     return led.probe(stage, peak, shape, sched, steps)
