@@ -64,6 +64,7 @@ __all__ = [
     "lr_area",
     "paired_gain",
     "progressed",
+    "overshoot",
     "MIN_PROBE",
     "MIN_RANGE",
 ]
@@ -707,6 +708,34 @@ def paired_gain(base: Probe, alt: Probe) -> tuple[float, float]:
     return float(np.mean(d)), se
 
 
+def overshoot(warm: Probe, cold: Probe, w: int) -> tuple[int, float, float] | None:
+    r"""Did the first updates of ``cold`` (started at its peak, no warm-up) make the loss
+    worse than ``warm`` (the same run with a warm-up of ``w`` updates, same batches)?
+
+    Over the updates the warm-up covers, :math:`t = 1..w` (``losses[t]`` is
+    measured after update :math:`t-1`): the first :math:`t` with
+    :math:`\ell^{cold}_t > \ell^{warm}_t`, as ``(t, cold loss, warm loss)``;
+    ``None`` when there is none (a stable start). During its warm-up the
+    warm run has barely moved from the shared start, so a loss above it on
+    the same batch means the full rate overshot: the instability a warm-up
+    exists to prevent.
+
+    >>> from lrkit.plan import Probe
+    >>> warm = Probe("rung2", 0.1, "linear", 6, "", (2.3, 2.3, 2.29, 2.2, 2.0, 1.8),
+    ...              None, 1.8, False)
+    >>> ok = Probe("shape", 0.1, "wsd", 6, "", (2.3, 2.1, 2.0, 1.9, 1.8, 1.7), None, 1.7, False)
+    >>> spike = Probe("shape", 0.1, "wsd", 6, "", (2.3, 2.5, 2.0, 1.9, 1.8, 1.7), None, 1.7, False)
+    >>> overshoot(warm, ok, 3), overshoot(warm, spike, 3)
+    (None, (1, 2.5, 2.3))
+    """
+    n = min(w, len(warm.losses) - 1, len(cold.losses) - 1)
+    for t in range(1, n + 1):
+        a, b = float(cold.losses[t]), float(warm.losses[t])
+        if not a <= b:  # also a non-finite loss
+            return t, a, b
+    return None
+
+
 def _shape_rung(
     led: _Ledger,
     alt: str | None,
@@ -742,6 +771,14 @@ def _shape_rung(
     what = f"{alt} without warm-up" if cold else alt
     if probe.diverged:
         notes.append(f"shape probe: {what} at {base.peak:.3g} diverged: keeping {default}")
+        return default, False
+    rise = overshoot(base, probe, min(round(warmup * total), base.steps // 2)) if cold else None
+    if rise is not None:
+        t, a, b = rise
+        notes.append(
+            f"shape probe: {what} at {base.peak:.3g} overshot at update {t} (loss {a:.4g} vs "
+            f"{b:.4g} with the warm-up, same batch): its start is not stable; keeping {default}"
+        )
         return default, False
     gain, se = paired_gain(base, probe)
     won = gain > se  # se >= 0: also a positive gain
