@@ -748,9 +748,10 @@ def _shape_rung(
 ) -> tuple[str, bool]:
     """The shape probe: ``alt`` at the second rung's best peak and length, *without a
     warm-up* (unless ``alt`` is one_cycle, whose warm-up is part of the shape), against
-    that rung's probe of the default shape (with its warm-up); ``(alt, True)`` — the
-    alternative, no warm-up — when it scores lower by more than one standard error of
-    the paired difference (:func:`paired_gain`), else ``(default, False)``.
+    that rung's probe of the default shape (with its warm-up). Returns ``(shape, drop
+    the warm-up)``: ``alt`` when it scores lower by more than one standard error of the
+    paired difference (:func:`paired_gain`), else the default; the warm-up is dropped
+    only when ``alt`` won and its start did not overshoot (:func:`overshoot`).
 
     The probe is the candidate that spends the most rate (docs/plan.md rule 8):
     ``alt`` is the shape farthest in lr area from the default, and leaving out
@@ -772,22 +773,25 @@ def _shape_rung(
     if probe.diverged:
         notes.append(f"shape probe: {what} at {base.peak:.3g} diverged: keeping {default}")
         return default, False
-    rise = overshoot(base, probe, min(round(warmup * total), base.steps // 2)) if cold else None
-    if rise is not None:
-        t, a, b = rise
-        notes.append(
-            f"shape probe: {what} at {base.peak:.3g} overshot at update {t} (loss {a:.4g} vs "
-            f"{b:.4g} with the warm-up, same batch): its start is not stable; keeping {default}"
-        )
-        return default, False
     gain, se = paired_gain(base, probe)
     won = gain > se  # se >= 0: also a positive gain
     notes.append(
         f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {what} {probe.score:.4g} "
         f"vs {default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
-        + (f"{what}" if won else f"keeping {default}")
+        + (f"{alt}" if won else f"keeping {default}")
     )
-    return (alt, cold) if won else (default, False)
+    if not won:
+        return default, False
+    rise = overshoot(base, probe, min(round(warmup * total), base.steps // 2)) if cold else None
+    if rise is not None:
+        t, a, b = rise
+        notes.append(
+            f"its start overshot at update {t} (loss {a:.4g} vs {b:.4g} with the warm-up, "
+            f"same batch): {alt} keeps the warm-up"
+        )
+    elif cold:
+        notes.append(f"its start was stable: {alt} without warm-up")
+    return alt, cold and rise is None
 
 
 def _probe(
