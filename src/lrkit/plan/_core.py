@@ -29,11 +29,13 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    decay); a non-finite loss scores :math:`+\infty`.
 3. **Shape, measured** — the shape of ``shapes`` whose lr area (mean rate
    over peak, :func:`lr_area`) is farthest from the default's (WSD against
-   linear decay, by default; :func:`alternative`) is run once more, at the
-   second rung's best probe's peak and length, and compared with that probe
-   on the same batches (:func:`paired_gain`): it replaces the default only
-   when it scores lower by more than one standard error of the paired
-   difference. Budget: :math:`n_f + k\ell + 4\cdot 2\ell \le C`.
+   linear decay, by default; :func:`alternative`) is run once more, without
+   a warm-up, at the second rung's best probe's peak and length, and
+   compared with that probe on the same batches (:func:`paired_gain`): it
+   replaces the default only when it scores lower by more than one standard
+   error of the paired difference, and then without a warm-up only when its
+   first updates never overshot the warm-up probe's loss (:func:`overshoot`).
+   Budget: :math:`n_f + k\ell + 4\cdot 2\ell \le C`.
 4. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
    every probe curve and predicts the final training loss of each shape at
    the chosen peak over the full :math:`T` steps. The shape changes from the
@@ -494,7 +496,8 @@ def plan(
         lr_range: the range test's first and last rate.
         peaks: candidate peaks in the first rung (2..8).
         warmup, cooldown: fractions of the run for the warm-up and the WSD
-            cooldown (also used in the probes).
+            cooldown (also used in the probes; the shape probe has no warm-up, and
+            when its shape wins after a stable start the plan has none either).
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
             keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
             least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
