@@ -353,6 +353,8 @@ def test_the_shape_probe_drops_the_warm_up_only_after_a_stable_start(spike):
     else:
         assert p.schedule == shape_schedule("wsd", p.peak, T, warmup=0.0)
         assert "its start was stable: wsd without warm-up" in p.notes
+    back = Plan.from_dict(json.loads(json.dumps(p.to_dict())))
+    assert back.schedule == p.schedule and back.notes == p.notes
 
 
 def test_overshoot_reads_only_the_warm_up_window():
