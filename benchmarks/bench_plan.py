@@ -39,7 +39,7 @@ from bench_auto import SETUPS, SHAPES  # noqa: E402
 
 CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: the plans of the current planner, issue 12's fourth pass (the shape probe runs WSD
-#: without a warm-up, kept only when its start was stable: docs/plan.md rule 8). Earlier
+#: without a warm-up; the warm-up dropped only after a stable start: docs/plan.md rule 8). Earlier
 #: planners' plans, kept for the record: the "plan" entries of CACHE (the first),
 #: plan_cache_v2.json (raw-divergence cut of the range test), v3 (the shape probe alone),
 #: v4 (with the progress rule: the third pass's planner); and rules tried and rejected
