@@ -422,3 +422,89 @@ def test_a_run_that_ignores_the_schedule_is_an_error():
     assert str(e.value).count(", ") >= 3  # the four first-rung peaks are named
     with pytest.raises(ConfigError, match="identical losses"):
         lrkit.plan(lambda s, n: [1.5] * n, 200, lr=0.1)  # also without the range test
+
+
+def _noisy_runner(curvature):
+    """A loss that falls from 6 to 1 in a few updates, then sits at
+    ``1 + curvature * log2(peak / 0.05)^2`` plus a per-batch wobble the probes share
+    (0.05, the same batches) and a per-probe noise of their own (0.01, seeded by the
+    schedule). ``curvature`` 0: the peak does not matter, the probes differ by noise."""
+    import zlib
+
+    wobble = 0.05 * np.random.default_rng(1).standard_normal(1000)
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        own = np.random.default_rng(zlib.crc32(str(schedule).encode())).standard_normal(steps)
+        t = np.arange(steps)
+        level = 1.0 + curvature * np.log2(eta.max() / 0.05) ** 2
+        return (5.0 * np.exp(-t / 2.0) + level + wobble[:steps] + 0.01 * own).tolist()
+
+    return run
+
+
+def test_probes_that_score_alike_rank_nothing():
+    """docs/plan.md rule 7, second part: probes that left the plateau (a fall from 6
+    to 1) but whose scores differ by noise only tell no peak apart, so no drift is
+    read and the peak is the rate given; with a real dependence on the peak (the
+    same noise), the rungs tell their peaks apart and the rule is silent."""
+    from lrkit.plan._core import SEPARATE_SE, move_gain, progressed, tells_apart
+
+    p = lrkit.plan(_noisy_runner(0.0), 400, lr=0.1, use_laws=False)
+    rungs = [[q for q in p.probes if q.stage == s] for s in ("rung1", "rung2")]
+    assert all(progressed(q) for q in rungs[1])  # rule 7's first part stays silent
+    for rung in rungs:  # the rule's condition, by hand: no probe beyond 2 se of the best
+        best = min(rung, key=lambda q: q.score)
+        assert all(move_gain(q, best)[0] <= SEPARATE_SE * move_gain(q, best)[1] for q in rung)
+        assert not tells_apart(rung)
+    assert any("neither rung's probes told their peaks apart" in n for n in p.notes), p.notes
+    assert p.peak == pytest.approx(0.1)
+    # the same noise, and a peak that matters: each rung tells its peaks apart
+    q = lrkit.plan(_noisy_runner(0.3), 400, lr=0.1, use_laws=False)
+    assert all(tells_apart([r for r in q.probes if r.stage == s]) for s in ("rung1", "rung2"))
+    assert not any("alike" in n or "told their peaks apart" in n for n in q.notes), q.notes
+    assert 0.025 <= q.peak <= 0.1, q.notes  # the parabola's 0.05, the drift's hedge below
+
+
+def test_tells_apart_counts_divergence_and_needs_two_standard_errors():
+    """A diverged probe tells peaks apart; one stable probe alone does not; the bar is
+    SEPARATE_SE (2) standard errors of move_gain, strictly."""
+    from lrkit.plan._core import move_gain, tells_apart
+
+    def pr(peak, tail, diverged=False):
+        y = (3.0, 2.0) + tuple(tail)
+        return Probe("rung2", peak, "linear", len(y), "", y, None, float(np.mean(y[-1:])), diverged)
+
+    base = [1.0, 1.1, 1.0, 1.1, 1.0, 1.1, 1.0, 1.0]
+    assert not tells_apart([pr(0.1, base)])
+    assert tells_apart([pr(0.1, base), pr(0.2, base[:-1] + [math.inf], diverged=True)])
+    # d_t alternates +-h on the second half: se = h*sqrt(2)... computed, then moved across
+    other = [v + 0.05 * (-1) ** i for i, v in enumerate(base)]
+    a, b = pr(0.1, base), pr(0.05, other)
+    gain, se = move_gain(b, a) if b.score > a.score else move_gain(a, b)
+    lo, hi = (a, b) if a.score <= b.score else (b, a)
+    shift = 2.0 * se - gain
+    worse = Probe(
+        hi.stage,
+        hi.peak,
+        hi.shape,
+        hi.steps,
+        "",
+        tuple(v + shift - 1e-9 for v in hi.losses),
+        None,
+        hi.score + shift - 1e-9,
+        False,
+    )
+    assert not tells_apart([lo, worse])
+    worse2 = Probe(
+        hi.stage,
+        hi.peak,
+        hi.shape,
+        hi.steps,
+        "",
+        tuple(v + shift + 1e-9 for v in hi.losses),
+        None,
+        hi.score + shift + 1e-9,
+        False,
+    )
+    assert tells_apart([lo, worse2])
