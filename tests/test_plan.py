@@ -424,11 +424,12 @@ def test_a_run_that_ignores_the_schedule_is_an_error():
         lrkit.plan(lambda s, n: [1.5] * n, 200, lr=0.1)  # also without the range test
 
 
-def _noisy_runner(curvature):
+def _noisy_runner(curvature, cliff=math.inf):
     """A loss that falls from 6 to 1 in a few updates, then sits at
     ``1 + curvature * log2(peak / 0.05)^2`` plus a per-batch wobble the probes share
     (0.05, the same batches) and a per-probe noise of their own (0.01, seeded by the
-    schedule). ``curvature`` 0: the peak does not matter, the probes differ by noise."""
+    schedule). ``curvature`` 0: the peak does not matter, the probes differ by noise
+    (below ``cliff``; above it the loss is higher by 2 per octave)."""
     import zlib
 
     wobble = 0.05 * np.random.default_rng(1).standard_normal(1000)
@@ -438,6 +439,8 @@ def _noisy_runner(curvature):
         own = np.random.default_rng(zlib.crc32(str(schedule).encode())).standard_normal(steps)
         t = np.arange(steps)
         level = 1.0 + curvature * np.log2(eta.max() / 0.05) ** 2
+        if eta.max() > cliff:  # worse above the cliff
+            level += 2.0 * math.log2(eta.max() / cliff)
         return (5.0 * np.exp(-t / 2.0) + level + wobble[:steps] + 0.01 * own).tolist()
 
     return run
@@ -508,3 +511,19 @@ def test_tells_apart_counts_divergence_and_needs_two_standard_errors():
         False,
     )
     assert tells_apart([lo, worse2])
+
+
+def test_a_rung_that_told_its_peaks_apart_keeps_the_drift():
+    """Only when *neither* rung tells its peaks apart does the peak fall back: with the
+    two top first-rung probes clearly worse (above a cliff at 0.1) and the second rung
+    (below it) scoring alike, the drift rule 6 reads stays (docs/plan.md rule 7: the
+    first version, which took rung 1's reading here, collapsed digits seed 2)."""
+    from lrkit.plan._core import tells_apart
+
+    p = lrkit.plan(_noisy_runner(0.0, cliff=0.1), 400, lr=0.1, use_laws=False)
+    rung1 = [q for q in p.probes if q.stage == "rung1"]
+    rung2 = [q for q in p.probes if q.stage == "rung2"]
+    assert tells_apart(rung1) and not tells_apart(rung2)
+    assert max(q.peak for q in rung2) < 0.1 < max(q.peak for q in rung1)
+    assert not any("told their peaks apart" in n for n in p.notes), p.notes
+    assert p.peak < 0.1 and p.peak <= min(q.peak for q in rung1 if q.peak > 0.1)

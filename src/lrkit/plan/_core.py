@@ -25,9 +25,9 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
    and the peak for the full run (:func:`_horizon`). A rung whose probes score
    alike (none above its best by more than two standard errors of the paired
-   difference, none diverged: :func:`tells_apart`) measures nothing: no drift is
-   read, and the peak is the other rung's reading, or the range test's when
-   neither rung told its peaks apart.
+   difference, none diverged: :func:`tells_apart`) measures nothing; when
+   neither rung told its peaks apart, no drift is read and the peak is the
+   range test's reading (or ``lr``).
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
@@ -587,7 +587,6 @@ def _peak(
     second = [best1, best1 / 2.0, best1 / 4.0]
     rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown, total) for c in second]
     eta2 = vertex(rung2)
-    read1, apart1, apart2 = eta1, tells_apart(rung1), tells_apart(rung2)
     if eta2 is None and not ok1:
         tried = [p.peak for p in rung1 + rung2]
         raise NonFiniteError(
@@ -606,13 +605,13 @@ def _peak(
             eta1 = None
         if eta2 >= max(second) * (1 - 1e-9):
             eta1 = None
-        peak, beta = _horizon(eta1 if apart1 else None, eta2, ell, total)
+        peak, beta = _horizon(eta1, eta2, ell, total)
         notes.append(
             f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
             f"from rung 1; half that rate (the hedge) gives {peak:.3g} for {total} updates"
         )
-        if not (apart1 and apart2):
-            peak = _alike(apart1, apart2, read1, eta2, ref, with_range, notes)
+        if not (tells_apart(rung1) or tells_apart(rung2)):
+            peak = _alike(eta2, ref, with_range, notes)
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
         if ref is not None and not any(progressed(p) for p in rung2 if not p.diverged):
@@ -625,31 +624,18 @@ def _peak(
     return peak
 
 
-def _alike(
-    apart1: bool,
-    apart2: bool,
-    read1: float | None,
-    eta2: float,
-    ref: float | None,
-    with_range: bool,
-    notes: list[str],
-) -> float:
-    """The peak when a rung's probes scored alike (:func:`tells_apart` false): the last
-    informative evidence, never extrapolated — rung 2's reading when only rung 1 told
-    nothing apart, rung 1's when only rung 2 did, else ``ref`` (the range test's reading
-    or the user's ``lr``; rung 2's reading when there is none)."""
-    if apart2:
-        peak, why = eta2, "rung 1's probes scored alike: no drift read; rung 2's reading"
-    elif apart1 and read1 is not None:
-        peak, why = read1, "rung 2's probes scored alike: no drift read; rung 1's reading"
-    elif ref is not None:
+def _alike(eta2: float, ref: float | None, with_range: bool, notes: list[str]) -> float:
+    """The peak when neither rung's probes told their peaks apart (:func:`tells_apart`):
+    the range test's reading or the user's ``lr`` (``ref``), never a drift read from
+    noise; rung 2's reading, not extrapolated, when there is no ``ref``."""
+    if ref is not None:
         src = "the range test's" if with_range else "the given"
-        peak, why = ref, f"neither rung's probes told their peaks apart: {src} rate"
+        peak, why = ref, f"{src} rate"
     else:
-        peak, why = eta2, "neither rung's probes told their peaks apart: rung 2's reading"
+        peak, why = eta2, "rung 2's reading, not extrapolated"
     notes.append(
-        f"{why} {peak:.3g} (no probe above a rung's best by more than "
-        f"{SEPARATE_SE:g} standard errors of the paired difference)"
+        f"neither rung's probes told their peaks apart (none above its rung's best by more "
+        f"than {SEPARATE_SE:g} standard errors of the paired difference): {why} {peak:.3g}"
     )
     return peak
 
