@@ -170,16 +170,7 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tasks", default="", help="comma-separated names (default: all)")
     ap.add_argument("--out", default="plan_heldout", help="results file stem")
-    ap.add_argument(
-        "--fourth-pass",
-        action="store_true",
-        help="the fourth pass's planner: without rule 7's score-alike fallback",
-    )
     args = ap.parse_args()
-    if args.fourth_pass:  # every rung 'tells its peaks apart': the fallback never fires
-        import lrkit.plan._core as core
-
-        core.tells_apart = lambda rung: True
     rows = run(args.seeds, [t for t in args.tasks.split(",") if t])
     out = os.path.join(HERE, "results")
     with open(os.path.join(out, f"{args.out}.json"), "w", encoding="utf-8") as f:

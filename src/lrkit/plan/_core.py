@@ -23,11 +23,7 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    it, for :math:`2\ell` updates each. Each rung's best peak is read between
    its probes (:func:`vertex`); how it moved from :math:`\ell` to
    :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
-   and the peak for the full run (:func:`_horizon`). A rung whose probes score
-   alike (none above its best by more than two standard errors of the paired
-   difference, none diverged: :func:`tells_apart`) measures nothing; when
-   neither rung told its peaks apart, no drift is read and the peak is the
-   range test's reading (or ``lr``).
+   and the peak for the full run (:func:`_horizon`).
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
@@ -70,8 +66,6 @@ __all__ = [
     "lr_area",
     "paired_gain",
     "progressed",
-    "move_gain",
-    "tells_apart",
     "overshoot",
     "MIN_PROBE",
     "MIN_RANGE",
@@ -90,10 +84,6 @@ LAW_MIN_RUN_SECONDS = 60.0
 LAW_TOLERANCE = 0.05
 #: a probe "made progress" only when its loss fell by at least this fraction of its start
 PROGRESS = 0.1
-#: a rung tells its peaks apart only when a probe scores above its best by more than this
-#: many standard errors of the paired difference (:func:`tells_apart`; the bar of
-#: :func:`progressed`)
-SEPARATE_SE = 2.0
 
 
 class _Ledger:
@@ -610,8 +600,6 @@ def _peak(
             f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
             f"from rung 1; half that rate (the hedge) gives {peak:.3g} for {total} updates"
         )
-        if not (tells_apart(rung1) or tells_apart(rung2)):
-            peak = _alike(eta2, ref, with_range, notes)
         if not with_range and eta2 >= max(cands):
             notes.append("the best peak is the highest candidate: a higher one might be better")
         if ref is not None and not any(progressed(p) for p in rung2 if not p.diverged):
@@ -622,92 +610,6 @@ def _peak(
                 f"{'range test' if with_range else 'given'} rate {ref:.3g}"
             )
     return peak
-
-
-def _alike(eta2: float, ref: float | None, with_range: bool, notes: list[str]) -> float:
-    """The peak when neither rung's probes told their peaks apart (:func:`tells_apart`):
-    the range test's reading or the user's ``lr`` (``ref``), never a drift read from
-    noise; rung 2's reading, not extrapolated, when there is no ``ref``."""
-    if ref is not None:
-        src = "the range test's" if with_range else "the given"
-        peak, why = ref, f"{src} rate"
-    else:
-        peak, why = eta2, "rung 2's reading, not extrapolated"
-    notes.append(
-        f"neither rung's probes told their peaks apart (none above its rung's best by more "
-        f"than {SEPARATE_SE:g} standard errors of the paired difference): {why} {peak:.3g}"
-    )
-    return peak
-
-
-def tells_apart(rung: Sequence[Probe]) -> bool:
-    r"""Do the probes of one rung (same length, same batches) tell their peaks apart?
-
-    True when a diverged probe is among them, or a stable one scores above the
-    rung's best by more than :data:`SEPARATE_SE` standard errors of their
-    paired difference (:func:`move_gain`). False otherwise (also with fewer
-    than two stable probes and none diverged): the scores agree within their
-    noise, so the rung's best peak — and any drift read from it — is noise.
-
-    >>> from lrkit.plan import Probe
-    >>> def pr(peak, tail):
-    ...     y = (2.0, 1.5, 1.2, 1.0) + tail
-    ...     return Probe("rung2", peak, "linear", 10, "", y, None, y[-1], False)
-    >>> flat = [pr(0.1, (0.5, 0.6, 0.5, 0.6, 0.5, 0.6)), pr(0.05, (0.6, 0.5, 0.6, 0.5, 0.6, 0.5))]
-    >>> apart = [pr(0.1, (0.5, 0.6, 0.5, 0.6, 0.5, 0.6)), pr(0.05, (0.9, 1.0, 0.9, 1.0, 0.9, 1.0))]
-    >>> tells_apart(flat), tells_apart(apart)
-    (False, True)
-    """
-    if any(p.diverged for p in rung):
-        return True
-    ok = list(rung)
-    if len(ok) < 2:
-        return False
-    best = min(ok, key=lambda p: p.score)
-    for p in ok:
-        if p is not best:
-            gain, se = move_gain(p, best)
-            if gain > SEPARATE_SE * se:
-                return True
-    return False
-
-
-def move_gain(base: Probe, alt: Probe) -> tuple[float, float]:
-    r"""How much lower ``alt`` scored than ``base`` (two probes of one rung: same length,
-    same batches, different peaks), and the standard error of that difference.
-
-    Gain: ``base.score - alt.score``. With validation losses, standard error 0
-    (one number each, as in :func:`paired_gain`). Otherwise the per-update
-    noise of the paired difference :math:`d_t = \ell^{base}_t - \ell^{alt}_t`
-    is estimated over the probes' second half (:math:`m` values) from its
-    successive differences, which cancel a slow trend (the decay) that a plain
-    standard deviation would count as noise (von Neumann's mean square
-    successive difference):
-
-    .. math:: \hat\sigma^2 = \frac{1}{2(m-1)}\sum_t (d_t - d_{t-1})^2,
-        \qquad \mathrm{se} = \hat\sigma / \sqrt{n},
-
-    with :math:`n = \max(1, \mathrm{round}(0.1\,L))` the updates the score
-    averages. Unlike :func:`paired_gain`'s, this estimate does not need two
-    points in the score's window: a 12-update probe (a window of one) still
-    gets a noise level.
-
-    >>> from lrkit.plan import Probe
-    >>> a = Probe("rung2", 0.1, "linear", 10, "", (3.0, 2.0, 1.0, 1.2, 0.8) * 2, None, 0.8, False)
-    >>> b = Probe("rung2", 0.05, "linear", 10, "", (3.0, 2.0, 1.0, 1.0, 1.0) * 2, None, 1.0, False)
-    >>> gain, se = move_gain(b, a)
-    >>> round(gain, 3), round(se, 3)
-    (0.2, 0.158)
-    """
-    gain = base.score - alt.score
-    if base.val_loss is not None and alt.val_loss is not None:
-        return gain, 0.0
-    half = base.steps // 2
-    d = np.asarray(base.losses[half:], dtype=np.float64) - np.asarray(alt.losses[half:])
-    if len(d) < 2:
-        return gain, 0.0
-    var = float(np.sum(np.diff(d) ** 2) / (2 * (len(d) - 1)))
-    return gain, math.sqrt(var / max(1, round(0.1 * base.steps)))
 
 
 def _check_responds(rung: Sequence[Probe]) -> None:
