@@ -70,8 +70,8 @@ TASKS = {
         os.path.join(HERE, "plan_heldout_task4.py") + ":make_task",
         [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
     ),
-    # written and committed after the fifth pass's rule (docs/plan.md rule 7, a rung whose
-    # probes score alike) and before that rule ran on any task; rates fixed in the file
+    # written and committed after the fifth pass's rule (a rung whose probes score alike,
+    # docs/plan.md "Tried and rejected") and before it ran on any task; rates in the file
     "bumps-conv-adagrad": (
         os.path.join(HERE, "plan_heldout_task5.py") + ":make_task",
         [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
