@@ -321,6 +321,55 @@ def test_an_area_limited_run_gets_wsd_and_a_noise_limited_one_keeps_linear():
     assert any(n.startswith("shape probe") and n.endswith("keeping linear") for n in q.notes)
 
 
+def _area_limited(spike):
+    """Loss = 1 + exp(-0.2 * the rate spent so far) (more area wins; rates above 0.5
+    blow up), plus ``spike`` on the loss after the first update when that update ran at
+    more than half the peak (no warm-up: the overshoot a warm-up prevents)."""
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        spent = np.concatenate([[0.0], np.cumsum(eta)[:-1]])
+        loss = 1.0 + np.exp(-0.2 * spent) + np.where(eta > 0.5, 10.0 * (eta - 0.5), 0.0)
+        if eta[0] > 0.5 * eta.max():
+            loss[1] += spike
+        return loss.tolist()
+
+    return run
+
+
+@pytest.mark.parametrize("spike", [0.0, 0.5])
+def test_the_shape_probe_drops_the_warm_up_only_after_a_stable_start(spike):
+    """The shape probe runs WSD without a warm-up (docs/plan.md rule 8): it wins on area
+    either way; the plan drops the warm-up only when the probe's first updates never
+    rose above the second rung's probe (with its warm-up) on the same batch."""
+    T = 600
+    p = lrkit.plan(_area_limited(spike), T, use_laws=False)
+    sp = p.probes[-1]
+    assert sp.stage == "shape" and sp.shape == "wsd" and "warmup=0," in sp.schedule
+    assert p.shape == "wsd"
+    if spike:
+        assert p.schedule == shape_schedule("wsd", p.peak, T)  # 30 updates of warm-up
+        assert any(n.startswith("its start overshot at update 1") for n in p.notes)
+    else:
+        assert p.schedule == shape_schedule("wsd", p.peak, T, warmup=0.0)
+        assert "its start was stable: wsd without warm-up" in p.notes
+    back = Plan.from_dict(json.loads(json.dumps(p.to_dict())))
+    assert back.schedule == p.schedule and back.notes == p.notes
+
+
+def test_overshoot_reads_only_the_warm_up_window():
+    from lrkit.plan._core import overshoot
+
+    warm = _probe([2.0, 2.0, 1.99, 1.9, 1.5, 1.0])
+    assert overshoot(warm, _probe([2.0, 1.8, 1.7, 1.6, 1.6, 1.2]), 3) is None
+    # above the warm-up probe at update 3 (index 3): an overshoot
+    assert overshoot(warm, _probe([2.0, 1.8, 1.7, 1.95, 1.4, 0.9]), 3) == (3, 1.95, 1.9)
+    # the same rise after the window (index 5 > w = 3) is not the warm-up's business
+    assert overshoot(warm, _probe([2.0, 1.8, 1.7, 1.6, 1.4, 1.3]), 3) is None
+    assert overshoot(warm, _probe([2.0, float("nan"), 1.7, 1.6, 1.4, 0.9]), 3)[0] == 1
+    assert overshoot(warm, _probe([2.0, 2.5, 1.0, 1.0, 1.0, 1.0]), 0) is None  # no warm-up
+
+
 def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
     """The loss sits at 1 (plus a fixed per-batch wobble, and a hair lower for lower
     rates) for the first 30 updates whatever the rate, then falls, and blows up above

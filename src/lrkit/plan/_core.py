@@ -29,11 +29,13 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    decay); a non-finite loss scores :math:`+\infty`.
 3. **Shape, measured** — the shape of ``shapes`` whose lr area (mean rate
    over peak, :func:`lr_area`) is farthest from the default's (WSD against
-   linear decay, by default; :func:`alternative`) is run once more, at the
-   second rung's best probe's peak and length, and compared with that probe
-   on the same batches (:func:`paired_gain`): it replaces the default only
-   when it scores lower by more than one standard error of the paired
-   difference. Budget: :math:`n_f + k\ell + 4\cdot 2\ell \le C`.
+   linear decay, by default; :func:`alternative`) is run once more, without
+   a warm-up, at the second rung's best probe's peak and length, and
+   compared with that probe on the same batches (:func:`paired_gain`): it
+   replaces the default only when it scores lower by more than one standard
+   error of the paired difference, and then without a warm-up only when its
+   first updates never overshot the warm-up probe's loss (:func:`overshoot`).
+   Budget: :math:`n_f + k\ell + 4\cdot 2\ell \le C`.
 4. **Shape by the law** — a loss-curve law (:mod:`lrkit.laws`) is fitted to
    every probe curve and predicts the final training loss of each shape at
    the chosen peak over the full :math:`T` steps. The shape changes from the
@@ -64,6 +66,7 @@ __all__ = [
     "lr_area",
     "paired_gain",
     "progressed",
+    "overshoot",
     "MIN_PROBE",
     "MIN_RANGE",
 ]
@@ -493,7 +496,8 @@ def plan(
         lr_range: the range test's first and last rate.
         peaks: candidate peaks in the first rung (2..8).
         warmup, cooldown: fractions of the run for the warm-up and the WSD
-            cooldown (also used in the probes).
+            cooldown (also used in the probes; the shape probe has no warm-up, and
+            when its shape wins after a stable start the plan has none either).
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
             keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
             least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
@@ -517,7 +521,9 @@ def plan(
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
-    measured = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
+    measured, no_warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
+    if no_warmup:
+        warmup = 0.0
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
     )
@@ -705,6 +711,34 @@ def paired_gain(base: Probe, alt: Probe) -> tuple[float, float]:
     return float(np.mean(d)), se
 
 
+def overshoot(warm: Probe, cold: Probe, w: int) -> tuple[int, float, float] | None:
+    r"""Did the first updates of ``cold`` (started at its peak, no warm-up) make the loss
+    worse than ``warm`` (the same run with a warm-up of ``w`` updates, same batches)?
+
+    Over the updates the warm-up covers, :math:`t = 1..w` (``losses[t]`` is
+    measured after update :math:`t-1`): the first :math:`t` with
+    :math:`\ell^{cold}_t > \ell^{warm}_t`, as ``(t, cold loss, warm loss)``;
+    ``None`` when there is none (a stable start). During its warm-up the
+    warm run has barely moved from the shared start, so a loss above it on
+    the same batch means the full rate overshot: the instability a warm-up
+    exists to prevent.
+
+    >>> from lrkit.plan import Probe
+    >>> warm = Probe("rung2", 0.1, "linear", 6, "", (2.3, 2.3, 2.29, 2.2, 2.0, 1.8),
+    ...              None, 1.8, False)
+    >>> ok = Probe("shape", 0.1, "wsd", 6, "", (2.3, 2.1, 2.0, 1.9, 1.8, 1.7), None, 1.7, False)
+    >>> spike = Probe("shape", 0.1, "wsd", 6, "", (2.3, 2.5, 2.0, 1.9, 1.8, 1.7), None, 1.7, False)
+    >>> overshoot(warm, ok, 3), overshoot(warm, spike, 3)
+    (None, (1, 2.5, 2.3))
+    """
+    n = min(w, len(warm.losses) - 1, len(cold.losses) - 1)
+    for t in range(1, n + 1):
+        a, b = float(cold.losses[t]), float(warm.losses[t])
+        if not a <= b:  # also a non-finite loss
+            return t, a, b
+    return None
+
+
 def _shape_rung(
     led: _Ledger,
     alt: str | None,
@@ -714,32 +748,53 @@ def _shape_rung(
     warmup: float,
     cooldown: float,
     notes: list[str],
-) -> str:
-    """The shape probe: ``alt`` at the second rung's best peak and length, against that
-    rung's probe of the default shape; ``alt`` when it scores lower by more than one
-    standard error of the paired difference (:func:`paired_gain`), else ``default``.
-    Not run (``default``) when the budget had no ``room`` for it."""
+) -> tuple[str, bool]:
+    """The shape probe: ``alt`` at the second rung's best peak and length, *without a
+    warm-up* (unless ``alt`` is one_cycle, whose warm-up is part of the shape), against
+    that rung's probe of the default shape (with its warm-up). Returns ``(shape, drop
+    the warm-up)``: ``alt`` when it scores lower by more than one standard error of the
+    paired difference (:func:`paired_gain`), else the default; the warm-up is dropped
+    only when ``alt`` won and its start did not overshoot (:func:`overshoot`).
+
+    The probe is the candidate that spends the most rate (docs/plan.md rule 8):
+    ``alt`` is the shape farthest in lr area from the default, and leaving out
+    its warm-up spends more still; a probe that starts at the peak also shows
+    directly whether the first updates are stable there, which is what a
+    warm-up is for. Not run (``default``) when the budget had no ``room`` for it."""
     if alt is not None and not room:
         notes.append(f"no room for the shape probe in the budget: {alt} is not run")
-        return default
+        return default, False
     rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
     if alt is None or not rung2:
         if alt is not None:
             notes.append(f"no stable second-rung probe to compare {alt} with: keeping {default}")
-        return default
+        return default, False
     base = min(rung2, key=lambda p: p.score)
-    probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total)
+    cold = warmup > 0 and alt != "one_cycle"  # one_cycle's warm-up is its own
+    probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total, cold)
+    what = f"{alt} without warm-up" if cold else alt
     if probe.diverged:
-        notes.append(f"shape probe: {alt} at {base.peak:.3g} diverged: keeping {default}")
-        return default
+        notes.append(f"shape probe: {what} at {base.peak:.3g} diverged: keeping {default}")
+        return default, False
     gain, se = paired_gain(base, probe)
     won = gain > se  # se >= 0: also a positive gain
     notes.append(
-        f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {alt} {probe.score:.4g} vs "
-        f"{default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
+        f"shape probe ({base.steps} updates at peak {base.peak:.3g}): {what} {probe.score:.4g} "
+        f"vs {default} {base.score:.4g} (difference {gain:+.3g}, standard error {se:.2g}): "
         + (f"{alt}" if won else f"keeping {default}")
     )
-    return alt if won else default
+    if not won:
+        return default, False
+    rise = overshoot(base, probe, min(round(warmup * total), base.steps // 2)) if cold else None
+    if rise is not None:
+        t, a, b = rise
+        notes.append(
+            f"its start overshot at update {t} (loss {a:.4g} vs {b:.4g} with the warm-up, "
+            f"same batch): {alt} keeps the warm-up"
+        )
+    elif cold:
+        notes.append(f"its start was stable: {alt} without warm-up")
+    return alt, cold and rise is None
 
 
 def _probe(
@@ -751,8 +806,9 @@ def _probe(
     warmup: float,
     cooldown: float,
     total: int,
+    cold: bool = False,
 ) -> Probe:
-    """One probe of ``shape`` at ``peak`` for ``steps`` updates.
+    """One probe of ``shape`` at ``peak`` for ``steps`` updates (``cold``: no warm-up).
 
     Its warm-up lasts as many updates as the real run's (up to half the
     probe): a warm-up exists to let the optimizer's state and the first
@@ -760,6 +816,6 @@ def _probe(
     of the run. A probe warmed up for 5 % of its own few dozen updates would
     make a high peak look unstable when the real run would train at it.
     """
-    w = min(round(warmup * total), steps // 2) if warmup > 0 else 0
+    w = min(round(warmup * total), steps // 2) if warmup > 0 and not cold else 0
     sched = shape_schedule(shape, peak, steps, warmup, cooldown, warmup_steps=w)
     return led.probe(stage, peak, shape, sched, steps)
