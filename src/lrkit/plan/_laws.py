@@ -44,7 +44,8 @@ def binned_run_data(
 
 
 #: the planner's law when none is named: the multi-power law, with which its shape rule
-#: was built and tested (``lrkit.laws.fit``'s own default is the averaged ``"mean_q"``)
+#: was built and tested (``lrkit.laws.fit``'s own default, ``DEFAULT_LAW``, is the
+#: averaged ``"mean_pq"``)
 PLAN_LAW = "multi_power"
 
 
