@@ -30,7 +30,9 @@ def _setup(seed=0):
 
 
 def _train(model, opt, loader, schedule, steps):
-    sched = Scheduler(opt, schedule, total_steps=steps)
+    # the first 60 updates of the planned 200-step run: the Scheduler says the run ends early
+    with pytest.warns(UserWarning, match=f"runs for 200 steps, but total_steps={steps}"):
+        sched = Scheduler(opt, schedule, total_steps=steps)
     model.train()
     done = 0
     while done < steps:
