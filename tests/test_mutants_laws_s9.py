@@ -1,0 +1,67 @@
+"""Direct tests for laws behaviours left open by seeds 6 and 7 (issue 15, seed-9
+pass): ``optimize(family="interpolate")``'s starting point (``_optimize.py:95``, the
+knot values floored at ``1e-6 x peak``) and the dense Multi-Power Law path's knots
+(``_forms.py``, the local cubic's window at the first knot)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_mutants_laws_s5 import MPL, _mpl
+
+import lrkit
+from lrkit.laws import Law
+
+#: a law whose prediction does not depend on the schedule: L(t) = L0
+FLAT = dict(MPL, A=0.0, B=0.0)
+
+
+def _knot_start(wsd, T, peak, w, knots):
+    """The free family's documented starting point: the WSD optimum read at the
+    ``knots + 1`` evenly spaced knots (values floored at 1e-6 x peak), behind its
+    warm-up."""
+    room = T - w
+    xs = np.linspace(0, room, knots + 1).round().astype(int)
+    v = np.maximum(np.asarray(wsd(w + np.minimum(xs, room - 1)), float), 1e-6 * peak)
+    pts = [(int(x), float(f"{y:.6g}")) for x, y in zip(xs, v)]
+    base = lrkit.interpolate(pts)
+    return lrkit.warmup(base, steps=w, start=0.0) if w > 0 else base
+
+
+@pytest.mark.parametrize(("T", "peak", "w", "knots"), [(800, 3e-4, 0, 4), (600, 2e-3, 60, 6)])
+def test_the_free_shape_of_a_flat_law_is_its_start(T, peak, w, knots):
+    """L-BFGS-B starts from the WSD optimum read at the knots; when the predicted loss
+    does not depend on the schedule nothing can improve on that start, so it is the
+    result (every rate of it, at every step)."""
+    law = Law("multi_power", FLAT)
+    wsd = law.optimize(T, peak, warmup=w, family="wsd")
+    free = law.optimize(T, peak, warmup=w, family="interpolate", knots=knots)
+    start = _knot_start(wsd, T, peak, w, knots)
+    t = np.arange(T + 1)
+    np.testing.assert_allclose(free(t), start(t), rtol=1e-9, atol=0.0)
+    assert float(free(T - 1)) < peak  # the start decays: the WSD optimum's cooldown
+
+
+def _dense_cases(T):
+    return {
+        "cosine": lrkit.warmup(lrkit.cosine(3e-3, 3e-4), 20).bind(total_steps=T),
+        "two slopes": lrkit.interpolate([(0, 3e-3), (T // 3, 1e-3), (T, 1e-4)]),
+        "steps": lrkit.piecewise([3e-3, 1e-3, 3e-4], [T // 3, 2 * T // 3]).bind(total_steps=T),
+    }
+
+
+@pytest.mark.parametrize("name", ["cosine", "two slopes", "steps"])
+@pytest.mark.parametrize("lo", [0, 30])
+def test_dense_predictions_are_exact_at_the_even_grid_of_knots(name, lo):
+    """A whole curve (more than 256 steps) evaluates the drop sum exactly at adaptive
+    knots, starting from an even grid of 32 intervals over the requested steps, and
+    interpolates only between knots: at the grid's steps (the first and last requested
+    included) the prediction is the term-by-term sum to rounding."""
+    T = 600
+    s = _dense_cases(T)[name]
+    eta = np.asarray(s(np.arange(T)), dtype=np.float64)
+    steps = np.arange(lo, T)
+    got = Law("multi_power", MPL).predict(s, steps)
+    grid = np.unique(np.linspace(lo, T - 1, 33).round().astype(int))
+    want = [_mpl(eta, int(t), MPL) for t in grid]
+    np.testing.assert_allclose(got[grid - lo], want, rtol=1e-12)

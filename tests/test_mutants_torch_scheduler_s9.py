@@ -1,0 +1,52 @@
+"""Direct tests for the torch scheduler's construction-time check past a million
+steps between samples (issue 15, seed-9 pass): the survivor ``scheduler.py:214``
+(``2**20`` -> ``2**21``, found with seed 7) and its companions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import lrkit
+from lrkit.errors import ConfigError
+from lrkit.torch import Scheduler
+
+
+def _sgd():
+    return torch.optim.SGD([torch.nn.Parameter(torch.ones(2))], lr=0.1)
+
+
+def _sampled(total: int) -> np.ndarray:
+    """The documented construction-time sample of a run of ``total`` steps (more than
+    8192): the first 4096 steps, 4096 evenly spaced ones and the last."""
+    spaced = np.linspace(0, total, 4096).astype(np.int64)
+    return np.unique(np.concatenate([np.arange(4096), spaced, [total]]))
+
+
+@pytest.mark.parametrize(
+    ("total", "exact"),
+    [
+        (4_200_000_000, True),  # about 1.03 million steps between two samples
+        (4095 * (2**20 + 1), True),  # exactly 2**20 steps strictly between two samples
+        (4095 * (2**20 + 2), False),  # one more: past the bound
+        (6_000_000_000, False),  # about 1.47 million
+    ],
+)
+def test_a_bad_value_is_found_between_samples_up_to_2_20_steps_apart(total, exact):
+    """Between two sampled steps every step is evaluated when at most 2**20 of them lie
+    between (the error names the first bad step); beyond that bound the sampled step
+    where the value was seen bad is reported (still a bad step, with its value)."""
+    # linear from 1 to -1 over `total` steps: first negative at total // 2 + 1
+    s = lrkit.linear(1.0, -1.0)
+    first = total // 2 + 1
+    samples = _sampled(total)
+    seen = int(samples[samples >= first][0])
+    gap = seen - int(samples[samples < first][-1]) - 1  # steps strictly between
+    assert (gap <= 2**20) == exact
+    step = first if exact else seen
+    with pytest.raises(ConfigError) as e:
+        Scheduler(_sgd(), s, total_steps=total)
+    value = float(s.bind(total_steps=total)(step))
+    assert value < 0
+    assert f"gives {value!r} at step {step};" in str(e.value)
