@@ -50,3 +50,29 @@ def test_a_bad_value_is_found_between_samples_up_to_2_20_steps_apart(total, exac
     value = float(s.bind(total_steps=total)(step))
     assert value < 0
     assert f"gives {value!r} at step {step};" in str(e.value)
+
+
+def test_a_bad_value_in_a_later_block_raises_at_its_step_never_earlier():
+    """Seed 9, ``scheduler.py:616``: a schedule without a length (nothing to check at
+    construction) whose rate turns negative at step 5000, inside the look-ahead block
+    that starts at step 4096. Every step before 5000 applies its value; step 5000
+    raises, naming the step and the value, and leaves step 4999 in place."""
+    s = 0.3 - lrkit.step(0.1, every=2500, gamma=2.0)  # 0.2, then 0.1 from 2500, -0.1 from 5000
+    assert s.length is None
+    opt = _sgd()
+    sch = Scheduler(opt, s)
+    for n in range(1, 5000):
+        sch.step()
+        if n in (2499, 2500, 4095, 4096, 4999):
+            assert opt.param_groups[0]["lr"] == pytest.approx(0.3 - 0.1 * 2 ** (n // 2500))
+    with pytest.raises(ConfigError) as e:
+        sch.step()
+    assert f"gives {float(s(5000))!r} at step 5000;" in str(e.value)
+    assert sch.last_epoch == 4999
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
+    # a jump into that block, before the bad step, is no error either
+    sch2 = Scheduler(_sgd(), s)
+    sch2.step(4096)
+    sch2.step(4999)
+    with pytest.raises(ConfigError, match="at step 5000;"):
+        sch2.step(5000)
