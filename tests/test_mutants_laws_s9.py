@@ -65,3 +65,24 @@ def test_dense_predictions_are_exact_at_the_even_grid_of_knots(name, lo):
     grid = np.unique(np.linspace(lo, T - 1, 33).round().astype(int))
     want = [_mpl(eta, int(t), MPL) for t in grid]
     np.testing.assert_allclose(got[grid - lo], want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("T", [600, 3000])
+def test_dense_predictions_are_exact_around_every_kink_of_the_drops(T):
+    """Seed 9, ``_forms.py:344``: the knots also hold the steps around every kink of the
+    drop sequence (``k - 1, k, k + 1`` where ``|d_k - d_(k-1)|`` exceeds 1 % of the
+    largest drop, ``d_k = eta_(k-1) - eta_k`` after the peak), so the prediction there
+    is the term-by-term sum to rounding. Two linear slopes: kinks where the decay
+    starts, where its slope changes (step T/3) and where it ends."""
+    s = lrkit.interpolate([(0, 3e-3), (T // 3, 1e-3), (T, 1e-4)])
+    eta = np.asarray(s(np.arange(T)), dtype=np.float64)
+    d = np.zeros(T)
+    kp = int(np.argmax(eta))
+    d[kp + 1 :] = eta[kp:-1] - eta[kp + 1 :]
+    k = np.flatnonzero(np.abs(np.diff(d)) > 1e-2 * np.abs(d).max()) + 1
+    near = np.unique(np.concatenate([k - 1, k, k + 1]))
+    near = near[(near >= 30) & (near < T)]
+    assert T // 3 in near
+    steps = np.arange(30, T)
+    got = Law("multi_power", MPL).predict(s, steps)[near - 30]
+    np.testing.assert_allclose(got, [_mpl(eta, int(t), MPL) for t in near], rtol=1e-12)
