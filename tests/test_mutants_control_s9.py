@@ -14,6 +14,7 @@ from lrkit.errors import ConfigTypeError
 
 def test_early_stopping_waits_ten_non_improving_updates_by_default():
     assert C.EarlyStoppingConfig().patience == 10
+    assert C.PlateauConfig().patience == 10  # as torch's ReduceLROnPlateau
     es = C.EarlyStopping()
     assert es.update(1.0) is False
     stops = [es.update(2.0) for _ in range(10)]
