@@ -76,3 +76,23 @@ def test_a_bad_value_in_a_later_block_raises_at_its_step_never_earlier():
     sch2.step(4999)
     with pytest.raises(ConfigError, match="at step 5000;"):
         sch2.step(5000)
+
+
+def test_the_longer_schedule_warning_points_at_the_callers_line():
+    """Seed 9 draws 11-20, ``scheduler.py:495`` (``stacklevel``): the warning that a
+    schedule runs longer than ``total_steps`` is reported at the line that built the
+    scheduler, not inside lrkit."""
+    with pytest.warns(UserWarning, match="runs for 100 steps, but total_steps=50") as rec:
+        Scheduler(_sgd(), lrkit.linear(1.0, 0.0, steps=100), total_steps=50)
+    assert [r.filename for r in rec] == [__file__]
+    # and so is the warning that one schedule overwrites the groups' different values
+    opt = torch.optim.SGD(
+        [
+            {"params": [torch.nn.Parameter(torch.ones(2))], "lr": 0.1},
+            {"params": [torch.nn.Parameter(torch.ones(2))], "lr": 0.2},
+        ],
+        lr=0.1,
+    )
+    with pytest.warns(UserWarning, match=r"different 'lr' values \[0.1, 0.2\]") as rec:
+        Scheduler(opt, 0.5)
+    assert [r.filename for r in rec] == [__file__]
