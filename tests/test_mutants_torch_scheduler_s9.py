@@ -4,6 +4,8 @@ steps between samples (issue 15, seed-9 pass): the survivor ``scheduler.py:214``
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -96,3 +98,16 @@ def test_the_longer_schedule_warning_points_at_the_callers_line():
     with pytest.warns(UserWarning, match=r"different 'lr' values \[0.1, 0.2\]") as rec:
         Scheduler(opt, 0.5)
     assert [r.filename for r in rec] == [__file__]
+
+
+def test_a_pickled_scheduler_reevaluates_its_values():
+    """Seed 9 draws 11-20, ``scheduler.py:860``: pickling drops the look-ahead cache, so
+    the copy evaluates every value again, step 0 included."""
+    s = lrkit.linear(1.0, 0.0, steps=10)
+    sch = pickle.loads(pickle.dumps(Scheduler(_sgd(), s)))
+    assert sch.get_lr() == [1.0]
+    sch.optimizer.param_groups[0]["lr"] = 0.123
+    sch.step(0)
+    assert sch.optimizer.param_groups[0]["lr"] == 1.0
+    sch.step()
+    assert sch.optimizer.param_groups[0]["lr"] == pytest.approx(0.9)
