@@ -86,3 +86,37 @@ def test_dense_predictions_are_exact_around_every_kink_of_the_drops(T):
     steps = np.arange(30, T)
     got = Law("multi_power", MPL).predict(s, steps)[near - 30]
     np.testing.assert_allclose(got, [_mpl(eta, int(t), MPL) for t in near], rtol=1e-12)
+
+
+@pytest.mark.parametrize("base", ["multi_power", "momentum"])
+def test_a_q_law_reports_its_base_formula_and_its_drops(base):
+    """Seed 9 draws 11-20, ``_law.py:44``: a ``*_q`` law is its base law with the drops
+    ``d_k = eta_max^(1-q) (eta_(k-1)^q - eta_k^q)``; its report's formula line says so."""
+    from lrkit.laws import LAWS
+
+    p = {n: 0.5 for n in LAWS[base]}
+    first = Law(base, p).report().splitlines()[0]
+    first_q = Law(base + "_q", {**p, "q": 0.5}).report().splitlines()[0]
+    assert first.startswith(f"{base} law: ") and first_q.startswith(f"{base}_q law: ")
+    formula, formula_q = first.split(": ", 1)[1], first_q.split(": ", 1)[1]
+    assert formula_q == formula + ", drops d_k = eta_max^(1-q)*(eta_(k-1)^q - eta_k^q)"
+
+
+def test_the_law_plots_y_range_leaves_out_each_curves_first_5_percent():
+    """Seed 9 draws 11-20, ``plotting.py:111``: the top of the y range is the highest
+    point of each curve after its first 5 % (``len // 20`` points): a spike at the
+    second of 40 logged points is left above the chart."""
+    law = Law("momentum", {"L0": 2.4, "A": 0.7, "alpha": 0.45, "C": 2.0, "lam": 0.99})
+    s = lrkit.wsd(3e-3, steps=400, warmup=10, decay="30%").bind(total_steps=400)
+    eta = np.asarray(s(np.arange(400)), dtype=np.float64)
+    steps = np.arange(1, 41) * 9  # 40 logged points: the first 5 % is two of them
+    losses = law.predict(eta, steps) * 1.01
+    losses[1] = 50.0
+    fig = law.plot(runs=[lrkit.laws.Run(eta, steps, losses, name="obs")])
+    (ax,) = fig.axes
+    ys = [np.asarray(ln.get_ydata(), dtype=np.float64) for ln in ax.get_lines()]
+    tops = [float(np.max(y[len(y) // 20 :])) for y in ys]
+    lows = [float(np.min(y)) for y in ys]
+    pad = 0.05 * (max(tops) - min(lows))
+    assert max(tops) < 50.0
+    assert ax.get_ylim() == pytest.approx((min(lows) - pad, max(tops) + pad), rel=1e-12)
