@@ -20,6 +20,10 @@ PEAKED = [
     "linear(1.0, 0.0, steps=20)",
     "linear(0.0, 1.0, steps=20)",
     "cosine(1.0, 0.1, steps=20)",
+    "cosine(0.1, 1.0, steps=20, cycles=1.0)",  # rises to its top at step 10
+    "cosine(0.1, 1.0, steps=21, cycles=1.5)",  # top between two steps
+    "cosine(0.1, 1.0, steps=20, cycles=2.0)",  # two equal tops: the first
+    "cosine(0.1, 1.0, steps=20, cycles=0.25)",  # still rising at its last step
     "constant(0.5, steps=5)",
     "piecewise([0.1, 0.3, 0.2], [4, 9])",
     "multistep(1.0, 0.5, [5, 10])",
