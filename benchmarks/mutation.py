@@ -44,7 +44,11 @@ Run (the machine is shared: be nice, one job)::
 
 Other options: ``--modules finder spec`` (a subset), ``--jobs 2``, ``--list`` (count
 the candidates, run nothing), ``--timeout-factor``; for triage ``--match TEXT``, ``--tests``,
-``--deselect``. See ``docs/mutation.md``.
+``--deselect``. Speed: ``--select coverage`` (default: each mutant runs only the tests that
+execute its statement, quickest first, from one traced run per module; ``--select all``:
+the whole set) and ``--preload`` (default: each pytest run is forked from a server that
+imported the heavy third-party modules once; ``--no-preload``: a fresh interpreter).
+See ``docs/mutation.md``.
 """
 
 from __future__ import annotations
