@@ -44,7 +44,11 @@ Run (the machine is shared: be nice, one job)::
 
 Other options: ``--modules finder spec`` (a subset), ``--jobs 2``, ``--list`` (count
 the candidates, run nothing), ``--timeout-factor``; for triage ``--match TEXT``, ``--tests``,
-``--deselect``. See ``docs/mutation.md``.
+``--deselect``. Speed: ``--select coverage`` (default: each mutant runs only the tests that
+execute its statement, quickest first, from one traced run per module; ``--select all``:
+the whole set) and ``--preload`` (default: each pytest run is forked from a server that
+imported the heavy third-party modules once; ``--no-preload``: a fresh interpreter).
+See ``docs/mutation.md``.
 """
 
 from __future__ import annotations
@@ -167,6 +171,7 @@ class Outcome:
     status: str  # killed | survived | timeout | error
     seconds: float
     detail: str = ""
+    tests_run: int | None = None  # the selected tests' count; None: the whole set
 
 
 # --------------------------------------------------------------------------- mutants
@@ -387,25 +392,288 @@ def load_skips(path: Path) -> dict[tuple[str, str, str], str]:
     return skips
 
 
+# --------------------------------------------------------------------------- selection
+
+#: A pytest plugin, written into each temporary tree and loaded with ``-p``. With
+#: ``LRKIT_MUT_TRACE`` set it records, for every line of the copied ``src/`` that runs,
+#: in which context it ran: ``<import>`` (collection, a module or class body, anything
+#: run while such a body runs), ``S <node id>`` (a test's setup or teardown: a fixture,
+#: possibly shared by the file's other tests) or ``T <node id>`` (the test itself), and
+#: which tests start a process (``spawn``). With ``LRKIT_MUT_KEEP`` it deselects every
+#: test whose node id is not in that file. Plain ``sys.settrace``: no dependency.
+PLUGIN = r"""
+import json, os, sys, threading
+
+import pytest
+
+_KEEP = os.environ.get("LRKIT_MUT_KEEP")
+_TRACE = os.environ.get("LRKIT_MUT_TRACE")
+
+if _KEEP:
+
+    def pytest_collection_modifyitems(config, items):
+        with open(_KEEP, encoding="utf-8") as f:
+            order = {n: i for i, n in enumerate(f.read().splitlines())}
+        dropped = [it for it in items if it.nodeid not in order]
+        kept = [it for it in items if it.nodeid in order]
+        items[:] = sorted(kept, key=lambda it: order[it.nodeid])
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+
+
+if _TRACE:
+    _SRC = os.environ["LRKIT_MUT_SRC"]
+    _HITS = {}
+    _STATE = {"ctx": "<import>", "importing": 0}
+    _SPAWN = set()
+    _ITEMS = []
+    _SECONDS = {}
+
+    def _record(code, line, ctx):
+        _HITS.setdefault(code.co_filename, {}).setdefault(line, set()).add(ctx)
+
+    def _body(frame, event, arg):  # a module or class body: its own lines and callees
+        if event == "line":
+            _record(frame.f_code, frame.f_lineno, "<import>")
+        elif event == "return":
+            _STATE["importing"] -= 1
+        return _body
+
+    def _local(frame, event, arg):
+        if event == "line":
+            ctx = "<import>" if _STATE["importing"] else _STATE["ctx"]
+            _record(frame.f_code, frame.f_lineno, ctx)
+        return _local
+
+    def _global(frame, event, arg):
+        code = frame.f_code
+        if not code.co_filename.startswith(_SRC):
+            return None
+        if not code.co_flags & 1:  # not CO_OPTIMIZED: a module or class body
+            _STATE["importing"] += 1
+            return _body
+        return _local
+
+    def _spawning(fn):
+        def wrapper(*a, **k):
+            _SPAWN.add(_STATE["ctx"])
+            return fn(*a, **k)
+
+        return wrapper
+
+    import multiprocessing.process
+    import subprocess
+
+    subprocess.Popen._execute_child = _spawning(subprocess.Popen._execute_child)
+    multiprocessing.process.BaseProcess.start = _spawning(
+        multiprocessing.process.BaseProcess.start
+    )
+    os.fork = _spawning(os.fork)
+    threading.settrace(_global)
+    sys.settrace(_global)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(item):
+        _STATE["ctx"] = "S " + item.nodeid
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(item):
+        _STATE["ctx"] = "T " + item.nodeid
+        yield
+        _STATE["ctx"] = "S " + item.nodeid
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(item):
+        _STATE["ctx"] = "S " + item.nodeid
+        yield
+        _STATE["ctx"] = "<import>"
+
+    def pytest_runtest_logreport(report):
+        _SECONDS[report.nodeid] = _SECONDS.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_collection_finish(session):
+        _ITEMS[:] = [it.nodeid for it in session.items]
+
+    def pytest_sessionfinish(session):
+        sys.settrace(None)
+        threading.settrace(None)
+        hits = {
+            f: {str(n): sorted(c) for n, c in lines.items()} for f, lines in _HITS.items()
+        }
+        data = {"items": _ITEMS, "seconds": _SECONDS, "spawn": sorted(_SPAWN), "hits": hits}
+        with open(_TRACE, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+"""
+
+
+#: Third-party modules a test-run server imports once (``--preload``): what a
+#: mutant's pytest run would otherwise import afresh each time (about 5 s of torch,
+#: scipy, matplotlib, hypothesis and pytest). Never lrkit: each run imports its own.
+PRELOAD = (
+    "numpy",
+    "scipy.optimize",
+    "scipy.stats",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "hypothesis",
+    "pytest",
+    "torch",
+)
+
+#: A server started once per temporary tree (``--preload``): it imports ``PRELOAD``,
+#: then for each request (one JSON line on stdin) forks; the child runs
+#: ``pytest.main`` in a fresh process group with the request's environment and its
+#: output in a file, the server waits (killing the group at the timeout) and answers
+#: one JSON line: the exit status (``null`` on a timeout) and the seconds taken.
+SERVER = r"""
+import json, os, signal, sys, time
+
+for name in sys.argv[1:]:
+    try:
+        __import__(name)
+    except Exception:
+        pass
+if [m for m in sys.modules if m == "lrkit" or m.startswith("lrkit.")]:
+    raise SystemExit("the preloaded modules imported lrkit")
+print("ready", flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setpgid(0, 0)
+            os.chdir(req["cwd"])
+            os.environ.clear()
+            os.environ.update(req["env"])
+            fd = os.open(req["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            import pytest
+
+            rc = pytest.main(req["args"])
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(rc))
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(3)
+    rc = None
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            rc = os.waitstatus_to_exitcode(status)
+            break
+        if time.perf_counter() - t0 > req["timeout"]:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            break
+        time.sleep(0.01)
+    print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t0}), flush=True)
+"""
+
+
+class Selection:
+    """Which tests run a mutant's line, from one traced run of the module's tests.
+
+    ``tests(m)`` is ``None`` (run the whole set) when a line of the mutant's statement
+    runs at import time (a module or class body: a default value, a decorator, a
+    constant, ...) or is not run by any test in the pytest process; otherwise the tests
+    that run one of those lines, every test of a file whose fixture (setup/teardown)
+    runs one, and every test that starts a process (its child is not traced),
+    quickest first (the traced run's durations; ties in collection order): with
+    ``-x`` a killed mutant then stops at its quickest failing test."""
+
+    def __init__(self, data: dict, src: Path) -> None:
+        seconds = data.get("seconds", {})
+        rank = {n: i for i, n in enumerate(data["items"])}
+        self.items: list[str] = sorted(data["items"], key=lambda n: (seconds.get(n, 0.0), rank[n]))
+        self.spawn = {c.split(" ", 1)[1] for c in data["spawn"] if " " in c}
+        self.hits: dict[str, dict[int, list[str]]] = {}
+        for f, lines in data["hits"].items():
+            try:
+                rel = (Path("src") / Path(f).relative_to(src)).as_posix()
+            except ValueError:
+                continue
+            self.hits[rel] = {int(n): c for n, c in lines.items()}
+        self._stmts: dict[str, list[tuple[int, int, int]]] = {}
+
+    def _lines(self, m: Mutant) -> range:
+        """The lines of the statement that holds the mutant (a compound statement's
+        header only), and always the mutant's own span."""
+        if m.file not in self._stmts:
+            tree = ast.parse((ROOT / m.file).read_bytes())
+            spans = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.stmt):
+                    body = getattr(node, "body", None)
+                    last = node.end_lineno or node.lineno
+                    if isinstance(body, list) and body and body[0].lineno > node.lineno:
+                        last = body[0].lineno - 1
+                    spans.append((node.lineno, last, node.end_lineno or node.lineno))
+            self._stmts[m.file] = spans
+        lo, hi = m.start[0], m.end[0]
+        inner = [s for s in self._stmts[m.file] if s[0] <= lo and hi <= s[2]]
+        if inner:
+            first, last, _ = min(inner, key=lambda s: s[2] - s[0])
+            lo, hi = min(lo, first), max(hi, last)
+        return range(lo, hi + 1)
+
+    def tests(self, m: Mutant) -> list[str] | None:
+        lines = self.hits.get(m.file, {})
+        ctxs = {c for n in self._lines(m) for c in lines.get(n, ())}
+        if not ctxs or "<import>" in ctxs:
+            return None
+        ids = {c[2:] for c in ctxs if c.startswith("T ")}
+        files = {c[2:].split("::")[0] for c in ctxs if c.startswith("S ")}
+        keep = [t for t in self.items if t in ids or t.split("::")[0] in files or t in self.spawn]
+        return keep or None
+
+
 # --------------------------------------------------------------------------- running
 
 
 class Tree:
     """A private copy of ``src/`` where one mutant at a time is written."""
 
-    def __init__(self, deselect: list[str] | None = None) -> None:
+    def __init__(self, deselect: list[str] | None = None, preload: bool = False) -> None:
         self.deselect = list(deselect or [])
+        self.server: subprocess.Popen[str] | None = None
         self.dir = Path(tempfile.mkdtemp(prefix="lrkit-mut-"))
         shutil.copytree(
             ROOT / "src",
             self.dir / "src",
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"),
         )
+        (self.dir / "plugins").mkdir()
+        (self.dir / "plugins" / "_lrkit_mutsel.py").write_text(PLUGIN, encoding="utf-8")
+        if preload:
+            self.server = subprocess.Popen(
+                [sys.executable, "-c", SERVER, *PRELOAD],
+                cwd=ROOT,
+                env=self.env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert self.server.stdout is not None
+            if self.server.stdout.readline().strip() != "ready":
+                raise SystemExit("--preload: the test-run server did not start")
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         old = env.get("PYTHONPATH", "")
-        env["PYTHONPATH"] = str(self.dir / "src") + (os.pathsep + old if old else "")
+        paths = [str(self.dir / "src"), str(self.dir / "plugins")] + ([old] if old else [])
+        env["PYTHONPATH"] = os.pathsep.join(paths)
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # a stale .pyc must never hide a mutant
         env.setdefault("KERAS_BACKEND", "jax")
         env.setdefault("MPLBACKEND", "Agg")
@@ -414,20 +682,52 @@ class Tree:
     def path(self, rel: str) -> Path:
         return self.dir / rel  # ``src/...`` relative to the repository, as in the copy
 
-    def run(self, tests: list[str], timeout: float) -> tuple[int | None, float, str]:
+    def run(
+        self, tests: list[str], timeout: float, keep: list[str] | None = None, trace: bool = False
+    ) -> tuple[int | None, float, str]:
+        """Run ``tests``; ``keep``: only these node ids (and only their files);
+        ``trace``: record which test runs which line (``self.dir / "trace.json"``)."""
+        env = self.env()
+        if keep is not None:
+            files = {k.split("::")[0] for k in keep}
+            tests = [t for t in tests if t in files] or tests
+            (self.dir / "keep.txt").write_text("\n".join(keep) + "\n", encoding="utf-8")
+            env["LRKIT_MUT_KEEP"] = str(self.dir / "keep.txt")
+        if trace:
+            env["LRKIT_MUT_TRACE"] = str(self.dir / "trace.json")
+            env["LRKIT_MUT_SRC"] = str(self.dir / "src") + os.sep
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
         cmd += [f"--deselect={node}" for node in self.deselect]
-        t0 = time.perf_counter()
-        try:
-            res = subprocess.run(
-                cmd, cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=timeout
-            )
-        except subprocess.TimeoutExpired:
-            return None, time.perf_counter() - t0, ""
-        lines = (res.stdout + res.stderr).strip().splitlines()
+        if keep is not None or trace:
+            cmd += ["-p", "_lrkit_mutsel"]
+        if self.server is not None:
+            rc, seconds, text = self._serve(cmd[3:], env, timeout)
+            if rc is None:
+                return None, seconds, ""
+        else:
+            t0 = time.perf_counter()
+            try:
+                res = subprocess.run(
+                    cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+                )
+            except subprocess.TimeoutExpired:
+                return None, time.perf_counter() - t0, ""
+            rc, seconds, text = res.returncode, time.perf_counter() - t0, res.stdout + res.stderr
+        lines = text.strip().splitlines()
         failed = [ln for ln in lines if ln.startswith(("FAILED ", "ERROR ", _CONFTEST))][:3]
         tail = "; ".join(failed + lines[-1:])
-        return res.returncode, time.perf_counter() - t0, tail
+        return rc, seconds, tail
+
+    def _serve(self, args: list[str], env: dict[str, str], timeout: float):
+        """One pytest run through the preloaded server: (status or None, seconds, output)."""
+        assert self.server is not None and self.server.stdin and self.server.stdout
+        out = self.dir / "pytest.out"
+        req = {"args": args, "env": env, "cwd": str(ROOT), "out": str(out), "timeout": timeout}
+        self.server.stdin.write(json.dumps(req) + "\n")
+        self.server.stdin.flush()
+        ans = json.loads(self.server.stdout.readline())
+        text = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
+        return ans["rc"], ans["seconds"], text
 
     def check_imports_copy(self) -> None:
         code = "import lrkit, sys; sys.stdout.write(lrkit.__file__)"
@@ -438,28 +738,35 @@ class Tree:
             raise SystemExit(f"the temporary copy is not the lrkit imported ({out!r})")
 
     def close(self) -> None:
+        if self.server is not None and self.server.stdin is not None:
+            self.server.stdin.close()
+            self.server.wait(timeout=60)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_mutant(tree: Tree, m: Mutant, tests: list[str], timeout: float) -> Outcome:
+def run_mutant(
+    tree: Tree, m: Mutant, tests: list[str], timeout: float, keep: list[str] | None = None
+) -> Outcome:
+    """Run ``tests`` against ``m`` (only the node ids ``keep`` when given)."""
     target = tree.path(m.file)
     original = target.read_bytes()
     lines = original.splitlines(keepends=True)
     target.write_bytes(b"".join(_apply(lines, m.start, m.end, m.text)))
+    n = None if keep is None else len(keep)
     try:
-        rc, seconds, tail = tree.run(tests, timeout)
+        rc, seconds, tail = tree.run(tests, timeout, keep)
     finally:
         target.write_bytes(original)
     if rc is None:
-        return Outcome(m, "timeout", seconds)
+        return Outcome(m, "timeout", seconds, tests_run=n)
     if rc == 0:
-        return Outcome(m, "survived", seconds, tail)
+        return Outcome(m, "survived", seconds, tail, n)
     # usage error / no tests: the configuration, not the mutant; but pytest also exits
     # with 4 when conftest.py cannot be imported, and the unmutated run imported it:
     # the mutant broke ``import lrkit`` itself, which every test would notice
     if rc in (4, 5) and not tail.startswith(_CONFTEST):
-        return Outcome(m, "error", seconds, tail)
-    return Outcome(m, "killed", seconds, tail)
+        return Outcome(m, "error", seconds, tail, n)
+    return Outcome(m, "killed", seconds, tail, n)
 
 
 def sample(
@@ -525,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     trees: queue.Queue[Tree] = queue.Queue()
-    all_trees = [Tree(args.deselect) for _ in range(max(1, args.jobs))]
+    all_trees = [Tree(args.deselect, args.preload) for _ in range(max(1, args.jobs))]
     for t in all_trees:
         t.check_imports_copy()
         trees.put(t)
@@ -567,15 +874,33 @@ def _run_all(plan, trees: queue.Queue, args, report) -> list[Outcome]:
         report[name]["baseline_s"] = round(seconds, 2)
         return seconds
 
-    def one(m: Mutant, tests: list[str], timeout: float) -> Outcome:
+    def traced(name: str, tests: list[str]) -> Selection | None:
+        """One run with every line's tests recorded (``--select coverage``)."""
         tree = trees.get()
         try:
-            out = run_mutant(tree, m, tests, timeout)
+            rc, seconds, tail = tree.run(tests, args.max_timeout, trace=True)
+            path = tree.dir / "trace.json"
+            data = json.loads(path.read_text(encoding="utf-8")) if rc == 0 else None
+            path.unlink(missing_ok=True)
         finally:
             trees.put(tree)
+        if data is None:
+            print(f"{name}: the traced run failed ({tail}); whole set per mutant", file=sys.stderr)
+            return None
+        report[name]["traced_s"] = round(seconds, 2)
+        return Selection(data, tree.dir / "src")
+
+    def one(m: Mutant, tests: list[str], timeout: float, sel: Selection | None) -> Outcome:
+        keep = sel.tests(m) if sel is not None else None
+        tree = trees.get()
+        try:
+            out = run_mutant(tree, m, tests, timeout, keep)
+        finally:
+            trees.put(tree)
+        ran = "all" if keep is None else str(len(keep))
         print(
-            f"  {out.status:8s} {out.seconds:6.1f}s {m.file}:{m.line} [{m.operator}] "
-            f"{m.original}  ->  {m.mutated}",
+            f"  {out.status:8s} {out.seconds:6.1f}s {ran:>4s} {m.file}:{m.line} "
+            f"[{m.operator}] {m.original}  ->  {m.mutated}",
             file=sys.stderr,
             flush=True,
         )
@@ -589,7 +914,9 @@ def _run_all(plan, trees: queue.Queue, args, report) -> list[Outcome]:
                 continue
             timeout = min(args.max_timeout, args.timeout_factor * base + 30)
             report[name]["timeout_s"] = round(timeout, 1)
-            outcomes += list(pool.map(lambda m, t=tests, s=timeout: one(m, t, s), chosen))
+            report[name]["select"] = args.select
+            sel = traced(name, tests) if args.select == "coverage" and chosen else None
+            outcomes += list(pool.map(lambda m, t=tests, s=timeout, c=sel: one(m, t, s, c), chosen))
     return outcomes
 
 
@@ -616,6 +943,8 @@ def _meta(args) -> dict:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "seed": args.seed,
         "per_module": args.per_module,
+        "select": args.select,
+        "preload": args.preload,
         "operators": list(args.operators),
         "machine": f"{platform.machine()} {os.cpu_count()} CPU, {platform.system()}, "
         f"Python {platform.python_version()}",
@@ -689,6 +1018,20 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         default=[],
         help="test ids to leave out (a known-flaky test would fail the unmutated run)",
+    )
+    p.add_argument(
+        "--select",
+        choices=("coverage", "all"),
+        default="coverage",
+        help="coverage: each mutant runs only the tests that run its line (one traced run "
+        "per module decides); all: every mutant runs the module's whole test set",
+    )
+    p.add_argument(
+        "--preload",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run pytest in a child forked from a server that imported torch, scipy, "
+        "matplotlib, hypothesis and pytest once (--no-preload: a fresh interpreter per run)",
     )
     p.add_argument("--list", action="store_true", help="count and sample only, run nothing")
     p.add_argument("--json", help="write every mutant and its outcome here")
