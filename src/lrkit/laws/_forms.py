@@ -441,7 +441,10 @@ def mpl_dense(
     hundred for cosine, WSD, step or one_cycle), so the cost is :math:`O(T)`
     (cumulative sums and interpolation) plus knots × (``NEAR`` + blocks)
     terms. Tested against the exact sum (``tests/test_laws.py``): relative
-    error below :math:`10^{-6}` on cosine, WSD, step, one_cycle and constant.
+    error below :math:`10^{-6}` on cosine, WSD, step, one_cycle and constant
+    at the public fits' scale; it grows with the drop term's share of the loss
+    (the far drops are summed in blocks, :func:`geometry`): :math:`1.4\cdot10^{-6}`
+    with rates 10x that scale on a 3,000-step warm-up + cosine.
     ``q``, ``pexp``: the drop and progress exponents (:func:`prepare`).
     """
     lo, hi = int(steps.min()), int(steps.max())

@@ -37,7 +37,8 @@ LAWS: dict[str, tuple[str, ...]] = {
 _MEANS = {"mean": (), "mean_q": ("q",), "mean_pq": ("q", "p")}
 
 #: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
-#: (adaptive knots + local cubic, relative error < 1e-6 vs the exact sum, tested)
+#: (adaptive knots + local cubic; relative error < 1e-6 vs the exact sum at the public
+#: fits' scale, tested; more when the drop term dominates the loss: see mpl_dense)
 _DENSE = 256
 
 _FORMULAS = {
