@@ -138,6 +138,11 @@ def test_dense_predict_error_when_the_drop_term_dominates_is_as_documented():
     dense = Law("multi_power", MPL).predict(eta, steps)
     err = np.abs(dense / want - 1)
     assert err.max() < 2e-6
+    two = np.asarray(
+        lrkit.interpolate([(0, 3e-3), (1000, 1e-3), (3000, 1e-4)]).bind(total_steps=T)(np.arange(T))
+    )
+    want2 = F.mpl_curve(F.geometry(two, steps, exact=True), MPL)
+    assert np.abs(Law("multi_power", MPL).predict(two, steps) / want2 - 1).max() < 2e-6
     blocked = F.mpl_curve(F.geometry(eta, steps), MPL)
     assert np.abs(blocked / want - 1).max() < 1e-6
 
