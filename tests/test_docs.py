@@ -72,14 +72,14 @@ def batches(seed):
     # three "recorded" runs drawn from a known law (L = 2 + 0.5 S^-0.4, S the rate area)
     "laws.md": """
 import numpy as np, lrkit
-def _recorded(spec):
+def _recorded(name, spec):
     rates = lrkit.parse(spec).bind(total_steps=24000)(np.arange(24000))
     steps = np.arange(500, 24000, 250)
-    return spec, steps, 2.0 + 0.5 * np.cumsum(rates)[steps] ** -0.4
-recorded = [_recorded(s) for s in (
-    "warmup(cosine(3e-4, 3e-5), steps=2160)",
-    "warmup(constant(3e-4), steps=2160)",
-    "warmup(wsd(3e-4, warmup=0, decay='10%'), steps=2160)",
+    return name, spec, steps, 2.0 + 0.5 * np.cumsum(rates)[steps] ** -0.4
+recorded = [_recorded(n, s) for n, s in (
+    ("cosine", "warmup(cosine(3e-4, 3e-5), steps=2160)"),
+    ("constant", "warmup(constant(3e-4), steps=2160)"),
+    ("wsd", "warmup(wsd(3e-4, warmup=0, decay='10%'), steps=2160)"),
 )]
 """,
     "keras.md": """
