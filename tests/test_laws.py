@@ -669,6 +669,26 @@ def test_plot_png_and_html(tmp_path):
         law.plot("a.txt", runs=runs)
 
 
+def test_plot_png_cuts_a_long_schedule_name_in_the_legend(tmp_path):
+    """An optimized interpolate prints hundreds of characters; the PNG legend shows its
+    first 59 and "…" (matplotlib warned "Tight layout not applied" before), HTML all."""
+    import warnings
+
+    law = Law("multi_power", MPL)
+    runs = _synthetic(law)
+    pts = ", ".join(f"({t}, {3e-4 * (1 - t / 3000):.6g})" for t in range(0, 3001, 250))
+    long = f"interpolate([{pts}])"
+    assert len(long) > 200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = law.plot(runs=runs[:1], schedules=[long], total_steps=3000)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts[:2] == ["const (observed)", "const (predicted)"]
+    assert texts[2] == long[:59] + "… (predicted)"
+    html = law.plot(str(tmp_path / "a.html"), schedules=[long], total_steps=3000)
+    assert long in Path(html).read_text()
+
+
 def test_import_lrkit_stays_light():
     code = (
         "import sys, lrkit, lrkit.laws; "

@@ -97,6 +97,22 @@ def plot_law(
     return out
 
 
+#: the longest schedule name a PNG legend shows (an optimized ``interpolate`` prints
+#: hundreds of characters, which pushed the axes out of the figure)
+LEGEND_CHARS = 60
+
+
+def _legend_label(label: str) -> str:
+    """``label`` for a PNG legend: a name over :data:`LEGEND_CHARS` characters is cut and
+    ends in "…", its " (observed)"/" (predicted)" kept; the HTML figure shows it whole."""
+    name, sep, kind = label.rpartition(" (")
+    if not sep:
+        name, kind = label, ""
+    if len(name) <= LEGEND_CHARS:
+        return label
+    return name[: LEGEND_CHARS - 1] + "…" + (sep + kind if sep else "")
+
+
 def _figure(series: list, title: str) -> Any:
     """The matplotlib figure of :func:`plot_law`."""
     from .._render import new_figure
@@ -106,7 +122,7 @@ def _figure(series: list, title: str) -> Any:
     colors: dict[str, str] = {}
     for lab, x, y, st in series:
         c = colors.setdefault(lab.rsplit(" (", 1)[0], f"C{len(colors) % 10}")
-        ax.plot(x, y, st, label=lab, linewidth=1.3, color=c)
+        ax.plot(x, y, st, label=_legend_label(lab), linewidth=1.3, color=c)
     # the first steps' huge predicted losses would flatten everything else
     tops = [float(np.max(y[len(y) // 20 :])) for _, _, y, _ in series if len(y)]
     lows = [float(np.min(y)) for _, _, y, _ in series if len(y)]
