@@ -247,6 +247,21 @@ def test_fit_recovers_mpl_parameters_from_its_own_curves(mpl_fit):
     assert got.info["runs"] == ["const", "cos", "two"]
 
 
+@pytest.mark.parametrize("law", ["multi_power", "momentum"])
+def test_fit_floor_stays_below_the_lowest_loss_of_any_run(law):
+    """Two runs 2.5 apart in loss (lowest 3.70 and 1.20): one law cannot fit both, and
+    the compromise floor would sit near 2.6, above every point of the lower run; the
+    documented bound keeps L0 below 1.20 (docs/laws.md, "Fit")."""
+    steps = np.arange(250, 3000, 25)
+    eta = _rates("const")
+    ya = Law("multi_power", dict(MPL, L0=3.0)).predict(eta, steps)
+    runs = [Run(eta, steps, ya, name="a"), Run(eta, steps, ya - 2.5, name="b")]
+    lowest = float((ya - 2.5).min())
+    assert lowest == pytest.approx(1.2048, abs=1e-4)
+    got = fit(runs, law).params["L0"]
+    assert 0.0 <= got < lowest * (1 - 1e-6)
+
+
 def test_fit_recovers_momentum_parameters_from_its_own_curves():
     true = Law("momentum", MOM)
     got = fit(_synthetic(true), "momentum")

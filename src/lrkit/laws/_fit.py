@@ -282,6 +282,8 @@ def fit(
     two, each with its own ``q``. ``"multi_power_pq"``, ``"momentum_pq"``: also
     with a progress exponent ``p`` (see :class:`Law`), fitted over :data:`P_GRID`
     at the ``q`` profiled first; ``"mean_pq"`` (the default): the mean of those two.
+    The floor ``L0`` is bounded to :math:`[0, (1 - 10^{-6})\\min_i L_i)`: below the
+    lowest loss logged in any of the runs.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
     """
     kw: dict[str, Any] = dict(
