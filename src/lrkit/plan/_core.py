@@ -495,9 +495,8 @@ def plan(
         lr: a known good rate: skips the range test and centres the probes on it.
         lr_range: the range test's first and last rate.
         peaks: candidate peaks in the first rung (2..8).
-        warmup, cooldown: fractions of the run for the warm-up and the WSD
-            cooldown (also used in the probes; the shape probe has no warm-up, and
-            when its shape wins after a stable start the plan has none either).
+        warmup, cooldown: fractions of the run for the warm-up and the WSD cooldown
+            (also the probes'; rule 8 of docs/plan.md: when the plan has no warm-up).
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
             keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
             least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
@@ -521,9 +520,7 @@ def plan(
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
     cands = _candidates(ref, peaks, lo, hi, with_range)
     peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
-    measured, no_warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
-    if no_warmup:
-        warmup = 0.0
+    measured, warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
     )
@@ -748,13 +745,14 @@ def _shape_rung(
     warmup: float,
     cooldown: float,
     notes: list[str],
-) -> tuple[str, bool]:
+) -> tuple[str, float]:
     """The shape probe: ``alt`` at the second rung's best peak and length, *without a
     warm-up* (unless ``alt`` is one_cycle, whose warm-up is part of the shape), against
-    that rung's probe of the default shape (with its warm-up). Returns ``(shape, drop
-    the warm-up)``: ``alt`` when it scores lower by more than one standard error of the
-    paired difference (:func:`paired_gain`), else the default; the warm-up is dropped
-    only when ``alt`` won and its start did not overshoot (:func:`overshoot`).
+    that rung's probe of the default shape (with its warm-up). Returns ``(shape,
+    warmup)``: ``alt`` when it scores lower by more than one standard error of the
+    paired difference (:func:`paired_gain`), else the default; the plan's warm-up
+    fraction, 0 only when ``alt`` won and its start did not overshoot
+    (:func:`overshoot`), else ``warmup``.
 
     The probe is the candidate that spends the most rate (docs/plan.md rule 8):
     ``alt`` is the shape farthest in lr area from the default, and leaving out
@@ -763,19 +761,19 @@ def _shape_rung(
     warm-up is for. Not run (``default``) when the budget had no ``room`` for it."""
     if alt is not None and not room:
         notes.append(f"no room for the shape probe in the budget: {alt} is not run")
-        return default, False
+        return default, warmup
     rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
     if alt is None or not rung2:
         if alt is not None:
             notes.append(f"no stable second-rung probe to compare {alt} with: keeping {default}")
-        return default, False
+        return default, warmup
     base = min(rung2, key=lambda p: p.score)
     cold = warmup > 0 and alt != "one_cycle"  # one_cycle's warm-up is its own
     probe = _probe(led, "shape", base.peak, alt, base.steps, warmup, cooldown, total, cold)
     what = f"{alt} without warm-up" if cold else alt
     if probe.diverged:
         notes.append(f"shape probe: {what} at {base.peak:.3g} diverged: keeping {default}")
-        return default, False
+        return default, warmup
     gain, se = paired_gain(base, probe)
     won = gain > se  # se >= 0: also a positive gain
     notes.append(
@@ -784,7 +782,7 @@ def _shape_rung(
         + (f"{alt}" if won else f"keeping {default}")
     )
     if not won:
-        return default, False
+        return default, warmup
     rise = overshoot(base, probe, min(round(warmup * total), base.steps // 2)) if cold else None
     if rise is not None:
         t, a, b = rise
@@ -794,7 +792,7 @@ def _shape_rung(
         )
     elif cold:
         notes.append(f"its start was stable: {alt} without warm-up")
-    return alt, cold and rise is None
+    return alt, 0.0 if cold and rise is None else warmup
 
 
 def _probe(
