@@ -187,24 +187,11 @@ def _objective(
     return unpack, resid, jac
 
 
-def _fit_mean(
-    runs: Any, law: str, lam: float, delta: float, skip_warmup: bool, max_nfev: int, weight: str
-) -> Law:
+def _fit_mean(runs: Any, law: str, **kw: Any) -> Law:
     """The ``"mean"`` (``"mean_q"``, ``"mean_pq"``) law: the MPL and the momentum law (each
-    with its own drop and progress exponents) fitted separately."""
+    with its own drop and progress exponents) fitted separately (``kw``: :func:`fit`'s)."""
     sfx = law.removeprefix("mean")
-    a, b = (
-        fit(
-            runs,
-            name + sfx,
-            lam=lam,
-            delta=delta,
-            skip_warmup=skip_warmup,
-            max_nfev=max_nfev,
-            weight=weight,
-        )
-        for name in ("multi_power", "momentum")
-    )
+    a, b = (fit(runs, name + sfx, **kw) for name in ("multi_power", "momentum"))
     mean = Law(law, {**a.params, **{f"m_{n}": v for n, v in b.params.items()}})
     err = mean.errors(_as_runs(runs))
     info = {**a.info, "fit_mean_rel": err["mean_rel"], "fit_worst_rel": err["worst_rel"]}
@@ -216,17 +203,20 @@ def _sides(grid: tuple[float, ...]) -> tuple[list[float], list[float]]:
     return sorted((v for v in grid if v < 1), reverse=True), [v for v in grid if v > 1]
 
 
-def _profile_q(runs: Any, base: str, **kw: Any) -> tuple[Law, float]:
-    """``base`` fitted at each drop exponent of :data:`Q_GRID` (its ``_q`` form); the fit
-    with the smallest objective and that objective. The fit at q = 1 starts from the
-    usual starting points; each other q starts from the optimum at its neighbour
-    nearer to 1 (going down from 1, and up from 1)."""
-    one = _fit_one(runs, base, q=1.0, **kw)
+def _profile(
+    runs: Any, base: str, one: tuple[Law, float], vary: str, grid: tuple[float, ...], **kw: Any
+) -> tuple[Law, float]:
+    """``base`` fitted at each value of ``grid`` for its exponent ``vary`` (``"q"`` or
+    ``"p"``; ``kw`` holds the other fixed settings); ``one``: the fit at 1 and its
+    objective. Each other value starts from the optimum at its neighbour nearer to 1
+    (going down from 1, and up from 1). Returns the fit with the smallest objective
+    and that objective."""
     best = one
-    for side in _sides(Q_GRID):
+    for side in _sides(grid):
         prev = one[0]
-        for q in side:
-            got = _fit_one(runs, base, q=q, start=prev.params, **kw)
+        for v in side:
+            at: dict[str, Any] = {vary: v}
+            got = _fit_one(runs, base, start=prev.params, **at, **kw)
             prev = got[0]
             if got[1] < best[1]:
                 best = got
@@ -234,23 +224,16 @@ def _profile_q(runs: Any, base: str, **kw: Any) -> tuple[Law, float]:
 
 
 def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
-    """``"multi_power_q"`` / ``"momentum_q"``: :func:`_profile_q`. ``"multi_power_pq"`` /
-    ``"momentum_pq"``: then, at that ``q``, the fit at each progress exponent of
-    :data:`P_GRID` (each from its neighbour's optimum nearer to p = 1, starting at the
-    ``q`` fit's); the smallest objective is kept."""
+    """``"multi_power_q"`` / ``"momentum_q"``: :func:`_profile` over :data:`Q_GRID`.
+    ``"multi_power_pq"`` / ``"momentum_pq"``: then, at that ``q``, :func:`_profile` over
+    :data:`P_GRID` (starting at the ``q`` fit's optimum)."""
     base = law.removesuffix("_q").removesuffix("_pq")
-    best, cost = _profile_q(runs, base, **kw)
+    best, cost = _profile(runs, base, _fit_one(runs, base, q=1.0, **kw), "q", Q_GRID, **kw)
     if law.endswith("_q"):
         return Law(law, best.params, {**best.info, "q_grid": list(Q_GRID)})
     q = best.params["q"]
-    top = (Law(law, {**best.params, "p": 1.0}, best.info), cost)
-    for side in _sides(P_GRID):
-        prev = best
-        for p in side:
-            got = _fit_one(runs, base, q=q, p=p, start=prev.params, **kw)
-            prev = got[0]
-            if got[1] < top[1]:
-                top = got
+    one = (Law(law, {**best.params, "p": 1.0}, best.info), cost)
+    top = _profile(runs, base, one, "p", P_GRID, q=q, **kw)
     info = {**top[0].info, "q_grid": list(Q_GRID), "p_grid": list(P_GRID)}
     return Law(law, top[0].params, info)
 
@@ -290,7 +273,7 @@ def fit(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )
     if law in ("mean", "mean_q", "mean_pq"):
-        return _fit_mean(runs, law, lam, delta, skip_warmup, max_nfev, weight)
+        return _fit_mean(runs, law, **kw)
     if law in ("multi_power_q", "momentum_q", "multi_power_pq", "momentum_pq"):
         return _fit_q(runs, law, **kw)
     return _fit_one(runs, law, **kw)[0]
