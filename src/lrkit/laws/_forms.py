@@ -91,21 +91,25 @@ def _drops(eta: np.ndarray, q: float = 1.0) -> tuple[np.ndarray, int]:
     peak down to 0; :math:`q < 1` makes a drop at a low rate worth more)."""
     kp = int(np.argmax(eta))
     d = np.zeros_like(eta)
-    if q != 1.0:
-        top = float(eta[kp])
-        eta = top * (np.maximum(eta, 0.0) / top) ** q if top > 0 else eta
+    eta = _powered(eta, q)
     d[kp + 1 :] = eta[kp:-1] - eta[kp + 1 :]
     return d, kp
+
+
+def _powered(eta: np.ndarray, e: float) -> np.ndarray:
+    r""":math:`\eta_{\max}(\eta_\tau/\eta_{\max})^e` (negative rates taken as 0):
+    the peak keeps its rate; ``eta`` itself when :math:`e = 1` or no rate is positive."""
+    top = float(eta.max()) if eta.size else 0.0
+    if e == 1.0 or top <= 0:
+        return eta
+    return top * (np.maximum(eta, 0.0) / top) ** e
 
 
 def _area(eta: np.ndarray, p: float = 1.0) -> np.ndarray:
     r"""Each step's share of the area :math:`S`: :math:`\eta_\tau`, or with a progress
     exponent :math:`p \ne 1`, :math:`\eta_{\max}(\eta_\tau/\eta_{\max})^p` (a step at
     the peak counts its rate; with :math:`p > 1` a step at a lower rate counts less)."""
-    top = float(eta.max()) if eta.size else 0.0
-    if p == 1.0 or top <= 0:
-        return eta
-    return top * (np.maximum(eta, 0.0) / top) ** p
+    return _powered(eta, p)
 
 
 def prepare(eta: np.ndarray, q: float = 1.0, p: float = 1.0) -> dict[str, Any]:
