@@ -136,10 +136,16 @@ def _say_progress(r: Any) -> None:
     )
 
 
+def _pool(variances: list[float]) -> float:
+    """A standard deviation pooled over schedules: sqrt(mean of their variances); NaN for none."""
+    return math.sqrt(sum(variances) / len(variances)) if variances else math.nan
+
+
 def _pooled_std(rows: list[dict[str, Any]]) -> float:
-    """The seed standard deviation pooled over the schedules: sqrt(mean of the variances)."""
-    v = [r["final_std"] ** 2 for r in rows if r["runs"] > 1 and math.isfinite(r["final_std"])]
-    return math.sqrt(sum(v) / len(v)) if v else float("nan")
+    """The seed standard deviation pooled over the schedules (:func:`_pool`)."""
+    return _pool(
+        [r["final_std"] ** 2 for r in rows if r["runs"] > 1 and math.isfinite(r["final_std"])]
+    )
 
 
 def verdict(rows: list[dict[str, Any]]) -> str:
@@ -199,7 +205,7 @@ def seed_spread(per: dict[str, list[float]]) -> tuple[dict[str, float], float]:
     schedules with two values or more (NaN when none)."""
     means = {k: sum(v) / len(v) for k, v in per.items()}
     var = [sum((x - means[k]) ** 2 for x in v) / (len(v) - 1) for k, v in per.items() if len(v) > 1]
-    return means, math.sqrt(sum(var) / len(var)) if var else math.nan
+    return means, _pool(var)
 
 
 def train_spread(results: list[Any]) -> str:
