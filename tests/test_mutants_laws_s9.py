@@ -8,24 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_mutants_laws_s5 import MPL, _mpl
+from test_mutants_laws_s6 import _knot_start
 
 import lrkit
 from lrkit.laws import Law
 
 #: a law whose prediction does not depend on the schedule: L(t) = L0
 FLAT = dict(MPL, A=0.0, B=0.0)
-
-
-def _knot_start(wsd, T, peak, w, knots):
-    """The free family's documented starting point: the WSD optimum read at the
-    ``knots + 1`` evenly spaced knots (values floored at 1e-6 x peak), behind its
-    warm-up."""
-    room = T - w
-    xs = np.linspace(0, room, knots + 1).round().astype(int)
-    v = np.maximum(np.asarray(wsd(w + np.minimum(xs, room - 1)), float), 1e-6 * peak)
-    pts = [(int(x), float(f"{y:.6g}")) for x, y in zip(xs, v)]
-    base = lrkit.interpolate(pts)
-    return lrkit.warmup(base, steps=w, start=0.0) if w > 0 else base
 
 
 @pytest.mark.parametrize(("T", "peak", "w", "knots"), [(800, 3e-4, 0, 4), (600, 2e-3, 60, 6)])
