@@ -17,7 +17,10 @@
   it; ``--tasks adding-gru --out plan_heldout_adding``);
 - ``benchmarks/plan_heldout_task5.py``: bump areas in noisy 1-D signals, a 1-D conv
   net with batch-norm, Adagrad, 320 updates, scored by the held-out MSE (written and
-  committed before any run on it; ``--tasks bumps-conv-adagrad --out plan_heldout_bumps``).
+  committed before any run on it; ``--tasks bumps-conv-adagrad --out plan_heldout_bumps``);
+- ``benchmarks/plan_heldout_task6.py``: sparse parity (3 of 12 signs), a ReLU MLP, NAdam, 512
+  updates, scored by the held-out binary cross-entropy (written and committed after the sixth
+  pass's rule and before any run on it; ``--tasks parity-mlp-nadam``).
 
 Against a grid a new user would try: {constant, cosine, one_cycle} x 6 rates
 (chosen before any run, two per decade around the task's default rate), 3
@@ -75,6 +78,12 @@ TASKS = {
     "bumps-conv-adagrad": (
         os.path.join(HERE, "plan_heldout_task5.py") + ":make_task",
         [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+    ),
+    # written and committed after the sixth pass's rule (docs/plan.md rule 6, the long rung)
+    # was committed and before any planner ran on it; rates in the file (GRID_RATES)
+    "parity-mlp-nadam": (
+        os.path.join(HERE, "plan_heldout_task6.py") + ":make_task",
+        [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
     ),
 }
 SHAPES = ("constant({p})", "cosine({p})", "one_cycle({p})")
