@@ -27,7 +27,9 @@ Against a grid a new user would try: {constant, cosine, one_cycle} x 6 rates
 seeds. The plan is ``lrkit.torch.plan(..., budget=0.5)`` then the real run
 under its schedule. Nothing in the planner was tuned on these tasks.
 
-Usage: python benchmarks/bench_plan_heldout.py [--seeds 3]
+Usage: python benchmarks/bench_plan_heldout.py [--seeds 3] [--tasks a,b] [--out STEM]
+[--grid-from plan_heldout_blobs.json,...] (reuse the grid cells of earlier runs: they do not
+depend on the planner)
 Writes benchmarks/results/plan_heldout.md and plan_heldout.json.
 """
 
@@ -93,7 +95,22 @@ def _final(r) -> float:
     return math.inf if r.diverged else float(r.final_metric)
 
 
-def run(seeds: int, only: list[str] | None = None) -> list[dict]:
+def _stored_grids(paths: list[str]) -> dict[str, dict]:
+    """Grid results of earlier runs (``--grid-from``): task -> its row (cells, best per seed).
+
+    The grid does not depend on the planner, and its cells are deterministic (same
+    seeds, one torch thread): every pass so far reproduced them exactly."""
+    out: dict[str, dict] = {}
+    for p in paths:
+        with open(
+            p if os.path.isabs(p) else os.path.join(HERE, "results", p), encoding="utf-8"
+        ) as f:
+            for row in json.load(f):
+                out.setdefault(row["task"], row)
+    return out
+
+
+def run(seeds: int, only: list[str] | None = None, grids: dict | None = None) -> list[dict]:
     import torch
 
     torch.set_num_threads(1)
@@ -107,11 +124,14 @@ def run(seeds: int, only: list[str] | None = None) -> list[dict]:
             continue
         cells: dict[str, list[float]] = {}
         plans, finals, costs, overheads = [], [], [], []
+        stored = (grids or {}).get(name)
+        if stored is not None and stored["seeds"] != seeds:
+            raise SystemExit(f"--grid-from: {name}'s grid has {stored['seeds']} seeds, not {seeds}")
         for s in range(seeds):
             task = load_task(spec, seed=s)
             E, opt = task.default_epochs, task.default_optimizer
             total = E * task.steps_per_epoch
-            for tpl in SHAPES:
+            for tpl in SHAPES if stored is None else ():
                 for p in rates:
                     sp = tpl.format(p=p)
                     cells.setdefault(sp, []).append(_final(train(task, sp, opt, E, label=sp)))
@@ -124,6 +144,9 @@ def run(seeds: int, only: list[str] | None = None) -> list[dict]:
             overheads.append(pl.overhead_seconds / max(pl.run_seconds, 1e-9))
             print(f"{name} seed {s}: plan {finals[-1]:.4g} {plans[-1]}", file=sys.stderr)
         means = {k: statistics.fmean(v) for k, v in cells.items()}
+        if stored is not None:
+            means = dict(stored["cells"])
+            cells = {stored["best_cell"]: list(stored["best_per_seed"])}
         best = min(means, key=means.get)
         rows.append(
             {
@@ -141,6 +164,7 @@ def run(seeds: int, only: list[str] | None = None) -> list[dict]:
                 "schedules": plans,
                 "extra_ratio": max(costs),
                 "overhead_ratio": max(overheads),
+                "grid_reused": stored is not None,
             }
         )
     return rows
@@ -169,7 +193,8 @@ def markdown(rows: list[dict]) -> str:
     for r in rows:
         lines += ["", f"## {r['task']}", "", "Planned schedules (seed 0, 1, ...):", ""]
         lines += [f"- `{s}`" for s in r["schedules"]]
-        lines += ["", "Grid (mean over seeds):", ""]
+        reused = " (reused from an earlier run: `--grid-from`)" if r.get("grid_reused") else ""
+        lines += ["", f"Grid (mean over seeds){reused}:", ""]
         lines += [f"- `{k}`: {v:.4g}" for k, v in r["cells"].items()]
     return "\n".join(lines) + "\n"
 
@@ -179,8 +204,14 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tasks", default="", help="comma-separated names (default: all)")
     ap.add_argument("--out", default="plan_heldout", help="results file stem")
+    ap.add_argument(
+        "--grid-from",
+        default="",
+        help="comma-separated result files (in benchmarks/results) whose grids are reused",
+    )
     args = ap.parse_args()
-    rows = run(args.seeds, [t for t in args.tasks.split(",") if t])
+    grids = _stored_grids([p for p in args.grid_from.split(",") if p])
+    rows = run(args.seeds, [t for t in args.tasks.split(",") if t], grids)
     out = os.path.join(HERE, "results")
     with open(os.path.join(out, f"{args.out}.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=1)
