@@ -23,7 +23,13 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    it, for :math:`2\ell` updates each. Each rung's best peak is read between
    its probes (:func:`vertex`); how it moved from :math:`\ell` to
    :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
-   and the peak for the full run (:func:`_horizon`).
+   and the peak for the full run (:func:`_horizon`). When the first rung does not
+   tell its peaks apart (:func:`tells_apart`: no probe beyond two standard errors
+   of the paired difference from its best), the second rung and the shape probe
+   give their updates to a *long rung* (:func:`_long_peak`): three probes of
+   :math:`\lfloor R/3 \rfloor` updates (R: the budget left) at the top, middle
+   and bottom of the first rung's peaks; its reading when it ranks them, else
+   its lowest peak.
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
