@@ -373,10 +373,14 @@ def test_overshoot_reads_only_the_warm_up_window():
 def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
     """The loss sits at 1 (plus a fixed per-batch wobble, and a hair lower for lower
     rates) for the first 40 updates whatever the rate, then falls, and blows up above
-    a rate of 1. No probe gets past update 40 (rung 1: 13 updates; the long rung of
-    rule 6, which takes over since rung 1 scores alike: 36): they cannot rank peaks,
-    and the peak is the range test's rate. (At a 30-update plateau the long rung gets
-    past it and ranks: rule 6's long rung, tested below.)"""
+    a rate of 1; while the rate is high it is lower by up to 0.5 (a level that follows
+    the current rate, gone when the rate decays), so the range test sees a fall. No
+    probe gets past update 40 (rung 1: 13 updates; the long rung of rule 6, which takes
+    over since rung 1 scores alike: 36): they cannot rank peaks, and the peak is the
+    range test's rate. (At a 30-update plateau the long rung gets past it and ranks:
+    rule 6's long rung, tested below.)"""
+    from lrkit.plan._core import saw_fall
+
     rng = np.random.default_rng(0)
     wobble = 0.02 * rng.standard_normal(1000)
 
@@ -385,17 +389,82 @@ def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
             eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
             t = np.arange(steps)
             loss = 1.0 + 0.01 * eta + wobble[:steps] - 0.05 * np.clip(t - plateau, 0, None)
+            loss -= 0.5 * (1.0 - np.exp(-eta / 1e-3))
             return (loss + 10.0 * np.clip(eta - 1.0, 0.0, None)).tolist()
 
         return run
 
     p = lrkit.plan(runner(40), 400, use_laws=False)
+    assert saw_fall(p.finder) and not any(q.stage == "blind" for q in p.probes)
     ref = float(p.finder.lrs[p.finder.suggestion("minimum").index])
     assert any("left its starting plateau" in n for n in p.notes), p.notes
     assert p.peak == pytest.approx(ref, rel=5e-3)
     # with the fall inside the probes, the rule stays silent
     q = lrkit.plan(runner(0), 400, use_laws=False)
     assert not any("left its starting plateau" in n for n in q.notes), q.notes
+
+
+def _blind_runner(best=0.05, plateau=10):
+    """A loss that the range test cannot see fall: 1 (a shared per-batch wobble of
+    0.02) for the first ``plateau`` updates, then falling by ``speed(peak)`` per
+    update (down to 0.1), where ``peak`` is the probe's largest rate and ``speed`` a
+    Gaussian bump in log10(peak) around ``best`` (0.02 per update there, under 1e-3
+    a decade and a half away), a hair higher at higher rates (0.01 x the rate); it
+    blows up above a rate of 1. A rising sweep's
+    "peak" is its last rate, far from ``best``: it stays at 1 everywhere."""
+    wobble = 0.02 * np.random.default_rng(3).standard_normal(4000)
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        t = np.arange(steps)
+        speed = 0.02 * math.exp(-((math.log10(eta.max() / best)) ** 2) / 0.5)
+        loss = np.maximum(1.0 - speed * np.clip(t - plateau, 0, None), 0.1) + wobble[:steps]
+        return (loss + 0.01 * eta + 10.0 * np.clip(eta - 1.0, 0.0, None)).tolist()
+
+    return run
+
+
+def test_a_range_test_that_saw_no_fall_gets_a_blind_rung_that_moves_the_peak():
+    """docs/plan.md rule 1: the sweep is flat (its reading is noise), so the whole
+    budget left goes to four probes over four decades below lr_range[1]/10 = 1; the
+    one at 0.0464 leaves the plateau, the rung tells its peaks apart, and the peak is
+    read between probes near the rate that trains (0.05), not the sweep's noise. No
+    rule 7 fallback, no shape probe; the budget holds."""
+    from lrkit.plan._core import saw_fall
+
+    calls = []
+
+    def counted(schedule, steps):
+        calls.append(steps)
+        return _blind_runner()(schedule, steps)
+
+    p = lrkit.plan(counted, 400, use_laws=False)
+    assert not saw_fall(p.finder)
+    blind = [q for q in p.probes if q.stage == "blind"]
+    assert [q.stage for q in p.probes] == ["range"] + ["blind"] * 4, p.notes
+    assert [round(q.peak, 5) for q in blind] == [1.0, 0.04642, 0.00215, 0.0001]
+    n_f = p.probes[0].steps
+    assert {q.steps for q in blind} == {(200 - n_f) // 4}
+    assert p.cost == sum(calls) <= 0.5 * 400
+    assert 0.01 <= p.peak <= 0.2, p.notes
+    assert any("blind rung took the shape probe" in n for n in p.notes), p.notes
+    assert not any(n.startswith("no evidence") for n in p.notes), p.notes
+    # a run at the plan ends far lower than one at the sweep's noise reading would
+    assert _blind_runner()(p.schedule, 400)[-1] < 0.2
+
+
+def test_a_blind_rung_that_finds_nothing_says_the_peak_rests_on_no_evidence():
+    """No rate leaves the plateau within the blind probes (it lasts 100 updates): the
+    peak is the lowest stable probe (erring low), and report() says, right below the
+    peak, that it rests on no evidence."""
+    p = lrkit.plan(_blind_runner(plateau=100), 400, use_laws=False)
+    blind = [q for q in p.probes if q.stage == "blind"]
+    assert len(blind) == 4 and p.peak == pytest.approx(1e-4, rel=0.02), p.notes
+    assert any(n.startswith("no evidence") for n in p.notes), p.notes
+    assert p.report().splitlines()[2].startswith("  ! no evidence"), p.report()
+    # given a rate, no range test, no blind rung
+    q = lrkit.plan(_blind_runner(plateau=100), 400, lr=0.05, use_laws=False)
+    assert not any(r.stage == "blind" for r in q.probes)
 
 
 def test_a_run_that_trains_at_no_rate_is_an_error_not_a_guess():

@@ -30,6 +30,10 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    :math:`\lfloor R/3 \rfloor` updates (R: the budget left) at the top, middle
    and bottom of the first rung's peaks; its reading when it ranks them, else
    its lowest peak.
+   When the range test *saw no fall* (:func:`saw_fall`), its reading is noise: the
+   whole budget left goes to a *blind rung* (:func:`_blind_peak`) of ``peaks``
+   probes over four decades below ``lr_range[1]/10`` (or the sweep's divergence
+   rate), and the plan says when its peak rests on no evidence.
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
@@ -75,6 +79,7 @@ __all__ = [
     "overshoot",
     "tells_apart",
     "move_gain",
+    "saw_fall",
     "MIN_PROBE",
     "MIN_RANGE",
 ]
@@ -97,6 +102,11 @@ PROGRESS = 0.1
 SEPARATE_SE = 2.0
 #: probes in the long rung (the fewest a reading between probes needs)
 LONG_PROBES = 3
+#: the range test saw a fall when its curve fell below its start by more than this many
+#: times the sweep's step-to-step noise (the finder's "real fall" bar, docs/finder.md)
+FALL_NOISE = 4.0
+#: decades the blind rung spans below its top (the planner's span without a reading)
+BLIND_DECADES = 4.0
 
 
 class _Ledger:
@@ -531,8 +541,14 @@ def plan(
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
-    cands = _candidates(ref, peaks, lo, hi, with_range)
-    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref, room)
+    if finder is not None and not saw_fall(finder):
+        cands = _blind_candidates(finder, peaks, lo, hi)
+        peak = _blind_peak(led, cands, total, default, warmup, cooldown, notes)
+    else:
+        cands = _candidates(ref, peaks, lo, hi, with_range)
+        peak = _peak(
+            led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref, room
+        )
     measured, warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
@@ -688,6 +704,110 @@ def _long_peak(
         f"they scored alike too; the lowest, {peak:.3g} (never a higher rate on no evidence)"
     )
     return rung, peak
+
+
+def saw_fall(res: Any) -> bool:
+    r"""Did the planner's range test see the loss fall (docs/plan.md rule 1)?
+
+    Over the points the suggestions read (:func:`lrkit.finder.window`), with
+    :math:`z` the lag-free curve and :math:`\sigma` the step-to-step noise of the
+    raw losses there (:func:`lrkit.finder.step_noise`): true when
+
+    .. math:: \mathrm{median}(z_{1..5}) - \min z > 4\,\sigma
+
+    (:data:`FALL_NOISE`, the finder's own bar for a real fall). Also true
+    (nothing to decide) when fewer than 10 points are read: the finder gives
+    no suggestion then either. When false, the sweep's minimum is a reading
+    of noise, and no peak can be centred on it.
+
+    >>> import numpy as np
+    >>> from lrkit.finder import FinderResult
+    >>> lrs = np.geomspace(1e-6, 10, 40)
+    >>> wiggle = 0.01 * np.where(np.arange(40) % 2 == 0, 1.0, -1.0)
+    >>> flat = FinderResult(lrs, 0.693 + wiggle, 0.693 + wiggle)
+    >>> y = 2.3 / (1 + lrs / 1e-3) + 0.1 + wiggle
+    >>> fell = FinderResult(lrs, y, y)
+    >>> saw_fall(flat), saw_fall(fell)
+    (False, True)
+    """
+    from ..finder import step_noise
+    from ..finder.suggest import window
+
+    lo, hi = window(res)
+    if hi - lo < 10:
+        return True
+    z = np.asarray(res.curve[lo:hi], dtype=np.float64)
+    raw = np.asarray(res.losses[lo:hi], dtype=np.float64)
+    fall = float(np.median(z[:5])) - float(np.min(z))
+    return fall > FALL_NOISE * step_noise(raw)
+
+
+def _blind_candidates(res: Any, peaks: int, lo: float, hi: float) -> list[float]:
+    r"""The blind rung's peaks: ``peaks`` rates geometric from ``top`` down
+    :data:`BLIND_DECADES` decades (not below ``100 lo``), ``top`` =
+    ``hi/10``, or the rate where the sweep's raw loss diverged when lower."""
+    top = hi / 10.0
+    if res.stop_reason == "diverged" and res.stop_lr is not None:
+        stop = float(res.stop_lr)
+        if math.isfinite(stop) and stop > 0:
+            top = min(top, stop)
+    bottom = max(lo * 100.0, top * 10.0**-BLIND_DECADES)
+    if not bottom < top:
+        bottom = top * 10.0**-BLIND_DECADES
+    return [float(v) for v in np.geomspace(top, bottom, peaks)]
+
+
+def _blind_peak(
+    led: _Ledger,
+    cands: list[float],
+    total: int,
+    default: str,
+    warmup: float,
+    cooldown: float,
+    notes: list[str],
+) -> float:
+    r"""The blind rung (docs/plan.md rule 1): the range test saw no fall, so the
+    budget left goes to ``len(cands)`` probes of :math:`\lfloor R/k \rfloor` updates
+    spread over :func:`_blind_candidates`. With a stable probe that left its
+    starting plateau (:func:`progressed`): the rung's reading between probes
+    (:func:`vertex`) when its stable probes tell their peaks apart
+    (:func:`tells_apart`), else the lowest probe that left the plateau. With none:
+    the lowest stable probe, and a note that the peak rests on no evidence."""
+    steps = min((led.cap - led.cost) // len(cands), total)
+    rung = [_probe(led, "blind", c, default, steps, warmup, cooldown, total) for c in cands]
+    _check_responds(rung)
+    stable = [p for p in rung if not p.diverged]
+    at = ", ".join(f"{c:.3g}" for c in cands)
+    notes.append(
+        f"the range test saw no fall (its curve stayed within {FALL_NOISE:g}x its "
+        f"step-to-step noise): its reading is noise; blind rung of {len(cands)} probes of "
+        f"{steps} updates at {at}"
+    )
+    if not stable:
+        raise NonFiniteError(
+            f"plan: every probe diverged or stopped early at peaks from {max(cands):.3g} "
+            f"down to {min(cands):.3g}, and the range test saw no fall: the model trains "
+            f"at none of them. Check run(schedule, steps), or give lr= / a lower lr_range"
+        )
+    moved = [p for p in stable if progressed(p)]
+    if not moved:
+        peak = min(p.peak for p in stable)
+        notes.append(
+            f"no evidence: no probe at any rate left its starting plateau, so the peak "
+            f"{peak:.3g} (the lowest stable probe: erring low) rests on no evidence; "
+            f"give lr=, a larger budget or a longer run to plan"
+        )
+        return peak
+    eta = vertex(stable)
+    if eta is not None and tells_apart(stable):
+        notes.append(f"blind rung: the probes told their peaks apart; read between {eta:.3g}")
+        return eta
+    peak = min(p.peak for p in moved)
+    notes.append(
+        f"blind rung: {len(moved)} probe(s) left the plateau but scored alike; the lowest of "
+        f"them, {peak:.3g}"
+    )
+    return peak
 
 
 def tells_apart(rung: Sequence[Probe]) -> bool:
@@ -913,8 +1033,9 @@ def _shape_rung(
     if alt is not None and not room:
         notes.append(f"no room for the shape probe in the budget: {alt} is not run")
         return default, warmup
-    if alt is not None and any(p.stage == "long" for p in led.probes):
-        notes.append(f"the long rung took the shape probe's updates: {alt} is not run")
+    took = next((p.stage for p in led.probes if p.stage in ("long", "blind")), None)
+    if alt is not None and took is not None:
+        notes.append(f"the {took} rung took the shape probe's updates: {alt} is not run")
         return default, warmup
     rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
     if alt is None or not rung2:
