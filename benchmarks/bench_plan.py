@@ -53,8 +53,10 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: v9 here, but worse on two clean held-out tasks); the planner is the fourth pass's.
 #: The sixth pass (v12): a first rung whose probes score alike hands the second rung's and
 #: the shape probe's updates to a long rung (docs/plan.md rule 6).
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v12.json")
-PLAN = "plan12"
+#: The seventh pass (v13): a range test that saw no fall hands the whole budget to a blind
+#: rung over four decades (docs/plan.md rule 1).
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v13.json")
+PLAN = "plan13"
 BUDGET = 0.5
 
 
