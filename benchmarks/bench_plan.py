@@ -51,8 +51,12 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: "Tried and rejected") was tried and rejected: v10 (its first version: digits seed 2
 #: collapsed) and v11 (only when neither rung tells its peaks apart: the same plans as
 #: v9 here, but worse on two clean held-out tasks); the planner is the fourth pass's.
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v9.json")
-PLAN = "plan9"
+#: The sixth pass (v12): a first rung whose probes score alike hands the second rung's and
+#: the shape probe's updates to a long rung (docs/plan.md rule 6).
+#: The seventh pass (v13): a range test that saw no fall hands the whole budget to a blind
+#: rung over four decades (docs/plan.md rule 1).
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v13.json")
+PLAN = "plan13"
 BUDGET = 0.5
 
 

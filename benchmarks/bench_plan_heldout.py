@@ -17,14 +17,26 @@
   it; ``--tasks adding-gru --out plan_heldout_adding``);
 - ``benchmarks/plan_heldout_task5.py``: bump areas in noisy 1-D signals, a 1-D conv
   net with batch-norm, Adagrad, 320 updates, scored by the held-out MSE (written and
-  committed before any run on it; ``--tasks bumps-conv-adagrad --out plan_heldout_bumps``).
+  committed before any run on it; ``--tasks bumps-conv-adagrad --out plan_heldout_bumps``);
+- ``benchmarks/plan_heldout_task6.py``: sparse parity (3 of 12 signs), a ReLU MLP, NAdam, 512
+  updates, scored by the held-out binary cross-entropy (written and committed after the sixth
+  pass's rule and before any run on it; ``--tasks parity-mlp-nadam``).
+- ``benchmarks/plan_heldout_task7.py``: concentric rings, a deep narrow tanh MLP with a
+  vanishing-signal init, SGD with Nesterov momentum, 320 updates, scored by the held-out
+  cross-entropy (written and committed after the seventh pass's rule and before any run on it;
+  ``--tasks rings-deep-tanh-nesterov``).
+- ``benchmarks/plan_heldout_task8.py``: a deep linear network from a small init (saddle-to-saddle
+  plateaus), Adadelta, 384 updates, scored by the held-out MSE (written and committed after task 7
+  learned nothing at any cell, before any run on it; ``--tasks deep-linear-adadelta``).
 
 Against a grid a new user would try: {constant, cosine, one_cycle} x 6 rates
 (chosen before any run, two per decade around the task's default rate), 3
 seeds. The plan is ``lrkit.torch.plan(..., budget=0.5)`` then the real run
 under its schedule. Nothing in the planner was tuned on these tasks.
 
-Usage: python benchmarks/bench_plan_heldout.py [--seeds 3]
+Usage: python benchmarks/bench_plan_heldout.py [--seeds 3] [--tasks a,b] [--out STEM]
+[--grid-from plan_heldout_blobs.json,...] (reuse the grid cells of earlier runs: they do not
+depend on the planner)
 Writes benchmarks/results/plan_heldout.md and plan_heldout.json.
 """
 
@@ -76,6 +88,23 @@ TASKS = {
         os.path.join(HERE, "plan_heldout_task5.py") + ":make_task",
         [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
     ),
+    # written and committed after the sixth pass's rule (docs/plan.md rule 6, the long rung)
+    # was committed and before any planner ran on it; rates in the file (GRID_RATES)
+    "parity-mlp-nadam": (
+        os.path.join(HERE, "plan_heldout_task6.py") + ":make_task",
+        [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
+    ),
+    # written and committed after the seventh pass's rule (docs/plan.md rule 1, the blind
+    # rung) was committed and before any planner ran on it; rates in the file (GRID_RATES)
+    "rings-deep-tanh-nesterov": (
+        os.path.join(HERE, "plan_heldout_task7.py") + ":make_task",
+        [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+    ),
+    # written and committed after task 7 learned nothing at any cell and before any run on it
+    "deep-linear-adadelta": (
+        os.path.join(HERE, "plan_heldout_task8.py") + ":make_task",
+        [0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
+    ),
 }
 SHAPES = ("constant({p})", "cosine({p})", "one_cycle({p})")
 
@@ -84,7 +113,22 @@ def _final(r) -> float:
     return math.inf if r.diverged else float(r.final_metric)
 
 
-def run(seeds: int, only: list[str] | None = None) -> list[dict]:
+def _stored_grids(paths: list[str]) -> dict[str, dict]:
+    """Grid results of earlier runs (``--grid-from``): task -> its row (cells, best per seed).
+
+    The grid does not depend on the planner, and its cells are deterministic (same
+    seeds, one torch thread): every pass so far reproduced them exactly."""
+    out: dict[str, dict] = {}
+    for p in paths:
+        with open(
+            p if os.path.isabs(p) else os.path.join(HERE, "results", p), encoding="utf-8"
+        ) as f:
+            for row in json.load(f):
+                out.setdefault(row["task"], row)
+    return out
+
+
+def run(seeds: int, only: list[str] | None = None, grids: dict | None = None) -> list[dict]:
     import torch
 
     torch.set_num_threads(1)
@@ -98,11 +142,14 @@ def run(seeds: int, only: list[str] | None = None) -> list[dict]:
             continue
         cells: dict[str, list[float]] = {}
         plans, finals, costs, overheads = [], [], [], []
+        stored = (grids or {}).get(name)
+        if stored is not None and stored["seeds"] != seeds:
+            raise SystemExit(f"--grid-from: {name}'s grid has {stored['seeds']} seeds, not {seeds}")
         for s in range(seeds):
             task = load_task(spec, seed=s)
             E, opt = task.default_epochs, task.default_optimizer
             total = E * task.steps_per_epoch
-            for tpl in SHAPES:
+            for tpl in SHAPES if stored is None else ():
                 for p in rates:
                     sp = tpl.format(p=p)
                     cells.setdefault(sp, []).append(_final(train(task, sp, opt, E, label=sp)))
@@ -115,6 +162,9 @@ def run(seeds: int, only: list[str] | None = None) -> list[dict]:
             overheads.append(pl.overhead_seconds / max(pl.run_seconds, 1e-9))
             print(f"{name} seed {s}: plan {finals[-1]:.4g} {plans[-1]}", file=sys.stderr)
         means = {k: statistics.fmean(v) for k, v in cells.items()}
+        if stored is not None:
+            means = dict(stored["cells"])
+            cells = {stored["best_cell"]: list(stored["best_per_seed"])}
         best = min(means, key=means.get)
         rows.append(
             {
@@ -132,6 +182,7 @@ def run(seeds: int, only: list[str] | None = None) -> list[dict]:
                 "schedules": plans,
                 "extra_ratio": max(costs),
                 "overhead_ratio": max(overheads),
+                "grid_reused": stored is not None,
             }
         )
     return rows
@@ -143,8 +194,9 @@ def markdown(rows: list[dict]) -> str:
         "",
         f"Generated by `python benchmarks/bench_plan_heldout.py` ({time.strftime('%Y-%m-%d')}). "
         "Lower is better (training MSE for tiny-regression, held-out cross-entropy for "
-        "spirals and softmax-blobs, held-out MSE for teacher-student, adding-gru and "
-        "bumps-conv-adagrad); "
+        "spirals and softmax-blobs, held-out MSE for teacher-student, adding-gru, "
+        "bumps-conv-adagrad and deep-linear-adadelta, held-out binary cross-entropy for "
+        "parity-mlp-nadam, held-out cross-entropy for rings-deep-tanh-nesterov); "
         "grid = {constant, cosine, one_cycle} x 6 rates, mean over seeds.",
         "",
         "| task | best grid cell | plan (per seed) | plan / best | extra updates / run |",
@@ -160,7 +212,8 @@ def markdown(rows: list[dict]) -> str:
     for r in rows:
         lines += ["", f"## {r['task']}", "", "Planned schedules (seed 0, 1, ...):", ""]
         lines += [f"- `{s}`" for s in r["schedules"]]
-        lines += ["", "Grid (mean over seeds):", ""]
+        reused = " (reused from an earlier run: `--grid-from`)" if r.get("grid_reused") else ""
+        lines += ["", f"Grid (mean over seeds){reused}:", ""]
         lines += [f"- `{k}`: {v:.4g}" for k, v in r["cells"].items()]
     return "\n".join(lines) + "\n"
 
@@ -170,8 +223,14 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tasks", default="", help="comma-separated names (default: all)")
     ap.add_argument("--out", default="plan_heldout", help="results file stem")
+    ap.add_argument(
+        "--grid-from",
+        default="",
+        help="comma-separated result files (in benchmarks/results) whose grids are reused",
+    )
     args = ap.parse_args()
-    rows = run(args.seeds, [t for t in args.tasks.split(",") if t])
+    grids = _stored_grids([p for p in args.grid_from.split(",") if p])
+    rows = run(args.seeds, [t for t in args.tasks.split(",") if t], grids)
     out = os.path.join(HERE, "results")
     with open(os.path.join(out, f"{args.out}.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=1)

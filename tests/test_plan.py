@@ -372,9 +372,15 @@ def test_overshoot_reads_only_the_warm_up_window():
 
 def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
     """The loss sits at 1 (plus a fixed per-batch wobble, and a hair lower for lower
-    rates) for the first 30 updates whatever the rate, then falls, and blows up above
-    a rate of 1. Only the 40-update range test gets past update 30: the probes (13
-    and 26 updates) cannot rank peaks, and the peak is the range test's rate."""
+    rates) for the first 40 updates whatever the rate, then falls, and blows up above
+    a rate of 1; while the rate is high it is lower by up to 0.5 (a level that follows
+    the current rate, gone when the rate decays), so the range test sees a fall. No
+    probe gets past update 40 (rung 1: 13 updates; the long rung of rule 6, which takes
+    over since rung 1 scores alike: 36): they cannot rank peaks, and the peak is the
+    range test's rate. (At a 30-update plateau the long rung gets past it and ranks:
+    rule 6's long rung, tested below.)"""
+    from lrkit.plan._core import saw_fall
+
     rng = np.random.default_rng(0)
     wobble = 0.02 * rng.standard_normal(1000)
 
@@ -383,17 +389,82 @@ def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
             eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
             t = np.arange(steps)
             loss = 1.0 + 0.01 * eta + wobble[:steps] - 0.05 * np.clip(t - plateau, 0, None)
+            loss -= 0.5 * (1.0 - np.exp(-eta / 1e-3))
             return (loss + 10.0 * np.clip(eta - 1.0, 0.0, None)).tolist()
 
         return run
 
-    p = lrkit.plan(runner(30), 400, use_laws=False)
+    p = lrkit.plan(runner(40), 400, use_laws=False)
+    assert saw_fall(p.finder) and not any(q.stage == "blind" for q in p.probes)
     ref = float(p.finder.lrs[p.finder.suggestion("minimum").index])
     assert any("left its starting plateau" in n for n in p.notes), p.notes
     assert p.peak == pytest.approx(ref, rel=5e-3)
     # with the fall inside the probes, the rule stays silent
     q = lrkit.plan(runner(0), 400, use_laws=False)
     assert not any("left its starting plateau" in n for n in q.notes), q.notes
+
+
+def _blind_runner(best=0.05, plateau=10):
+    """A loss that the range test cannot see fall: 1 (a shared per-batch wobble of
+    0.02) for the first ``plateau`` updates, then falling by ``speed(peak)`` per
+    update (down to 0.1), where ``peak`` is the probe's largest rate and ``speed`` a
+    Gaussian bump in log10(peak) around ``best`` (0.02 per update there, under 1e-3
+    a decade and a half away), a hair higher at higher rates (0.01 x the rate); it
+    blows up above a rate of 1. A rising sweep's
+    "peak" is its last rate, far from ``best``: it stays at 1 everywhere."""
+    wobble = 0.02 * np.random.default_rng(3).standard_normal(4000)
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        t = np.arange(steps)
+        speed = 0.02 * math.exp(-((math.log10(eta.max() / best)) ** 2) / 0.5)
+        loss = np.maximum(1.0 - speed * np.clip(t - plateau, 0, None), 0.1) + wobble[:steps]
+        return (loss + 0.01 * eta + 10.0 * np.clip(eta - 1.0, 0.0, None)).tolist()
+
+    return run
+
+
+def test_a_range_test_that_saw_no_fall_gets_a_blind_rung_that_moves_the_peak():
+    """docs/plan.md rule 1: the sweep is flat (its reading is noise), so the whole
+    budget left goes to four probes over four decades below lr_range[1]/10 = 1; the
+    one at 0.0464 leaves the plateau, the rung tells its peaks apart, and the peak is
+    read between probes near the rate that trains (0.05), not the sweep's noise. No
+    rule 7 fallback, no shape probe; the budget holds."""
+    from lrkit.plan._core import saw_fall
+
+    calls = []
+
+    def counted(schedule, steps):
+        calls.append(steps)
+        return _blind_runner()(schedule, steps)
+
+    p = lrkit.plan(counted, 400, use_laws=False)
+    assert not saw_fall(p.finder)
+    blind = [q for q in p.probes if q.stage == "blind"]
+    assert [q.stage for q in p.probes] == ["range"] + ["blind"] * 4, p.notes
+    assert [round(q.peak, 5) for q in blind] == [1.0, 0.04642, 0.00215, 0.0001]
+    n_f = p.probes[0].steps
+    assert {q.steps for q in blind} == {(200 - n_f) // 4}
+    assert p.cost == sum(calls) <= 0.5 * 400
+    assert 0.01 <= p.peak <= 0.2, p.notes
+    assert any("blind rung took the shape probe" in n for n in p.notes), p.notes
+    assert not any(n.startswith("no evidence") for n in p.notes), p.notes
+    # a run at the plan ends far lower than one at the sweep's noise reading would
+    assert _blind_runner()(p.schedule, 400)[-1] < 0.2
+
+
+def test_a_blind_rung_that_finds_nothing_says_the_peak_rests_on_no_evidence():
+    """No rate leaves the plateau within the blind probes (it lasts 100 updates): the
+    peak is the lowest stable probe (erring low), and report() says, right below the
+    peak, that it rests on no evidence."""
+    p = lrkit.plan(_blind_runner(plateau=100), 400, use_laws=False)
+    blind = [q for q in p.probes if q.stage == "blind"]
+    assert len(blind) == 4 and p.peak == pytest.approx(1e-4, rel=0.02), p.notes
+    assert any(n.startswith("no evidence") for n in p.notes), p.notes
+    assert p.report().splitlines()[2].startswith("  ! no evidence"), p.report()
+    # given a rate, no range test, no blind rung
+    q = lrkit.plan(_blind_runner(plateau=100), 400, lr=0.05, use_laws=False)
+    assert not any(r.stage == "blind" for r in q.probes)
 
 
 def test_a_run_that_trains_at_no_rate_is_an_error_not_a_guess():
@@ -422,3 +493,141 @@ def test_a_run_that_ignores_the_schedule_is_an_error():
     assert str(e.value).count(", ") >= 3  # the four first-rung peaks are named
     with pytest.raises(ConfigError, match="identical losses"):
         lrkit.plan(lambda s, n: [1.5] * n, 200, lr=0.1)  # also without the range test
+
+
+def _noisy_runner(curvature, cliff=math.inf):
+    """A loss that falls from 6 to 1 in a few updates, then sits at
+    ``1 + curvature * log2(peak / 0.05)^2`` plus a per-batch wobble the probes share
+    (0.05, the same batches) and a per-probe noise of their own (0.01, seeded by the
+    schedule). ``curvature`` 0: the peak does not matter, the probes differ by noise
+    (below ``cliff``; above it the loss is higher by 2 per octave)."""
+    import zlib
+
+    wobble = 0.05 * np.random.default_rng(1).standard_normal(1000)
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        own = np.random.default_rng(zlib.crc32(str(schedule).encode())).standard_normal(steps)
+        t = np.arange(steps)
+        level = 1.0 + curvature * np.log2(eta.max() / 0.05) ** 2
+        if eta.max() > cliff:  # worse above the cliff
+            level += 2.0 * math.log2(eta.max() / cliff)
+        return (5.0 * np.exp(-t / 2.0) + level + wobble[:steps] + 0.01 * own).tolist()
+
+    return run
+
+
+def _plateau_runner(area=4.0, cliff=0.5):
+    """The loss sits at 1 (a shared per-batch wobble of 0.02 and a per-probe noise of
+    0.01) until the run has spent ``area`` of learning rate (the sum of its rates), then
+    falls by 0.2 per further unit of rate spent, down to 0.1; above ``cliff`` it blows
+    up. A higher rate (below the cliff) leaves the plateau sooner and ends lower: the
+    full run's best peak is the highest below the cliff."""
+    import zlib
+
+    wobble = 0.02 * np.random.default_rng(2).standard_normal(4000)
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        own = np.random.default_rng(zlib.crc32(str(schedule).encode())).standard_normal(steps)
+        spent = np.concatenate([[0.0], np.cumsum(eta)[:-1]])  # the rate spent before update t
+        fall = np.maximum(0.9 - 0.2 * np.clip(spent - area, 0.0, None), 0.0) + 0.1
+        loss = fall + wobble[:steps] + 0.01 * own + 10.0 * np.clip(eta - cliff, 0.0, None)
+        return loss.tolist()
+
+    return run
+
+
+def test_a_first_rung_that_scores_alike_hands_its_budget_to_fewer_longer_probes():
+    """docs/plan.md rule 6, the long rung: with lr 0.1 the first rung's 16-update probes
+    (peaks 0.283 .. 0.0354) spend at most ~2.3 of rate, none leaves the plateau at 4, and
+    their scores differ by noise; the long rung (three probes of 45 updates at 0.283,
+    0.1, 0.0354) sees the top one fall, and the plan trains high, where the full run is
+    best. The second rung and the shape probe are not run; the budget holds."""
+    from lrkit.plan._core import progressed, tells_apart
+
+    run = _plateau_runner()
+    calls = []
+
+    def counted(schedule, steps):
+        calls.append(steps)
+        return run(schedule, steps)
+
+    p = lrkit.plan(counted, 400, lr=0.1, use_laws=False)
+    rung1 = [q for q in p.probes if q.stage == "rung1"]
+    long = [q for q in p.probes if q.stage == "long"]
+    assert not tells_apart(rung1) and not any(progressed(q) for q in rung1)
+    assert [q.stage for q in p.probes] == ["rung1"] * 4 + ["long"] * 3, p.notes
+    assert [round(q.peak, 4) for q in long] == [0.2828, 0.1, 0.0354]
+    assert {q.steps for q in long} == {45} and {q.steps for q in rung1} == {16}
+    assert tells_apart(long) and min(long, key=lambda q: q.score).peak == long[0].peak
+    assert p.peak >= 0.1 and p.shape == "linear", p.notes  # read between 0.283 and 0.1
+    assert any("long rung took the shape probe" in n for n in p.notes), p.notes
+    assert p.cost == sum(calls) == 4 * 16 + 3 * 45 <= 0.5 * 400
+    # the full run: the plan ends lower than a run at the first rung's lowest peak
+    final = run(p.schedule, 400)[-1]
+    low = run(shape_schedule("linear", 0.0354, 400), 400)[-1]
+    assert final < low - 0.2
+
+
+def test_the_long_rung_stays_out_when_the_first_rung_ranks():
+    """A peak that matters (the same noise as below): the first rung tells its peaks
+    apart and the planner runs as before (second rung, shape probe); a diverged probe
+    also tells them apart."""
+    from lrkit.plan._core import tells_apart
+
+    q = lrkit.plan(_noisy_runner(0.3), 400, lr=0.1, use_laws=False)
+    assert tells_apart([r for r in q.probes if r.stage == "rung1"])
+    assert [r.stage for r in q.probes] == ["rung1"] * 4 + ["rung2"] * 3 + ["shape"]
+    assert not any("long rung" in n for n in q.notes), q.notes
+    assert 0.0125 <= q.peak <= 0.1, q.notes
+    cliff = lrkit.plan(_noisy_runner(0.0, cliff=0.2), 400, lr=0.1, use_laws=False)
+    assert not any(r.stage == "long" for r in cliff.probes), cliff.notes
+
+
+def test_a_long_rung_that_scores_alike_too_takes_its_lowest_peak():
+    """Flat noisy probes (the peak does not matter below the cliff): neither the first
+    rung nor the long rung tells its peaks apart, and the peak is the long rung's
+    lowest — never a higher rate on no evidence; without room for the shape probe
+    (one shape) the long rung is not run."""
+    from lrkit.plan._core import tells_apart
+
+    p = lrkit.plan(_noisy_runner(0.0), 400, lr=0.1, use_laws=False)
+    long = [q for q in p.probes if q.stage == "long"]
+    assert len(long) == 3 and not tells_apart(long), p.notes
+    assert p.peak == pytest.approx(min(q.peak for q in long), rel=0.02)
+    assert p.peak == pytest.approx(0.1 / 2**1.5, rel=0.02)
+    assert any("scored alike too" in n for n in p.notes), p.notes
+    one = lrkit.plan(_noisy_runner(0.0), 400, shapes=("linear",), lr=0.1, use_laws=False)
+    assert [q.stage for q in one.probes] == ["rung1"] * 4 + ["rung2"] * 3, one.notes
+
+
+def test_tells_apart_counts_divergence_and_needs_two_standard_errors():
+    """A diverged probe tells peaks apart; one stable probe alone does not; the bar is
+    SEPARATE_SE (2) standard errors of move_gain, strictly."""
+    from lrkit.plan._core import SEPARATE_SE, move_gain, tells_apart
+
+    def pr(peak, tail, diverged=False):
+        y = (3.0, 2.0) + tuple(tail)
+        return Probe("rung1", peak, "linear", len(y), "", y, None, float(np.mean(y[-1:])), diverged)
+
+    def shifted(p, by):
+        ys = tuple(v + by for v in p.losses)
+        return Probe(p.stage, p.peak, p.shape, p.steps, "", ys, None, p.score + by, False)
+
+    base = [1.0, 1.1, 1.0, 1.1, 1.0, 1.1, 1.0, 1.0]
+    assert not tells_apart([pr(0.1, base)])
+    assert tells_apart([pr(0.1, base), pr(0.2, base[:-1] + [math.inf], diverged=True)])
+    other = [v + 0.05 * (-1) ** i for i, v in enumerate(base)]
+    a, b = pr(0.1, base), pr(0.05, other)
+    lo, hi = (a, b) if a.score <= b.score else (b, a)
+    gain, se = move_gain(hi, lo)
+    assert se > 0
+    shift = SEPARATE_SE * se - gain
+    assert not tells_apart([lo, shifted(hi, shift - 1e-9)])
+    assert tells_apart([lo, shifted(hi, shift + 1e-9)])
+    # the noise comes from successive differences of d_t over the second half: a steady
+    # trend of slope c in d_t counts as c/sqrt(2), not as its spread (a plain std: ~1.6c)
+    trend = pr(0.05, [1.0 + 0.01 * i for i in range(8)])
+    g, s = move_gain(trend, pr(0.1, [1.0] * 8))
+    assert s == pytest.approx(0.01 / math.sqrt(2)) and g == pytest.approx(0.07)

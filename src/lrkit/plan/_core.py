@@ -23,7 +23,17 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    it, for :math:`2\ell` updates each. Each rung's best peak is read between
    its probes (:func:`vertex`); how it moved from :math:`\ell` to
    :math:`2\ell` gives the exponent of :math:`\eta^*(h) \propto h^{-\beta}`
-   and the peak for the full run (:func:`_horizon`).
+   and the peak for the full run (:func:`_horizon`). When the first rung does not
+   tell its peaks apart (:func:`tells_apart`: no probe beyond two standard errors
+   of the paired difference from its best), the second rung and the shape probe
+   give their updates to a *long rung* (:func:`_long_peak`): three probes of
+   :math:`\lfloor R/3 \rfloor` updates (R: the budget left) at the top, middle
+   and bottom of the first rung's peaks; its reading when it ranks them, else
+   its lowest peak.
+   When the range test *saw no fall* (:func:`saw_fall`), its reading is noise: the
+   whole budget left goes to a *blind rung* (:func:`_blind_peak`) of ``peaks``
+   probes over four decades below ``lr_range[1]/10`` (or the sweep's divergence
+   rate), and the plan says when its peak rests on no evidence.
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
@@ -67,6 +77,9 @@ __all__ = [
     "paired_gain",
     "progressed",
     "overshoot",
+    "tells_apart",
+    "move_gain",
+    "saw_fall",
     "MIN_PROBE",
     "MIN_RANGE",
 ]
@@ -84,6 +97,16 @@ LAW_MIN_RUN_SECONDS = 60.0
 LAW_TOLERANCE = 0.05
 #: a probe "made progress" only when its loss fell by at least this fraction of its start
 PROGRESS = 0.1
+#: a rung tells its peaks apart when a probe scores above its best by more than this many
+#: standard errors of their paired difference (rule 7's bar)
+SEPARATE_SE = 2.0
+#: probes in the long rung (the fewest a reading between probes needs)
+LONG_PROBES = 3
+#: the range test saw a fall when its curve fell below its start by more than this many
+#: times the sweep's step-to-step noise (the finder's "real fall" bar, docs/finder.md)
+FALL_NOISE = 4.0
+#: decades the blind rung spans below its top (the planner's span without a reading)
+BLIND_DECADES = 4.0
 
 
 class _Ledger:
@@ -518,8 +541,14 @@ def plan(
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
-    cands = _candidates(ref, peaks, lo, hi, with_range)
-    peak = _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref)
+    if finder is not None and not saw_fall(finder):
+        cands = _blind_candidates(finder, peaks, lo, hi)
+        peak = _blind_peak(led, cands, total, default, warmup, cooldown, notes)
+    else:
+        cands = _candidates(ref, peaks, lo, hi, with_range)
+        peak = _peak(
+            led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref, room
+        )
     measured, warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
@@ -555,10 +584,14 @@ def _peak(
     with_range: bool,
     notes: list[str],
     ref: float | None = None,
+    room: bool = False,
 ) -> float:
     """Rungs 1 and 2 (see the module docstring): the peak for the full run.
 
-    When no stable second-rung probe lowered its loss beyond its own noise
+    When the first rung does not tell its peaks apart (:func:`tells_apart`) and
+    the budget has ``room`` for the shape probe, the second rung and the shape
+    probe give their updates to the long rung instead (:func:`_long_peak`).
+    When no stable probe of the last rung lowered its loss beyond its own noise
     (:func:`progressed`), the probes were too short to show anything and
     ``ref`` (the range test's reading, or the user's ``lr``) is returned.
     """
@@ -571,10 +604,46 @@ def _peak(
         f"rung 1 ({ell} updates each): best peak {best1:.3g}"
         + (f", read between probes {eta1:.3g}" if eta1 is not None else ", every probe diverged")
     )
-    second = [best1, best1 / 2.0, best1 / 4.0]
-    rung2 = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown, total) for c in second]
+    long_len = min((led.cap - led.cost) // LONG_PROBES, total)
+    if room and ok1 and long_len > 2 * ell and not tells_apart(rung1):
+        notes.append(
+            f"rung 1's probes scored alike (none above the best by more than {SEPARATE_SE:g} "
+            f"standard errors of the paired difference): fewer, longer probes instead of "
+            f"rung 2 and the shape probe"
+        )
+        last, peak = _long_peak(led, cands, long_len, total, default, warmup, cooldown, notes)
+    else:
+        second = [best1, best1 / 2.0, best1 / 4.0]
+        last = [_probe(led, "rung2", c, default, 2 * ell, warmup, cooldown, total) for c in second]
+        peak = _rung2_peak(rung1, last, eta1, cands, ell, total, with_range, notes)
+    if (
+        ref is not None
+        and vertex(last) is not None
+        and not any(progressed(p) for p in last if not p.diverged)
+    ):
+        peak = ref
+        notes.append(
+            f"no {'long' if last[0].stage == 'long' else 'second'}-rung probe left its starting "
+            f"plateau (a fall of a tenth, beyond its noise): too short to rank peaks; using the "
+            f"{'range test' if with_range else 'given'} rate {ref:.3g}"
+        )
+    return peak
+
+
+def _rung2_peak(
+    rung1: list[Probe],
+    rung2: list[Probe],
+    eta1: float | None,
+    cands: list[float],
+    ell: int,
+    total: int,
+    with_range: bool,
+    notes: list[str],
+) -> float:
+    """The peak from the second rung and the drift from the first (rules 5 and 6)."""
+    second = [p.peak for p in rung2]
     eta2 = vertex(rung2)
-    if eta2 is None and not ok1:
+    if eta2 is None and all(p.diverged for p in rung1):
         tried = [p.peak for p in rung1 + rung2]
         raise NonFiniteError(
             f"plan: every probe diverged or stopped early (a non-finite loss, or fewer losses "
@@ -585,28 +654,230 @@ def _peak(
     if eta2 is None:
         peak = min(second) / 4.0
         notes.append(f"no probe trained stably: falling back to {peak:.3g} (4x below the lowest)")
-    else:
-        # an end of the probed range is only a bound on a rung's best peak, not a measure:
-        # rung 1 stuck at its lowest or rung 2 at its highest says nothing about the drift
-        if eta1 is not None and eta1 <= min(cands) * (1 + 1e-9):
-            eta1 = None
-        if eta2 >= max(second) * (1 - 1e-9):
-            eta1 = None
-        peak, beta = _horizon(eta1, eta2, ell, total)
-        notes.append(
-            f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
-            f"from rung 1; half that rate (the hedge) gives {peak:.3g} for {total} updates"
-        )
-        if not with_range and eta2 >= max(cands):
-            notes.append("the best peak is the highest candidate: a higher one might be better")
-        if ref is not None and not any(progressed(p) for p in rung2 if not p.diverged):
-            peak = ref
-            notes.append(
-                f"no second-rung probe left its starting plateau (a fall of a tenth, beyond "
-                f"its noise): too short to rank peaks; using the "
-                f"{'range test' if with_range else 'given'} rate {ref:.3g}"
-            )
+        return peak
+    # an end of the probed range is only a bound on a rung's best peak, not a measure:
+    # rung 1 stuck at its lowest or rung 2 at its highest says nothing about the drift
+    if eta1 is not None and eta1 <= min(cands) * (1 + 1e-9):
+        eta1 = None
+    if eta2 >= max(second) * (1 - 1e-9):
+        eta1 = None
+    peak, beta = _horizon(eta1, eta2, ell, total)
+    notes.append(
+        f"rung 2 ({2 * ell} updates each): best peak {eta2:.3g}; it shrank as h^-{beta:.2f} "
+        f"from rung 1; half that rate (the hedge) gives {peak:.3g} for {total} updates"
+    )
+    if not with_range and eta2 >= max(cands):
+        notes.append("the best peak is the highest candidate: a higher one might be better")
     return peak
+
+
+def _long_peak(
+    led: _Ledger,
+    cands: list[float],
+    steps: int,
+    total: int,
+    default: str,
+    warmup: float,
+    cooldown: float,
+    notes: list[str],
+) -> tuple[list[Probe], float]:
+    r"""The long rung (docs/plan.md rule 6): :data:`LONG_PROBES` probes of ``steps``
+    updates at the top, the geometric middle and the bottom of the first rung's
+    peaks. When they tell their peaks apart (:func:`tells_apart`), the peak is their
+    reading between probes (:func:`vertex`), not extrapolated (no drift was
+    measured); when they do not, the lowest of them: of equal evidence, the rate
+    that cannot collapse the run. Returns ``(probes, peak)``."""
+    lo, hi = min(cands), max(cands)
+    peaks = [float(v) for v in np.geomspace(hi, lo, LONG_PROBES)]
+    rung = [_probe(led, "long", c, default, steps, warmup, cooldown, total) for c in peaks]
+    eta = vertex(rung)
+    if eta is not None and tells_apart(rung):
+        notes.append(
+            f"long rung ({steps} updates each at {', '.join(f'{c:.3g}' for c in peaks)}): "
+            f"they told their peaks apart; read between probes {eta:.3g} (no drift measured)"
+        )
+        return rung, eta
+    stable = [p.peak for p in rung if not p.diverged]
+    peak = min(stable) if stable else lo / 4.0
+    notes.append(
+        f"long rung ({steps} updates each at {', '.join(f'{c:.3g}' for c in peaks)}): "
+        f"they scored alike too; the lowest, {peak:.3g} (never a higher rate on no evidence)"
+    )
+    return rung, peak
+
+
+def saw_fall(res: Any) -> bool:
+    r"""Did the planner's range test see the loss fall (docs/plan.md rule 1)?
+
+    Over the points the suggestions read (:func:`lrkit.finder.window`), with
+    :math:`z` the lag-free curve and :math:`\sigma` the step-to-step noise of the
+    raw losses there (:func:`lrkit.finder.step_noise`): true when
+
+    .. math:: \mathrm{median}(z_{1..5}) - \min z > 4\,\sigma
+
+    (:data:`FALL_NOISE`, the finder's own bar for a real fall). Also true
+    (nothing to decide) when fewer than 10 points are read: the finder gives
+    no suggestion then either. When false, the sweep's minimum is a reading
+    of noise, and no peak can be centred on it.
+
+    >>> import numpy as np
+    >>> from lrkit.finder import FinderResult
+    >>> lrs = np.geomspace(1e-6, 10, 40)
+    >>> wiggle = 0.01 * np.where(np.arange(40) % 2 == 0, 1.0, -1.0)
+    >>> flat = FinderResult(lrs, 0.693 + wiggle, 0.693 + wiggle)
+    >>> y = 2.3 / (1 + lrs / 1e-3) + 0.1 + wiggle
+    >>> fell = FinderResult(lrs, y, y)
+    >>> saw_fall(flat), saw_fall(fell)
+    (False, True)
+    """
+    from ..finder import step_noise
+    from ..finder.suggest import window
+
+    lo, hi = window(res)
+    if hi - lo < 10:
+        return True
+    z = np.asarray(res.curve[lo:hi], dtype=np.float64)
+    raw = np.asarray(res.losses[lo:hi], dtype=np.float64)
+    fall = float(np.median(z[:5])) - float(np.min(z))
+    return fall > FALL_NOISE * step_noise(raw)
+
+
+def _blind_candidates(res: Any, peaks: int, lo: float, hi: float) -> list[float]:
+    r"""The blind rung's peaks: ``peaks`` rates geometric from ``top`` down
+    :data:`BLIND_DECADES` decades (not below ``100 lo``), ``top`` =
+    ``hi/10``, or the rate where the sweep's raw loss diverged when lower."""
+    top = hi / 10.0
+    if res.stop_reason == "diverged" and res.stop_lr is not None:
+        stop = float(res.stop_lr)
+        if math.isfinite(stop) and stop > 0:
+            top = min(top, stop)
+    bottom = max(lo * 100.0, top * 10.0**-BLIND_DECADES)
+    if not bottom < top:
+        bottom = top * 10.0**-BLIND_DECADES
+    return [float(v) for v in np.geomspace(top, bottom, peaks)]
+
+
+def _blind_peak(
+    led: _Ledger,
+    cands: list[float],
+    total: int,
+    default: str,
+    warmup: float,
+    cooldown: float,
+    notes: list[str],
+) -> float:
+    r"""The blind rung (docs/plan.md rule 1): the range test saw no fall, so the
+    budget left goes to ``len(cands)`` probes of :math:`\lfloor R/k \rfloor` updates
+    spread over :func:`_blind_candidates`. With a stable probe that left its
+    starting plateau (:func:`progressed`): the rung's reading between probes
+    (:func:`vertex`) when its stable probes tell their peaks apart
+    (:func:`tells_apart`), else the lowest probe that left the plateau. With none:
+    the lowest stable probe, and a note that the peak rests on no evidence."""
+    steps = min((led.cap - led.cost) // len(cands), total)
+    rung = [_probe(led, "blind", c, default, steps, warmup, cooldown, total) for c in cands]
+    _check_responds(rung)
+    stable = [p for p in rung if not p.diverged]
+    at = ", ".join(f"{c:.3g}" for c in cands)
+    notes.append(
+        f"the range test saw no fall (its curve stayed within {FALL_NOISE:g}x its "
+        f"step-to-step noise): its reading is noise; blind rung of {len(cands)} probes of "
+        f"{steps} updates at {at}"
+    )
+    if not stable:
+        raise NonFiniteError(
+            f"plan: every probe diverged or stopped early at peaks from {max(cands):.3g} "
+            f"down to {min(cands):.3g}, and the range test saw no fall: the model trains "
+            f"at none of them. Check run(schedule, steps), or give lr= / a lower lr_range"
+        )
+    moved = [p for p in stable if progressed(p)]
+    if not moved:
+        peak = min(p.peak for p in stable)
+        notes.append(
+            f"no evidence: no probe at any rate left its starting plateau, so the peak "
+            f"{peak:.3g} (the lowest stable probe: erring low) rests on no evidence; "
+            f"give lr=, a larger budget or a longer run to plan"
+        )
+        return peak
+    eta = vertex(stable)
+    if eta is not None and tells_apart(stable):
+        notes.append(f"blind rung: the probes told their peaks apart; read between {eta:.3g}")
+        return eta
+    peak = min(p.peak for p in moved)
+    notes.append(
+        f"blind rung: {len(moved)} probe(s) left the plateau but scored alike; the lowest of "
+        f"them, {peak:.3g}"
+    )
+    return peak
+
+
+def tells_apart(rung: Sequence[Probe]) -> bool:
+    r"""Do the probes of one rung (same length, same batches) tell their peaks apart?
+
+    True when a diverged probe is among them, or a stable one scores above the
+    rung's best by more than :data:`SEPARATE_SE` standard errors of their
+    paired difference (:func:`move_gain`). False otherwise (also with fewer
+    than two stable probes and none diverged): the scores agree within their
+    noise, so the rung's best peak — and any drift read from it — is noise.
+
+    >>> from lrkit.plan import Probe
+    >>> def pr(peak, tail):
+    ...     y = (2.0, 1.5, 1.2, 1.0) + tail
+    ...     return Probe("rung2", peak, "linear", 10, "", y, None, y[-1], False)
+    >>> flat = [pr(0.1, (0.5, 0.6, 0.5, 0.6, 0.5, 0.6)), pr(0.05, (0.6, 0.5, 0.6, 0.5, 0.6, 0.5))]
+    >>> apart = [pr(0.1, (0.5, 0.6, 0.5, 0.6, 0.5, 0.6)), pr(0.05, (0.9, 1.0, 0.9, 1.0, 0.9, 1.0))]
+    >>> tells_apart(flat), tells_apart(apart)
+    (False, True)
+    """
+    if any(p.diverged for p in rung):
+        return True
+    ok = list(rung)
+    if len(ok) < 2:
+        return False
+    best = min(ok, key=lambda p: p.score)
+    for p in ok:
+        if p is not best:
+            gain, se = move_gain(p, best)
+            if gain > SEPARATE_SE * se:
+                return True
+    return False
+
+
+def move_gain(base: Probe, alt: Probe) -> tuple[float, float]:
+    r"""How much lower ``alt`` scored than ``base`` (two probes of one rung: same length,
+    same batches, different peaks), and the standard error of that difference.
+
+    Gain: ``base.score - alt.score``. With validation losses, standard error 0
+    (one number each, as in :func:`paired_gain`). Otherwise the per-update
+    noise of the paired difference :math:`d_t = \ell^{base}_t - \ell^{alt}_t`
+    is estimated over the probes' second half (:math:`m` values) from its
+    successive differences, which cancel a slow trend (the decay) that a plain
+    standard deviation would count as noise (von Neumann's mean square
+    successive difference):
+
+    .. math:: \hat\sigma^2 = \frac{1}{2(m-1)}\sum_t (d_t - d_{t-1})^2,
+        \qquad \mathrm{se} = \hat\sigma / \sqrt{n},
+
+    with :math:`n = \max(1, \mathrm{round}(0.1\,L))` the updates the score
+    averages. Unlike :func:`paired_gain`'s, this estimate does not need two
+    points in the score's window: a 12-update probe (a window of one) still
+    gets a noise level.
+
+    >>> from lrkit.plan import Probe
+    >>> a = Probe("rung2", 0.1, "linear", 10, "", (3.0, 2.0, 1.0, 1.2, 0.8) * 2, None, 0.8, False)
+    >>> b = Probe("rung2", 0.05, "linear", 10, "", (3.0, 2.0, 1.0, 1.0, 1.0) * 2, None, 1.0, False)
+    >>> gain, se = move_gain(b, a)
+    >>> round(gain, 3), round(se, 3)
+    (0.2, 0.158)
+    """
+    gain = base.score - alt.score
+    if base.val_loss is not None and alt.val_loss is not None:
+        return gain, 0.0
+    half = base.steps // 2
+    d = np.asarray(base.losses[half:], dtype=np.float64) - np.asarray(alt.losses[half:])
+    if len(d) < 2:
+        return gain, 0.0
+    var = float(np.sum(np.diff(d) ** 2) / (2 * (len(d) - 1)))
+    return gain, math.sqrt(var / max(1, round(0.1 * base.steps)))
 
 
 def _check_responds(rung: Sequence[Probe]) -> None:
@@ -761,6 +1032,10 @@ def _shape_rung(
     warm-up is for. Not run (``default``) when the budget had no ``room`` for it."""
     if alt is not None and not room:
         notes.append(f"no room for the shape probe in the budget: {alt} is not run")
+        return default, warmup
+    took = next((p.stage for p in led.probes if p.stage in ("long", "blind")), None)
+    if alt is not None and took is not None:
+        notes.append(f"the {took} rung took the shape probe's updates: {alt} is not run")
         return default, warmup
     rung2 = [p for p in led.probes if p.stage == "rung2" and not p.diverged]
     if alt is None or not rung2:

@@ -96,10 +96,11 @@ class Probe:
     """One run the planner made: why (``stage``), what (``schedule`` spec), what it saw.
 
     ``stage``: ``"range"`` (the range test), ``"rung1"`` or ``"rung2"`` (the
-    successive-halving probes), ``"shape"`` (the second shape, at the best
-    second-rung probe's peak and length). ``score``: what the probe was ranked by (the
-    validation loss when given, else the mean training loss over its last
-    10 % of updates); ``inf`` when it diverged.
+    successive-halving probes), ``"long"`` (the fewer, longer probes that replace
+    the second rung and the shape probe when the first rung's probes score alike),
+    ``"shape"`` (the second shape, at the best second-rung probe's peak and length).
+    ``score``: what the probe was ranked by (the validation loss when given, else
+    the mean training loss over its last 10 % of updates); ``inf`` when it diverged.
     """
 
     stage: str
@@ -240,9 +241,11 @@ class Plan:
 
     def report(self) -> str:
         """The decision and its evidence as a few lines of text."""
+        blind = [n for n in self.notes if n.startswith("no evidence")]
         lines = [
             f"plan for {self.total_steps} steps: {self.schedule}",
             f"  peak {self.peak:.3g}, shape {self.shape} (decided by {self.decided_by})",
+            *(f"  ! {n}" for n in blind),  # a user must see this next to the peak
             f"  cost: {self.cost} extra updates = {self.cost / self.total_steps:.2f} of one run "
             f"(budget {self.budget:g})",
         ]
@@ -260,7 +263,8 @@ class Plan:
         for pr in self.predictions:
             lines.append(f"  law: {pr.shape:<9} at {pr.peak:.3g} -> predicted final {pr.final:.4g}")
         for n in self.notes:
-            lines.append(f"  - {n}")
+            if n not in blind:
+                lines.append(f"  - {n}")
         return "\n".join(lines)
 
     def plot(self, out: str | None = None) -> Any:
