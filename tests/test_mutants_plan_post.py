@@ -16,13 +16,15 @@ def test_candidates_without_a_reference_are_log_spaced_from_hi_over_10_to_lo_tim
     np.testing.assert_allclose(got, np.geomspace(0.1, 1e-5, 5), rtol=1e-12)
 
 
-def test_a_range_test_without_a_minimum_centres_the_probes_on_suggest_times_sqrt10():
+def test_a_range_test_without_a_minimum_hands_the_budget_to_the_blind_rung():
     """A range-test curve that rises then falls but never below its start: no
-    minimum, but ``suggest()`` (the valley) answers; the first rung is then centred
-    on ``suggest() * sqrt(10)``: peaks ``ref * 2**(1 - j)``."""
-    import math
-
+    minimum (``suggest()``, the valley, still answers), and no fall either, so
+    docs/plan.md rule 1 applies: no rung is centred on the sweep's reading; the
+    blind rung spreads ``peaks`` probes geometrically from ``lr_range[1] / 10``
+    down four decades (until 2026-11-30 the first rung was centred on
+    ``suggest() * sqrt(10)`` here)."""
     import lrkit
+    from lrkit.plan._core import saw_fall
 
     lo, hi = 1e-6, 10.0
 
@@ -36,9 +38,11 @@ def test_a_range_test_without_a_minimum_centres_the_probes_on_suggest_times_sqrt
     auto = p.finder.suggest()
     assert auto is not None
     assert p.notes[0].startswith("range test: no clear minimum")
-    ref = auto * math.sqrt(10.0)
-    rung1 = [q.peak for q in p.probes if q.stage == "rung1"]
-    assert rung1 == pytest.approx([ref * 2.0 ** (1 - j) for j in range(4)], rel=1e-12)
+    assert not saw_fall(p.finder)
+    assert [q.stage for q in p.probes[1:]] == ["blind"] * 4
+    blind = [q.peak for q in p.probes[1:]]
+    assert blind == pytest.approx([1.0 * 10.0 ** (-4 * j / 3) for j in range(4)], rel=1e-12)
+    assert any(n.startswith("the range test saw no fall") for n in p.notes)
 
 
 @pytest.mark.parametrize("opt", [0.025, 0.01 * 2.0**-1.4])

@@ -631,3 +631,15 @@ def test_tells_apart_counts_divergence_and_needs_two_standard_errors():
     trend = pr(0.05, [1.0 + 0.01 * i for i in range(8)])
     g, s = move_gain(trend, pr(0.1, [1.0] * 8))
     assert s == pytest.approx(0.01 / math.sqrt(2)) and g == pytest.approx(0.07)
+
+
+def test_auto_law_threshold_keeps_a_five_second_fit_under_five_percent():
+    # docs/plan.md rule 10: a fit of the probes takes up to ~5 s and must stay under 5 % of
+    # the planner's time, so "auto" fits only after at least 20 x 5 s of probes
+    from lrkit.plan import _core
+
+    assert _core.LAW_MIN_RUN_SECONDS >= 5.0 / 0.05
+    p = lrkit.plan(_run(Q), 400)  # quick probes: "auto" skips the fit and says why
+    assert p.law is None and p.predictions == ()
+    skipped = [n for n in p.notes if n.startswith("laws skipped")]
+    assert len(skipped) == 1 and f"(< {_core.LAW_MIN_RUN_SECONDS:g} s)" in skipped[0]

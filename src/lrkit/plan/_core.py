@@ -91,8 +91,9 @@ MIN_RANGE = 16
 #: the largest exponent of the peak's shrinking with the run's length (see ``_horizon``)
 BETA_MAX = 1.0
 #: with ``use_laws="auto"``, fit a law only when the probes took at least this long (s):
-#: a fit takes a few seconds, which must stay under 5 % of the planner's time
-LAW_MIN_RUN_SECONDS = 60.0
+#: a fit of the probes takes up to ~5 s (4.8-4.9 s on charlm's, 2-core VM), which must
+#: stay under 5 % of the planner's time: 20 x 5 s = 100 s, and a margin for a slower fit
+LAW_MIN_RUN_SECONDS = 120.0
 #: a law whose mean relative error on the probes exceeds this is not trusted
 LAW_TOLERANCE = 0.05
 #: a probe "made progress" only when its loss fell by at least this fraction of its start
@@ -541,14 +542,8 @@ def plan(
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
     led, notes = _Ledger(run, cap, callback), list[str]()
     finder, ref = _range_test(led, n_f, lo, hi, notes) if with_range else (None, lr)
-    if finder is not None and not saw_fall(finder):
-        cands = _blind_candidates(finder, peaks, lo, hi)
-        peak = _blind_peak(led, cands, total, default, warmup, cooldown, notes)
-    else:
-        cands = _candidates(ref, peaks, lo, hi, with_range)
-        peak = _peak(
-            led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref, room
-        )
+    rest = (ell, total, default, warmup, cooldown, with_range, notes, ref, room)
+    peak = _choose_peak(led, finder, (peaks, lo, hi), *rest)
     measured, warmup = _shape_rung(led, alt, room, default, total, warmup, cooldown, notes)
     shape, preds, law_d, law_notes = _pick_shape(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
@@ -571,6 +566,31 @@ def plan(
         seconds=time.perf_counter() - t_start,
         run_seconds=led.run_seconds,
     )
+
+
+def _choose_peak(
+    led: _Ledger,
+    finder: Any,
+    grid: tuple[int, float, float],
+    ell: int,
+    total: int,
+    default: str,
+    warmup: float,
+    cooldown: float,
+    with_range: bool,
+    notes: list[str],
+    ref: float | None,
+    room: bool,
+) -> float:
+    """The peak for the full run: the blind rung when the range test saw no fall
+    (rule 1, :func:`saw_fall`), else the rungs around its reading (rules 2-7,
+    :func:`_peak`). ``grid`` is ``(peaks, lr_range[0], lr_range[1])``."""
+    peaks, lo, hi = grid
+    if finder is not None and not saw_fall(finder):
+        blind = _blind_candidates(finder, peaks, lo, hi)
+        return _blind_peak(led, blind, total, default, warmup, cooldown, notes)
+    cands = _candidates(ref, peaks, lo, hi, with_range)
+    return _peak(led, cands, ell, total, default, warmup, cooldown, with_range, notes, ref, room)
 
 
 def _peak(
