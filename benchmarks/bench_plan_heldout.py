@@ -31,6 +31,10 @@
 - ``benchmarks/plan_heldout_task9.py``: a 2-D wave fitted by a deep sigmoid MLP with plain SGD
   (saturating activations, no momentum), 384 updates, scored by the held-out MSE (written and
   committed after the eighth pass's change, before any run on it; ``--tasks sigmoid-wave-sgd``).
+- ``benchmarks/plan_heldout_task10.py``: a random-teacher 4-class problem seen through inputs
+  scaled by 0.05, a softplus MLP, plain SGD, 384 updates, scored by the held-out cross-entropy
+  (written and committed after task 9 learned nothing beyond the mean, before any run on it;
+  ``--tasks tiny-inputs-sgd``).
 
 Against a grid a new user would try: {constant, cosine, one_cycle} x 6 rates
 (chosen before any run, two per decade around the task's default rate), 3
@@ -112,6 +116,11 @@ TASKS = {
     "sigmoid-wave-sgd": (
         os.path.join(HERE, "plan_heldout_task9.py") + ":make_task",
         [0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
+    ),
+    # written and committed after task 9 learned nothing beyond the mean, before any run on it
+    "tiny-inputs-sgd": (
+        os.path.join(HERE, "plan_heldout_task10.py") + ":make_task",
+        [0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
     ),
 }
 SHAPES = ("constant({p})", "cosine({p})", "one_cycle({p})")
@@ -204,8 +213,8 @@ def markdown(rows: list[dict]) -> str:
         "Lower is better (training MSE for tiny-regression, held-out cross-entropy for "
         "spirals and softmax-blobs, held-out MSE for teacher-student, adding-gru, "
         "bumps-conv-adagrad, deep-linear-adadelta and sigmoid-wave-sgd, held-out binary "
-        "cross-entropy for "
-        "parity-mlp-nadam, held-out cross-entropy for rings-deep-tanh-nesterov); "
+        "cross-entropy for parity-mlp-nadam, held-out cross-entropy for "
+        "rings-deep-tanh-nesterov and tiny-inputs-sgd); "
         "grid = {constant, cosine, one_cycle} x 6 rates, mean over seeds.",
         "",
         "| task | best grid cell | plan (per seed) | plan / best | extra updates / run |",
