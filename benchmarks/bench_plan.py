@@ -57,11 +57,11 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: rung over four decades (docs/plan.md rule 1).
 #: v14: the same planner with ``use_laws="auto"``'s threshold at 120 s of probes instead of
 #: 60 s (docs/plan.md rule 10: a fit of ~5 s must stay under 5 % of the planner's time).
-#: The eighth pass (v15): the blind rung's top is the highest rate the sweep ran stably
-#: (lr_range[1], or its divergence rate), and its no-evidence peak the geometric middle of
-#: its stable probes (docs/plan.md rule 1).
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v15.json")
-PLAN = "plan15"
+#: The eighth pass's change (v15: the blind rung's top at the highest rate the sweep ran
+#: stably, its no-evidence peak the middle of its stable probes) was tried and rejected
+#: (docs/plan.md "Tried and rejected"); its plans stay in plan_cache_v15.json.
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v14.json")
+PLAN = "plan14"
 BUDGET = 0.5
 
 

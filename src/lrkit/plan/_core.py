@@ -32,9 +32,8 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    its lowest peak.
    When the range test *saw no fall* (:func:`saw_fall`), its reading is noise: the
    whole budget left goes to a *blind rung* (:func:`_blind_peak`) of ``peaks``
-   probes over four decades below the highest rate the sweep ran stably
-   (``lr_range[1]``, or its divergence rate), and the plan says when its peak
-   rests on no evidence (then the geometric middle of its stable probes).
+   probes over four decades below ``lr_range[1]/10`` (or the sweep's divergence
+   rate), and the plan says when its peak rests on no evidence.
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
@@ -765,18 +764,9 @@ def saw_fall(res: Any) -> bool:
 
 def _blind_candidates(res: Any, peaks: int, lo: float, hi: float) -> list[float]:
     r"""The blind rung's peaks: ``peaks`` rates geometric from ``top`` down
-    :data:`BLIND_DECADES` decades (not below ``100 lo``), where ``top`` is the
-    highest rate the sweep ran stably: ``hi`` (``lr_range[1]``) when it never
-    diverged, else the rate where its raw loss diverged when that is lower.
-
-    >>> import numpy as np
-    >>> from lrkit.finder import FinderResult
-    >>> lrs = np.geomspace(1e-6, 10, 40)
-    >>> flat = FinderResult(lrs, np.full(40, 0.69), np.full(40, 0.69))
-    >>> [round(v, 4) for v in _blind_candidates(flat, 4, 1e-6, 10.0)]
-    [10.0, 0.4642, 0.0215, 0.001]
-    """
-    top = hi
+    :data:`BLIND_DECADES` decades (not below ``100 lo``), ``top`` =
+    ``hi/10``, or the rate where the sweep's raw loss diverged when lower."""
+    top = hi / 10.0
     if res.stop_reason == "diverged" and res.stop_lr is not None:
         stop = float(res.stop_lr)
         if math.isfinite(stop) and stop > 0:
@@ -802,9 +792,7 @@ def _blind_peak(
     starting plateau (:func:`progressed`): the rung's reading between probes
     (:func:`vertex`) when its stable probes tell their peaks apart
     (:func:`tells_apart`), else the lowest probe that left the plateau. With none:
-    the geometric middle of the stable probes,
-    :math:`\sqrt{\eta^{stable}_{min}\,\eta^{stable}_{max}}`, and a note that the
-    peak rests on no evidence."""
+    the lowest stable probe, and a note that the peak rests on no evidence."""
     steps = min((led.cap - led.cost) // len(cands), total)
     rung = [_probe(led, "blind", c, default, steps, warmup, cooldown, total) for c in cands]
     _check_responds(rung)
@@ -823,11 +811,10 @@ def _blind_peak(
         )
     moved = [p for p in stable if progressed(p)]
     if not moved:
-        peak = math.sqrt(min(p.peak for p in stable) * max(p.peak for p in stable))
+        peak = min(p.peak for p in stable)
         notes.append(
             f"no evidence: no probe at any rate left its starting plateau, so the peak "
-            f"{peak:.3g} (the geometric middle of the stable probes: erring low) rests on "
-            f"no evidence; "
+            f"{peak:.3g} (the lowest stable probe: erring low) rests on no evidence; "
             f"give lr=, a larger budget or a longer run to plan"
         )
         return peak
