@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import lrkit
+from lrkit.errors import ConfigError
 from lrkit.laws import Law, Run
 from lrkit.laws._fit import _SPACE, _fit_one, _starts
 
@@ -63,3 +64,17 @@ def test_a_start_outside_the_box_is_moved_just_inside_it():
     assert np.isfinite(cost)
     assert 0.0 <= law.params["L0"] < lmin
     assert law.params["alpha"] <= 3.0
+
+
+@pytest.mark.parametrize(("steps", "bad"), [([3, 1], 1), ([4, 0, 2], 0), ([2, 3, 1, 0], 1)])
+def test_predict_names_the_first_requested_step_before_any_rate(steps, bad):
+    """``predict`` at a step where the summed rate S(t) is still 0 raises, naming the
+    first such step in the order given (steps need not be sorted); steps where S(t) is
+    positive but below 1 (rates of 0.25 from step 2) are valid."""
+    eta = np.array([0.0, 0.0, 0.25, 0.25, 0.25])
+    law = Law("multi_power", MPL)
+    with pytest.raises(ConfigError, match=rf"after the first non-zero rate, got step {bad} "):
+        law.predict(eta, steps)
+    got = law.predict(eta, [4, 2, 3])  # S = 0.75, 0.25, 0.5: all below 1, all valid
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, law.predict(eta, [2, 3, 4])[[2, 0, 1]], rtol=1e-12)
