@@ -144,3 +144,82 @@ def test_a_state_with_numpy_numbers_writes_plain_python_numbers():
     }
     assert [type(v) for v in d.values()] == [float, int, int, float, int, int, bool]
     assert PlateauState.from_dict(json.loads(json.dumps(d))) == tuple(d.values())
+
+
+def _early_stopping_reference(mode, patience, min_delta, nan, start_step, feed):
+    """A plain re-statement of EarlyStoppingConfig's documented rules: a metric before
+    ``start_step`` or after the stop is ignored; a NaN is skipped (``"skip"``) or stops
+    now (``"stop"``, a metric taken into account); improvement is ``m < best -
+    min_delta`` (min) / ``m > best + min_delta`` (max); ``stopped`` once ``num_bad >=
+    patience``. Yields the state (as ``to_dict`` writes it) after each metric."""
+    st = dict(
+        best=math.inf if mode == "min" else -math.inf,
+        best_index=-1,
+        best_step=None,
+        num_bad=0,
+        num_updates=0,
+        stopped=False,
+        improved=False,
+    )
+    for m, step in feed:
+        st["improved"] = False
+        ignored = st["stopped"] or (step is not None and step < start_step)
+        if ignored or (math.isnan(m) and nan == "skip"):
+            yield dict(st)
+            continue
+        if math.isnan(m):  # nan == "stop"
+            st.update(stopped=True, num_updates=st["num_updates"] + 1)
+            yield dict(st)
+            continue
+        better = m < st["best"] - min_delta if mode == "min" else m > st["best"] + min_delta
+        if better:
+            st.update(best=m, best_index=st["num_updates"], best_step=step, num_bad=0)
+            st["improved"] = True
+        else:
+            st["num_bad"] += 1
+            st["stopped"] = st["num_bad"] >= patience
+        st["num_updates"] += 1
+        yield dict(st)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_early_stopping_follows_its_documented_rules_step_by_step(seed):
+    rng = np.random.default_rng(seed)
+    mode = ["min", "max"][seed % 2]
+    patience = int(rng.integers(0, 4))
+    min_delta = float(rng.choice([0.0, 0.05]))
+    nan = ["stop", "skip"][(seed // 2) % 2]
+    start_step = int(rng.choice([0, 3]))
+    feed = []
+    for i in range(25):
+        m = float(np.round(rng.normal(0.0, 0.3), 2))
+        if rng.random() < 0.08:
+            m = math.nan
+        feed.append((m, None if rng.random() < 0.2 else i))
+    es = EarlyStopping(
+        mode=mode, patience=patience, min_delta=min_delta, nan=nan, start_step=start_step
+    )
+    want = _early_stopping_reference(mode, patience, min_delta, nan, start_step, feed)
+    for (m, step), w in zip(feed, want):
+        got = es.update(m, step=step)
+        assert es.state.to_dict() == w, (m, step)
+        assert got is w["stopped"] and es.improved is w["improved"]
+
+
+def test_a_nan_with_nan_stop_stops_and_counts_as_a_metric_taken_into_account():
+    es = EarlyStopping(patience=5, nan="stop")
+    es.update(2.0)
+    es.update(2.5)
+    assert es.update(math.nan, step=7) is True
+    assert es.state.to_dict() == dict(
+        best=2.0,
+        best_index=0,
+        best_step=None,
+        num_bad=1,
+        num_updates=3,
+        stopped=True,
+        improved=False,
+    )
+    assert es.update(1.0) is True and es.state.num_updates == 3  # stopped: unchanged
+    with pytest.raises(ConfigError, match=r"^EarlyStopping: metric is NaN at step 4 \(pass"):
+        EarlyStopping().update(math.nan, step=4)
