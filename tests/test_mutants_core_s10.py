@@ -76,3 +76,18 @@ def test_plot_rejects_a_non_positive_length(bad):
 def test_plot_rejects_a_non_integer_length():
     with pytest.raises(ConfigError, match=r"plot: total_steps must be an integer, got 2.5"):
         lrkit.cosine(1.0, 0.1).plot(total_steps=2.5)
+
+
+def test_a_required_duration_given_none_is_refused_by_name():
+    with pytest.raises(
+        ConfigError, match=r"^warmup: steps must be given \(a duration\), got None$"
+    ):
+        lrkit.warmup(lrkit.constant(1.0), None)
+
+
+def test_a_parameter_lists_its_choices_only_for_a_choice():
+    """``Schedule.params``: each parameter's ``choices`` (the allowed strings of a
+    ``Choice`` parameter; empty for the others)."""
+    got = {p.name: p.choices for p in lrkit.noise(lrkit.constant(1.0)).params}
+    assert got["dist"] == ("normal", "uniform")
+    assert all(v == () for k, v in got.items() if k != "dist")
