@@ -63,3 +63,32 @@ def test_noise_seeds_differing_only_above_bit_32_draw_differently():
     # the truncated normal: |n| < pct, and its quantile inversion is symmetric
     n = step_noise(t, np, 5, 0.5, "normal")
     assert np.all(np.abs(n) < 0.5) and math.isclose(float(np.median(n)), 0.0, abs_tol=0.1)
+
+
+@pytest.mark.parametrize(
+    "phases",
+    [
+        [lrkit.constant(1.0, steps=5), lrkit.constant(1.0, steps=5), lrkit.constant(0.5, steps=2)],
+        [
+            lrkit.linear(0.5, 1.0, steps=4),
+            lrkit.constant(1.0, steps=3),
+            lrkit.constant(1.0, steps=2),
+        ],
+        [
+            lrkit.constant(0.2, steps=3),
+            lrkit.cosine(1.0, 0.1, steps=6),
+            lrkit.constant(1.0, steps=2),
+        ],
+        [
+            lrkit.cosine(1.0, 0.1, steps=6),
+            lrkit.linear(0.1, 1.0, steps=6),
+            lrkit.constant(0.3, steps=2),
+        ],
+    ],
+)
+def test_sequence_peak_step_is_the_first_step_of_the_maximum(phases):
+    """``sequence.peak_step()``: the *first* step of the maximum over the phases, so a
+    later phase that only ties the maximum does not move it."""
+    s = lrkit.sequence(phases)
+    v = s(np.arange(s.length + 1))
+    assert s.peak_step() == int(np.argmax(v))
