@@ -790,6 +790,37 @@ def sample(
     return kept, len(every), len(chosen) - len(kept)
 
 
+def uncovered(plan, args) -> int:
+    """``--uncovered``: per module, one traced run of its tests, then every line holding
+    candidates (after ``--operators``/``--match``, skip list ignored) that no test runs
+    at all: where a whole behaviour has no test, so every mutant there survives."""
+    for name, _, tests in plan:
+        tree = Tree(args.deselect, preload=False)
+        try:
+            rc, seconds, tail = tree.run(tests, args.max_timeout, trace=True)
+            path = tree.dir / "trace.json"
+            if rc != 0 or not path.exists():
+                print(f"{name}: the traced run failed ({tail})", file=sys.stderr)
+                continue
+            sel = Selection(json.loads(path.read_text(encoding="utf-8")), tree.dir / "src")
+        finally:
+            tree.close()
+        gaps: dict[tuple[str, int], list] = {}
+        every, _, _ = sample(name, 0, 0, args.operators, {}, args.match)
+        for m in every:
+            hits = sel.hits.get(m.file, {})
+            if not any(hits.get(n) for n in sel._lines(m)):
+                gaps.setdefault((m.file, m.line), [m.original, 0])[1] += 1
+        n = sum(v[1] for v in gaps.values())
+        print(
+            f"{name}: {n} of {len(every)} candidates on {len(gaps)} lines no test runs "
+            f"(traced run {seconds:.0f} s)"
+        )
+        for (f, line), (text, k) in sorted(gaps.items()):
+            print(f"  {f}:{line} ({k}) {text[:100]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     unknown = set(args.modules) - set(MODULES)
@@ -830,6 +861,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {m.file}:{m.line} [{m.operator}] {m.original}  ->  {m.mutated}")
     if args.list:
         return 0
+    if args.uncovered:
+        return uncovered(plan, args)
 
     trees: queue.Queue[Tree] = queue.Queue()
     all_trees = [Tree(args.deselect, args.preload) for _ in range(max(1, args.jobs))]
@@ -1034,6 +1067,12 @@ def _parser() -> argparse.ArgumentParser:
         "matplotlib, hypothesis and pytest once (--no-preload: a fresh interpreter per run)",
     )
     p.add_argument("--list", action="store_true", help="count and sample only, run nothing")
+    p.add_argument(
+        "--uncovered",
+        action="store_true",
+        help="run each module's tests once, traced, and list the lines holding candidates "
+        "that no test runs (outside import time): the gaps a sample would find, all at once",
+    )
     p.add_argument("--json", help="write every mutant and its outcome here")
     p.add_argument("--out", help="write the markdown report here")
     return p
