@@ -359,6 +359,31 @@ def test_zero_lag_robust_option_ignores_a_spike():
     assert abs(robust[30] - 2.2) < 1e-6
 
 
+def test_zero_lag_does_not_extrapolate_a_line_far_beyond_its_weight():
+    # three tight clusters of rates 0.23-1.25 decades apart, bandwidth 0.0095: with
+    # robustness weights, the points left with weight near the lowest cluster are 24
+    # bandwidths away (Gaussian weight ~1e-126) and 3e-7 decades apart. A line through
+    # them is no evidence at that distance: the local mean is used (docstring), and the
+    # curve stays within the losses' range (it was 2.3e5 with the 1e-12 bound)
+    x = [-2.1992546950123844, -2.2001192669098217, -2.200508119843844, -2.199855028644774,
+         -2.199443640796173, -3.4511735103975294, -3.4511736919398763, -3.4511731374059167,
+         -3.4511739912365367, -3.4511729884448936, -3.680691243073669, -3.6806916001183856,
+         -3.680691029031726, -3.68069129740217, -3.6806913909152565]  # fmt: skip
+    y = [-1.4868135362240313, 0.6329444079170999, 0.8395427736663071, 0.9995124133694617,
+         0.774408310739026, -0.3739554097786758, 85.75974339098208, -0.6955492856892487,
+         -0.025318299526627754, -1.1199401602974126, 1.062227423171084, 0.6329880375315508,
+         73.75790247773433, 1.2598999255966699, -2.6880340653297923]  # fmt: skip
+    for robust in (2, 3):
+        out = lrrkit_zero_lag(10.0 ** np.array(x), y, bandwidth=0.00946838211359032, robust=robust)
+        assert np.all(np.isfinite(out))
+        assert min(y) <= out.min() and out.max() <= max(y)
+    # the guard's boundary: weight spread around x0 at 1e-6 of s0 s2 keeps the line
+    # (a straight line is left as it is wherever its points carry weight on both sides)
+    lrs = np.geomspace(1e-4, 1e-1, 31)
+    line = 3.0 - np.log10(lrs)
+    assert np.allclose(lrrkit_zero_lag(lrs, line, robust=2), line)
+
+
 def noisy(f, seed=0, scale=0.02):
     rng = np.random.default_rng(seed)
     return lambda lr: f(lr) + scale * rng.standard_normal()

@@ -40,6 +40,16 @@ def zero_lag(
     by default: past the minimum, where the loss swings wildly, they follow
     its lower envelope and hide the blow-up.
 
+    A line needs the weight to be spread around :math:`x_0`: where
+    :math:`s_0 s_2 - s_1^2 \le 10^{-6}\, s_0 s_2` (:math:`s_k = \sum_i w_i
+    \delta_i (x_i - x_0)^k`; the weighted mean of :math:`x_i - x_0` more than
+    ~1000 weighted standard deviations from 0, so the line would be
+    extrapolated over ~1000 times the spread it was fitted on) the local mean
+    :math:`\sum w_i \delta_i \ell_i / s_0` is used instead. (Until
+    2026-11-30 the bound was :math:`10^{-12}`: with robustness weights and
+    tight clusters of rates, lines fitted 24 bandwidths away were extrapolated
+    to 2.3e5 for losses within [-2.7, 86].)
+
     Only the points given are used (the finder passes the finite losses
     recorded up to its stop). With ``log=True``, points with ``lr <= 0`` get
     NaN; fewer than 3 usable points are returned unsmoothed.
@@ -70,7 +80,7 @@ def zero_lag(
             s0, s1, s2 = w.sum(1), (w * dx).sum(1), (w * dx * dx).sum(1)
             t0, t1 = w @ yy, (w * dx) @ yy
             det = s0 * s2 - s1 * s1
-            ok = det > 1e-12 * np.maximum(s0 * s2, 1e-300)
+            ok = det > 1e-6 * np.maximum(s0 * s2, 1e-300)
             fit[a : a + 512] = np.where(
                 ok, (s2 * t0 - s1 * t1) / np.where(ok, det, 1.0), t0 / np.maximum(s0, 1e-300)
             )
