@@ -50,3 +50,13 @@ def test_truncate_binds_a_wrapped_schedule_without_length_to_the_truncation():
     np.testing.assert_allclose(b(t), want, rtol=0, atol=0)
     done = lrkit.truncate(lrkit.cosine(1.0, 0.1, steps=20), 10)
     assert done.bind(total_steps=100) is done  # nothing to bind: the same object
+
+
+def test_a_middle_phase_of_a_sequence_runs_on_its_own_clock():
+    """``sequence``: phase ``i`` (not the last) sees ``t - offset_i``, clipped to its
+    length; a decaying middle phase is read at its own local step, not the run's."""
+    s = lrkit.sequence(
+        [lrkit.linear(1.0, 0.0, steps=10), lrkit.linear(0.8, 0.0, steps=10), lrkit.constant(0.5)]
+    )
+    t = np.array([0, 5, 10, 15, 19, 20, 30])
+    assert s(t) == pytest.approx([1.0, 0.5, 0.8, 0.4, 0.08, 0.5, 0.5], abs=1e-12)

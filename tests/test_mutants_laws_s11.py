@@ -42,3 +42,15 @@ def test_a_fit_needs_as_many_points_as_parameters_and_no_more(law, k):
         rf"{k - 1} points after warmup$",
     ):
         fit([few], law, max_nfev=20)
+
+
+def test_predict_takes_one_step_as_a_number():
+    """``predict``'s ``steps`` may be one step given as a number (``as_steps``: a scalar
+    becomes a one-element array): the same value as the list of that one step."""
+    steps = np.arange(10, 400, 10)
+    s = lrkit.cosine(3e-3, 3e-4, steps=400)
+    law = fit([Run(s, steps, 2.0 + 1.0 / np.sqrt(steps))], "momentum", max_nfev=20)
+    one = law.predict(s, 250)
+    assert one.shape == (1,)
+    assert one[0] == law.predict(s, [250])[0] == law.predict(s, np.int64(250))[0]
+    assert Run(s, 250, 2.1).steps.tolist() == [250]

@@ -71,3 +71,13 @@ def test_nonincreasing_is_true_exactly_when_the_values_never_rise(s):
     ``nonincreasing()`` is a sufficient condition, and says False for any cycle)."""
     v = s(np.arange(0, 100))
     assert s.nonincreasing() == bool(np.all(np.diff(v) <= 0))
+
+
+def test_custom_steps_must_be_at_least_one():
+    """``custom(fn, steps=n)``: a length is a positive number of steps; 0 is refused
+    with an error naming the parameter and the value (``steps >= 1``)."""
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"custom.*steps.*0"):
+        lrkit.custom(lambda t: 0.1, steps=0)
+    assert lrkit.custom(lambda t: 0.1, steps=1).steps == 1
