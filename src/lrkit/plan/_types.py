@@ -98,7 +98,9 @@ class Probe:
     ``stage``: ``"range"`` (the range test), ``"rung1"`` or ``"rung2"`` (the
     successive-halving probes), ``"long"`` (the fewer, longer probes that replace
     the second rung and the shape probe when the first rung's probes score alike),
-    ``"shape"`` (the second shape, at the best second-rung probe's peak and length).
+    ``"blind"`` (the probes over four decades that take the whole budget left when
+    the range test saw no fall), ``"shape"`` (the second shape, at the best
+    second-rung probe's peak and length).
     ``score``: what the probe was ranked by (the validation loss when given, else
     the mean training loss over its last 10 % of updates); ``inf`` when it diverged.
     """
