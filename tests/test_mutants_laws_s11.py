@@ -54,3 +54,23 @@ def test_predict_takes_one_step_as_a_number():
     assert one.shape == (1,)
     assert one[0] == law.predict(s, [250])[0] == law.predict(s, np.int64(250))[0]
     assert Run(s, 250, 2.1).steps.tolist() == [250]
+
+
+def test_the_plot_gives_a_run_one_colour_for_its_observed_and_predicted_curves():
+    """``law.plot``: a run's observed and predicted curves share one colour (the
+    labels' name before " ("), and two runs get two colours."""
+    steps = np.arange(10, 400, 10)
+    runs = [
+        Run(lrkit.cosine(3e-3, 3e-4, steps=400), steps, 2.0 + 1.0 / np.sqrt(steps), name="a"),
+        Run(lrkit.constant(3e-3, steps=400), steps, 2.1 + 1.0 / np.sqrt(steps), name="b"),
+    ]
+    law = fit(runs, "momentum", max_nfev=20)
+    fig = law.plot(runs=runs)
+    lines = {ln.get_label(): ln.get_color() for ln in fig.axes[0].get_lines()}
+    assert len(lines) == 4
+    by_run = {}
+    for label, colour in lines.items():
+        by_run.setdefault(label.rsplit(" (", 1)[0], set()).add(colour)
+    assert sorted(by_run) == ["a", "b"]
+    assert all(len(c) == 1 for c in by_run.values())
+    assert by_run["a"] != by_run["b"]
