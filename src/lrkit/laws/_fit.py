@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import ConfigError, ConfigTypeError
 from . import _forms as F
-from ._law import LAWS, Law
+from ._law import _MEANS, LAWS, Law, _base
 from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
@@ -227,7 +227,7 @@ def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
     """``"multi_power_q"`` / ``"momentum_q"``: :func:`_profile` over :data:`Q_GRID`.
     ``"multi_power_pq"`` / ``"momentum_pq"``: then, at that ``q``, :func:`_profile` over
     :data:`P_GRID` (starting at the ``q`` fit's optimum)."""
-    base = law.removesuffix("_q").removesuffix("_pq")
+    base = _base(law)
     best, cost = _profile(runs, base, _fit_one(runs, base, q=1.0, **kw), "q", Q_GRID, **kw)
     if law.endswith("_q"):
         return Law(law, best.params, {**best.info, "q_grid": list(Q_GRID)})
@@ -272,9 +272,9 @@ def fit(
     kw: dict[str, Any] = dict(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )
-    if law in ("mean", "mean_q", "mean_pq"):
+    if law in _MEANS:
         return _fit_mean(runs, law, **kw)
-    if law in ("multi_power_q", "momentum_q", "multi_power_pq", "momentum_pq"):
+    if law in LAWS and _base(law) != law:  # a *_q / *_pq form
         return _fit_q(runs, law, **kw)
     return _fit_one(runs, law, **kw)[0]
 

@@ -36,6 +36,12 @@ LAWS: dict[str, tuple[str, ...]] = {
 #: the laws that average an MPL and a momentum law, and the extra parameters of their forms
 _MEANS = {"mean": (), "mean_q": ("q",), "mean_pq": ("q", "p")}
 
+
+def _base(law: str) -> str:
+    """The law a ``*_q`` / ``*_pq`` form extends (``"momentum_pq"`` -> ``"momentum"``)."""
+    return law.removesuffix("_q").removesuffix("_pq")
+
+
 #: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
 #: (adaptive knots + local cubic; relative error < 1e-6 vs the exact sum at the public
 #: fits' scale, tested; more when the drop term dominates the loss: see mpl_dense)
@@ -159,7 +165,7 @@ class Law:
         if self.law in _MEANS:
             a, b = self.parts()
             return 0.5 * (a._curve(eta, steps) + b._curve(eta, steps))
-        law, p = self.law.removesuffix("_q").removesuffix("_pq"), dict(self.params)
+        law, p = _base(self.law), dict(self.params)
         q, pexp = p.pop("q", 1.0), p.pop("p", 1.0)
         if law == "multi_power" and steps.size > _DENSE:
             _check_area(eta, steps)
