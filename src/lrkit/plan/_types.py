@@ -105,7 +105,7 @@ class Probe:
     the mean training loss over its last 10 % of updates); ``inf`` when it diverged.
     ``diverged``: a non-finite loss, fewer losses than updates asked, or (not for the
     range test) a training loss that ended above where it started
-    (:func:`lrkit.plan._core.ended_above_start`, docs/plan.md rule 2).
+    (``ended_above_start``, docs/plan.md rule 2).
     """
 
     stage: str
