@@ -970,7 +970,7 @@ def progressed(probe: Probe) -> bool:
     return drop > 2.0 * se and drop >= PROGRESS * abs(float(head.mean()))
 
 
-def ended_above_start(losses: Sequence[float]) -> bool:
+def ended_above_start(losses: Sequence[float] | np.ndarray) -> bool:
     r"""Did a probe's training loss end above where it started (a finite blow-up)?
 
     :func:`progressed` mirrored: with :math:`w = \max(2, \mathrm{round}(0.1\,L))`
