@@ -20,9 +20,8 @@ def test_a_range_test_without_a_minimum_hands_the_budget_to_the_blind_rung():
     """A range-test curve that rises then falls but never below its start: no
     minimum (``suggest()``, the valley, still answers), and no fall either, so
     docs/plan.md rule 1 applies: no rung is centred on the sweep's reading; the
-    blind rung spreads ``peaks`` probes geometrically from ``lr_range[1]`` (the sweep
-    never diverged; ``lr_range[1] / 10`` before the ninth pass) down four decades
-    (until 2026-11-30 the first rung was centred on
+    blind rung spreads ``peaks`` probes geometrically from ``lr_range[1] / 10``
+    down four decades (until 2026-11-30 the first rung was centred on
     ``suggest() * sqrt(10)`` here)."""
     import lrkit
     from lrkit.plan._core import saw_fall
@@ -42,7 +41,7 @@ def test_a_range_test_without_a_minimum_hands_the_budget_to_the_blind_rung():
     assert not saw_fall(p.finder)
     assert [q.stage for q in p.probes[1:]] == ["blind"] * 4
     blind = [q.peak for q in p.probes[1:]]
-    assert blind == pytest.approx([10.0 * 10.0 ** (-4 * j / 3) for j in range(4)], rel=1e-12)
+    assert blind == pytest.approx([1.0 * 10.0 ** (-4 * j / 3) for j in range(4)], rel=1e-12)
     assert any(n.startswith("the range test saw no fall") for n in p.notes)
 
 

@@ -32,13 +32,11 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    its lowest peak.
    When the range test *saw no fall* (:func:`saw_fall`), its reading is noise: the
    whole budget left goes to a *blind rung* (:func:`_blind_peak`) of ``peaks``
-   probes over four decades below the highest rate the sweep ran stably
-   (``lr_range[1]``, or its divergence rate), and the plan says when its peak
-   rests on no evidence.
+   probes over four decades below ``lr_range[1]/10`` (or the sweep's divergence
+   rate), and the plan says when its peak rests on no evidence.
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
-   decay); a diverged probe — a non-finite loss, or a training loss that ended
-   above where it started (:func:`ended_above_start`) — scores :math:`+\infty`.
+   decay); a non-finite loss scores :math:`+\infty`.
 3. **Shape, measured** — the shape of ``shapes`` whose lr area (mean rate
    over peak, :func:`lr_area`) is farthest from the default's (WSD against
    linear decay, by default; :func:`alternative`) is run once more, without
@@ -78,7 +76,6 @@ __all__ = [
     "lr_area",
     "paired_gain",
     "progressed",
-    "ended_above_start",
     "overshoot",
     "tells_apart",
     "move_gain",
@@ -121,7 +118,6 @@ class _Ledger:
         self.cost = 0
         self.probes: list[Probe] = []
         self.run_seconds = 0.0
-        self.rose: list[float] = []  # peaks of the probes counted diverged by a finite blow-up
 
     def probe(self, stage: str, peak: float, shape: str, sched: Any, steps: int) -> Probe:
         if self.cost + steps > self.cap:  # pragma: no cover - the allocation guarantees it
@@ -135,9 +131,6 @@ class _Ledger:
         diverged = len(y) < steps or not bool(np.all(np.isfinite(y)))
         if trial.val_loss is not None and not math.isfinite(trial.val_loss):
             diverged = True
-        if not diverged and stage != "range" and ended_above_start(y):
-            diverged = True  # a finite blow-up (docs/plan.md rule 2)
-            self.rose.append(float(peak))
         if diverged:
             score = math.inf
         elif trial.val_loss is not None:
@@ -556,11 +549,6 @@ def plan(
         led, peak, total, shapes_t, measured, warmup, cooldown, use_laws, law, law_tolerance
     )
     notes.extend(law_notes)
-    if led.rose:
-        notes.append(
-            f"{len(led.rose)} probe(s) ended above where they started (a finite blow-up), "
-            f"counted as diverged: peak(s) {', '.join(f'{v:.3g}' for v in led.rose)}"
-        )
     peak = round_peak(peak)
     return Plan(
         shape_schedule(shape, peak, total, warmup, cooldown),
@@ -678,9 +666,8 @@ def _rung2_peak(
     if eta2 is None and all(p.diverged for p in rung1):
         tried = [p.peak for p in rung1 + rung2]
         raise NonFiniteError(
-            f"plan: every probe diverged or stopped early (a non-finite loss, fewer losses "
-            f"than updates asked, or a loss that ended above its start) at peaks from "
-            f"{max(tried):.3g} down to {min(tried):.3g}: the "
+            f"plan: every probe diverged or stopped early (a non-finite loss, or fewer losses "
+            f"than updates asked) at peaks from {max(tried):.3g} down to {min(tried):.3g}: the "
             f"model trains at none of them. Check that run(schedule, steps) returns one finite "
             f"loss per update, or give lr= / a lower lr_range"
         )
@@ -777,19 +764,9 @@ def saw_fall(res: Any) -> bool:
 
 def _blind_candidates(res: Any, peaks: int, lo: float, hi: float) -> list[float]:
     r"""The blind rung's peaks: ``peaks`` rates geometric from ``top`` down
-    :data:`BLIND_DECADES` decades (not below ``100 lo``), where ``top`` is the
-    highest rate the sweep ran stably: ``hi`` (``lr_range[1]``) when it never
-    diverged, else the rate where its raw loss diverged when that is lower
-    (docs/plan.md rule 1; ``hi/10`` until issue 12's ninth pass).
-
-    >>> import numpy as np
-    >>> from lrkit.finder import FinderResult
-    >>> lrs = np.geomspace(1e-6, 10, 40)
-    >>> flat = FinderResult(lrs, np.full(40, 0.69), np.full(40, 0.69))
-    >>> [round(v, 4) for v in _blind_candidates(flat, 4, 1e-6, 10.0)]
-    [10.0, 0.4642, 0.0215, 0.001]
-    """
-    top = hi
+    :data:`BLIND_DECADES` decades (not below ``100 lo``), ``top`` =
+    ``hi/10``, or the rate where the sweep's raw loss diverged when lower."""
+    top = hi / 10.0
     if res.stop_reason == "diverged" and res.stop_lr is not None:
         stop = float(res.stop_lr)
         if math.isfinite(stop) and stop > 0:
@@ -968,35 +945,6 @@ def progressed(probe: Probe) -> bool:
     se = math.sqrt((np.var(head, ddof=1) + np.var(tail, ddof=1)) / w)
     drop = float(head.mean() - tail.mean())
     return drop > 2.0 * se and drop >= PROGRESS * abs(float(head.mean()))
-
-
-def ended_above_start(losses: Sequence[float] | np.ndarray) -> bool:
-    r"""Did a probe's training loss end above where it started (a finite blow-up)?
-
-    :func:`progressed` mirrored: with :math:`w = \max(2, \mathrm{round}(0.1\,L))`
-    losses at each end (the last :math:`w` are the score's window), the rise
-    (mean of the last :math:`w` minus mean of the first :math:`w`) exceeds twice
-    the standard error it would have if the loss had stayed where it started,
-    :math:`s_{head}\sqrt{2/w}` (the first :math:`w` losses' noise, on both
-    ends: a blow-up's own swings are not noise), *and* a tenth
-    (:data:`PROGRESS`) of the first mean's magnitude. Such a probe trained worse
-    than a rate of zero would have (which keeps the start): the planner counts it
-    as diverged, like a non-finite one (docs/plan.md rule 2). False for fewer than
-    :math:`2w` losses or a non-finite one (those are judged as diverged already).
-
-    >>> ended_above_start([0.7, 0.69, 0.71, 0.7, 0.69, 0.7, 0.71, 0.7])  # a plateau's wobble
-    False
-    >>> ended_above_start([0.7, 0.69, 0.6, 0.5, 3.0, 40.0, 150.0, 184.0])  # blew up, finite
-    True
-    """
-    y = np.asarray(losses, dtype=np.float64)
-    w = max(2, round(0.1 * len(y)))
-    if len(y) < 2 * w or not np.all(np.isfinite(y)):
-        return False
-    head, tail = y[:w], y[-w:]
-    se = math.sqrt(2.0 * np.var(head, ddof=1) / w)
-    rise = float(tail.mean() - head.mean())
-    return rise > 2.0 * se and rise >= PROGRESS * abs(float(head.mean()))
 
 
 def lr_area(shape: str, total: int, warmup: float = 0.05, cooldown: float = 0.2) -> float:

@@ -103,9 +103,6 @@ class Probe:
     second-rung probe's peak and length).
     ``score``: what the probe was ranked by (the validation loss when given, else
     the mean training loss over its last 10 % of updates); ``inf`` when it diverged.
-    ``diverged``: a non-finite loss, fewer losses than updates asked, or (not for the
-    range test) a training loss that ended above where it started
-    (``ended_above_start``, docs/plan.md rule 2).
     """
 
     stage: str
