@@ -60,6 +60,10 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: The eighth pass's change (v15: the blind rung's top at the highest rate the sweep ran
 #: stably, its no-evidence peak the middle of its stable probes) was tried and rejected
 #: (docs/plan.md "Tried and rejected"); its plans stay in plan_cache_v15.json.
+#: The ninth pass's change (v16: a probe whose training loss ended above its start counts
+#: as diverged, and the blind rung's top at the highest rate the sweep ran stably) was tried
+#: and rejected (docs/plan.md "Tried and rejected"; the same dev plans as v14); its plans
+#: stay in plan_cache_v16.json.
 PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v14.json")
 PLAN = "plan14"
 BUDGET = 0.5
