@@ -1,0 +1,453 @@
+"""The laws' internal fast paths held to their documented formulas (issue 15, seed-13 pass).
+
+Seed 12 left three laws mutants open, each in a path only reached by long or dense
+requests: the blocked drop sum's roughness test, the dense path's jump term ``J``
+and ``optimize``'s refinement bracket. Rather than one test per mutant, each path is
+held here to a plain re-statement of what its docstring says:
+
+- ``_jumps``: ``J(t) = B sum_(kp<k<=t) d_k G(C eta_k^-gamma S_k(k))``, for every step,
+  with the drop and progress exponents;
+- the blocked drop sum (``geometry`` when drops x steps exceed ``EXACT_LIMIT``):
+  every far block of ``BLOCK`` drops merged into one term at its drop-weighted
+  moments, rough blocks (mixed signs, ``log eta`` spanning more than 0.5) and the last
+  ``NEAR`` steps summed term by term; its result within its documented error of the
+  exact sum;
+- the dense path (``mpl_dense``) and the momentum law with ``q`` and ``p`` against an
+  O(T^2) evaluation of the formula;
+- ``optimize``'s step-level search only around the best grid cell;
+- every error message no test reached (``--uncovered``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.laws import LAWS, Law, Run, fit
+from lrkit.laws import _forms as F
+
+MPL = {"L0": 2.5, "A": 0.66, "alpha": 0.42, "B": 770.0, "C": 0.53, "beta": 0.27, "gamma": 0.65}
+MOM = {"L0": 2.4, "A": 0.7, "alpha": 0.45, "C": 120.0, "lam": 0.99}
+
+
+def _eta(spec: str, T: int) -> np.ndarray:
+    return np.asarray(lrkit.parse(spec).bind(total_steps=T)(np.arange(T)), dtype=np.float64)
+
+
+def _drops_area(eta: np.ndarray, q: float, p: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The docstring's drops d_k = eta_max^(1-q) (eta_(k-1)^q - eta_k^q) for k > kp (the
+    first step at the maximum) and each step's area eta_max (eta_k / eta_max)^p."""
+    top = float(eta.max())
+    kp = int(np.argmax(eta))
+    d = np.zeros(eta.size)
+    for k in range(kp + 1, eta.size):
+        d[k] = top ** (1 - q) * (eta[k - 1] ** q - eta[k] ** q)
+    area = np.array([top * (e / top) ** p for e in eta])
+    return d, area, kp
+
+
+def _mpl_direct(eta: np.ndarray, t: int, prm: dict, q: float = 1.0, p: float = 1.0) -> float:
+    """L(t) of the (q, p) Multi-Power Law summed term by term."""
+    d, area, kp = _drops_area(eta, q, p)
+    S = np.cumsum(area)
+    ld = 0.0
+    for k in range(kp + 1, t + 1):
+        if d[k] != 0:
+            x = prm["C"] * eta[k] ** (-prm["gamma"]) * (S[t] - S[k - 1])
+            ld += d[k] * (1 - (x + 1) ** (-prm["beta"]))
+    return prm["L0"] + prm["A"] * S[t] ** (-prm["alpha"]) - prm["B"] * ld
+
+
+def _momentum_direct(eta: np.ndarray, t: int, prm: dict, q: float = 1.0, p: float = 1.0):
+    d, area, _ = _drops_area(eta, q, p)
+    m = s2 = 0.0
+    for i in range(t + 1):
+        m = prm["lam"] * m + d[i]
+        s2 += m
+    return prm["L0"] + prm["A"] * area[: t + 1].sum() ** (-prm["alpha"]) - prm["C"] * s2
+
+
+SHAPES = {
+    "warm-up + cosine": "warmup(cosine(3e-3, 3e-4), steps=40)",
+    "steps": "piecewise([3e-3, 1e-3, 3e-4], boundaries=[200, 400])",
+    "wsd": 'wsd(3e-3, steps=600, warmup=30, decay="30%", end=1e-5)',
+    "rise after the peak": "interpolate([(0, 3e-3), (200, 1e-3), (300, 2e-3), (600, 1e-4)])",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# the dense path's jump term J (seed 12, _forms.py:389)
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(SHAPES))
+@pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.0), (1.0, 1.3), (0.8, 0.9)])
+def test_jumps_are_each_drop_s_term_at_the_step_it_enters(name, q, p):
+    """``_jumps``: J(t) = B sum_(kp<k<=t) d_k (1 - (C eta_k^-gamma S_k(k) + 1)^-beta), where
+    S_k(k) is step k's own area (eta_k, or eta_max (eta_k/eta_max)^p), at every step."""
+    eta = _eta(SHAPES[name], 600)
+    d, area, kp = _drops_area(eta, q, p)
+    want = np.zeros(eta.size)
+    acc = 0.0
+    for k in range(eta.size):
+        if k > kp and d[k] != 0:
+            x = MPL["C"] * eta[k] ** (-MPL["gamma"]) * area[k]
+            acc += d[k] * (1 - (x + 1) ** (-MPL["beta"]))
+        want[k] = MPL["B"] * acc
+    got = F._jumps(F.prepare(eta, q, p), MPL)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    assert got[-1] > 0.01  # the drops are worth something: the test can see a change
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+@pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.3)])
+def test_dense_predictions_of_every_form_are_the_direct_sum(name, q, p):
+    """A whole curve (more than 256 steps) of the MPL, its _q and _pq forms, at every
+    step: within the dense path's tolerance of the formula summed term by term, and
+    exact (to rounding) at the first, last and the kinks' steps."""
+    T = 600
+    eta = _eta(SHAPES[name], T)
+    prm = dict(MPL)
+    law = "multi_power"
+    if (q, p) != (1.0, 1.0):
+        prm, law = {**MPL, "q": q, "p": p}, "multi_power_pq"
+    steps = np.arange(1, T)
+    got = Law(law, prm).predict(eta, steps)
+    check = np.unique(np.r_[1, 2, 3, 199, 200, 201, 299, 300, 301, 455, T - 2, T - 1])
+    want = np.array([_mpl_direct(eta, int(t), MPL, q, p) for t in check])
+    np.testing.assert_allclose(got[check - 1], want, rtol=1e-7)
+    # the jump term is exact; without it the cubic cannot follow a step schedule
+    np.testing.assert_allclose(got[[0, T - 2]], want[[0, -1]], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.0), (1.0, 1.3), (0.8, 0.9)])
+def test_momentum_forms_are_the_direct_recursion(q, p):
+    T = 400
+    eta = _eta("interpolate([(0, 1e-3), (50, 3e-3), (150, 1e-3), (200, 2e-3), (400, 1e-4)])", T)
+    law, prm = "momentum", dict(MOM)
+    if q != 1.0:
+        law, prm = "momentum_q", {**MOM, "q": q}
+    if p != 1.0:
+        law, prm = "momentum_pq", {**MOM, "q": q, "p": p}
+    steps = np.array([60, 149, 150, 151, 199, 200, 201, 333, 399])
+    want = [_momentum_direct(eta, int(t), MOM, q, p) for t in steps]
+    np.testing.assert_allclose(Law(law, prm).predict(eta, steps), want, rtol=1e-10)
+    # steps given as whole floats are the same steps
+    np.testing.assert_allclose(Law(law, prm).predict(eta, steps.astype(float)), want, rtol=1e-10)
+    # lam = 0: the momentum is the drop itself, S2(t) the total drop so far
+    z = Law(law, {**prm, "lam": 0.0}).predict(eta, steps)
+    np.testing.assert_allclose(
+        z, [_momentum_direct(eta, int(t), {**MOM, "lam": 0.0}, q, p) for t in steps], rtol=1e-10
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# the blocked drop sum (seed 12, _forms.py:197)
+# ---------------------------------------------------------------------------------------
+def _blocked_terms(eta: np.ndarray, t: int, q: float = 1.0, p: float = 1.0) -> list[tuple]:
+    """The terms of step t's drop sum as the module notes describe them, from the
+    drops and areas alone: blocks of BLOCK drops from kp + 1 ending at or before
+    t - NEAR are far; a far block with drops is one term (total drop, S(t) minus the
+    |drop|-weighted mean of S(k-1), that mean of log eta_k, and the weighted
+    variances and covariance), unless its drops change sign or its log eta spans more
+    than 0.5: then, like every later drop, one term per non-zero drop."""
+    d, area, kp = _drops_area(eta, q, p)
+    S = np.cumsum(area)
+    Sp = np.r_[0.0, S[:-1]]
+    ell = np.log(np.maximum(eta, eta.max() * 1e-12))
+    first = kp + 1
+    nfar = max(0, (t - F.NEAR - kp) // F.BLOCK)
+    out = []
+    for b in range(nfar):
+        ks = np.arange(first + b * F.BLOCK, min(first + (b + 1) * F.BLOCK, eta.size))
+        w = np.abs(d[ks])
+        if w.sum() == 0:
+            continue
+        on = w > 0
+        mixed = (d[ks] > 0).any() and (d[ks] < 0).any()
+        if mixed or ell[ks][on].max() - ell[ks][on].min() > 0.5:
+            out += [(d[k], S[t] - Sp[k], ell[k], 0.0, 0.0, 0.0) for k in ks if d[k] != 0]
+            continue
+        sb, lb = (w * Sp[ks]).sum() / w.sum(), (w * ell[ks]).sum() / w.sum()
+        vs = (w * (Sp[ks] - sb) ** 2).sum() / w.sum()
+        vl = (w * (ell[ks] - lb) ** 2).sum() / w.sum()
+        cv = (w * (Sp[ks] - sb) * (ell[ks] - lb)).sum() / w.sum()
+        out.append((d[ks].sum(), S[t] - sb, lb, vs, vl, cv))
+    for k in range(first + nfar * F.BLOCK, t + 1):
+        if d[k] != 0:
+            out.append((d[k], S[t] - Sp[k], ell[k], 0.0, 0.0, 0.0))
+    return out
+
+
+def _rows(g: F.Geometry, i: int) -> list[tuple]:
+    vs = g.vs if g.vs is not None else np.zeros(g.D.size)
+    vl = g.vl if g.vl is not None else np.zeros(g.D.size)
+    cv = g.cv if g.cv is not None else np.zeros(g.D.size)
+    sel = np.flatnonzero(g.row == i)
+    return [(g.D[j], g.dS[j], g.leta[j], vs[j], vl[j], cv[j]) for j in sel]
+
+
+NOISY = "noisy"
+
+
+def _long(name: str, T: int) -> np.ndarray:
+    if name == NOISY:  # a decay whose drops change sign in every block
+        rng = np.random.default_rng(3)
+        eta = np.linspace(3e-3, 3e-4, T) * (1 + 0.02 * rng.standard_normal(T))
+        eta[0] = 4e-3
+        return eta
+    return _eta(
+        {
+            "cosine": "warmup(cosine(3e-3, 3e-4), steps=100)",
+            "linear": "warmup(linear(3e-3, 1e-5), steps=100)",
+            "cyclic": "cyclic(3e-4, 3e-3, half_period=700)",
+            "flat middle": "interpolate([(0, 3e-3), (1500, 1e-3), (2500, 1e-3), (4000, 1e-4)])",
+        }[name],
+        T,
+    )
+
+
+@pytest.mark.parametrize("name", ["cosine", "linear", "cyclic", "flat middle", NOISY])
+@pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.3)])
+def test_the_blocked_drop_sum_holds_the_documented_terms(name, q, p):
+    """geometry() beyond EXACT_LIMIT: per evaluated step, the terms the module notes
+    describe (merged far blocks with their moments, rough blocks and near drops term
+    by term), whatever order the steps come in."""
+    T = 4000
+    eta = _long(name, T)
+    steps = np.r_[np.arange(3999, 100, -29), 129, 130, 131, 229, 230, 231, 232, 600]
+    g = F.geometry(eta, steps, q=q, p=p)
+    assert np.count_nonzero(F.prepare(eta, q, p)["d"]) * steps.size > F.EXACT_LIMIT
+    assert g.n == steps.size and g.nb == int(np.sum(np.arange(g.D.size) < g.nb))
+    S = np.cumsum(_drops_area(eta, q, p)[1])
+    np.testing.assert_allclose(g.S, S[steps], rtol=1e-13)
+    for i in list(range(0, steps.size, 17)) + list(range(steps.size - 8, steps.size)):
+        want = sorted(_blocked_terms(eta, int(steps[i]), q, p), key=lambda r: (r[1], r[0]))
+        got = sorted(_rows(g, i), key=lambda r: (r[1], r[0]))
+        assert len(got) == len(want), (name, int(steps[i]))
+        np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-9, atol=1e-18)
+    # merged terms come first; those after them carry no spread
+    if g.vs is not None:
+        assert not g.vs[g.nb :].any() and not g.vl[g.nb :].any() and not g.cv[g.nb :].any()
+
+
+@pytest.mark.parametrize(
+    ("name", "tol"),
+    [("cosine", 1e-6), ("linear", 2e-6), ("cyclic", 1.5e-5), ("flat middle", 2e-6), (NOISY, 1e-12)],
+)
+@pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.3)])
+def test_the_blocked_drop_sum_is_within_its_error_of_the_exact_one(name, tol, q, p):
+    """With the second-order correction of each merged block's spread (_g), the blocked
+    sum stays within ~1e-6 relative of the exact one on smooth decays (1e-4 without
+    it); noisy drops (every block rough) are summed term by term: exact to rounding."""
+    T = 4000
+    eta = _long(name, T)
+    steps = np.arange(150, T, 25)
+    prep = F.prepare(eta, q, p)
+    fast = F.mpl_curve(F.geometry(eta, steps, prep=prep), MPL)
+    exact = F.mpl_curve(F.geometry(eta, steps, exact=True, prep=prep), MPL)
+    assert np.abs(fast / exact - 1).max() < tol
+    if name in ("cosine", "linear"):
+        assert np.abs(exact - exact[0]).max() > 0.5  # the drop term is large here
+
+
+@pytest.mark.parametrize(("rate", "rough"), [(0.0071, False), (0.0087, True)])
+def test_a_block_whose_log_rate_spans_more_than_half_is_summed_term_by_term(rate, rough):
+    """An exponential decay by ``rate`` per step spans 63 x rate in log eta over one
+    block: 0.45 is merged (and its error stays small), 0.55 is summed term by term
+    (no merged term at all, and the sum is the exact one to rounding).
+    The full blocks only: the last one is shorter."""
+    T = 3000
+    eta = 3e-3 * np.exp(-rate * np.arange(T))
+    steps = np.arange(200, T, 20)
+    prep = F.prepare(eta)
+    g = F.geometry(eta, steps, prep=prep)
+    full = prep["blocks"][7][:-1]  # the last block is shorter: it spans less
+    assert bool(full.all()) is rough and bool(full.any()) is rough
+    assert (g.nb == 0) is rough
+    exact = F.mpl_curve(F.geometry(eta, steps, exact=True), MPL)
+    err = np.abs(F.mpl_curve(g, MPL) / exact - 1).max()
+    assert err < 1e-12 if rough else 1e-10 < err < 1e-4
+
+
+def test_a_block_without_drops_is_no_term_and_not_rough():
+    """A schedule held flat for whole blocks after its peak: those blocks have no drop,
+    are not rough, and give no term; each other block's total drop is its rates' fall."""
+    eta = _long("flat middle", 4000)
+    prep = F.prepare(eta)
+    g = F.geometry(eta, np.arange(150, 4000, 10), prep=prep)
+    Db, _, _, _, _, _, on, rough = prep["blocks"]
+    flat = np.arange(Db.size)[~on]
+    # blocks of steps 1 + 64 b .. 64 + 64 b wholly within the flat steps 1501..2500
+    np.testing.assert_array_equal(flat, np.arange(24, 39))
+    assert not rough.any()
+    assert not Db[~on].any()
+    edges = np.minimum(1 + F.BLOCK * np.arange(Db.size + 1), 4000)
+    np.testing.assert_allclose(Db, eta[edges[:-1] - 1] - eta[edges[1:] - 1], rtol=1e-9, atol=1e-19)
+    assert g.nb > 0 and np.all(g.D[: g.nb] != 0)
+
+
+# ---------------------------------------------------------------------------------------
+# optimize's refinement (seed 12, _optimize.py:80)
+# ---------------------------------------------------------------------------------------
+class _Recording:
+    """A law whose predicted final loss is (D - best)^2 for a WSD cooldown of D steps
+    (plus a penalty for an end above 0), recording every cooldown it is asked about."""
+
+    def __init__(self, best: int):
+        self.best, self.seen = best, []
+
+    def final(self, schedule, total_steps):
+        d = int(schedule.decay)
+        self.seen.append(d)
+        return float((d - self.best) ** 2) + 100.0 * float(schedule.end) / float(schedule.peak)
+
+
+@pytest.mark.parametrize(("T", "w", "best"), [(300, 0, 130), (300, 50, 100), (1000, 100, 420)])
+def test_optimize_refines_only_within_one_grid_step_of_the_best_cell(T, w, best):
+    """The module notes: a grid over D / (T - warmup) in 1 % steps, then a bounded
+    scalar search around the best cell: every cooldown the search tries lies within
+    1 % of T - warmup of that cell, and it reaches the optimum to the step."""
+    from lrkit.laws import optimize
+
+    law = _Recording(best)
+    s = optimize(law, T, 1.0, warmup=w)
+    room = T - w
+    grid = len(np.arange(0.01, 0.81, 0.01)) * 3 * 3
+    cells = [max(1, round(f * room)) for f in np.arange(0.01, 0.81, 0.01)]
+    assert sorted(set(law.seen[:grid])) == sorted(set(cells))
+    d0 = min(cells, key=lambda d: (d - best) ** 2)
+    tried = law.seen[grid:-1]
+    assert tried and all(d0 - 0.01 * room - 0.5 <= d <= d0 + 0.01 * room + 0.5 for d in tried)
+    assert int(s.decay) == best and int(s.warmup) == w
+
+
+# ---------------------------------------------------------------------------------------
+# values of every law name
+# ---------------------------------------------------------------------------------------
+def _params(law: str) -> dict:
+    out = {}
+    for i, n in enumerate(LAWS[law]):
+        base = n.removeprefix("m_")
+        out[n] = {"lam": 0.9, "q": 0.8, "p": 1.15}.get(base, 0.5 + 0.25 * i)
+    return out
+
+
+@pytest.mark.parametrize("law", list(LAWS))
+def test_every_law_round_trips_and_reports_its_formula_and_parameters(law):
+    info = {"runs": ["a", "b"], "fit_mean_rel": 0.0123, "fit_worst_rel": 0.05}
+    x = Law(law, _params(law), info)
+    back = Law.from_dict(json.loads(json.dumps(x.to_dict())))
+    assert back == x and back.info == info and hash(back) == hash(x)
+    assert list(back.params) == list(LAWS[law])
+    lines = x.report().splitlines()
+    assert lines[0].startswith(f"{law} law: L(t) = ")
+    base = law.removesuffix("_q").removesuffix("_pq")
+    if law.endswith("q"):
+        assert ", drops d_k = eta_max^(1-q)*(eta_(k-1)^q - eta_k^q)" in lines[0]
+    assert ("area S(t) = sum eta_max*(eta_tau/eta_max)^p" in lines[0]) is law.endswith("_pq")
+    if base == "mean":
+        assert "the momentum law's parameters m_*" in lines[0]
+    assert lines[1] == "  " + ", ".join(f"{k}={v:.6g}" for k, v in _params(law).items())
+    assert lines[2:] == ["  fitted on: a, b", "  fit error: mean 1.230 %, worst 5.000 %"]
+    assert Law(law, _params(law)).report().splitlines() == lines[:2]
+    other = dict(_params(law))
+    other["L0"] += 1.0
+    assert Law(law, other) != x
+
+
+@pytest.mark.parametrize("law", list(LAWS))
+def test_every_law_checks_each_of_its_parameters(law):
+    good = _params(law)
+    for n in LAWS[law]:
+        base = n.removeprefix("m_")
+        with pytest.raises(ConfigTypeError, match=rf"^Law {law}: {n} must be a number, got 'x'$"):
+            Law(law, {**good, n: "x"})
+        with pytest.raises(ConfigError, match=rf"^Law {law}: {n} must be finite, got nan$"):
+            Law(law, {**good, n: math.nan})
+        missing = {k: v for k, v in good.items() if k != n}
+        with pytest.raises(ConfigError, match=rf"^Law {law}: parameter '{n}' is missing$"):
+            Law(law, missing)
+        if base == "lam":
+            for bad in (-0.01, 1.0):
+                with pytest.raises(ConfigError, match=rf"{n} must be in \[0, 1\), got {bad}$"):
+                    Law(law, {**good, n: bad})
+            assert Law(law, {**good, n: 0.0}).params[n] == 0.0
+        elif base in ("q", "p"):
+            for bad in (0.0, 4.5, -1.0):
+                with pytest.raises(ConfigError, match=rf"{n} must be in \(0, 4\], got {bad}$"):
+                    Law(law, {**good, n: bad})
+            assert Law(law, {**good, n: 4.0}).params[n] == 4.0
+        elif base == "L0":
+            assert Law(law, {**good, n: -1.0}).params[n] == -1.0
+        else:
+            with pytest.raises(ConfigError, match=rf"^Law {law}: {n} must be >= 0, got -0.5$"):
+                Law(law, {**good, n: -0.5})
+            assert Law(law, {**good, n: 0}).params[n] == 0.0
+
+
+@pytest.mark.parametrize("sfx", ["", "_q", "_pq"])
+def test_every_mean_law_is_the_mean_of_its_parts(sfx):
+    law = Law("mean" + sfx, _params("mean" + sfx))
+    a, b = law.parts()
+    assert (a.law, b.law) == ("multi_power" + sfx, "momentum" + sfx)
+    assert a.params == {n: law.params[n] for n in LAWS[a.law]}
+    assert b.params == {n: law.params["m_" + n] for n in LAWS[b.law]}
+    eta = _eta("warmup(cosine(1e-2, 1e-3), steps=20)", 300)
+    steps = np.array([30, 120, 299])
+    want = 0.5 * (a.predict(eta, steps) + b.predict(eta, steps))
+    np.testing.assert_allclose(law.predict(eta, steps), want, rtol=1e-13)
+    one = Law("multi_power" + sfx, a.params)
+    assert one.parts() == (one,)
+
+
+# ---------------------------------------------------------------------------------------
+# error messages no test reached (--uncovered)
+# ---------------------------------------------------------------------------------------
+def _run() -> Run:
+    eta = _eta("warmup(cosine(1e-2, 1e-3), steps=20)", 200)
+    steps = np.arange(25, 200, 5)
+    return Run(eta, steps, Law("momentum", {**MOM, "C": 1.0}).predict(eta, steps), name="r")
+
+
+def test_fit_names_bad_runs_and_a_bad_delta():
+    with pytest.raises(ConfigTypeError, match=r"^fit: runs must be a list of Run, got int$"):
+        fit(3, "momentum")
+    with pytest.raises(ConfigError, match=r"^fit: runs must hold at least one Run, got an empty"):
+        fit([], "momentum")
+    with pytest.raises(ConfigTypeError, match=r"^fit: runs\[1\] must be a Run, got str$"):
+        fit([_run(), "x"], "momentum")
+    for bad in (0, 0.0, -1e-3, "1e-3"):
+        with pytest.raises(ConfigError, match=rf"^fit: delta must be > 0, got {bad!r}$"):
+            fit([_run()], "momentum", delta=bad)
+    for bad in (1.0, -0.1, "0.9"):
+        with pytest.raises(ConfigError, match=rf"^fit: lam must be in \[0, 1\), got {bad!r}$"):
+            fit([_run()], "momentum", lam=bad)
+
+
+def test_the_law_plot_names_its_bad_arguments():
+    law = Law("momentum", MOM)
+    with pytest.raises(ConfigError, match=r"^out must be a file path, got 3$"):
+        law.plot(3, runs=[_run()])
+    s = lrkit.cosine(1e-2, 1e-3)
+    with pytest.raises(ConfigError, match=r"^labels: need one per schedule \(2\), got 1$"):
+        law.plot(schedules=[s, s], labels=["a"], total_steps=100)
+    with pytest.raises(ConfigError, match=r"^plot: give runs and/or schedules to draw$"):
+        law.plot()
+
+
+def test_public_runs_name_a_bad_name_and_a_bad_size(tmp_path):
+    from lrkit.laws.public import NAMES, load_public, public_rates
+
+    with pytest.raises(ConfigError, match=r"^public run: unknown name 'linear_100' \(names: "):
+        public_rates("linear_100", 10)
+    with pytest.raises(ConfigError) as e:
+        public_rates("linear_100", 10)
+    assert str(e.value).endswith(", ".join(NAMES) + ")")
+    with pytest.raises(ConfigError, match=r"^load_public: size must be one of 25, 100, 400, got"):
+        load_public(tmp_path, "50")
+    with pytest.raises(ConfigError, match=r"got 25.0$"):
+        load_public(tmp_path, 25.0)
