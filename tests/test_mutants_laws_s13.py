@@ -123,6 +123,33 @@ def test_dense_predictions_of_every_form_are_the_direct_sum(name, q, p):
     np.testing.assert_allclose(got[[0, T - 2]], want[[0, -1]], rtol=1e-12)
 
 
+def _mpl_vectorized(eta: np.ndarray, steps: np.ndarray, prm: dict) -> np.ndarray:
+    """The MPL at ``steps``, the drop sum as one (steps x drops) matrix of its terms."""
+    d, _, kp = _drops_area(eta, 1.0, 1.0)
+    S = np.cumsum(eta)
+    k = np.arange(eta.size)
+    Sk = S[steps][:, None] - np.r_[0.0, S[:-1]][None, :]
+    x = prm["C"] * eta[None, :] ** (-prm["gamma"]) * np.where(k[None, :] <= steps[:, None], Sk, 0)
+    G = np.where(k[None, :] <= steps[:, None], 1 - (x + 1) ** (-prm["beta"]), 0.0)
+    return prm["L0"] + prm["A"] * S[steps] ** (-prm["alpha"]) - prm["B"] * (G * d).sum(1)
+
+
+@pytest.mark.parametrize("spec", [SHAPES["warm-up + cosine"], SHAPES["rise after the peak"]])
+def test_up_to_256_requested_steps_are_summed_exactly_and_more_go_dense(spec):
+    """Law._curve: the dense path (adaptive knots) is taken for more than 256 requested
+    steps; 256 are summed exactly (to rounding), 257 within the dense tolerance."""
+    T = 1100
+    eta = _eta(spec, T)
+    law = Law("multi_power", MPL)
+    st = np.arange(1, T, 4)
+    err = []
+    for n in (255, 256, 257):
+        got = law.predict(eta, st[:n])
+        err.append(np.abs(got / _mpl_vectorized(eta, st[:n], MPL) - 1).max())
+    assert err[0] < 1e-12 and err[1] < 1e-12
+    assert 1e-12 < err[2] < 1e-7
+
+
 @pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.0), (1.0, 1.3), (0.8, 0.9)])
 def test_momentum_forms_are_the_direct_recursion(q, p):
     T = 400
@@ -294,35 +321,56 @@ def test_a_block_without_drops_is_no_term_and_not_rough():
 # optimize's refinement (seed 12, _optimize.py:80)
 # ---------------------------------------------------------------------------------------
 class _Recording:
-    """A law whose predicted final loss is (D - best)^2 for a WSD cooldown of D steps
-    (plus a penalty for an end above 0), recording every cooldown it is asked about."""
+    """A law whose predicted final loss is ``g(D)`` for a WSD cooldown of D steps (plus a
+    penalty for an end above 0), recording every (cooldown, shape, end / peak) it is
+    asked about."""
 
-    def __init__(self, best: int):
-        self.best, self.seen = best, []
+    def __init__(self, g):
+        self.g, self.seen = g, []
 
     def final(self, schedule, total_steps):
-        d = int(schedule.decay)
-        self.seen.append(d)
-        return float((d - self.best) ** 2) + 100.0 * float(schedule.end) / float(schedule.peak)
+        d, rel = int(schedule.decay), float(schedule.end) / float(schedule.peak)
+        self.seen.append((d, schedule.shape, rel))
+        return float(self.g(d)) + 100.0 * rel
+
+
+def _cells(room: int) -> list[int]:
+    return [max(1, round(f * room)) for f in np.arange(0.01, 0.81, 0.01)]
 
 
 @pytest.mark.parametrize(("T", "w", "best"), [(300, 0, 130), (300, 50, 100), (1000, 100, 420)])
 def test_optimize_refines_only_within_one_grid_step_of_the_best_cell(T, w, best):
-    """The module notes: a grid over D / (T - warmup) in 1 % steps, then a bounded
+    """The module notes: a grid over D / (T - warmup) in 1 % steps from 1 % to 80 %, the
+    shapes (linear, cos, sqrt) and the ends (0, 1 %, 10 % of the peak), then a bounded
     scalar search around the best cell: every cooldown the search tries lies within
     1 % of T - warmup of that cell, and it reaches the optimum to the step."""
     from lrkit.laws import optimize
 
-    law = _Recording(best)
-    s = optimize(law, T, 1.0, warmup=w)
+    law = _Recording(lambda d: (d - best) ** 2)
+    s = optimize(law, T, 2.0, warmup=w)
     room = T - w
-    grid = len(np.arange(0.01, 0.81, 0.01)) * 3 * 3
-    cells = [max(1, round(f * room)) for f in np.arange(0.01, 0.81, 0.01)]
-    assert sorted(set(law.seen[:grid])) == sorted(set(cells))
+    cells = _cells(room)
+    grid = len(cells) * 3 * 3
+    want = [(d, sh, e) for d in cells for sh in ("linear", "cos", "sqrt") for e in (0, 0.01, 0.1)]
+    assert [(d, sh, pytest.approx(e)) for d, sh, e in law.seen[:grid]] == want
     d0 = min(cells, key=lambda d: (d - best) ** 2)
-    tried = law.seen[grid:-1]
+    tried = [d for d, _, _ in law.seen[grid:-1]]
     assert tried and all(d0 - 0.01 * room - 0.5 <= d <= d0 + 0.01 * room + 0.5 for d in tried)
-    assert int(s.decay) == best and int(s.warmup) == w
+    assert all(sh == "linear" and e == 0 for _, sh, e in law.seen[grid:])
+    assert int(s.decay) == best and int(s.warmup) == w and float(s.end) == 0.0
+    assert law.seen[-1] == (best, "linear", 0.0)  # the result's own prediction, last
+
+
+def test_optimize_keeps_the_grid_cell_when_the_search_only_ties_it():
+    """The refined cooldown replaces the grid's only when it predicts strictly better:
+    with the loss flat at its minimum over cooldowns 125..135 the first such grid cell
+    (126 of 300 steps) is kept, though the search ends elsewhere in the flat part."""
+    from lrkit.laws import optimize
+
+    law = _Recording(lambda d: max(0, abs(d - 130) - 5))
+    s = optimize(law, 300, 1.0)
+    assert int(s.decay) == 126
+    assert any(d != 126 for d, _, _ in law.seen[720:-1])  # it did look elsewhere
 
 
 # ---------------------------------------------------------------------------------------
