@@ -499,3 +499,41 @@ def test_public_runs_name_a_bad_name_and_a_bad_size(tmp_path):
         load_public(tmp_path, "50")
     with pytest.raises(ConfigError, match=r"got 25.0$"):
         load_public(tmp_path, 25.0)
+
+
+# ---------------------------------------------------------------------------------------
+# the fit's points and record; the law plot's schedule curves
+# ---------------------------------------------------------------------------------------
+def test_fit_uses_the_points_after_warmup_and_records_how_it_fitted():
+    """skip_warmup (default): only the points after the schedule's peak; otherwise every
+    point where S(t) > 0 (a warm-up from 0 has S(0) = 0). info: the runs' names
+    (``run<i>`` when unnamed), the point count, delta, weight, and the fit error over
+    all the runs' points."""
+    from lrkit.laws._fit import _fit_data
+
+    true = Law("momentum", {**MOM, "C": 1.0})
+    runs = []
+    for name, spec in [
+        ("a", "warmup(cosine(1e-2, 1e-3), steps=20, start=0.0)"),
+        ("", "warmup(constant(1e-2), steps=10, start=0.0)"),
+    ]:
+        eta = _eta(spec, 200)
+        steps = np.arange(0, 200, 6)
+        y = true.predict(eta, steps[1:])  # S(0) = 0: the law has no value at step 0
+        runs.append(Run(eta, steps, np.r_[y[0], y], name=name))
+    for skip, want in ((True, [range(24, 200, 6), range(12, 200, 6)]), (False, [range(6, 200, 6)] * 2)):
+        _, data, names = _fit_data(runs, "momentum", 0.9, 1e-3, skip)
+        assert names == ["L0", "A", "alpha", "C"]
+        for (g, ylog, sw), r, st in zip(data, runs, want):
+            np.testing.assert_array_equal(g.steps, list(st))
+            np.testing.assert_allclose(ylog, np.log(r.losses[np.isin(r.steps, list(st))]))
+            np.testing.assert_allclose(sw, np.sqrt(np.array(list(st)) / st[-1]))
+    runs = [Run(r.eta, r.steps[1:], r.losses[1:], name=r.name) for r in runs]
+    got = fit(runs, "momentum", max_nfev=8, delta=2e-3, weight="none")
+    assert got.info["runs"] == ["a", "run1"] and got.info["points"] == 30 + 32
+    assert got.info["delta"] == 2e-3 and got.info["weight"] == "none"
+    err = got.errors(runs)
+    assert got.info["fit_mean_rel"] == err["mean_rel"]
+    assert got.info["fit_worst_rel"] == err["worst_rel"]
+    every = fit(runs, "momentum", max_nfev=8, skip_warmup=False)
+    assert every.info["points"] == 2 * 33 and every.info["weight"] == "step"
