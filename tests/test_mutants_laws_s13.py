@@ -537,3 +537,75 @@ def test_fit_uses_the_points_after_warmup_and_records_how_it_fitted():
     assert got.info["fit_worst_rel"] == err["worst_rel"]
     every = fit(runs, "momentum", max_nfev=8, skip_warmup=False)
     assert every.info["points"] == 2 * 33 and every.info["weight"] == "step"
+
+
+@pytest.mark.parametrize(("total", "every"), [(1999, 1), (4000, 2), (7000, 3)])
+def test_the_law_plot_draws_a_schedule_from_its_peak_thinned_to_about_2000_points(total, every):
+    """plot_law's schedule curves: the law's prediction (dashed) from the schedule's
+    peak (the laws do not model warm-up) to its last step, every ``total // 2000``-th
+    step, labelled ``"<label> (predicted)"`` (the schedule's spec by default)."""
+    law = Law("momentum", {**MOM, "C": 1.0})
+    s = lrkit.warmup(lrkit.cosine(1e-2, 1e-3), steps=100)
+    fig = law.plot(schedules=[s, s], labels=["x", "y"], total_steps=total)
+    a, b = fig.axes[0].get_lines()
+    eta = np.asarray(s.bind(total_steps=total)(np.arange(total)), float)
+    x = np.arange(int(np.argmax(eta)), total)[::every]
+    assert int(np.argmax(eta)) == 100
+    np.testing.assert_array_equal(a.get_xdata(), x)
+    np.testing.assert_allclose(a.get_ydata(), law.predict(eta, x), rtol=1e-12)
+    assert a.get_linestyle() == "--" and a.get_label() == "x (predicted)"
+    assert b.get_label() == "y (predicted)" and a.get_color() != b.get_color()
+    fig = law.plot(schedules=[s], total_steps=total, skip=1000)
+    (c,) = fig.axes[0].get_lines()
+    np.testing.assert_array_equal(c.get_xdata(), x[x >= 1000])
+    assert c.get_label() == f"{s} (predicted)"
+
+
+class _Target:
+    """A law whose predicted final loss is the squared distance of the schedule's rates
+    from a target schedule's: the optimum is the target itself."""
+
+    def __init__(self, target, T):
+        self.want = np.asarray(target.bind(total_steps=T)(np.arange(T)), float)
+
+    def final(self, schedule, total_steps):
+        got = np.asarray(schedule.bind(total_steps=total_steps)(np.arange(total_steps)), float)
+        return float(np.sum((got - self.want) ** 2))
+
+
+@pytest.mark.parametrize(("w", "knots"), [(0, 4), (30, 5)])
+def test_optimize_free_shape_reaches_a_monotone_target_through_its_knots(w, knots):
+    """family="interpolate": knots at linspace(0, T - warmup, knots + 1) (rounded) after
+    the warm-up (linear from 0), values peak x cumprod(r), r in [0, 1], each printed to 6
+    significant digits; when the best shape is such a schedule, L-BFGS-B finds it."""
+    from lrkit.laws import optimize
+
+    T, peak = 300, 2.0
+    room = T - w
+    xs = np.linspace(0, room, knots + 1).round().astype(int)
+    vals = peak * np.cumprod(np.linspace(1.0, 0.45, knots + 1))
+    base = lrkit.interpolate([(int(x), float(v)) for x, v in zip(xs, vals)])
+    target = lrkit.warmup(base, steps=w, start=0.0) if w else base
+    s = optimize(_Target(target, T), T, peak, warmup=w, family="interpolate", knots=knots)
+    got = s.schedule if w else s
+    if w:
+        assert type(s).__name__ == "Warmup" and (s.steps, s.start) == (w, 0.0)
+    pts = got.points
+    assert [x for x, _ in pts] == xs.tolist()
+    assert all(float(f"{v:.6g}") == v for _, v in pts)
+    np.testing.assert_allclose([v for _, v in pts], vals, rtol=0, atol=3e-4 * peak)
+    assert all(a >= b for (_, a), (_, b) in zip(pts, pts[1:])) and pts[0][1] <= peak
+    assert lrkit.parse(str(s)) == s
+
+
+def test_find_root_looks_beside_the_checkout_then_one_level_up(tmp_path):
+    from lrkit.laws.public import find_root
+
+    co = tmp_path / "a" / "b"
+    co.mkdir(parents=True)
+    beside, above = tmp_path / "a" / "shared", tmp_path / "shared"
+    assert find_root(co) == beside / "data" / "loss_curves"  # neither: the first place
+    (above / "data" / "loss_curves").mkdir(parents=True)
+    assert find_root(str(co)) == above / "data" / "loss_curves"
+    (beside / "data" / "loss_curves").mkdir(parents=True)
+    assert find_root(co) == beside / "data" / "loss_curves"
