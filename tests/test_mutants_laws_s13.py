@@ -609,3 +609,22 @@ def test_find_root_looks_beside_the_checkout_then_one_level_up(tmp_path):
     assert find_root(str(co)) == above / "data" / "loss_curves"
     (beside / "data" / "loss_curves").mkdir(parents=True)
     assert find_root(co) == beside / "data" / "loss_curves"
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_the_dense_path_refines_until_its_tolerance(name):
+    """mpl_dense halves an interval while the local cubic misses its midpoint by more
+    than rtol x the smallest predicted loss: with rtol = 0 every step becomes an exact
+    knot (the direct sum to rounding, also with q and p); with rtol from 1e-10 to 1e-4
+    the curve stays within rtol of the direct sum (the loss here is about 2.5-4)."""
+    T = 600
+    eta = _eta(SHAPES[name], T)
+    st = np.arange(1, T)
+    exact = _mpl_vectorized(eta, st, MPL)
+    np.testing.assert_allclose(F.mpl_dense(eta, st, MPL, rtol=0.0), exact, rtol=1e-13)
+    for rtol in (1e-10, 1e-8, 1e-6, 1e-4):
+        assert np.abs(F.mpl_dense(eta, st, MPL, rtol=rtol) / exact - 1).max() <= rtol
+    few = st[::7]
+    want = [_mpl_direct(eta, int(t), MPL, 0.7, 1.3) for t in few]
+    got = F.mpl_dense(eta, st, MPL, rtol=0.0, q=0.7, pexp=1.3)
+    np.testing.assert_allclose(got[::7], want, rtol=1e-12)
