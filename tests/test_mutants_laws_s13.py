@@ -521,7 +521,10 @@ def test_fit_uses_the_points_after_warmup_and_records_how_it_fitted():
         steps = np.arange(0, 200, 6)
         y = true.predict(eta, steps[1:])  # S(0) = 0: the law has no value at step 0
         runs.append(Run(eta, steps, np.r_[y[0], y], name=name))
-    for skip, want in ((True, [range(24, 200, 6), range(12, 200, 6)]), (False, [range(6, 200, 6)] * 2)):
+    for skip, want in (
+        (True, [range(24, 200, 6), range(12, 200, 6)]),
+        (False, [range(6, 200, 6)] * 2),
+    ):
         _, data, names = _fit_data(runs, "momentum", 0.9, 1e-3, skip)
         assert names == ["L0", "A", "alpha", "C"]
         for (g, ylog, sw), r, st in zip(data, runs, want):
