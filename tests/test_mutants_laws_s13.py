@@ -631,3 +631,25 @@ def test_the_dense_path_refines_until_its_tolerance(name):
     want = [_mpl_direct(eta, int(t), MPL, 0.7, 1.3) for t in few]
     got = F.mpl_dense(eta, st, MPL, rtol=0.0, q=0.7, pexp=1.3)
     np.testing.assert_allclose(got[::7], want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("law", ["multi_power", "momentum"])
+def test_predict_binds_an_unbound_schedule_to_total_steps_not_to_the_last_step(law):
+    """An unbound schedule is bound to ``total_steps`` when given (its length decides
+    its shape), even when the requested steps end earlier; without it, to the last
+    requested step + 1. A spec string or dict is read the same way."""
+    prm = MPL if law == "multi_power" else MOM
+    s = lrkit.cosine(3e-3, 3e-4)
+    x = Law(law, prm)
+    steps = np.array([10, 50, 120])
+    for total in (121, 400):
+        eta = np.asarray(s.bind(total_steps=total)(np.arange(total)), float)
+        direct = _mpl_direct if law == "multi_power" else _momentum_direct
+        want = [direct(eta, int(t), prm) for t in steps]
+        kw = {"total_steps": total} if total != 121 else {}
+        np.testing.assert_allclose(x.predict(s, steps, **kw), want, rtol=1e-12)
+        np.testing.assert_allclose(x.predict(str(s), steps, **kw), want, rtol=1e-12)
+        np.testing.assert_allclose(x.predict(s.to_dict(), steps, **kw), want, rtol=1e-12)
+        assert x.final(s, total_steps=total) == pytest.approx(
+            direct(eta, total - 1, prm), rel=1e-12
+        )
