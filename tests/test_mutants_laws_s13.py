@@ -653,3 +653,26 @@ def test_predict_binds_an_unbound_schedule_to_total_steps_not_to_the_last_step(l
         assert x.final(s, total_steps=total) == pytest.approx(
             direct(eta, total - 1, prm), rel=1e-12
         )
+
+
+def test_the_dense_path_falls_back_to_an_absolute_tolerance_at_a_zero_loss(monkeypatch):
+    """mpl_dense's tolerance is rtol x the smallest |predicted loss| at the first knots;
+    when that is 0 (here L0 = A = 0: the loss is 0 until the first drop) it is rtol
+    itself, so the curve still needs few knots (not one per step) and stays within
+    rtol of the direct sum."""
+    T = 600
+    eta = _eta(SHAPES["warm-up + cosine"], T)
+    prm = {**MPL, "L0": 0.0, "A": 0.0}
+    st = np.arange(1, T)
+    calls = []
+    real = F.geometry
+
+    def counting(e, t, **kw):
+        calls.append(np.size(t))
+        return real(e, t, **kw)
+
+    monkeypatch.setattr(F, "geometry", counting)
+    got = F.mpl_dense(eta, st, prm, rtol=1e-8)
+    assert got[:39].tolist() == [0.0] * 39  # before the peak (step 40): no drop yet
+    assert np.abs(got - _mpl_vectorized(eta, st, prm)).max() <= 1e-8
+    assert sum(calls) < 400  # (314; with a zero tolerance, every one of the 599 steps)
