@@ -676,3 +676,19 @@ def test_the_dense_path_falls_back_to_an_absolute_tolerance_at_a_zero_loss(monke
     assert got[:39].tolist() == [0.0] * 39  # before the peak (step 40): no drop yet
     assert np.abs(got - _mpl_vectorized(eta, st, prm)).max() <= 1e-8
     assert sum(calls) < 400  # (314; with a zero tolerance, every one of the 599 steps)
+
+
+def test_the_law_figure_draws_its_floor_as_a_visible_dashed_line():
+    from lrkit.laws.plotting import law_figure
+
+    fig = law_figure(Law("momentum", MOM))
+    (ax,) = fig.axes
+    curve, floor = ax.get_lines()
+    assert floor.get_label() == "L0" and floor.get_linestyle() == "--"
+    assert floor.get_linewidth() > 0 and floor.get_ydata()[0] == MOM["L0"]
+    assert curve.get_label() == "L0 + A S^-alpha" and ax.get_xscale() == "log"
+    s = np.asarray(curve.get_xdata())
+    np.testing.assert_allclose(s, np.geomspace(1e-2, 1e3, 200))
+    np.testing.assert_allclose(curve.get_ydata(), MOM["L0"] + MOM["A"] * s ** -MOM["alpha"])
+    assert ax.get_title() == "momentum law: the loss at a constant rate"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("S = sum of learning rates", "loss")
