@@ -698,3 +698,48 @@ def test_the_law_figure_draws_its_floor_as_a_visible_dashed_line():
     np.testing.assert_allclose(curve.get_ydata(), MOM["L0"] + MOM["A"] * s ** -MOM["alpha"])
     assert ax.get_title() == "momentum law: the loss at a constant rate"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("S = sum of learning rates", "loss")
+
+
+def test_the_exponent_profiles_walk_out_from_1_each_fit_starting_at_its_neighbour(monkeypatch):
+    """``*_q`` / ``*_pq`` fits (module notes of _fit): a full fit at q = 1, then at each
+    grid value below 1 going down and above 1 going up, each started from the optimum
+    at its neighbour nearer to 1; the smallest objective wins. The ``_pq`` fit then
+    profiles p over P_GRID the same way at that q, starting from the q fit."""
+    from lrkit.laws import _fit
+
+    assert _fit._sides(_fit.Q_GRID) == ([0.9, 0.8, 0.7, 0.6], [1.2])
+    assert _fit._sides(_fit.P_GRID) == ([0.9], [1.15, 1.3, 1.5])
+    calls = []
+    real = _fit._fit_one
+
+    def spy(runs, law, **kw):
+        got = real(runs, law, **kw)
+        calls.append((kw.get("q"), kw.get("p"), kw.get("start"), got))
+        return got
+
+    monkeypatch.setattr(_fit, "_fit_one", spy)
+    true = Law("momentum_pq", {**MOM, "C": 1.0, "q": 0.8, "p": 1.15})
+    eta = _eta("warmup(cosine(1e-2, 1e-3), steps=20)", 200)
+    steps = np.arange(25, 200, 7)
+    runs = [Run(eta, steps, true.predict(eta, steps))]
+    got = fit(runs, "momentum_pq", max_nfev=6)
+    qs = [1.0, 0.9, 0.8, 0.7, 0.6, 1.2]
+    assert [c[0] for c in calls[:6]] == qs and all(c[1] is None for c in calls[:6])
+    by_q = {c[0]: c[3] for c in calls[:6]}
+    assert calls[0][2] is None
+    for i, q in enumerate(qs[1:], 1):
+        neighbour = 1.0 if q == 1.2 else qs[i - 1]
+        assert calls[i][2] == by_q[neighbour][0].params
+    q_best = min(by_q.values(), key=lambda c: c[1])[0]
+    ps = [0.9, 1.15, 1.3, 1.5]
+    assert [(c[0], c[1]) for c in calls[6:]] == [(q_best.params["q"], p) for p in ps]
+    start_one = {**q_best.params, "p": 1.0}
+    by_p = {1.0: (None, None)}
+    for c in calls[6:]:
+        by_p[c[1]] = c[3]
+    assert calls[6][2] == start_one and calls[7][2] == start_one
+    assert calls[8][2] == by_p[1.15][0].params and calls[9][2] == by_p[1.3][0].params
+    cost_one = min(c[3][1] for c in calls[:6])
+    costs = {p: (cost_one if p == 1.0 else by_p[p][1]) for p in [1.0, *ps]}
+    p_best = min(costs, key=lambda p: (costs[p], p != 1.0))
+    assert got.params["p"] == p_best and got.params["q"] == q_best.params["q"]
