@@ -743,3 +743,32 @@ def test_the_exponent_profiles_walk_out_from_1_each_fit_starting_at_its_neighbou
     costs = {p: (cost_one if p == 1.0 else by_p[p][1]) for p in [1.0, *ps]}
     p_best = min(costs, key=lambda p: (costs[p], p != 1.0))
     assert got.params["p"] == p_best and got.params["q"] == q_best.params["q"]
+
+
+@pytest.mark.parametrize(("q", "p"), [(1.0, 1.0), (0.7, 1.3)])
+def test_the_momentum_fit_objective_and_its_jacobian(q, p):
+    """The momentum law's solver view (fixed lam): residuals sqrt(w) (log y - log y_hat),
+    parameters (L0, log A, alpha, log C), and the Jacobian their derivative (central
+    differences), with the drop and progress exponents of the geometry."""
+    from lrkit.laws._fit import _fit_data, _objective
+
+    prm = {**MOM, "C": 1.0}
+    true = Law("momentum_pq", {**prm, "q": q, "p": p})
+    eta = _eta("warmup(cosine(1e-2, 1e-3), steps=20)", 300)
+    steps = np.arange(25, 300, 5)
+    obs = true.predict(eta, steps) * (1 + 0.01 * np.sin(steps))
+    runs = [Run(eta, steps, obs)]
+    _, data, names = _fit_data(runs, "momentum", prm["lam"], 1e-3, True, "step", q, p)
+    assert names == ["L0", "A", "alpha", "C"]
+    unpack, resid, jac = _objective("momentum", names, prm["lam"], data)
+    x = np.array([prm["L0"], math.log(prm["A"]), prm["alpha"], math.log(prm["C"])])
+    assert unpack(x) == pytest.approx(prm)
+    w = steps / steps[-1]
+    want = np.sqrt(w) * (np.log(obs) - np.log(true.predict(eta, steps)))
+    np.testing.assert_allclose(resid(x), want, rtol=1e-9, atol=1e-13)
+    J = jac(x)
+    for i in range(4):
+        h = np.zeros(4)
+        h[i] = 1e-6
+        num = (resid(x + h) - resid(x - h)) / 2e-6
+        np.testing.assert_allclose(J[:, i], num, atol=1e-6 * max(1.0, np.abs(num).max()))
