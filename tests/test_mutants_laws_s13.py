@@ -772,3 +772,20 @@ def test_the_momentum_fit_objective_and_its_jacobian(q, p):
         h[i] = 1e-6
         num = (resid(x + h) - resid(x - h)) / 2e-6
         np.testing.assert_allclose(J[:, i], num, atol=1e-6 * max(1.0, np.abs(num).max()))
+
+
+def test_a_run_of_per_step_rates_or_a_constant_takes_total_steps_as_a_check_only():
+    """Run: total_steps binds an unbound schedule (a schedule or a spec string); rates
+    given per step or as a number are used as they are (cut to the last logged step +
+    1), and total_steps only has to exceed the last logged step."""
+    rates = np.linspace(1.0, 0.1, 10)
+    r = Run(rates, [1, 3], [2.0, 1.0], total_steps=8)
+    np.testing.assert_array_equal(r.eta, rates[:4])
+    c = Run(0.5, [1, 3], [2.0, 1.0], total_steps=8)
+    np.testing.assert_array_equal(c.eta, [0.5] * 4)
+    s = Run(lrkit.linear(1.0, 0.0), [1, 3], [2.0, 1.0], total_steps=8)
+    np.testing.assert_allclose(s.eta, [1.0, 0.875, 0.75, 0.625])
+    with pytest.raises(ConfigError, match=r"^Run: total_steps must be > the last step 3, got 3$"):
+        Run(rates, [1, 3], [2.0, 1.0], total_steps=3)
+    with pytest.raises(ConfigTypeError, match=r"^Run: total_steps must be an int, got 8.0$"):
+        Run(rates, [1, 3], [2.0, 1.0], total_steps=8.0)
