@@ -97,3 +97,83 @@ def test_the_html_law_plot_draws_observed_solid_and_predicted_dashed(tmp_path):
     assert layout["title"]["text"] == "momentum law: predicted (dashed) vs observed"
     assert layout["xaxis"]["title"]["text"] == "step"
     assert layout["yaxis"]["title"]["text"] == "loss"
+
+
+def test_fit_s_public_defaults():
+    """fit()'s documented defaults: the mean_pq law, lam 0.999, a Huber threshold of
+    1e-3 on the log residual, the warm-up left out, 400 evaluations, step weights."""
+    import inspect
+
+    from lrkit.laws import DEFAULT_LAW, fit
+
+    d = {k: v.default for k, v in inspect.signature(fit).parameters.items() if k != "runs"}
+    assert d == {
+        "law": "mean_pq",
+        "lam": 0.999,
+        "delta": 1e-3,
+        "skip_warmup": True,
+        "max_nfev": 400,
+        "weight": "step",
+    }
+    assert DEFAULT_LAW == "mean_pq"
+
+
+@pytest.mark.parametrize("budget", [5, 60])
+def test_fit_runs_each_start_briefly_then_continues_the_best(monkeypatch, budget):
+    """_fit_one: a short run (at most 40 evaluations, fewer if the budget is smaller)
+    from each start, the Huber loss with f_scale = delta and bounds; the best one is run
+    again with the whole budget only when its short run stopped on the budget."""
+    import scipy.optimize
+
+    from lrkit.laws import fit
+
+    calls = []
+    real = scipy.optimize.least_squares
+
+    def spy(fun, x0, **kw):
+        res = real(fun, x0, **kw)
+        calls.append((np.array(x0), kw, res))
+        return res
+
+    monkeypatch.setattr(scipy.optimize, "least_squares", spy)
+    true = Law("momentum", MOM)
+    eta = np.asarray(
+        lrkit.warmup(lrkit.cosine(1e-2, 1e-3), 10).bind(total_steps=200)(np.arange(200))
+    )
+    st = np.arange(12, 200, 4)
+    fit(
+        [Run(eta, st, true.predict(eta, st) * (1 + 1e-3 * np.sin(st)))],
+        "momentum",
+        max_nfev=budget,
+        delta=2e-3,
+    )
+    assert [c[1]["max_nfev"] for c in calls[:2]] == [min(40, budget)] * 2  # two starts
+    assert all(c[1]["loss"] == "huber" and c[1]["f_scale"] == 2e-3 for c in calls)
+    best = min(calls[:2], key=lambda c: c[2].cost)
+    if best[2].status == 0:
+        assert len(calls) == 3 and calls[2][1]["max_nfev"] == budget
+        np.testing.assert_array_equal(calls[2][0], best[2].x)
+    else:
+        assert len(calls) == 2
+    assert budget != 5 or len(calls) == 3  # 5 evaluations cannot converge
+
+
+def test_fit_points_at_the_first_steps_and_their_weights():
+    """Without skip_warmup every point with S(t) > 0 is fitted, step 0 included when its
+    rate is not 0; a run's weights are t / t_last, with t_last taken as at least 1 (a
+    run logged at step 0 alone weighs 0, not NaN)."""
+    from lrkit.laws._fit import _fit_data, _points
+
+    runs = [Run(1e-2, [0], [3.0]), Run(1e-2, [0, 1], [3.0, 2.9]), Run(1e-2, [0, 2, 4], [3, 2, 1])]
+    _, data, _ = _fit_data(runs, "momentum", 0.0, 1e-3, False)
+    assert [g.steps.tolist() for g, _, _ in data] == [[0], [0, 1], [0, 2, 4]]
+    assert [sw.tolist() for _, _, sw in data] == [[0.0], [0.0, 1.0], [0.0, 0.5**0.5, 1.0]]
+    # after the warm-up: after the peak, here step 0
+    assert [_points(r, True)[0].tolist() for r in runs] == [[], [1], [2, 4]]
+    assert fit_lam0(runs).params["lam"] == 0.0
+
+
+def fit_lam0(runs):
+    from lrkit.laws import fit
+
+    return fit(runs, "momentum", lam=0.0, max_nfev=3, skip_warmup=False)
