@@ -191,3 +191,32 @@ def test_optimize_s_argument_check_accepts_every_edge_of_its_ranges(
     from lrkit.laws._optimize import _check
 
     assert _check(total, peak, warmup, family, knots) is None
+
+
+@pytest.mark.parametrize("total", [100, 2160, 30000])
+def test_public_rates_are_the_documented_formulas(total):
+    """lrkit.laws.public's notes: a 2160-step warm-up linspace(0, 3e-4, 2160) (cut to the
+    run's length), then cosine_N from 3e-4 to 3e-5 over steps 2160..N, constant_N at
+    3e-4, wsdcon_K at 3e-4 until 8000 then K e-5, wsd_/wsdld_20000_24000 at 3e-4 until
+    20000 then geometric / linear down to 3e-5 at 24000."""
+    from lrkit.laws.public import NAMES, public_rates
+
+    t = np.arange(total, dtype=float)
+    warm = np.linspace(0.0, 3e-4, 2160)
+    for name in NAMES:
+        kind, _, rest = name.partition("_")
+        if kind == "cosine":
+            n = float(rest)
+            f = np.clip((t - 2160) / (n - 2160), 0, 1)
+            want = 3e-5 + 0.5 * (3e-4 - 3e-5) * (1 + np.cos(np.pi * f))
+        elif kind == "constant":
+            want = np.full(total, 3e-4)
+        elif kind == "wsdcon":
+            want = np.where(t < 8000, 3e-4, int(rest) * 1e-5)
+        else:
+            f = np.clip((t - 20000) / 4000, 0, 1)
+            dec = 3e-4 * (3e-5 / 3e-4) ** f if kind == "wsd" else 3e-4 - (3e-4 - 3e-5) * f
+            want = np.where(t < 20000, 3e-4, dec)
+        k = min(2160, total)
+        want[:k] = warm[:k]
+        np.testing.assert_allclose(public_rates(name, total), want, rtol=1e-12, atol=0)
