@@ -220,3 +220,20 @@ def test_public_rates_are_the_documented_formulas(total):
         k = min(2160, total)
         want[:k] = warm[:k]
         np.testing.assert_allclose(public_rates(name, total), want, rtol=1e-12, atol=0)
+
+
+def test_the_law_plot_takes_one_run_and_writes_into_a_new_folder(tmp_path):
+    """``runs`` may be one Run; ``out`` (a str or a path) may name a folder that does not
+    exist yet: it is created and the PNG written there (the path is returned)."""
+    from pathlib import Path
+
+    law = Law("momentum", MOM)
+    eta = np.full(60, 1e-2)
+    st = np.arange(1, 60, 3)
+    run = Run(eta, st, law.predict(eta, st), name="one")
+    fig = law.plot(runs=run)
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert labels == ["one (observed)", "one (predicted)"]
+    out = law.plot(Path(tmp_path) / "new" / "deeper" / "law.png", runs=run)
+    assert Path(out) == tmp_path / "new" / "deeper" / "law.png"
+    assert Path(out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
