@@ -237,3 +237,22 @@ def test_the_law_plot_takes_one_run_and_writes_into_a_new_folder(tmp_path):
     out = law.plot(Path(tmp_path) / "new" / "deeper" / "law.png", runs=run)
     assert Path(out) == tmp_path / "new" / "deeper" / "law.png"
     assert Path(out).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_law_shows_itself_as_a_png_and_its_plot_takes_a_title(tmp_path):
+    """Jupyter's rich display of a Law is a PNG (law_figure's); Law.plot passes its
+    keywords on (a title replaces the default one, in the PNG and the HTML page, and
+    plotly_js="cdn" links plotly.js instead of embedding it)."""
+    law = Law("momentum", MOM)
+    png = law._repr_png_()
+    assert isinstance(png, bytes) and png[:8] == b"\x89PNG\r\n\x1a\n"
+    eta = np.full(40, 1e-2)
+    st = np.arange(1, 40, 3)
+    run = Run(eta, st, law.predict(eta, st))
+    fig = law.plot(runs=[run], title="mine")
+    assert fig.axes[0].get_title() == "mine"
+    out = law.plot(str(tmp_path / "a.html"), runs=[run], title="mine", plotly_js="cdn")
+    _, layout = _traces(out)
+    assert layout["title"]["text"] == "mine"
+    html = open(out, encoding="utf-8").read()
+    assert "https://cdn.plot.ly/" in html and len(html) < 100_000
