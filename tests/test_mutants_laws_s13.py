@@ -576,7 +576,7 @@ class _Target:
         return float(np.sum((got - self.want) ** 2))
 
 
-@pytest.mark.parametrize(("w", "knots"), [(0, 4), (30, 5)])
+@pytest.mark.parametrize(("w", "knots"), [(0, 4), (1, 3), (30, 5)])
 def test_optimize_free_shape_reaches_a_monotone_target_through_its_knots(w, knots):
     """family="interpolate": knots at linspace(0, T - warmup, knots + 1) (rounded) after
     the warm-up (linear from 0), values peak x cumprod(r), r in [0, 1], each printed to 6
@@ -591,8 +591,11 @@ def test_optimize_free_shape_reaches_a_monotone_target_through_its_knots(w, knot
     target = lrkit.warmup(base, steps=w, start=0.0) if w else base
     s = optimize(_Target(target, T), T, peak, warmup=w, family="interpolate", knots=knots)
     got = s.schedule if w else s
-    if w:
+    if w:  # even a one-step warm-up is kept: the first rate is 0
         assert type(s).__name__ == "Warmup" and (s.steps, s.start) == (w, 0.0)
+        assert float(s(0)) == 0.0
+    else:
+        assert type(s).__name__ == "Interpolate"
     pts = got.points
     assert [x for x, _ in pts] == xs.tolist()
     assert all(float(f"{v:.6g}") == v for _, v in pts)
