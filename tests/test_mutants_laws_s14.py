@@ -256,3 +256,13 @@ def test_a_law_shows_itself_as_a_png_and_its_plot_takes_a_title(tmp_path):
     assert layout["title"]["text"] == "mine"
     html = open(out, encoding="utf-8").read()
     assert "https://cdn.plot.ly/" in html and len(html) < 100_000
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), 2.5])
+def test_steps_must_be_finite_whole_numbers(bad):
+    """as_steps: float steps are taken when whole; inf and NaN are not step numbers."""
+    with pytest.raises(ConfigError, match=r"^Run: steps must be whole step numbers, got "):
+        Run(1e-2, [1.0, bad], [2.0, 1.0])
+    with pytest.raises(ConfigError, match=r"^predict: steps must be whole step numbers"):
+        Law("momentum", MOM).predict(1e-2, [1.0, bad], total_steps=10)
+    np.testing.assert_array_equal(Run(1e-2, [1.0, 3.0], [2.0, 1.0]).steps, [1, 3])
