@@ -792,3 +792,61 @@ def test_a_run_of_per_step_rates_or_a_constant_takes_total_steps_as_a_check_only
         Run(rates, [1, 3], [2.0, 1.0], total_steps=3)
     with pytest.raises(ConfigTypeError, match=r"^Run: total_steps must be an int, got 8.0$"):
         Run(rates, [1, 3], [2.0, 1.0], total_steps=8.0)
+
+
+@pytest.mark.parametrize("name", ["wsd", "rise after the peak"])
+def test_the_steps_around_every_kink_are_exact_knots_whatever_the_tolerance(name):
+    """mpl_dense's knots hold k - 1, k and k + 1 for every kink k of the drop sequence
+    (|d_k - d_(k-1)| above 1 % of the largest drop): there the curve is the direct sum
+    to rounding even with a tolerance (1e-2) that refines nothing."""
+    T = 600
+    eta = _eta(SHAPES[name], T)
+    d, _, _ = _drops_area(eta, 1.0, 1.0)
+    k = np.flatnonzero(np.abs(np.diff(d)) > 1e-2 * np.abs(d).max()) + 1
+    near = np.unique(np.concatenate([k - 1, k, k + 1]))
+    near = near[(near >= 1) & (near < T)]
+    assert near.size >= 3
+    st = np.arange(1, T)
+    got = F.mpl_dense(eta, st, MPL, rtol=1e-2)[near - 1]
+    np.testing.assert_allclose(got, _mpl_vectorized(eta, near, MPL), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
+@pytest.mark.parametrize(("lo", "hi"), [(0, 599), (150, 420), (250, 599)])
+def test_kinks_are_the_steps_next_to_a_change_of_the_drops_and_their_neighbours(name, lo, hi):
+    """_kinks: the steps k in [lo, hi] where |d_k - d_(k-1)| exceeds 1 % of the largest
+    |drop|, with k - 1 and k + 1 (also within [lo, hi]); none without drops."""
+    d, _, _ = _drops_area(_eta(SHAPES[name], 600), 1.0, 1.0)
+    big = np.abs(d).max()
+    want = set()
+    for k in range(1, d.size):
+        if abs(d[k] - d[k - 1]) > 0.01 * big:
+            want |= {j for j in (k - 1, k, k + 1) if lo <= j <= hi}
+    got = F._kinks(d, lo, hi)
+    assert sorted(set(got.tolist())) == sorted(want)
+    assert want or name == "warm-up + cosine" or (lo, hi) != (0, 599)
+    assert got.dtype == np.int64
+    assert F._kinks(np.zeros(600), lo, hi).size == 0
+
+
+def test_kinks_exceed_one_percent_strictly_and_a_drop_of_exactly_1_counts():
+    """The kink test is strict (a change of exactly 1 % of the largest drop is not a
+    kink), and the largest drop may be any size (exactly 1.0 included)."""
+    d = np.zeros(200)
+    d[50:60], d[60:70] = 100.0, 99.0  # a change of exactly 1.0 = 1 % of 100 at step 60
+    assert sorted(set(F._kinks(d, 0, 199).tolist())) == [49, 50, 51, 69, 70, 71]
+    one = np.zeros(200)
+    one[100] = 1.0
+    assert sorted(set(F._kinks(one, 0, 199).tolist())) == [99, 100, 101, 102]
+
+
+def test_the_local_cubic_through_four_knots_and_linear_below_four():
+    """_lagrange4: with 4 knots (or more) the cubic through the nearest four, exact for a
+    cubic polynomial; with fewer than 4, linear interpolation."""
+    kk = np.array([0, 3, 7, 12])
+    cubic = kk**3 - 4.0 * kk**2 + kk - 2.0
+    x = np.arange(0, 13)
+    np.testing.assert_allclose(F._lagrange4(kk, cubic, x), x**3 - 4.0 * x**2 + x - 2.0, rtol=1e-12)
+    np.testing.assert_allclose(
+        F._lagrange4(kk[:3], cubic[:3], x[:8]), np.interp(x[:8], kk[:3], cubic[:3]), rtol=1e-15
+    )
