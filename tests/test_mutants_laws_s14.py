@@ -266,3 +266,27 @@ def test_steps_must_be_finite_whole_numbers(bad):
     with pytest.raises(ConfigError, match=r"^predict: steps must be whole step numbers"):
         Law("momentum", MOM).predict(1e-2, [1.0, bad], total_steps=10)
     np.testing.assert_array_equal(Run(1e-2, [1.0, 3.0], [2.0, 1.0]).steps, [1, 3])
+
+
+def test_load_public_reads_step_lr_loss_files_into_runs(tmp_path):
+    """load_public: ``csv_<size>/<name>.csv`` with a header and ``step,lr,loss`` rows; a
+    Run per name, named so, with the logged steps and losses and the rebuilt rates up
+    to its last step (the lr column is not read)."""
+    from lrkit.laws.public import load_public, public_rates
+
+    (tmp_path / "csv_100").mkdir()
+    rows = [(2200, 1.0, 3.5), (2300, 2.0, 3.4), (2450, 3.0, 3.3)]
+    for name in ("cosine_24000", "wsdcon_9"):
+        text = "step,lr,loss\n" + "".join(f"{s},{lr},{x}\n" for s, lr, x in rows)
+        (tmp_path / "csv_100" / f"{name}.csv").write_text(text)
+    got = load_public(tmp_path, "100", names=("cosine_24000", "wsdcon_9"))
+    assert list(got) == ["cosine_24000", "wsdcon_9"]
+    for name, run in got.items():
+        assert run.name == name
+        np.testing.assert_array_equal(run.steps, [2200, 2300, 2450])
+        np.testing.assert_array_equal(run.losses, [3.5, 3.4, 3.3])
+        np.testing.assert_array_equal(run.eta, public_rates(name, 2451))
+    one = tmp_path / "csv_100" / "constant_24000.csv"
+    one.write_text("step,lr,loss\n2200,0.5,3.25\n")  # a single row is still a table
+    (run,) = load_public(tmp_path, 100, names=("constant_24000",)).values()
+    assert run.steps.tolist() == [2200] and run.losses.tolist() == [3.25]
