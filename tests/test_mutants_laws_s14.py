@@ -290,3 +290,25 @@ def test_load_public_reads_step_lr_loss_files_into_runs(tmp_path):
     one.write_text("step,lr,loss\n2200,0.5,3.25\n")  # a single row is still a table
     (run,) = load_public(tmp_path, 100, names=("constant_24000",)).values()
     assert run.steps.tolist() == [2200] and run.losses.tolist() == [3.25]
+
+
+def test_runs_whose_names_hold_parentheses_keep_their_own_colours():
+    """Seed 15, ``plotting.py:124``: a curve's colour is keyed by its label without the
+    last " (observed)" / " (predicted)" only, so runs named "lr (a)" and "lr (b)" get
+    two colours, each shared by its observed and predicted curves."""
+    law = Law("momentum", MOM)
+    eta = np.full(40, 1e-2)
+    st = np.arange(1, 40, 3)
+    runs = [
+        Run(eta, st, law.predict(eta, st) * f, name=n)
+        for f, n in ((1.0, "lr (a)"), (1.1, "lr (b)"))
+    ]
+    lines = law.plot(runs=runs).axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == [
+        "lr (a) (observed)",
+        "lr (a) (predicted)",
+        "lr (b) (observed)",
+        "lr (b) (predicted)",
+    ]
+    c = [ln.get_color() for ln in lines]
+    assert c[0] == c[1] and c[2] == c[3] and c[0] != c[2]
