@@ -735,3 +735,27 @@ def test_paper_protocol_reduced_budget():
     assert err["mean_rel"] < 0.003  # 0.3 %
     assert err["worst_rel"] < 0.008
     assert law.info["fit_mean_rel"] < 0.002
+
+
+def test_fit_and_errors_accept_a_run_logged_from_a_zero_rate():
+    """A warm-up from 0 logs a loss at step 0, where S(0) = 0 and the law has no value:
+    the fit leaves the point out, and ``errors`` scores only the points after the first
+    non-zero rate (here every logged step but 0)."""
+    eta = np.r_[0.0, np.full(199, 1e-2)]
+    st = np.arange(0, 200, 5)
+    run = Run(eta, st, 3.0 - 0.001 * st)
+    law = fit([run], "momentum")
+    err = law.errors(run)
+    pred = law.predict(eta, st[1:])
+    want = np.mean(np.abs(pred - run.losses[1:]) / run.losses[1:])
+    assert err["mean_rel"] == pytest.approx(want, rel=1e-12)
+    assert law.info["fit_mean_rel"] == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ConfigError, match="steps must come after the first non-zero rate"):
+        law.predict(eta, [0, 5])
+
+
+def test_run_binds_a_spec_dict_to_total_steps_like_a_spec_string():
+    s = lrkit.cosine(1.0, 0.0)
+    want = s.bind(total_steps=8)(np.arange(4))
+    for form in (s, str(s), s.to_dict()):
+        np.testing.assert_allclose(Run(form, [1, 3], [2.0, 1.0], total_steps=8).eta, want)

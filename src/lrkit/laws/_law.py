@@ -42,7 +42,7 @@ def _base(law: str) -> str:
     return law.removesuffix("_q").removesuffix("_pq")
 
 
-#: from this many requested steps on, the MPL is evaluated by :func:`F.mpl_dense`
+#: above this many requested steps, the MPL is evaluated by :func:`F.mpl_dense`
 #: (adaptive knots + local cubic; relative error < 1e-6 vs the exact sum at the public
 #: fits' scale, tested; more when the drop term dominates the loss: see mpl_dense)
 _DENSE = 256
@@ -208,17 +208,19 @@ class Law:
 
     def errors(self, runs: Any) -> dict[str, float]:
         """Error of the law on ``runs``: mean relative error, mean worst-point relative
-        error (averaged over runs), R², MAE and RMSE, over all logged points."""
+        error (averaged over runs), R², MAE and RMSE, over every logged point after the
+        first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
+        point always counts, since its rates are not all 0)."""
         runs = [runs] if isinstance(runs, Run) else list(runs)
-        pred = [self._curve(r.eta, r.steps) for r in runs]
-        obs = np.concatenate([r.losses for r in runs])
+        kept = [r.steps[np.cumsum(r.eta)[r.steps] > 0] for r in runs]
+        seen = [r.losses[np.cumsum(r.eta)[r.steps] > 0] for r in runs]
+        pred = [self._curve(r.eta, st) for r, st in zip(runs, kept)]
+        obs = np.concatenate(seen)
         p = np.concatenate(pred)
         res = p - obs
         return {
             "mean_rel": float(np.mean(np.abs(res) / obs)),
-            "worst_rel": float(
-                np.mean([np.max(np.abs(q - r.losses) / r.losses) for q, r in zip(pred, runs)])
-            ),
+            "worst_rel": float(np.mean([np.max(np.abs(q - o) / o) for q, o in zip(pred, seen)])),
             "r2": float(1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)),
             "mae": float(np.mean(np.abs(res))),
             "rmse": float(np.sqrt(np.mean(res**2))),

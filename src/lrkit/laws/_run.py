@@ -14,17 +14,19 @@ from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 __all__ = ["Run", "rates", "as_steps"]
 
 
-def rates(schedule: Any, total: int, *, owner: str = "schedule") -> np.ndarray:
+def rates(
+    schedule: Any, total: int, *, owner: str = "schedule", total_steps: int | None = None
+) -> np.ndarray:
     """Per-step rates ``η_0 .. η_{total-1}`` of ``schedule``.
 
-    ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps=total``),
-    a spec string, or a 1-D array of per-step rates from step 0 (at least
-    ``total`` long). Rates must be finite and >= 0, and not all 0.
+    ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``, default
+    ``total``), a spec string or a spec dict (the same), or a 1-D array of per-step rates
+    from step 0 (at least ``total`` long). Rates must be finite and >= 0, and not all 0.
     """
     if isinstance(schedule, (Schedule, str, dict)):
         s = as_schedule(schedule)
         if not s.is_bound:
-            s = s.bind(total_steps=total)
+            s = s.bind(total_steps=total if total_steps is None else total_steps)
         eta = np.asarray(s(np.arange(total)), dtype=np.float64)
     elif isinstance(schedule, numbers.Real) and not isinstance(schedule, bool):
         eta = np.full(total, float(schedule))
@@ -116,11 +118,7 @@ class Run:
                 raise ConfigError(
                     f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"
                 )
-        eta = rates(self.schedule, total, owner="Run: schedule")
-        if self.total_steps is not None and isinstance(self.schedule, (Schedule, str)):
-            s = as_schedule(self.schedule)
-            if not s.is_bound:
-                eta = np.asarray(s.bind(total_steps=self.total_steps)(np.arange(total)), float)
+        eta = rates(self.schedule, total, owner="Run: schedule", total_steps=self.total_steps)
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "losses", losses)
         object.__setattr__(self, "_eta", eta)
