@@ -157,3 +157,22 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
         err = capsys.readouterr().err
         assert rc == 2, args
         assert msg in err and err.count("\n") == 1, (args, err)
+
+
+def test_predict_cli_reads_runs_logged_from_a_zero_rate(tmp_path, capsys):
+    """Step 0 of a warm-up from 0 (lr 0 in the CSV) is logged but has no predicted value:
+    the fit, the ranking and the figure leave it out instead of failing."""
+    paths = []
+    for name, lr in (("flat", lambda s: 0.01), ("decay", lambda s: 0.01 * (1 - s / 300))):
+        p = tmp_path / f"{name}.csv"
+        rows = ["step,lr,loss"] + [
+            f"{s},{lr(s) if s else 0.0},{3.0 - 0.004 * s**0.8}" for s in range(300)
+        ]
+        p.write_text("\n".join(rows) + "\n")
+        paths.append(str(p))
+    out = tmp_path / "pred.png"
+    args = ["--run", paths[0], "--run", paths[1], "--candidate", "cosine(0.01)"]
+    assert main(["predict", *args, "--law", "momentum", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert out.stat().st_size > 1000
+    assert "cosine(0.01)" in text and "flat (recorded)" in text

@@ -212,8 +212,8 @@ class Law:
         first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
         point always counts, since its rates are not all 0)."""
         runs = [runs] if isinstance(runs, Run) else list(runs)
-        kept = [r.steps[np.cumsum(r.eta)[r.steps] > 0] for r in runs]
-        seen = [r.losses[np.cumsum(r.eta)[r.steps] > 0] for r in runs]
+        kept = [r.steps[r._defined] for r in runs]
+        seen = [r.losses[r._defined] for r in runs]
         pred = [self._curve(r.eta, st) for r, st in zip(runs, kept)]
         obs = np.concatenate(seen)
         p = np.concatenate(pred)

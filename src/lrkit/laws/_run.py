@@ -124,6 +124,12 @@ class Run:
         object.__setattr__(self, "_eta", eta)
 
     @property
+    def _defined(self) -> np.ndarray:
+        """Mask of the logged points a law can predict: those after the first non-zero rate
+        (before it ``S(t) = 0``); the last point is always one."""
+        return np.cumsum(self._eta)[self.steps] > 0  # type: ignore[attr-defined,no-any-return]
+
+    @property
     def eta(self) -> np.ndarray:
         """The per-step rates from step 0 to the last logged step."""
         return self._eta  # type: ignore[attr-defined,no-any-return]

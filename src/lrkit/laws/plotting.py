@@ -31,7 +31,8 @@ def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) 
     for i, r in enumerate(runs):
         name = r.name or f"run {i}"
         series.append((f"{name} (observed)", r.steps, r.losses, "-"))
-        series.append((f"{name} (predicted)", r.steps, law._curve(r.eta, r.steps), "--"))
+        st = r.steps[r._defined]
+        series.append((f"{name} (predicted)", st, law._curve(r.eta, st), "--"))
     schedules = list(schedules)
     labels = list(labels) if labels is not None else [str(s) for s in schedules]
     if len(labels) != len(schedules):
