@@ -1,0 +1,54 @@
+"""Direct tests for lrkit.core (issue 15, seed-13 training pass): the lines no test ran
+(``register`` refusing a field without a marker, the abstract ``_eval``, ``_fmt`` on a
+value it cannot write) and the class behind them, the registry's own rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit import core
+
+
+def test_register_refuses_a_field_without_a_marker():
+    """Every init field of a registered schedule carries exactly one marker (its kind);
+    a bare annotation is a programming error named by class and field."""
+
+    @dataclass(frozen=True, repr=False)
+    class Bare(core.Schedule):
+        name = "bare_for_test"
+        value: float
+
+    with pytest.raises(TypeError, match="Bare.value: annotate the field with one marker"):
+        core.register(Bare)
+    assert "bare_for_test" not in core.REGISTRY
+
+
+def test_the_abstract_eval_is_not_implemented():
+    with pytest.raises(NotImplementedError):
+        core.Schedule._eval(lrkit.constant(1.0), np.zeros(1), np)
+
+
+def test_fmt_refuses_a_value_it_cannot_write():
+    assert core._fmt(0.5) == "0.5"
+    assert core._fmt(3) == "3"
+    assert core._fmt(None) == "None"
+    assert core._fmt((1, 2)) == "[1, 2]"
+    assert core._fmt(((0, 1.0), (5, 0.5))) == "[(0, 1.0), (5, 0.5)]"
+    with pytest.raises(AssertionError):
+        core._fmt(object())
+
+
+def test_register_installs_the_immutable_setattr_and_the_checked_init():
+    s = lrkit.cosine(1.0, steps=10)
+    with pytest.raises(core.FrozenInstanceError, match="cosine schedules are immutable"):
+        s.start = 2.0  # type: ignore[misc]
+    with pytest.raises(core.FrozenInstanceError, match="cosine schedules are immutable"):
+        del s.start  # type: ignore[misc]
+    with pytest.raises(lrkit.errors.ConfigTypeError, match="takes at most"):
+        lrkit.constant(1.0, 2, 3, 4, 5, 6)
+    assert core.REGISTRY["cosine"] is type(s)
+    assert [p.name for p in type(s).params][:2] == ["start", "end"]
