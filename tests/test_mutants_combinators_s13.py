@@ -1,0 +1,50 @@
+"""Direct tests for lrkit.combinators (issue 15, seed-13 training pass): the one line no
+test ran, ``step_noise``'s keras.ops branch (``u = cast(top) * 2**-24``), pinned by the
+keras adapter against numpy for both noise distributions, and the draw itself against
+its documented range and distribution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.combinators import step_noise
+
+STEPS = np.arange(0, 400, dtype=np.int64)
+
+
+@pytest.mark.parametrize("dist", ["uniform", "normal"])
+def test_keras_noise_matches_numpy(dist):
+    """The keras adapter evaluates ``noise`` with keras.ops (the cast-and-scale branch):
+    the same per-step factors as numpy, to float32 precision."""
+    import lrkit.keras as lkeras
+
+    s = lrkit.noise(lrkit.constant(0.1), pct=0.4, dist=dist, seed=7)
+    got = np.asarray(lkeras.Schedule(s)(STEPS.astype(np.int32)), dtype=np.float64)
+    want = s(STEPS)
+    np.testing.assert_allclose(got, want, rtol=2e-6)
+    assert np.ptp(want) > 0.01  # the noise is there
+
+
+def test_uniform_noise_is_two_u_minus_one_times_pct():
+    """``uniform``: (2u - 1) pct with u in [0, 1): inside (-pct, pct), spread over it."""
+    t = np.arange(0, 20000, dtype=np.float64)
+    n = step_noise(t, np, 3, 0.2, "uniform")
+    assert n.min() >= -0.2 and n.max() < 0.2
+    assert n.min() < -0.19 and n.max() > 0.19
+    assert abs(n.mean()) < 0.01
+    np.testing.assert_allclose(np.std(n), 0.2 / np.sqrt(3.0), rtol=0.03)
+
+
+def test_normal_noise_is_the_normal_truncated_to_pct():
+    """``normal``: the standard normal conditioned on |n| < pct; with pct = 3 its
+    spread is close to 1 and it stays inside (-3, 3)."""
+    t = np.arange(0, 20000, dtype=np.float64)
+    n = step_noise(t, np, 11, 3.0, "normal")
+    assert np.all(np.abs(n) < 3.0)
+    np.testing.assert_allclose(np.std(n), 0.9733, rtol=0.03)  # var of N(0,1) cut at 3
+    assert abs(np.mean(n)) < 0.03
+    small = step_noise(t, np, 11, 0.1, "normal")
+    assert np.all(np.abs(small) < 0.1)
+    np.testing.assert_allclose(np.std(small), 0.1 / np.sqrt(3.0), rtol=0.05)
