@@ -5,11 +5,17 @@ its documented range and distribution."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import pathlib
+import re
+
 import numpy as np
 import pytest
 
 import lrkit
 from lrkit.combinators import step_noise
+from lrkit.core import REGISTRY
 
 STEPS = np.arange(0, 400, dtype=np.int64)
 
@@ -48,3 +54,18 @@ def test_normal_noise_is_the_normal_truncated_to_pct():
     small = step_noise(t, np, 11, 0.1, "normal")
     assert np.all(np.abs(small) < 0.1)
     np.testing.assert_allclose(np.std(small), 0.1 / np.sqrt(3.0), rtol=0.05)
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, c in REGISTRY.items() if c.__module__ == "lrkit.combinators"]
+)
+def test_every_default_is_the_one_the_gallery_documents(name):
+    """``warmup``'s ``prefix=True``, ``opposite``'s 0.85/0.95, ``noise``'s
+    ``pct=0.67, seed=42``...: the defaults docs/gallery.md shows are the code's."""
+    text = (pathlib.Path(__file__).parent.parent / "docs" / "gallery.md").read_text("utf-8")
+    (args,) = re.findall(rf"^`{name}\((.*)\)`$", text, flags=re.M)
+    documented = {}
+    for a in filter(None, (x.strip() for x in args.split(","))):
+        key, _, default = a.lstrip("*").partition("=")
+        documented[key] = ast.literal_eval(default) if default else dataclasses.MISSING
+    assert {p.name: p.default for p in REGISTRY[name].params} == documented

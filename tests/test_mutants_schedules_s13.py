@@ -108,3 +108,40 @@ def test_nonincreasing_is_never_claimed_for_rising_values(spec, exact):
         assert falls
     if exact:
         assert s.nonincreasing() == falls
+
+
+# ------------------------------------------------------------------ documented defaults
+def gallery_signatures() -> dict[str, dict[str, object]]:
+    """docs/gallery.md's signature line of each schedule: ``name(a, b=1.0, ...)``, as
+    {name: {parameter: default or MISSING}}."""
+    import ast
+    import dataclasses
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).parent.parent / "docs" / "gallery.md").read_text("utf-8")
+    out: dict[str, dict[str, object]] = {}
+    for name, args in re.findall(r"^`([a-z_]+)\((.*)\)`$", text, flags=re.M):
+        params: dict[str, object] = {}
+        for a in filter(None, (x.strip() for x in args.split(","))):
+            key, _, default = a.lstrip("*").partition("=")
+            params[key] = ast.literal_eval(default) if default else dataclasses.MISSING
+        out[name] = params
+    return out
+
+
+def _defaults_of(module: str) -> list[str]:
+    from lrkit.core import REGISTRY
+
+    return [n for n, c in REGISTRY.items() if c.__module__ == module]
+
+
+@pytest.mark.parametrize("name", _defaults_of("lrkit.schedules"))
+def test_every_default_is_the_one_the_gallery_documents(name):
+    """A default changed in the code and not in docs/gallery.md is a changed behaviour
+    (``every=1`` is one step per decay, ``cycles=0.5`` half a cosine...)."""
+    from lrkit.core import REGISTRY
+
+    documented = gallery_signatures()[name]
+    got = {p.name: p.default for p in REGISTRY[name].params}
+    assert got == documented
