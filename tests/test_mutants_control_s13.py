@@ -63,3 +63,76 @@ def test_wrappers_take_a_config_or_keywords():
         EarlyStopping(PlateauConfig())
     with pytest.raises(ConfigTypeError, match="Plateau: config must be a PlateauConfig"):
         Plateau(cfg)
+
+
+def test_plateau_defaults_are_pytorchs():
+    """PlateauConfig's defaults are torch.optim.lr_scheduler.ReduceLROnPlateau's (its
+    ``min_lr`` is our ``min_value``)."""
+    import dataclasses
+    import inspect
+
+    import torch
+
+    sig = inspect.signature(torch.optim.lr_scheduler.ReduceLROnPlateau).parameters
+    got = {f.name: f.default for f in dataclasses.fields(PlateauConfig)}
+    for name in ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "eps"):
+        assert got[name] == sig[name].default, name
+    assert got["min_value"] == sig["min_lr"].default == 0
+    assert got["nan"] == "raise" and got["start_step"] == 0
+
+
+def test_early_stopping_defaults():
+    """mode "min", patience 10 (as the plateau's), no min_delta, NaN raises, from step 0."""
+    assert EarlyStoppingConfig() == EarlyStoppingConfig(
+        mode="min", patience=10, min_delta=0.0, nan="raise", start_step=0
+    )
+
+
+PLATEAU_EDGES = [
+    # (field, accepted edge, refused value just past it)
+    ("factor", 1e-9, 0.0),
+    ("factor", 0.999, 1.0),
+    ("patience", 0, -1),
+    ("threshold", 0.0, -1e-9),
+    ("cooldown", 0, -1),
+    ("min_value", 0.0, -1e-9),
+    ("eps", 0.0, -1e-9),
+    ("start_step", 0, -1),
+]
+
+
+@pytest.mark.parametrize(("field", "ok", "bad"), PLATEAU_EDGES)
+def test_plateau_config_edges(field, ok, bad):
+    from lrkit.errors import ConfigError
+
+    assert getattr(PlateauConfig(**{field: ok}), field) == ok
+    with pytest.raises(ConfigError, match=f"Plateau: {field} must be .*got {bad}"):
+        PlateauConfig(**{field: bad})
+
+
+@pytest.mark.parametrize(
+    ("field", "ok", "bad"), [("patience", 0, -1), ("min_delta", 0.0, -1e-9), ("start_step", 0, -1)]
+)
+def test_early_stopping_config_edges(field, ok, bad):
+    from lrkit.errors import ConfigError
+
+    assert getattr(EarlyStoppingConfig(**{field: ok}), field) == ok
+    with pytest.raises(ConfigError, match=f"EarlyStopping: {field} must be .*got {bad}"):
+        EarlyStoppingConfig(**{field: bad})
+
+
+@pytest.mark.parametrize(
+    ("cls", "field", "bad"),
+    [
+        (PlateauConfig, "mode", "low"),
+        (PlateauConfig, "threshold_mode", "pct"),
+        (PlateauConfig, "nan", "stop"),
+        (EarlyStoppingConfig, "mode", "lowest"),
+        (EarlyStoppingConfig, "nan", "ignore"),
+    ],
+)
+def test_config_choices_are_refused_by_name(cls, field, bad):
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"{field} must be one of .*got '{bad}'"):
+        cls(**{field: bad})
