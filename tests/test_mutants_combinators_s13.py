@@ -69,3 +69,16 @@ def test_every_default_is_the_one_the_gallery_documents(name):
         key, _, default = a.lstrip("*").partition("=")
         documented[key] = ast.literal_eval(default) if default else dataclasses.MISSING
     assert {p.name: p.default for p in REGISTRY[name].params} == documented
+
+
+@pytest.mark.parametrize(("n", "pct"), [(2**20 - 1, 0.3), (2**20 + 100_000, 0.99)])
+def test_peak_info_scans_a_schedule_in_blocks_of_two_to_the_twenty(n, pct):
+    """A schedule without ``peak_step`` is scanned over [0, n] in blocks of 2**20 steps:
+    n + 1 = 2**20 exactly fills one block (no empty block after it), and a peak in the
+    second block is found there."""
+    from lrkit.combinators import KnownPeak, peak_info
+
+    s = lrkit.one_cycle(1.0, steps=n, pct_start=pct)
+    assert not isinstance(s, KnownPeak)
+    v = s(np.arange(n + 1))
+    assert peak_info(s) == (float(np.argmax(v)), float(v.max()), float(v[0]), float(v[-1]))
