@@ -1,0 +1,73 @@
+"""Direct tests for lrkit.finder (issue 15, seed-13 training pass): ``find``'s progress
+rule (docs: a bar only when stderr is a terminal and ``CI`` is unset) and ``as_loss``'s
+shape rule (one number: any shape whose size is not 1 is refused, an empty one
+included), each against the documented rule with real streams and arrays."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from lrkit.errors import ConfigTypeError
+from lrkit.finder import find
+from lrkit.finder.sweep import as_loss
+
+
+class _Terminal(io.StringIO):
+    """A text stream that says it is a terminal (as a console's stderr does)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _run(progress, stream):
+    with contextlib.redirect_stderr(stream):
+        res = find(lambda lr: 1.0, start=1e-4, end=1e-2, steps=5, progress=progress)
+    assert len(res.lrs) == 5
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("ci", [None, "1"])
+def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch, ci):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    assert "lrkit find" not in _run(None, io.StringIO())
+
+
+def test_a_bar_on_a_terminal_unless_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    assert "lrkit find" in _run(None, _Terminal())
+    monkeypatch.setenv("CI", "true")
+    assert "lrkit find" not in _run(None, _Terminal())
+    assert "lrkit find" in _run(True, io.StringIO())  # forced
+    monkeypatch.delenv("CI", raising=False)
+    assert "lrkit find" not in _run(False, _Terminal())  # forced off
+
+
+@pytest.mark.parametrize(
+    "out", [np.float32(2.5), np.array(2.5), np.array([2.5]), np.array([[2.5]]), torch.tensor([[[2.5]]])]
+)
+def test_as_loss_takes_any_one_element_value(out):
+    assert as_loss(out, "find", 0.1) == 2.5
+
+
+@pytest.mark.parametrize(
+    ("out", "shape"),
+    [
+        (np.zeros(0), "(0,)"),
+        (np.zeros((3, 0)), "(3, 0)"),
+        (np.zeros(2), "(2,)"),
+        (np.zeros((2, 3)), "(2, 3)"),
+        (torch.zeros(0), "(0,)"),
+        (torch.zeros(1, 4), "(1, 4)"),
+    ],
+)
+def test_as_loss_refuses_every_other_size_by_shape(out, shape):
+    with pytest.raises(ConfigTypeError, match=rf"one number, got a \w+ of shape \{shape[:-1]}\) at lr=0.1"):
+        as_loss(out, "find", 0.1)
