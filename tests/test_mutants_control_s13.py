@@ -136,3 +136,16 @@ def test_config_choices_are_refused_by_name(cls, field, bad):
 
     with pytest.raises(ConfigError, match=f"{field} must be one of .*got '{bad}'"):
         cls(**{field: bad})
+
+
+@pytest.mark.parametrize("cls", [Plateau, EarlyStopping])
+def test_a_reported_step_is_an_int_from_zero(cls):
+    """``update(metric, step)``: a step index is >= 0; -1 is refused by name."""
+    from lrkit.errors import ConfigError
+
+    w = cls()
+    w.update(1.0, step=0)
+    with pytest.raises(ConfigError, match=f"{cls.__name__}: step must be >= 0, got -1"):
+        w.update(1.0, step=-1)
+    with pytest.raises(ConfigError, match="step must be an integer, got 1.5"):
+        w.update(1.0, step=1.5)

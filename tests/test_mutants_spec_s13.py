@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import lrkit
-from lrkit.errors import ConfigTypeError
+from lrkit.errors import ConfigError, ConfigTypeError
 from lrkit.spec import SpecError, from_dict, parse
 
 
@@ -63,3 +63,19 @@ def test_from_dict_names_a_name_that_is_not_a_string_by_its_path():
         )
     with pytest.raises(ConfigTypeError, match=r"^from_dict: schedule\.name must be a string, got 7"):
         from_dict({"name": "warmup", "schedule": {"name": 7}, "steps": 5})
+
+
+def _nested(levels: int) -> dict:
+    """``levels`` dicts: ``neg`` around ``neg`` ... around a constant."""
+    d: dict = {"name": "constant", "value": 1.0}
+    for _ in range(levels - 1):
+        d = {"name": "neg", "schedule": d}
+    return d
+
+
+def test_from_dict_reads_at_most_100_nested_dicts():
+    """As parse's 100 levels: 100 nested dicts are read, 101 are refused with the path."""
+    assert from_dict(_nested(100))(0) == -1.0  # 99 negations of 1.0
+    assert from_dict(_nested(99))(0) == 1.0  # 98
+    with pytest.raises(ConfigError, match=r"nests deeper than 100 levels at schedule(\.schedule){99}$"):
+        from_dict(_nested(101))
