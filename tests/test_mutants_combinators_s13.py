@@ -82,3 +82,28 @@ def test_peak_info_scans_a_schedule_in_blocks_of_two_to_the_twenty(n, pct):
     assert not isinstance(s, KnownPeak)
     v = s(np.arange(n + 1))
     assert peak_info(s) == (float(np.argmax(v)), float(v.max()), float(v[0]), float(v[-1]))
+
+
+EDGES = [
+    # (a call accepted at the edge, a call just past it, words of the refusal)
+    (lambda: lrkit.noise(lrkit.constant(1.0), pct=1.0), lambda: lrkit.noise(lrkit.constant(1.0), pct=1.0001), "pct"),
+    (lambda: lrkit.noise(lrkit.constant(1.0), pct=1e-9), lambda: lrkit.noise(lrkit.constant(1.0), pct=0.0), "pct"),
+    (lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.0), lambda: lrkit.coupled_wd(lrkit.constant(1.0), -1e-9), "value"),
+    (lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, ref=1e-9), lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, ref=0.0), "ref"),
+    (lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, cap=1e-9), lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, cap=0.0), "cap"),
+    (lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=0.0), lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=-1e-9), "start"),
+    (
+        lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=1e-9, shape="exp"),
+        lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=0.0, shape="exp"),
+        r"start must be > 0 with shape='exp'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("ok", "bad", "words"), EDGES)
+def test_combinator_bounds_edges(ok, bad, words):
+    from lrkit.errors import ConfigError
+
+    ok()
+    with pytest.raises(ConfigError, match=words):
+        bad()

@@ -52,3 +52,19 @@ def test_register_installs_the_immutable_setattr_and_the_checked_init():
         lrkit.constant(1.0, 2, 3, 4, 5, 6)
     assert core.REGISTRY["cosine"] is type(s)
     assert [p.name for p in type(s).params][:2] == ["start", "end"]
+
+
+def test_bind_edges():
+    s = lrkit.cosine(1.0, steps="50%")
+    assert s.bind(total_steps=1).unbound() is None
+    with pytest.raises(lrkit.errors.ConfigError, match="bind: total_steps must be >= 1, got 0"):
+        s.bind(total_steps=0)
+    e = lrkit.cosine(1.0, steps="3ep")
+    assert e.bind(steps_per_epoch=1).length == 3
+    with pytest.raises(lrkit.errors.ConfigError, match="bind: steps_per_epoch must be >= 1, got 0"):
+        e.bind(steps_per_epoch=0)
+
+
+def test_plot_needs_at_least_one_step():
+    with pytest.raises(lrkit.errors.ConfigError, match="plot: total_steps must be >= 1, got 0"):
+        lrkit.cosine(1.0, steps=10).plot(total_steps=0)

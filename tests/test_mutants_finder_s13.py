@@ -71,3 +71,37 @@ def test_as_loss_takes_any_one_element_value(out):
 def test_as_loss_refuses_every_other_size_by_shape(out, shape):
     with pytest.raises(ConfigTypeError, match=rf"one number, got a \w+ of shape \{shape[:-1]}\) at lr=0.1"):
         as_loss(out, "find", 0.1)
+
+
+# ------------------------------------------------------------------ every bound's edge
+SWEEP_EDGES = [
+    # (settings accepted at the edge, settings just past it, words of the refusal)
+    ({"steps": 2}, {"steps": 1}, "steps must be >= 2, got 1"),
+    ({"start": 1e-300}, {"start": 0.0}, r"start must be > 0 \(mode='exp'\), got 0.0"),
+    ({"start": 0.0, "mode": "linear"}, {"start": -1e-9, "mode": "linear"}, "start must be >= 0, got -1e-09"),
+    ({"start": 0.1, "end": 0.1000001}, {"start": 0.1, "end": 0.1}, "end must be > start, got start=0.1, end=0.1"),
+    ({"smooth": 0.0}, {"smooth": -1e-9}, "smooth must be"),
+    ({"smooth": 0.999}, {"smooth": 1.0}, "smooth must be"),
+    ({"diverge": 1.0000001}, {"diverge": 1.0}, "diverge must be"),
+    ({"diverge": None}, {"mode": "log"}, "mode must be one of"),
+]
+
+
+@pytest.mark.parametrize(("ok", "bad", "words"), SWEEP_EDGES)
+def test_sweep_options_edges(ok, bad, words):
+    from lrkit.errors import ConfigError
+    from lrkit.finder import SweepOptions
+
+    opts = SweepOptions(**ok)
+    for k, v in ok.items():
+        assert getattr(opts, k) == v
+    with pytest.raises(ConfigError, match=f"find: {words}"):
+        SweepOptions(**bad)
+
+
+def test_sweep_defaults_are_the_documented_ones():
+    """docs/finder.md: 1e-7 to 10 over 100 steps, exponential, EMA 0.98, stop at 4x the best."""
+    from lrkit.finder import SweepOptions
+
+    o = SweepOptions()
+    assert (o.start, o.end, o.steps, o.mode, o.smooth, o.diverge) == (1e-7, 10.0, 100, "exp", 0.98, 4.0)

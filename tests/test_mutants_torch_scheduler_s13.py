@@ -25,3 +25,53 @@ def test_values_needs_an_lr_schedule():
         s.values()
     assert s.get_last_lr() == [0.1]
     assert opt.param_groups[0]["weight_decay"] == 0.01
+
+
+# ------------------------------------------------------------------ every bound's edge
+@pytest.mark.parametrize("name", ["epochs", "batches_per_epoch", "accumulation", "world_size"])
+def test_total_steps_counts_start_at_one(name):
+    from lrkit.torch import total_steps
+
+    args = {"epochs": 2, "batches_per_epoch": 8, "accumulation": 1, "world_size": 1}
+    assert total_steps(**{**args, name: 1}) == {
+        "epochs": 8,
+        "batches_per_epoch": 2,
+        "accumulation": 16,
+        "world_size": 16,
+    }[name]
+    with pytest.raises(ConfigError, match=f"total_steps: {name} must be >= 1, got 0"):
+        total_steps(**{**args, name: 0})
+
+
+def test_total_steps_partial_updates():
+    """ceil(b / W) batches per rank, ceil (or floor with partial='drop') of that / A."""
+    from lrkit.torch import total_steps
+
+    assert total_steps(3, 10, accumulation=4) == 9  # ceil(10/4) = 3 per epoch
+    assert total_steps(3, 10, accumulation=4, partial="drop") == 6  # floor: 2
+    assert total_steps(1, 10, accumulation=1, world_size=3) == 4  # ceil(10/3)
+    assert total_steps(1, 10, accumulation=1, world_size=3, drop_last=True) == 3
+    with pytest.raises(ValueError, match="makes no optimizer update"):
+        total_steps(1, 3, accumulation=4, partial="drop")
+    assert total_steps(1, 4, accumulation=4, partial="drop") == 1
+    with pytest.raises(ValueError, match="leaves no batch per process"):
+        total_steps(1, 3, world_size=4, drop_last=True)
+    assert total_steps(1, 4, world_size=4, drop_last=True) == 1
+
+
+def test_scheduler_durations_and_jumps_edges():
+    s = Scheduler(_opt(), "cosine(0.1, steps='50%')", total_steps=1)
+    assert s.total_steps == 1
+    with pytest.raises(ConfigError, match="total_steps must be >= 1, got 0"):
+        Scheduler(_opt(), "cosine(0.1, steps='50%')", total_steps=0)
+    s = Scheduler(_opt(), "cosine(0.1, steps='2ep')", steps_per_epoch=1)
+    assert s.steps_per_epoch == 1
+    with pytest.raises(ConfigError, match="steps_per_epoch must be >= 1, got 0"):
+        Scheduler(_opt(), "cosine(0.1, steps='2ep')", steps_per_epoch=0)
+    opt = _opt()
+    s = Scheduler(opt, lrkit.linear(1.0, 0.0, steps=10))
+    s.step(5)
+    s.step(0)  # back to the start
+    assert opt.param_groups[0]["lr"] == 1.0
+    with pytest.raises(ConfigError, match="epoch must be >= 0, got -1"):
+        s.step(-1)
