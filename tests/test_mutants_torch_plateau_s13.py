@@ -211,3 +211,11 @@ def test_early_stopping_checkpoint_needs_tensors_for_best_model():
     sd["best_model"] = {"w": 1.0}
     with pytest.raises(ConfigTypeError, match="must map names to tensors, got dict"):
         EarlyStopping(patience=3).load_state_dict(sd)
+
+
+def test_restore_best_needs_a_model():
+    es = EarlyStopping(restore_best=True)
+    with pytest.raises(ValueError, match=r"restore_best=True needs the model, given as EarlyStopping\(model=\.\.\.\)"):
+        es.step(1.0)
+    assert es._calls == 0  # refused before counting
+    assert es.step(1.0, model=torch.nn.Linear(1, 1)) is False

@@ -75,3 +75,45 @@ def test_scheduler_durations_and_jumps_edges():
     assert opt.param_groups[0]["lr"] == 1.0
     with pytest.raises(ConfigError, match="epoch must be >= 0, got -1"):
         s.step(-1)
+
+
+# ------------------------------------------------------------------ refusals, in words
+def _two_groups():
+    return torch.optim.SGD(
+        [{"params": [torch.nn.Parameter(torch.zeros(1))]}, {"params": [torch.nn.Parameter(torch.zeros(1))]}],
+        lr=0.1,
+    )
+
+
+def test_refusals_of_the_schedule_argument_name_the_problem():
+    with pytest.raises(ConfigError, match=r"schedule mapping is empty; give at least \{'lr': \.\.\.\}"):
+        Scheduler(_opt(), {})
+    with pytest.raises(ConfigError, match=r"multipliers given for 'momentum', which is not scheduled \(scheduled: \['lr'\]\)"):
+        Scheduler(_opt(), "cosine(0.1, steps=10)", multipliers={"momentum": [1.0]})
+    with pytest.raises(ConfigError, match="tensor_lr must be None, True, False or 'auto', got 'yes'"):
+        Scheduler(_opt(), "cosine(0.1, steps=10)", tensor_lr="yes")
+
+
+def test_refusals_of_a_key_the_param_groups_cannot_take():
+    with pytest.raises(ConfigError, match="'beta1' needs an optimizer with betas, but param group 0 of SGD has none"):
+        Scheduler(_opt(), {"lr": 0.1, "beta1": 0.9})
+    with pytest.raises(ConfigError, match=r"param group 0 of SGD has no key 'foo' \(keys: .*'beta1'/'beta2'"):
+        Scheduler(_opt(), {"lr": 0.1, "foo": 0.9})
+    opt = _opt()
+    opt.param_groups[0]["foo"] = "x"
+    with pytest.raises(ConfigError, match="param group 0 key 'foo' holds 'x', not a number"):
+        Scheduler(opt, {"lr": 0.1, "foo": 0.9})
+    assert opt.param_groups[0]["foo"] == "x"
+
+
+def test_groups_added_or_removed_after_construction_are_refused_by_count():
+    opt = _opt()
+    s = Scheduler(opt, "cosine(0.1, steps=10)")
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))]})
+    with pytest.raises(ConfigError, match=r"param group 1 was added after the scheduler was built \(1 groups then, 2 now\)"):
+        s.step()
+    opt = _two_groups()
+    s = Scheduler(opt, "cosine(0.1, steps=10)")
+    opt.param_groups.pop()
+    with pytest.raises(ConfigError, match=r"1 param group\(s\) were removed .* \(2 groups then, 1 now\)"):
+        s.step()
