@@ -107,3 +107,32 @@ def test_combinator_bounds_edges(ok, bad, words):
     ok()
     with pytest.raises(ConfigError, match=words):
         bad()
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: lrkit.clip(lrkit.constant(1.0)), "clip: give low, high or both, got neither"),
+        (lambda: lrkit.clip(lrkit.constant(1.0), low=0.5, high=0.4), "clip: low must be <= high, got low=0.5, high=0.4"),
+        (lambda: lrkit.opposite(lrkit.constant(1.0), low=0.9, high=0.8), "opposite: low must be <= high, got low=0.9, high=0.8"),
+        (
+            lambda: lrkit.coupled_wd(lrkit.constant(0.0), 0.1),
+            r"coupled_wd: the reference rate \(the schedule's peak\) must be > 0, got 0.0",
+        ),
+        (lambda: lrkit.noise(lrkit.constant(1.0), seed=2**63), "noise: seed must be < 2\\*\\*63, got 9223372036854775808"),
+    ],
+)
+def test_combinator_refusals_name_the_problem(call, words):
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=words):
+        call()
+
+
+def test_the_edges_of_those_refusals_are_accepted():
+    one = lrkit.constant(1.0)
+    assert lrkit.clip(one, low=0.5, high=0.5)(0) == 0.5
+    assert lrkit.clip(one, high=0.4)(0) == 0.4
+    assert lrkit.opposite(lrkit.linear(1.0, 0.0, steps=4), low=0.9, high=0.9)(2) == 0.9
+    assert lrkit.noise(one, seed=2**63 - 1) is not None
+    assert lrkit.coupled_wd(lrkit.constant(2.0), 0.1)(0) == pytest.approx(0.1)

@@ -68,3 +68,62 @@ def test_bind_edges():
 def test_plot_needs_at_least_one_step():
     with pytest.raises(lrkit.errors.ConfigError, match="plot: total_steps must be >= 1, got 0"):
         lrkit.cosine(1.0, steps=10).plot(total_steps=0)
+
+
+# ------------------------------------------------------------------ refusals, in words
+REFUSALS = [
+    (
+        lambda: lrkit.cosine(1.0, steps="1%").bind(total_steps=10),
+        lrkit.errors.ConfigError,
+        r"cosine: steps='1%' rounds to 0 steps of a 10-step run; it must be at least 1 step",
+    ),
+    (
+        lambda: lrkit.cosine(1.0, steps="1ep").bind(steps_per_epoch=1).length,
+        None,
+        1,
+    ),
+    (
+        lambda: lrkit.warmup(lrkit.constant(1.0), None),
+        lrkit.errors.ConfigError,
+        r"warmup: steps must be given \(a duration\), got None",
+    ),
+    (
+        lambda: lrkit.warmup(0.5, 5),
+        lrkit.errors.ConfigTypeError,
+        "warmup: schedule must be a schedule, got 0.5",
+    ),
+    (
+        lambda: lrkit.sequence([lrkit.constant(1.0, steps=2), 0.5]),
+        lrkit.errors.ConfigTypeError,
+        r"sequence: phases\[1\] must be a schedule, got 0.5",
+    ),
+    (
+        lambda: lrkit.sequence([]),
+        lrkit.errors.ConfigError,
+        "sequence: needs at least one schedule, got none",
+    ),
+    (
+        lambda: lrkit.linear(1e308, -1e308, steps=10),
+        lrkit.errors.ConfigError,
+        r"linear: the parameters overflow float64: end - start gives -inf",
+    ),
+    (
+        lambda: lrkit.custom(lambda t: float("nan") if t == 2 else 1.0, steps=5)([0, 1, 2]),
+        lrkit.errors.NonFiniteError,
+        r"custom\(<lambda>, steps=5\) is not finite at step 2; check its parameters",
+    ),
+    (
+        lambda: lrkit.custom(lambda t: float("nan") if t == 3 else 1.0, steps=5)(3),
+        lrkit.errors.NonFiniteError,
+        "is not finite at step 3",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "words"), REFUSALS)
+def test_core_refusals_name_the_problem(call, error, words):
+    if error is None:
+        assert call() == words
+        return
+    with pytest.raises(error, match=words):
+        call()
