@@ -149,3 +149,78 @@ def test_a_reported_step_is_an_int_from_zero(cls):
         w.update(1.0, step=-1)
     with pytest.raises(ConfigError, match="step must be an integer, got 1.5"):
         w.update(1.0, step=1.5)
+
+
+# ------------------------------------------------------------------ refusals, in words
+def _sd():
+    return Plateau().state_dict()
+
+
+CHECKPOINT_REFUSALS = [
+    (lambda sd: [1], ConfigTypeError, r"Plateau: state_dict must be a dict \(from state_dict\(\)\), got list"),
+    (
+        lambda sd: {"config": sd["config"], "state": {}},
+        None,
+        r"Plateau: state_dict\['state'\] is missing \['best', 'num_bad', .*'last_reduced'\], got keys \[\]",
+    ),
+    (
+        lambda sd: {"config": sd["config"], "state": {**sd["state"], "zz": 1}},
+        None,
+        r"state_dict\['state'\] has unknown fields \['zz'\]; allowed: \['best', ",
+    ),
+    (
+        lambda sd: {"config": {**sd["config"], "zz": 1}, "state": sd["state"]},
+        None,
+        r"Plateau: state_dict\['config'\] has unknown settings \['zz'\]",
+    ),
+    (lambda sd: {"config": 5, "state": sd["state"]}, ConfigTypeError, r"state_dict\['config'\] must be a dict, got 5"),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "words"), CHECKPOINT_REFUSALS)
+def test_checkpoint_refusals_name_the_field(make, error, words):
+    from lrkit.errors import ConfigError
+
+    p = Plateau()
+    p.update(1.0)
+    before = p.state
+    with pytest.raises(error or ConfigError, match=words):
+        p.load_state_dict(make(_sd()))
+    assert p.state == before  # nothing changed
+
+
+def test_a_different_config_says_both_and_how_to_keep_the_new_one():
+    from lrkit.errors import ConfigError
+
+    sd = _sd()
+    with pytest.raises(ConfigError, match=r"(?s)config differs.*saved: .*'patience': 10.*constructed: .*'patience': 3.*on_mismatch='new'"):
+        Plateau(patience=3).load_state_dict(sd)
+    p = Plateau(patience=3)
+    p.load_state_dict(sd, on_mismatch="new")
+    assert p.config.patience == 3
+
+
+@pytest.mark.parametrize(
+    ("cls", "words"),
+    [
+        (Plateau, r"Plateau: metric is NaN{}; a NaN is never counted as a bad epoch \(pass nan='skip'"),
+        (EarlyStopping, r"EarlyStopping: metric is NaN{} \(pass nan='stop' to stop on NaN or nan='skip'"),
+    ],
+)
+def test_a_nan_metric_is_refused_with_its_step(cls, words):
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=words.format("")):
+        cls().update(float("nan"))
+    with pytest.raises(ConfigError, match=words.format(" at step 4")):
+        cls().update(float("nan"), step=4)
+
+
+def test_a_metric_must_be_a_number():
+    with pytest.raises(ConfigTypeError, match=r"Plateau: metric must be a number \(or a 0-d array/tensor\), got 'x'"):
+        Plateau().update("x")
+    with pytest.raises(ConfigTypeError, match="Plateau: metric must be a number, got True"):
+        Plateau().update(True)
+    es = EarlyStopping(nan="stop")
+    assert es.update(float("nan")) is True
+    assert es.state.num_updates == 1 and not es.state.improved
