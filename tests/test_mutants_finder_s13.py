@@ -105,3 +105,63 @@ def test_sweep_defaults_are_the_documented_ones():
 
     o = SweepOptions()
     assert (o.start, o.end, o.steps, o.mode, o.smooth, o.diverge) == (1e-7, 10.0, 100, "exp", 0.98, 4.0)
+
+
+# ------------------------------------------------------------------ refusals, in words
+def _result(**kw):
+    from lrkit.finder import FinderResult
+
+    return FinderResult([1e-3, 1e-2], [1.0, 0.9], [1.0, 0.9], **kw)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (
+            lambda: find(lambda lr: 1.0, foo=1),
+            ConfigTypeError,
+            r"find: unknown sweep setting\(s\) foo; allowed: diverge, end, mode, smooth, start, steps",
+        ),
+        (
+            lambda: __import__("lrkit.finder").finder.FinderResult([1e-3, 1e-2], [1.0], [1.0]),
+            None,
+            "FinderResult: lrs, losses and smoothed must have the same length, got 2, 1, 1",
+        ),
+        (
+            lambda: _result(stop_reason="x"),
+            None,
+            "FinderResult: stop_reason must be one of 'completed', 'diverged', 'nonfinite', 'exhausted', got 'x'",
+        ),
+        (lambda: _result(curve=[1.0]), None, r"FinderResult: curve must have one value per recorded lr \(2\), got 1"),
+        (lambda: _result().suggest("foo"), None, "suggest: method must be one of 'auto', 'steep', 'valley', 'minimum', got 'foo'"),
+        (
+            lambda: _result().schedule(),
+            None,
+            r"FinderResult.schedule: no range to build a 'one_cycle' schedule from \(too few points",
+        ),
+    ],
+)
+def test_finder_refusals_name_the_problem(call, error, words):
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(error or ConfigError, match=words):
+        call()
+
+
+def test_from_dict_refusals_name_the_problem():
+    from lrkit.errors import ConfigError
+    from lrkit.finder import FinderResult
+
+    d = _result().to_dict()
+    assert FinderResult.from_dict(d).losses.tolist() == [1.0, 0.9]
+    with pytest.raises(ConfigError, match=r"from_dict: d must be a dict made by to_dict\(\), got 5"):
+        FinderResult.from_dict(5)
+    with pytest.raises(ConfigError, match=r"from_dict: d must be a dict made by to_dict\(\), got \{\}"):
+        FinderResult.from_dict({})
+    with pytest.raises(ConfigError, match="from_dict: version must be 1 or 2, got 99"):
+        FinderResult.from_dict({**d, "version": 99})
+    with pytest.raises(ConfigTypeError, match="from_dict: config must be a dict"):
+        FinderResult.from_dict({**d, "config": 5})
+    missing = {k: v for k, v in d.items() if k != "losses"}
+    with pytest.raises(ConfigError, match="from_dict: missing"):
+        FinderResult.from_dict(missing)

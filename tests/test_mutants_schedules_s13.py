@@ -145,3 +145,47 @@ def test_every_default_is_the_one_the_gallery_documents(name):
     documented = gallery_signatures()[name]
     got = {p.name: p.default for p in REGISTRY[name].params}
     assert got == documented
+
+
+# ------------------------------------------------------------------ refusals, in words
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (
+            lambda: lrkit.piecewise([1.0, 0.5], [1, 2]),
+            "piecewise: values must have one more entry than boundaries, got 2 values and 2 boundaries",
+        ),
+        (lambda: lrkit.interpolate([]), r"interpolate: points must be a non-empty list of \(step, value\)"),
+        (lambda: lrkit.cyclic(1.0, 0.5, 10), "cyclic: high must be >= low, got low=1.0, high=0.5"),
+        (
+            lambda: lrkit.cyclic(0.1, 1.0, 10, gamma=0.9),
+            "cyclic: gamma is only used with mode='exp_range', got gamma=0.9 with mode='triangular'",
+        ),
+        (lambda: lrkit.tanh(1.0, lower=3.0, upper=3.0, steps=10), "tanh: lower must be < upper, got lower=3.0, upper=3.0"),
+        (
+            lambda: lrkit.one_cycle(1.0, steps=3, pct_start=0.1, three_phase=True),
+            "one_cycle: steps=3 is too short for pct_start=0.1 with three_phase: every phase needs at least one step",
+        ),
+        (
+            lambda: lrkit.one_cycle(1.0, steps=3, pct_start=0.1),
+            "one_cycle: steps=3 is too short for pct_start=0.1: every phase needs at least one step",
+        ),
+    ],
+)
+def test_schedule_refusals_name_the_problem(call, words):
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=words):
+        call()
+
+
+def test_the_edges_of_those_refusals_are_accepted():
+    assert lrkit.piecewise([1.0, 0.5], [3])(3) == 0.5
+    assert lrkit.cyclic(0.5, 0.5, 10)(3) == 0.5
+    assert lrkit.cyclic(0.1, 1.0, 10, gamma=1.0).mode == "triangular"
+    assert lrkit.tanh(1.0, lower=2.0, upper=3.0, steps=10).length == 10
+    assert lrkit.one_cycle(1.0, steps=11, pct_start=0.1).length == 11  # p T - 1 = 0.1 > 0
+    with pytest.raises(lrkit.errors.ConfigError, match="steps=10 is too short"):
+        lrkit.one_cycle(1.0, steps=10, pct_start=0.1)  # p T - 1 = 0: an empty first phase
+    with pytest.raises(lrkit.errors.ConfigTypeError, match="custom: fn must be a callable, got 5"):
+        lrkit.custom(5, steps=3)

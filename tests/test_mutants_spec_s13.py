@@ -79,3 +79,31 @@ def test_from_dict_reads_at_most_100_nested_dicts():
     assert from_dict(_nested(99))(0) == 1.0  # 98
     with pytest.raises(ConfigError, match=r"nests deeper than 100 levels at schedule(\.schedule){99}$"):
         from_dict(_nested(101))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: parse("   "), SpecError, "^spec error: empty spec$"),
+        (lambda: parse("cosine(0.1,"), SpecError, r"^spec error at column 7: invalid syntax in 'cosine\(0.1,'$"),
+        (lambda: from_dict([1]), ConfigTypeError, r"^from_dict: expected a dict with a 'name', got \[1\]$"),
+        (
+            lambda: from_dict({"name": "cosin", "start": 1.0}),
+            ConfigError,
+            r"^from_dict: unknown schedule 'cosin' \(did you mean 'cosine'\?\)$",
+        ),
+        (
+            lambda: from_dict({"name": "sequence", "phases": [{"name": "cosin"}]}),
+            ConfigError,
+            r"^from_dict: unknown schedule 'cosin' at phases\[0\] \(did you mean",
+        ),
+        (
+            lambda: from_dict({"name": "sequence", "phases": [[1]]}),
+            ConfigTypeError,
+            r"^from_dict: expected a dict with a 'name' at phases\[0\], got \[1\]$",
+        ),
+    ],
+)
+def test_spec_refusals_name_the_problem(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
