@@ -86,12 +86,36 @@ def test_peak_info_scans_a_schedule_in_blocks_of_two_to_the_twenty(n, pct):
 
 EDGES = [
     # (a call accepted at the edge, a call just past it, words of the refusal)
-    (lambda: lrkit.noise(lrkit.constant(1.0), pct=1.0), lambda: lrkit.noise(lrkit.constant(1.0), pct=1.0001), "pct"),
-    (lambda: lrkit.noise(lrkit.constant(1.0), pct=1e-9), lambda: lrkit.noise(lrkit.constant(1.0), pct=0.0), "pct"),
-    (lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.0), lambda: lrkit.coupled_wd(lrkit.constant(1.0), -1e-9), "value"),
-    (lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, ref=1e-9), lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, ref=0.0), "ref"),
-    (lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, cap=1e-9), lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, cap=0.0), "cap"),
-    (lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=0.0), lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=-1e-9), "start"),
+    (
+        lambda: lrkit.noise(lrkit.constant(1.0), pct=1.0),
+        lambda: lrkit.noise(lrkit.constant(1.0), pct=1.0001),
+        "pct",
+    ),
+    (
+        lambda: lrkit.noise(lrkit.constant(1.0), pct=1e-9),
+        lambda: lrkit.noise(lrkit.constant(1.0), pct=0.0),
+        "pct",
+    ),
+    (
+        lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.0),
+        lambda: lrkit.coupled_wd(lrkit.constant(1.0), -1e-9),
+        "value",
+    ),
+    (
+        lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, ref=1e-9),
+        lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, ref=0.0),
+        "ref",
+    ),
+    (
+        lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, cap=1e-9),
+        lambda: lrkit.coupled_wd(lrkit.constant(1.0), 0.1, cap=0.0),
+        "cap",
+    ),
+    (
+        lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=0.0),
+        lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=-1e-9),
+        "start",
+    ),
     (
         lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=1e-9, shape="exp"),
         lambda: lrkit.warmup(lrkit.constant(1.0), 5, start=0.0, shape="exp"),
@@ -113,13 +137,22 @@ def test_combinator_bounds_edges(ok, bad, words):
     ("call", "words"),
     [
         (lambda: lrkit.clip(lrkit.constant(1.0)), "clip: give low, high or both, got neither"),
-        (lambda: lrkit.clip(lrkit.constant(1.0), low=0.5, high=0.4), "clip: low must be <= high, got low=0.5, high=0.4"),
-        (lambda: lrkit.opposite(lrkit.constant(1.0), low=0.9, high=0.8), "opposite: low must be <= high, got low=0.9, high=0.8"),
+        (
+            lambda: lrkit.clip(lrkit.constant(1.0), low=0.5, high=0.4),
+            "clip: low must be <= high, got low=0.5, high=0.4",
+        ),
+        (
+            lambda: lrkit.opposite(lrkit.constant(1.0), low=0.9, high=0.8),
+            "opposite: low must be <= high, got low=0.9, high=0.8",
+        ),
         (
             lambda: lrkit.coupled_wd(lrkit.constant(0.0), 0.1),
             r"coupled_wd: the reference rate \(the schedule's peak\) must be > 0, got 0.0",
         ),
-        (lambda: lrkit.noise(lrkit.constant(1.0), seed=2**63), "noise: seed must be < 2\\*\\*63, got 9223372036854775808"),
+        (
+            lambda: lrkit.noise(lrkit.constant(1.0), seed=2**63),
+            "noise: seed must be < 2\\*\\*63, got 9223372036854775808",
+        ),
     ],
 )
 def test_combinator_refusals_name_the_problem(call, words):

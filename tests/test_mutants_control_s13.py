@@ -59,7 +59,9 @@ def test_wrappers_take_a_config_or_keywords():
     cfg = EarlyStoppingConfig(patience=2, mode="max")
     assert EarlyStopping(cfg).config is cfg
     assert EarlyStopping(patience=2, mode="max").config == cfg
-    with pytest.raises(ConfigTypeError, match="EarlyStopping: config must be a EarlyStoppingConfig"):
+    with pytest.raises(
+        ConfigTypeError, match="EarlyStopping: config must be a EarlyStoppingConfig"
+    ):
         EarlyStopping(PlateauConfig())
     with pytest.raises(ConfigTypeError, match="Plateau: config must be a PlateauConfig"):
         Plateau(cfg)
@@ -157,11 +159,16 @@ def _sd():
 
 
 CHECKPOINT_REFUSALS = [
-    (lambda sd: [1], ConfigTypeError, r"Plateau: state_dict must be a dict \(from state_dict\(\)\), got list"),
+    (
+        lambda sd: [1],
+        ConfigTypeError,
+        r"Plateau: state_dict must be a dict \(from state_dict\(\)\), got list",
+    ),
     (
         lambda sd: {"config": sd["config"], "state": {}},
         None,
-        r"Plateau: state_dict\['state'\] is missing \['best', 'num_bad', .*'last_reduced'\], got keys \[\]",
+        r"Plateau: state_dict\['state'\] is missing \['best', "
+        r"'num_bad', .*'last_reduced'\], got keys \[\]",
     ),
     (
         lambda sd: {"config": sd["config"], "state": {**sd["state"], "zz": 1}},
@@ -173,7 +180,11 @@ CHECKPOINT_REFUSALS = [
         None,
         r"Plateau: state_dict\['config'\] has unknown settings \['zz'\]",
     ),
-    (lambda sd: {"config": 5, "state": sd["state"]}, ConfigTypeError, r"state_dict\['config'\] must be a dict, got 5"),
+    (
+        lambda sd: {"config": 5, "state": sd["state"]},
+        ConfigTypeError,
+        r"state_dict\['config'\] must be a dict, got 5",
+    ),
 ]
 
 
@@ -193,7 +204,13 @@ def test_a_different_config_says_both_and_how_to_keep_the_new_one():
     from lrkit.errors import ConfigError
 
     sd = _sd()
-    with pytest.raises(ConfigError, match=r"(?s)config differs.*saved: .*'patience': 10.*constructed: .*'patience': 3.*on_mismatch='new'"):
+    with pytest.raises(
+        ConfigError,
+        match=(
+            r"(?s)config differs.*saved: .*'patience': 10.*constructed: "
+            r".*'patience': 3.*on_mismatch='new'"
+        ),
+    ):
         Plateau(patience=3).load_state_dict(sd)
     p = Plateau(patience=3)
     p.load_state_dict(sd, on_mismatch="new")
@@ -203,8 +220,14 @@ def test_a_different_config_says_both_and_how_to_keep_the_new_one():
 @pytest.mark.parametrize(
     ("cls", "words"),
     [
-        (Plateau, r"Plateau: metric is NaN{}; a NaN is never counted as a bad epoch \(pass nan='skip'"),
-        (EarlyStopping, r"EarlyStopping: metric is NaN{} \(pass nan='stop' to stop on NaN or nan='skip'"),
+        (
+            Plateau,
+            r"Plateau: metric is NaN{}; a NaN is never counted as a bad epoch \(pass nan='skip'",
+        ),
+        (
+            EarlyStopping,
+            r"EarlyStopping: metric is NaN{} \(pass nan='stop' to stop on NaN or nan='skip'",
+        ),
     ],
 )
 def test_a_nan_metric_is_refused_with_its_step(cls, words):
@@ -217,7 +240,10 @@ def test_a_nan_metric_is_refused_with_its_step(cls, words):
 
 
 def test_a_metric_must_be_a_number():
-    with pytest.raises(ConfigTypeError, match=r"Plateau: metric must be a number \(or a 0-d array/tensor\), got 'x'"):
+    with pytest.raises(
+        ConfigTypeError,
+        match=r"Plateau: metric must be a number \(or a 0-d array/tensor\), got 'x'",
+    ):
         Plateau().update("x")
     with pytest.raises(ConfigTypeError, match="Plateau: metric must be a number, got True"):
         Plateau().update(True)

@@ -51,7 +51,8 @@ def test_a_bar_on_a_terminal_unless_ci(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "out", [np.float32(2.5), np.array(2.5), np.array([2.5]), np.array([[2.5]]), torch.tensor([[[2.5]]])]
+    "out",
+    [np.float32(2.5), np.array(2.5), np.array([2.5]), np.array([[2.5]]), torch.tensor([[[2.5]]])],
 )
 def test_as_loss_takes_any_one_element_value(out):
     assert as_loss(out, "find", 0.1) == 2.5
@@ -69,7 +70,9 @@ def test_as_loss_takes_any_one_element_value(out):
     ],
 )
 def test_as_loss_refuses_every_other_size_by_shape(out, shape):
-    with pytest.raises(ConfigTypeError, match=rf"one number, got a \w+ of shape \{shape[:-1]}\) at lr=0.1"):
+    with pytest.raises(
+        ConfigTypeError, match=rf"one number, got a \w+ of shape \{shape[:-1]}\) at lr=0.1"
+    ):
         as_loss(out, "find", 0.1)
 
 
@@ -78,8 +81,16 @@ SWEEP_EDGES = [
     # (settings accepted at the edge, settings just past it, words of the refusal)
     ({"steps": 2}, {"steps": 1}, "steps must be >= 2, got 1"),
     ({"start": 1e-300}, {"start": 0.0}, r"start must be > 0 \(mode='exp'\), got 0.0"),
-    ({"start": 0.0, "mode": "linear"}, {"start": -1e-9, "mode": "linear"}, "start must be >= 0, got -1e-09"),
-    ({"start": 0.1, "end": 0.1000001}, {"start": 0.1, "end": 0.1}, "end must be > start, got start=0.1, end=0.1"),
+    (
+        {"start": 0.0, "mode": "linear"},
+        {"start": -1e-9, "mode": "linear"},
+        "start must be >= 0, got -1e-09",
+    ),
+    (
+        {"start": 0.1, "end": 0.1000001},
+        {"start": 0.1, "end": 0.1},
+        "end must be > start, got start=0.1, end=0.1",
+    ),
     ({"smooth": 0.0}, {"smooth": -1e-9}, "smooth must be"),
     ({"smooth": 0.999}, {"smooth": 1.0}, "smooth must be"),
     ({"diverge": 1.0000001}, {"diverge": 1.0}, "diverge must be"),
@@ -104,7 +115,14 @@ def test_sweep_defaults_are_the_documented_ones():
     from lrkit.finder import SweepOptions
 
     o = SweepOptions()
-    assert (o.start, o.end, o.steps, o.mode, o.smooth, o.diverge) == (1e-7, 10.0, 100, "exp", 0.98, 4.0)
+    assert (o.start, o.end, o.steps, o.mode, o.smooth, o.diverge) == (
+        1e-7,
+        10.0,
+        100,
+        "exp",
+        0.98,
+        4.0,
+    )
 
 
 # ------------------------------------------------------------------ refusals, in words
@@ -120,7 +138,8 @@ def _result(**kw):
         (
             lambda: find(lambda lr: 1.0, foo=1),
             ConfigTypeError,
-            r"find: unknown sweep setting\(s\) foo; allowed: diverge, end, mode, smooth, start, steps",
+            r"find: unknown sweep setting\(s\) foo; allowed: "
+            r"diverge, end, mode, smooth, start, steps",
         ),
         (
             lambda: __import__("lrkit.finder").finder.FinderResult([1e-3, 1e-2], [1.0], [1.0]),
@@ -130,14 +149,24 @@ def _result(**kw):
         (
             lambda: _result(stop_reason="x"),
             None,
-            "FinderResult: stop_reason must be one of 'completed', 'diverged', 'nonfinite', 'exhausted', got 'x'",
+            "FinderResult: stop_reason must be one of 'completed', "
+            "'diverged', 'nonfinite', 'exhausted', got 'x'",
         ),
-        (lambda: _result(curve=[1.0]), None, r"FinderResult: curve must have one value per recorded lr \(2\), got 1"),
-        (lambda: _result().suggest("foo"), None, "suggest: method must be one of 'auto', 'steep', 'valley', 'minimum', got 'foo'"),
+        (
+            lambda: _result(curve=[1.0]),
+            None,
+            r"FinderResult: curve must have one value per recorded lr \(2\), got 1",
+        ),
+        (
+            lambda: _result().suggest("foo"),
+            None,
+            "suggest: method must be one of 'auto', 'steep', 'valley', 'minimum', got 'foo'",
+        ),
         (
             lambda: _result().schedule(),
             None,
-            r"FinderResult.schedule: no range to build a 'one_cycle' schedule from \(too few points",
+            r"FinderResult.schedule: no range to build a "
+            r"'one_cycle' schedule from \(too few points",
         ),
     ],
 )
@@ -154,9 +183,13 @@ def test_from_dict_refusals_name_the_problem():
 
     d = _result().to_dict()
     assert FinderResult.from_dict(d).losses.tolist() == [1.0, 0.9]
-    with pytest.raises(ConfigError, match=r"from_dict: d must be a dict made by to_dict\(\), got 5"):
+    with pytest.raises(
+        ConfigError, match=r"from_dict: d must be a dict made by to_dict\(\), got 5"
+    ):
         FinderResult.from_dict(5)
-    with pytest.raises(ConfigError, match=r"from_dict: d must be a dict made by to_dict\(\), got \{\}"):
+    with pytest.raises(
+        ConfigError, match=r"from_dict: d must be a dict made by to_dict\(\), got \{\}"
+    ):
         FinderResult.from_dict({})
     with pytest.raises(ConfigError, match="from_dict: version must be 1 or 2, got 99"):
         FinderResult.from_dict({**d, "version": 99})

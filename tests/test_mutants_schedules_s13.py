@@ -153,22 +153,32 @@ def test_every_default_is_the_one_the_gallery_documents(name):
     [
         (
             lambda: lrkit.piecewise([1.0, 0.5], [1, 2]),
-            "piecewise: values must have one more entry than boundaries, got 2 values and 2 boundaries",
+            "piecewise: values must have one more entry than "
+            "boundaries, got 2 values and 2 boundaries",
         ),
-        (lambda: lrkit.interpolate([]), r"interpolate: points must be a non-empty list of \(step, value\)"),
+        (
+            lambda: lrkit.interpolate([]),
+            r"interpolate: points must be a non-empty list of \(step, value\)",
+        ),
         (lambda: lrkit.cyclic(1.0, 0.5, 10), "cyclic: high must be >= low, got low=1.0, high=0.5"),
         (
             lambda: lrkit.cyclic(0.1, 1.0, 10, gamma=0.9),
-            "cyclic: gamma is only used with mode='exp_range', got gamma=0.9 with mode='triangular'",
+            "cyclic: gamma is only used with mode='exp_range', "
+            "got gamma=0.9 with mode='triangular'",
         ),
-        (lambda: lrkit.tanh(1.0, lower=3.0, upper=3.0, steps=10), "tanh: lower must be < upper, got lower=3.0, upper=3.0"),
+        (
+            lambda: lrkit.tanh(1.0, lower=3.0, upper=3.0, steps=10),
+            "tanh: lower must be < upper, got lower=3.0, upper=3.0",
+        ),
         (
             lambda: lrkit.one_cycle(1.0, steps=3, pct_start=0.1, three_phase=True),
-            "one_cycle: steps=3 is too short for pct_start=0.1 with three_phase: every phase needs at least one step",
+            "one_cycle: steps=3 is too short for pct_start=0.1 with "
+            "three_phase: every phase needs at least one step",
         ),
         (
             lambda: lrkit.one_cycle(1.0, steps=3, pct_start=0.1),
-            "one_cycle: steps=3 is too short for pct_start=0.1: every phase needs at least one step",
+            "one_cycle: steps=3 is too short for pct_start=0.1: "
+            "every phase needs at least one step",
         ),
     ],
 )

@@ -48,7 +48,9 @@ def test_arithmetic_that_is_not_a_real_number_is_refused():
     assert parse("2 ** -1") == lrkit.constant(0.5)
 
 
-@pytest.mark.parametrize(("text", "op"), [("7 % 2", "Mod"), ("7 // 2", "FloorDiv"), ("1 @ 2", "MatMult")])
+@pytest.mark.parametrize(
+    ("text", "op"), [("7 % 2", "Mod"), ("7 // 2", "FloorDiv"), ("1 @ 2", "MatMult")]
+)
 def test_unsupported_number_operators_are_named(text, op):
     with pytest.raises(SpecError, match=f"at column 1: unsupported operator {op}"):
         parse(text)
@@ -59,9 +61,14 @@ def test_from_dict_names_a_name_that_is_not_a_string_by_its_path():
         from_dict({"name": 3})
     with pytest.raises(ConfigTypeError, match=r"^from_dict: phases\[1\]\.name must be a string"):
         from_dict(
-            {"name": "sequence", "phases": [{"name": "constant", "value": 1.0, "steps": 5}, {"name": None}]}
+            {
+                "name": "sequence",
+                "phases": [{"name": "constant", "value": 1.0, "steps": 5}, {"name": None}],
+            }
         )
-    with pytest.raises(ConfigTypeError, match=r"^from_dict: schedule\.name must be a string, got 7"):
+    with pytest.raises(
+        ConfigTypeError, match=r"^from_dict: schedule\.name must be a string, got 7"
+    ):
         from_dict({"name": "warmup", "schedule": {"name": 7}, "steps": 5})
 
 
@@ -77,7 +84,9 @@ def test_from_dict_reads_at_most_100_nested_dicts():
     """As parse's 100 levels: 100 nested dicts are read, 101 are refused with the path."""
     assert from_dict(_nested(100))(0) == -1.0  # 99 negations of 1.0
     assert from_dict(_nested(99))(0) == 1.0  # 98
-    with pytest.raises(ConfigError, match=r"nests deeper than 100 levels at schedule(\.schedule){99}$"):
+    with pytest.raises(
+        ConfigError, match=r"nests deeper than 100 levels at schedule(\.schedule){99}$"
+    ):
         from_dict(_nested(101))
 
 
@@ -85,8 +94,16 @@ def test_from_dict_reads_at_most_100_nested_dicts():
     ("call", "error", "words"),
     [
         (lambda: parse("   "), SpecError, "^spec error: empty spec$"),
-        (lambda: parse("cosine(0.1,"), SpecError, r"^spec error at column 7: invalid syntax in 'cosine\(0.1,'$"),
-        (lambda: from_dict([1]), ConfigTypeError, r"^from_dict: expected a dict with a 'name', got \[1\]$"),
+        (
+            lambda: parse("cosine(0.1,"),
+            SpecError,
+            r"^spec error at column 7: invalid syntax in 'cosine\(0.1,'$",
+        ),
+        (
+            lambda: from_dict([1]),
+            ConfigTypeError,
+            r"^from_dict: expected a dict with a 'name', got \[1\]$",
+        ),
         (
             lambda: from_dict({"name": "cosin", "start": 1.0}),
             ConfigError,

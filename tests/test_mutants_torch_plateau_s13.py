@@ -88,7 +88,9 @@ def test_schedule_none_keeps_each_groups_rate_or_a_factor_one_when_relative():
 
 
 def test_start_step_must_be_an_int_or_warmup():
-    with pytest.raises(ConfigTypeError, match="start_step must be an int >= 0 or 'warmup', got 'x'"):
+    with pytest.raises(
+        ConfigTypeError, match="start_step must be an int >= 0 or 'warmup', got 'x'"
+    ):
         ReduceOnPlateau(_opt(), start_step="x")
 
 
@@ -206,7 +208,9 @@ def test_early_stopping_checkpoint_needs_tensors_for_best_model():
     es.step(1.0)
     sd = es.state_dict()
     sd["best_model"] = [1.0]
-    with pytest.raises(ConfigTypeError, match=r"\['best_model'\] must map names to tensors, got list"):
+    with pytest.raises(
+        ConfigTypeError, match=r"\['best_model'\] must map names to tensors, got list"
+    ):
         EarlyStopping(patience=3).load_state_dict(sd)
     sd["best_model"] = {"w": 1.0}
     with pytest.raises(ConfigTypeError, match="must map names to tensors, got dict"):
@@ -215,7 +219,10 @@ def test_early_stopping_checkpoint_needs_tensors_for_best_model():
 
 def test_restore_best_needs_a_model():
     es = EarlyStopping(restore_best=True)
-    with pytest.raises(ValueError, match=r"restore_best=True needs the model, given as EarlyStopping\(model=\.\.\.\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"restore_best=True needs the model, given as EarlyStopping\(model=\.\.\.\)",
+    ):
         es.step(1.0)
     assert es._calls == 0  # refused before counting
     assert es.step(1.0, model=torch.nn.Linear(1, 1)) is False

@@ -33,12 +33,15 @@ def test_total_steps_counts_start_at_one(name):
     from lrkit.torch import total_steps
 
     args = {"epochs": 2, "batches_per_epoch": 8, "accumulation": 1, "world_size": 1}
-    assert total_steps(**{**args, name: 1}) == {
-        "epochs": 8,
-        "batches_per_epoch": 2,
-        "accumulation": 16,
-        "world_size": 16,
-    }[name]
+    assert (
+        total_steps(**{**args, name: 1})
+        == {
+            "epochs": 8,
+            "batches_per_epoch": 2,
+            "accumulation": 16,
+            "world_size": 16,
+        }[name]
+    )
     with pytest.raises(ConfigError, match=f"total_steps: {name} must be >= 1, got 0"):
         total_steps(**{**args, name: 0})
 
@@ -80,24 +83,39 @@ def test_scheduler_durations_and_jumps_edges():
 # ------------------------------------------------------------------ refusals, in words
 def _two_groups():
     return torch.optim.SGD(
-        [{"params": [torch.nn.Parameter(torch.zeros(1))]}, {"params": [torch.nn.Parameter(torch.zeros(1))]}],
+        [
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+        ],
         lr=0.1,
     )
 
 
 def test_refusals_of_the_schedule_argument_name_the_problem():
-    with pytest.raises(ConfigError, match=r"schedule mapping is empty; give at least \{'lr': \.\.\.\}"):
+    with pytest.raises(
+        ConfigError, match=r"schedule mapping is empty; give at least \{'lr': \.\.\.\}"
+    ):
         Scheduler(_opt(), {})
-    with pytest.raises(ConfigError, match=r"multipliers given for 'momentum', which is not scheduled \(scheduled: \['lr'\]\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"multipliers given for 'momentum', which is not scheduled \(scheduled: \['lr'\]\)",
+    ):
         Scheduler(_opt(), "cosine(0.1, steps=10)", multipliers={"momentum": [1.0]})
-    with pytest.raises(ConfigError, match="tensor_lr must be None, True, False or 'auto', got 'yes'"):
+    with pytest.raises(
+        ConfigError, match="tensor_lr must be None, True, False or 'auto', got 'yes'"
+    ):
         Scheduler(_opt(), "cosine(0.1, steps=10)", tensor_lr="yes")
 
 
 def test_refusals_of_a_key_the_param_groups_cannot_take():
-    with pytest.raises(ConfigError, match="'beta1' needs an optimizer with betas, but param group 0 of SGD has none"):
+    with pytest.raises(
+        ConfigError,
+        match="'beta1' needs an optimizer with betas, but param group 0 of SGD has none",
+    ):
         Scheduler(_opt(), {"lr": 0.1, "beta1": 0.9})
-    with pytest.raises(ConfigError, match=r"param group 0 of SGD has no key 'foo' \(keys: .*'beta1'/'beta2'"):
+    with pytest.raises(
+        ConfigError, match=r"param group 0 of SGD has no key 'foo' \(keys: .*'beta1'/'beta2'"
+    ):
         Scheduler(_opt(), {"lr": 0.1, "foo": 0.9})
     opt = _opt()
     opt.param_groups[0]["foo"] = "x"
@@ -110,10 +128,15 @@ def test_groups_added_or_removed_after_construction_are_refused_by_count():
     opt = _opt()
     s = Scheduler(opt, "cosine(0.1, steps=10)")
     opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))]})
-    with pytest.raises(ConfigError, match=r"param group 1 was added after the scheduler was built \(1 groups then, 2 now\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"param group 1 was added after the scheduler was built \(1 groups then, 2 now\)",
+    ):
         s.step()
     opt = _two_groups()
     s = Scheduler(opt, "cosine(0.1, steps=10)")
     opt.param_groups.pop()
-    with pytest.raises(ConfigError, match=r"1 param group\(s\) were removed .* \(2 groups then, 1 now\)"):
+    with pytest.raises(
+        ConfigError, match=r"1 param group\(s\) were removed .* \(2 groups then, 1 now\)"
+    ):
         s.step()
