@@ -226,3 +226,75 @@ def test_restore_best_needs_a_model():
         es.step(1.0)
     assert es._calls == 0  # refused before counting
     assert es.step(1.0, model=torch.nn.Linear(1, 1)) is False
+
+
+# ------------------------------------------------------------------ two groups, checkpoints
+def _two(lr1: float = 0.5):
+    return torch.optim.SGD(
+        [
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+            {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr1},
+        ],
+        lr=1.0,
+    )
+
+
+METRICS = [1.0, 2.0, 2.0, 2.0, 2.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+
+
+def test_per_group_min_lr_follows_pytorch():
+    """Each group reduces by PyTorch's rule on its own rate and its own ``min_lr``."""
+    ours, theirs = _two(), _two()
+    s = ReduceOnPlateau(ours, patience=1, factor=0.5, min_lr=[0.0, 0.3])
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        theirs, patience=1, factor=0.5, min_lr=[0.0, 0.3]
+    )
+    for m in METRICS:
+        s.step(m)
+        ref.step(m)
+        assert [g["lr"] for g in ours.param_groups] == pytest.approx(
+            [g["lr"] for g in theirs.param_groups], rel=1e-12
+        )
+        assert s.num_bad_epochs == ref.num_bad_epochs
+        assert s.best == ref.best
+    assert s.scale == s.group_scales[0] == theirs.param_groups[0]["lr"] == 0.0625
+    assert s.base_lr() == [1.0, 0.5]
+
+
+def test_a_checkpoint_without_group_scales_uses_the_plateau_scale_for_every_group():
+    """Checkpoints written before per-group scales carry one scale: every group gets it."""
+    s = ReduceOnPlateau(_two(), patience=1, factor=0.5, min_lr=[0.0, 0.3])
+    for m in METRICS[:5]:
+        s.step(m)
+    sd = s.state_dict()
+    assert sd["group_scales"] == [0.25, 0.5] and sd["min_lrs"] == [0.0, 0.3]
+    old = {k: v for k, v in sd.items() if k != "group_scales"}
+    opt = _two()
+    s2 = ReduceOnPlateau(opt, patience=1, factor=0.5, min_lr=[0.0, 0.3])
+    s2.load_state_dict(old)
+    assert s2.group_scales == [0.25, 0.25]
+    assert [g["lr"] for g in opt.param_groups] == [0.25, 0.3]  # the floor of group 1
+
+
+def test_checkpoint_values_and_settings_are_checked():
+    s = ReduceOnPlateau(_two(), patience=1, factor=0.5, min_lr=[0.0, 0.3])
+    s.step(1.0)
+    sd = s.state_dict()
+    with pytest.raises(
+        ConfigError, match=r"state_dict\['group_scales'\]\[0\] must be in \[0, 1\], got 1.5"
+    ):
+        ReduceOnPlateau(_two(), patience=1, factor=0.5, min_lr=[0.0, 0.3]).load_state_dict(
+            {**sd, "group_scales": [1.5, 0.5]}
+        )
+    with pytest.raises(
+        ConfigError, match=r"state_dict\['min_lrs'\]\[0\] must be in \[0, inf\], got -1.0"
+    ):
+        ReduceOnPlateau(_two(), patience=1, factor=0.5, min_lr=[0.0, 0.3]).load_state_dict(
+            {**sd, "min_lrs": [-1.0, 0.3]}
+        )
+    for kw in ({"min_lr": [0.0, 0.2], "patience": 1}, {"min_lr": [0.0, 0.3], "patience": 2}):
+        other = ReduceOnPlateau(_two(), factor=0.5, **kw)
+        with pytest.raises(ConfigError, match="the checkpoint's plateau settings differs"):
+            other.load_state_dict(sd)
+        other.load_state_dict(sd, on_mismatch="new")
+        assert other.best == 1.0
