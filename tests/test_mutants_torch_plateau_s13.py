@@ -298,3 +298,38 @@ def test_checkpoint_values_and_settings_are_checked():
             other.load_state_dict(sd)
         other.load_state_dict(sd, on_mismatch="new")
         assert other.best == 1.0
+
+
+def test_early_stopping_restores_its_call_count_not_its_update_count():
+    """Metrics before ``start_step`` are calls but not updates: a checkpoint keeps the
+    call count (the next default step index); one without it (older) falls back to
+    the update count."""
+    es = EarlyStopping(patience=3, start_step=2)
+    for m in (5.0, 4.0, 3.0):
+        es.step(m)
+    sd = es.state_dict()
+    assert sd["calls"] == 3 and sd["state"]["num_updates"] == 1
+    es2 = EarlyStopping(patience=3, start_step=2)
+    es2.load_state_dict(sd)
+    es2.step(1.0)  # the fourth call: index 3
+    assert es2.best_step == 3
+    old = EarlyStopping(patience=3, start_step=2)
+    old.load_state_dict({k: v for k, v in sd.items() if k != "calls"})
+    old.step(1.0)  # index = num_updates = 1: before start_step, ignored
+    assert old.best_step == 2 and old.best == 3.0
+
+
+def test_the_clock_warning_needs_two_reports_at_one_step_on_a_moving_schedule():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        moving = ReduceOnPlateau(_opt(), lrkit.cosine(1.0, 0.0, steps=100))
+        for _ in range(3):  # one report per step: no warning
+            moving.step()
+            moving.step(1.0)
+        flat = ReduceOnPlateau(_opt())  # a constant base: nothing to move
+        flat.step(1.0)
+        flat.step(1.0)
+    with pytest.warns(UserWarning, match="two metrics were reported at step 3 with no step"):
+        moving.step(1.0)
