@@ -169,3 +169,32 @@ def test_the_edges_of_those_refusals_are_accepted():
     assert lrkit.opposite(lrkit.linear(1.0, 0.0, steps=4), low=0.9, high=0.9)(2) == 0.9
     assert lrkit.noise(one, seed=2**63 - 1) is not None
     assert lrkit.coupled_wd(lrkit.constant(2.0), 0.1)(0) == pytest.approx(0.1)
+
+
+def _printed_cases():
+    c, ln = lrkit.constant(1.0), lrkit.linear(1.0, 0.0, steps=10)
+    C, L = c.spec(), ln.spec()
+    return [
+        ((c + ln) * ln, f"({C} + {L}) * {L}"),
+        (c + ln * ln, f"{C} + {L} * {L}"),
+        ((c - ln) - (ln - c), f"{C} - {L} - ({L} - {C})"),
+        (c - (ln - c), f"{C} - ({L} - {C})"),
+        (-(c + ln), f"-({C} + {L})"),
+        (-(c * ln), f"-({C} * {L})"),
+        ((-c) * ln, f"-{C} * {L}"),
+        (c / (ln * c), f"{C} / ({L} * {C})"),
+        ((c / ln) * c, f"{C} / {L} * {C}"),
+        (2 * (c + ln), f"2.0 * ({C} + {L})"),
+        ((c + ln) / 2, f"({C} + {L}) / 2.0"),
+        (c + (-ln), f"{C} + -{L}"),
+        (c * (ln / c), f"{C} * ({L} / {C})"),
+    ]
+
+
+@pytest.mark.parametrize("i", range(13))
+def test_arithmetic_prints_with_the_fewest_brackets_and_parses_back(i):
+    """Python's precedence: ``+ -`` below ``* /`` below unary ``-``; a right operand of
+    equal precedence keeps its brackets (``a - (b - c)``, ``a / (b * c)``)."""
+    s, text = _printed_cases()[i]
+    assert s.spec() == text
+    assert lrkit.parse(text) == s

@@ -127,3 +127,12 @@ def test_core_refusals_name_the_problem(call, error, words):
         return
     with pytest.raises(error, match=words):
         call()
+
+
+def test_plot_takes_a_single_step_and_fmt_writes_empty_lists():
+    fig = lrkit.cosine(1.0, steps=10).plot(total_steps=1)
+    assert fig is not None
+    assert core._fmt(()) == "[]"
+    s = lrkit.piecewise([0.3], [])
+    assert s.spec() == "piecewise(values=[0.3], boundaries=[])"
+    assert lrkit.parse(s.spec()) == s
