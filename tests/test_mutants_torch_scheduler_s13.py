@@ -140,3 +140,116 @@ def test_groups_added_or_removed_after_construction_are_refused_by_count():
         ConfigError, match=r"1 param group\(s\) were removed .* \(2 groups then, 1 now\)"
     ):
         s.step()
+
+
+# ------------------------------------------------------------------ checkpoint tables
+def _sd():
+    s = Scheduler(_opt(), "cosine(0.1, steps=10)")
+    s.step()
+    return s.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"schedules": {"lr": [1]}, "multipliers": {"lr": [1.0]}}, "spec strings"),
+        (
+            {"schedules": {"lr": ["cosine(0.1, steps=10)"]}, "multipliers": {"lr": [-0.5]}},
+            "finite numbers >= 0",
+        ),
+        (
+            {"schedules": {"lr": ["cosine(0.1, steps=10)"]}, "multipliers": {"lr": [float("inf")]}},
+            "finite numbers",
+        ),
+        (
+            {"schedules": {"lr": ["cosine(0.1, steps=10)"]}, "multipliers": {"lr": [True]}},
+            "finite numbers",
+        ),
+        (
+            {"schedules": {"lr": ["cosine(0.1, steps=10)"]}, "multipliers": {"lr": 1.0}},
+            "finite numbers",
+        ),
+        (
+            {"schedules": {3: ["cosine(0.1, steps=10)"]}, "multipliers": {"lr": [1.0]}},
+            "spec strings",
+        ),
+    ],
+)
+def test_checkpoint_tables_are_checked_value_by_value(spec, words):
+    sd = {**_sd(), "spec": spec}
+    with pytest.raises(ConfigError, match=rf"must map keys to lists of {words}"):
+        Scheduler(_opt(), "cosine(0.1, steps=10)").load_state_dict(sd)
+
+
+def test_a_zero_multiplier_is_a_valid_checkpoint_value():
+    opt = _opt()
+    s = Scheduler(opt, "cosine(0.1, steps=10)", multipliers=[0.0])
+    s.step()
+    sd = s.state_dict()
+    assert sd["spec"]["multipliers"] == {"lr": [0.0]}
+    s2 = Scheduler(_opt(), "cosine(0.1, steps=10)", multipliers=[0.0])
+    s2.load_state_dict(sd)
+    assert s2.state_dict() == sd
+
+
+# ------------------------------------------------------------------ tensor learning rates
+def _torch_takes_a_tensor_lr(name, kw) -> bool:
+    p = torch.nn.Parameter(torch.ones(2))
+    p.grad = torch.ones(2)
+    try:  # PyTorch refuses in the constructor or at the first step
+        getattr(torch.optim, name)([p], lr=torch.tensor(0.1), **kw).step()
+    except ValueError as e:
+        assert "lr as a Tensor is not supported" in str(e)
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("SGD", {"foreach": True}),
+        ("SGD", {"foreach": False}),
+        ("Adam", {"foreach": True, "capturable": False}),
+        ("Adam", {"foreach": False}),
+        ("Adam", {"fused": True}),
+        ("Adam", {"foreach": None}),
+        ("AdamW", {"foreach": True}),
+    ],
+)
+def test_tensor_lr_is_refused_exactly_where_pytorch_refuses_it(name, kw):
+    """``tensor_lr=True`` on CPU: lrkit refuses the optimizers whose step PyTorch
+    refuses with a tensor rate (foreach without capturable), and only those."""
+    p = torch.nn.Parameter(torch.ones(2))
+    opt = getattr(torch.optim, name)([p], lr=0.1, **kw)
+    if _torch_takes_a_tensor_lr(name, kw):
+        s = Scheduler(opt, "cosine(0.1, steps=10)", tensor_lr=True)
+        assert isinstance(opt.param_groups[0]["lr"], torch.Tensor)
+        s.step()
+    else:
+        with pytest.raises(
+            ConfigError, match=r"capturable=False\) cannot take a tensor learning rate"
+        ):
+            Scheduler(opt, "cosine(0.1, steps=10)", tensor_lr=True)
+
+
+def test_a_capturable_optimizer_takes_a_tensor_lr():
+    """capturable=True: PyTorch takes a tensor rate with foreach (on CPU its step then
+    needs the params on an accelerator, a separate matter), so lrkit does not refuse."""
+    opt = torch.optim.Adam(
+        [torch.nn.Parameter(torch.ones(2))], lr=0.1, foreach=True, capturable=True
+    )
+    Scheduler(opt, "cosine(0.1, steps=10)", tensor_lr=True)
+    assert isinstance(opt.param_groups[0]["lr"], torch.Tensor)
+
+
+def test_get_lr_is_one_value_per_group():
+    opt = torch.optim.SGD(
+        [
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+        ],
+        lr=0.1,
+    )
+    s = Scheduler(opt, "linear(1.0, 0.0, steps=10)", multipliers=[1.0, 0.5])
+    s.step(4)
+    assert s.get_lr() == pytest.approx([0.6, 0.3])
