@@ -224,3 +224,29 @@ def test_zero_lag_fits_every_row_of_a_long_sweep():
     x = np.log10(lrs)
     h = max(0.15, 2.0 * float(np.median(np.abs(np.diff(x)))))
     np.testing.assert_allclose(got, _loess(x, y, h), rtol=1e-9, atol=1e-12)
+
+
+def test_skips_are_counts_from_zero_with_documented_defaults():
+    """docs/finder.md: ``skip_start = steps // 20`` (at least 1), ``skip_end = 3``; each
+    may be 0, neither negative."""
+    from lrkit.errors import ConfigError
+
+    r = _result(skip_start=0, skip_end=0)
+    assert (r.skip_start, r.skip_end) == (0, 0)
+    d = _result()
+    assert (d.skip_start, d.skip_end) == (1, 3)
+    from lrkit.finder import FinderResult
+
+    lrs = sweep_lrs_for(200)
+    big = FinderResult(lrs, np.ones(200), np.ones(200), config={"steps": 200})
+    assert big.skip_start == 10
+    with pytest.raises(ConfigError, match="skip_start and skip_end must be >= 0, got -1, 0"):
+        _result(skip_start=-1, skip_end=0)
+    with pytest.raises(ConfigError, match="skip_start and skip_end must be >= 0, got 0, -1"):
+        _result(skip_start=0, skip_end=-1)
+
+
+def sweep_lrs_for(n):
+    from lrkit.finder import sweep_lrs
+
+    return sweep_lrs(start=1e-5, end=1.0, steps=n)
