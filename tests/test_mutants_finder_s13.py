@@ -250,3 +250,37 @@ def sweep_lrs_for(n):
     from lrkit.finder import sweep_lrs
 
     return sweep_lrs(start=1e-5, end=1.0, steps=n)
+
+
+def _edge_case(n, head):
+    """A curve over n rates: ``head`` at the start, then 5, down to 0 at n/2, up to 12."""
+    from lrkit.finder import FinderResult, sweep_lrs
+
+    z = np.concatenate(
+        [head, np.linspace(5.0, 0.0, n // 2 - len(head)), np.linspace(0.0, 12.0, n - n // 2)]
+    )
+    lrs = sweep_lrs(start=1e-5, end=10.0, steps=n)
+    res = FinderResult(
+        lrs, z, z, curve=z, skip_start=0, skip_end=0, config={"steps": n, "mode": "exp"}
+    )
+    return res, lrs, z
+
+
+@pytest.mark.parametrize(
+    ("n", "head"),
+    [
+        (100, [10.0, 10.0, 10.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]),  # a tenth: 10 points
+        (20, [2.0, 9.0, 9.0]),  # a tenth is 2 points: at least 3
+    ],
+)
+def test_divergence_edge_is_back_at_the_median_of_the_first_tenth(n, head):
+    """docs: the first rate past the minimum where the curve is back at or above its
+    start level, the median of the first tenth of the usable points (at least 3)."""
+    from lrkit.finder.suggest import divergence_edge
+
+    res, lrs, z = _edge_case(n, head)
+    start = float(np.median(z[: max(3, n // 10)]))
+    imin = int(np.argmin(z))
+    k = imin + int(np.flatnonzero(z[imin:] >= start)[0])
+    assert divergence_edge(res) == float(lrs[k])
+    assert start == {100: 2.0, 20: 9.0}[n]
