@@ -198,3 +198,16 @@ def test_arithmetic_prints_with_the_fewest_brackets_and_parses_back(i):
     s, text = _printed_cases()[i]
     assert s.spec() == text
     assert lrkit.parse(text) == s
+
+
+def test_warmup_refuses_a_start_whose_distance_to_the_first_value_overflows():
+    """The ramp spans ``first - start``: finite ends whose difference is not finite are
+    refused at construction (the values would be inf/NaN)."""
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match="warmup: the parameters overflow float64: start gives -inf"
+    ):
+        lrkit.warmup(lrkit.constant(-1.5e308), 5, start=1.5e308)
+    s = lrkit.warmup(lrkit.constant(-0.5e308), 5, start=1.0e308)
+    assert np.all(np.isfinite(s(np.arange(7))))
