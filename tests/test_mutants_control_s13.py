@@ -5,6 +5,8 @@ whose effect on the state no test read."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from lrkit.control import (
@@ -250,3 +252,75 @@ def test_a_metric_must_be_a_number():
     es = EarlyStopping(nan="stop")
     assert es.update(float("nan")) is True
     assert es.state.num_updates == 1 and not es.state.improved
+
+
+# ------------------------------------------------------------------ checkpoint field checks
+def test_f_float_range_edges():
+    from lrkit.control import f_float
+    from lrkit.errors import ConfigError
+
+    closed = f_float(0.0, 1.0)
+    assert closed("O", "w", 0.0) == 0.0 and closed("O", "w", 1) == 1.0
+    for bad, words in [(-1e-9, r"w must be in \[0, 1\], got -1e-09"), (1.0000001, r"in \[0, 1\]")]:
+        with pytest.raises(ConfigError, match=words):
+            closed("O", "w", bad)
+    opened = f_float(0.0, 1.0, low_open=True)
+    assert opened("O", "w", 1e-300) == 1e-300
+    with pytest.raises(ConfigError, match=r"O: w must be in \(0, 1\], got 0.0"):
+        opened("O", "w", 0.0)
+    with pytest.raises(ConfigError, match="O: w must be a finite number, got nan"):
+        closed("O", "w", float("nan"))
+    with pytest.raises(ConfigError, match="O: w must be a finite number, got inf"):
+        closed("O", "w", float("inf"))
+    assert f_float(inf=True)("O", "w", -math.inf) == -math.inf
+    with pytest.raises(ConfigError, match="finite number, got nan"):
+        f_float(inf=True)("O", "w", float("nan"))
+    with pytest.raises(ConfigTypeError, match="O: w must be a number, got True"):
+        closed("O", "w", True)
+
+
+def test_f_int_f_bool_f_optional_f_list_edges():
+    from lrkit.control import MAX_COUNT, f_bool, f_int, f_list, f_optional
+    from lrkit.errors import ConfigError
+
+    c = f_int()
+    assert c("O", "n", 0) == 0 and c("O", "n", MAX_COUNT) == MAX_COUNT
+    with pytest.raises(ConfigError, match=r"O: n must be in \[0, 9007199254740992\], got -1"):
+        c("O", "n", -1)
+    with pytest.raises(ConfigError, match="got 9007199254740993"):
+        c("O", "n", MAX_COUNT + 1)
+    with pytest.raises(ConfigTypeError, match="O: n must be an integer, got 1.0"):
+        c("O", "n", 1.0)
+    assert f_int(2, 3)("O", "n", 2) == 2
+    with pytest.raises(ConfigError, match=r"must be in \[2, 3\], got 1"):
+        f_int(2, 3)("O", "n", 1)
+    assert f_bool("O", "b", False) is False
+    with pytest.raises(ConfigTypeError, match="O: b must be True or False, got 0"):
+        f_bool("O", "b", 0)
+    assert f_optional(c)("O", "n", None) is None and f_optional(c)("O", "n", 3) == 3
+    lst = f_list(c, 2)
+    assert lst("O", "l", (1, 2)) == [1, 2]
+    with pytest.raises(ConfigError, match=r"O: l must have 2 items, got 1: \[1\]"):
+        lst("O", "l", [1])
+    with pytest.raises(ConfigTypeError, match="O: l must be a list, got 5"):
+        lst("O", "l", 5)
+    with pytest.raises(ConfigError, match=r"O: l\[1\] must be in"):
+        lst("O", "l", [1, -1])
+    assert f_list(c)("O", "l", []) == []
+
+
+def test_a_plateau_checkpoint_at_scale_zero_loads():
+    p = Plateau(patience=0, factor=0.5)
+    p.update(1.0)
+    sd = p.state_dict()
+    sd["state"] = {**sd["state"], "scale": 0.0}
+    q = Plateau(patience=0, factor=0.5)
+    q.load_state_dict(sd)
+    assert q.scale == 0.0
+    sd["state"]["scale"] = 1.5
+    from lrkit.errors import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"state_dict\['state'\]\['scale'\] must be in \[0, 1\], got 1.5"
+    ):
+        q.load_state_dict(sd)
