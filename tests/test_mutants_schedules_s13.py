@@ -199,3 +199,20 @@ def test_the_edges_of_those_refusals_are_accepted():
         lrkit.one_cycle(1.0, steps=10, pct_start=0.1)  # p T - 1 = 0: an empty first phase
     with pytest.raises(lrkit.errors.ConfigTypeError, match="custom: fn must be a callable, got 5"):
         lrkit.custom(5, steps=3)
+
+
+@pytest.mark.parametrize(("n", "t"), [(12345, 16826235), (100, 67109100), (10, 268435760)])
+def test_a_cycling_polynomial_ends_its_cycle_at_end_in_float32(n, t):
+    """``polynomial(cycle=True)``: at a multiple of ``steps`` the value is ``end`` (TF's
+    PolynomialDecay(cycle=True)). In float32 (jax) at these large steps ``ceil(t / n)``
+    overshoots, and the correction steps it back one cycle: the value is still ``end``,
+    as in float64."""
+    import jax.numpy as jnp
+
+    import lrkit.jax as ljax
+
+    s = lrkit.polynomial(1.0, 0.0, steps=n, cycle=True)
+    f = ljax.schedule(s)
+    got = float(f(jnp.asarray(t, dtype=jnp.int32)))
+    assert abs(got - s(t)) < 1e-6
+    assert s(n * (t // n)) == 0.0
