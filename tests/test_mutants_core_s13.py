@@ -136,3 +136,20 @@ def test_plot_takes_a_single_step_and_fmt_writes_empty_lists():
     s = lrkit.piecewise([0.3], [])
     assert s.spec() == "piecewise(values=[0.3], boundaries=[])"
     assert lrkit.parse(s.spec()) == s
+
+
+@pytest.mark.parametrize(
+    ("s", "name"),
+    [
+        (lrkit.multistep(1.0, 0.5, milestones=["10%", "2ep"]), "milestones"),
+        (lrkit.piecewise([1.0, 0.5, 0.1], ["10%", "2ep"]), "boundaries"),
+        (lrkit.interpolate([(0, 1.0), ("10%", 1.0), ("2ep", 0.5)]), "points"),
+    ],
+)
+def test_unbound_names_the_first_relative_entry_of_a_list(s, name):
+    """``unbound()`` says what to bind first: the first relative entry and its bind."""
+    assert s.unbound() == (
+        f"{s.name}: {name}='10%' is relative to the run; call .bind(total_steps=N) before evaluating"
+    )
+    assert "2ep" in str(s.bind(total_steps=100).unbound())
+    assert s.bind(total_steps=100, steps_per_epoch=6).unbound() is None
