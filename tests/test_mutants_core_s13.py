@@ -149,7 +149,8 @@ def test_plot_takes_a_single_step_and_fmt_writes_empty_lists():
 def test_unbound_names_the_first_relative_entry_of_a_list(s, name):
     """``unbound()`` says what to bind first: the first relative entry and its bind."""
     assert s.unbound() == (
-        f"{s.name}: {name}='10%' is relative to the run; call .bind(total_steps=N) before evaluating"
+        f"{s.name}: {name}='10%' is relative to the run; "
+        "call .bind(total_steps=N) before evaluating"
     )
     assert "2ep" in str(s.bind(total_steps=100).unbound())
     assert s.bind(total_steps=100, steps_per_epoch=6).unbound() is None
