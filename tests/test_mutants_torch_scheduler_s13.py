@@ -253,3 +253,26 @@ def test_get_lr_is_one_value_per_group():
     s = Scheduler(opt, "linear(1.0, 0.0, steps=10)", multipliers=[1.0, 0.5])
     s.step(4)
     assert s.get_lr() == pytest.approx([0.6, 0.3])
+
+
+def test_scheduler_total_steps_is_refused_by_the_scheduler_itself():
+    """``total_steps=0`` is refused by name by the Scheduler (not only later by bind),
+    with an absolute schedule too."""
+    for spec in ("cosine(0.1, steps=10)", "cosine(0.1, steps='50%')"):
+        with pytest.raises(ConfigError, match="^Scheduler: total_steps must be >= 1, got 0$"):
+            Scheduler(_opt(), spec, total_steps=0)
+
+
+def test_a_bad_value_after_step_zero_raises_when_reached_not_at_construction():
+    """A schedule that never ends, with no total_steps, is checked at step 0 on
+    construction; a value that is bad later (here a negative rate at step 1:
+    0.25 - 0.1 * 3**t) raises when the run gets there, before anything changes."""
+    endless = lrkit.constant(0.25) - lrkit.step(0.1, gamma=3.0, every=1)
+    opt = _opt()
+    s = Scheduler(opt, endless)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.15)
+    with pytest.raises(ConfigError, match="at step 1"):
+        s.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.15)
+    with pytest.raises(ConfigError, match="at step 0"):
+        Scheduler(_opt(), lrkit.constant(0.05) - lrkit.step(0.1, gamma=3.0, every=1))
