@@ -216,3 +216,25 @@ def test_a_cycling_polynomial_ends_its_cycle_at_end_in_float32(n, t):
     got = float(f(jnp.asarray(t, dtype=jnp.int32)))
     assert abs(got - s(t)) < 1e-6
     assert s(n * (t // n)) == 0.0
+
+
+# ------------------------------------------------ two real bugs the seed-13/14 pass found
+@pytest.mark.parametrize(
+    "values, boundaries",
+    [([2.0, 1.0, 2.0], [0, 1]), ([9.0, 1.0, 3.0, 2.0], [0, 4, 6]), ([0.1, 1.0, 0.5], [0, 5])],
+)
+def test_piecewise_with_a_boundary_at_0_never_uses_its_first_value(values, boundaries):
+    """``values[0]`` holds for no step when ``boundaries[0] == 0``: the peak and the
+    monotonicity claim are those of the values that apply (found by Hypothesis)."""
+    s = lrkit.piecewise(values, boundaries)
+    v = np.asarray(s(np.arange(boundaries[-1] + 2)))
+    assert s.peak_step() == int(np.argmax(v))
+    assert peak_info(s)[1] == v.max()
+    assert s.nonincreasing() == bool(np.all(np.diff(v) <= 0))
+
+
+@pytest.mark.parametrize("end", [0.0, 1.0])
+def test_wsd_whose_warmup_starts_at_the_peak_peaks_at_step_0(end):
+    s = lrkit.wsd(1.0, steps=30, warmup=5, decay=10, start=1.0, end=end)
+    v = np.asarray(s(np.arange(31)))
+    assert s.peak_step() == int(np.argmax(v)) == 0

@@ -418,12 +418,19 @@ class Piecewise(Schedule):
     def _length(self) -> int | None:
         return max(steps_of(b) for b in self.boundaries) if self.boundaries else 0
 
+    def _applied(self) -> int:
+        """Index of the first value that applies at some step: 1 when the first boundary
+        is step 0 (``values[0]`` is then never used), else 0."""
+        return 1 if self.boundaries and self.boundaries[0] == 0 else 0
+
     def peak_step(self) -> int:
-        k = self.values.index(max(self.values))
+        i = self._applied()
+        k = self.values.index(max(self.values[i:]), i)
         return 0 if k == 0 else steps_of(self.boundaries[k - 1])
 
     def nonincreasing(self) -> bool:
-        return all(b <= a for a, b in zip(self.values, self.values[1:]))
+        v = self.values[self._applied() :]
+        return all(b <= a for a, b in zip(v, v[1:]))
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         if len(self.boundaries) <= _FEW:  # a few selections beat a bisection
@@ -942,7 +949,7 @@ class WSD(Schedule):
         return steps_of(self.steps)
 
     def peak_step(self) -> int:
-        if self.start is not None and self.warmup and self.start > max(self.peak, self.end):
+        if self.start is not None and self.warmup and self.start >= max(self.peak, self.end):
             return 0
         if self.end > self.peak:
             return steps_of(self.steps)
