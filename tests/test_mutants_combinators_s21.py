@@ -3,11 +3,16 @@
 ``Add.level`` and ``Subtract.level`` (both 1) decide that a sum or difference on the right
 of ``+`` or ``-`` is printed in parentheses: ``a + (b - c)`` is a different tree from
 ``a + b - c`` (that is ``(a + b) - c``), so without them the printed spec would parse back
-to another schedule."""
+to another schedule. ``warmup(..., prefix=False)`` ramps to the schedule's value at the
+end of the warm-up, ``s(w)`` (its docstring), so the exp ramp's check reads ``s(w)``, not
+``s(-w)``."""
 
 from __future__ import annotations
 
+import pytest
+
 import lrkit
+from lrkit.errors import ConfigError
 from lrkit.spec import parse
 
 
@@ -25,3 +30,11 @@ def test_a_sum_or_difference_on_the_right_of_plus_prints_in_parentheses():
     ]:
         assert str(x) == text
         assert parse(str(x)) == x
+
+
+def test_an_exp_warmup_laid_over_the_schedule_checks_its_value_at_the_end_of_the_ramp():
+    s = lrkit.linear(1.0, -1.0, steps=10)  # s(6) = -0.2 < 0, s(-6) would be 2.2
+    with pytest.raises(ConfigError, match=r"must be >= 0, got -0\.19999"):
+        lrkit.warmup(s, steps=6, shape="exp", start=0.1, prefix=False)
+    w = lrkit.warmup(s, steps=4, shape="exp", start=0.1, prefix=False)  # s(4) = 0.2
+    assert w(4) == pytest.approx(0.2) and w(0) == pytest.approx(0.1)
