@@ -225,3 +225,35 @@ def test_the_ledger_refuses_a_probe_beyond_its_cap_before_running_it():
     with pytest.raises(AssertionError, match=r"budget overrun \(6 \+ 5 > 10\)"):
         led.probe("rung1", 0.1, "linear", shape_schedule("linear", 0.1, 5), 5)
     assert ran == [6] and led.cost == 6
+
+
+def test_vertex_moves_in_units_of_the_probes_spacing():
+    """h = half the log2 distance from the lowest to the highest of the three: with
+    peaks 4x apart (h = 2) the offset in log2 is 2 delta."""
+    peaks, scores = (0.1, 0.4, 1.6), (3.0, 1.5, 2.0)
+    got = vertex([_p(v, s) for v, s in zip(peaks, scores)])
+    a, b, c = (math.log(s) for s in scores)
+    delta = (a - c) / (2 * (a - 2 * b + c))
+    assert 0 < delta < 1
+    assert got == pytest.approx(0.4 * 2.0 ** (2 * delta), rel=1e-12)
+
+
+def test_rung2_best_within_rounding_of_its_highest_peak_still_measures_no_drift():
+    """The top-of-rung bound has a rounding allowance of 1e-9 (relative), inclusive: a
+    best peak at exactly max * (1 - 1e-9) is at the top, and the drift is not read."""
+    cands = [0.8, 0.4, 0.2, 0.1]
+    rung1 = _rung(cands, (4.0, 1.2, 1.0, 3.0), "rung1")
+    eta1 = vertex(rung1)
+    edge = 0.2 * (1 - 1e-9)
+    # the 0.2 probe diverged: vertex falls back to the best stable probe's own peak
+    rung2 = [_p(0.2, math.inf, True), _p(edge, 1.0), _p(0.05, 3.0)]
+    assert vertex(rung2) == edge
+    notes: list[str] = []
+    assert _rung2_peak(rung1, rung2, eta1, cands, 10, 1000, True, notes) == edge
+    assert "h^-0.00" in notes[0]
+    # a little further below the top: the drift is read
+    below = 0.2 * (1 - 1e-8)
+    rung2 = [_p(0.2, math.inf, True), _p(below, 1.0), _p(0.05, 3.0)]
+    notes = []
+    assert _rung2_peak(rung1, rung2, eta1, cands, 10, 1000, True, notes) < below
+    assert "h^-0.00" not in notes[0]
