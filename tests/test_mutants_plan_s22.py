@@ -17,6 +17,7 @@ from lrkit.plan._core import (
     _blind_candidates,
     _blind_peak,
     _Ledger,
+    _range_test_read,
     _rung2_peak,
     move_gain,
     progressed,
@@ -257,3 +258,31 @@ def test_rung2_best_within_rounding_of_its_highest_peak_still_measures_no_drift(
     notes = []
     assert _rung2_peak(rung1, rung2, eta1, cands, 10, 1000, True, notes) < below
     assert "h^-0.00" not in notes[0]
+
+
+def test_move_gain_of_two_paired_differences_has_a_noise_term_from_their_one_step():
+    """4 updates: the second half holds 2 differences, one successive step (m - 1 = 1):
+    sigma^2 = (d_3 - d_2)^2 / 2, se = sigma (n = max(1, round(0.4)) = 1)."""
+    base = Probe("rung2", 0.05, "linear", 4, "", (3.0, 2.0, 1.5, 1.1), None, 1.1, False)
+    alt = Probe("rung2", 0.1, "linear", 4, "", (3.0, 2.0, 1.0, 1.0), None, 1.0, False)
+    gain, se = move_gain(base, alt)
+    assert gain == pytest.approx(0.1)
+    assert se == pytest.approx(math.sqrt((0.1 - 0.5) ** 2 / 2), rel=1e-12) and se > 0
+
+
+def test_a_range_test_without_a_minimum_reads_its_reference_at_suggest_times_sqrt_10():
+    """No minimum (the curve rises then falls, never below its start) but ``suggest()``
+    answers: the reference rate is ``suggest() * sqrt(10)``, as the note says."""
+    lo, hi = 1e-6, 10.0
+
+    def run(schedule, steps):
+        lrs = np.asarray(schedule(np.arange(steps)), float)
+        u = np.clip(np.log10(lrs / lo) / np.log10(hi / lo), 0.0, 1.0)
+        return list(1.0 + 0.5 * np.sin(np.pi * u) + 0.05 * u)
+
+    led = _Ledger(run, 100, None)
+    res, ref, note = _range_test_read(led, 40, lo, hi)
+    assert res.suggestion("minimum").lr is None and res.suggest() is not None
+    assert ref == pytest.approx(res.suggest() * math.sqrt(10.0), rel=1e-12)
+    assert note.startswith("range test: no clear minimum") and note.endswith("x sqrt(10)")
+    assert led.cost == 40
