@@ -286,3 +286,30 @@ def test_a_range_test_without_a_minimum_reads_its_reference_at_suggest_times_sqr
     assert ref == pytest.approx(res.suggest() * math.sqrt(10.0), rel=1e-12)
     assert note.startswith("range test: no clear minimum") and note.endswith("x sqrt(10)")
     assert led.cost == 40
+
+
+def test_reread_leaves_out_the_point_that_tripped_the_finders_divergence_stop():
+    """Seed 22, ``_core.py:308``: the finder records the step whose *smoothed* loss
+    tripped its stop; the planner's re-read of the sweep drops that point even when its
+    raw loss (here 2.2, under 4x the best 1.2) would not trip the raw rule, and keeps the
+    finder's stop."""
+    import numpy as np
+
+    from lrkit.finder import FinderResult
+    from lrkit.plan._core import _reread
+
+    lrs = np.geomspace(1e-4, 1.0, 10)
+    loss = np.array([3.0, 2.9, 2.7, 2.4, 2.0, 1.6, 1.3, 1.2, 1.5, 2.2])
+    swept = FinderResult(
+        lrs,
+        loss,
+        loss,
+        stop_reason="diverged",
+        stop_lr=1.0,
+        stop_loss=2.2,
+        config={"diverge": 4.0},
+    )
+    r = _reread(swept, 10, 1e-4, 1.0)
+    np.testing.assert_array_equal(r.lrs, lrs[:9])
+    np.testing.assert_array_equal(r.losses, loss[:9])
+    assert (r.stop_reason, r.stop_lr, r.stop_loss) == ("diverged", 1.0, 2.2)
