@@ -212,9 +212,9 @@ class Law:
         first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
         point always counts, since its rates are not all 0)."""
         runs = [runs] if isinstance(runs, Run) else list(runs)
-        kept = [r.steps[r._defined] for r in runs]
-        seen = [r.losses[r._defined] for r in runs]
-        pred = [self._curve(r.eta, st) for r, st in zip(runs, kept)]
+        masks = [r._defined for r in runs]
+        seen = [r.losses[m] for r, m in zip(runs, masks)]
+        pred = [self._curve(r.eta, r.steps[m]) for r, m in zip(runs, masks)]
         obs = np.concatenate(seen)
         p = np.concatenate(pred)
         res = p - obs
