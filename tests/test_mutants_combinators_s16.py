@@ -176,6 +176,8 @@ def test_sequence_binds_its_last_phase_to_the_steps_left():
         lrkit.linear(0.0, 1.0, steps=4), lrkit.cosine(1.0, steps="50%"), lrkit.cosine(1.0)
     ).bind(100)
     assert [q.length for q in p.phases] == [4, 50, 46]
+    # one phase only: it is the last, and takes the whole run
+    assert lrkit.sequence(lrkit.cosine(1.0)).bind(100).phases[-1] == lrkit.cosine(1.0, steps=100)
     # a middle phase that never ends: the last phase is not bound to a made-up length
     q = lrkit.sequence(lrkit.exponential(1.0, gamma=0.5), lrkit.cosine(1.0)).bind(100)
     assert q.phases[-1] == lrkit.cosine(1.0) and q.unbound()
