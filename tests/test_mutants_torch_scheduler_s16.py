@@ -186,3 +186,15 @@ def test_past_the_end_and_longer_than_the_run_warnings_at_their_boundaries():
         quiet.step(11)
     assert quiet.state_dict()["warned_past_end"] is True
     assert np.isclose(opt.param_groups[0]["lr"], 0.0)
+
+
+def test_get_lr_without_a_learning_rate_schedule_names_the_scheduled_keys():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    s = Scheduler(opt, {"momentum": lrkit.linear(0.9, 0.8, steps=4)})
+    with pytest.raises(ConfigError, match=r"key must be one of \['momentum'\], got 'lr'"):
+        s.get_lr()
+    assert s.get_last_lr() == [0.1]
+    with pytest.raises(ConfigError, match=r"key must be one of \['momentum'\], got 'beta2'"):
+        s.values("beta2")
+    s.step(2)
+    assert opt.param_groups[0]["momentum"] == pytest.approx(0.85)
