@@ -65,11 +65,17 @@ def _case(seed):
     beta = rng.choice([0.0, 0.5, 0.9, 0.98])
     d = rng.choice([None, 1.5, 2.0, 4.0])
     offset = rng.choice([0.0, -5.0, -0.5, 3.0])  # negative, mixed-sign and positive losses
-    shape = rng.choice(["down-up", "flat", "noisy", "down"])
+    shape = rng.choice(["down-up", "flat", "noisy", "down", "blowup", "blowup"])
     ls = []
     for i in range(n):
         x = i / max(n - 1, 1)
-        base = {"down-up": 2.0 * (x - 0.6) ** 2 * 10, "flat": 1.0, "noisy": 1.0, "down": 1 - x}
+        base = {
+            "down-up": 2.0 * (x - 0.6) ** 2 * 10,
+            "flat": 1.0,
+            "noisy": 1.0,
+            "down": 1 - x,
+            "blowup": 0.05 * math.exp(9.0 * x) - x,
+        }
         ls.append(base[shape] + offset + rng.gauss(0.0, 0.3 if shape == "noisy" else 0.02))
     exhaust_at = None
     r = rng.random()
