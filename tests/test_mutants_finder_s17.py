@@ -158,7 +158,9 @@ def _result(seed):
         if linear0
         else [1e-5 * (1e5) ** (i / (n - 1)) for i in range(n)]
     )
-    shape = rng.choice(["valley", "valley", "flat", "down", "bounce", "blowup", "plateau"])
+    shape = rng.choice(
+        ["valley", "valley", "flat", "down", "down", "bounce", "blowup", "plateau", "rise"]
+    )
     amp = rng.choice([0.0, 0.01, 0.05, 0.3])
     off = rng.choice([0.0, -3.0, 2.0])
     z = []
@@ -171,6 +173,7 @@ def _result(seed):
             "bounce": math.cos(6.0 * x),
             "blowup": 0.02 * math.exp(8.0 * x) - x,
             "plateau": 1.0 if x < 0.4 else (0.2 if x < 0.8 else 2.0),
+            "rise": 1.0 + 3.0 * x,
         }[shape]
         z.append(base + off + rng.gauss(0.0, amp))
     losses = [v + rng.gauss(0.0, amp) for v in z]
@@ -192,7 +195,7 @@ def _result(seed):
     return res, lrs, losses, z, reason, stop_lr
 
 
-@pytest.mark.parametrize("seed", range(80))
+@pytest.mark.parametrize("seed", range(120))
 def test_windows_and_suggestions_follow_their_documented_rules(seed):
     res, lrs, losses, z, reason, stop_lr = _result(seed)
     n = len(lrs)
@@ -241,3 +244,85 @@ def test_the_usable_window_needs_exactly_min_points():
         res = FinderResult(lrs, z, z, skip_start=0, skip_end=skip_end, curve=z)
         assert window(res) == (0, n - skip_end)
         assert (suggestion(res, "minimum").lr is not None) == ok
+
+
+# --- the diagnosis: which warnings, in which order --------------------------------------
+
+_KINDS = (
+    "too few points",
+    "stopped early",
+    "diverged at once",
+    "flat curve",
+    "too noisy",
+    "the range's base",
+    "never diverged",
+    "the methods disagree",
+)
+
+
+def _ref_shape(z, lrs, losses, win):
+    lo, hi = win
+    sm, raw = z[lo:hi], losses[lo:hi]
+    imin = _first_argmin(sm)
+    top = max(sm[: imin + 1])
+    drop = top - sm[imin]
+    rise = max(sm[imin:]) - sm[imin]
+    scale = max(abs(top), abs(sm[imin]), 1e-12)
+    noise = _noise(raw[: imin + 1] if imin >= 5 else raw)
+    if imin < max(3, (hi - lo) // 10) and rise > max(0.02 * scale, 4.0 * noise):
+        return ["diverged at once"]
+    if drop < 0.02 * scale:
+        return ["flat curve"]
+    lead = statistics.median(sm[: min(5, imin + 1)])
+    floor = statistics.median(sm[max(0, imin - 2) : imin + 3])
+    if noise > 0.25 * max(lead - floor, 0.0):
+        return ["too noisy"]
+    return []
+
+
+def _ref_base_in_noise(z, lrs, losses, win):
+    r = _ref_range(z, lrs, losses, win)
+    if r is None:
+        return False
+    ib, im = lrs.index(r[0]), lrs.index(r[1])
+    lo = win[0]
+    lead = statistics.median(z[lo : lo + max(3, (ib - lo) // 4 + 1)])
+    noise = _noise(losses[lo : im + 1])
+    return not (lead - z[ib] >= 2.0 * noise and z[ib] - z[im] > 2.0 * noise)
+
+
+def _ref_end(z, lrs, win, reason, flat):
+    out = []
+    if reason == "exhausted":
+        out.append("stopped early")
+    if reason == "completed" and not flat:
+        sm = z[win[0] : win[1]]
+        imin = _first_argmin(sm)
+        drop = max(sm[: imin + 1]) - sm[imin]
+        if imin >= len(sm) - 3 or sm[-1] < sm[imin] + 0.25 * drop:
+            out.append("never diverged")
+    return out
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_the_warnings_follow_their_documented_rules(seed):
+    res, lrs, losses, z, reason, stop_lr = _result(seed)
+    win = _ref_window(lrs, len(lrs), res.skip_start, res.skip_end, reason)
+    if win[1] - win[0] < MIN_POINTS:
+        want = ["too few points", *_ref_end(z, lrs, win, reason, True)]
+    else:
+        want = _ref_shape(z, lrs, losses, win)
+        flat = want == ["flat curve"]
+        if not want and _ref_base_in_noise(z, lrs, losses, win):
+            want.append("the range's base")
+        want += _ref_end(z, lrs, win, reason, flat)
+        parts = [suggestion(res, m).lr for m in ("steep", "valley", "minimum")]
+        got = [p for p in parts if p is not None]
+        if len(got) >= 2 and max(got) / min(got) > 100.0:
+            want.append("the methods disagree")
+    warns = res.warnings
+    assert [next(k for k in _KINDS if w.startswith(k)) for w in warns] == want
+    assert res.confident == (suggestion(res).lr is not None and not want)
+    text = res.report()
+    assert text.count("  warning: ") == len(want)
+    assert ("confident: yes" in text) == res.confident
