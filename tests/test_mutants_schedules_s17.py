@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import lrkit
@@ -87,3 +88,31 @@ def test_sgdr_cycle_limit_overflow_is_checked_only_when_cycles_grow():
     assert s.length == math.ceil(3 * (2.0**1000 - 1.0))
     lrkit.sgdr(1.0, period=3, mult=1.0, cycles=10**6)  # mult 1: no growth, no check
     assert lrkit.sgdr(1.0, period=3, mult=1.0, cycles=10**6).length == 3 * 10**6
+
+
+@pytest.mark.parametrize(("p", "m"), [(3, 1.5), (7, 1.0105), (1000, 1.01), (1, 1.0097)])
+def test_sgdr_table_of_cycle_starts_covers_the_cycles_before_step_2_63(p, m):
+    """``_cycles``: the indices 0..K of the cycles that start before step 2**63 (and the next
+    one), as long as there are at most 4096 of them; the table is what places the restarts."""
+    s = lrkit.sgdr(1.0, period=p, mult=m)
+    ks = s._cycles()
+    assert ks is not None and ks[0] == 0 and np.all(np.diff(ks) == 1)
+    k_last = int(ks[-1])
+
+    def start(k):
+        return p * (m**k - 1.0) / (m - 1.0)
+
+    assert start(k_last - 1) < 2.0**63 * (1 + 1e-9)
+    assert start(k_last) >= 2.0**63 * (1 - 1e-9)
+    # the table places each restart: around every cycle start the value follows the formula
+    for k in (1, 2, 5):
+        for t in (math.ceil(start(k) - 1e-6) - 1, math.ceil(start(k) - 1e-6)):
+            i = max(j for j in range(k + 1) if start(j) <= t + 1e-6)
+            want = 0.5 * (1.0 + math.cos(math.pi * (t - start(i)) / (p * m**i)))
+            assert float(s(t)) == pytest.approx(want, abs=1e-9)
+
+
+def test_sgdr_with_more_than_4096_cycles_before_2_63_uses_the_logarithm():
+    assert lrkit.sgdr(1.0, period=1, mult=1.0095)._cycles() is None
+    assert lrkit.sgdr(1.0, period=1, mult=1.0097)._cycles() is not None
+    assert lrkit.sgdr(1.0, period=3, mult=1.0)._cycles() is None  # no growth: floor(t / p)
