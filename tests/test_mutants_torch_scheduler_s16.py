@@ -198,3 +198,63 @@ def test_get_lr_without_a_learning_rate_schedule_names_the_scheduled_keys():
         s.values("beta2")
     s.step(2)
     assert opt.param_groups[0]["momentum"] == pytest.approx(0.85)
+
+
+def _two_groups(opt_cls, **per_group):
+    groups = []
+    for i in range(2):
+        g = {"params": [torch.nn.Parameter(torch.zeros(1))]}
+        g.update({k: v[i] for k, v in per_group.items()})
+        groups.append(g)
+    return opt_cls(groups, lr=0.1)
+
+
+def _read(g, key):
+    if key in ("beta1", "betas") or (key == "momentum" and "momentum" not in g):
+        return g["betas"][0]
+    if key == "beta2":
+        return g["betas"][1]
+    return g[key]
+
+
+KEYS = [
+    (torch.optim.AdamW, "lr", {"lr": (0.1, 0.02)}),
+    (torch.optim.AdamW, "weight_decay", {"weight_decay": (0.1, 0.02)}),
+    (torch.optim.AdamW, "beta1", {"betas": ((0.9, 0.999), (0.8, 0.99))}),
+    (torch.optim.AdamW, "betas", {"betas": ((0.9, 0.999), (0.8, 0.99))}),
+    (torch.optim.AdamW, "beta2", {"betas": ((0.9, 0.999), (0.8, 0.99))}),
+    (torch.optim.AdamW, "momentum", {"betas": ((0.9, 0.999), (0.8, 0.99))}),
+    (torch.optim.SGD, "momentum", {"momentum": (0.9, 0.5)}),
+]
+
+
+@pytest.mark.parametrize(("cls", "key", "per_group"), KEYS)
+def test_relative_scales_each_groups_own_initial_value_for_every_key(cls, key, per_group):
+    opt = _two_groups(cls, **per_group)
+    init = [_read(g, key) for g in opt.param_groups]
+    assert init[0] != init[1]
+    s = lrkit.linear(1.0, 0.5, steps=4)
+    sched = Scheduler(opt, {key: s}, relative=True)
+    for n in (0, 2, 4):
+        sched.step(n)
+        got = [_read(g, key) for g in opt.param_groups]
+        assert got == pytest.approx([float(s(n)) * v for v in init])
+    name = "initial_lr" if key == "lr" else f"initial_{key}"
+    assert [g[name] for g in opt.param_groups] == pytest.approx(init)
+    # a group's initial_<key> (as PyTorch's schedulers set it) is the base, not its value now
+    opt2 = _two_groups(cls, **per_group)
+    opt2.param_groups[1][name] = 0.25 if key not in ("lr", "weight_decay") else 0.5
+    Scheduler(opt2, {key: lrkit.constant(0.5)}, relative=True)
+    assert _read(opt2.param_groups[1], key) == pytest.approx(0.5 * opt2.param_groups[1][name])
+    # not relative: one schedule overwrites the different values, with a warning
+    opt3 = _two_groups(cls, **per_group)
+    with pytest.warns(UserWarning, match=rf"different '{key}' values \[{init[0]!r}, {init[1]!r}\]"):
+        Scheduler(opt3, {key: lrkit.constant(0.5)})
+    assert [_read(g, key) for g in opt3.param_groups] == [0.5, 0.5]
+    # multipliers or one schedule per group: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Scheduler(
+            _two_groups(cls, **per_group), {key: lrkit.constant(0.5)}, multipliers={key: [1.0, 0.5]}
+        )
+        Scheduler(_two_groups(cls, **per_group), {key: [lrkit.constant(0.5), lrkit.constant(0.4)]})
