@@ -1,0 +1,47 @@
+"""Every combinator evaluated with jax.numpy (what ``lrkit.jax`` runs) as with numpy (issue 15).
+
+A combinator's ``_eval`` runs unchanged on numpy, jax.numpy and keras.ops; operations
+that numpy forgives (a reshape to ``(-2,)``, which numpy 2.4 takes as ``(-1,)``) but
+jax refuses, or a branch that only another namespace takes, show only when the
+combinator is evaluated there. Each combinator (and both warm-up modes, every shape)
+is compared with its numpy values, to jax's float32 precision.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lrkit
+
+N = 40
+BASE = lrkit.linear(1.0, 0.2, steps=30)
+CASES = [
+    *(lrkit.warmup(BASE, steps=6, shape=k) for k in ("linear", "cos", "exp", "constant")),
+    *(lrkit.warmup(BASE, steps=6, shape=k, prefix=False) for k in ("linear", "cos", "exp")),
+    lrkit.warmup(BASE, steps=6, start=0.05, shape="cos"),
+    lrkit.sequence(
+        lrkit.linear(0.0, 1.0, steps=5),
+        lrkit.truncate(lrkit.exponential(1.0, gamma=0.9), steps=10),
+        lrkit.cosine(0.8, steps=15),
+    ),
+    lrkit.truncate(lrkit.exponential(1.0, gamma=0.9), steps=12),
+    BASE * lrkit.cosine(1.0, steps=20) + 0.1,
+    1.0 - BASE / 2.0,
+    2.0 / (BASE + 1.0),
+    -BASE + 1.5,
+    lrkit.clip(BASE, low=0.3, high=0.8),
+    lrkit.opposite(lrkit.sequence(lrkit.linear(0.1, 1.0, steps=8), BASE), 0.85, 0.95),
+    lrkit.opposite(lrkit.one_cycle(1.0, steps=30), 0.85, 0.95),
+    lrkit.coupled_wd(BASE, 0.01),
+    lrkit.noise(BASE, pct=0.2, begin=3, until=25, seed=7),
+    lrkit.noise(BASE, pct=0.2, seed=7, dist="uniform"),
+]
+
+
+@pytest.mark.parametrize("s", CASES, ids=lambda s: s.name)
+def test_each_combinator_gives_the_same_values_in_jax(s):
+    want = np.array([float(s(t)) for t in range(N)])
+    got = np.asarray(s._eval(jnp.arange(N, dtype=jnp.float32), jnp), dtype=np.float64)
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
