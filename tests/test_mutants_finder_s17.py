@@ -326,3 +326,24 @@ def test_the_warnings_follow_their_documented_rules(seed):
     text = res.report()
     assert text.count("  warning: ") == len(want)
     assert ("confident: yes" in text) == res.confident
+
+
+def test_steep_needs_a_negative_slope_over_log_lr():
+    """Recorded from the highest rate down, a loss that falls along the sweep *rises* with the
+    rate: its slope over log10(lr) is positive (here about 0.03 per decade, between 0 and 1)
+    everywhere, so there is no steepest descent, though the curve has a minimum."""
+    lrs = np.geomspace(1.0, 1e-4, 30)
+    loss = np.linspace(1.0, 0.9, 30) + 0.02 * np.linspace(0.0, 1.0, 30) ** 2
+    res = FinderResult(lrs, loss, loss, skip_start=0, skip_end=0, curve=loss)
+    assert res.suggestion("minimum").index == 29
+    g = np.gradient(loss, np.log10(lrs))
+    assert np.all((g > 0) & (g < 1))
+    s = res.suggestion("steep")
+    assert s.lr is None and s.reason == "the loss never falls"
+    # a flat stretch: the least slope is exactly 0, still no descent
+    flat = np.array([1.0, 0.95, 0.9, 0.9, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55])
+    lrs = np.geomspace(1.0, 1e-3, len(flat))
+    res = FinderResult(lrs, flat, flat, skip_start=0, skip_end=0, curve=flat)
+    g = np.gradient(flat, np.log10(lrs))
+    assert g.min() == 0.0 and res.suggestion("minimum").index == len(flat) - 1
+    assert res.suggestion("steep").lr is None
