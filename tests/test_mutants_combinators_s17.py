@@ -45,3 +45,24 @@ def test_each_combinator_gives_the_same_values_in_jax(s):
     want = np.array([float(s(t)) for t in range(N)])
     got = np.asarray(s._eval(jnp.arange(N, dtype=jnp.float32), jnp), dtype=np.float64)
     np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+
+
+ROUND = [
+    *CASES,
+    lrkit.warmup(lrkit.cosine(1.0), steps="5%", start=0.0, shape="cos"),
+    lrkit.warmup(BASE, steps=6, shape="exp", start=0.01, prefix=False),
+    lrkit.noise(lrkit.cosine(1.0), pct=0.3, begin="10%", until="50%", seed=2**40, dist="uniform"),
+    lrkit.truncate(lrkit.cosine(1.0), steps="20%"),
+    lrkit.coupled_wd(lrkit.cosine(1.0, steps=10), 0.05, ref=0.5, cap=0.2),
+    lrkit.clip(lrkit.cosine(1.0, steps=10), high=0.4),
+    lrkit.sequence(lrkit.linear(0.0, 1.0, steps="10%"), lrkit.cosine(1.0)),
+]
+
+
+@pytest.mark.parametrize("s", ROUND, ids=lambda s: s.name)
+def test_each_combinator_round_trips_through_spec_and_dict(s):
+    for back in (lrkit.parse(str(s)), lrkit.from_dict(s.to_dict())):
+        assert back == s and str(back) == str(s)
+    b = s.bind(50)  # relative durations resolve against a run of 50 steps
+    again = lrkit.parse(str(b))
+    assert [float(again(t)) for t in range(12)] == [float(b(t)) for t in range(12)]
