@@ -1,0 +1,167 @@
+"""Each schedule's documented closed form, restated in plain Python, over every branch
+(issue 15, seed 19 pass): all WSD warm-up and decay shapes (cycles included), cosine's
+exponent / k / cycles, polynomial's cycle, inverse_sqrt's timescale, staircase decays,
+and the bisection paths of piecewise and interpolate (more than four pieces) against the
+few-piece rule.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+import numpy as np
+import pytest
+
+import lrkit
+
+T = 60
+
+
+def _check(s, f, n=T + 8):
+    got = np.asarray(s(np.arange(n)), dtype=np.float64)
+    want = np.array([f(t) for t in range(n)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("wshape", ["linear", "cos", "sqrt"])
+@pytest.mark.parametrize("start", [None, 0.05])
+@pytest.mark.parametrize(
+    ("shape", "cycles"), [("linear", 0.5), ("cos", 0.5), ("cos", 1.5), ("sqrt", 0.5)]
+)
+@pytest.mark.parametrize("decay", [0, 20])
+def test_wsd_every_branch(wshape, start, shape, cycles, decay):
+    peak, end, w = 1.0, 0.1, 8
+    s = lrkit.wsd(
+        peak,
+        T,
+        warmup=w,
+        decay=decay,
+        end=end,
+        shape=shape,
+        start=start,
+        warmup_shape=wshape,
+        cycles=cycles,
+    )
+
+    def f(t):
+        if t < w:
+            if start is None and wshape == "linear":
+                return peak * (t + 1) / (w + 1)
+            a = peak / (w + 1) if start is None else start
+            u = min(max(t / w, 0.0), 1.0)
+            h = {"linear": u, "cos": (1 - math.cos(math.pi * u)) / 2, "sqrt": 1 - math.sqrt(1 - u)}[
+                wshape
+            ]
+            return a + (peak - a) * h
+        if decay == 0:
+            return end if t >= T else peak
+        if t < T - decay:
+            return peak
+        if t >= T and cycles != 0.5:
+            return end
+        x = min((t - (T - decay)) / decay, 1.0)
+        g = {
+            "linear": x,
+            "cos": (1 - math.cos(2 * math.pi * cycles * x)) / 2,
+            "sqrt": math.sqrt(x),
+        }[shape]
+        return end + (peak - end) * (1 - g)
+
+    _check(s, f)
+
+
+@pytest.mark.parametrize("exponent", [1.0, 2.0, 0.5])
+@pytest.mark.parametrize("k", [1.0, 2.0])
+@pytest.mark.parametrize("cycles", [0.5, 0.75, 1.5])
+def test_cosine_every_branch(exponent, k, cycles):
+    a, b = 1.0, 0.1
+    s = lrkit.cosine(a, b, T, exponent=exponent, k=k, cycles=cycles)
+
+    def f(t):
+        x = (min(t, T) / T) ** k
+        c = max((1 + math.cos(2 * math.pi * cycles * x)) / 2, 0.0)
+        return b + (a - b) * c**exponent
+
+    _check(s, f)
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0, 0.5])
+@pytest.mark.parametrize("cycle", [False, True])
+def test_polynomial_with_and_without_cycle(power, cycle):
+    a, b, n = 1.0, 0.1, 10
+    s = lrkit.polynomial(a, b, n, power, cycle=cycle)
+
+    def f(t):
+        if cycle:
+            d = n * max(1, math.ceil(t / n))
+            x = t / d
+        else:
+            x = min(t, n) / n
+        return (a - b) * (1 - x) ** power + b
+
+    _check(s, f)
+    assert s.length == (None if cycle else n)
+
+
+@pytest.mark.parametrize("timescale", [None, 3, 10])
+def test_inverse_sqrt_with_and_without_timescale(timescale):
+    w = 5
+    s = lrkit.inverse_sqrt(2.0, w, timescale=timescale)
+
+    def f(t):
+        if t < w:
+            return 2.0 * t / w
+        tau = w if timescale is None else timescale
+        return 2.0 * math.sqrt(tau / (t - w + tau))
+
+    _check(s, f)
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_staircase_decays(staircase):
+    def p(t, every):
+        return math.floor(t / every) if staircase else t / every
+
+    _check(
+        lrkit.exponential(1.0, gamma=0.7, every=4, staircase=staircase), lambda t: 0.7 ** p(t, 4)
+    )
+    _check(
+        lrkit.exponential(1.0, half_life=6, every=3, staircase=staircase),
+        lambda t: 0.5 ** (p(t, 3) * 3 / 6),
+    )
+    _check(
+        lrkit.inverse_time(1.0, 0.5, every=4, staircase=staircase),
+        lambda t: 1.0 / (1 + 0.5 * p(t, 4)),
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2, 4, 5, 9])
+def test_piecewise_and_multistep_any_number_of_pieces(n):
+    bounds = [3 + 5 * i for i in range(n)]
+    vals = [1.0 / (i + 1) + 0.3 * (i % 2) for i in range(n + 1)]
+    _check(lrkit.piecewise(vals, bounds), lambda t: vals[bisect.bisect_right(bounds, t)])
+    _check(lrkit.multistep(1.0, 0.7, bounds), lambda t: 0.7 ** bisect.bisect_right(bounds, t))
+    _check(lrkit.table(vals), lambda t: vals[min(t, len(vals) - 1)])
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 9])
+@pytest.mark.parametrize("kind", ["linear", "cos"])
+def test_interpolate_any_number_of_points(n, kind):
+    pts = [(2 + 6 * i + (i % 2), math.sin(i) + 1.5) for i in range(n)]
+    s = lrkit.interpolate(pts, kind=kind)
+
+    def f(t):
+        if t <= pts[0][0]:
+            return pts[0][1]
+        if t >= pts[-1][0]:
+            return pts[-1][1]
+        i = max(j for j in range(n - 1) if pts[j][0] <= t)
+        (s0, v0), (s1, v1) = pts[i], pts[i + 1]
+        x = (t - s0) / (s1 - s0)
+        if kind == "linear":
+            return v0 + (v1 - v0) * x
+        return v1 + 0.5 * (v0 - v1) * (1 + math.cos(math.pi * x))
+
+    _check(s, f)
+    assert s.length == pts[-1][0]
