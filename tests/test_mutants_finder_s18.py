@@ -129,3 +129,48 @@ def test_the_schedules_it_builds_read_its_suggestions(seed):
         assert got == lrkit.warmup(lrkit.cosine(lr, 1e-6, 100), 4)
     with pytest.raises(ConfigError, match="kind"):
         res.schedule("linear", 100)
+
+
+def _ref_ylim(z, raw):
+    ok = [i for i in range(len(z)) if math.isfinite(z[i])]
+    if not ok:
+        return None
+    imin = min(ok, key=lambda i: (z[i], i))
+    top = max(max(v for v in z[: imin + 1] if math.isfinite(v)), max(raw[: imin + 1]))
+    cap = top + max(top - z[imin], 0.25 * abs(top))
+    low = min(min(raw), min(z[i] for i in ok))
+    pad = 0.05 * (cap - low) if cap > low else 0.05 * max(abs(low), 1.0)
+    return low - pad, cap
+
+
+def _on_curve(lrs, z, lr):
+    xs = [math.log(a) for a, v in zip(lrs, z) if a > 0 and math.isfinite(v)]
+    ys = [v for a, v in zip(lrs, z) if a > 0 and math.isfinite(v)]
+    return float(np.interp(math.log(lr), xs, ys))
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 2))
+def test_the_finder_figure_shows_what_its_docstring_says(seed):
+    from lrkit.finder.figure import finder_figure, to_plotly
+    from lrkit.finder.suggest import divergence_edge
+
+    res, lrs, losses, z, _, _ = _result(seed)
+    fig = finder_figure(res, title="t")
+    want = []
+    for m in ("auto", "steep", "valley", "minimum"):
+        s = res.suggestion(m)
+        if s.lr is not None:
+            y = z[s.index] if s.lr == lrs[s.index] else _on_curve(lrs, z, s.lr)
+            want.append((m, s.lr, y))
+    edge = divergence_edge(res) if want else None
+    if edge is not None and edge <= lrs[-1]:
+        want.append(("edge", edge, _on_curve(lrs, z, edge)))
+    assert [(m, x) for m, _, x, _ in fig.markers] == [(m, x) for m, x, _ in want]
+    assert [y for *_, y in fig.markers] == pytest.approx([y for *_, y in want], rel=1e-12)
+    ylim = _ref_ylim(z, losses)
+    assert fig.ylim == pytest.approx(ylim, rel=1e-12)
+    spikes = ylim is not None and max(losses) > ylim[1]
+    assert fig.series[0][0] == "loss" + (" (spikes above the chart)" if spikes else "")
+    assert [list(y) for _, y in fig.series] == [losses, losses, pytest.approx(z)]
+    assert fig.band == res.suggest_range() and fig.title == "t"
+    assert len(to_plotly(fig)["data"]) >= 3 + len(want)
