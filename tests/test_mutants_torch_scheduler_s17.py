@@ -142,3 +142,50 @@ def test_a_checkpoint_round_trips_and_its_spec_decides_a_mismatch():
     assert rel.state_dict()["spec"]["relative"] is True
     with pytest.raises(ConfigError):
         s.load_state_dict(rel.state_dict())
+
+
+def test_follow_optimizer_counts_only_real_updates_through_any_path():
+    import pickle
+    import random
+
+    s = lrkit.linear(1.0, 0.0, steps=40)
+    opt = torch.optim.SGD(_params(), lr=1.0)
+    sched = Scheduler(opt, s, follow_optimizer=True)
+    rng = random.Random(17)
+    real = 0
+    for i in range(30):
+        if rng.random() < 0.7:  # an update that happened (else: skipped, as GradScaler does)
+            opt.step()
+            real += 1
+        sched.step()
+        assert sched.last_epoch == real and opt.param_groups[0]["lr"] == pytest.approx(
+            float(s(real))
+        )
+        assert sched.state_dict()["opt_count"] == real
+        if i == 10:  # a jump sets the count too
+            sched.step(20)
+            real = 20
+            assert opt.param_groups[0]["lr"] == pytest.approx(float(s(20)))
+    # mid-iteration checkpoint: the optimizer stepped, the scheduler not yet
+    opt.step()
+    sd = sched.state_dict()
+    assert sd["opt_count"] == real + 1 and sd["step"] == real
+    opt2 = torch.optim.SGD(_params(), lr=1.0)
+    again = Scheduler(opt2, s, follow_optimizer=True)
+    again.load_state_dict(sd)
+    assert again.state_dict() == sd
+    again.step()
+    assert again.last_epoch == real + 1
+    copy = pickle.loads(pickle.dumps(sched))  # the hook is registered again on the copy
+    copy.optimizer.step()
+    copy.step()
+    assert copy.last_epoch == real + 2
+    sched.close()
+    opt.step()
+    sched.step()
+    assert sched.last_epoch == real + 1  # closed: the hook no longer counts
+    sched.close()  # twice is fine
+    plain = Scheduler(torch.optim.SGD(_params(), lr=1.0), s)
+    plain.step()
+    plain.step()
+    assert plain.last_epoch == 2 and plain.state_dict()["opt_count"] == 0
