@@ -165,3 +165,44 @@ def test_interpolate_any_number_of_points(n, kind):
 
     _check(s, f)
     assert s.length == pts[-1][0]
+
+
+@pytest.mark.parametrize(
+    "s",
+    [
+        lrkit.interpolate([(0, 0.5)]),
+        lrkit.interpolate([(4, 0.5)]),
+        lrkit.piecewise([0.5], []),
+        lrkit.table([0.5]),
+        lrkit.constant(0.5),
+        lrkit.wsd(0.5, steps=10, warmup=0, decay=0),
+    ],
+    ids=lambda s: s.name,
+)
+def test_a_one_piece_schedule_gives_one_value_per_step_inside_a_warmup(s):
+    """A one-piece schedule still evaluates to an array of the steps' shape: a warm-up reads
+    its value at the join and at every step from one evaluation, by index."""
+    for prefix in (True, False):
+        w = lrkit.warmup(s, steps=3, prefix=prefix)
+        assert [float(w(t)) for t in range(6)] == pytest.approx([0.125, 0.25, 0.375, 0.5, 0.5, 0.5])
+
+
+def test_sgdr_length_uses_the_restart_tolerance_of_its_cycles():
+    # mult = 1 + 2.5e-9: cycle 2 starts at 2 + 2.5e-9, within tol(s) = 1e-9 (1 + s) of step 2
+    m = 1.0 + 2.5e-9
+    s = lrkit.sgdr(1.0, 0.1, period=1, mult=m, cycles=2)
+    assert s.length == 2
+    assert [float(s(t)) for t in range(4)] == [1.0, pytest.approx(1.0), 0.1, 0.1]
+    i, start, _ = s.cycle_index(np.array([2.0]), np)
+    assert i[0] == 2.0 and start[0] == pytest.approx(2.0)
+
+
+def test_sgdr_restarts_on_the_logarithm_path():
+    """More than 4096 cycles before 2**63: the cycle comes from a logarithm, corrected at
+    each restart with the same tolerance. Cycles 1 and 2 start exactly at 128 and 257."""
+    s = lrkit.sgdr(1.0, 0.0, period=128, mult=1.0078125, decay=0.5)
+    assert s._cycles() is None
+    for t, i, start in [(127, 0, 0), (128, 1, 128), (256, 1, 128), (257, 2, 257), (258, 2, 257)]:
+        length = 128 * 1.0078125**i
+        want = 0.5 * 0.5**i * (1 + math.cos(math.pi * (t - start) / length))
+        assert float(s(t)) == pytest.approx(want, rel=1e-9), t
