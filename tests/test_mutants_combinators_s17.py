@@ -66,3 +66,13 @@ def test_each_combinator_round_trips_through_spec_and_dict(s):
     b = s.bind(50)  # relative durations resolve against a run of 50 steps
     again = lrkit.parse(str(b))
     assert [float(again(t)) for t in range(12)] == [float(b(t)) for t in range(12)]
+
+
+def test_coupled_wd_of_zero_stays_zero_where_the_rate_reaches_zero():
+    """value = 0 (allowed: no weight decay) is 0 at every step, also where the rate is 0:
+    the rate is floored at a tiny positive number first, so 0 * ref / rate is never 0 / 0."""
+    for ref in (None, 1.0, 0.5):
+        wd = lrkit.coupled_wd(lrkit.linear(1.0, 0.0, steps=10), 0.0, ref=ref)
+        assert [float(wd(t)) for t in range(12)] == [0.0] * 12
+    small = lrkit.coupled_wd(lrkit.linear(0.5, 0.0, steps=4), 0.01)  # ref = 0.5 < 1
+    assert float(small(4)) == pytest.approx(0.1)  # rate 0: the cap, 10 * value
