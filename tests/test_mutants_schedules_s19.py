@@ -206,3 +206,18 @@ def test_sgdr_restarts_on_the_logarithm_path():
         length = 128 * 1.0078125**i
         want = 0.5 * 0.5**i * (1 + math.cos(math.pi * (t - start) / length))
         assert float(s(t)) == pytest.approx(want, rel=1e-9), t
+
+
+def test_sgdr_logarithm_path_restarts_at_a_start_computed_just_above_a_step():
+    """A cycle start computed as 583837.00000028 (float error of p (m**k - 1) / (m - 1)) is
+    within the restart tolerance min(1e-9 (1 + s), 1e-6) of step 583837: the new cycle
+    begins there (its peak), not one step later."""
+    m, p = 1.0053374987641446, 100
+    s = lrkit.sgdr(1.0, 0.0, period=p, mult=m)
+    assert s._cycles() is None  # more than 4096 cycles before 2**63: the logarithm path
+    ks = np.arange(1, 3000, dtype=np.float64)
+    starts = p * (np.power(m, ks) - 1.0) / (m - 1.0)
+    k = int(np.argmin(np.abs(starts - 583837.0)))
+    assert 0.0 < starts[k] - 583837.0 < 1e-6
+    assert float(s(583837)) == pytest.approx(1.0, abs=1e-9)
+    assert float(s(583836)) < 1e-6  # the end of the previous cycle
