@@ -336,3 +336,28 @@ def test_coupled_wd_needs_a_positive_reference_rate():
         late.bind(total_steps=10)
     fine = lrkit.coupled_wd(lrkit.cosine(1.0, steps="50%"), 0.01).bind(total_steps=10)
     assert fine(0) == pytest.approx(0.01)  # a positive peak: lr * wd = 0.01 * 1.0 at the peak
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "what"),
+    [
+        # 2**1100 overflows a Python float, which raises OverflowError instead of giving inf
+        (dict(period=3, mult=2.0, cycles=1100), r"mult \*\* cycles"),
+        # 1.3**5000: past the old check's cap of 2000 cycles, the length overflowed
+        (dict(period=3, mult=1.3, cycles=5000), r"mult \*\* cycles"),
+        # 1.5**1700 ~ 1e299 is finite, the first step after the last cycle is not
+        (dict(period=10**12, mult=1.5, cycles=1700), r"period \* \(mult \*\* cycles - 1\)"),
+    ],
+)
+def test_sgdr_cycle_limit_that_overflows_is_a_config_error(kwargs, what):
+    with pytest.raises(ConfigError, match=rf"sgdr: the parameters overflow float64: {what}"):
+        lrkit.sgdr(1.0, **kwargs).length
+
+
+def test_sgdr_overflowing_cycle_limit_exits_2_on_the_cli(capsys):
+    from lrkit.cli import main
+
+    # before the fix the spec parser showed "(34, 'Numerical result out of range')"
+    assert main(["values", "sgdr(1.0, period=3, mult=2.0, cycles=1100)", "--total", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mult ** cycles gives inf" in err[0]

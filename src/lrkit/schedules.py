@@ -623,7 +623,11 @@ class SGDR(Schedule):
         check_number(self.name, "decay", self.decay, low=0.0, high=1.0, low_open=True)
         finite_range(self.name, "start - end", self.start - self.end)
         if self.cycles is not None and self.mult > 1.0:
-            finite_range(self.name, "mult ** cycles", float(self.mult) ** min(self.cycles, 2000))
+            try:
+                grow = float(self.mult) ** self.cycles
+            except OverflowError:  # Python floats raise here instead of giving inf
+                grow = math.inf
+            finite_range(self.name, "mult ** cycles", grow)
 
     def _length(self) -> int | None:
         """The first step of cycle ``cycles`` (with the restart tolerance of cycle_index)."""
@@ -631,6 +635,7 @@ class SGDR(Schedule):
             return None
         p, m, c = float(steps_of(self.period)), self.mult, self.cycles
         start = c * p if m == 1.0 else p * (m**c - 1.0) / (m - 1.0)
+        finite_range(self.name, "period * (mult ** cycles - 1) / (mult - 1)", start)
         return int(math.ceil(start - min(1e-9 * (1.0 + start), 1e-6)))
 
     def _cycles(self) -> np.ndarray | None:
