@@ -351,7 +351,7 @@ def test_coupled_wd_needs_a_positive_reference_rate():
 )
 def test_sgdr_cycle_limit_that_overflows_is_a_config_error(kwargs, what):
     with pytest.raises(ConfigError, match=rf"sgdr: the parameters overflow float64: {what}"):
-        lrkit.sgdr(1.0, **kwargs).length
+        _ = lrkit.sgdr(1.0, **kwargs).length
 
 
 def test_sgdr_overflowing_cycle_limit_exits_2_on_the_cli(capsys):
