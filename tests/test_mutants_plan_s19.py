@@ -132,3 +132,74 @@ def test_shape_schedule_is_the_documented_composition_on_random_arguments():
         assert float(np.max(np.asarray(got(t)))) <= peak * (1 + 1e-12)
     with pytest.raises(Exception, match="shape must be one of linear, wsd, cosine, one_cycle"):
         shape_schedule("step", 0.1, 100)
+
+
+def test_saw_fall_against_its_rule_on_random_sweeps():
+    from lrkit.finder import FinderResult, step_noise
+    from lrkit.finder.suggest import window
+    from lrkit.plan._core import saw_fall
+
+    rng = np.random.default_rng(1902)
+    yes = no = short = 0
+    for _ in range(150):
+        n = int(rng.integers(5, 60))
+        lrs = np.geomspace(1e-6, 10.0, n)
+        depth = float(rng.choice([0.0, 0.01, 0.05, 0.3, 1.0]))
+        y = (
+            1.0
+            - depth * np.linspace(0, 1, n) ** 2
+            + float(rng.choice([0.0, 0.01, 0.05])) * rng.normal(0, 1, n)
+        )
+        res = FinderResult(lrs, y, y)
+        lo, hi = window(res)
+        if hi - lo < 10:
+            want = True
+            short += 1
+        else:
+            z = np.asarray(res.curve[lo:hi], dtype=np.float64)
+            want = bool(float(np.median(z[:5])) - float(np.min(z)) > 4.0 * step_noise(y[lo:hi]))
+            yes += want
+            no += not want
+        assert saw_fall(res) is want
+    assert yes > 15 and no > 15 and short > 5
+
+
+def test_the_law_helpers_fall_back_with_a_reason():
+    from lrkit.plan._core import _law_dict
+    from lrkit.plan._laws import fit_probes, predict_final
+
+    class NoDict:
+        pass
+
+    assert _law_dict(NoDict(), {"mean_rel": np.float64(0.5)}) == {
+        "law": "NoDict",
+        "probe_errors": {"mean_rel": 0.5},
+    }
+    rates = np.full(40, 0.1)
+    good = list(2.0 / (1.0 + 0.1 * np.arange(40)) + 0.5)
+    assert fit_probes([(rates, good)]) == (
+        None,
+        None,
+        "only 1 usable probe curve(s); a law needs 2 or more",
+    )
+    assert fit_probes([(rates, good), (rates, good[:3])])[2].startswith("only 1 usable")
+    fitted, errors, why = fit_probes([(rates, good), (rates * 2, good)], "no_such_law")
+    assert fitted is None and errors is None and why.startswith("the law fit failed (")
+
+    class Boom:
+        def predict(self, rates, steps):
+            raise RuntimeError("no")
+
+    class Inf:
+        def predict(self, rates, steps):
+            return np.full(len(steps), np.inf)
+
+    class Line:
+        def predict(self, rates, steps):
+            return np.asarray(steps, dtype=np.float64) * 2.0
+
+    assert predict_final(Boom(), rates) is None and predict_final(Inf(), rates) is None
+    final, steps, curve = predict_final(Line(), np.full(101, 0.1), points=5)
+    assert steps == (1, 26, 50, 75, 100) and curve == (2.0, 52.0, 100.0, 150.0, 200.0)
+    assert final == 200.0
+    assert predict_final(Line(), np.full(4, 0.1))[1] == (1, 2, 3)  # fewer steps than points
