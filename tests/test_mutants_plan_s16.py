@@ -297,7 +297,7 @@ def _replay(p, total, budget, shapes, peaks, lr, lo, hi, warmup, cooldown, use_l
     assert str(p.schedule) == str(shape_schedule(shape, round_peak(peak), total, wu, cooldown))
     assert p.total_steps == total and p.budget == budget
     assert p.predictions == () and p.law is None
-    assert 0.0 <= p.run_seconds <= p.seconds
+    assert 0.0 <= p.run_seconds <= p.seconds < 30.0  # wall times of a plan of toy runs
 
 
 def _cases(n, seed):
