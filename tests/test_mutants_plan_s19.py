@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from lrkit.combinators import warmup as warmup_of
+from lrkit.errors import ConfigError
 from lrkit.finder import find
-from lrkit.plan import ALL_SHAPES, shape_schedule
+from lrkit.plan import ALL_SHAPES, Probe, shape_schedule
 from lrkit.plan._core import _reread
 from lrkit.schedules import constant, cosine, linear, one_cycle, wsd
 
@@ -96,6 +97,7 @@ def test_reread_s_skip_end_is_a_third_of_a_decade_in_points_between_1_and_3():
         (41, 1e-6, 1.0, 2),  # 0.15 decade: 2
         (81, 1e-6, 1e2, 3),  # 0.1 decade
         (26, 1e-5, 1e1, 1),  # 0.24 decade: 1.25 -> 1
+        (16, 1e-9, 1e2, 1),  # 0.73 decade a step: 0.41 rounds to 0, at least 1
     ]:
         it = iter(np.r_[y, np.full(n, 1.0)])
         swept = find(lambda lr, it=it: next(it), start=lo, end=hi, steps=n, progress=False)
@@ -203,3 +205,93 @@ def test_the_law_helpers_fall_back_with_a_reason():
     assert steps == (1, 26, 50, 75, 100) and curve == (2.0, 52.0, 100.0, 150.0, 200.0)
     assert final == 200.0
     assert predict_final(Line(), np.full(4, 0.1))[1] == (1, 2, 3)  # fewer steps than points
+
+
+def test_probe_curves_are_binned_into_at_most_32_points():
+    from lrkit.plan._laws import binned_run_data
+
+    y = np.linspace(3.0, 1.0, 100)  # 99 points after the first: windows of 4, 24 of them
+    steps, means = binned_run_data(np.ones(100), y)
+    assert len(steps) == 24 and steps[0] == 3 + 2 and steps[-1] == 97
+    assert means[0] == pytest.approx(np.mean(y[1:][3:7]))
+    steps, _ = binned_run_data(np.ones(33), np.linspace(3.0, 1.0, 33))
+    assert len(steps) == 32 and list(steps) == list(range(32))  # 32 points: windows of 1
+    steps, _ = binned_run_data(np.ones(34), np.linspace(3.0, 1.0, 34))
+    assert len(steps) == 16  # 33 points: windows of 2
+
+
+def _pr(stage, peak, losses, diverged=False):
+    y = tuple(float(v) for v in losses)
+    score = math.inf if diverged else float(np.mean(y[-1:]))
+    return Probe(stage, peak, "linear", len(y), "", y, None, score, diverged)
+
+
+def test_a_long_rung_that_diverged_everywhere_falls_back_a_factor_4_below_its_lowest():
+    from lrkit.plan._core import _Ledger, _long_peak
+
+    def run(schedule, steps):  # trains for 20 updates, then blows up at any rate
+        return [2.0 - 0.01 * t for t in range(min(steps, 20))] + [math.nan] * max(0, steps - 20)
+
+    led, notes = _Ledger(run, 1000, None), []
+    probes, peak = _long_peak(led, [0.4, 0.2, 0.1, 0.05], 30, 300, "linear", 0.05, 0.2, notes)
+    assert [q.stage for q in probes] == ["long"] * 3 and all(q.diverged for q in probes)
+    assert [q.peak for q in probes] == pytest.approx([0.4, math.sqrt(0.4 * 0.05), 0.05])
+    assert peak == pytest.approx(0.05 / 4)
+    assert notes == [
+        "long rung (30 updates each at 0.4, 0.141, 0.05): they scored alike too; the "
+        "lowest, 0.0125 (never a higher rate on no evidence)"
+    ]
+
+
+def _flat(stage, peak, level):  # concave fallbacks: vertex returns a probe's own peak
+    return _pr(stage, peak, (3.0, level))
+
+
+def test_the_drift_is_not_read_from_a_rung_stuck_at_an_end_of_its_probes():
+    """``_rung2_peak``: rung 1's reading at its lowest candidate (within 1e-9) or rung 2's
+    at its highest is a bound, not a measure: the drift is not read from it (beta 0).
+    Just inside the bounds, it is."""
+    from lrkit.plan._core import _horizon, _rung2_peak, vertex
+
+    cands = [0.4, 0.2, 0.1, 0.05]
+    rung1 = [_flat("rung1", c, 1.0 + c) for c in cands]
+    # rung 2 below rung 1's lowest: best in the middle, symmetric (its own peak, 0.025)
+    rung2 = [_flat("rung2", 0.05, 2.0), _flat("rung2", 0.025, 1.0), _flat("rung2", 0.0125, 2.0)]
+    eta2 = vertex(rung2)
+    assert eta2 == pytest.approx(0.025)
+    for eta1, drift in ((0.05, False), (0.05 * (1 + 0.5e-9), False), (0.05 * (1 + 4e-9), True)):
+        notes = []
+        got = _rung2_peak(rung1, rung2, eta1, cands, 20, 2000, True, notes)
+        want = _horizon(eta1 if drift else None, eta2, 20, 2000)[0]
+        assert got == pytest.approx(want, rel=1e-12), eta1
+        assert (got < eta2 * 0.5) is drift  # beta = 1: (2000 / 40) ** -0.5 = 0.14
+    # rung 2 at its highest probe (concave: its own peak, exactly): no drift either
+    rung2 = [_flat("rung2", 0.2, 1.0), _flat("rung2", 0.1, 1.4), _flat("rung2", 0.05, 1.5)]
+    assert vertex(rung2) == 0.2
+    notes = []
+    assert _rung2_peak(rung1, rung2, 0.8, cands, 20, 2000, True, notes) == 0.2
+    assert "it shrank as h^-0.00 from rung 1" in notes[0]
+
+
+def test_the_ledger_refuses_a_probe_beyond_its_cap():
+    from lrkit.plan._core import _Ledger
+
+    led = _Ledger(lambda s, n: [1.0] * n, 10, None)
+    led.probe("rung1", 0.1, "linear", "s", 10)  # exactly the cap: allowed
+    with pytest.raises(AssertionError, match=r"budget overrun \(10 \+ 1 > 10\)"):
+        led.probe("rung1", 0.1, "linear", "s", 1)
+    assert led.cost == 10 and len(led.probes) == 1
+
+
+def test_identical_losses_are_refused_only_when_every_stable_probe_has_them():
+    from lrkit.plan._core import _check_responds
+
+    a, b = (2.0, 1.0, 0.5), (2.0, 1.2, 0.9)
+    _check_responds([_pr("rung1", 0.4, a), _pr("rung1", 0.2, b), _pr("rung1", 0.1, b)])
+    _check_responds([_pr("rung1", 0.4, b), _pr("rung1", 0.2, b), _pr("rung1", 0.1, a)])
+    _check_responds([_pr("rung1", 0.4, b)])  # one probe: nothing to compare
+    _check_responds([_pr("rung1", 0.4, b), _pr("rung1", 0.2, b, diverged=True)])
+    with pytest.raises(ConfigError, match="peaks 0.4, 0.1 returned identical losses"):
+        _check_responds(
+            [_pr("rung1", 0.4, b), _pr("rung1", 0.2, a, diverged=True), _pr("rung1", 0.1, b)]
+        )
