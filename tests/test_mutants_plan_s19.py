@@ -295,3 +295,37 @@ def test_identical_losses_are_refused_only_when_every_stable_probe_has_them():
         _check_responds(
             [_pr("rung1", 0.4, b), _pr("rung1", 0.2, a, diverged=True), _pr("rung1", 0.1, b)]
         )
+
+
+def test_a_second_rung_that_diverged_everywhere_falls_back_4x_below_its_lowest():
+    from lrkit.errors import NonFiniteError
+    from lrkit.plan._core import _rung2_peak
+
+    cands = [0.4, 0.2, 0.1, 0.05]
+    rung1 = [_flat("rung1", c, 1.0 + c) for c in cands]
+    rung2 = [_pr("rung2", c, (2.0, math.nan), diverged=True) for c in (0.2, 0.1, 0.05)]
+    notes = []
+    assert _rung2_peak(rung1, rung2, 0.2, cands, 10, 400, True, notes) == 0.05 / 4
+    assert notes == ["no probe trained stably: falling back to 0.0125 (4x below the lowest)"]
+    dead = [_pr("rung1", c, (2.0, math.nan), diverged=True) for c in cands]
+    with pytest.raises(NonFiniteError, match=r"at peaks from 0\.4 down to 0\.05: the model"):
+        _rung2_peak(dead, rung2, None, cands, 10, 400, True, [])
+
+
+def test_a_shape_probe_that_diverges_keeps_the_default_and_its_warm_up():
+    from lrkit.plan._core import _Ledger, _shape_rung
+
+    def run(schedule, steps):  # the WSD probe (no decay to zero yet) blows up
+        return [math.nan] if "wsd" in str(schedule) else [2.0 - 0.01 * t for t in range(steps)]
+
+    led = _Ledger(run, 100, None)
+    led.probes.append(_pr("rung2", 0.1, (2.0, 1.5, 1.0, 0.9)))
+    led.probes.append(_pr("rung2", 0.05, (2.0, 1.6, 1.2, 1.0)))
+    notes = []
+    assert _shape_rung(led, "wsd", True, "linear", 200, 0.05, 0.2, notes) == ("linear", 0.05)
+    assert notes == ["shape probe: wsd without warm-up at 0.1 diverged: keeping linear"]
+    (shape,) = [q for q in led.probes if q.stage == "shape"]
+    assert (shape.peak, shape.steps, shape.diverged, led.cost) == (0.1, 4, True, 1)
+    notes = []  # one_cycle keeps its own warm-up: not "without warm-up"
+    assert _shape_rung(led, "one_cycle", True, "linear", 200, 0.05, 0.2, notes)[0] == "linear"
+    assert notes[0].startswith("shape probe (4 updates at peak 0.1): one_cycle ")
