@@ -176,11 +176,4 @@ def test_the_sweep_options_at_their_boundaries():
         lrkit.find(lambda lr: 1.0, {"steps": 3})
     with pytest.raises(ConfigTypeError, match="step_fn must be callable"):
         lrkit.find(3.0)
-    assert SweepOptions().to_dict() == {
-        "start": 1e-7,
-        "end": 10.0,
-        "steps": 100,
-        "mode": "exp",
-        "smooth": 0.98,
-        "diverge": 4.0,
-    }
+    # the defaults themselves are pinned in test_mutants_finder_s5.py
