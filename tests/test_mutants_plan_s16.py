@@ -37,6 +37,7 @@ from lrkit.plan._core import (
     _candidates,
     _horizon,
     alternative,
+    move_gain,
     overshoot,
     paired_gain,
     progressed,
@@ -140,10 +141,19 @@ def _replay(p, total, budget, shapes, peaks, lr, lo, hi, warmup, cooldown, use_l
         )
         moved = [q for q in stable if progressed(q)]
         if not moved:
-            peak = min(q.peak for q in stable)
+            # the highest stable probe whose score is within SEPARATE_SE standard errors
+            # of the paired difference above the best one's (docs/plan.md rule 1)
+            best = min(stable, key=lambda q: q.score)
+            alike = [best] + [
+                q
+                for q in stable
+                if q is not best and move_gain(q, best)[0] <= SEPARATE_SE * move_gain(q, best)[1]
+            ]
+            peak = max(q.peak for q in alike)
             notes.append(
                 f"no evidence: no probe at any rate left its starting plateau, so the peak "
-                f"{peak:.3g} (the lowest stable probe: erring low) rests on no evidence; "
+                f"{peak:.3g} (the highest stable probe that scored alike: the likeliest to "
+                f"leave the plateau within the run) rests on no evidence; "
                 f"give lr=, a larger budget or a longer run to plan"
             )
         elif vertex(stable) is not None and tells_apart(stable):

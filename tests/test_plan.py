@@ -454,9 +454,10 @@ def test_a_range_test_that_saw_no_fall_gets_a_blind_rung_that_moves_the_peak():
 
 
 def test_a_blind_rung_that_finds_nothing_says_the_peak_rests_on_no_evidence():
-    """No rate leaves the plateau within the blind probes (it lasts 100 updates): the
-    peak is the lowest stable probe (erring low), and report() says, right below the
-    peak, that it rests on no evidence."""
+    """No rate leaves the plateau within the blind probes (it lasts 100 updates), and on
+    the same batches every higher probe scores a hair worse (0.01 x its rate, with no
+    paired noise to hide it): the highest probe that scored alike is the lowest, and
+    report() says, right below the peak, that it rests on no evidence."""
     p = lrkit.plan(_blind_runner(plateau=100), 400, use_laws=False)
     blind = [q for q in p.probes if q.stage == "blind"]
     assert len(blind) == 4 and p.peak == pytest.approx(1e-4, rel=0.02), p.notes
@@ -465,6 +466,44 @@ def test_a_blind_rung_that_finds_nothing_says_the_peak_rests_on_no_evidence():
     # given a rate, no range test, no blind rung
     q = lrkit.plan(_blind_runner(plateau=100), 400, lr=0.05, use_laws=False)
     assert not any(r.stage == "blind" for r in q.probes)
+
+
+def _stuck_runner(blowup_above=math.inf):
+    """A loss on its plateau at every rate the blind probes run: 1, a shared per-batch
+    wobble of 0.02, a per-probe noise of 0.01, and a drift far below a tenth (0.002 per
+    decade of the probe's top rate above 1e-4, lower at higher rates: a plateau is left
+    sooner at a higher rate). Updates at rates above ``blowup_above`` make the loss
+    climb (finitely) to 5 within 5 of them."""
+    import zlib
+
+    wobble = 0.02 * np.random.default_rng(4).standard_normal(4000)
+
+    def run(schedule, steps):
+        eta = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
+        top = float(eta.max())
+        own = np.random.default_rng(zlib.crc32(str(schedule).encode())).standard_normal(steps)
+        loss = 1.0 + wobble[:steps] + 0.01 * own - 0.002 * math.log10(max(top, 1e-4) / 1e-4)
+        loss += 4.0 * np.minimum(np.cumsum(eta > blowup_above) / 5.0, 1.0)
+        return loss.tolist()
+
+    return run
+
+
+def test_with_no_evidence_the_peak_is_the_highest_probe_that_scored_alike():
+    """docs/plan.md rule 1 (tenth pass): nothing leaves the plateau, the probes' scores
+    differ by noise only, so the peak is the highest stable probe (1.0, the top): a
+    plateau is left sooner at a higher rate. A top probe whose loss blew up (finitely)
+    scored worse beyond its noise and is passed over for the next one down."""
+    p = lrkit.plan(_stuck_runner(), 400, use_laws=False)
+    blind = [q for q in p.probes if q.stage == "blind"]
+    assert [round(q.peak, 5) for q in blind] == [1.0, 0.04642, 0.00215, 0.0001], p.notes
+    assert not any(q.diverged for q in blind)
+    assert p.peak == pytest.approx(1.0, rel=0.02), p.notes
+    assert any(n.startswith("no evidence") and "highest stable" in n for n in p.notes)
+    q = lrkit.plan(_stuck_runner(blowup_above=0.5), 400, use_laws=False)
+    top = [r for r in q.probes if r.stage == "blind"][0]
+    assert top.peak == pytest.approx(1.0) and not top.diverged and top.score > 4.0
+    assert q.peak == pytest.approx(0.04642, rel=0.02), q.notes
 
 
 def test_the_blind_rung_tops_out_a_decade_below_lr_range_or_at_the_divergence():
@@ -492,8 +531,10 @@ def test_the_blind_rung_tops_out_a_decade_below_lr_range_or_at_the_divergence():
 def test_a_flat_sweep_that_never_diverged_gets_a_blind_rung_within_budget(budget):
     """A loss that stays on its plateau at every rate and never blows up: the sweep
     never diverges, the blind rung runs at lr_range[1] / 10 = 1 down to 1e-4, nothing
-    leaves the plateau, the peak is the lowest stable probe, and every update is
-    counted within budget x total_steps."""
+    leaves the plateau, and every update is counted within budget x total_steps. The
+    wobble is shared (same batches) and higher rates score a hair higher, so every
+    probe above the lowest scored worse beyond its (zero) paired noise: the peak is the
+    lowest, the only one that scored alike with the best."""
     wobble = 0.02 * np.random.default_rng(5).standard_normal(4000)
     calls = []
 

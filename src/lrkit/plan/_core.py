@@ -33,7 +33,8 @@ It spends at most :math:`C = \lfloor b\,T \rfloor` updates (``budget`` b,
    When the range test *saw no fall* (:func:`saw_fall`), its reading is noise: the
    whole budget left goes to a *blind rung* (:func:`_blind_peak`) of ``peaks``
    probes over four decades below ``lr_range[1]/10`` (or the sweep's divergence
-   rate), and the plan says when its peak rests on no evidence.
+   rate), and the plan says when its peak rests on no evidence (then its peak is
+   the highest stable probe that scored alike, :func:`_highest_alike`).
    A probe is scored by its validation loss when ``run`` returns one, else
    by the mean training loss over its last 10 % of updates (after its
    decay); a non-finite loss scores :math:`+\infty`.
@@ -792,7 +793,8 @@ def _blind_peak(
     starting plateau (:func:`progressed`): the rung's reading between probes
     (:func:`vertex`) when its stable probes tell their peaks apart
     (:func:`tells_apart`), else the lowest probe that left the plateau. With none:
-    the lowest stable probe, and a note that the peak rests on no evidence."""
+    the highest stable probe that scored alike (:func:`_highest_alike`), and a note
+    that the peak rests on no evidence."""
     steps = min((led.cap - led.cost) // len(cands), total)
     rung = [_probe(led, "blind", c, default, steps, warmup, cooldown, total) for c in cands]
     _check_responds(rung)
@@ -811,10 +813,11 @@ def _blind_peak(
         )
     moved = [p for p in stable if progressed(p)]
     if not moved:
-        peak = min(p.peak for p in stable)
+        peak = _highest_alike(stable).peak
         notes.append(
             f"no evidence: no probe at any rate left its starting plateau, so the peak "
-            f"{peak:.3g} (the lowest stable probe: erring low) rests on no evidence; "
+            f"{peak:.3g} (the highest stable probe that scored alike: the likeliest to "
+            f"leave the plateau within the run) rests on no evidence; "
             f"give lr=, a larger budget or a longer run to plan"
         )
         return peak
@@ -828,6 +831,39 @@ def _blind_peak(
         f"them, {peak:.3g}"
     )
     return peak
+
+
+def _highest_alike(stable: Sequence[Probe]) -> Probe:
+    r"""The blind rung's answer on no evidence (docs/plan.md rule 1): of the stable
+    probes, the highest whose score is above the best one's by no more than
+    :data:`SEPARATE_SE` standard errors of their paired difference
+    (:func:`move_gain`; the best probe itself always qualifies).
+
+    No probe left its plateau, so the scores rank nothing; the time to leave a
+    saddle's plateau falls with the rate, so the highest rate that did no worse
+    than the best is the likeliest to leave it within the run. A probe that
+    scored worse beyond its noise (a finite blow-up) is not taken.
+
+    >>> from lrkit.plan import Probe
+    >>> def pr(peak, tail):
+    ...     y = (1.0, 1.0, 1.0, 1.0) + tail
+    ...     return Probe("blind", peak, "linear", 10, "", y, None, y[-1], False)
+    >>> flat = [pr(1.0, (0.98, 1.0) * 3), pr(0.05, (1.0, 0.99) * 3), pr(0.002, (1.0, 0.995) * 3)]
+    >>> [p.score for p in flat], _highest_alike(flat).peak  # the best is 0.05; 1.0 within noise
+    ([1.0, 0.99, 0.995], 1.0)
+    >>> blown = [pr(1.0, (9.0, 12.0) * 3)] + flat[1:]
+    >>> _highest_alike(blown).peak
+    0.05
+    """
+    best = min(stable, key=lambda p: p.score)
+    alike = [p for p in stable if p is best or _no_worse(p, best)]
+    return max(alike, key=lambda p: p.peak)
+
+
+def _no_worse(p: Probe, best: Probe) -> bool:
+    """``p`` scored above ``best`` by no more than :data:`SEPARATE_SE` standard errors."""
+    gain, se = move_gain(p, best)
+    return gain <= SEPARATE_SE * se
 
 
 def tells_apart(rung: Sequence[Probe]) -> bool:
@@ -854,12 +890,7 @@ def tells_apart(rung: Sequence[Probe]) -> bool:
     if len(ok) < 2:
         return False
     best = min(ok, key=lambda p: p.score)
-    for p in ok:
-        if p is not best:
-            gain, se = move_gain(p, best)
-            if gain > SEPARATE_SE * se:
-                return True
-    return False
+    return any(p is not best and not _no_worse(p, best) for p in ok)
 
 
 def move_gain(base: Probe, alt: Probe) -> tuple[float, float]:
