@@ -64,8 +64,10 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: as diverged, and the blind rung's top at the highest rate the sweep ran stably) was tried
 #: and rejected (docs/plan.md "Tried and rejected"; the same dev plans as v14); its plans
 #: stay in plan_cache_v16.json.
-PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v14.json")
-PLAN = "plan14"
+#: The tenth pass (v17): a blind rung that found no evidence plans at its highest stable
+#: probe that scored alike, not its lowest (docs/plan.md rule 1).
+PLAN_CACHE = os.path.join(HERE, "results", "plan_cache_v17.json")
+PLAN = "plan17"
 BUDGET = 0.5
 
 
