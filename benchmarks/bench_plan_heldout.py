@@ -49,7 +49,8 @@ under its schedule. Nothing in the planner was tuned on these tasks.
 
 Usage: python benchmarks/bench_plan_heldout.py [--seeds 3] [--tasks a,b] [--out STEM]
 [--grid-from plan_heldout_blobs.json,...] (reuse the grid cells of earlier runs: they do not
-depend on the planner)
+depend on the planner) [--recipe] (also the new user's recipe the issue measured: ``find_lr``
+with its defaults, then ``res.schedule("one_cycle", total)``)
 Writes benchmarks/results/plan_heldout.md and plan_heldout.json.
 """
 
@@ -163,7 +164,24 @@ def _stored_grids(paths: list[str]) -> dict[str, dict]:
     return out
 
 
-def run(seeds: int, only: list[str] | None = None, grids: dict | None = None) -> list[dict]:
+def _recipe(lt, task, opt: str, total: int):
+    """The new user's recipe the issue measured: ``find_lr`` with its defaults (100 updates
+    from 1e-7 to 10), then ``res.schedule("one_cycle", total)``; ``(schedule, note)``. When
+    the range test gives no suggestion, ``one_cycle`` at the task's default rate."""
+    from lrkit.schedules import one_cycle
+
+    model = task.make_model()
+    o = task.make_optimizer(model, opt, lr=task.default_lr)
+    res = lt.find_lr(model, o, task.loss_fn, _Epochs(task), progress=False)
+    try:
+        return res.schedule("one_cycle", total), f"{len(res.lrs)} updates"
+    except Exception as e:  # noqa: BLE001  (a benchmark row, not a library path)
+        return one_cycle(float(task.default_lr), total), f"no suggestion ({e}): default rate"
+
+
+def run(
+    seeds: int, only: list[str] | None = None, grids: dict | None = None, recipe: bool = False
+) -> list[dict]:
     import torch
 
     torch.set_num_threads(1)
@@ -177,6 +195,7 @@ def run(seeds: int, only: list[str] | None = None, grids: dict | None = None) ->
             continue
         cells: dict[str, list[float]] = {}
         plans, finals, costs, overheads = [], [], [], []
+        rec_finals, rec_scheds = [], []
         stored = (grids or {}).get(name)
         if stored is not None and stored["seeds"] != seeds:
             raise SystemExit(f"--grid-from: {name}'s grid has {stored['seeds']} seeds, not {seeds}")
@@ -196,6 +215,11 @@ def run(seeds: int, only: list[str] | None = None, grids: dict | None = None) ->
             costs.append(pl.cost / total)
             overheads.append(pl.overhead_seconds / max(pl.run_seconds, 1e-9))
             print(f"{name} seed {s}: plan {finals[-1]:.4g} {plans[-1]}", file=sys.stderr)
+            if recipe:
+                sch, note = _recipe(lt, task, opt, total)
+                rec_finals.append(_final(train(task, sch, opt, E, label="recipe")))
+                rec_scheds.append(f"{sch} ({note})")
+                print(f"{name} seed {s}: recipe {rec_finals[-1]:.4g} {sch}", file=sys.stderr)
         means = {k: statistics.fmean(v) for k, v in cells.items()}
         if stored is not None:
             means = dict(stored["cells"])
@@ -220,6 +244,13 @@ def run(seeds: int, only: list[str] | None = None, grids: dict | None = None) ->
                 "grid_reused": stored is not None,
             }
         )
+        if recipe:
+            rows[-1].update(
+                recipe=statistics.fmean(rec_finals),
+                recipe_per_seed=rec_finals,
+                recipe_ratio=statistics.fmean(rec_finals) / means[best],
+                recipe_schedules=rec_scheds,
+            )
     return rows
 
 
@@ -247,9 +278,28 @@ def markdown(rows: list[dict]) -> str:
             f"`{r['best_cell']}` {r['best']:.4g} | {r['plan']:.4g} ({per}) | "
             f"{r['ratio']:.2f}x | {r['extra_ratio']:.2f} |"
         )
+    with_recipe = [r for r in rows if "recipe" in r]
+    if with_recipe:
+        lines += [
+            "",
+            "The new user's recipe (`find_lr` with its defaults, then "
+            '`res.schedule("one_cycle", total)`; 100 extra updates), same seeds:',
+            "",
+            "| task | recipe (per seed) | recipe / best | plan / best |",
+            "| --- | --- | ---: | ---: |",
+        ]
+        for r in with_recipe:
+            per = " / ".join(f"{v:.4g}" for v in r["recipe_per_seed"])
+            lines.append(
+                f"| {r['task']} | {r['recipe']:.4g} ({per}) | {r['recipe_ratio']:.2f}x | "
+                f"{r['ratio']:.2f}x |"
+            )
     for r in rows:
         lines += ["", f"## {r['task']}", "", "Planned schedules (seed 0, 1, ...):", ""]
         lines += [f"- `{s}`" for s in r["schedules"]]
+        if "recipe_schedules" in r:
+            lines += ["", "Recipe schedules (seed 0, 1, ...):", ""]
+            lines += [f"- `{s}`" for s in r["recipe_schedules"]]
         reused = " (reused from an earlier run: `--grid-from`)" if r.get("grid_reused") else ""
         lines += ["", f"Grid (mean over seeds){reused}:", ""]
         lines += [f"- `{k}`: {v:.4g}" for k, v in r["cells"].items()]
@@ -266,9 +316,14 @@ def main() -> int:
         default="",
         help="comma-separated result files (in benchmarks/results) whose grids are reused",
     )
+    ap.add_argument(
+        "--recipe",
+        action="store_true",
+        help="also run the new user's recipe (find_lr defaults, then one_cycle) per seed",
+    )
     args = ap.parse_args()
     grids = _stored_grids([p for p in args.grid_from.split(",") if p])
-    rows = run(args.seeds, [t for t in args.tasks.split(",") if t], grids)
+    rows = run(args.seeds, [t for t in args.tasks.split(",") if t], grids, args.recipe)
     out = os.path.join(HERE, "results")
     with open(os.path.join(out, f"{args.out}.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=1)
