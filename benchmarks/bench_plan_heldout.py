@@ -304,7 +304,7 @@ def markdown(rows: list[dict]) -> str:
         lines += [
             "",
             "The new user's recipe (`find_lr` with its defaults, then "
-            '`res.schedule("one_cycle", total)`; 100 extra updates), same seeds:',
+            '`res.schedule("one_cycle", total)`; up to 100 extra updates), same seeds:',
             "",
             "| task | recipe (per seed) | recipe / best | plan / best |",
             "| --- | --- | ---: | ---: |",
