@@ -53,7 +53,7 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
     from lrkit.commands.predict import read_run
     from lrkit.laws import DEFAULT_LAW, fit
 
-    assert DEFAULT_LAW == "mean_pq"
+    assert DEFAULT_LAW == "mean_pqs"
     wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
     # the note does not depend on the law (the momentum law: the fastest fit)
     assert main(["predict", *_args(csvs), "--candidate", wsd, "--law", "momentum"]) == 0
@@ -65,7 +65,7 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
     assert main(["predict", *_args(csvs), "--candidate", wsd, "--total", str(T)]) == 0
     text, err = capsys.readouterr()
     assert "note:" not in err
-    assert text.startswith("mean_pq law: L(t) = (multi_power_pq(t) + momentum_pq(t)) / 2")
+    assert text.startswith("mean_pqs law: L(t) = (multi_power_pqs(t) + momentum_pqs(t)) / 2")
     runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
     law = fit(runs)
     mpl, mom = law.parts()
