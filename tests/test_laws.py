@@ -576,8 +576,10 @@ def test_pqs_laws_match_the_formula_term_by_term(kind):
     assert (mom.predict(eta, late) > pq.predict(eta, late) + 1e-4).all()
     # nu = 0 and xi = 0 are the _pq laws, to the last bit
     for a, b in (
-        (Law("multi_power_pqs", {**MPL, "q": 0.8, "p": 1.3, "nu": 0.0}),
-         Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.3})),
+        (
+            Law("multi_power_pqs", {**MPL, "q": 0.8, "p": 1.3, "nu": 0.0}),
+            Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.3}),
+        ),
         (Law("momentum_pqs", {**MOM, "q": 1.2, "p": 0.9, "xi": 0.0}), pq),
     ):
         for st in (steps, np.arange(1, 800)):
@@ -627,7 +629,10 @@ def test_fit_recovers_multi_power_pqs_from_its_own_curves():
     steps = np.arange(300, 3000, 100)
     smax = float(np.cumsum(_rates("const"))[steps[-1]])
     true = Law("multi_power_pqs", {**MPL, "q": 1.0, "p": 1.0, "nu": 1 / smax})
-    runs = [Run(_rates(k), steps, true.predict(_rates(k), steps), name=k) for k in ("const", "cos", "two")]
+    runs = [
+        Run(_rates(k), steps, true.predict(_rates(k), steps), name=k)
+        for k in ("const", "cos", "two")
+    ]
     got = fit(runs, "multi_power_pqs")
     assert (got.params["q"], got.params["p"]) == (1.0, 1.0)
     assert got.params["nu"] == pytest.approx(1 / smax, rel=1e-12)

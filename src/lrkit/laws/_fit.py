@@ -271,7 +271,7 @@ def _fit_nu(runs: Any, law: str, top: tuple[Law, float], info: dict[str, Any], *
     q, p = top[0].params["q"], top[0].params["p"]
     base = _base(law)
     if base == "multi_power":
-        name, grid = "nu", S_GRID
+        name = "nu"
         smax = 0.0
         for r in _as_runs(runs):
             st, _ = _points(r, kw["skip_warmup"])
@@ -280,15 +280,15 @@ def _fit_nu(runs: Any, law: str, top: tuple[Law, float], info: dict[str, Any], *
         values = [1 / (c * smax) for c in S_GRID] if smax > 0 else []
         extra: dict[str, Any] = {"s_grid": list(S_GRID), "s_max": smax}
     else:
-        name, grid = "xi", K_GRID
+        name = "xi"
         values = [1 / k for k in K_GRID]
         extra = {"k_grid": list(K_GRID)}
     best = (Law(law, {**top[0].params, name: 0.0}, top[0].info), top[1])
     prev = best[0]
     sub = {**kw, "max_nfev": min(S_NFEV, kw["max_nfev"])}
-    chosen = None
+    chosen: dict[str, Any] | None = None
     for v in values:
-        at = {name: v}
+        at: dict[str, Any] = {name: v}
         got = _fit_one(runs, base, start=prev.params, q=q, p=p, **at, **sub)
         prev = got[0]
         if got[1] < best[1]:
@@ -362,7 +362,8 @@ def _fit_one(
 ) -> tuple[Law, float]:
     """One law (``"multi_power"`` or ``"momentum"``) fitted; with ``q``, its ``*_q`` form at
     that fixed drop exponent, with ``q`` and ``p`` its ``*_pq`` form at those fixed
-    exponents (with ``nu`` / ``xi`` too, the ``*_pqs`` form); ``start``: the one starting point (default: a few).
+    exponents (with ``nu`` / ``xi`` too, the ``*_pqs`` form); ``start``: the one starting
+    point (default: a few).
     Returns the law and the solver's objective."""
     from scipy.optimize import least_squares
 
@@ -414,7 +415,7 @@ def _fit_one(
     elif nu is None and xi is None:
         fitted = Law(law + "_pq", {**unpack(best.x), "q": q, "p": p})
     else:
-        extra = {"nu": nu} if nu is not None else {"xi": xi}
+        extra: dict[str, float] = {"nu": nu} if nu is not None else {"xi": float(xi or 0.0)}
         fitted = Law(law + "_pqs", {**unpack(best.x), "q": q, "p": p, **extra})
     err = fitted.errors(runs)
     info = {
