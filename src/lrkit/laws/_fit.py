@@ -345,6 +345,22 @@ def fit(
     return _fit_one(runs, law, **kw)[0]
 
 
+def _named(
+    law: str, params: dict[str, float], q: float | None, p: float | None, nu: Any, xi: Any
+) -> Law:
+    """The fitted ``law`` (``"multi_power"`` / ``"momentum"``) as the form its fixed
+    exponents make: plain, ``*_q`` (``q``), ``*_pq`` (``q``, ``p``) or ``*_pqs`` (and
+    ``nu`` or ``xi``)."""
+    if q is None:
+        return Law(law, params)
+    if p is None:
+        return Law(law + "_q", {**params, "q": q})
+    if nu is None and xi is None:
+        return Law(law + "_pq", {**params, "q": q, "p": p})
+    extra = {"nu": float(nu)} if nu is not None else {"xi": float(xi)}
+    return Law(law + "_pqs", {**params, "q": q, "p": p, **extra})
+
+
 def _fit_one(
     runs: Any,
     law: str,
@@ -408,15 +424,7 @@ def _fit_one(
     assert best is not None
     if best.status == 0:  # stopped by the evaluation budget
         best = solve(best.x, max_nfev)
-    if q is None:
-        fitted = Law(law, unpack(best.x))
-    elif p is None:
-        fitted = Law(law + "_q", {**unpack(best.x), "q": q})
-    elif nu is None and xi is None:
-        fitted = Law(law + "_pq", {**unpack(best.x), "q": q, "p": p})
-    else:
-        extra: dict[str, float] = {"nu": nu} if nu is not None else {"xi": float(xi or 0.0)}
-        fitted = Law(law + "_pqs", {**unpack(best.x), "q": q, "p": p, **extra})
+    fitted = _named(law, unpack(best.x), q, p, nu, xi)
     err = fitted.errors(runs)
     info = {
         "runs": [r.name or f"run{i}" for i, r in enumerate(runs)],
