@@ -26,7 +26,7 @@
 The public curves are read from ``../shared/data/loss_curves`` beside the
 repository (MIT licence, see its LICENSE) or ``--data DIR``.
 
-    python benchmarks/bench_laws.py [--laws multi_power,momentum,mean_pq] [--own] [--json FILE]
+    python benchmarks/bench_laws.py [--laws multi_power,momentum,mean_pqs] [--own] [--json FILE]
         [--validate] [--weight step|none] [--delta 1e-3]
 """
 

@@ -281,7 +281,8 @@ def test_fit_validation_names_parameter_value_and_rule():
     with pytest.raises(
         ConfigError,
         match="fit: law must be one of multi_power, momentum, mean, multi_power_q, momentum_q, "
-        "mean_q, multi_power_pq, momentum_pq, mean_pq, got 'x'",
+        "mean_q, multi_power_pq, momentum_pq, mean_pq, multi_power_pqs, momentum_pqs, mean_pqs, "
+        "got 'x'",
     ):
         fit([run], "x")
     with pytest.raises(ConfigError, match=r"fit: lam must be in \[0, 1\), got 1.5"):
@@ -507,10 +508,10 @@ def test_fit_recovers_pq_laws_from_their_own_curves():
         Law("multi_power_pq", {**MPL, "q": 1.0})
 
 
-def test_mean_pq_default_law_is_the_mean_of_its_two_pq_laws():
+def test_mean_pq_law_is_the_mean_of_its_two_pq_laws():
     runs = _synthetic(Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.15}), ("const", "cos"))
     runs = [Run(r.eta, r.steps[::4], r.losses[::4]) for r in runs]
-    mean = fit(runs, max_nfev=20)  # the default law
+    mean = fit(runs, "mean_pq", max_nfev=20)  # the default law before the sixth pass
     assert mean.law == "mean_pq"
     mpl, mom = mean.parts()
     assert (mpl.law, mom.law) == ("multi_power_pq", "momentum_pq")
@@ -525,6 +526,141 @@ def test_mean_pq_default_law_is_the_mean_of_its_two_pq_laws():
     assert mean.report().startswith("mean_pq law: L(t) = (multi_power_pq(t) + momentum_pq(t))")
     with pytest.raises(ConfigError, match=r"Law mean_pq: m_p must be in \(0, 4\], got 5.0"):
         Law("mean_pq", {**mean.params, "m_p": 5.0})
+
+
+# ---------------------------------------------------------------- diminishing returns in area
+def _pqs_power(eta: np.ndarray, t: int, p: dict, pe: float, nu: float, xi: float) -> float:
+    """A * S~^-alpha at step t, S~ written out: ln(1 + nu S)/nu, or S_w (1 + xi ln(S/S_w))^(1/xi)
+    after the peak (S_w the area up to and including the peak step)."""
+    kp, top = int(np.argmax(eta)), float(eta.max())
+    a = top * (eta / top) ** pe
+    S = a[: t + 1].sum()
+    if nu:
+        S = math.log(1 + nu * S) / nu
+    if xi:
+        Sw = a[: kp + 1].sum()
+        if S > Sw:
+            S = Sw * (1 + xi * math.log(S / Sw)) ** (1 / xi)
+    return p["A"] * S ** (-p["alpha"])
+
+
+@pytest.mark.parametrize("kind", ["cos", "two", "wsd"])
+def test_pqs_laws_match_the_formula_term_by_term(kind):
+    """The ``*_pqs`` laws change only the power term: the ``_pq`` law's value minus its
+    power term plus the power term of the area with diminishing returns."""
+    eta = _rates(kind, T=800, W=50)
+    steps = [30, 60, 333, 401, 799]
+    law = Law("multi_power_pqs", {**MPL, "q": 0.8, "p": 1.3, "nu": 2.5})
+    want = [
+        mpl_pq_direct(eta, t, MPL, 0.8, 1.3)
+        - _pqs_power(eta, t, MPL, 1.3, 0.0, 0.0)
+        + _pqs_power(eta, t, MPL, 1.3, 2.5, 0.0)
+        for t in steps
+    ]
+    np.testing.assert_allclose(law.predict(eta, steps), want, rtol=1e-12)
+    dense = law.predict(eta, np.arange(1, 800))  # the dense path
+    np.testing.assert_allclose(dense[np.array(steps) - 1], want, rtol=1e-6)
+    mom = Law("momentum_pqs", {**MOM, "q": 1.2, "p": 0.9, "xi": 0.4})
+    want_m = [
+        momentum_pq_direct(eta, t, MOM, 1.2, 0.9)
+        - _pqs_power(eta, t, MOM, 0.9, 0.0, 0.0)
+        + _pqs_power(eta, t, MOM, 0.9, 0.0, 0.4)
+        for t in steps
+    ]
+    np.testing.assert_allclose(mom.predict(eta, steps), want_m, rtol=1e-12)
+    # in warmup (step 30 < 50) the momentum law's area is unchanged; well after it,
+    # S~ < S, so the power term is larger: the loss falls more slowly with area
+    pq = Law("momentum_pq", {**MOM, "q": 1.2, "p": 0.9})
+    assert mom.predict(eta, [30])[0] == pq.predict(eta, [30])[0]
+    late = [t for t in steps if t > int(np.argmax(eta)) + 100]  # wsd's peak: step 640
+    assert (mom.predict(eta, late) > pq.predict(eta, late) + 1e-4).all()
+    # nu = 0 and xi = 0 are the _pq laws, to the last bit
+    for a, b in (
+        (
+            Law("multi_power_pqs", {**MPL, "q": 0.8, "p": 1.3, "nu": 0.0}),
+            Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.3}),
+        ),
+        (Law("momentum_pqs", {**MOM, "q": 1.2, "p": 0.9, "xi": 0.0}), pq),
+    ):
+        for st in (steps, np.arange(1, 800)):
+            np.testing.assert_array_equal(a.predict(eta, st), b.predict(eta, st))
+
+
+def test_saturated_areas_tend_to_the_area():
+    S = np.array([0.5, 1.0, 7.0, 21.0])
+    np.testing.assert_array_equal(F.saturated(S, 0.0), S)
+    np.testing.assert_allclose(F.saturated(S, 1e-9), S, rtol=1e-7)
+    np.testing.assert_allclose(F.saturated(S, 1 / 7.0), 7.0 * np.log1p(S / 7.0), rtol=1e-15)
+    np.testing.assert_array_equal(F.log_saturated(S, 0.0, 1.0), S)
+    np.testing.assert_allclose(F.log_saturated(S, 1e-9, 1.0), S, rtol=1e-7)
+    got = F.log_saturated(S, 0.5, 1.0)
+    np.testing.assert_array_equal(got[:2], S[:2])  # at or below S_w
+    np.testing.assert_allclose(got[2:], (1 + 0.5 * np.log(S[2:])) ** 2, rtol=1e-14)
+
+
+def test_fit_recovers_momentum_pqs_from_its_own_curves():
+    """The ``*_pqs`` fit profiles ``xi`` over 1/K_GRID at the ``q`` and ``p`` of the
+    ``_pq`` profile: a curve made with xi = 1/2.5 is recovered (the profile's fits
+    have a short budget, S_NFEV, so the other parameters to 1e-3)."""
+    from lrkit.laws._fit import K_GRID, S_NFEV
+
+    assert (K_GRID, S_NFEV) == ((10.0, 5.0, 2.5, 1.25), 40)
+    true = Law("momentum_pqs", {**MOM, "q": 1.0, "p": 1.0, "xi": 0.4})
+    got = fit(_synthetic(true), "momentum_pqs")
+    assert (got.params["q"], got.params["p"], got.params["xi"]) == (1.0, 1.0, 0.4)
+    for n, v in MOM.items():
+        assert got.params[n] == pytest.approx(v, rel=1e-3), n
+    assert got.info["k_grid"] == [10.0, 5.0, 2.5, 1.25]
+    assert got.info["fit_mean_rel"] < 1e-5
+    assert Law.from_dict(json.loads(json.dumps(got.to_dict()))) == got
+    assert got.report().startswith("momentum_pqs law: ") and "xi=0.4" in got.report()
+    with pytest.raises(ConfigError, match="Law momentum_pqs: xi must be >= 0, got -0.1"):
+        Law("momentum_pqs", {**MOM, "q": 1.0, "p": 1.0, "xi": -0.1})
+    with pytest.raises(ConfigError, match="Law multi_power_pqs: parameter 'nu' is missing"):
+        Law("multi_power_pqs", {**MPL, "q": 1.0, "p": 1.0})
+
+
+def test_fit_recovers_multi_power_pqs_from_its_own_curves():
+    """``nu`` is profiled over 1/(c S_max), c in S_GRID, S_max the largest area at a
+    fitted point: a curve made with S_c = S_max (c = 1) is recovered."""
+    from lrkit.laws._fit import S_GRID
+
+    assert S_GRID == (10.0, 3.0, 1.0, 0.3)
+    steps = np.arange(300, 3000, 100)
+    smax = float(np.cumsum(_rates("const"))[steps[-1]])
+    true = Law("multi_power_pqs", {**MPL, "q": 1.0, "p": 1.0, "nu": 1 / smax})
+    runs = [
+        Run(_rates(k), steps, true.predict(_rates(k), steps), name=k)
+        for k in ("const", "cos", "two")
+    ]
+    got = fit(runs, "multi_power_pqs")
+    assert (got.params["q"], got.params["p"]) == (1.0, 1.0)
+    assert got.params["nu"] == pytest.approx(1 / smax, rel=1e-12)
+    assert got.info["s_max"] == pytest.approx(smax, rel=1e-12)
+    assert got.info["fit_mean_rel"] < 1e-4
+    wsd, st = _rates("wsd"), np.arange(300, 3000, 10)
+    np.testing.assert_allclose(got.predict(wsd, st), true.predict(wsd, st), rtol=1e-3)
+    assert Law.from_dict(json.loads(json.dumps(got.to_dict()))) == got
+
+
+def test_mean_pqs_default_law_is_the_mean_of_its_two_pqs_laws():
+    runs = _synthetic(Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.15}), ("const", "cos"))
+    runs = [Run(r.eta, r.steps[::4], r.losses[::4]) for r in runs]
+    mean = fit(runs, max_nfev=20)  # the default law
+    assert mean.law == "mean_pqs"
+    mpl, mom = mean.parts()
+    assert (mpl.law, mom.law) == ("multi_power_pqs", "momentum_pqs")
+    assert mom == fit(runs, "momentum_pqs", max_nfev=20)
+    assert mean.params == {**mpl.params, **{f"m_{n}": v for n, v in mom.params.items()}}
+    assert mean.info["fit_mean_rel"] < 1e-3
+    wsd = _rates("wsd")
+    for st in (np.arange(300, 3000, 10), np.arange(1, 3000)):
+        want = 0.5 * (mpl.predict(wsd, st) + mom.predict(wsd, st))
+        np.testing.assert_allclose(mean.predict(wsd, st), want, rtol=1e-12)
+    assert Law.from_dict(json.loads(json.dumps(mean.to_dict()))) == mean
+    assert mean.report().startswith("mean_pqs law: L(t) = (multi_power_pqs(t) + momentum_pqs(t))")
+    with pytest.raises(ConfigError, match="Law mean_pqs: m_xi must be >= 0, got -1.0"):
+        Law("mean_pqs", {**mean.params, "m_xi": -1.0})
 
 
 def test_mean_law_display_is_the_mean_of_both_constant_rate_curves():
@@ -587,7 +723,8 @@ def test_law_validation_messages():
     with pytest.raises(
         ConfigError,
         match="law must be one of multi_power, momentum, mean, multi_power_q, momentum_q, "
-        "mean_q, multi_power_pq, momentum_pq, mean_pq, got 'mpl'",
+        "mean_q, multi_power_pq, momentum_pq, mean_pq, multi_power_pqs, momentum_pqs, mean_pqs, "
+        "got 'mpl'",
     ):
         Law("mpl", MPL)
     with pytest.raises(ConfigError, match="parameter 'gamma' is missing"):

@@ -53,7 +53,7 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
     from lrkit.commands.predict import read_run
     from lrkit.laws import DEFAULT_LAW, fit
 
-    assert DEFAULT_LAW == "mean_pq"
+    assert DEFAULT_LAW == "mean_pqs"
     wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
     # the note does not depend on the law (the momentum law: the fastest fit)
     assert main(["predict", *_args(csvs), "--candidate", wsd, "--law", "momentum"]) == 0
@@ -65,12 +65,32 @@ def test_predict_default_law_is_fit_s_default_the_mean_of_both(csvs, capsys):
     assert main(["predict", *_args(csvs), "--candidate", wsd, "--total", str(T)]) == 0
     text, err = capsys.readouterr()
     assert "note:" not in err
-    assert text.startswith("mean_pq law: L(t) = (multi_power_pq(t) + momentum_pq(t)) / 2")
+    assert text.startswith("mean_pqs law: L(t) = (multi_power_pqs(t) + momentum_pqs(t)) / 2")
     runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
     law = fit(runs)
     mpl, mom = law.parts()
     s = lrkit.parse(wsd).bind(total_steps=T)
     assert law.final(s) == pytest.approx((mpl.final(s) + mom.final(s)) / 2, rel=1e-12)
+    got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
+    assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
+
+
+def test_predict_law_momentum_pqs_ranks_by_that_law(csvs, capsys):
+    """``--law momentum_pqs`` (a sixth-pass law): the report is that law's, fitted as
+    ``fit(runs, "momentum_pqs")``, and each candidate's printed prediction is its
+    ``final``."""
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import fit
+
+    wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
+    argv = ["predict", *_args(csvs), "--candidate", wsd]
+    assert main([*argv, "--total", str(T), "--law", "momentum_pqs"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("momentum_pqs law: L(t) = L0 + A*S(t)^-alpha - C*S2(t)")
+    runs = [read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")]
+    law = fit(runs, "momentum_pqs")
+    assert text.splitlines()[1] == "  " + ", ".join(f"{k}={v:.6g}" for k, v in law.params.items())
+    s = lrkit.parse(wsd).bind(total_steps=T)
     got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
     assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
 

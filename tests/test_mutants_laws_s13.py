@@ -396,7 +396,9 @@ def test_every_law_round_trips_and_reports_its_formula_and_parameters(law):
     base = law.removesuffix("_q").removesuffix("_pq")
     if law.endswith("q"):
         assert ", drops d_k = eta_max^(1-q)*(eta_(k-1)^q - eta_k^q)" in lines[0]
-    assert ("area S(t) = sum eta_max*(eta_tau/eta_max)^p" in lines[0]) is law.endswith("_pq")
+    assert ("area S(t) = sum eta_max*(eta_tau/eta_max)^p" in lines[0]) is law.endswith(
+        ("_pq", "_pqs")
+    )
     if base == "mean":
         assert "the momentum law's parameters m_*" in lines[0]
     assert lines[1] == "  " + ", ".join(f"{k}={v:.6g}" for k, v in _params(law).items())

@@ -100,7 +100,7 @@ def test_the_html_law_plot_draws_observed_solid_and_predicted_dashed(tmp_path):
 
 
 def test_fit_s_public_defaults():
-    """fit()'s documented defaults: the mean_pq law, lam 0.999, a Huber threshold of
+    """fit()'s documented defaults: the mean_pqs law, lam 0.999, a Huber threshold of
     1e-3 on the log residual, the warm-up left out, 400 evaluations, step weights."""
     import inspect
 
@@ -108,14 +108,14 @@ def test_fit_s_public_defaults():
 
     d = {k: v.default for k, v in inspect.signature(fit).parameters.items() if k != "runs"}
     assert d == {
-        "law": "mean_pq",
+        "law": "mean_pqs",
         "lam": 0.999,
         "delta": 1e-3,
         "skip_warmup": True,
         "max_nfev": 400,
         "weight": "step",
     }
-    assert DEFAULT_LAW == "mean_pq"
+    assert DEFAULT_LAW == "mean_pqs"
 
 
 @pytest.mark.parametrize("budget", [5, 60])

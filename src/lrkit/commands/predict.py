@@ -37,7 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_LAW,
         choices=(DEFAULT_LAW, *(n for n in LAWS if n != DEFAULT_LAW)),
         help=f"the law (default {DEFAULT_LAW}: the MPL's and the momentum law's predictions "
-        "averaged, each with a fitted drop exponent and a fitted progress exponent)",
+        "averaged, each with a fitted drop exponent, a fitted progress exponent and "
+        "diminishing returns in area)",
     )
     p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
 

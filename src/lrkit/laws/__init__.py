@@ -10,8 +10,10 @@ schedules by predicted final loss, or search the schedule that minimizes it.
 - ``multi_power_q``, ``momentum_q``, ``mean_q`` — the same with a fitted drop
   exponent ``q`` (a drop is worth :math:`\\eta_{\\max}^{1-q}(\\eta_{k-1}^q - \\eta_k^q)`).
 - ``multi_power_pq``, ``momentum_pq``, ``mean_pq`` — also with a fitted
-  progress exponent ``p`` (the area :math:`S_p = \\sum \\eta_{\\max}(\\eta_\\tau/\\eta_{\\max})^p`);
-  ``mean_pq`` is :func:`fit`'s default.
+  progress exponent ``p`` (the area :math:`S_p = \\sum \\eta_{\\max}(\\eta_\\tau/\\eta_{\\max})^p`).
+- ``multi_power_pqs``, ``momentum_pqs``, ``mean_pqs`` — also with diminishing
+  returns in area in the power term (a fitted ``nu``, ``xi``; see :class:`Law`);
+  ``mean_pqs`` is :func:`fit`'s default.
 
 The formulas are in :class:`Law` and :mod:`lrkit.laws._forms`. numpy does the
 math; scipy (``pip install 'lrkit[laws]'``) is imported only by :func:`fit`,

@@ -14,7 +14,8 @@ count more: a law is used to extrapolate, and the end of the fitted runs is
 what predicts beyond them best (chosen on splits of the fitted curves only,
 see docs/laws.md). The ``*_q`` laws' drop exponent is not a solver variable:
 the fit is repeated at each ``q`` of :data:`Q_GRID` (and the ``*_pq`` laws' progress
-exponent ``p`` at each of :data:`P_GRID`).
+exponent ``p`` at each of :data:`P_GRID`, the ``*_pqs`` laws' ``nu`` and ``xi`` at each
+of :data:`S_GRID` and :data:`K_GRID`).
 """
 
 from __future__ import annotations
@@ -32,12 +33,13 @@ from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
 
-#: the law :func:`fit` uses when none is named: ``"mean_pq"`` (both laws, each with a
-#: fitted drop exponent and a fitted progress exponent, averaged), the most accurate on
-#: splits of the three fitted public curves (docs/laws.md; ``"mean_q"`` before, and
-#: ``"mean"`` before that). The planner names its own law (``lrkit.plan``: the MPL,
-#: with which its shape rule was built and tested).
-DEFAULT_LAW = "mean_pq"
+#: the law :func:`fit` uses when none is named: ``"mean_pqs"`` (both laws, each with a
+#: fitted drop exponent, a fitted progress exponent and diminishing returns in area in
+#: its power term, averaged), the most accurate on splits of the three fitted public
+#: curves (docs/laws.md, sixth pass; ``"mean_pq"`` before, ``"mean_q"`` and ``"mean"``
+#: before that). The planner names its own law (``lrkit.plan``: the MPL, with which its
+#: shape rule was built and tested).
+DEFAULT_LAW = "mean_pqs"
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
 #: the drop exponents ``q`` the ``*_q`` laws are fitted over: a full fit at each, the one
@@ -48,6 +50,22 @@ Q_GRID = (0.6, 0.7, 0.8, 0.9, 1.0, 1.2)
 #: first (at p = 1): a full fit at each, the smallest fit objective kept (fixed before
 #: the validation runs that chose the form; docs/laws.md, fourth pass)
 P_GRID = (0.9, 1.0, 1.15, 1.3, 1.5)
+#: the area scales :math:`S_c = 1/\nu` ``"multi_power_pqs"`` is fitted over, as multiples of
+#: :math:`S_{\max}`, the largest area :math:`S_p` at any fitted point, after ``q`` and
+#: ``p`` (at those; ``nu = 0`` is the ``*_pq`` fit): a full fit at each, going down from
+#: ``nu = 0``, the smallest fit objective kept (fixed before the runs that chose it;
+#: docs/laws.md, sixth pass)
+S_GRID = (10.0, 3.0, 1.0, 0.3)
+#: the same for ``"momentum_pqs"``'s :math:`\kappa = 1/\xi` (the log area over which its
+#: power term's exponent falls; dimensionless)
+K_GRID = (10.0, 5.0, 2.5, 1.25)
+#: the evaluation budget of each fit of the ``nu`` / ``xi`` profile (its short run, and as
+#: much again if that stopped on the budget; :func:`fit`'s ``max_nfev`` if smaller): each
+#: starts at its neighbour's optimum, and the fit objective is flat along these
+#: directions, where a full budget buys digits of the objective that rarely change the
+#: choice and costs seconds (the < 10 s target for three curves); the chosen fit is then
+#: run on with the full budget
+S_NFEV = 40
 
 
 def _as_runs(runs: Any) -> list[Run]:
@@ -116,6 +134,8 @@ def _fit_data(
     weight: str = "step",
     q: float = 1.0,
     p: float = 1.0,
+    nu: float = 0.0,
+    xi: float = 0.0,
 ) -> tuple[list[Run], list[tuple[Any, np.ndarray, np.ndarray]], list[str]]:
     """Check ``fit``'s arguments; return the runs, each run's (geometry, log loss,
     :math:`\\sqrt{w}`) and the names of the parameters the solver moves (the momentum
@@ -134,7 +154,7 @@ def _fit_data(
         st, ls = _points(r, skip_warmup)
         if st.size:
             w = st / max(int(st[-1]), 1) if weight == "step" else np.ones(st.size)
-            g = F.geometry(r.eta, st, terms=law == "multi_power", q=q, p=p)
+            g = F.geometry(r.eta, st, terms=law == "multi_power", q=q, p=p, nu=nu, xi=xi)
             data.append((g, np.log(ls), np.sqrt(w)))
     npts = sum(d[1].size for d in data)
     names = [n for n in LAWS[law] if n != "lam"]
@@ -188,10 +208,10 @@ def _objective(
 
 
 def _fit_mean(runs: Any, law: str, **kw: Any) -> Law:
-    """The ``"mean"`` (``"mean_q"``, ``"mean_pq"``) law: the MPL and the momentum law (each
-    with its own drop and progress exponents) fitted separately (``kw``: :func:`fit`'s)."""
-    sfx = law.removeprefix("mean")
-    a, b = (fit(runs, name + sfx, **kw) for name in ("multi_power", "momentum"))
+    """The ``"mean"`` (``"mean_q"``, ``"mean_pq"``, ``"mean_pqs"``) law: the MPL and the
+    momentum law (each with its own drop and progress exponents) fitted separately (``kw``:
+    :func:`fit`'s)."""
+    a, b = (fit(runs, name, **kw) for name in _MEANS[law])
     mean = Law(law, {**a.params, **{f"m_{n}": v for n, v in b.params.items()}})
     err = mean.errors(_as_runs(runs))
     info = {**a.info, "fit_mean_rel": err["mean_rel"], "fit_worst_rel": err["worst_rel"]}
@@ -226,16 +246,58 @@ def _profile(
 def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
     """``"multi_power_q"`` / ``"momentum_q"``: :func:`_profile` over :data:`Q_GRID`.
     ``"multi_power_pq"`` / ``"momentum_pq"``: then, at that ``q``, :func:`_profile` over
-    :data:`P_GRID` (starting at the ``q`` fit's optimum)."""
+    :data:`P_GRID` (starting at the ``q`` fit's optimum); ``"multi_power_pqs"`` /
+    ``"momentum_pqs"``: then :func:`_fit_nu`."""
     base = _base(law)
     best, cost = _profile(runs, base, _fit_one(runs, base, q=1.0, **kw), "q", Q_GRID, **kw)
     if law.endswith("_q"):
         return Law(law, best.params, {**best.info, "q_grid": list(Q_GRID)})
     q = best.params["q"]
-    one = (Law(law, {**best.params, "p": 1.0}, best.info), cost)
+    one = (Law(base + "_pq", {**best.params, "p": 1.0}, best.info), cost)
     top = _profile(runs, base, one, "p", P_GRID, q=q, **kw)
     info = {**top[0].info, "q_grid": list(Q_GRID), "p_grid": list(P_GRID)}
+    if law.endswith("_pqs"):
+        return _fit_nu(runs, law, top, info, **kw)
     return Law(law, top[0].params, info)
+
+
+def _fit_nu(runs: Any, law: str, top: tuple[Law, float], info: dict[str, Any], **kw: Any) -> Law:
+    """The power term's diminishing returns, profiled at the ``q`` and ``p`` of ``top``
+    (the ``_pq`` fit and its objective, the fit at ``nu = 0`` / ``xi = 0``), each fit from
+    the previous optimum, the smallest objective kept: ``"multi_power_pqs"`` at each
+    :math:`\\nu = 1/(c\\,S_{\\max})` for ``c`` in :data:`S_GRID`, :math:`S_{\\max}` the
+    largest area :math:`S_p` at a fitted point; ``"momentum_pqs"`` at each
+    :math:`\\xi = 1/\\kappa` for :math:`\\kappa` in :data:`K_GRID`."""
+    q, p = top[0].params["q"], top[0].params["p"]
+    base = _base(law)
+    if base == "multi_power":
+        name = "nu"
+        smax = 0.0
+        for r in _as_runs(runs):
+            st, _ = _points(r, kw["skip_warmup"])
+            if st.size:
+                smax = max(smax, float(F.prepare(r.eta, q, p)["cum"][st].max()))
+        values = [1 / (c * smax) for c in S_GRID] if smax > 0 else []
+        extra: dict[str, Any] = {"s_grid": list(S_GRID), "s_max": smax}
+    else:
+        name = "xi"
+        values = [1 / k for k in K_GRID]
+        extra = {"k_grid": list(K_GRID)}
+    best = (Law(law, {**top[0].params, name: 0.0}, top[0].info), top[1])
+    prev = best[0]
+    sub = {**kw, "max_nfev": min(S_NFEV, kw["max_nfev"])}
+    chosen: dict[str, Any] | None = None
+    for v in values:
+        at: dict[str, Any] = {name: v}
+        got = _fit_one(runs, base, start=prev.params, q=q, p=p, **at, **sub)
+        prev = got[0]
+        if got[1] < best[1]:
+            best, chosen = got, at
+    if chosen is not None:  # the chosen fit run on to convergence
+        more = _fit_one(runs, base, start=best[0].params, q=q, p=p, **chosen, **kw)
+        best = more if more[1] <= best[1] else best
+    grids = {k: info[k] for k in ("q_grid", "p_grid")}
+    return Law(law, best[0].params, {**best[0].info, **grids, **extra})
 
 
 def fit(
@@ -264,7 +326,11 @@ def fit(
     :data:`Q_GRID` (the smallest objective wins); ``"mean_q"``: the mean of those
     two, each with its own ``q``. ``"multi_power_pq"``, ``"momentum_pq"``: also
     with a progress exponent ``p`` (see :class:`Law`), fitted over :data:`P_GRID`
-    at the ``q`` profiled first; ``"mean_pq"`` (the default): the mean of those two.
+    at the ``q`` profiled first; ``"mean_pq"``: the mean of those two.
+    ``"multi_power_pqs"``, ``"momentum_pqs"``: also with diminishing returns in area in
+    the power term (``nu``, ``xi``; see :class:`Law`), fitted over :data:`S_GRID` /
+    :data:`K_GRID` at that ``q`` and ``p``; ``"mean_pqs"`` (the default): the mean of
+    those two.
     The floor ``L0`` is bounded to :math:`[0, (1 - 10^{-6})\\min_i L_i)`: below the
     lowest loss logged in any of the runs.
     Returns a :class:`Law` whose ``info`` records the runs and the fit error.
@@ -274,9 +340,25 @@ def fit(
     )
     if law in _MEANS:
         return _fit_mean(runs, law, **kw)
-    if law in LAWS and _base(law) != law:  # a *_q / *_pq form
+    if law in LAWS and _base(law) != law:  # a *_q / *_pq / *_pqs form
         return _fit_q(runs, law, **kw)
     return _fit_one(runs, law, **kw)[0]
+
+
+def _named(
+    law: str, params: dict[str, float], q: float | None, p: float | None, nu: Any, xi: Any
+) -> Law:
+    """The fitted ``law`` (``"multi_power"`` / ``"momentum"``) as the form its fixed
+    exponents make: plain, ``*_q`` (``q``), ``*_pq`` (``q``, ``p``) or ``*_pqs`` (and
+    ``nu`` or ``xi``)."""
+    if q is None:
+        return Law(law, params)
+    if p is None:
+        return Law(law + "_q", {**params, "q": q})
+    if nu is None and xi is None:
+        return Law(law + "_pq", {**params, "q": q, "p": p})
+    extra = {"nu": float(nu)} if nu is not None else {"xi": float(xi)}
+    return Law(law + "_pqs", {**params, "q": q, "p": p, **extra})
 
 
 def _fit_one(
@@ -290,11 +372,14 @@ def _fit_one(
     weight: str,
     q: float | None = None,
     p: float | None = None,
+    nu: float | None = None,
+    xi: float | None = None,
     start: dict[str, float] | None = None,
 ) -> tuple[Law, float]:
     """One law (``"multi_power"`` or ``"momentum"``) fitted; with ``q``, its ``*_q`` form at
     that fixed drop exponent, with ``q`` and ``p`` its ``*_pq`` form at those fixed
-    exponents; ``start``: the one starting point (default: a few).
+    exponents (with ``nu`` / ``xi`` too, the ``*_pqs`` form); ``start``: the one starting
+    point (default: a few).
     Returns the law and the solver's objective."""
     from scipy.optimize import least_squares
 
@@ -307,6 +392,8 @@ def _fit_one(
         weight,
         1.0 if q is None else q,
         1.0 if p is None else p,
+        0.0 if nu is None else nu,
+        0.0 if xi is None else xi,
     )
     npts = sum(d[1].size for d in data)
     lmin = float(min(np.exp(d[1]).min() for d in data))
@@ -337,12 +424,7 @@ def _fit_one(
     assert best is not None
     if best.status == 0:  # stopped by the evaluation budget
         best = solve(best.x, max_nfev)
-    if q is None:
-        fitted = Law(law, unpack(best.x))
-    elif p is None:
-        fitted = Law(law + "_q", {**unpack(best.x), "q": q})
-    else:
-        fitted = Law(law + "_pq", {**unpack(best.x), "q": q, "p": p})
+    fitted = _named(law, unpack(best.x), q, p, nu, xi)
     err = fitted.errors(runs)
     info = {
         "runs": [r.name or f"run{i}" for i, r in enumerate(runs)],

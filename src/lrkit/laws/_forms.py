@@ -42,6 +42,7 @@ evaluates the sum at a few hundred adaptive knots and interpolates.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,8 @@ BLOCK = 64
 class Geometry:
     """What the laws need from one schedule at a set of steps.
 
-    ``S``: :math:`S(t)` at the evaluated steps; ``row``/``D``/``dS``/``leta``:
+    ``S``: the power term's area at the evaluated steps (:math:`S(t)`, or
+    :math:`\\tilde S(t)` of :func:`saturated` with an area scale); ``row``/``D``/``dS``/``leta``:
     flat arrays of (evaluated step index, drop, :math:`S(t) - S(k-1)`,
     :math:`\\log \\eta_k`) for the MPL's drop sum; ``S2``: the momentum law's
     :math:`S_2` at the steps for the ``lam`` it was built with (``None`` if not).
@@ -142,15 +144,58 @@ def geometry(
     prep: dict[str, Any] | None = None,
     q: float = 1.0,
     p: float = 1.0,
+    nu: float = 0.0,
+    xi: float = 0.0,
 ) -> Geometry:
     """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not).
 
     ``terms=False`` skips them (all the momentum law needs is :math:`S` and the drops);
     ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly;
-    ``q``, ``p``: the drop and progress exponents (:func:`prepare`).
+    ``q``, ``p``: the drop and progress exponents (:func:`prepare`); ``nu``, ``xi``: the
+    power term's area with diminishing returns (:func:`saturated`, :func:`log_saturated`;
+    the drop terms keep :math:`S`).
     """
     if prep is None:
         prep = prepare(eta, q, p)
+    g = _geometry(steps, exact=exact, terms=terms, prep=prep)
+    if nu or xi:
+        S = log_saturated(saturated(g.S, nu), xi, float(prep["cum"][prep["kp"]]))
+        return dataclasses.replace(g, S=S)
+    return g
+
+
+def saturated(S: np.ndarray, nu: float) -> np.ndarray:
+    r"""The power term's area with diminishing returns:
+    :math:`\tilde S = \ln(1 + \nu S)/\nu` (:math:`S_c = 1/\nu` the area scale;
+    :math:`\tilde S \to S` as :math:`\nu \to 0`, and ``S`` itself at ``nu = 0``). Its local
+    log-log slope :math:`x/((1+x)\ln(1+x))`, :math:`x = \nu S`, is 0.72 at :math:`S = S_c`."""
+    if nu == 0:
+        return S
+    return np.log1p(nu * S) / nu
+
+
+def log_saturated(S: np.ndarray, xi: float, Sw: float) -> np.ndarray:
+    r"""The power term's area with an exponent that decays slowly in log area:
+    :math:`\ln(\tilde S/S_w) = \ln\big(1 + \xi \ln(S/S_w)\big)/\xi` for :math:`S > S_w`
+    (``Sw``: the area at the schedule's peak, the end of warmup), :math:`\tilde S = S`
+    below, and ``S`` itself at ``xi = 0``. The power term :math:`A\tilde S^{-\alpha}` then
+    has the local log-log slope :math:`-\alpha/(1 + \xi\ln(S/S_w))`."""
+    if xi == 0:
+        return S
+    r = np.log(np.maximum(S, 1e-300) / Sw)
+    up = r > 0
+    out = np.array(S, dtype=np.float64, copy=True)
+    out[up] = Sw * np.exp(np.log1p(xi * r[up]) / xi)
+    return out
+
+
+def _geometry(
+    steps: np.ndarray,
+    *,
+    exact: bool,
+    terms: bool,
+    prep: dict[str, Any],
+) -> Geometry:
     steps = np.asarray(steps, dtype=np.int64)
     cum, d, kp, leta_all = prep["cum"], prep["d"], prep["kp"], prep["leta"]
     cum_prev, nz = prep["cum_prev"], prep["nz"]
@@ -428,6 +473,7 @@ def mpl_dense(
     rtol: float = DENSE_RTOL,
     q: float = 1.0,
     pexp: float = 1.0,
+    nu: float = 0.0,
 ) -> np.ndarray:
     r"""The Multi-Power Law at many ``steps`` of one schedule, in about :math:`O(T)`.
 
@@ -450,12 +496,13 @@ def mpl_dense(
     (the far drops are summed in blocks, :func:`geometry`): :math:`1.4\cdot10^{-6}`
     with rates 10x that scale on a 3,000-step warm-up + cosine, :math:`1.7\cdot10^{-6}`
     on a two-slope interpolate.
-    ``q``, ``pexp``: the drop and progress exponents (:func:`prepare`).
+    ``q``, ``pexp``: the drop and progress exponents (:func:`prepare`); ``nu``: the
+    power term's inverse area scale (:func:`saturated`).
     """
     lo, hi = int(steps.min()), int(steps.max())
     prep = prepare(eta, q, pexp)
     J = _jumps(prep, p)
-    S = prep["cum"]
+    S = saturated(prep["cum"], nu)
 
     def R(t: np.ndarray) -> np.ndarray:
         g = geometry(eta, t, prep=prep)

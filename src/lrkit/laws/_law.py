@@ -32,14 +32,33 @@ LAWS: dict[str, tuple[str, ...]] = {
     "multi_power_pq": F.MPL_NAMES + ("q", "p"),
     "momentum_pq": F.MOMENTUM_NAMES + ("q", "p"),
     "mean_pq": F.MPL_NAMES + ("q", "p") + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q", "p")),
+    "multi_power_pqs": F.MPL_NAMES + ("q", "p", "nu"),
+    "momentum_pqs": F.MOMENTUM_NAMES + ("q", "p", "xi"),
+    "mean_pqs": F.MPL_NAMES
+    + ("q", "p", "nu")
+    + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q", "p", "xi")),
 }
-#: the laws that average an MPL and a momentum law, and the extra parameters of their forms
-_MEANS = {"mean": (), "mean_q": ("q",), "mean_pq": ("q", "p")}
+#: ``"multi_power_pqs"``, ``"momentum_pqs"``: the ``_pq`` laws with diminishing returns in
+#: area in their power term, :math:`A\,\tilde S^{-\alpha}`: the MPL's
+#: :math:`\tilde S = \ln(1 + \nu S_p)/\nu`, the momentum law's
+#: :math:`\ln(\tilde S/S_w) = \ln(1 + \xi\ln(S_p/S_w))/\xi` (``nu`` = 0, ``xi`` = 0: the
+#: ``_pq`` laws); ``"mean_pqs"``: their mean
+#: the laws that average an MPL and a momentum law: name -> (the MPL's law, the momentum law's)
+_MEANS = {
+    "mean": ("multi_power", "momentum"),
+    "mean_q": ("multi_power_q", "momentum_q"),
+    "mean_pq": ("multi_power_pq", "momentum_pq"),
+    "mean_pqs": ("multi_power_pqs", "momentum_pqs"),
+}
 
 
 def _base(law: str) -> str:
-    """The law a ``*_q`` / ``*_pq`` form extends (``"momentum_pq"`` -> ``"momentum"``)."""
-    return law.removesuffix("_q").removesuffix("_pq")
+    """The law a ``*_q`` / ``*_pq`` / ``*_pqs`` form extends (``"momentum_pq"`` ->
+    ``"momentum"``)."""
+    for sfx in ("_pqs", "_pq", "_q"):
+        if law.endswith(sfx):
+            return law.removesuffix(sfx)
+    return law
 
 
 #: above this many requested steps, the MPL is evaluated by :func:`F.mpl_dense`
@@ -64,6 +83,20 @@ _FORMULAS["multi_power_pq"] = _FORMULAS["multi_power_q"] + _P
 _FORMULAS["momentum_pq"] = _FORMULAS["momentum_q"] + _P
 _FORMULAS["mean_pq"] = (
     "L(t) = (multi_power_pq(t) + momentum_pq(t)) / 2, the momentum law's parameters m_*" + _Q + _P
+)
+_NU = ", in the power term S(t) -> ln(1 + nu*S(t))/nu (S(t) if nu = 0)"
+_XI = (
+    ", in the power term S(t) -> Sw*(1 + xi*ln(S(t)/Sw))^(1/xi) after the peak"
+    " (Sw: the area at the peak; S(t) if xi = 0)"
+)
+_FORMULAS["multi_power_pqs"] = _FORMULAS["multi_power_pq"] + _NU
+_FORMULAS["momentum_pqs"] = _FORMULAS["momentum_pq"] + _XI
+_FORMULAS["mean_pqs"] = (
+    "L(t) = (multi_power_pqs(t) + momentum_pqs(t)) / 2, the momentum law's parameters m_*"
+    + _Q
+    + _P
+    + "; the MPL's power term S(t) -> ln(1 + nu*S(t))/nu, the momentum law's"
+    " S(t) -> Sw*(1 + xi*ln(S(t)/Sw))^(1/xi) after the peak"
 )
 
 
@@ -128,6 +161,17 @@ class Law:
     power term and in the MPL's :math:`S_k(t)`); :math:`p > 1`: a step at a rate below
     the peak makes less progress than its rate says; :math:`p = 1` gives the ``_q`` laws.
 
+    ``multi_power_pqs``, ``momentum_pqs``: the ``_pq`` laws with diminishing returns in
+    area in their power term :math:`A\\,\\tilde S(t)^{-\\alpha}` (the drop terms keep
+    :math:`S_p`), one more parameter each: the MPL's ``nu`` :math:`\\ge 0` (the inverse
+    of an area scale), :math:`\\tilde S = \\ln(1 + \\nu S_p(t))/\\nu`; the momentum
+    law's ``xi`` :math:`\\ge 0`, an exponent decaying slowly in log area:
+    :math:`\\ln(\\tilde S/S_w) = \\ln(1 + \\xi\\ln(S_p(t)/S_w))/\\xi` after the
+    peak (:math:`S_w` the area at the peak; :math:`\\tilde S = S_p` before), so the
+    power term's local log-log slope is :math:`-\\alpha/(1 + \\xi\\ln(S_p/S_w))`.
+    ``nu = 0``, ``xi = 0``: the ``_pq`` laws. ``mean_pqs``: the mean of the two
+    (:func:`lrkit.laws.fit`'s default).
+
     ``info`` holds how it was fitted (runs, fit error); it is not part of equality.
 
     >>> law = Law("momentum", {"L0": 2.0, "A": 1.0, "alpha": 0.5, "C": 100.0, "lam": 0.999})
@@ -155,22 +199,21 @@ class Law:
         ``"mean_q"`` or ``"mean_pq"``)."""
         if self.law not in _MEANS:
             return (self,)
-        p, x = self.params, _MEANS[self.law]
-        mpl = {n: p[n] for n in F.MPL_NAMES + x}
-        mom = {n: p[f"m_{n}"] for n in F.MOMENTUM_NAMES + x}
-        sfx = self.law.removeprefix("mean")
-        return (Law("multi_power" + sfx, mpl), Law("momentum" + sfx, mom))
+        p, (a, b) = self.params, _MEANS[self.law]
+        mpl = {n: p[n] for n in LAWS[a]}
+        mom = {n: p[f"m_{n}"] for n in LAWS[b]}
+        return (Law(a, mpl), Law(b, mom))
 
     def _curve(self, eta: np.ndarray, steps: np.ndarray) -> np.ndarray:
         if self.law in _MEANS:
             a, b = self.parts()
             return 0.5 * (a._curve(eta, steps) + b._curve(eta, steps))
         law, p = _base(self.law), dict(self.params)
-        q, pexp = p.pop("q", 1.0), p.pop("p", 1.0)
+        q, pexp, nu, xi = p.pop("q", 1.0), p.pop("p", 1.0), p.pop("nu", 0.0), p.pop("xi", 0.0)
         if law == "multi_power" and steps.size > _DENSE:
             _check_area(eta, steps)
-            return F.mpl_dense(eta, steps, p, q=q, pexp=pexp)
-        g = F.geometry(eta, steps, terms=law == "multi_power", q=q, p=pexp)
+            return F.mpl_dense(eta, steps, p, q=q, pexp=pexp, nu=nu)
+        g = F.geometry(eta, steps, terms=law == "multi_power", q=q, p=pexp, nu=nu, xi=xi)
         _check_area(eta, steps)
         if law == "multi_power":
             return F.mpl_curve(g, p)
