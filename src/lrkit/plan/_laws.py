@@ -45,7 +45,7 @@ def binned_run_data(
 
 #: the planner's law when none is named: the multi-power law, with which its shape rule
 #: was built and tested (``lrkit.laws.fit``'s own default, ``DEFAULT_LAW``, is the
-#: averaged ``"mean_pq"``)
+#: averaged ``"mean_pqs"``)
 PLAN_LAW = "multi_power"
 
 
