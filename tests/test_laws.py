@@ -508,14 +508,13 @@ def test_fit_recovers_pq_laws_from_their_own_curves():
         Law("multi_power_pq", {**MPL, "q": 1.0})
 
 
-def test_mean_pq_law_is_the_mean_of_its_two_pq_laws():
-    runs = _synthetic(Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.15}), ("const", "cos"))
-    runs = [Run(r.eta, r.steps[::4], r.losses[::4]) for r in runs]
-    mean = fit(runs, "mean_pq", max_nfev=20)  # the default law before the sixth pass
-    assert mean.law == "mean_pq"
+def _check_mean_of_parts(runs, mean, name, parts):
+    """``mean`` (fitted to ``runs``) is the pointwise mean of its two ``parts`` laws, each
+    the fit of that law alone, its parameters both parts' (the momentum law's as m_*)."""
+    assert mean.law == name
     mpl, mom = mean.parts()
-    assert (mpl.law, mom.law) == ("multi_power_pq", "momentum_pq")
-    assert mom == fit(runs, "momentum_pq", max_nfev=20)
+    assert (mpl.law, mom.law) == parts
+    assert mom == fit(runs, parts[1], max_nfev=20)
     assert mean.params == {**mpl.params, **{f"m_{n}": v for n, v in mom.params.items()}}
     assert mean.info["fit_mean_rel"] < 1e-3
     wsd = _rates("wsd")
@@ -523,7 +522,18 @@ def test_mean_pq_law_is_the_mean_of_its_two_pq_laws():
         want = 0.5 * (mpl.predict(wsd, st) + mom.predict(wsd, st))
         np.testing.assert_allclose(mean.predict(wsd, st), want, rtol=1e-12)
     assert Law.from_dict(json.loads(json.dumps(mean.to_dict()))) == mean
-    assert mean.report().startswith("mean_pq law: L(t) = (multi_power_pq(t) + momentum_pq(t))")
+    assert mean.report().startswith(f"{name} law: L(t) = ({parts[0]}(t) + {parts[1]}(t))")
+
+
+def _pq_runs():
+    runs = _synthetic(Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.15}), ("const", "cos"))
+    return [Run(r.eta, r.steps[::4], r.losses[::4]) for r in runs]
+
+
+def test_mean_pq_law_is_the_mean_of_its_two_pq_laws():
+    runs = _pq_runs()
+    mean = fit(runs, "mean_pq", max_nfev=20)  # the default law before the sixth pass
+    _check_mean_of_parts(runs, mean, "mean_pq", ("multi_power_pq", "momentum_pq"))
     with pytest.raises(ConfigError, match=r"Law mean_pq: m_p must be in \(0, 4\], got 5.0"):
         Law("mean_pq", {**mean.params, "m_p": 5.0})
 
@@ -644,21 +654,9 @@ def test_fit_recovers_multi_power_pqs_from_its_own_curves():
 
 
 def test_mean_pqs_default_law_is_the_mean_of_its_two_pqs_laws():
-    runs = _synthetic(Law("multi_power_pq", {**MPL, "q": 0.8, "p": 1.15}), ("const", "cos"))
-    runs = [Run(r.eta, r.steps[::4], r.losses[::4]) for r in runs]
+    runs = _pq_runs()
     mean = fit(runs, max_nfev=20)  # the default law
-    assert mean.law == "mean_pqs"
-    mpl, mom = mean.parts()
-    assert (mpl.law, mom.law) == ("multi_power_pqs", "momentum_pqs")
-    assert mom == fit(runs, "momentum_pqs", max_nfev=20)
-    assert mean.params == {**mpl.params, **{f"m_{n}": v for n, v in mom.params.items()}}
-    assert mean.info["fit_mean_rel"] < 1e-3
-    wsd = _rates("wsd")
-    for st in (np.arange(300, 3000, 10), np.arange(1, 3000)):
-        want = 0.5 * (mpl.predict(wsd, st) + mom.predict(wsd, st))
-        np.testing.assert_allclose(mean.predict(wsd, st), want, rtol=1e-12)
-    assert Law.from_dict(json.loads(json.dumps(mean.to_dict()))) == mean
-    assert mean.report().startswith("mean_pqs law: L(t) = (multi_power_pqs(t) + momentum_pqs(t))")
+    _check_mean_of_parts(runs, mean, "mean_pqs", ("multi_power_pqs", "momentum_pqs"))
     with pytest.raises(ConfigError, match="Law mean_pqs: m_xi must be >= 0, got -1.0"):
         Law("mean_pqs", {**mean.params, "m_xi": -1.0})
 
