@@ -255,13 +255,13 @@ def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
     q = best.params["q"]
     one = (Law(base + "_pq", {**best.params, "p": 1.0}, best.info), cost)
     top = _profile(runs, base, one, "p", P_GRID, q=q, **kw)
-    info = {**top[0].info, "q_grid": list(Q_GRID), "p_grid": list(P_GRID)}
+    grids = {"q_grid": list(Q_GRID), "p_grid": list(P_GRID)}
     if law.endswith("_pqs"):
-        return _fit_nu(runs, law, top, info, **kw)
-    return Law(law, top[0].params, info)
+        return _fit_nu(runs, law, top, grids, **kw)
+    return Law(law, top[0].params, {**top[0].info, **grids})
 
 
-def _fit_nu(runs: Any, law: str, top: tuple[Law, float], info: dict[str, Any], **kw: Any) -> Law:
+def _fit_nu(runs: Any, law: str, top: tuple[Law, float], grids: dict[str, Any], **kw: Any) -> Law:
     """The power term's diminishing returns, profiled at the ``q`` and ``p`` of ``top``
     (the ``_pq`` fit and its objective, the fit at ``nu = 0`` / ``xi = 0``), each fit from
     the previous optimum, the smallest objective kept: ``"multi_power_pqs"`` at each
@@ -296,7 +296,6 @@ def _fit_nu(runs: Any, law: str, top: tuple[Law, float], info: dict[str, Any], *
     if chosen is not None:  # the chosen fit run on to convergence
         more = _fit_one(runs, base, start=best[0].params, q=q, p=p, **chosen, **kw)
         best = more if more[1] <= best[1] else best
-    grids = {k: info[k] for k in ("q_grid", "p_grid")}
     return Law(law, best[0].params, {**best[0].info, **grids, **extra})
 
 

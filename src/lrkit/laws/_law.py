@@ -38,11 +38,9 @@ LAWS: dict[str, tuple[str, ...]] = {
     + ("q", "p", "nu")
     + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q", "p", "xi")),
 }
-#: ``"multi_power_pqs"``, ``"momentum_pqs"``: the ``_pq`` laws with diminishing returns in
-#: area in their power term, :math:`A\,\tilde S^{-\alpha}`: the MPL's
-#: :math:`\tilde S = \ln(1 + \nu S_p)/\nu`, the momentum law's
-#: :math:`\ln(\tilde S/S_w) = \ln(1 + \xi\ln(S_p/S_w))/\xi` (``nu`` = 0, ``xi`` = 0: the
-#: ``_pq`` laws); ``"mean_pqs"``: their mean
+# ``"multi_power_pqs"``, ``"momentum_pqs"``: the ``_pq`` laws with diminishing returns in
+# area in their power term (see :class:`Law`); ``"mean_pqs"``: their mean.
+
 #: the laws that average an MPL and a momentum law: name -> (the MPL's law, the momentum law's)
 _MEANS = {
     "mean": ("multi_power", "momentum"),
@@ -84,19 +82,20 @@ _FORMULAS["momentum_pq"] = _FORMULAS["momentum_q"] + _P
 _FORMULAS["mean_pq"] = (
     "L(t) = (multi_power_pq(t) + momentum_pq(t)) / 2, the momentum law's parameters m_*" + _Q + _P
 )
-_NU = ", in the power term S(t) -> ln(1 + nu*S(t))/nu (S(t) if nu = 0)"
-_XI = (
-    ", in the power term S(t) -> Sw*(1 + xi*ln(S(t)/Sw))^(1/xi) after the peak"
-    " (Sw: the area at the peak; S(t) if xi = 0)"
+_NU_MAP = "S(t) -> ln(1 + nu*S(t))/nu"
+_XI_MAP = "S(t) -> Sw*(1 + xi*ln(S(t)/Sw))^(1/xi) after the peak"
+_FORMULAS["multi_power_pqs"] = (
+    _FORMULAS["multi_power_pq"] + f", in the power term {_NU_MAP} (S(t) if nu = 0)"
 )
-_FORMULAS["multi_power_pqs"] = _FORMULAS["multi_power_pq"] + _NU
-_FORMULAS["momentum_pqs"] = _FORMULAS["momentum_pq"] + _XI
+_FORMULAS["momentum_pqs"] = (
+    _FORMULAS["momentum_pq"]
+    + f", in the power term {_XI_MAP} (Sw: the area at the peak; S(t) if xi = 0)"
+)
 _FORMULAS["mean_pqs"] = (
     "L(t) = (multi_power_pqs(t) + momentum_pqs(t)) / 2, the momentum law's parameters m_*"
     + _Q
     + _P
-    + "; the MPL's power term S(t) -> ln(1 + nu*S(t))/nu, the momentum law's"
-    " S(t) -> Sw*(1 + xi*ln(S(t)/Sw))^(1/xi) after the peak"
+    + f"; the MPL's power term {_NU_MAP}, the momentum law's {_XI_MAP}"
 )
 
 
