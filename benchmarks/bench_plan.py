@@ -44,11 +44,11 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: planners' plans, kept for the record: the "plan" entries of CACHE (the first),
 #: plan_cache_v2.json (raw-divergence cut of the range test), v3 (the shape probe alone),
 #: v4 (with the progress rule: the third pass's planner); and rules tried and rejected
-#: (docs/plan.md "Tried and rejected"): v5 (rung 2's move gated at two standard errors),
+#: (docs/plan_research.md "Tried and rejected"): v5 (rung 2's move gated at two standard errors),
 #: v6a (a separate warm-up probe, which shortened every probe), v7 (the shape probe
 #: without a warm-up but no stable-start clause: mnist1d lost 1.1 pp), v8a (an unstable
 #: start also rejected the shape: mnist1d +0.80 pp)
-#: The fifth pass's rule (a rung whose probes score alike ranks nothing, docs/plan.md
+#: The fifth pass's rule (a rung whose probes score alike ranks nothing, docs/plan_research.md
 #: "Tried and rejected") was tried and rejected: v10 (its first version: digits seed 2
 #: collapsed) and v11 (only when neither rung tells its peaks apart: the same plans as
 #: v9 here, but worse on two clean held-out tasks); the planner is the fourth pass's.
@@ -60,10 +60,10 @@ CACHE = os.path.join(HERE, "results", "plan_cache.json")
 #: 60 s (docs/plan.md rule 10: a fit of ~5 s must stay under 5 % of the planner's time).
 #: The eighth pass's change (v15: the blind rung's top at the highest rate the sweep ran
 #: stably, its no-evidence peak the middle of its stable probes) was tried and rejected
-#: (docs/plan.md "Tried and rejected"); its plans stay in plan_cache_v15.json.
+#: (docs/plan_research.md "Tried and rejected"); its plans stay in plan_cache_v15.json.
 #: The ninth pass's change (v16: a probe whose training loss ended above its start counts
 #: as diverged, and the blind rung's top at the highest rate the sweep ran stably) was tried
-#: and rejected (docs/plan.md "Tried and rejected"; the same dev plans as v14); its plans
+#: and rejected (docs/plan_research.md "Tried and rejected"; the same dev plans as v14); its plans
 #: stay in plan_cache_v16.json.
 #: The tenth pass (v17): a blind rung that found no evidence plans at its highest stable
 #: probe that scored alike, not its lowest (docs/plan.md rule 1).

@@ -91,7 +91,7 @@ TASKS = {
         os.path.join(HERE, "plan_heldout_task2.py") + ":make_task",
         [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
     ),
-    # written before the noise rule for rung 2 (docs/plan.md rule 6) was run on it or on
+    # written before the noise rule for rung 2 (docs/plan_research.md) was run on it or on
     # anything but tiny-regression; its rates chosen with it, before any run
     "softmax-blobs": (
         os.path.join(HERE, "plan_heldout_task3.py") + ":make_task",
@@ -104,7 +104,7 @@ TASKS = {
         [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
     ),
     # written and committed after the fifth pass's rule (a rung whose probes score alike,
-    # docs/plan.md "Tried and rejected") and before it ran on any task; rates in the file
+    # docs/plan_research.md "Tried and rejected") and before it ran on any task; rates in the file
     "bumps-conv-adagrad": (
         os.path.join(HERE, "plan_heldout_task5.py") + ":make_task",
         [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],

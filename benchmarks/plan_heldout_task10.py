@@ -1,7 +1,7 @@
 """An eleventh task the planner was never developed on, written (2026-11-30, 02:22 UTC) after
 task 9 (``plan_heldout_task9.py``) turned out to learn nothing beyond the target's mean at
 any grid cell (every stable cell ends at the target's variance, so it checks nothing), and
-after the eighth pass's change (docs/plan.md rule 1) was committed; committed before any
+after the eighth pass's change (docs/plan_research.md, rule 1) was committed; committed before any
 planner or grid ran on it.
 
 Badly scaled inputs, **plain SGD**: a 4-class problem whose labels come from a fixed random

@@ -1,6 +1,6 @@
 """A twelfth task the planner was never developed on, written (2026-11-30, 03:59 UTC) after
-the ninth pass's change (docs/plan.md rule 2: a probe whose loss ends above its start counts
-as diverged; rule 1: the blind rung's top at the highest rate the sweep ran stably) was
+the ninth pass's change (docs/plan_research.md, rule 2: a probe whose loss ends above its start
+counts as diverged; rule 1: the blind rung's top at the highest rate the sweep ran stably) was
 written and committed, and before that change or any planner or grid ran on it.
 
 A leaky integrator learned by a **vanilla tanh RNN** from **badly scaled inputs**, with

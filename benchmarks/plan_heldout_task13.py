@@ -1,5 +1,5 @@
 """A fourteenth task the planner was never developed on, written (2026-11-30, 09:25 UTC) with
-tasks 14 and 15 as the clean check of issue 12's eleventh pass (docs/plan.md, "The eleventh
+tasks 14 and 15 as the clean check of issue 12's eleventh pass (docs/plan_research.md, "The eleventh
 pass"), committed before any planner, recipe or grid ran on it.
 
 The most common setup a new user brings: a **ReLU MLP classifier with SGD and momentum 0.9**

@@ -1,5 +1,5 @@
 """A fifteenth task the planner was never developed on, written (2026-11-30, 09:25 UTC) with
-tasks 13 and 15 as the clean check of issue 12's eleventh pass (docs/plan.md, "The eleventh
+tasks 13 and 15 as the clean check of issue 12's eleventh pass (docs/plan_research.md, "The eleventh
 pass"), committed before any planner, recipe or grid ran on it.
 
 A **GELU MLP with LayerNorm, AdamW** (weight decay 0.01) on a smooth regression: inputs

@@ -1,5 +1,5 @@
 """A fourth task the planner was never developed on, written (2026-11-29, 20:09 UTC) before
-any run on it and before the noise rule for rung 2 (docs/plan.md, rule 6) was tested on
+any run on it and before the noise rule for rung 2 (docs/plan_research.md) was tested on
 anything else: the clean check of that rule.
 
 Gaussian blobs, softmax regression: 8 classes in 16 dimensions, class means drawn from

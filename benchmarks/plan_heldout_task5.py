@@ -1,6 +1,6 @@
 """A sixth task the planner was never developed on, written (2026-11-29, 23:31 UTC) after the
 fifth pass's rule ("a rung whose probes score alike ranks nothing"; tried and rejected,
-docs/plan.md) was written down and committed, and before that rule ran on any task: its
+docs/plan_research.md) was written down and committed, and before that rule ran on any task: its
 clean check.
 
 Bump areas: each input is a 1-D signal of 64 samples — a Gaussian bump at a random

@@ -1,6 +1,6 @@
 """A tenth task the planner was never developed on, written (2026-11-30, 02:25 UTC) after the
-eighth pass's change (docs/plan.md rule 1: the blind rung's top is the highest rate the sweep
-ran stably) was committed, and committed before any planner or grid ran on it.
+eighth pass's change (docs/plan_research.md, rule 1: the blind rung's top is the highest rate the
+sweep ran stably) was committed, and committed before any planner or grid ran on it.
 
 A smooth 2-D function fitted by a deep *sigmoid* network with **plain SGD** (no momentum, no
 adaptive scaling): inputs ``x ~ U(-1, 1)^2``, targets ``y = sin(2 pi x_1) cos(pi x_2) + 0.05 e``;
