@@ -112,7 +112,8 @@ def _plan_job(args: tuple) -> dict:
     model = task.make_model()
     opt = task.make_optimizer(model, setup["optimizer"], lr=task.default_lr)
     t0 = time.perf_counter()
-    p = lt.plan(model, opt, task.loss_fn, _Epochs(task), total, budget=BUDGET)
+    budget = setup.get("budget", BUDGET)  # ``--budget``: the default's plans stay apart
+    p = lt.plan(model, opt, task.loss_fn, _Epochs(task), total, budget=budget)
     plan_wall = time.perf_counter() - t0
     r = train(task, p.schedule, setup["optimizer"], epochs, label="plan")
     return {
@@ -163,7 +164,7 @@ def run_all(tasks: list[str], seeds: int, jobs: int, part: str = "all") -> None:
         setup = SETUPS[name]
         for s in range(seeds):
             if part != "grid":
-                work.append((name, PLAN, s, setup["epochs"], setup))
+                work.append((name, PLAN, s, setup["epochs"], dict(setup, budget=BUDGET)))
             if part == "plans":
                 continue
             for tpl in SHAPES.values():
@@ -346,13 +347,27 @@ def markdown(rows: list[dict], meta: dict) -> str:
 
 
 def main() -> int:
+    global PLAN, PLAN_CACHE, BUDGET  # ``--budget`` keeps another budget's plans apart
     ap = argparse.ArgumentParser()
     ap.add_argument("--tasks", default="digits,mnist1d,charlm")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--part", choices=("all", "grid", "plans"), default="all")
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=BUDGET,
+        help=f"the planner's budget (default {BUDGET}, the issue's); another budget's plans "
+        "are cached and reported apart (plan_cache_v17_budgetB.json, results/plan_budgetB.md)",
+    )
     args = ap.parse_args()
+    stem = "plan"
+    if args.budget != BUDGET:
+        stem = f"plan_budget{args.budget:g}"
+        PLAN = f"{PLAN}@{args.budget:g}"
+        PLAN_CACHE = os.path.join(HERE, "results", f"plan_cache_v17_budget{args.budget:g}.json")
+        BUDGET = args.budget
     tasks = [t for t in args.tasks.split(",") if t]
     if not args.report_only:
         run_all(tasks, args.seeds, args.jobs, args.part)
@@ -363,10 +378,10 @@ def main() -> int:
         f"Python {platform.python_version()}",
         "jobs": args.jobs,
     }
-    with open(os.path.join(HERE, "results", "plan.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(HERE, "results", f"{stem}.json"), "w", encoding="utf-8") as f:
         json.dump({"meta": meta, "rows": rows}, f, indent=1)
     md = markdown(rows, meta)
-    with open(os.path.join(HERE, "results", "plan.md"), "w", encoding="utf-8") as f:
+    with open(os.path.join(HERE, "results", f"{stem}.md"), "w", encoding="utf-8") as f:
         f.write(md)
     print(md)
     return 0
