@@ -200,7 +200,7 @@ def _objective(
             if law == "multi_power":
                 y, J = F.mpl_jac(g, p, cache)
             else:
-                y, J = F.momentum_jac(g, p)
+                y, J = F.momentum_jac(g, p, cache)
             out.append(-J * (sw / np.maximum(y, 1e-12))[:, None])
         return np.concatenate(out)
 

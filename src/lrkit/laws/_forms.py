@@ -48,6 +48,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _kernel as K
+
 __all__ = ["Geometry", "geometry", "mpl_curve", "momentum_curve", "MPL_NAMES", "MOMENTUM_NAMES"]
 
 MPL_NAMES = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
@@ -323,17 +325,37 @@ def _g(
 def _terms(
     g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_pieces` and :func:`_g` per term; with ``cache`` (a dict), kept for the
-    last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
-    not compute them again (the same numbers either way)."""
+    """:func:`_pieces` and :func:`_g` per term; with ``cache`` (a dict, for one geometry:
+    a fit's), kept for the last (C, beta, gamma), so a fit's Jacobian at the point of its
+    last residuals does not compute them again, and computed by :func:`._kernel.terms`
+    (what depends on the geometry alone done once; the same numbers either way)."""
     key = (C, beta, gamma)
-    if cache is not None and cache.get("mpl_key") == key:
-        return cache["mpl_terms"]
-    pieces = _pieces(g, C, gamma)
-    out = (*pieces, _g(g, C, beta, gamma, pieces))
-    if cache is not None:
-        cache["mpl_key"], cache["mpl_terms"] = key, out
+    if cache is None:
+        pieces = _pieces(g, C, gamma)
+        return (*pieces, _g(g, C, beta, gamma, pieces))
+    a = _aux(g, cache)
+    if cache.get("mpl_key") == key:
+        return cache["mpl_terms"]  # type: ignore[no-any-return]
+    out = K.terms(g, a, C, beta, gamma)
+    cache["mpl_key"], cache["mpl_terms"], cache["mpl_sG"] = key, out, None
     return out
+
+
+def _aux(g: Geometry, cache: dict[Any, Any]) -> dict[str, Any]:
+    """:func:`._kernel.aux` of ``g``, kept in ``cache`` (built again for another geometry)."""
+    if cache.get("aux_of") is not g:
+        cache.clear()
+        cache["aux_of"], cache["aux"] = g, K.aux(g)
+    return cache["aux"]  # type: ignore[no-any-return]
+
+
+def _sum_G(g: Geometry, G: np.ndarray, cache: dict[Any, Any] | None) -> np.ndarray:
+    r""":math:`\sum_k d_k G_k` per evaluated step (kept in ``cache`` for its terms)."""
+    if cache is None:
+        return np.bincount(g.row, weights=g.D * G, minlength=g.n)
+    if cache.get("mpl_sG") is None:
+        cache["mpl_sG"] = K.rowsum(cache["aux"], g.D, G)
+    return cache["mpl_sG"]  # type: ignore[no-any-return]
 
 
 def mpl_drop(
@@ -341,7 +363,7 @@ def mpl_drop(
 ) -> np.ndarray:
     r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps."""
     G = _terms(g, C, beta, gamma, cache)[2]
-    return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
+    return B * _sum_G(g, G, cache)
 
 
 def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
@@ -360,18 +382,24 @@ def s2(drops: np.ndarray, lam: float) -> np.ndarray:
     return np.cumsum(m)
 
 
+def _s2_at(g: Geometry, lam: float, cache: dict[Any, Any] | None) -> np.ndarray:
+    """:func:`s2` at the geometry's steps, kept in ``cache`` (a dict, for one geometry)
+    for the last ``lam``."""
+    if cache is not None and lam in cache:
+        return cache[lam]  # type: ignore[no-any-return]
+    S2 = s2(g.drops, lam)[g.steps]
+    if cache is not None:
+        cache.clear()
+        cache[lam] = S2
+    return S2
+
+
 def momentum_curve(
     g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
 ) -> np.ndarray:
-    """The momentum law's loss at the geometry's steps for parameters ``p``."""
-    lam = float(p["lam"])
-    if cache is not None and lam in cache:
-        S2 = cache[lam]
-    else:
-        S2 = s2(g.drops, lam)[g.steps]
-        if cache is not None:
-            cache.clear()
-            cache[lam] = S2
+    """The momentum law's loss at the geometry's steps for parameters ``p`` (``cache``:
+    see :func:`_s2_at`)."""
+    S2 = _s2_at(g, float(p["lam"]), cache)
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - p["C"] * S2
 
 
@@ -385,30 +413,37 @@ def mpl_jac(
     merged blocks' second-order correction (:func:`_g`); the derivatives leave it out
     (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_terms`."""
     x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"], cache)
-    q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
-    dGdx_x = p["beta"] * q / (1.0 + x) * x
     B = p["B"]
-
-    def s(w: np.ndarray) -> np.ndarray:
-        return np.bincount(g.row, weights=g.D * w, minlength=g.n)
-
     pw = p["A"] * g.S ** (-p["alpha"])
-    ld = B * s(G)
+    ld = B * _sum_G(g, G, cache)
+    if cache is not None:
+        s_x, s_beta, s_gamma = K.jac_sums(g, cache["aux"], p["beta"])
+    else:
+        q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
+        dGdx_x = p["beta"] * q / (1.0 + x) * x
+
+        def s(w: np.ndarray) -> np.ndarray:
+            return np.bincount(g.row, weights=g.D * w, minlength=g.n)
+
+        s_x, s_beta, s_gamma = s(dGdx_x), s(q * lx), s(dGdx_x * g.leta)
     y = p["L0"] + pw - ld
     J = np.empty((g.n, 7))
     J[:, 0] = 1.0
     J[:, 1] = pw
     J[:, 2] = -pw * np.log(g.S)
     J[:, 3] = -ld
-    J[:, 4] = -B * s(dGdx_x)
-    J[:, 5] = -B * s(q * lx)
-    J[:, 6] = B * s(dGdx_x * g.leta)
+    J[:, 4] = -B * s_x
+    J[:, 5] = -B * s_beta
+    J[:, 6] = B * s_gamma
     return y, J
 
 
-def momentum_jac(g: Geometry, p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """The momentum law's loss and its derivatives in (L0, log A, alpha, log C), fixed lam."""
-    S2 = s2(g.drops, float(p["lam"]))[g.steps]
+def momentum_jac(
+    g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The momentum law's loss and its derivatives in (L0, log A, alpha, log C), fixed lam
+    (``cache``: see :func:`_s2_at`)."""
+    S2 = _s2_at(g, float(p["lam"]), cache)
     pw = p["A"] * g.S ** (-p["alpha"])
     y = p["L0"] + pw - p["C"] * S2
     J = np.stack([np.ones(g.n), pw, -pw * np.log(g.S), -p["C"] * S2], axis=1)
