@@ -8,8 +8,8 @@ fitted parameters, the held-out errors on the six other curves (``Law.errors``, 
 in a subprocess on another checkout's ``src`` (e.g. main's) and compares: every
 parameter must agree to ``--rtol`` (default 1e-6) relative, the held-out mean relative
 error to the digits ``bench_laws.py`` prints (3 decimals of a percent); the largest
-relative difference per law and size is printed, and ``bit-identical`` where there is
-none.
+relative differences per law and size (parameters; held-out errors and the fit errors
+in ``info``) are printed, and ``bit-identical`` where there are none.
 
     python benchmarks/check_laws_same.py --reference /work/main/src [--laws mean_pqs]
         [--sizes 25,100,400] [--json FILE]
@@ -42,7 +42,13 @@ def dump(laws: list[str], sizes: list[str]) -> dict:
             fitted = fit([runs[n] for n in FIT_NAMES], law)
             secs = time.process_time() - t0
             err = fitted.errors([runs[n] for n in TEST_NAMES])
-            out[f"{law}/{size}"] = {"params": fitted.params, "errors": err, "cpu_s": secs}
+            info = {k: v for k, v in fitted.info.items() if k.startswith("fit_")}
+            out[f"{law}/{size}"] = {
+                "params": fitted.params,
+                "info": info,
+                "errors": err,
+                "cpu_s": secs,
+            }
             print(f"{law} {size}M: {secs:.2f} s", file=sys.stderr, flush=True)
     return out
 
@@ -57,7 +63,10 @@ def compare(new: dict, ref: dict, rtol: float) -> bool:
     for key in ref:
         a, b = new[key], ref[key]
         worst = max(_rel(a["params"][n], b["params"][n]) for n in b["params"])
-        worst_err = max(_rel(a["errors"][n], b["errors"][n]) for n in b["errors"])
+        worst_err = max(
+            [_rel(a["errors"][n], b["errors"][n]) for n in b["errors"]]
+            + [_rel(a["info"][n], b["info"][n]) for n in b.get("info", {})]
+        )
         same_digits = (
             f"{100 * a['errors']['mean_rel']:.3f}" == f"{100 * b['errors']['mean_rel']:.3f}"
         )
@@ -65,7 +74,7 @@ def compare(new: dict, ref: dict, rtol: float) -> bool:
         ok &= good
         tag = "bit-identical" if worst == 0 and worst_err == 0 else f"params {worst:.1e}"
         print(
-            f"{'ok ' if good else 'BAD'} {key}: {tag}, held-out errors {worst_err:.1e} "
+            f"{'ok ' if good else 'BAD'} {key}: {tag}, errors {worst_err:.1e} "
             f"({100 * a['errors']['mean_rel']:.3f} vs {100 * b['errors']['mean_rel']:.3f} %), "
             f"fit {a['cpu_s']:.2f} s vs {b['cpu_s']:.2f} s"
         )
