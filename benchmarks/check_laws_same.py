@@ -60,7 +60,7 @@ def _rel(a: float, b: float) -> float:
 def compare(new: dict, ref: dict, rtol: float) -> bool:
     """Print one line per (law, size); True when every one agrees."""
     ok = True
-    for key in ref:
+    for key in new:
         a, b = new[key], ref[key]
         worst = max(_rel(a["params"][n], b["params"][n]) for n in b["params"])
         worst_err = max(
