@@ -85,8 +85,11 @@ def test_the_cache_follows_its_geometry():
     assert cache["aux_of"] is b and not np.array_equal(ya, yb)
 
 
-def test_rowsum_is_bincounts_sum_in_the_terms_order():
-    """The sparse per-step sum: np.bincount's numbers, including steps with no terms."""
+@pytest.mark.parametrize("sparse_min", [K.SPARSE_MIN, 0])
+def test_rowsum_is_bincounts_sum_in_the_terms_order(monkeypatch, sparse_min):
+    """The per-step sum (a sparse product, or np.bincount for few terms): np.bincount's
+    numbers, including steps with no terms."""
+    monkeypatch.setattr(K, "SPARSE_MIN", sparse_min)
     rng = np.random.default_rng(0)
     row = np.array([3, 0, 3, 3, 1, 0, 3, 1] * 50)
     D = rng.standard_normal(row.size) * 1e-3
@@ -94,7 +97,9 @@ def test_rowsum_is_bincounts_sum_in_the_terms_order():
     g = F.Geometry(
         np.ones(5), row, D, np.ones(row.size), np.zeros(row.size), 5, np.zeros(5), np.arange(5)
     )
-    got = K.rowsum(K.aux(g), D, w)
+    a = K.aux(g)
+    assert (a["sums"] is None) == (sparse_min > row.size)
+    got = K.rowsum(a, D, w)
     np.testing.assert_array_equal(got, np.bincount(row, weights=D * w, minlength=5))
     assert got[2] == 0.0 and got[4] == 0.0
 

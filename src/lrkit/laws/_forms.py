@@ -322,53 +322,46 @@ def _g(
     return G
 
 
-def _terms(
-    g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_pieces` and :func:`_g` per term; with ``cache`` (a dict, for one geometry:
-    a fit's), kept for the last (C, beta, gamma), so a fit's Jacobian at the point of its
-    last residuals does not compute them again, and computed by :func:`._kernel.terms`
-    (what depends on the geometry alone done once; the same numbers either way)."""
-    key = (C, beta, gamma)
-    if cache is None:
-        pieces = _pieces(g, C, gamma)
-        return (*pieces, _g(g, C, beta, gamma, pieces))
-    a = _aux(g, cache)
-    if cache.get("mpl_key") == key:
-        return cache["mpl_terms"]  # type: ignore[no-any-return]
-    out = K.terms(g, a, C, beta, gamma)
-    cache["mpl_key"], cache["mpl_terms"], cache["mpl_sG"] = key, out, None
-    return out
+def _terms(g: Geometry, C: float, beta: float, gamma: float) -> tuple[np.ndarray, ...]:
+    """:func:`_pieces` and :func:`_g` per term."""
+    pieces = _pieces(g, C, gamma)
+    return (*pieces, _g(g, C, beta, gamma, pieces))
 
 
-def _aux(g: Geometry, cache: dict[Any, Any]) -> dict[str, Any]:
-    """:func:`._kernel.aux` of ``g``, kept in ``cache`` (built again for another geometry)."""
-    if cache.get("aux_of") is not g:
+def _kernel(g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any]) -> Any:
+    """A fit's terms (``cache``: a dict for one geometry) at (C, beta, gamma), computed by
+    :func:`._kernel.evaluate` (what depends on the geometry alone done once) and kept for
+    the last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
+    not compute them again: the numbers of :func:`_terms` either way. Returns the
+    kernel's arrays (:func:`._kernel.aux`)."""
+    if cache.get("aux_of") is not g:  # built again for another geometry
         cache.clear()
         cache["aux_of"], cache["aux"] = g, K.aux(g)
-    return cache["aux"]  # type: ignore[no-any-return]
-
-
-def _sum_G(g: Geometry, G: np.ndarray, cache: dict[Any, Any] | None) -> np.ndarray:
-    r""":math:`\sum_k d_k G_k` per evaluated step (kept in ``cache`` for its terms)."""
-    if cache is None:
-        return np.bincount(g.row, weights=g.D * G, minlength=g.n)
-    if cache.get("mpl_sG") is None:
-        cache["mpl_sG"] = K.rowsum(cache["aux"], g.D, G)
-    return cache["mpl_sG"]  # type: ignore[no-any-return]
+    a = cache["aux"]
+    key = (C, beta, gamma)
+    if cache.get("mpl_key") != key:
+        K.evaluate(g, a, C, beta, gamma)
+        cache["mpl_key"], cache["mpl_sG"] = key, None
+    return a
 
 
 def mpl_drop(
     g: Geometry, B: float, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
 ) -> np.ndarray:
-    r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps."""
-    G = _terms(g, C, beta, gamma, cache)[2]
-    return B * _sum_G(g, G, cache)
+    r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps (``cache``:
+    see :func:`_kernel`)."""
+    if cache is None:
+        G = _terms(g, C, beta, gamma)[2]
+        return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
+    a = _kernel(g, C, beta, gamma, cache)
+    if cache["mpl_sG"] is None:
+        cache["mpl_sG"] = K.sum_G(g, a)
+    return B * cache["mpl_sG"]  # type: ignore[no-any-return]
 
 
 def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
     """The Multi-Power Law's loss at the geometry's steps for parameters ``p`` (``cache``:
-    see :func:`_terms`)."""
+    see :func:`_kernel`)."""
     ld = mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"], cache)
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - ld
 
@@ -411,20 +404,21 @@ def mpl_jac(
     :math:`\partial G/\partial x = \beta (1+x)^{-\beta-1}`,
     :math:`\partial G/\partial \beta = (1+x)^{-\beta}\log(1+x)`. The loss includes the
     merged blocks' second-order correction (:func:`_g`); the derivatives leave it out
-    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_terms`."""
-    x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"], cache)
+    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_kernel`."""
     B = p["B"]
     pw = p["A"] * g.S ** (-p["alpha"])
-    ld = B * _sum_G(g, G, cache)
     if cache is not None:
+        ld = mpl_drop(g, B, p["C"], p["beta"], p["gamma"], cache)
         s_x, s_beta, s_gamma = K.jac_sums(g, cache["aux"], p["beta"])
     else:
+        x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"])
         q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
         dGdx_x = p["beta"] * q / (1.0 + x) * x
 
         def s(w: np.ndarray) -> np.ndarray:
             return np.bincount(g.row, weights=g.D * w, minlength=g.n)
 
+        ld = B * s(G)
         s_x, s_beta, s_gamma = s(dGdx_x), s(q * lx), s(dGdx_x * g.leta)
     y = p["L0"] + pw - ld
     J = np.empty((g.n, 7))
