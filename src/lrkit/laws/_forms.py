@@ -482,19 +482,16 @@ def _lagrange4(kk: np.ndarray, rr: np.ndarray, x: np.ndarray) -> np.ndarray:
     if n < 4:
         return np.interp(x, kk, rr)
     i = np.clip(np.searchsorted(kk, x, side="right") - 2, 0, n - 4)
-    kf = np.asarray(kk, dtype=np.float64)
-    xs = [kf[i + j] for j in range(4)]
+    xs = np.stack([kk[i + j] for j in range(4)]).astype(np.float64)
+    ys = np.stack([rr[i + j] for j in range(4)])
     xf = np.asarray(x, dtype=np.float64)
-    dx = [xf - xs[m] for m in range(4)]
     out = np.zeros(xf.shape)
     for j in range(4):
-        # the Lagrange weight prod_{m != j} (x - x_m) / (x_j - x_m), factors in order of m
-        w = None
+        w = np.ones(xf.shape)
         for m in range(4):
             if m != j:
-                f = dx[m] / (xs[j] - xs[m])
-                w = f if w is None else np.multiply(w, f, out=w)
-        out += w * rr[i + j]
+                w *= (xf - xs[m]) / (xs[j] - xs[m])
+        out += w * ys[j]
     return out
 
 
