@@ -36,8 +36,10 @@ from the block's (co)variances of both (:func:`_g`), so the error is of
 fourth order in the block's width over its distance. Blocks whose drops
 change sign or whose :math:`\log\eta` spans more than 0.5 are summed term
 by term. The geometry is computed once per run, so a fit re-evaluates only
-:math:`G`. A whole curve (many steps) goes through :func:`mpl_dense`, which
-evaluates the sum at a few hundred adaptive knots and interpolates.
+:math:`G` (through :mod:`._kernel`: the same numbers, with what depends on the
+geometry alone computed once per fit). A whole curve (many steps) goes through
+:func:`mpl_dense`, which evaluates the sum at a few hundred adaptive knots and
+interpolates.
 """
 
 from __future__ import annotations
@@ -328,7 +330,7 @@ def _terms(g: Geometry, C: float, beta: float, gamma: float) -> tuple[np.ndarray
     return (*pieces, _g(g, C, beta, gamma, pieces))
 
 
-def _kernel(g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any]) -> Any:
+def _fit_terms(g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any]) -> Any:
     """A fit's terms (``cache``: a dict for one geometry) at (C, beta, gamma), computed by
     :func:`._kernel.evaluate` (what depends on the geometry alone done once) and kept for
     the last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
@@ -349,11 +351,11 @@ def mpl_drop(
     g: Geometry, B: float, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
 ) -> np.ndarray:
     r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps (``cache``:
-    see :func:`_kernel`)."""
+    see :func:`_fit_terms`)."""
     if cache is None:
         G = _terms(g, C, beta, gamma)[2]
         return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
-    a = _kernel(g, C, beta, gamma, cache)
+    a = _fit_terms(g, C, beta, gamma, cache)
     if cache["mpl_sG"] is None:
         cache["mpl_sG"] = K.sum_G(g, a)
     return B * cache["mpl_sG"]  # type: ignore[no-any-return]
@@ -361,7 +363,7 @@ def mpl_drop(
 
 def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
     """The Multi-Power Law's loss at the geometry's steps for parameters ``p`` (``cache``:
-    see :func:`_kernel`)."""
+    see :func:`_fit_terms`)."""
     ld = mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"], cache)
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - ld
 
@@ -404,7 +406,7 @@ def mpl_jac(
     :math:`\partial G/\partial x = \beta (1+x)^{-\beta-1}`,
     :math:`\partial G/\partial \beta = (1+x)^{-\beta}\log(1+x)`. The loss includes the
     merged blocks' second-order correction (:func:`_g`); the derivatives leave it out
-    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_kernel`."""
+    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_fit_terms`."""
     B = p["B"]
     pw = p["A"] * g.S ** (-p["alpha"])
     if cache is not None:
