@@ -56,6 +56,7 @@ def aux(g: Any) -> dict[str, Any]:
         sums = csr_matrix((np.ones(n_terms), order, ptr), shape=(g.n, n_terms))
     nb = g.nb if g.vs is not None and g.vl is not None and g.cv is not None else 0
     out: dict[str, Any] = {"lu": lu, "li": li.reshape(-1).astype(np.intp), "sums": sums}
+    out["ce"] = np.empty(lu.size)
     out.update(row=g.row, n=g.n, empty=n_terms == 0)
     out["nD"] = -g.D  # (-D)(-G) = D G exactly
     for name in ("x", "lx", "m", "nG", "q", "opx", "d", "t", "w"):
@@ -89,8 +90,11 @@ def evaluate(g: Any, a: dict[str, Any], C: float, beta: float, gamma: float) -> 
     if a["empty"]:
         return
     x, lx, m, nG, opx = a["x"], a["lx"], a["m"], a["nG"], a["opx"]
-    ce = C * np.exp(-gamma * a["lu"])
-    np.take(ce, a["li"], out=x)
+    ce = a["ce"]
+    np.multiply(a["lu"], -gamma, out=ce)
+    np.exp(ce, out=ce)
+    np.multiply(C, ce, out=ce)  # C exp(-gamma l) per distinct l
+    np.take(ce, a["li"], out=x, mode="clip")  # (the indices are in range)
     np.multiply(x, g.dS, out=x)
     np.log1p(x, out=lx)
     np.multiply(lx, -beta, out=m)
