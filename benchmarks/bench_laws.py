@@ -8,7 +8,8 @@
    cosine-vs-WSD final-loss gap, and the fit time, next to the published
    figures.
 2. Speed: ``predict`` of ``cosine_72000`` at its 546 logged points and at all
-   72,000 steps; one fit.
+   72,000 steps; one fit. ``--fit-cpu N``: only the fit's CPU time per law and size
+   (N repeats, scipy imported beforehand), to compare checkouts run in turn.
 3. ``law.optimize(24000, 3e-4, warmup=2160)``: predicted final loss of the
    optimized WSD and free (interpolate) schedules vs the public WSD and cosine.
 4. Validation (``--validate``), on the three fitted curves only — what fit
@@ -27,7 +28,7 @@ The public curves are read from ``../shared/data/loss_curves`` beside the
 repository (MIT licence, see its LICENSE) or ``--data DIR``.
 
     python benchmarks/bench_laws.py [--laws multi_power,momentum,mean_pqs] [--own] [--json FILE]
-        [--validate] [--weight step|none] [--delta 1e-3]
+        [--validate] [--weight step|none] [--delta 1e-3] [--fit-cpu N]
 """
 
 from __future__ import annotations
@@ -190,6 +191,37 @@ def speed(data: Path, law: str) -> dict:
         ratio_vs_blocked=blocked_s / every,
         dense_max_rel_err_vs_exact=float(np.max(np.abs(dense[sub - 1] - exact) / exact)),
     )
+    return out
+
+
+def fit_cpu(data: Path, laws: list[str], sizes: list[str], repeats: int) -> list[dict]:
+    """CPU time (``time.process_time``) of ``fit`` on the three paper-protocol curves,
+    for each law and size, scipy imported beforehand (as fitting in a session that has
+    fitted before): every repeat of each, and their min and median. To compare two
+    checkouts, run it with each one's ``src`` on ``PYTHONPATH`` in turn."""
+    import scipy.optimize  # noqa: F401  (imported beforehand: not part of the fit's time)
+    import scipy.signal  # noqa: F401
+    import scipy.sparse  # noqa: F401
+
+    out = []
+    for size in sizes:
+        runs = load_public(data, size)
+        fitted_on = [runs[n] for n in FIT_NAMES]
+        for law in laws:
+            secs = []
+            for _ in range(repeats):
+                t0 = time.process_time()
+                fit(fitted_on, law, **FIT_KW)
+                secs.append(time.process_time() - t0)
+            out.append(
+                {
+                    "law": law,
+                    "size": size,
+                    "cpu_s": secs,
+                    "min_s": min(secs),
+                    "median_s": float(np.median(secs)),
+                }
+            )
     return out
 
 
@@ -357,6 +389,13 @@ def main() -> None:
     ap.add_argument("--only-own", action="store_true", help="run only the own-task section")
     ap.add_argument("--only-speed", action="store_true", help="run only the speed section")
     ap.add_argument(
+        "--fit-cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only: the fit's CPU time per law and size, N repeats (scipy imported first)",
+    )
+    ap.add_argument(
         "--optimize-charlm", action="store_true", help="only: train law.optimize's WSD on charlm"
     )
     ap.add_argument("--figure", default=None, help="also draw the 400M figure to this PNG")
@@ -407,6 +446,15 @@ def main() -> None:
         tag = "_".join([*(f"{k}{v}" for k, v in FIT_KW.items()), "+".join(laws)])
         with open(a.json.replace(".json", f"_validation_{tag}.json"), "w") as f:
             json.dump({"meta": meta, "fit": FIT_KW, "validation": val}, f, indent=1)
+        return
+    if a.fit_cpu:
+        for r in fit_cpu(data, laws, a.sizes.split(","), a.fit_cpu):
+            times = " ".join(f"{t:.2f}" for t in r["cpu_s"])
+            print(
+                f"fit {r['law']} {r['size']}M: CPU {times} s "
+                f"(min {r['min_s']:.2f}, median {r['median_s']:.2f}) [{lrkit.__file__}]",
+                flush=True,
+            )
         return
     if a.only_speed:
         for law in laws:

@@ -200,7 +200,7 @@ def _objective(
             if law == "multi_power":
                 y, J = F.mpl_jac(g, p, cache)
             else:
-                y, J = F.momentum_jac(g, p)
+                y, J = F.momentum_jac(g, p, cache)
             out.append(-J * (sw / np.maximum(y, 1e-12))[:, None])
         return np.concatenate(out)
 
@@ -249,16 +249,35 @@ def _fit_q(runs: Any, law: str, **kw: Any) -> Law:
     :data:`P_GRID` (starting at the ``q`` fit's optimum); ``"multi_power_pqs"`` /
     ``"momentum_pqs"``: then :func:`_fit_nu`."""
     base = _base(law)
+    kw = {**kw, "errors": False}  # the fit errors of the chosen fit only
     best, cost = _profile(runs, base, _fit_one(runs, base, q=1.0, **kw), "q", Q_GRID, **kw)
     if law.endswith("_q"):
-        return Law(law, best.params, {**best.info, "q_grid": list(Q_GRID)})
+        return Law(law, best.params, {**_with_errors(best, runs).info, "q_grid": list(Q_GRID)})
     q = best.params["q"]
     one = (Law(base + "_pq", {**best.params, "p": 1.0}, best.info), cost)
     top = _profile(runs, base, one, "p", P_GRID, q=q, **kw)
     grids = {"q_grid": list(Q_GRID), "p_grid": list(P_GRID)}
     if law.endswith("_pqs"):
         return _fit_nu(runs, law, top, grids, **kw)
-    return Law(law, top[0].params, {**top[0].info, **grids})
+    return Law(law, top[0].params, {**_with_errors(top[0], runs).info, **grids})
+
+
+def _with_errors(law: Law, runs: Any) -> Law:
+    """``law`` (a fit of :func:`_fit_one` with ``errors=False``) with the fit errors in its
+    ``info``, where :func:`_fit_one` records them."""
+    if "fit_mean_rel" in law.info:
+        return law
+    err = law.errors(_as_runs(runs))
+    i = law.info
+    info = {
+        "runs": i["runs"],
+        "points": i["points"],
+        "fit_mean_rel": err["mean_rel"],
+        "fit_worst_rel": err["worst_rel"],
+        "delta": i["delta"],
+        "weight": i["weight"],
+    }
+    return Law(law.law, law.params, info)
 
 
 def _fit_nu(runs: Any, law: str, top: tuple[Law, float], grids: dict[str, Any], **kw: Any) -> Law:
@@ -296,7 +315,7 @@ def _fit_nu(runs: Any, law: str, top: tuple[Law, float], grids: dict[str, Any], 
     if chosen is not None:  # the chosen fit run on to convergence
         more = _fit_one(runs, base, start=best[0].params, q=q, p=p, **chosen, **kw)
         best = more if more[1] <= best[1] else best
-    return Law(law, best[0].params, {**best[0].info, **grids, **extra})
+    return Law(law, best[0].params, {**_with_errors(best[0], runs).info, **grids, **extra})
 
 
 def fit(
@@ -374,11 +393,13 @@ def _fit_one(
     nu: float | None = None,
     xi: float | None = None,
     start: dict[str, float] | None = None,
+    errors: bool = True,
 ) -> tuple[Law, float]:
     """One law (``"multi_power"`` or ``"momentum"``) fitted; with ``q``, its ``*_q`` form at
     that fixed drop exponent, with ``q`` and ``p`` its ``*_pq`` form at those fixed
     exponents (with ``nu`` / ``xi`` too, the ``*_pqs`` form); ``start``: the one starting
-    point (default: a few).
+    point (default: a few); ``errors=False``: the fit errors left out of the law's
+    ``info`` (a profile computes them for the fit it keeps, :func:`_with_errors`).
     Returns the law and the solver's objective."""
     from scipy.optimize import least_squares
 
@@ -424,13 +445,11 @@ def _fit_one(
     if best.status == 0:  # stopped by the evaluation budget
         best = solve(best.x, max_nfev)
     fitted = _named(law, unpack(best.x), q, p, nu, xi)
-    err = fitted.errors(runs)
     info = {
         "runs": [r.name or f"run{i}" for i, r in enumerate(runs)],
         "points": int(npts),
-        "fit_mean_rel": err["mean_rel"],
-        "fit_worst_rel": err["worst_rel"],
         "delta": float(delta),
         "weight": weight,
     }
-    return Law(fitted.law, fitted.params, info), float(best.cost)
+    out = Law(fitted.law, fitted.params, info)
+    return (_with_errors(out, runs) if errors else out), float(best.cost)

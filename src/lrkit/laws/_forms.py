@@ -36,8 +36,10 @@ from the block's (co)variances of both (:func:`_g`), so the error is of
 fourth order in the block's width over its distance. Blocks whose drops
 change sign or whose :math:`\log\eta` spans more than 0.5 are summed term
 by term. The geometry is computed once per run, so a fit re-evaluates only
-:math:`G`. A whole curve (many steps) goes through :func:`mpl_dense`, which
-evaluates the sum at a few hundred adaptive knots and interpolates.
+:math:`G` (through :mod:`._kernel`: the same numbers, with what depends on the
+geometry alone computed once per fit). A whole curve (many steps) goes through
+:func:`mpl_dense`, which evaluates the sum at a few hundred adaptive knots and
+interpolates.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from . import _kernel as K
 
 __all__ = ["Geometry", "geometry", "mpl_curve", "momentum_curve", "MPL_NAMES", "MOMENTUM_NAMES"]
 
@@ -320,33 +324,46 @@ def _g(
     return G
 
 
-def _terms(
-    g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_pieces` and :func:`_g` per term; with ``cache`` (a dict), kept for the
-    last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
-    not compute them again (the same numbers either way)."""
-    key = (C, beta, gamma)
-    if cache is not None and cache.get("mpl_key") == key:
-        return cache["mpl_terms"]
+def _terms(g: Geometry, C: float, beta: float, gamma: float) -> tuple[np.ndarray, ...]:
+    """:func:`_pieces` and :func:`_g` per term."""
     pieces = _pieces(g, C, gamma)
-    out = (*pieces, _g(g, C, beta, gamma, pieces))
-    if cache is not None:
-        cache["mpl_key"], cache["mpl_terms"] = key, out
-    return out
+    return (*pieces, _g(g, C, beta, gamma, pieces))
+
+
+def _fit_terms(g: Geometry, C: float, beta: float, gamma: float, cache: dict[Any, Any]) -> Any:
+    """A fit's terms (``cache``: a dict for one geometry) at (C, beta, gamma), computed by
+    :func:`._kernel.evaluate` (what depends on the geometry alone done once) and kept for
+    the last (C, beta, gamma), so a fit's Jacobian at the point of its last residuals does
+    not compute them again: the numbers of :func:`_terms` either way. Returns the
+    kernel's arrays (:func:`._kernel.aux`)."""
+    if cache.get("aux_of") is not g:  # built again for another geometry
+        cache.clear()
+        cache["aux_of"], cache["aux"] = g, K.aux(g)
+    a = cache["aux"]
+    key = (C, beta, gamma)
+    if cache.get("mpl_key") != key:
+        K.evaluate(g, a, C, beta, gamma)
+        cache["mpl_key"], cache["mpl_sG"] = key, None
+    return a
 
 
 def mpl_drop(
     g: Geometry, B: float, C: float, beta: float, gamma: float, cache: dict[Any, Any] | None = None
 ) -> np.ndarray:
-    r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps."""
-    G = _terms(g, C, beta, gamma, cache)[2]
-    return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
+    r""":math:`B \sum_k d_k G(\eta_k^{-\gamma} S_k(t))` at the geometry's steps (``cache``:
+    see :func:`_fit_terms`)."""
+    if cache is None:
+        G = _terms(g, C, beta, gamma)[2]
+        return B * np.bincount(g.row, weights=g.D * G, minlength=g.n)
+    a = _fit_terms(g, C, beta, gamma, cache)
+    if cache["mpl_sG"] is None:
+        cache["mpl_sG"] = K.sum_G(g, a)
+    return B * cache["mpl_sG"]  # type: ignore[no-any-return]
 
 
 def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None) -> np.ndarray:
     """The Multi-Power Law's loss at the geometry's steps for parameters ``p`` (``cache``:
-    see :func:`_terms`)."""
+    see :func:`_fit_terms`)."""
     ld = mpl_drop(g, p["B"], p["C"], p["beta"], p["gamma"], cache)
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - ld
 
@@ -360,18 +377,24 @@ def s2(drops: np.ndarray, lam: float) -> np.ndarray:
     return np.cumsum(m)
 
 
+def _s2_at(g: Geometry, lam: float, cache: dict[Any, Any] | None) -> np.ndarray:
+    """:func:`s2` at the geometry's steps, kept in ``cache`` (a dict, for one geometry)
+    for the last ``lam``."""
+    if cache is not None and lam in cache:
+        return cache[lam]  # type: ignore[no-any-return]
+    S2 = s2(g.drops, lam)[g.steps]
+    if cache is not None:
+        cache.clear()
+        cache[lam] = S2
+    return S2
+
+
 def momentum_curve(
     g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
 ) -> np.ndarray:
-    """The momentum law's loss at the geometry's steps for parameters ``p``."""
-    lam = float(p["lam"])
-    if cache is not None and lam in cache:
-        S2 = cache[lam]
-    else:
-        S2 = s2(g.drops, lam)[g.steps]
-        if cache is not None:
-            cache.clear()
-            cache[lam] = S2
+    """The momentum law's loss at the geometry's steps for parameters ``p`` (``cache``:
+    see :func:`_s2_at`)."""
+    S2 = _s2_at(g, float(p["lam"]), cache)
     return p["L0"] + p["A"] * g.S ** (-p["alpha"]) - p["C"] * S2
 
 
@@ -383,32 +406,40 @@ def mpl_jac(
     :math:`\partial G/\partial x = \beta (1+x)^{-\beta-1}`,
     :math:`\partial G/\partial \beta = (1+x)^{-\beta}\log(1+x)`. The loss includes the
     merged blocks' second-order correction (:func:`_g`); the derivatives leave it out
-    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_terms`."""
-    x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"], cache)
-    q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
-    dGdx_x = p["beta"] * q / (1.0 + x) * x
+    (it moves the loss by about 1e-7 relative). ``cache``: see :func:`_fit_terms`."""
     B = p["B"]
-
-    def s(w: np.ndarray) -> np.ndarray:
-        return np.bincount(g.row, weights=g.D * w, minlength=g.n)
-
     pw = p["A"] * g.S ** (-p["alpha"])
-    ld = B * s(G)
+    if cache is not None:
+        ld = mpl_drop(g, B, p["C"], p["beta"], p["gamma"], cache)
+        s_x, s_beta, s_gamma = K.jac_sums(g, cache["aux"], p["beta"])
+    else:
+        x, lx, G = _terms(g, p["C"], p["beta"], p["gamma"])
+        q = np.exp(-p["beta"] * lx)  # (1+x)^-beta
+        dGdx_x = p["beta"] * q / (1.0 + x) * x
+
+        def s(w: np.ndarray) -> np.ndarray:
+            return np.bincount(g.row, weights=g.D * w, minlength=g.n)
+
+        ld = B * s(G)
+        s_x, s_beta, s_gamma = s(dGdx_x), s(q * lx), s(dGdx_x * g.leta)
     y = p["L0"] + pw - ld
     J = np.empty((g.n, 7))
     J[:, 0] = 1.0
     J[:, 1] = pw
     J[:, 2] = -pw * np.log(g.S)
     J[:, 3] = -ld
-    J[:, 4] = -B * s(dGdx_x)
-    J[:, 5] = -B * s(q * lx)
-    J[:, 6] = B * s(dGdx_x * g.leta)
+    J[:, 4] = -B * s_x
+    J[:, 5] = -B * s_beta
+    J[:, 6] = B * s_gamma
     return y, J
 
 
-def momentum_jac(g: Geometry, p: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """The momentum law's loss and its derivatives in (L0, log A, alpha, log C), fixed lam."""
-    S2 = s2(g.drops, float(p["lam"]))[g.steps]
+def momentum_jac(
+    g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The momentum law's loss and its derivatives in (L0, log A, alpha, log C), fixed lam
+    (``cache``: see :func:`_s2_at`)."""
+    S2 = _s2_at(g, float(p["lam"]), cache)
     pw = p["A"] * g.S ** (-p["alpha"])
     y = p["L0"] + pw - p["C"] * S2
     J = np.stack([np.ones(g.n), pw, -pw * np.log(g.S), -p["C"] * S2], axis=1)
