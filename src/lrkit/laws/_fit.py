@@ -12,7 +12,7 @@ default weights :math:`w_i = t_i / t_{\mathrm{last}}` (``weight="step"``;
 :math:`t_{\mathrm{last}}` the run's last fitted step) make the later points
 count more: a law is used to extrapolate, and the end of the fitted runs is
 what predicts beyond them best (chosen on splits of the fitted curves only,
-see docs/laws.md). The ``*_q`` laws' drop exponent is not a solver variable:
+see docs/laws_research.md, second pass). The ``*_q`` laws' drop exponent is not a solver variable:
 the fit is repeated at each ``q`` of :data:`Q_GRID` (and the ``*_pq`` laws' progress
 exponent ``p`` at each of :data:`P_GRID`, the ``*_pqs`` laws' ``nu`` and ``xi`` at each
 of :data:`S_GRID` and :data:`K_GRID`).
@@ -36,7 +36,7 @@ __all__ = ["fit", "DEFAULT_LAW"]
 #: the law :func:`fit` uses when none is named: ``"mean_pqs"`` (both laws, each with a
 #: fitted drop exponent, a fitted progress exponent and diminishing returns in area in
 #: its power term, averaged), the most accurate on splits of the three fitted public
-#: curves (docs/laws.md, sixth pass; ``"mean_pq"`` before, ``"mean_q"`` and ``"mean"``
+#: curves (docs/laws_research.md, sixth pass; ``"mean_pq"`` before, ``"mean_q"`` and ``"mean"``
 #: before that). The planner names its own law (``lrkit.plan``: the MPL, with which its
 #: shape rule was built and tested).
 DEFAULT_LAW = "mean_pqs"
@@ -44,17 +44,17 @@ DEFAULT_LAW = "mean_pqs"
 WEIGHTS = ("step", "none")
 #: the drop exponents ``q`` the ``*_q`` laws are fitted over: a full fit at each, the one
 #: with the smallest fit objective kept (a profile over this grid, fixed before the
-#: validation runs that chose the form; docs/laws.md)
+#: validation runs that chose the form; docs/laws_research.md, third pass)
 Q_GRID = (0.6, 0.7, 0.8, 0.9, 1.0, 1.2)
 #: the progress exponents ``p`` the ``*_pq`` laws are fitted over, at the ``q`` profiled
 #: first (at p = 1): a full fit at each, the smallest fit objective kept (fixed before
-#: the validation runs that chose the form; docs/laws.md, fourth pass)
+#: the validation runs that chose the form; docs/laws_research.md, fourth pass)
 P_GRID = (0.9, 1.0, 1.15, 1.3, 1.5)
 #: the area scales :math:`S_c = 1/\nu` ``"multi_power_pqs"`` is fitted over, as multiples of
 #: :math:`S_{\max}`, the largest area :math:`S_p` at any fitted point, after ``q`` and
 #: ``p`` (at those; ``nu = 0`` is the ``*_pq`` fit): a full fit at each, going down from
 #: ``nu = 0``, the smallest fit objective kept (fixed before the runs that chose it;
-#: docs/laws.md, sixth pass)
+#: docs/laws_research.md, sixth pass)
 S_GRID = (10.0, 3.0, 1.0, 0.3)
 #: the same for ``"momentum_pqs"``'s :math:`\kappa = 1/\xi` (the log area over which its
 #: power term's exponent falls; dimensionless)
