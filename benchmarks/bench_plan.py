@@ -292,6 +292,20 @@ def summarize(tasks: list[str], max_seeds: int) -> list[dict]:
     return out
 
 
+#: the sentence above every "grid tuned on one seed" table (this file's and the held-back one's)
+TUNED_NOTE = (
+    "Against a grid tuned on one seed (each seed's best cell, scored on the other seeds: "
+    "what deploying a grid's winner gives on a fresh seed; the best cell above is picked "
+    "with hindsight on the runs it is scored on):"
+)
+
+
+def _fmt(r: dict):
+    """The row's metric formatter (accuracy in %, else 4 decimals) and whether it is accuracy."""
+    acc = r["metric"] == "accuracy"
+    return ((lambda v: f"{100 * v:.2f}%") if acc else (lambda v: f"{v:.4f}")), acc
+
+
 def markdown(rows: list[dict], meta: dict) -> str:
     lines = [
         "# `lrkit.plan` vs a tuned 16-cell grid",
@@ -306,8 +320,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
         "| --- | --- | --- | ---: | --- | ---: | ---: |",
     ]
     for r in rows:
-        acc = r["metric"] == "accuracy"
-        f = (lambda v: f"{100 * v:.2f}%") if acc else (lambda v: f"{v:.4f}")
+        f, acc = _fmt(r)
         gap = f"{100 * r['gap']:+.2f} pp" if acc else f"{r['gap']:+.4f} bpc"
         tgt = "<= 0.5 pp" if acc else "<= 0.03 bpc"
         lines.append(
@@ -321,23 +334,19 @@ def markdown(rows: list[dict], meta: dict) -> str:
     if tuned:
         lines += [
             "",
-            "Against a grid tuned on one seed (each seed's best cell, scored on the other "
-            "seeds: what deploying a grid's winner gives on a fresh seed; the best cell above "
-            "is picked with hindsight on the runs it is scored on):",
+            TUNED_NOTE,
             "",
             "| task | best cell (hindsight) | grid tuned on one seed | plan | plan vs tuned |",
             "| --- | ---: | ---: | ---: | ---: |",
         ]
         for r in tuned:
-            acc = r["metric"] == "accuracy"
-            f = (lambda v: f"{100 * v:.2f}%") if acc else (lambda v: f"{v:.4f}")
+            f, acc = _fmt(r)
             g = f"{100 * r['tuned_gap']:+.2f} pp" if acc else f"{r['tuned_gap']:+.4f} bpc"
             lines.append(
                 f"| {r['task']} | {f(r['best'])} | {f(r['tuned'])} | {f(r['plan'])} | {g} |"
             )
     for r in rows:
-        acc = r["metric"] == "accuracy"
-        f = (lambda v: f"{100 * v:.2f}%") if acc else (lambda v: f"{v:.4f}")
+        f, _ = _fmt(r)
         lines += ["", f"## {r['task']}", "", "Planned schedules (seed 0, 1, ...):", ""]
         lines += [f"- `{s}`" for s in r["schedules"]]
         lines += ["", "Grid (mean over seeds):", ""]

@@ -75,7 +75,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 # the task's epochs, one after the other; the grid tuned on one seed
-from bench_plan import _Epochs, tuned_grid  # noqa: E402
+from bench_plan import TUNED_NOTE, _Epochs, tuned_grid  # noqa: E402
 
 TASKS = {
     "tiny-regression": (
@@ -335,9 +335,7 @@ def markdown(rows: list[dict]) -> str:
     if with_tuned:
         lines += [
             "",
-            "Against a grid tuned on one seed (each seed's best cell, scored on the other "
-            "seeds: what deploying a grid's winner gives on a fresh seed; the best cell "
-            "above is picked with hindsight on the runs it is scored on):",
+            TUNED_NOTE,
             "",
             "| task | best cell (hindsight) | grid tuned on one seed | plan / tuned | "
             "recipe / tuned |",
