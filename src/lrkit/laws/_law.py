@@ -194,8 +194,8 @@ class Law:
 
     # ------------------------------------------------------------ prediction
     def parts(self) -> tuple[Law, ...]:
-        """The laws whose predictions this one averages (itself, unless ``"mean"``,
-        ``"mean_q"`` or ``"mean_pq"``)."""
+        """The laws whose predictions this one averages (itself, unless one of the mean
+        laws: ``"mean"``, ``"mean_q"``, ``"mean_pq"`` or ``"mean_pqs"``)."""
         if self.law not in _MEANS:
             return (self,)
         p, (a, b) = self.params, _MEANS[self.law]
