@@ -108,6 +108,24 @@ def test_float32_large_steps_cyclic_and_sgdr_boundaries():
         np.testing.assert_allclose(got, sg(steps), atol=1e-5)
 
 
+def test_float32_sgdr_restarts_with_a_non_integer_mult_land_on_float64s_step():
+    # cycle starts such as 1,879,745.98 are not integers; before the table held each
+    # cycle's first integer step, float32 rounded 19 of these restarts one step off
+    # (the earliest at step 296,104 for period=3, mult=1.7)
+    for period, mult in [(7, 1.1), (5, 1.3), (3, 1.7), (11, 1.25), (100, 1.5), (1, 1.05)]:
+        sg = lrkit.sgdr(1.0, 0.0, period=period, mult=mult)
+        i = np.arange(0, 400)
+        starts = period * (mult**i - 1) / (mult - 1)
+        first = np.ceil(starts[starts < 16e6] - 1e-6).astype(np.int64)
+        steps = np.unique(np.concatenate([first - 1, first, first + 1]))
+        steps = steps[steps >= 0]
+        ref = sg(steps)
+        late = first[first > 1000]  # long cycles: a restart is a jump to the peak
+        assert (sg(late) > 0.999).all() and (sg(late - 1) < 0.01).all()
+        got = np.asarray(ljax.schedule(sg)(jnp.asarray(steps, jnp.int32)), np.float64)
+        np.testing.assert_allclose(got, ref, atol=1e-3)
+
+
 # ----------------------------------------------------------------------------- optax training
 
 

@@ -653,7 +653,11 @@ class SGDR(Schedule):
         with floating error (7.000000000000001) still restarts at step 7: the
         rule is ``t >= S_k - tol(S_k)`` with ``tol(s) = min(1e-9 (1 + s), 1e-6)``.
         The cycle is found by bisection in the table of starts when there are
-        at most 4096 cycles before step 2**63, else from a logarithm.
+        at most 4096 cycles before step 2**63, else from a logarithm. The table
+        holds each cycle's first step, ``ceil(S_k - tol(S_k))`` (steps are
+        integers, so the rule is the same): an integer is exact in float32 up to
+        2**24, where a fractional start close to an integer can round across it,
+        so jax and Keras restart on float64's step up to 16.7 M steps.
         """
         p, m = float(steps_of(self.period)), self.mult
         if m == 1.0:
@@ -663,7 +667,7 @@ class SGDR(Schedule):
         if ks is not None:
             mk = np.power(m, ks)
             starts = p * (mk - 1.0) / (m - 1.0)
-            edges = starts - np.minimum(1e-9 * (1.0 + starts), 1e-6)
+            edges = np.ceil(starts - np.minimum(1e-9 * (1.0 + starts), 1e-6))
             j = xp.searchsorted(xp.array(edges.tolist()), t, side="right") - 1
             pick = xp.take
             return (
