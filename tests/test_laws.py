@@ -245,6 +245,23 @@ def test_fit_recovers_mpl_parameters_from_its_own_curves(mpl_fit):
         assert got.params[n] == pytest.approx(v, rel=1e-3), n
     assert got.info["fit_mean_rel"] < 1e-6
     assert got.info["runs"] == ["const", "cos", "two"]
+    # the horizon: the longest fitted run's last logged step (2975) + 1, also in report()
+    assert got.info["horizon"] == 2976
+    assert "  fitted on: const, cos, two (up to step 2975)" in got.report().splitlines()
+
+
+def test_fit_horizon_is_the_longest_run_and_survives_to_dict():
+    law = Law("momentum", MOM)
+    short = Run(
+        _rates("cos"),
+        np.arange(250, 1000, 25),
+        law.predict(_rates("cos"), np.arange(250, 1000, 25)),
+    )
+    long = _synthetic(law, ("const",))[0]
+    got = fit([short, long], "momentum")
+    assert got.info["horizon"] == 2976
+    assert fit([short], "momentum").info["horizon"] == 976
+    assert Law.from_dict(got.to_dict()).info["horizon"] == 2976
 
 
 @pytest.mark.parametrize("law", ["multi_power", "momentum"])

@@ -196,3 +196,23 @@ def test_predict_cli_reads_runs_logged_from_a_zero_rate(tmp_path, capsys):
     text = capsys.readouterr().out
     assert out.stat().st_size > 1000
     assert "cosine(0.01)" in text and "flat (recorded)" in text
+
+
+def test_predict_notes_a_run_much_longer_than_the_fitted_ones(csvs, capsys):
+    """The recorded runs end at step 1990 (horizon 1991); candidates predicted for more
+    than 1.5x that get one note on stderr with the factor; at the runs' own length none."""
+    cos = "warmup(cosine(3e-4, 3e-5), steps=200)"
+    base = ["predict", *_args(csvs), "--candidate", cos, "--law", "momentum"]
+    assert main([*base, "--total", "5973"]) == 0  # 3.0x
+    text, err = capsys.readouterr()
+    assert "fitted on: const, cos, step (up to step 1990)" in text
+    assert (
+        err.count("note:") == 1
+        and (
+            "note: predicting runs of 5973 steps from runs of at most 1991 (3.0x): how much a "
+            "decay buys over a longer run is not in the fitted runs"
+        )
+        in err
+    )
+    assert main([*base, "--total", "2986"]) == 0  # 1.4998x: under the 1.5x bar
+    assert "note:" not in capsys.readouterr().err

@@ -107,6 +107,23 @@ def _say_length(label: str, s: Any, total: int, default: bool) -> None:
         )
 
 
+#: a candidate run this many times longer than the longest fitted run gets a note
+HORIZON_NOTE = 1.5
+
+
+def _say_horizon(total: int, horizon: int) -> None:
+    """On stderr: the candidates' runs are much longer than any fitted run (the laws
+    then extrapolate how much a decay buys over a longer run)."""
+    if total > HORIZON_NOTE * horizon:
+        print(
+            f"note: predicting runs of {total} steps from runs of at most {horizon} "
+            f"({total / horizon:.1f}x): how much a decay buys over a longer run is not in "
+            "the fitted runs; on the public curves, at 3x, the default law overstated a "
+            "slow decay's gain by 10-55 % (docs/laws.md, Honest limits)",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..core import as_schedule
     from ..errors import ConfigError
@@ -128,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
         _say_length(label, s, total, args.total is None)
     law = fit(runs, args.law)
     print(law.report())
+    own = [s.length for _, s in cands if s.is_bound and s.length is not None]
+    _say_horizon(max([total, *own]), law.info["horizon"])
     rows = []
     for label, s in cands:
         own = s.is_bound and s.length is not None  # a bound schedule with an end: its length

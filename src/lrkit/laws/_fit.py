@@ -351,16 +351,22 @@ def fit(
     those two.
     The floor ``L0`` is bounded to :math:`[0, (1 - 10^{-6})\\min_i L_i)`: below the
     lowest loss logged in any of the runs.
-    Returns a :class:`Law` whose ``info`` records the runs and the fit error.
+    Returns a :class:`Law` whose ``info`` records the runs, the fit error and the
+    ``horizon``: the length of the longest fitted run (its last logged step + 1).
+    Predicting a run much longer than that extrapolates how much a decay buys over a
+    longer run, which no fitted curve shows (docs/laws.md, "Honest limits").
     """
     kw: dict[str, Any] = dict(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )
     if law in _MEANS:
-        return _fit_mean(runs, law, **kw)
-    if law in LAWS and _base(law) != law:  # a *_q / *_pq / *_pqs form
-        return _fit_q(runs, law, **kw)
-    return _fit_one(runs, law, **kw)[0]
+        out = _fit_mean(runs, law, **kw)
+    elif law in LAWS and _base(law) != law:  # a *_q / *_pq / *_pqs form
+        out = _fit_q(runs, law, **kw)
+    else:
+        out = _fit_one(runs, law, **kw)[0]
+    horizon = max(int(r.steps[-1]) + 1 for r in _as_runs(runs) if r.steps.size)
+    return Law(out.law, out.params, {**out.info, "horizon": horizon})
 
 
 def _named(

@@ -295,7 +295,9 @@ class Law:
         lines = [f"{self.law} law: {_FORMULAS[self.law]}"]
         lines.append("  " + ", ".join(f"{k}={v:.6g}" for k, v in self.params.items()))
         if self.info.get("runs"):
-            lines.append(f"  fitted on: {', '.join(map(str, self.info['runs']))}")
+            runs = ", ".join(map(str, self.info["runs"]))
+            upto = f" (up to step {self.info['horizon'] - 1})" if "horizon" in self.info else ""
+            lines.append(f"  fitted on: {runs}{upto}")
         if "fit_mean_rel" in self.info:
             lines.append(
                 f"  fit error: mean {100 * self.info['fit_mean_rel']:.3f} %, "
