@@ -145,8 +145,8 @@ def run(args: argparse.Namespace) -> int:
         _say_length(label, s, total, args.total is None)
     law = fit(runs, args.law)
     print(law.report())
-    own = [s.length for _, s in cands if s.is_bound and s.length is not None]
-    _say_horizon(max([total, *own]), law.info["horizon"])
+    lengths = [s.length for _, s in cands if s.is_bound and s.length is not None]
+    _say_horizon(max([total, *lengths]), law.info["horizon"])
     rows = []
     for label, s in cands:
         own = s.is_bound and s.length is not None  # a bound schedule with an end: its length
