@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -911,3 +912,14 @@ def test_run_binds_a_spec_dict_to_total_steps_like_a_spec_string():
     want = s.bind(total_steps=8)(np.arange(4))
     for form in (s, str(s), s.to_dict()):
         np.testing.assert_allclose(Run(form, [1, 3], [2.0, 1.0], total_steps=8).eta, want)
+
+
+def test_a_run_longer_than_max_run_steps_is_refused_before_any_allocation():
+    from lrkit.laws import MAX_RUN_STEPS
+
+    assert MAX_RUN_STEPS == 100_000_000
+    msg = "spans 100,000,001 steps (its last step is 100,000,000); the laws hold one rate"
+    with pytest.raises(ConfigError, match=re.escape(msg)):
+        Run("constant(1e-3)", [10, MAX_RUN_STEPS], [2.5, 2.0])
+    with pytest.raises(ConfigError, match="predict: .*at most 100,000,000 steps"):
+        Law("momentum", MOM).predict("constant(1e-3)", [MAX_RUN_STEPS])

@@ -141,7 +141,7 @@ def test_predict_reads_an_lr_column(csvs, capsys):
         (["--out", "x.txt"], "out must end in .png"),
         (["--candidate", "cosine(1e-3"], "cosine(1e-3"),
         (["--law", "mpl"], "invalid choice"),
-        (["--total", "3"], "--total must be an int >= 10, got 3"),
+        (["--total", "3"], "--total must be an int in [10, 100,000,000], got 3"),
     ],
 )
 def test_predict_bad_input_exits_2_with_one_line(csvs, capsys, extra, msg):
@@ -163,7 +163,19 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
     nan.write_text("step,lr,loss\n0,1e-3,3\n\n1,1e-3,nan\n")  # a blank line before it
     head = tmp_path / "head.csv"
     head.write_text("step,lr,loss\n")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"step,loss\n1,\xff\xfe\n")
+    far = tmp_path / "far.csv"  # one logged step far beyond what a per-step rate array holds
+    far.write_text("step,loss\n300,2.5\n1000000000000000,2.0\n")
     cases = [
+        (["--run", str(binary), "constant(1e-3)"], "binary.csv: not a UTF-8 text file"),
+        (
+            ["--run", str(far), "constant(1e-3)"],
+            "Run: schedule: the run spans 1,000,000,000,000,001 steps (its last step is "
+            "1,000,000,000,000,000); the laws hold one rate per step, at most 100,000,000 steps",
+        ),
+        (["--run", str(csvs["const_lr"]), "--total", "100000001"], "--total must be an int in "),
+        (["--run", str(csvs["const_lr"]), "--total", "9"], "[10, 100,000,000], got 9"),
         (["--run", str(nan)], "nan.csv: line 4 holds a non-finite number ['1', '1e-3', 'nan']"),
         (["--run", str(head)], "head.csv: no data rows under the header"),
         (["--run", str(tmp_path / "missing.csv"), "constant(1e-3)"], "no such file"),
@@ -215,4 +227,24 @@ def test_predict_notes_a_run_much_longer_than_the_fitted_ones(csvs, capsys):
         in err
     )
     assert main([*base, "--total", "2986"]) == 0  # 1.4998x: under the 1.5x bar
+    assert "note:" not in capsys.readouterr().err
+
+
+def test_predict_reads_a_csv_with_a_byte_order_mark(csvs, tmp_path, capsys):
+    """Spreadsheets save UTF-8 CSVs with a byte-order mark; it is not part of "step"."""
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + csvs["cos"].read_bytes())
+    argv = ["predict", "--run", str(bom), SPECS["cos"], "--law", "momentum"]
+    assert main(argv) == 0
+    with_bom = capsys.readouterr().out
+    assert main(["predict", "--run", str(csvs["cos"]), SPECS["cos"], "--law", "momentum"]) == 0
+    plain = capsys.readouterr()
+    assert (
+        with_bom.replace("bom (recorded)", "cos (recorded)").replace(
+            "fitted on: bom", "fitted on: cos"
+        )
+        == plain.out
+    )
+    # no candidate: nothing is predicted beyond the runs, so no note about their length
+    assert main([*argv, "--total", "100000"]) == 0
     assert "note:" not in capsys.readouterr().err

@@ -52,8 +52,16 @@ def read_run(path: str, spec: str | None) -> Any:
 
     if not os.path.isfile(path):
         raise ConfigError(f"--run: no such file {path!r}")
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
+    try:
+        # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"--run {path}: not a UTF-8 text file ({e.reason} at byte {e.start})"
+        ) from None
+    except OSError as e:
+        raise ConfigError(f"--run {path}: cannot be read ({e.strerror})") from None
     if not rows:
         raise ConfigError(f"--run {path}: the file is empty")
     head = [h.strip().lower() for h in rows[0]]
@@ -127,11 +135,11 @@ def _say_horizon(total: int, horizon: int) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..core import as_schedule
     from ..errors import ConfigError
-    from ..laws import fit
+    from ..laws import MAX_RUN_STEPS, fit
     from ..laws.plotting import check_out, plot_law
 
-    if args.total is not None and args.total < 10:
-        raise ConfigError(f"--total must be an int >= 10, got {args.total}")
+    if args.total is not None and not 10 <= args.total <= MAX_RUN_STEPS:
+        raise ConfigError(f"--total must be an int in [10, {MAX_RUN_STEPS:,}], got {args.total}")
     if args.out:
         check_out(args.out)  # before any work; an OutputError is a user error (exit 2)
     runs = []
@@ -143,10 +151,16 @@ def run(args: argparse.Namespace) -> int:
     total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
     for label, s in cands:
         _say_length(label, s, total, args.total is None)
+        if s.is_bound and s.length is not None and s.length > MAX_RUN_STEPS:
+            raise ConfigError(
+                f"--candidate {label}: it lasts {s.length:,} steps; the laws take at most "
+                f"{MAX_RUN_STEPS:,}"
+            )
     law = fit(runs, args.law)
     print(law.report())
-    lengths = [s.length for _, s in cands if s.is_bound and s.length is not None]
-    _say_horizon(max([total, *lengths]), law.info["horizon"])
+    if cands:
+        lengths = [s.length for _, s in cands if s.is_bound and s.length is not None]
+        _say_horizon(max([total, *lengths]), law.info["horizon"])
     rows = []
     for label, s in cands:
         own = s.is_bound and s.length is not None  # a bound schedule with an end: its length

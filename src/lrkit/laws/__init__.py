@@ -33,6 +33,6 @@ from __future__ import annotations
 from ._fit import DEFAULT_LAW, fit
 from ._law import LAWS, Law
 from ._optimize import optimize
-from ._run import Run, rates
+from ._run import MAX_RUN_STEPS, Run, rates
 
-__all__ = ["Run", "Law", "LAWS", "fit", "DEFAULT_LAW", "optimize", "rates"]
+__all__ = ["Run", "Law", "LAWS", "fit", "DEFAULT_LAW", "optimize", "rates", "MAX_RUN_STEPS"]

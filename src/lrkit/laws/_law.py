@@ -366,8 +366,8 @@ def _rates_for(schedule: Any, total: int, total_steps: int | None) -> np.ndarray
     if total_steps is not None and (isinstance(schedule, (str, dict)) or hasattr(schedule, "spec")):
         s = as_schedule(schedule)
         if not s.is_bound:
-            return rates(s.bind(total_steps=total_steps), total)
-    return rates(schedule, total)
+            return rates(s.bind(total_steps=total_steps), total, owner="predict: schedule")
+    return rates(schedule, total, owner="predict: schedule")
 
 
 def _plain(x: Any) -> Any:

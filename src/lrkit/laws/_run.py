@@ -11,7 +11,10 @@ import numpy as np
 from ..core import Schedule, as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
-__all__ = ["Run", "rates", "as_steps"]
+__all__ = ["Run", "rates", "as_steps", "MAX_RUN_STEPS"]
+
+#: the longest run the laws take: they hold one float64 rate per step (800 MB here)
+MAX_RUN_STEPS = 100_000_000
 
 
 def rates(
@@ -22,7 +25,13 @@ def rates(
     ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``, default
     ``total``), a spec string or a spec dict (the same), or a 1-D array of per-step rates
     from step 0 (at least ``total`` long). Rates must be finite and >= 0, and not all 0.
+    ``total`` is at most :data:`MAX_RUN_STEPS`.
     """
+    if total > MAX_RUN_STEPS:
+        raise ConfigError(
+            f"{owner}: the run spans {total:,} steps (its last step is {total - 1:,}); the "
+            f"laws hold one rate per step, at most {MAX_RUN_STEPS:,} steps"
+        )
     if isinstance(schedule, (Schedule, str, dict)):
         s = as_schedule(schedule)
         if not s.is_bound:
