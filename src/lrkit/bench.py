@@ -337,6 +337,8 @@ def fit(
                 bar.update(1)
         if out["diverged"]:
             break
+        if not losses:
+            raise ConfigError(f"task: the train_loader yielded no batch in epoch {epoch}")
         ev = task.evaluate(model)
         record = {
             "epoch": epoch + 1,

@@ -157,6 +157,12 @@ def too_short(res: FinderResult) -> str | None:
     lo, hi = window(res)
     if hi - lo >= MIN_POINTS:
         return None
+    if res.stop_reason == "nonfinite" and len(res.lrs) == 0 and res.stop_lr is not None:
+        # not a rate too high: the very first update's loss was already NaN/inf
+        return (
+            f"no points: the loss was not finite at the first step (lr={res.stop_lr:.3g}), "
+            "before the rate could matter — check the task's loss_fn, data and model"
+        )
     where = (
         f"stopped ({res.stop_reason}) at lr={res.stop_lr:.3g}"
         if res.stop_lr is not None

@@ -76,7 +76,12 @@ class TaskInfo:
 
         lr = self.default_lr if lr is None else lr
         lr = check_number("make_optimizer", "lr", lr, nonneg=True, rule="a number >= 0")
-        params = model.parameters()
+        params = list(model.parameters())
+        if not any(p.requires_grad for p in params):
+            raise ConfigError(
+                f"make_optimizer: the model ({type(model).__name__}) has no trainable "
+                "parameters; the task's make_model must return a model with some"
+            )
         if name == "sgd":
             return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
         if name in ("adam", "adamw"):

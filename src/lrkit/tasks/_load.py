@@ -40,6 +40,9 @@ from ._info import TaskInfo
 
 __all__ = ["load_task", "REQUIRED", "check_task"]
 
+#: lrkit's own package folder (frames there are not the user's code)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
 #: what every task must offer
 REQUIRED = ("make_model", "train_loader", "loss_fn", "steps_per_epoch")
 
@@ -50,6 +53,23 @@ _DEFAULTS = {
     "default_optimizer": TaskInfo.default_optimizer,
     "default_epochs": TaskInfo.default_epochs,
 }
+
+
+def _raised(spec: str, what: str, e: BaseException) -> ConfigError:
+    """One line for an exception raised by the user's task code while it is loaded:
+    what raised it, the exception and the innermost line of the user's code."""
+    import traceback
+
+    # the innermost frame in the user's own code: not lrkit's, the interpreter's or a
+    # library's (a torch call that raised is reported at the user's line that made it)
+    theirs = (_PACKAGE, sys.prefix, sys.base_prefix, sys.exec_prefix)
+    where = ""
+    for frame in reversed(traceback.extract_tb(e.__traceback__)):
+        path = os.path.abspath(frame.filename)
+        if not frame.filename.startswith("<") and not path.startswith(theirs):
+            where = f" (at {os.path.basename(frame.filename)}:{frame.lineno})"
+            break
+    return ConfigError(f"--task {spec!r}: {what} raised {type(e).__name__}: {e}{where}")
 
 
 def _import(module: str, spec: str) -> Any:
@@ -63,7 +83,10 @@ def _import(module: str, spec: str) -> Any:
             raise ConfigError(f"--task {spec!r}: cannot load {module!r}")
         mod = importlib.util.module_from_spec(loader_spec)
         sys.modules[name] = mod
-        loader_spec.loader.exec_module(mod)
+        try:
+            loader_spec.loader.exec_module(mod)
+        except Exception as e:  # the user's module failed to run: say where, in one line
+            raise _raised(spec, f"importing {module!r}", e) from None
         return mod
     try:
         return importlib.import_module(module)
@@ -77,6 +100,8 @@ def _import(module: str, spec: str) -> Any:
         return _import(module, spec)
     except ImportError as e:
         raise ConfigError(f"--task {spec!r}: cannot import module {module!r} ({e})") from None
+    except Exception as e:
+        raise _raised(spec, f"importing {module!r}", e) from None
 
 
 def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
@@ -94,7 +119,13 @@ def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
             f"--task {spec!r}: the function takes no option(s) {', '.join(unknown)}; "
             f"its parameters: {', '.join(params) or 'none'}"
         )
-    return factory(**kwargs)
+    try:
+        return factory(**kwargs)
+    except Exception as e:  # the user's function failed: say where, in one line
+        name = getattr(factory, "__name__", "the function")
+        raise _raised(
+            spec, f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})", e
+        ) from None
 
 
 def check_task(task: Any, where: str = "task", reload: Any = None, seed: int = 0) -> Any:
