@@ -111,6 +111,26 @@ FALL_NOISE = 4.0
 BLIND_DECADES = 4.0
 
 
+def _check_sign(y: np.ndarray, val_loss: float | None, stage: str, peak: float) -> None:
+    """Refuse a negative loss: the rules compare losses by ratios (a fall of a tenth of
+    the start, a divergence at 4x the lowest, a parabola through log scores), which mean
+    nothing below 0; a loss shifted by a constant would change the plan silently."""
+    neg = np.flatnonzero(np.isfinite(y) & (y < 0))
+    where = "the range test" if stage == "range" else f"the {stage} probe at peak {peak:.3g}"
+    if neg.size:
+        i = int(neg[0])
+        got = f"{y[i]:.6g} at update {i + 1} of {where}"
+    elif val_loss is not None and math.isfinite(val_loss) and val_loss < 0:
+        got = f"a validation loss of {val_loss:.6g} after {where}"
+    else:
+        return
+    raise ConfigError(
+        f"plan: run returned a negative loss ({got}); the planner compares losses by "
+        "ratios, which needs losses >= 0: add a constant to the loss (and the validation "
+        "loss) so that it cannot go below 0"
+    )
+
+
 class _Ledger:
     """Runs probes through the user's ``run``, counting every update against the budget."""
 
@@ -129,6 +149,7 @@ class _Ledger:
         trial = as_trial(out, steps)
         self.cost += min(steps, max(trial.updates, 1))
         y = np.asarray(trial.losses, dtype=np.float64)
+        _check_sign(y, trial.val_loss, stage, peak)
         diverged = len(y) < steps or not bool(np.all(np.isfinite(y)))
         if trial.val_loss is not None and not math.isfinite(trial.val_loss):
             diverged = True
