@@ -47,6 +47,12 @@
   text classifier, Adam, 384 updates, held-out CE): written and committed together as the
   eleventh pass's clean check, before any run on them
   (``--tasks mlp-classifier-momentum,fourier-ln-adamw,bag-embeddings-adam``).
+- ``benchmarks/plan_heldout_task16.py`` (a 1-D conv net classifying noisy frequency bands, Adam,
+  320 updates, held-out CE), ``plan_heldout_task17.py`` (a SiLU MLP regression, SGD with Nesterov
+  momentum and weight decay, 384 updates, held-out MSE) and ``plan_heldout_task18.py`` (a GRU
+  sequence classifier, AdamW, 384 updates, held-out CE): written and committed together as the
+  twelfth pass's clean check, before any run on them
+  (``--tasks conv1d-bands-adam,silu-regression-nesterov,gru-majority-adamw``).
 
 Against a grid a new user would try: {constant, cosine, one_cycle} x 6 rates
 (chosen before any run, two per decade around the task's default rate), 3
@@ -160,6 +166,20 @@ TASKS = {
     ),
     "bag-embeddings-adam": (
         os.path.join(HERE, "plan_heldout_task15.py") + ":make_task",
+        [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
+    ),
+    # tasks 16-18: written and committed together as the twelfth pass's clean check, before
+    # any planner, recipe or grid ran on them; rates in the files (GRID_RATES)
+    "conv1d-bands-adam": (
+        os.path.join(HERE, "plan_heldout_task16.py") + ":make_task",
+        [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
+    ),
+    "silu-regression-nesterov": (
+        os.path.join(HERE, "plan_heldout_task17.py") + ":make_task",
+        [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+    ),
+    "gru-majority-adamw": (
+        os.path.join(HERE, "plan_heldout_task18.py") + ":make_task",
         [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1],
     ),
 }
@@ -297,11 +317,11 @@ def markdown(rows: list[dict]) -> str:
         "Lower is better (training MSE for tiny-regression, held-out cross-entropy for "
         "spirals and softmax-blobs, held-out MSE for teacher-student, adding-gru, "
         "bumps-conv-adagrad, deep-linear-adadelta, sigmoid-wave-sgd, leaky-rnn-adamax, "
-        "small-init-tanh-radam and fourier-ln-adamw, "
+        "small-init-tanh-radam, fourier-ln-adamw and silu-regression-nesterov, "
         "held-out binary "
         "cross-entropy for parity-mlp-nadam, held-out cross-entropy for "
-        "rings-deep-tanh-nesterov, tiny-inputs-sgd, mlp-classifier-momentum and "
-        "bag-embeddings-adam); "
+        "rings-deep-tanh-nesterov, tiny-inputs-sgd, mlp-classifier-momentum, "
+        "bag-embeddings-adam, conv1d-bands-adam and gru-majority-adamw); "
         "grid = {constant, cosine, one_cycle} x 6 rates, mean over seeds; the planner's "
         f"budget {rows[0].get('budget', 0.5) if rows else 0.5} (extra updates / one run).",
         "",
