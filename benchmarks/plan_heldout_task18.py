@@ -1,4 +1,5 @@
-"""A nineteenth task the planner was never developed on, written (2026-11-30, 14:05 UTC) with tasks
+"""A nineteenth task the planner was never developed on, written (2026-11-30, 13:57-14:00 UTC)
+with tasks
 16 and 17 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The twelfth
 pass"), committed before any planner, recipe or grid ran on it.
 
