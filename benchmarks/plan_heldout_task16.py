@@ -1,7 +1,6 @@
 """A seventeenth task the planner was never developed on, written (2026-11-30, 13:57-14:00 UTC)
-with tasks
-17 and 18 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The twelfth
-pass"), committed before any planner, recipe or grid ran on it.
+with tasks 17 and 18 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The
+twelfth pass"), committed before any planner, recipe or grid ran on it.
 
 A small **1-D convolutional classifier with Adam** (PyTorch's default init and betas): each
 example is 64 samples of a noisy signal, the sum of two sinusoids whose frequencies come from one

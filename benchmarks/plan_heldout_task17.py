@@ -1,7 +1,6 @@
 """An eighteenth task the planner was never developed on, written (2026-11-30, 13:57-14:00 UTC)
-with tasks
-16 and 18 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The twelfth
-pass"), committed before any planner, recipe or grid ran on it.
+with tasks 16 and 18 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The
+twelfth pass"), committed before any planner, recipe or grid ran on it.
 
 A **SiLU MLP regression with SGD, Nesterov momentum 0.9 and weight decay 5e-4** (PyTorch's
 default init): inputs ``x ~ N(0, I)`` in 8 dimensions, target

@@ -1,7 +1,6 @@
 """A nineteenth task the planner was never developed on, written (2026-11-30, 13:57-14:00 UTC)
-with tasks
-16 and 17 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The twelfth
-pass"), committed before any planner, recipe or grid ran on it.
+with tasks 16 and 17 as the clean check of issue 12's twelfth pass (docs/plan_research.md, "The
+twelfth pass"), committed before any planner, recipe or grid ran on it.
 
 A **GRU sequence classifier with AdamW (weight decay 0.01)** (PyTorch's default init and
 betas): sequences of 20 tokens from a vocabulary of 12; the class (3 classes) is which of
