@@ -923,3 +923,24 @@ def test_a_run_longer_than_max_run_steps_is_refused_before_any_allocation():
         Run("constant(1e-3)", [10, MAX_RUN_STEPS], [2.5, 2.0])
     with pytest.raises(ConfigError, match="predict: .*at most 100,000,000 steps"):
         Law("momentum", MOM).predict("constant(1e-3)", [MAX_RUN_STEPS])
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-6])
+def test_a_fit_does_not_depend_on_the_losses_unit(scale):
+    """A regression's losses of 1e-4: the terms in loss units start at the losses' decade
+    (before, the momentum fit of these runs ended with a 176,000 % fit error at 1e-4)."""
+    st = np.arange(100, 2000, 10)
+
+    def runs(c):
+        decay = 0.1 * (1 - np.cos(np.pi * st / 2000)) / 2
+        return [
+            Run("constant(1e-3)", st, c * (2 + 1 / np.sqrt(st))),
+            Run("cosine(1e-3, 1e-4)", st, c * (2 + 1 / np.sqrt(st) - decay), total_steps=2000),
+        ]
+
+    one, small = fit(runs(1.0), "momentum"), fit(runs(scale), "momentum")
+    assert one.info["fit_mean_rel"] < 0.01
+    assert small.info["fit_mean_rel"] == pytest.approx(one.info["fit_mean_rel"], rel=1e-3)
+    for k in ("L0", "A", "C"):
+        assert small.params[k] / scale == pytest.approx(one.params[k], rel=1e-3), k
+    assert small.params["alpha"] == pytest.approx(one.params["alpha"], rel=1e-3)

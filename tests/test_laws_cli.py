@@ -248,3 +248,22 @@ def test_predict_reads_a_csv_with_a_byte_order_mark(csvs, tmp_path, capsys):
     # no candidate: nothing is predicted beyond the runs, so no note about their length
     assert main([*argv, "--total", "100000"]) == 0
     assert "note:" not in capsys.readouterr().err
+
+
+def test_predict_does_not_rank_a_candidate_predicted_below_zero(tmp_path, capsys):
+    """A run at a vanishing rate (1e-30) fits a law whose drop term, at a real rate, outgrows
+    the loss: the candidate's predicted final loss is negative, said on stderr, not ranked."""
+    st = np.arange(100, 2000, 10)
+    run = tmp_path / "tinylr.csv"
+    run.write_text("step,loss\n" + "".join(f"{s},{float(2 + 1 / np.sqrt(s))!r}\n" for s in st))
+    argv = ["predict", "--run", str(run), "constant(1e-30)", "--candidate", "cosine(1e-3)"]
+    assert (
+        main([*argv, "--candidate", "constant(1e-30)", "--total", "2000", "--law", "momentum"]) == 0
+    )
+    out, err = capsys.readouterr()
+    assert err.startswith("note: the law predicts a final loss of -") and err.endswith(
+        " for cosine(1e-3): outside what the recorded runs support (its drop term outgrew the "
+        "loss); not ranked\n"
+    )
+    ranked = [ln.split(None, 2)[2] for ln in out.splitlines() if ln.strip()[:1].isdigit()]
+    assert ranked == ["constant(1e-30)", "tinylr (recorded)"]

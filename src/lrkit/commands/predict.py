@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import sys
 from typing import Any
@@ -164,7 +165,15 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for label, s in cands:
         own = s.is_bound and s.length is not None  # a bound schedule with an end: its length
-        rows.append((law.final(s, total_steps=None if own else total), label))
+        v = law.final(s, total_steps=None if own else total)
+        if not (math.isfinite(v) and v > 0):  # a loss cannot be <= 0: the law is extrapolating
+            print(
+                f"note: the law predicts a final loss of {v:.4g} for {label}: outside what "
+                "the recorded runs support (its drop term outgrew the loss); not ranked",
+                file=sys.stderr,
+            )
+            continue
+        rows.append((v, label))
     for r in runs:
         if len(r.eta) >= 1:
             rows.append((float(law.predict(r.eta, [r.steps[-1]])[0]), f"{r.name} (recorded)"))

@@ -92,6 +92,20 @@ def _points(r: Run, skip_warmup: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _starts(law: str, lmin: float) -> list[dict[str, float]]:
+    r"""The solver's starting points. The terms in loss units (``A``, ``B``, ``C``) start
+    at values made for losses of order 1 (language-model cross-entropy); for runs whose
+    lowest loss is below 0.1 they are scaled down by the loss's decade,
+    :math:`u = 10^{\lfloor \log_{10} L_{\min} \rfloor}`, so that a regression's 1e-4-scale
+    losses start where their curve is (without it the fit ended 1,000x off). Losses below
+    about 1e-10 stay out of reach (the solver bounds log A, log B, log C to +-25)."""
+    u = 10.0 ** math.floor(math.log10(lmin)) if lmin < 0.1 else 1.0
+    return [
+        {k: (v * u if k in ("A", "B", "C") else v) for k, v in start.items()}
+        for start in _unit_starts(law, lmin)
+    ]
+
+
+def _unit_starts(law: str, lmin: float) -> list[dict[str, float]]:
     if law == "multi_power":
         base = {
             "L0": 0.9 * lmin,
@@ -444,7 +458,11 @@ def _fit_one(
     # a short run from each start, then the best one run to convergence
     for x in [start] if start else _starts(law, lmin):
         x0 = np.array([math.log(x[n]) if _SPACE[n][0] == "log" else x[n] for n in names])
-        res = solve(np.clip(x0, np.array(lo) + 1e-9, np.array(hi) - 1e-9), min(40, max_nfev))
+        # strictly inside the bounds at any scale (L0's upper bound is the lowest loss,
+        # which may be 1e-12: an absolute margin of 1e-9 would cross it)
+        lo_a, hi_a = np.array(lo), np.array(hi)
+        pad = 1e-9 * np.maximum(hi_a - lo_a, 0.0)
+        res = solve(np.clip(x0, lo_a + pad, hi_a - pad), min(40, max_nfev))
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None
