@@ -944,3 +944,17 @@ def test_a_fit_does_not_depend_on_the_losses_unit(scale):
     for k in ("L0", "A", "C"):
         assert small.params[k] / scale == pytest.approx(one.params[k], rel=1e-3), k
     assert small.params["alpha"] == pytest.approx(one.params["alpha"], rel=1e-3)
+
+
+def test_losses_below_min_loss_are_refused_with_what_to_do():
+    from lrkit.laws._fit import MIN_LOSS
+
+    st = np.arange(100, 2000, 10)
+    tiny = [Run("constant(1e-3)", st, 1e-12 * (2 + 1 / np.sqrt(st)))]
+    with pytest.raises(ConfigError) as e:
+        fit(tiny, "momentum")
+    assert MIN_LOSS == 1e-10 and str(e.value) == (
+        "fit: the lowest loss logged is 2.02e-12; losses below 1e-10 are out of the solver's "
+        "reach (it bounds log A, log B, log C to +-25): multiply the losses by a constant "
+        "before fitting (the law's L0, A, B, C scale with it)"
+    )

@@ -97,7 +97,7 @@ def _starts(law: str, lmin: float) -> list[dict[str, float]]:
     lowest loss is below 0.1 they are scaled down by the loss's decade,
     :math:`u = 10^{\lfloor \log_{10} L_{\min} \rfloor}`, so that a regression's 1e-4-scale
     losses start where their curve is (without it the fit ended 1,000x off). Losses below
-    about 1e-10 stay out of reach (the solver bounds log A, log B, log C to +-25)."""
+    :data:`MIN_LOSS` are refused (the solver bounds log A, log B, log C to +-25)."""
     u = 10.0 ** math.floor(math.log10(lmin)) if lmin < 0.1 else 1.0
     return [
         {k: (v * u if k in ("A", "B", "C") else v) for k, v in start.items()}
@@ -126,6 +126,9 @@ def _unit_starts(law: str, lmin: float) -> list[dict[str, float]]:
         alts = [{}, {"L0": 0.7 * lmin, "alpha": 0.3, "C": 5.0}]
     return [{**base, **a} for a in alts]
 
+
+#: the lowest loss a fit takes: below it, A, B, C would leave the solver's bounds (e^-25)
+MIN_LOSS = 1e-10
 
 # parameter -> (transform, lower, upper) in the solver's space ("log" = log of the value)
 _SPACE = {
@@ -437,6 +440,12 @@ def _fit_one(
     )
     npts = sum(d[1].size for d in data)
     lmin = float(min(np.exp(d[1]).min() for d in data))
+    if lmin < MIN_LOSS:
+        raise ConfigError(
+            f"fit: the lowest loss logged is {lmin:.3g}; losses below {MIN_LOSS:g} are out of "
+            "the solver's reach (it bounds log A, log B, log C to +-25): multiply the losses by "
+            "a constant before fitting (the law's L0, A, B, C scale with it)"
+        )
     unpack, resid, jac = _objective(law, names, lam, data)
 
     lo = [(_SPACE[n][1] if n != "L0" else 0.0) for n in names]
