@@ -439,3 +439,18 @@ def test_total_steps_helper():
                 updates += 1
                 sched.step()
     assert updates == n == 39 and opt.param_groups[0]["lr"] == 0.0
+
+
+def test_a_checkpoint_from_another_number_of_param_groups_says_so():
+    """The same schedule over 2 groups and over 1: the message showed two identical lines."""
+    m = torch.nn.Linear(2, 1)
+    two = torch.optim.SGD([{"params": [m.weight]}, {"params": [m.bias]}], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sd = Scheduler(two, lrkit.cosine(1.0, steps=10)).state_dict()
+    one = Scheduler(torch.optim.SGD(m.parameters(), lr=0.5), lrkit.cosine(1.0, steps=10))
+    with pytest.raises(lrkit.errors.ConfigError) as e:
+        one.load_state_dict(sd)
+    lines = str(e.value).splitlines()
+    assert lines[1] == "  saved:       lr: cosine(start=1.0, steps=10) (2 param groups)"
+    assert lines[2] == "  constructed: lr: cosine(start=1.0, steps=10)"

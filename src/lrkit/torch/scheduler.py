@@ -886,10 +886,12 @@ def _show(spec: Mapping[str, Any]) -> str:
     scheds = spec.get("schedules", {})
     mults = spec.get("multipliers", {})
     for k, v in scheds.items():
+        # the group count is shown: one schedule over 2 groups is not one over 1 group
         uniq = v[0] if len(set(v)) == 1 else "[" + ", ".join(v) + "]"
         m = mults.get(k)
         extra = "" if not m or all(x == 1.0 for x in m) else f" x {list(m)}"
-        parts.append(f"{k}: {uniq}{extra}")
+        groups = f" ({len(v)} param groups)" if len(v) != 1 else ""
+        parts.append(f"{k}: {uniq}{extra}{groups}")
     if spec.get("relative"):
         parts.append("relative")
     return "; ".join(parts)
