@@ -66,3 +66,17 @@ def test_restored_when_a_probe_raises_and_validation_ranks():
     assert p.cost <= 80
     with pytest.raises(lrkit.errors.ConfigTypeError, match="keras.Model"):
         lk.plan(object(), x, y, total_steps=100)
+
+
+def test_bad_data_is_named_as_plan_s_not_find_lr_s():
+    m, x, _ = _model()
+    for y, got in [
+        (np.zeros((10, 1), "float32"), "256, 10"),
+        (np.zeros((0, 1), "float32"), "0, 0"),
+    ]:
+        xs = x if len(y) else x[:0]
+        with pytest.raises(lrkit.errors.ConfigError) as e:
+            lk.plan(m, xs, y, total_steps=100, budget=1.0)
+        assert str(e.value) == f"plan: x and y must be non-empty and of equal length, got {got}"
+    with pytest.raises(lrkit.errors.ConfigTypeError, match=r"^plan: give x and y arrays"):
+        lk.plan(m, 3, None, total_steps=100, budget=1.0)

@@ -20,23 +20,25 @@ if TYPE_CHECKING:
 __all__ = ["find_lr"]
 
 
-def _batches(x: Any, y: Any, batch_size: int, seed: int) -> Iterator[tuple[Any, Any]]:
+def _batches(
+    x: Any, y: Any, batch_size: int, seed: int, where: str = "find_lr"
+) -> Iterator[tuple[Any, Any]]:
     if y is None:
         if not isinstance(x, Iterable):
             raise ConfigTypeError(
-                "find_lr: give x and y arrays, or an iterable of (x, y) batches as x, "
+                f"{where}: give x and y arrays, or an iterable of (x, y) batches as x, "
                 f"got x={type(x).__name__} and y=None"
             )
         for batch in Cycle.over(x, "dataset"):
             if not isinstance(batch, (tuple, list)) or len(batch) < 2:
                 got = type(batch).__name__
-                raise ConfigTypeError(f"find_lr: the dataset must yield (x, y) batches, got {got}")
+                raise ConfigTypeError(f"{where}: the dataset must yield (x, y) batches, got {got}")
             yield batch[0], batch[1]
     xa, ya = np.asarray(x), np.asarray(y)
     n = len(xa)
     if n == 0 or len(ya) != n:
         raise ConfigError(
-            f"find_lr: x and y must be non-empty and of equal length, got {n}, {len(ya)}"
+            f"{where}: x and y must be non-empty and of equal length, got {n}, {len(ya)}"
         )
     rng = np.random.default_rng(seed)
     while True:

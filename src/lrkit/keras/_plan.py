@@ -53,7 +53,7 @@ def plan(
     """
     opt = _check(model, batch_size, validation_data)
     if not model.built:
-        xb, _ = next(_batches(x, y, batch_size, seed))
+        xb, _ = next(_batches(x, y, batch_size, seed, "plan"))
         model(xb)
     weights = model.get_weights()
     cfg = opt.get_config()
@@ -67,7 +67,7 @@ def plan(
         for v, init in zip(probe_opt.variables, fresh):
             v.assign(init)
         rates = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
-        data = _batches(x, y, batch_size, seed)
+        data = _batches(x, y, batch_size, seed, "plan")
         losses: list[float] = []
         for t in range(steps):
             probe_opt.learning_rate = float(rates[t])
