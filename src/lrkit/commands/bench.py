@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
                 check_budget(epochs * task.steps_per_epoch, args.plan_budget)
             except _args.ConfigError as e:
                 raise _args.ConfigError(f"--plan-budget {args.plan_budget:g}: {e}") from None
+    # a model or optimizer the task cannot build is one error line, before the header
+    task.make_optimizer(task.make_model(), opt, lr=task.default_lr)
     print(
         f"lrkit bench: {args.task} ({task.metric_name}), {opt}, {epochs} epochs x "
         f"{task.steps_per_epoch} steps, {args.seeds} seed(s), {len(schedules)} schedule(s)",
