@@ -44,6 +44,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from bench_laws import AREA_CUT, validation
 from scipy.optimize import least_squares
 
 from lrkit.laws import Run, fit
@@ -53,7 +54,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FORMS = ("bound", "bound_last", "bound_plain")
 #: the rule's baseline: the shipped default law, by the same splits
 BASELINE = "mean_pqs"
-AREA_CUT = 2.4  # as bench_laws.AREA_CUT: 8,000 steps at the peak 3e-4
 
 
 def terms(run: Run) -> np.ndarray:
@@ -134,9 +134,7 @@ def splits(form: str, size: str, data: Path) -> dict:
 
 
 def baseline(size: str, data: Path) -> dict:
-    import bench_laws
-
-    v = bench_laws.validation(data, BASELINE, size)
+    v = validation(data, BASELINE, size)
     return {"v1": v["v1"], "v2": v["v2_mean"], "v3": v["v3"]}
 
 

@@ -150,22 +150,22 @@ def run(args: argparse.Namespace) -> int:
         runs.append(read_run(item[0], item[1] if len(item) == 2 else None))
     cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
     total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
-    for label, s in cands:
+    # a bound schedule with an end is predicted over its own length, the others over total
+    own = [s.length if s.is_bound and s.length is not None else None for _, s in cands]
+    for (label, s), n in zip(cands, own):
         _say_length(label, s, total, args.total is None)
-        if s.is_bound and s.length is not None and s.length > MAX_RUN_STEPS:
+        if n is not None and n > MAX_RUN_STEPS:
             raise ConfigError(
-                f"--candidate {label}: it lasts {s.length:,} steps; the laws take at most "
+                f"--candidate {label}: it lasts {n:,} steps; the laws take at most "
                 f"{MAX_RUN_STEPS:,}"
             )
     law = fit(runs, args.law)
     print(law.report())
     if cands:
-        lengths = [s.length for _, s in cands if s.is_bound and s.length is not None]
-        _say_horizon(max([total, *lengths]), law.info["horizon"])
+        _say_horizon(max(total if n is None else n for n in own), law.info["horizon"])
     rows = []
-    for label, s in cands:
-        own = s.is_bound and s.length is not None  # a bound schedule with an end: its length
-        v = law.final(s, total_steps=None if own else total)
+    for (label, s), n in zip(cands, own):
+        v = law.final(s, total_steps=total if n is None else None)
         if not (math.isfinite(v) and v > 0):  # a loss cannot be <= 0: the law is extrapolating
             print(
                 f"note: the law predicts a final loss of {v:.4g} for {label}: outside what "

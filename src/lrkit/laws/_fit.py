@@ -402,6 +402,23 @@ def _named(
     return Law(law + "_pqs", {**params, "q": q, "p": p, **extra})
 
 
+def _bounds(
+    names: list[str], data: list[tuple[Any, np.ndarray, np.ndarray]]
+) -> tuple[float, np.ndarray, np.ndarray]:
+    r"""The lowest loss logged (refused below :data:`MIN_LOSS`) and the solver's bounds on
+    ``names``: :data:`_SPACE`'s, ``L0`` in :math:`[0, (1 - 10^{-6}) L_{\min})`."""
+    lmin = float(min(np.exp(d[1]).min() for d in data))
+    if lmin < MIN_LOSS:
+        raise ConfigError(
+            f"fit: the lowest loss logged is {lmin:.3g}; losses below {MIN_LOSS:g} are out of "
+            "the solver's reach (it bounds log A, log B, log C to +-25): multiply the losses by "
+            "a constant before fitting (the law's L0, A, B, C scale with it)"
+        )
+    lo = np.array([(_SPACE[n][1] if n != "L0" else 0.0) for n in names], dtype=float)
+    hi = np.array([(_SPACE[n][2] if n != "L0" else lmin * (1 - 1e-6)) for n in names])
+    return lmin, lo, hi
+
+
 def _fit_one(
     runs: Any,
     law: str,
@@ -439,17 +456,8 @@ def _fit_one(
         0.0 if xi is None else xi,
     )
     npts = sum(d[1].size for d in data)
-    lmin = float(min(np.exp(d[1]).min() for d in data))
-    if lmin < MIN_LOSS:
-        raise ConfigError(
-            f"fit: the lowest loss logged is {lmin:.3g}; losses below {MIN_LOSS:g} are out of "
-            "the solver's reach (it bounds log A, log B, log C to +-25): multiply the losses by "
-            "a constant before fitting (the law's L0, A, B, C scale with it)"
-        )
+    lmin, lo, hi = _bounds(names, data)
     unpack, resid, jac = _objective(law, names, lam, data)
-
-    lo = [(_SPACE[n][1] if n != "L0" else 0.0) for n in names]
-    hi = [(_SPACE[n][2] if n != "L0" else lmin * (1 - 1e-6)) for n in names]
     best = None
 
     def solve(x0: np.ndarray, nfev: int) -> Any:
@@ -465,13 +473,12 @@ def _fit_one(
         )
 
     # a short run from each start, then the best one run to convergence
+    # strictly inside the bounds at any scale (L0's upper bound is the lowest loss, which
+    # may be small: an absolute margin of 1e-9 would cross it)
+    pad = 1e-9 * np.maximum(hi - lo, 0.0)
     for x in [start] if start else _starts(law, lmin):
         x0 = np.array([math.log(x[n]) if _SPACE[n][0] == "log" else x[n] for n in names])
-        # strictly inside the bounds at any scale (L0's upper bound is the lowest loss,
-        # which may be 1e-12: an absolute margin of 1e-9 would cross it)
-        lo_a, hi_a = np.array(lo), np.array(hi)
-        pad = 1e-9 * np.maximum(hi_a - lo_a, 0.0)
-        res = solve(np.clip(x0, lo_a + pad, hi_a - pad), min(40, max_nfev))
+        res = solve(np.clip(x0, lo + pad, hi - pad), min(40, max_nfev))
         if best is None or res.cost < best.cost:
             best = res
     assert best is not None

@@ -38,9 +38,6 @@ LAWS: dict[str, tuple[str, ...]] = {
     + ("q", "p", "nu")
     + tuple(f"m_{n}" for n in F.MOMENTUM_NAMES + ("q", "p", "xi")),
 }
-# ``"multi_power_pqs"``, ``"momentum_pqs"``: the ``_pq`` laws with diminishing returns in
-# area in their power term (see :class:`Law`); ``"mean_pqs"``: their mean.
-
 #: the laws that average an MPL and a momentum law: name -> (the MPL's law, the momentum law's)
 _MEANS = {
     "mean": ("multi_power", "momentum"),
