@@ -330,9 +330,13 @@ def test_quadratic_task_api_through_torch():
     x0 = model.x.detach().clone()
     eps, y = batches[0]
     opt.zero_grad()
-    task.loss_fn(model(eps), y).backward()
+    loss = task.loss_fn(model(eps), y)
+    # the reported loss is the exact loss of the point (never negative) ...
+    assert loss.item() == pytest.approx(task.problem.loss(x0.numpy()), rel=1e-12)
+    loss.backward()
     opt.step()
     h = torch.tensor(task.problem.h)
+    # ... and its gradient the sampled one, h*x + eps
     assert torch.allclose(model.x.detach(), x0 - 0.1 * (h * x0 + eps))
     ev = task.evaluate(model)
     assert ev["loss"] == pytest.approx(task.problem.loss(model.x.detach().numpy()))

@@ -96,3 +96,15 @@ def test_an_unwritable_output_is_refused_before_any_work():
 
     with pytest.raises(OutputError, match="/no/such/dir"):
         _check_outputs(["/no/such/dir/p.json"])
+
+
+def test_plan_cli_on_the_built_in_quadratic(tmp_path, capsys):
+    # its sampled minibatch loss ½Σhx² + ε·x went below 0, which the planner refuses;
+    # the task reports the exact loss of the point (with the sampled gradient)
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--task", "quadratic", "--total", "400", "--out", str(out)]) == 0
+    p = Plan.from_dict(json.loads(out.read_text()))
+    assert p.total_steps == 400 and 0 < p.cost <= 200
+    # SGD on the quadratic is stable below 2/M = 2 (M = 1, the largest curvature)
+    assert 0.02 < p.peak < 2.0
+    assert "schedule: " in capsys.readouterr().out

@@ -241,9 +241,12 @@ class QuadraticTask(TaskInfo):
     """The noisy quadratic through the common task API (torch used lazily).
 
     One "epoch" is ``steps_per_epoch`` noisy-gradient steps; a batch is a
-    noise draw (already divided by the batch size). ``evaluate`` returns the
-    exact loss of the current point as both ``loss`` and ``metric`` (lower is
-    better).
+    noise draw (already divided by the batch size). The training loss a step
+    reports is the exact loss ``½ Σ h_i x_i²`` of the point it starts from, so
+    it is never negative (a sampled ``½ Σ h_i x_i² + ε·x`` can be, and
+    :func:`lrkit.plan` refuses negative losses); its gradient is the sampled
+    one, ``h ⊙ x + ε``. ``evaluate`` returns the exact loss of the current
+    point as both ``loss`` and ``metric`` (lower is better).
     """
 
     name = "quadratic"
@@ -291,8 +294,11 @@ class QuadraticTask(TaskInfo):
                 self.register_buffer("h", torch.tensor(problem.h, dtype=torch.float64))
 
             def forward(self, eps: Any) -> Any:
-                # loss whose gradient is h*x + eps
-                return 0.5 * torch.sum(self.h * self.x * self.x) + torch.sum(eps * self.x)
+                # value: the exact loss ½ Σ h x² of the current point (never negative);
+                # gradient: the sampled one, h*x + eps
+                exact = 0.5 * torch.sum(self.h * self.x * self.x)
+                noise = torch.sum(eps * self.x)
+                return exact + (noise - noise.detach())
 
         return _Point()
 
