@@ -54,7 +54,7 @@ CASES = [
     (["bench", "--task", "digits", "--schedule", "0.1", "--seeds", "0"], "--seeds must"),
     (["bench", "--task", "digits", "--schedule", "0.1", "--threads", "0"], "--threads must"),
     (["bench", "--task", "digits", "--schedule", DEEP], "nests deeper than"),
-    (["bench", "--task", "quadratic", "--schedule", "0.1"], "--task must be one of"),
+    (["bench", "--task", "cifar", "--schedule", "0.1"], "--task must be one of"),
     (
         [
             "bench",

@@ -16,8 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--task",
         required=True,
-        help="a built-in task (digits, mnist1d, charlm) or module:function returning your "
-        "own task (see docs/plan.md)",
+        help="a built-in task (digits, mnist1d, charlm, quadratic) or module:function "
+        "returning your own task (see docs/plan.md)",
     )
     p.add_argument(
         "--schedule",
@@ -60,11 +60,6 @@ def _check(args: argparse.Namespace) -> None:
     """Every option and the output folder checked before any training."""
     from .._files import check_dir
 
-    if args.task.strip() == "quadratic":
-        raise _args.ConfigError(
-            "--task must be one of charlm, digits, mnist1d or module:function, got "
-            "'quadratic' (a numpy task without a torch model)"
-        )
     _args.number("--plan-budget", args.plan_budget, positive=True)
     if args.epochs is not None:
         _args.positive_int("--epochs", args.epochs, high=_args.MAX_EPOCHS)

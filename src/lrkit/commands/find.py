@@ -17,8 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--task",
         required=True,
-        help="a built-in task (digits, mnist1d, charlm) or module:function returning your "
-        "own task (see docs/plan.md)",
+        help="a built-in task (digits, mnist1d, charlm, quadratic) or module:function "
+        "returning your own task (see docs/plan.md)",
     )
     p.add_argument(
         "--optimizer",
