@@ -729,3 +729,20 @@ def test_auto_law_threshold_keeps_a_five_second_fit_under_five_percent():
     assert p.law is None and p.predictions == ()
     skipped = [n for n in p.notes if n.startswith("laws skipped")]
     assert len(skipped) == 1 and f"(< {_core.LAW_MIN_RUN_SECONDS:g} s)" in skipped[0]
+
+
+def test_probes_that_reach_a_loss_of_exactly_0_are_not_called_diverged():
+    # x <- x - min(lr, 1) x: every rate >= 1 solves the problem in one update (loss 0)
+    def run(schedule, steps):
+        x, out = 1.0, []
+        for lr in np.asarray(schedule(np.arange(steps)), dtype=float):
+            out.append(0.5 * x * x)
+            x -= min(lr, 1.0) * x
+        return out
+
+    p = lrkit.plan(run, 400)
+    rung1 = [n for n in p.notes if n.startswith("rung 1 (")]
+    assert len(rung1) == 1 and "every stable probe scored 0" in rung1[0]
+    assert "diverged" not in rung1[0]
+    assert all(not q.diverged for q in p.probes)
+    assert p.peak >= 1.0  # every probe solved it; the plan's peak solves it too

@@ -644,7 +644,13 @@ def _peak(
     best1 = min(ok1, key=lambda p: p.score).peak if ok1 else min(cands) / 8.0
     notes.append(
         f"rung 1 ({ell} updates each): best peak {best1:.3g}"
-        + (f", read between probes {eta1:.3g}" if eta1 is not None else ", every probe diverged")
+        + (
+            f", read between probes {eta1:.3g}"
+            if eta1 is not None
+            else ", every probe diverged"
+            if not ok1
+            else ", every stable probe scored 0 (nothing to read between them)"
+        )
     )
     long_len = min((led.cap - led.cost) // LONG_PROBES, total)
     if room and ok1 and long_len > 2 * ell and not tells_apart(rung1):
