@@ -91,11 +91,11 @@ def test_probe_curves_are_binned_in_equal_windows_ending_at_the_last_step():
 
 
 def test_a_pair_whose_second_item_is_a_bool_is_not_losses_and_val_loss():
-    """``(losses, True)``: a bool is not a validation loss; the tuple as a whole is not
-    a sequence of losses either, so it is refused, naming what is accepted."""
+    """``(losses, True)``: a bool is not a validation loss, so the pair is refused, naming
+    what its second item must be."""
     from lrkit.errors import ConfigTypeError
     from lrkit.plan import Trial, as_trial
 
-    with pytest.raises(ConfigTypeError, match=r"must return the per-step losses.*got tuple"):
+    with pytest.raises(ConfigTypeError, match=r"val_loss is not a number or None: True"):
         as_trial(([1.0, 2.0], True), 5)
     assert as_trial(([1.0, 2.0], 0.5), 5) == Trial(losses=(1.0, 2.0), val_loss=0.5)

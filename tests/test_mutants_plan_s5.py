@@ -417,7 +417,7 @@ def test_as_trial_reads_every_documented_form():
         ([[1.0, 2.0]], 2, ConfigTypeError, "got shape (1, 2)"),
         (1.5, 2, ConfigTypeError, "got shape ()"),
         (["a", "b"], 2, ConfigTypeError, "got list"),
-        (([1.0, 2.0], "x"), 2, ConfigTypeError, "got tuple"),
+        (([1.0, 2.0], "x"), 2, ConfigTypeError, "val_loss is not a number or None: 'x'"),
     ],
 )
 def test_as_trial_refuses_what_is_not_per_step_losses(out, steps, err, msg):

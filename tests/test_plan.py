@@ -144,6 +144,18 @@ def test_trial_forms_and_bad_returns():
         as_trial({"loss": [1.0]}, 2)
     with pytest.raises(ConfigError, match=r"run\(schedule, 20\) returned 21 losses"):
         lrkit.plan(lambda s, n: [1.0] * (n + 1), 200)
+    # a validation loss as a 0-d tensor or numpy scalar (what a loss function returns)
+    import torch
+
+    assert as_trial(([3.0, 2.0], torch.tensor(1.25)), 2) == Trial((3.0, 2.0), 1.25)
+    assert as_trial(([3.0, 2.0], np.int64(2)), 2) == Trial((3.0, 2.0), 2.0)
+    assert as_trial(([3.0, 2.0], np.array(0.5)), 2) == Trial((3.0, 2.0), 0.5)
+    with pytest.raises(ConfigTypeError, match=r"val_loss is not a number or None: 'low'"):
+        as_trial(([3.0, 2.0], "low"), 2)
+    with pytest.raises(ConfigTypeError, match=r"val_loss is not a number or None: array"):
+        as_trial(([3.0, 2.0], np.array([0.5, 0.6])), 2)
+    with pytest.raises(ConfigTypeError, match=r"returned None; it must return the per-step"):
+        lrkit.plan(lambda s, n: None, 200)
 
 
 @pytest.mark.parametrize(

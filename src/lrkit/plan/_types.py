@@ -46,7 +46,8 @@ def as_trial(out: Any, steps: int) -> Trial:
 
     Accepted: a :class:`Trial`; a mapping with ``losses`` (and optionally
     ``val_loss``); a ``(losses, val_loss)`` pair whose second item is a number
-    or ``None``; or a plain sequence / 1-D array of per-step losses. More than
+    (a 0-d numpy array or torch tensor too) or ``None``; or a plain sequence /
+    1-D array of per-step losses. More than
     ``steps`` losses is an error (the run did more than it was asked).
     """
     val: Any = None
@@ -57,14 +58,19 @@ def as_trial(out: Any, steps: int) -> Trial:
         if "losses" not in out:
             raise ConfigError(f"plan: run returned a dict without 'losses': keys {sorted(out)}")
         losses_in, val = out["losses"], out.get("val_loss")
-    elif (
-        isinstance(out, tuple)
-        and len(out) == 2
-        and (out[1] is None or isinstance(out[1], (int, float, np.floating)))
-        and not isinstance(out[1], bool)
-        and np.ndim(out[0]) == 1
-    ):
+    elif isinstance(out, tuple) and len(out) == 2 and np.ndim(out[0]) == 1:
+        # (losses, val_loss): val_loss a number, a 0-d array / tensor, or None
         losses_in, val = out
+        if val is not None and (isinstance(val, (bool, str, bytes)) or np.ndim(val) != 0):
+            raise ConfigTypeError(
+                "plan: run returned a (losses, val_loss) pair whose val_loss is not a number "
+                f"or None: {val!r}"
+            )
+    elif out is None:
+        raise ConfigTypeError(
+            "plan: run(schedule, steps) returned None; it must return the per-step losses "
+            "(a sequence of numbers), a (losses, val_loss) pair, a Trial or a dict with 'losses'"
+        )
     else:
         losses_in = out
     try:
@@ -72,7 +78,7 @@ def as_trial(out: Any, steps: int) -> Trial:
     except (TypeError, ValueError):
         raise ConfigTypeError(
             "plan: run(schedule, steps) must return the per-step losses (a sequence of numbers), "
-            f"a Trial or a dict with 'losses', got {type(out).__name__}"
+            f"a (losses, val_loss) pair, a Trial or a dict with 'losses', got {type(out).__name__}"
         ) from None
     if arr.ndim != 1:
         raise ConfigTypeError(
@@ -85,8 +91,8 @@ def as_trial(out: Any, steps: int) -> Trial:
         )
     if val is not None:
         try:
-            val = float(val)
-        except (TypeError, ValueError):
+            val = float(val)  # a number, or a 0-d numpy array / torch tensor
+        except (TypeError, ValueError, RuntimeError):
             raise ConfigTypeError(f"plan: val_loss must be a number or None, got {val!r}") from None
     return Trial(tuple(float(v) for v in arr), val)
 
