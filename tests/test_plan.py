@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lrkit
-from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.errors import ConfigError, ConfigTypeError, NonFiniteError
 from lrkit.plan import SHAPES, Plan, Probe, Trial, as_trial, shape_schedule
 from lrkit.tasks.quadratic import NoisyQuadratic
 
@@ -758,3 +758,17 @@ def test_probes_that_reach_a_loss_of_exactly_0_are_not_called_diverged():
     assert "diverged" not in rung1[0]
     assert all(not q.diverged for q in p.probes)
     assert p.peak >= 1.0  # every probe solved it; the plan's peak solves it too
+
+
+def test_a_validation_loss_that_is_never_finite_is_named():
+    def falls(schedule, steps):  # trains fine; its validation loss is NaN
+        lr = np.asarray(schedule(np.arange(steps)), dtype=float)
+        return 1.0 + np.exp(-np.cumsum(np.minimum(lr, 1.0))), math.nan
+
+    def flat(schedule, steps):  # the range test sees no fall: the blind rung
+        rng = np.random.default_rng(steps)
+        return 1.0 + 0.01 * rng.standard_normal(steps), math.nan
+
+    for run in (falls, flat):
+        with pytest.raises(NonFiniteError, match="training losses were finite but its validation"):
+            lrkit.plan(run, 300)

@@ -678,6 +678,24 @@ def _peak(
     return peak
 
 
+def _raise_if_only_val_nonfinite(probes: Sequence[Probe]) -> None:
+    """Every probe trained with finite losses but returned a non-finite validation loss:
+    say that, rather than that the model trains at none of the peaks."""
+    if probes and all(
+        p.val_loss is not None
+        and not math.isfinite(p.val_loss)
+        and len(p.losses) == p.steps
+        and all(math.isfinite(v) for v in p.losses)
+        for p in probes
+    ):
+        raise NonFiniteError(
+            f"plan: every probe's training losses were finite but its validation loss was "
+            f"{probes[0].val_loss} (peaks from {max(p.peak for p in probes):.3g} down to "
+            f"{min(p.peak for p in probes):.3g}): check the validation loss run(schedule, steps) "
+            f"returns"
+        )
+
+
 def _rung2_peak(
     rung1: list[Probe],
     rung2: list[Probe],
@@ -693,6 +711,7 @@ def _rung2_peak(
     eta2 = vertex(rung2)
     if eta2 is None and all(p.diverged for p in rung1):
         tried = [p.peak for p in rung1 + rung2]
+        _raise_if_only_val_nonfinite(rung1 + rung2)
         raise NonFiniteError(
             f"plan: every probe diverged or stopped early (a non-finite loss, or fewer losses "
             f"than updates asked) at peaks from {max(tried):.3g} down to {min(tried):.3g}: the "
@@ -833,6 +852,7 @@ def _blind_peak(
         f"{steps} updates at {at}"
     )
     if not stable:
+        _raise_if_only_val_nonfinite(rung)
         raise NonFiniteError(
             f"plan: every probe diverged or stopped early at peaks from {max(cands):.3g} "
             f"down to {min(cands):.3g}, and the range test saw no fall: the model trains "
