@@ -69,6 +69,10 @@ def boom(seed=0):
 
 def torch_boom(seed=0):
     return torch.randn(-1)
+
+
+def the_class(seed=0):
+    return Base
 """
 
 
@@ -117,6 +121,11 @@ def _err(argv, capsys, one_line=True):
             "lrkit: error: --task '{f}:torch_boom': torch_boom(seed=0) raised RuntimeError: "
             "Trying to create tensor with negative dimension -1: [-1] "
             "(at usertasks.py:{torch_boom})",
+        ),
+        (  # the class itself, not an instance
+            "the_class",
+            "lrkit: error: --task '{f}:the_class': the function returned the class Base, not "
+            "a task: return an instance (Base(...))",
         ),
         (
             "no_params",

@@ -134,6 +134,11 @@ def check_task(task: Any, where: str = "task", reload: Any = None, seed: int = 0
     ``reload(seed)`` builds the task again for another seed (``with_seed``);
     ``seed`` is the one it was built with (``task.seed`` when it has none).
     """
+    if isinstance(task, type):
+        raise ConfigTypeError(
+            f"{where}: the function returned the class {task.__name__}, not a task: return "
+            f"an instance ({task.__name__}(...))"
+        )
     missing = [a for a in REQUIRED if not hasattr(task, a)]
     if missing:
         raise ConfigTypeError(
