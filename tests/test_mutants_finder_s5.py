@@ -232,6 +232,9 @@ def test_as_loss_reads_one_number(out, want):
         (np.zeros((2, 3)), "got a ndarray of shape (2, 3)"),
         (None, "got None (NoneType) at lr=0.1"),
         ("1.0x", "got '1.0x' (str) at lr=0.1"),
+        ("1.0", "got '1.0' (str) at lr=0.1"),  # float() would read it
+        (True, "got True (bool) at lr=0.1"),
+        (np.bool_(False), "got np.False_ (bool) at lr=0.1"),
     ],
 )
 def test_as_loss_refuses_anything_else(out, msg):

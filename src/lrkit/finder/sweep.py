@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import ConfigTypeError
 from .options import SweepOptions, sweep_options
 from .result import FinderResult
@@ -77,6 +79,11 @@ def as_loss(out: Any, owner: str, lr: float) -> float:
     ...
     lrkit.errors.ConfigTypeError: find: step_fn must return the loss as one number, got None ...
     """
+    if isinstance(out, (str, bytes, bool, np.bool_)):  # float() would read "1.0" and True
+        raise ConfigTypeError(
+            f"{owner}: step_fn must return the loss as one number, got {out!r:.80} "
+            f"({type(out).__name__}) at lr={lr:g}"
+        )
     shape = getattr(out, "shape", None)
     if shape is not None and len(tuple(shape)) > 0:
         n = 1
