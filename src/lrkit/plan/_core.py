@@ -545,7 +545,9 @@ def plan(
             (also the probes'; rule 8 of docs/plan.md: when the plan has no warm-up).
         use_laws: ``True`` fits a loss-curve law to choose the shape; ``False``
             keeps the shape the probes chose; ``"auto"`` fits only when the probes took at
-            least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time).
+            least :data:`LAW_MIN_RUN_SECONDS` (so the fit adds < 5 % wall time); it reads
+            the wall clock, so pass ``True`` or ``False`` where the plan must not depend
+            on the machine's speed.
         law: the law's name for :func:`lrkit.laws.fit` (default: the multi-power law).
         law_tolerance: largest mean relative error on the probes at which the
             law is trusted.
