@@ -14,12 +14,15 @@ import os
 import tempfile
 from typing import Any
 
+from ._deps import check_installed
 from .errors import ConfigError, OutputError
 
 __all__ = [
     "FIGURE_EXTENSIONS",
     "figure_kind",
     "check_file",
+    "check_figure_library",
+    "check_report_libraries",
     "check_dir",
     "save_elsewhere",
     "json_safe",
@@ -35,6 +38,22 @@ def figure_kind(path: str, option: str = "out") -> str:
     if ext not in FIGURE_EXTENSIONS:
         raise ConfigError(f"{option} must end in .png, .svg, .pdf or .html, got {path!r}")
     return "html" if ext in (".html", ".htm") else "image"
+
+
+def check_figure_library(path: str, option: str = "out") -> None:
+    """:class:`~lrkit.errors.MissingDependencyError` when the library that draws a chart
+    at ``path`` (plotly for HTML, matplotlib for an image) is not installed."""
+    kind = figure_kind(path, option)
+    module = "plotly" if kind == "html" else "matplotlib"
+    check_installed(module, "plot", f"{option} {path!r}")
+
+
+def check_report_libraries(png: bool) -> None:
+    """Before a benchmark: the libraries of its ``report.html`` (plotly) and, with
+    ``png``, of its PNG figures (matplotlib) are installed."""
+    check_installed("plotly", "plot", "report.html")
+    if png:
+        check_installed("matplotlib", "plot", "the PNG figures (or give --no-png)")
 
 
 def _nearest_existing(path: str) -> str:
@@ -75,7 +94,8 @@ def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None
     """Check that ``path`` can be written as a file (before any work); return it.
 
     Refuses an empty name, an existing folder, a path under a file, an
-    unwritable folder and (when ``extensions`` is given) another extension.
+    unwritable folder and (when ``extensions`` is given) another extension; for a
+    chart's extensions, also a chart whose library is not installed.
     """
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(f"{option} must name a file, got {path!r}")
@@ -84,6 +104,8 @@ def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None
             figure_kind(path, option)
         elif os.path.splitext(path)[1].lower() not in extensions:
             raise ConfigError(f"{option} must end in {' or '.join(extensions)}, got {path!r}")
+        if set(extensions) <= set(FIGURE_EXTENSIONS):  # a chart: its library is installed
+            check_figure_library(path, option)
     if os.path.isdir(path):
         raise OutputError(f"{option}: {path!r} is an existing folder, not a file")
     if os.path.exists(path) and not os.access(path, os.W_OK):

@@ -3,8 +3,9 @@
 Each verb lives in ``lrkit.commands.<verb>`` with ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``. A user error (any
 :class:`lrkit.errors.LrkitError`: a bad option, spec, value or output path)
-exits with status 2 and one line on stderr; any other exception is a bug in
-lrkit and keeps its traceback.
+exits with status 2 and one line on stderr, and so does an optional library
+that the verb needs and that is not installed (naming the extra that installs
+it); any other exception is a bug in lrkit and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except LrkitError as e:  # UsageError and every user error of the layers below
         print(f"lrkit: error: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as e:  # an optional library the verb needs is not installed
+        from ._deps import missing_dependency
+
+        verb = next((a for a in argv if a in VERBS), None)
+        missing = missing_dependency(e, "lrkit" + (f" {verb}" if verb else ""))
+        if missing is None:
+            raise
+        print(f"lrkit: error: {missing}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lrkit: interrupted", file=sys.stderr)

@@ -19,6 +19,7 @@ __all__ = [
     "ConfigTypeError",
     "NonFiniteError",
     "OutputError",
+    "MissingDependencyError",
 ]
 
 
@@ -40,3 +41,8 @@ class NonFiniteError(LrkitError, FloatingPointError):
 
 class OutputError(LrkitError, OSError):
     """An output path cannot be written (checked before any expensive work)."""
+
+
+class MissingDependencyError(LrkitError, ImportError):
+    """An optional library that a feature needs is not installed (the message names the
+    ``pip install 'lrkit[extra]'`` that installs it)."""

@@ -58,7 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     """Every option and the output folder checked before any training."""
-    from .._files import check_dir
+    from .._files import check_dir, check_report_libraries
 
     _args.number("--plan-budget", args.plan_budget, positive=True)
     if args.epochs is not None:
@@ -72,6 +72,7 @@ def _check(args: argparse.Namespace) -> None:
     if args.target is not None:
         _args.number("--target", args.target)
     check_dir(args.out, "--out")
+    check_report_libraries(png=not args.no_png)
     args.space_value = _sweep.check(args)
 
 
