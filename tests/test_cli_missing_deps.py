@@ -107,3 +107,20 @@ def test_an_error_that_is_not_a_missing_library_keeps_its_traceback(monkeypatch)
     monkeypatch.setattr(values, "run", boom)
     with pytest.raises(ModuleNotFoundError):
         main(["values", "cosine(0.1)", "--total", "3"])
+
+
+def test_laws_without_scipy_name_the_extra(tmp_path, capsys, monkeypatch):
+    import numpy as np
+
+    from lrkit import laws
+
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    run = laws.Run("cosine(0.1)", np.arange(0, 100, 10), 3.0 - 0.01 * np.arange(0, 100, 10))
+    with pytest.raises(MissingDependencyError, match=r"pip install 'lrkit\[laws\]'"):
+        laws.fit([run, run, run])
+    csv = tmp_path / "r.csv"
+    csv.write_text("step,lr,loss\n" + "".join(f"{t},0.1,{3 - 0.01 * t}\n" for t in range(50)))
+    assert _one_line(["predict", "--run", str(csv)], capsys) == (
+        "lrkit: error: scipy.optimize is needed for lrkit.laws.fit; install it with: "
+        "pip install 'lrkit[laws]'"
+    )

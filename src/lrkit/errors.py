@@ -3,7 +3,8 @@
 Every error that lrkit raises because of its *input* is an :class:`LrkitError`.
 Each one also derives from the built-in type a Python user expects
 (``ValueError`` for a bad value, ``TypeError`` for a wrong type, ...), so
-``except ValueError`` keeps working. The command line prints an
+``except ValueError`` keeps working; a missing optional library is a
+:class:`MissingDependencyError`, an ``ImportError``. The command line prints an
 ``LrkitError`` as one line and exits with status 2; any other exception is a
 bug in lrkit and keeps its traceback.
 

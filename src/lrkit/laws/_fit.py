@@ -441,7 +441,9 @@ def _fit_one(
     point (default: a few); ``errors=False``: the fit errors left out of the law's
     ``info`` (a profile computes them for the fit it keeps, :func:`_with_errors`).
     Returns the law and the solver's objective."""
-    from scipy.optimize import least_squares
+    from .._deps import require
+
+    least_squares = require("scipy.optimize", "laws", "lrkit.laws.fit").least_squares
 
     runs, data, names = _fit_data(
         runs,

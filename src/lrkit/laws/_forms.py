@@ -371,7 +371,9 @@ def mpl_curve(g: Geometry, p: dict[str, float], cache: dict[Any, Any] | None = N
 def s2(drops: np.ndarray, lam: float) -> np.ndarray:
     r""":math:`S_2(t)` for every step: the cumulative sum of the momentum
     :math:`m_i = \lambda m_{i-1} + d_i` (a first-order recursive filter)."""
-    from scipy.signal import lfilter
+    from .._deps import require
+
+    lfilter = require("scipy.signal", "laws", "the momentum law").lfilter
 
     m = lfilter([1.0], [1.0, -lam], drops)
     return np.cumsum(m)

@@ -44,7 +44,9 @@ SPARSE_MIN = 2048
 def aux(g: Any) -> dict[str, Any]:
     """What :func:`evaluate` and the sums need from geometry ``g`` alone (computed once
     per fit and geometry), and the work arrays."""
-    from scipy.sparse import csr_matrix
+    from .._deps import require
+
+    csr_matrix = require("scipy.sparse", "laws", "lrkit.laws.fit").csr_matrix
 
     n_terms = int(g.D.size)
     lu, li = np.unique(g.leta, return_inverse=True)

@@ -57,7 +57,9 @@ def _final(law: Any, s: Schedule, total: int) -> float:
 
 
 def _wsd(law: Any, T: int, peak: float, w: int) -> tuple[Schedule, float]:
-    from scipy.optimize import minimize_scalar
+    from .._deps import require
+
+    minimize_scalar = require("scipy.optimize", "laws", "Law.optimize").minimize_scalar
 
     from ..schedules import wsd
 
@@ -85,7 +87,9 @@ def _wsd(law: Any, T: int, peak: float, w: int) -> tuple[Schedule, float]:
 
 
 def _free(law: Any, T: int, peak: float, w: int, knots: int, start: Schedule) -> Schedule:
-    from scipy.optimize import minimize
+    from .._deps import require
+
+    minimize = require("scipy.optimize", "laws", "Law.optimize").minimize
 
     from ..combinators import warmup as warm
     from ..schedules import interpolate
