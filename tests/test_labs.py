@@ -281,6 +281,11 @@ def test_quadratic_spectrum_and_validation():
         NoisyQuadratic(spectrum=[1.0, -1.0])
     with pytest.raises(ValueError, match="noise"):
         NoisyQuadratic(noise=-1.0)
+    with pytest.raises(ValueError, match=r"x0 must be a number or 3 numbers \(one per coord"):
+        NoisyQuadratic(dim=3, x0=[1.0, 2.0])
+    with pytest.raises(ValueError, match="x0 must be finite, got nan"):
+        NoisyQuadratic(dim=3, x0=float("nan"))
+    assert NoisyQuadratic(dim=3, x0=[1.0, 2.0, 3.0]).x0.tolist() == [1.0, 2.0, 3.0]
 
 
 def test_quadratic_noise_free_is_exact_gradient_descent():

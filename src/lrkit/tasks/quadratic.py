@@ -120,7 +120,15 @@ class NoisyQuadratic:
         self.M = float(h[-1])
         self.noise = check_number("NoisyQuadratic", "noise", noise, nonneg=True)
         self.batch_size = check_int("NoisyQuadratic", "batch_size", batch_size, low=1)
-        x0a = np.broadcast_to(np.asarray(x0, dtype=np.float64), (self.dim,)).copy()
+        try:
+            x0a = np.broadcast_to(np.asarray(x0, dtype=np.float64), (self.dim,)).copy()
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"NoisyQuadratic: x0 must be a number or {self.dim} numbers (one per "
+                f"coordinate), got {x0!r:.80}"
+            ) from None
+        if not np.all(np.isfinite(x0a)):
+            raise ConfigError(f"NoisyQuadratic: x0 must be finite, got {x0!r:.80}")
         self.x0 = x0a
 
     def __repr__(self) -> str:
