@@ -85,13 +85,16 @@ def test_the_helpers():
         check_installed("no_such_lib_xyz.sub", "plot", "a test")
     e = missing_dependency(ModuleNotFoundError("No module named 'sklearn'", name="sklearn.base"))
     assert isinstance(e, LrkitError) and isinstance(e, ImportError)
-    assert str(e) == "sklearn is needed for this command; install it with: pip install 'lrkit[tasks]'"
+    assert (
+        str(e) == "sklearn is needed for this command; install it with: pip install 'lrkit[tasks]'"
+    )
     # not an optional library of lrkit: a bug or the user's own import, left as it is
     assert missing_dependency(ModuleNotFoundError("No module named 'x'", name="x")) is None
     assert missing_dependency(ImportError("cannot import name 'y'")) is None
     # every extra named is one the package declares
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     py = Path(__file__).resolve().parents[1] / "pyproject.toml"
     extras = tomllib.loads(py.read_text())["project"]["optional-dependencies"]

@@ -63,7 +63,13 @@ def _recording(q=Q):
     [
         ({"total_steps": True}, ConfigTypeError, "plan: total_steps must be an int, got True"),
         ({"total_steps": 400.0}, ConfigTypeError, "plan: total_steps must be an int, got 400.0"),
-        ({"total_steps": 19}, ConfigError, "plan: total_steps must be >= 20, got 19"),
+        (
+            {"total_steps": 19},
+            ConfigError,
+            "plan: total_steps must be an int in [20, 2**53] (schedules count steps exactly "
+            "up to 2**53), got 19",
+        ),
+        ({"total_steps": 2**53 + 1}, ConfigError, "2**53), got 9007199254740993"),
         ({"budget": True}, ConfigTypeError, "plan: budget must be a number, got True"),
         ({"budget": "0.5"}, ConfigTypeError, "plan: budget must be a number, got '0.5'"),
         ({"budget": math.nan}, ConfigTypeError, "plan: budget must be a number, got nan"),

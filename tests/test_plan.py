@@ -162,7 +162,7 @@ def test_trial_forms_and_bad_returns():
     "kwargs, err, words",
     [
         ({"run": 3}, ConfigTypeError, "run must be callable"),
-        ({"total_steps": 10}, ConfigError, "total_steps must be >= 20, got 10"),
+        ({"total_steps": 10}, ConfigError, r"total_steps must be an int in \[20, 2\*\*53\] .*10"),
         ({"total_steps": 1e3}, ConfigTypeError, "total_steps must be an int"),
         ({"budget": 0}, ConfigError, "budget must be > 0, got 0"),
         ({"shapes": ("linear", "zigzag")}, ConfigError, "zigzag"),
@@ -772,3 +772,41 @@ def test_a_validation_loss_that_is_never_finite_is_named():
     for run in (falls, flat):
         with pytest.raises(NonFiniteError, match="training losses were finite but its validation"):
             lrkit.plan(run, 300)
+
+
+def test_law_options_and_callback_are_checked_before_any_update():
+    calls = []
+
+    def run(schedule, steps):
+        calls.append(steps)
+        return [1.0] * steps
+
+    for kwargs, err, words in [
+        (dict(law="foo", use_laws=True), ConfigError, "law must be None or one of multi_power"),
+        (dict(law_tolerance=-1.0), ConfigError, "law_tolerance must be a number > 0"),
+        (dict(law_tolerance=math.nan), ConfigError, "law_tolerance must be a number > 0"),
+        (dict(callback=3), ConfigTypeError, "callback must be callable or None, got 3"),
+        (dict(), ConfigError, r"total_steps must be an int in \[20, 2\*\*53\]"),
+    ]:
+        total = 2**53 + 1 if not kwargs else 400
+        with pytest.raises(err, match=words):
+            lrkit.plan(run, total, **kwargs)
+    assert calls == []
+
+
+def test_a_run_longer_than_a_law_predicts_is_planned_without_one():
+    # 2e8 updates: the shapes' areas from evenly spaced steps, no law (laws stop at 1e8)
+    from lrkit.plan._core import AREA_EXACT_STEPS, lr_area
+
+    def run(schedule, steps):  # a curve that falls with the summed rate, in closed form
+        t = np.arange(steps)
+        return list(1.0 + 1.0 / (1.0 + np.cumsum(np.asarray(schedule(t), dtype=float))))
+
+    p = lrkit.plan(run, 200_000_000, budget=2e-6, use_laws=True)
+    assert p.total_steps == 200_000_000 and p.cost <= 400
+    assert any("more than a law predicts (1e+08)" in n for n in p.notes)
+    # the sampled area is the exact one to 1e-6 (linear: 0.5 of the peak, WSD: 0.875)
+    total = 3 * AREA_EXACT_STEPS + 1
+    for shape, exact in (("linear", 0.5), ("wsd", 0.875)):
+        assert lr_area(shape, total) == pytest.approx(exact, abs=2e-3)
+        assert abs(lr_area(shape, total) - lr_area(shape, AREA_EXACT_STEPS)) < 1e-5

@@ -97,6 +97,10 @@ BETA_MAX = 1.0
 LAW_MIN_RUN_SECONDS = 120.0
 #: a law whose mean relative error on the probes exceeds this is not trusted
 LAW_TOLERANCE = 0.05
+#: the longest run planned: schedules count steps exactly up to 2**53
+MAX_TOTAL_STEPS = 2**53
+#: :func:`lr_area` averages every step up to this many, evenly spaced steps beyond
+AREA_EXACT_STEPS = 1_000_000
 #: a probe "made progress" only when its loss fell by at least this fraction of its start
 PROGRESS = 0.1
 #: a rung tells its peaks apart when a probe scores above its best by more than this many
@@ -194,8 +198,11 @@ def _check(
         raise ConfigTypeError(f"plan: run must be callable as run(schedule, steps), got {run!r}")
     if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)):
         raise ConfigTypeError(f"plan: total_steps must be an int, got {total_steps!r}")
-    if total_steps < 20:
-        raise ConfigError(f"plan: total_steps must be >= 20, got {total_steps}")
+    if not 20 <= total_steps <= MAX_TOTAL_STEPS:
+        raise ConfigError(
+            f"plan: total_steps must be an int in [20, 2**53] (schedules count steps "
+            f"exactly up to 2**53), got {total_steps}"
+        )
     for name, v, ok, rule in (
         ("budget", budget, lambda x: x > 0, "> 0"),
         ("warmup", warmup, lambda x: 0 <= x <= 0.5, "in [0, 0.5]"),
@@ -231,6 +238,20 @@ def _check(
     if not (0 < lo < hi and math.isfinite(hi)):
         raise ConfigError(f"plan: lr_range must satisfy 0 < low < high, got {lr_range!r}")
     return int(total_steps), float(budget), shapes, peaks, (lo, hi)
+
+
+def _check_law_options(law: Any, law_tolerance: Any, callback: Any) -> None:
+    """``law`` a law's name or None, ``law_tolerance`` a fraction > 0, ``callback`` callable
+    or None: checked before any update (a bad law used to fail quietly inside the fit)."""
+    from ..laws._law import LAWS
+
+    if law is not None and law not in LAWS:
+        raise ConfigError(f"plan: law must be None or one of {', '.join(LAWS)}, got {law!r}")
+    t = law_tolerance
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):
+        raise ConfigError(f"plan: law_tolerance must be a number > 0 (a fraction), got {t!r}")
+    if callback is not None and not callable(callback):
+        raise ConfigTypeError(f"plan: callback must be callable or None, got {callback!r}")
 
 
 def _allocate(
@@ -448,6 +469,18 @@ def _pick_shape(
         )
     if not use_laws:
         return default, (), None, [f"laws off: keeping the probes' shape {default}"]
+    from ..laws._run import MAX_RUN_STEPS
+
+    if total > MAX_RUN_STEPS:
+        return (
+            default,
+            (),
+            None,
+            [
+                f"no law: the run's {total} steps are more than a law predicts "
+                f"({MAX_RUN_STEPS:.0e}); keeping the probes' shape {default}"
+            ],
+        )
     curves = []
     for p in led.probes:
         if p.stage != "range" and not p.diverged:
@@ -532,7 +565,8 @@ def plan(
             returns the per-step training losses: a sequence, a
             :class:`Trial` (with ``val_loss``), a dict or a
             ``(losses, val_loss)`` pair. It may stop early at a non-finite loss.
-        total_steps: optimizer updates of the real run (>= 20).
+        total_steps: optimizer updates of the real run (20 to 2**53; no law is fitted for
+            runs over :data:`lrkit.laws.MAX_RUN_STEPS`).
         budget: extra updates allowed, as a fraction of ``total_steps``
             (range test and probes together; ``cost <= budget * total_steps``).
         shapes: the shapes to choose from; the first is the default and the
@@ -561,6 +595,7 @@ def plan(
     total, budget, shapes_t, peaks, (lo, hi) = _check(
         run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown, use_laws
     )
+    _check_law_options(law, law_tolerance, callback)
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     alt = alternative(shapes_t, total, warmup, cooldown)
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
@@ -1035,7 +1070,11 @@ def lr_area(shape: str, total: int, warmup: float = 0.05, cooldown: float = 0.2)
     (0.5, 0.875)
     """
     s = shape_schedule(shape, 1.0, total, warmup, cooldown)
-    return float(np.mean(np.asarray(s(np.arange(total)), dtype=np.float64)))
+    if total <= AREA_EXACT_STEPS:
+        steps = np.arange(total)
+    else:  # a long run: the mean over evenly spaced steps (memory bounded)
+        steps = np.linspace(0, total - 1, AREA_EXACT_STEPS).round().astype(np.int64)
+    return float(np.mean(np.asarray(s(steps), dtype=np.float64)))
 
 
 def alternative(shapes: Sequence[str], total: int, warmup: float, cooldown: float) -> str | None:
