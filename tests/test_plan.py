@@ -810,3 +810,51 @@ def test_a_run_longer_than_a_law_predicts_is_planned_without_one():
     for shape, exact in (("linear", 0.5), ("wsd", 0.875)):
         assert lr_area(shape, total) == pytest.approx(exact, abs=2e-3)
         assert abs(lr_area(shape, total) - lr_area(shape, AREA_EXACT_STEPS)) < 1e-5
+
+
+def _a_plan():
+    def run(schedule, steps):
+        lr = np.asarray(schedule(np.arange(steps)), dtype=float)
+        return list(1.0 + np.exp(-np.cumsum(np.minimum(lr, 1.0))))
+
+    return lrkit.plan(run, 300, use_laws=False)
+
+
+def test_plan_from_dict_refuses_what_to_dict_did_not_write():
+    p = _a_plan()
+    d = p.to_dict()
+    assert Plan.from_dict(json.dumps(d)) == p
+    for change, words in [
+        ({"version": 2}, "version must be 1, got 2"),
+        ({"peak": -1.0}, "peak -1.0 is not one a plan can have"),
+        ({"peak": "x"}, "not a plan made by to_dict"),
+        ({"shape": "zigzag"}, "shape 'zigzag' is not one"),
+        ({"cost": 1.5}, "cost 1.5 is not one"),
+        ({"cost": -5}, "cost -5 is not one"),
+        ({"budget": 0.0}, "budget 0.0 is not one"),
+        ({"total_steps": 0}, "total_steps 0 is not one"),
+        ({"decided_by": "luck"}, "decided_by 'luck' is not one"),
+        ({"probes": [{"peak": 1.0}]}, "missing key 'stage'"),
+    ]:
+        with pytest.raises(ConfigError, match=words):
+            Plan.from_dict({**d, **change})
+    with pytest.raises(ConfigError, match=r"missing key\(s\) peak, cost"):
+        Plan.from_dict({k: v for k, v in d.items() if k not in ("peak", "cost")})
+    with pytest.raises(ConfigError, match="the text is not JSON"):
+        Plan.from_dict("{not json")
+
+
+def test_plan_figure_series_and_html(tmp_path):
+    p = _a_plan()
+    left, right = p._series()
+    # one curve per probe run (the range test aside), its losses as recorded
+    probes = [q for q in p.probes if q.stage != "range"]
+    assert [s[0] for s in left] == [f"{q.stage} {q.shape} {q.peak:.3g}" for q in probes]
+    assert all(np.array_equal(s[2], q.losses) for s, q in zip(left, probes))
+    (label, t, y, dashed), *_ = right
+    assert label == f"chosen: {p.shape}" and not dashed
+    assert t[0] == 0 and t[-1] == p.total_steps - 1 and np.all(np.diff(t) > 0)
+    np.testing.assert_array_equal(y, p.schedule(t))
+    out = p.plot(str(tmp_path / "sub" / "plan.html"))
+    assert (tmp_path / "sub" / "plan.html").read_text().count("probes and predictions") >= 1
+    assert out.endswith("plan.html")

@@ -90,12 +90,32 @@ def test_plan_cli_as_a_process():
     assert out.stderr.count("\n") == 1 and "nope" in out.stderr
 
 
-def test_an_unwritable_output_is_refused_before_any_work():
+def test_an_unwritable_output_is_refused_before_any_work(tmp_path):
     from lrkit.commands.plan import _check_outputs
     from lrkit.errors import OutputError
 
-    with pytest.raises(OutputError, match="/no/such/dir"):
-        _check_outputs(["/no/such/dir/p.json"])
+    (tmp_path / "f").write_text("a file")
+    (tmp_path / "d.json").mkdir()
+    for out, words in [
+        (tmp_path / "f" / "p.json", "is a file, not a folder"),
+        (tmp_path / "f" / "p.html", "is a file, not a folder"),
+        (tmp_path / "d.json", "is an existing folder, not a file"),
+    ]:
+        with pytest.raises(OutputError, match=words):
+            _check_outputs([str(out)])
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "d.json", tmp_path / "f"]
+
+
+def test_plan_cli_writes_json_and_an_interactive_figure_into_new_folders(tmp_path, capsys):
+    js, page = tmp_path / "a" / "plan.json", tmp_path / "b" / "c" / "plan.html"
+    argv = ["plan", "--task", "quadratic", "--total", "200", "--out", str(js)]
+    assert main([*argv, "--out", str(page)]) == 0
+    p = Plan.from_dict(js.read_text())
+    html = page.read_text()
+    assert html.startswith("<!doctype html>") and "plotly" in html
+    # the chosen schedule's trace: its rate at the last step drawn, and at step 0
+    assert str(p.schedule)[:40] in html
+    assert f"written: {page}" in capsys.readouterr().out
 
 
 def test_plan_cli_on_the_built_in_quadratic(tmp_path, capsys):

@@ -114,7 +114,7 @@ def test_plan_plot_returns_a_figure_with_the_chosen_schedule(tmp_path):
     np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), probes[0].losses)
     assert p.plot(str(tmp_path / "p.png")).endswith("p.png")
     assert (tmp_path / "p.png").read_bytes().startswith(PNG)
-    with pytest.raises(ConfigError, match=r"out must end in .png or .svg or .pdf"):
+    with pytest.raises(ConfigError, match=r"out must end in .png, .svg, .pdf or .html, got"):
         p.plot(str(tmp_path / "p.txt"))
 
 

@@ -8,8 +8,6 @@ from typing import Any
 
 HELP = "plan the learning-rate schedule (peak and shape) of a task's run at a bounded extra cost"
 
-_FIGURES = (".png", ".svg", ".pdf")
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -48,22 +46,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out",
         action="append",
         default=[],
-        help="write the plan: FILE.json (Plan.to_dict) or a figure FILE.png/.svg/.pdf (repeatable)",
+        help="write the plan: FILE.json (Plan.to_dict) or a figure FILE.png/.svg/.pdf/.html "
+        "(repeatable)",
     )
 
 
 def _check_outputs(outs: list[str]) -> None:
-    from ..errors import ConfigError, OutputError
+    """Every ``--out`` writable, and a figure's library installed, before any work."""
+    from .._files import FIGURE_EXTENSIONS, check_file
+    from ..errors import ConfigError
 
     for out in outs:
         ext = os.path.splitext(out)[1].lower()
-        if ext != ".json" and ext not in _FIGURES:
-            raise ConfigError(f"--out must end in .json, .png, .svg or .pdf, got {out!r}")
-        parent = os.path.dirname(os.path.abspath(out))
-        if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-            raise OutputError(
-                f"--out {out!r}: the folder {parent!r} does not exist or is not writable"
-            )
+        if ext != ".json" and ext not in FIGURE_EXTENSIONS:
+            raise ConfigError(f"--out must end in .json, .png, .svg, .pdf or .html, got {out!r}")
+        check_file(out, "--out", (".json",) if ext == ".json" else FIGURE_EXTENSIONS)
 
 
 def _check_args(args: argparse.Namespace) -> list[str] | None:
@@ -144,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"schedule: {result.schedule}")
     for out in args.out:
         if out.lower().endswith(".json"):
+            os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
             with open(out, "w", encoding="utf-8") as f:
                 json.dump(result.to_dict(), f)
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,38 +277,89 @@ class Plan:
         return "\n".join(lines)
 
     def plot(self, out: str | None = None) -> Any:
-        """Probe loss curves (left) and the chosen schedule with its alternatives (right).
+        """Probe loss curves with the law's predictions (left), and the chosen schedule
+        with the predicted alternatives (right).
 
-        With ``out`` (``.png``/``.svg``/``.pdf``) the figure is written there
-        and the path returned; otherwise the matplotlib figure is returned.
+        With ``out`` (``.png``/``.svg``/``.pdf``, or ``.html`` for an interactive page)
+        the figure is written there and the path returned; otherwise the matplotlib
+        figure is returned.
         """
-        from .._render import new_figure
+        from .._files import FIGURE_EXTENSIONS, figure_kind
 
         if out is not None:
-            check_file(out, "out", (".png", ".svg", ".pdf"))
+            check_file(out, "out", FIGURE_EXTENSIONS)
+        left, right = self._series()
+        if out is not None and figure_kind(out) == "html":
+            return self._plot_html(left, right, out)
+        from .._render import new_figure
+
         fig = new_figure(11, 4.2)
         a, b = fig.subplots(1, 2)
-        for p in self.probes:
-            if p.stage == "range" or not p.losses:
-                continue
-            a.plot(np.asarray(p.losses), label=f"{p.stage} {p.shape} {p.peak:.3g}", linewidth=1)
-        for pr in self.predictions:
-            if pr.steps:
-                a.plot(pr.steps, pr.curve, "--", label=f"law: {pr.shape}", linewidth=1)
-        a.set_xlabel("update")
+        for ax, series, size in ((a, left, 7), (b, right, 8)):
+            for label, x, y, dashed in series:
+                width = 2 if label.startswith("chosen") else 1
+                ax.plot(x, y, "--" if dashed else "-", label=label, linewidth=width)
+            ax.set_xlabel("update")
+            ax.legend(fontsize=size)
         a.set_ylabel("training loss")
         a.set_title("probes and predictions")
-        a.legend(fontsize=7)
-        t = np.arange(self.total_steps)
-        b.plot(t, self.schedule(t), label=f"chosen: {self.shape}", linewidth=2)
-        b.set_xlabel("update")
         b.set_ylabel("learning rate")
         b.set_title(str(self.schedule)[:70], fontsize=8)
-        b.legend(fontsize=8)
         fig.tight_layout()
         if out is None:
             return fig
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         fig.savefig(out)
+        return out
+
+    def _series(self) -> tuple[list[Any], list[Any]]:
+        """(label, x, y, dashed) of the probes and predictions, and of the schedules
+        (at most ~2,000 points each, so a long run draws fast)."""
+        from ..errors import LrkitError
+        from ..spec import parse
+
+        left: list[Any] = []
+        for p in self.probes:
+            if p.stage != "range" and p.losses:
+                y = np.asarray(p.losses, dtype=np.float64)
+                left.append((f"{p.stage} {p.shape} {p.peak:.3g}", np.arange(len(y)), y, False))
+        for pr in self.predictions:
+            if pr.steps:
+                left.append((f"law: {pr.shape}", np.asarray(pr.steps), np.asarray(pr.curve), True))
+        t = np.unique(np.linspace(0, self.total_steps - 1, 2000).round().astype(np.int64))
+        right = [(f"chosen: {self.shape}", t, np.asarray(self.schedule(t)), False)]
+        for pr in self.predictions:
+            if pr.schedule != str(self.schedule):
+                try:
+                    alt = parse(pr.schedule)
+                except LrkitError:  # not a spec (a plan built by hand): nothing to draw
+                    continue
+                right.append((f"{pr.shape} (predicted)", t, np.asarray(alt(t)), True))
+        return left, right
+
+    def _plot_html(self, left: list[Any], right: list[Any], out: str) -> str:
+        from .._deps import require
+
+        subplots = require("plotly.subplots", what="an HTML chart")
+        fig = subplots.make_subplots(
+            rows=1, cols=2, subplot_titles=("probes and predictions", str(self.schedule)[:70])
+        )
+        for col, series in ((1, left), (2, right)):
+            for label, x, y, dashed in series:
+                fig.add_scatter(
+                    x=np.asarray(x).tolist(),
+                    y=[v if math.isfinite(v) else None for v in np.asarray(y, dtype=float)],
+                    name=label,
+                    line={"dash": "dash" if dashed else "solid"},
+                    row=1,
+                    col=col,
+                )
+            fig.update_xaxes(title_text="update", row=1, col=col)
+        fig.update_yaxes(title_text="training loss", row=1, col=1)
+        fig.update_yaxes(title_text="learning rate", row=1, col=2)
+        fig.update_layout(title=f"lrkit plan: {self.schedule}"[:120])
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        fig.write_html(out, include_plotlyjs=True, full_html=True)
         return out
 
     def _repr_png_(self) -> bytes | None:
@@ -340,31 +392,65 @@ class Plan:
     @classmethod
     def from_dict(cls, d: Any) -> Plan:
         """Rebuild a plan saved with :meth:`to_dict` (also accepts its JSON text)."""
+        from ..errors import LrkitError
         from ..finder import FinderResult
         from ..spec import from_dict
+        from ._shapes import ALL_SHAPES
 
         if isinstance(d, str):
-            d = json.loads(d)
+            try:
+                d = json.loads(d)
+            except json.JSONDecodeError as e:
+                raise ConfigError(f"Plan.from_dict: the text is not JSON ({e})") from None
         if not isinstance(d, dict) or d.get("kind") != "lrkit.Plan":
             raise ConfigError(
                 f"Plan.from_dict: d must be a dict made by Plan.to_dict(), got {d!r:.80}"
             )
-        return cls(
-            schedule=from_dict(d["schedule"]),
-            peak=float(d["peak"]),
-            shape=d["shape"],
-            total_steps=int(d["total_steps"]),
-            budget=float(d["budget"]),
-            cost=int(d["cost"]),
-            probes=tuple(Probe.from_dict(p) for p in d.get("probes", ())),
-            finder=None if d.get("finder") is None else FinderResult.from_dict(d["finder"]),
-            predictions=tuple(Prediction.from_dict(p) for p in d.get("predictions", ())),
-            law=d.get("law"),
-            decided_by=d.get("decided_by", "probes"),
-            notes=tuple(d.get("notes", ())),
-            seconds=float(d.get("seconds", 0.0)),
-            run_seconds=float(d.get("run_seconds", 0.0)),
-        )
+        if d.get("version", 1) != 1:
+            raise ConfigError(f"Plan.from_dict: version must be 1, got {d['version']!r}")
+        missing = [
+            k for k in ("schedule", "peak", "shape", "total_steps", "budget", "cost") if k not in d
+        ]
+        if missing:
+            raise ConfigError(f"Plan.from_dict: missing key(s) {', '.join(missing)}")
+        try:
+            plan = cls(
+                schedule=from_dict(d["schedule"]),
+                peak=float(d["peak"]),
+                shape=d["shape"],
+                total_steps=int(d["total_steps"]),
+                budget=float(d["budget"]),
+                cost=int(d["cost"]),
+                probes=tuple(Probe.from_dict(p) for p in d.get("probes", ())),
+                finder=None if d.get("finder") is None else FinderResult.from_dict(d["finder"]),
+                predictions=tuple(Prediction.from_dict(p) for p in d.get("predictions", ())),
+                law=d.get("law"),
+                decided_by=d.get("decided_by", "probes"),
+                notes=tuple(d.get("notes", ())),
+                seconds=float(d.get("seconds", 0.0)),
+                run_seconds=float(d.get("run_seconds", 0.0)),
+            )
+        except LrkitError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            what = f"missing key {e}" if isinstance(e, KeyError) else str(e)
+            raise ConfigError(f"Plan.from_dict: not a plan made by to_dict ({what})") from None
+        bad = [
+            (name, value)
+            for name, value, ok in (
+                ("peak", plan.peak, math.isfinite(plan.peak) and plan.peak > 0),
+                ("shape", plan.shape, plan.shape in ALL_SHAPES),
+                ("total_steps", plan.total_steps, plan.total_steps >= 1),
+                ("budget", plan.budget, math.isfinite(plan.budget) and plan.budget > 0),
+                ("cost", d["cost"], plan.cost >= 0 and plan.cost == d["cost"]),
+                ("decided_by", plan.decided_by, plan.decided_by in ("law", "probes")),
+            )
+            if not ok
+        ]
+        if bad:
+            name, value = bad[0]
+            raise ConfigError(f"Plan.from_dict: {name} {value!r} is not one a plan can have")
+        return plan
 
 
 def _floats(xs: Sequence[Any]) -> tuple[float, ...]:
