@@ -15,7 +15,15 @@ from torch.optim.lr_scheduler import LRScheduler
 
 from .._validate import check_bool, check_choice, check_int
 from .._xp import sample_steps
-from ..control import StateField, check_mismatch, f_bool, f_int, f_optional, read_state
+from ..control import (
+    MAX_COUNT,
+    StateField,
+    check_mismatch,
+    f_bool,
+    f_int,
+    f_optional,
+    read_state,
+)
 from ..core import Schedule, as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
@@ -49,6 +57,17 @@ def check_optimizer(owner: str, optimizer: Any) -> None:
         raise TypeError(
             f"{owner}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
         )
+
+
+def _count(owner: str, name: str, value: Any, low: int) -> int:
+    """An integer in ``[low, 2**53]``: the range a checkpoint's counts are loaded back from."""
+    v = check_int(owner, name, value, low=low)
+    if v > MAX_COUNT:
+        raise ConfigError(
+            f"{owner}: {name} must be at most 2**53 (a checkpoint holds counts up to it), "
+            f"got {value!r}"
+        )
+    return v
 
 
 def total_steps(
@@ -403,13 +422,9 @@ class Scheduler(LRScheduler):
             )
         self.on_mismatch = check_choice(o, "on_mismatch", on_mismatch, ("error", "new"))
         self.optimizer = optimizer
-        self.total_steps = (
-            None if total_steps is None else check_int(o, "total_steps", total_steps, low=1)
-        )
+        self.total_steps = None if total_steps is None else _count(o, "total_steps", total_steps, 1)
         self.steps_per_epoch = (
-            None
-            if steps_per_epoch is None
-            else check_int(o, "steps_per_epoch", steps_per_epoch, low=1)
+            None if steps_per_epoch is None else _count(o, "steps_per_epoch", steps_per_epoch, 1)
         )
         self.warn_past_end = check_bool(o, "warn_past_end", warn_past_end)
         self.follow_optimizer = check_bool(o, "follow_optimizer", follow_optimizer)
@@ -667,12 +682,13 @@ class Scheduler(LRScheduler):
     # ------------------------------------------------------------------ stepping
     def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
         """Advance to the next step (or, in ``follow_optimizer`` mode, to the
-        optimizer's update count) and apply its values. ``step(n)`` jumps to step ``n``.
+        optimizer's update count) and apply its values. ``step(n)`` jumps to step ``n``
+        (an integer in ``[0, 2**53]``, the range a checkpoint loads back).
         """
         if epoch is None:
             n = self._opt_count if self.follow_optimizer else self.last_epoch + 1
         else:
-            n = check_int(self._owner, "epoch", epoch, low=0)
+            n = _count(self._owner, "epoch", epoch, 0)
         groups = self.optimizer.param_groups
         if len(groups) != self._ngroups:
             self._check_groups()
