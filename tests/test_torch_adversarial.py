@@ -44,3 +44,64 @@ def test_run_sizes_past_2_53_are_refused_so_every_checkpoint_loads_back(key):
         Scheduler(_sgd(), lrkit.constant(0.1), **{key: 2**60})
     s = Scheduler(_sgd(), lrkit.constant(0.1), **{key: 2**53})
     Scheduler(_sgd(), lrkit.constant(0.1), **{key: 2**53}).load_state_dict(s.state_dict())
+
+
+# ----------------------------------------------------------------------------- find_lr / plan
+
+
+def _task(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(64, 4, generator=g)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]])
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    torch.manual_seed(seed)
+    return torch.nn.Linear(4, 1), batches
+
+
+def _sweep(which, model, opt, loss_fn, batches):
+    if which == "find_lr":
+        return lrkit.torch.find_lr(model, opt, loss_fn, batches, progress=False, steps=30)
+    return lrkit.torch.plan(model, opt, loss_fn, batches, 20, budget=5.0)
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_parameters_the_optimizer_trains_outside_the_model_are_restored(which):
+    # a learnable temperature in the loss: in the optimizer, not in model.parameters()
+    model, batches = _task()
+    temp = torch.nn.Parameter(torch.tensor([1.5]))
+    opt = torch.optim.SGD(
+        [{"params": model.parameters()}, {"params": [temp], "lr": 0.01}], lr=0.1, momentum=0.9
+    )
+
+    def loss_fn(out, y):
+        return torch.nn.functional.mse_loss(out * temp, y)
+
+    loss_fn(model(batches[0][0]), batches[0][1]).backward()  # a gradient is there before
+    grad = temp.grad.clone()
+    _sweep(which, model, opt, loss_fn, batches)
+    assert torch.equal(temp.detach(), torch.tensor([1.5]))
+    assert torch.equal(temp.grad, grad)
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_the_sweeps_updates_do_not_move_a_follow_optimizer_scheduler_or_an_auto_monitor(
+    which, tmp_path
+):
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = Scheduler(opt, lrkit.linear(0.1, 0.0, steps=1000), follow_optimizer=True)
+    mon = lrkit.torch.LRMonitor(opt, auto=True, csv_path=tmp_path / "lr.csv")
+    for xb, yb in batches[:2]:  # two real updates first
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+        sched.step()
+    _sweep(which, model, opt, torch.nn.functional.mse_loss, batches)
+    assert sched.state_dict()["opt_count"] == 2
+    assert [r["step"] for r in mon.history] == [0, 1]
+    assert (tmp_path / "lr.csv").read_text().count("\n") == 3  # header and two rows
+    # the hooks work again once the sweep is over
+    opt.step()
+    sched.step()
+    assert sched.last_epoch == 3 and opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.997)
+    assert mon.steps() == [0, 1, 2]

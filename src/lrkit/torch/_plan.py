@@ -9,7 +9,9 @@ generators had when ``plan`` was called (restored with the snapshot
 proportions), and returns the per-update training losses and, with
 ``val_loader``, the mean validation loss after the last update. Afterwards,
 also when a probe raises, the snapshot is restored: training after ``plan``
-is bit-identical to training without it.
+is bit-identical to training without it (the probes' updates are not counted
+by a ``Scheduler(follow_optimizer=True)`` nor recorded by an
+``LRMonitor(auto=True)`` on the optimizer).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..finder.cycle import Cycle
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
 from .finder import _model_device, _Snapshot, _split, _to
+from .scheduler import bookkeeping_paused
 
 __all__ = ["plan"]
 
@@ -72,7 +75,8 @@ def plan(
         model, optimizer, loss_fn, train_loader, val_loader, val_batches, step_fn, device, snap
     )
     try:
-        return _plan(run, total_steps, budget, shapes, **options)
+        with bookkeeping_paused(optimizer):
+            return _plan(run, total_steps, budget, shapes, **options)
     finally:
         snap.restore()
 

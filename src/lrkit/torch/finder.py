@@ -4,15 +4,18 @@ A thin wrapper around :func:`lrkit.find`: it builds the ``step_fn(lr)`` that
 sets the optimizer's rates, runs one training step on the next batch and
 returns the loss, and it snapshots and restores everything the sweep touches:
 
-- model parameters (in place, the same ``Parameter`` objects), their ``.grad``,
-  buffers (BatchNorm statistics included) and every module's train/eval mode;
+- model parameters and the parameters the optimizer trains outside the model
+  (in place, the same ``Parameter`` objects), their ``.grad``, buffers
+  (BatchNorm statistics included) and every module's train/eval mode;
 - optimizer state (momentum buffers, Adam moments, step counts; entries the
   sweep created are removed) and every param-group setting (``lr`` included);
 - the random number generators it may advance: torch CPU, CUDA (when
   initialised), numpy's and Python's global ones, and a ``generator`` attached
   to the loader or its sampler;
 
-also when the sweep raises. Training after ``find_lr`` is therefore
+also when the sweep raises. The sweep's updates are not counted by a
+``Scheduler(follow_optimizer=True)`` nor recorded by an ``LRMonitor(auto=True)``
+on the optimizer. Training after ``find_lr`` is therefore
 bit-identical to training without it (on the same device and
 deterministic kernels).
 
@@ -35,7 +38,7 @@ import copy
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +47,7 @@ import torch
 from ..errors import ConfigError, ConfigTypeError
 from ..finder import FinderResult, LoaderExhausted, SweepOptions, as_loss, find, sweep_options
 from ..finder.cycle import Cycle
+from .scheduler import bookkeeping_paused
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -58,11 +62,12 @@ class _Snapshot:
     """Everything the sweep may change, copied; ``restore()`` puts it back in place."""
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loader: Any):
+        # the model's parameters and those the optimizer trains outside it (a learnable
+        # temperature in the loss...), each once
+        params = list({id(p): p for p in _params(model, optimizer)}.values())
         with torch.no_grad():
-            self.params = [(p, p.detach().clone()) for p in model.parameters()]
-            self.grads = [
-                (p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()
-            ]
+            self.params = [(p, p.detach().clone()) for p in params]
+            self.grads = [(p, None if p.grad is None else p.grad.detach().clone()) for p in params]
             self.buffers = [
                 (m, name, None if b is None else b.detach().clone())
                 for m in model.modules()
@@ -124,6 +129,12 @@ class _Snapshot:
         random.setstate(self.rng_python)
         for gen, gstate in self.generators:
             gen.set_state(gstate)
+
+
+def _params(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Iterator[Any]:
+    yield from model.parameters()
+    for g in optimizer.param_groups:
+        yield from g["params"]
 
 
 def _clone(x: Any) -> Any:
@@ -387,7 +398,8 @@ def find_lr(
         if moved:
             model.to(dev)
         shown = progress if dist is None or dist.get_rank() == 0 else False
-        result = find(run, opts, progress=shown)
+        with bookkeeping_paused(optimizer):
+            result = find(run, opts, progress=shown)
     finally:
         if moved:
             model.to(home)

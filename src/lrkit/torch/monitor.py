@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from .scheduler import check_optimizer
+from .scheduler import check_optimizer, is_paused
 
 __all__ = ["LRMonitor"]
 
@@ -31,8 +31,9 @@ class LRMonitor:
             creates one (needs the ``tensorboard`` package).
         tensorboard: a log directory for a new ``SummaryWriter``.
         auto: record automatically, just before each real ``optimizer.step()``
-            (a pre-step hook), i.e. the values that update used. Otherwise
-            call :meth:`record` yourself.
+            (a pre-step hook), i.e. the values that update used (the trial
+            updates of ``find_lr`` and ``plan``, undone afterwards, are not
+            recorded). Otherwise call :meth:`record` yourself.
         start_step: the step number of the first record (e.g. the scheduler's
             step after a resume).
 
@@ -86,7 +87,8 @@ class LRMonitor:
         self._hook = optimizer.register_step_pre_hook(self._pre_hook) if auto else None
 
     def _pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        self.record()
+        if not is_paused(optimizer):  # not the trial updates of find_lr / plan
+            self.record()
 
     def read(self) -> dict[str, float]:
         """The current values, ``{"lr/0": ..., "momentum/0": ...}``."""

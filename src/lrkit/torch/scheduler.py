@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,30 @@ def total_steps(
     return epochs * updates
 
 
+#: optimizers whose updates lrkit's bookkeeping hooks (``follow_optimizer``'s counter,
+#: ``LRMonitor(auto=True)``) ignore: those of ``find_lr``'s sweep and ``plan``'s probes
+_PAUSED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def bookkeeping_paused(optimizer: Any) -> Iterator[None]:
+    """While inside, lrkit's step hooks on ``optimizer`` do not count or record its updates
+    (the trial updates of a sweep, undone afterwards, are not the run's)."""
+    if optimizer in _PAUSED:  # nested: the outer one resumes
+        yield
+        return
+    _PAUSED.add(optimizer)
+    try:
+        yield
+    finally:
+        _PAUSED.discard(optimizer)
+
+
+def is_paused(optimizer: Any) -> bool:
+    """True inside :func:`bookkeeping_paused` for ``optimizer``."""
+    return optimizer in _PAUSED
+
+
 class _StepCounter:
     """Optimizer step post-hook counting the updates that really happened."""
 
@@ -137,7 +162,7 @@ class _StepCounter:
 
     def __call__(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         s = self.ref()
-        if s is not None:
+        if s is not None and optimizer not in _PAUSED:
             s._opt_count += 1
 
 
