@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import lrkit
-from lrkit.errors import ConfigError
+from lrkit.errors import ConfigError, ConfigTypeError
 from lrkit.torch import Scheduler
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -105,3 +105,33 @@ def test_the_sweeps_updates_do_not_move_a_follow_optimizer_scheduler_or_an_auto_
     sched.step()
     assert sched.last_epoch == 3 and opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.997)
     assert mon.steps() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_a_loss_fn_returning_per_sample_losses_is_named_in_the_error(which):
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = model.weight.detach().clone()
+
+    def per_sample(out, y):
+        return (out - y) ** 2
+
+    with pytest.raises(
+        ConfigTypeError,
+        match=rf"{which}: loss_fn must return one number, got a "
+        r"tensor of shape \(16, 1\) \(reduce it, e.g. loss.mean\(\)\)",
+    ):
+        _sweep(which, model, opt, per_sample, batches)
+    assert torch.equal(model.weight.detach(), before)
+
+
+@pytest.mark.parametrize("returned", [None, torch.ones(3)])
+def test_plan_step_fn_returning_something_else_than_one_number(returned):
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step_fn(m, o, batch):
+        return returned
+
+    with pytest.raises(ConfigTypeError, match="plan: step_fn must return the loss as one number"):
+        lrkit.torch.plan(model, opt, None, batches, 20, budget=5.0, step_fn=step_fn)

@@ -24,10 +24,11 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, ConfigTypeError
+from ..finder import as_loss
 from ..finder.cycle import Cycle
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from .finder import _model_device, _Snapshot, _split, _to
+from .finder import _loss_value, _model_device, _Snapshot, _split, _to
 from .scheduler import bookkeeping_paused
 
 __all__ = ["plan"]
@@ -118,14 +119,13 @@ def _make_run(
     ratios = [b / bases[0] for b in bases] if bases[0] > 0 else [1.0] * len(bases)
     dev = torch.device(device) if device is not None else _model_device(model)
 
-    def one_update(batch: Any) -> float:
+    def one_update(batch: Any, lr: float) -> float:
         if step_fn is not None:
-            out = step_fn(model, optimizer, batch)
-            return float(out.detach() if isinstance(out, torch.Tensor) else out)
+            return as_loss(step_fn(model, optimizer, batch), "plan", lr)
         optimizer.zero_grad(set_to_none=True)
         x, y = _split(batch)
         loss = loss_fn(model(x), y)  # type: ignore[misc]
-        value = float(loss.detach())
+        value = _loss_value("plan", loss, lr)
         if math.isfinite(value):
             loss.backward()
             optimizer.step()
@@ -154,7 +154,7 @@ def _make_run(
         for t in range(steps):
             for g, r in zip(optimizer.param_groups, ratios):
                 g["lr"] = float(rates[t]) * r
-            value = one_update(_to(next(batches), dev))
+            value = one_update(_to(next(batches), dev), float(rates[t]))
             losses.append(value)
             if not math.isfinite(value):
                 break

@@ -169,6 +169,16 @@ def _split(batch: Any) -> tuple[Any, Any]:
     )
 
 
+def _loss_value(owner: str, loss: Any, lr: float) -> float:
+    """``loss_fn``'s result as a float; a per-sample loss tensor raises naming ``loss_fn``."""
+    if isinstance(loss, torch.Tensor) and loss.numel() != 1:
+        raise ConfigTypeError(
+            f"{owner}: loss_fn must return one number, got a tensor of shape "
+            f"{tuple(loss.shape)} (reduce it, e.g. loss.mean()) at lr={lr:g}"
+        )
+    return as_loss(loss, owner, lr)
+
+
 def _dist() -> Any:
     if not torch.distributed.is_available() or not torch.distributed.is_initialized():
         return None
@@ -278,7 +288,7 @@ class _Step:
         for _ in range(self.accumulate):
             x, y = _split(_to(next(self.batches), self.dev))
             loss = self.loss_fn(self.model(x), y)
-            value = as_loss(loss, "find_lr", lr)
+            value = _loss_value("find_lr", loss, lr)
             total += value
             if not math.isfinite(value):
                 return value  # do not step on a NaN: the sweep stops here
