@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import lrkit
-from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.errors import ConfigError, ConfigTypeError, OutputError
 from lrkit.torch import Scheduler
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -135,3 +135,76 @@ def test_plan_step_fn_returning_something_else_than_one_number(returned):
 
     with pytest.raises(ConfigTypeError, match="plan: step_fn must return the loss as one number"):
         lrkit.torch.plan(model, opt, None, batches, 20, budget=5.0, step_fn=step_fn)
+
+
+# ----------------------------------------------------------------------------- LRMonitor
+
+
+@pytest.mark.parametrize(
+    "kw, exc, match",
+    [
+        ({"start_step": -5}, ConfigError, r"LRMonitor: start_step must be >= 0, got -5"),
+        ({"start_step": 2.7}, ConfigError, r"LRMonitor: start_step must be an integer, got 2.7"),
+        ({"start_step": "3"}, ConfigTypeError, r"LRMonitor: start_step must be an integer"),
+        ({"start_step": True}, ConfigTypeError, r"LRMonitor: start_step must be an integer"),
+        ({"auto": "no"}, ConfigTypeError, r"LRMonitor: auto must be True or False, got 'no'"),
+        ({"keys": (1,)}, ConfigTypeError, r"LRMonitor: keys must be param-group key names"),
+        ({"keys": ()}, ConfigError, r"LRMonitor: keys must name at least one key"),
+        ({"keys": ("lrr",)}, ConfigError, r"LRMonitor: no param group has the key 'lrr' \(keys:"),
+        ({"keys": ("beta1",)}, ConfigError, r"LRMonitor: no param group has the key 'beta1'"),
+        ({"tag_prefix": 5}, ConfigTypeError, r"LRMonitor: tag_prefix must be a string, got 5"),
+    ],
+)
+def test_monitor_bad_settings_are_refused_at_construction(kw, exc, match):
+    opt = _sgd(momentum=0.9)
+    with pytest.raises(exc, match=match):
+        lrkit.torch.LRMonitor(opt, **kw)
+    assert not opt._optimizer_step_pre_hooks  # nothing attached
+
+
+def test_monitor_record_step_is_checked():
+    mon = lrkit.torch.LRMonitor(_sgd())
+    with pytest.raises(ConfigError, match=r"LRMonitor: step must be >= 0, got -1"):
+        mon.record(-1)
+    with pytest.raises(ConfigError, match=r"LRMonitor: step must be an integer, got 1.5"):
+        mon.record(1.5)
+    assert mon.history == []
+
+
+def test_monitor_csv_path_is_checked_before_training(tmp_path):
+    with pytest.raises(OutputError, match="LRMonitor: csv_path: .* is an existing folder"):
+        lrkit.torch.LRMonitor(_sgd(), csv_path=tmp_path)
+    (tmp_path / "f").write_text("")
+    with pytest.raises(OutputError, match="LRMonitor: csv_path: cannot write"):
+        lrkit.torch.LRMonitor(_sgd(), csv_path=tmp_path / "f" / "lr.csv")
+    # a folder that does not exist yet is created at the first record
+    mon = lrkit.torch.LRMonitor(_sgd(), csv_path=tmp_path / "new" / "lr.csv")
+    mon.record()
+    assert (tmp_path / "new" / "lr.csv").read_text().splitlines() == ["step,lr/0", "0,0.1"]
+
+
+def test_a_resumed_monitor_appends_to_its_csv(tmp_path):
+    path = tmp_path / "lr.csv"
+    opt = _sgd(momentum=0.9)
+    sched = Scheduler(opt, lrkit.linear(0.1, 0.0, steps=4))
+    mon = lrkit.torch.LRMonitor(opt, keys=("lr", "momentum"), csv_path=path)
+    for _ in range(2):
+        mon.record()
+        sched.step()
+    # a resumed run: fresh objects, the monitor starts at the scheduler's step
+    opt = _sgd(momentum=0.9)
+    sched2 = Scheduler(opt, lrkit.linear(0.1, 0.0, steps=4))
+    sched2.load_state_dict(sched.state_dict())
+    mon2 = lrkit.torch.LRMonitor(opt, keys=("lr", "momentum"), csv_path=path, start_step=2)
+    for _ in range(2):
+        mon2.record()
+        sched2.step()
+    rows = path.read_text().splitlines()
+    assert rows[0] == "step,lr/0,momentum/0"
+    s = lrkit.linear(0.1, 0.0, steps=4)
+    assert [(int(r.split(",")[0]), float(r.split(",")[1])) for r in rows[1:]] == [
+        (n, s(n)) for n in range(4)
+    ]
+    # a new run (start_step 0) starts the file afresh
+    lrkit.torch.LRMonitor(opt, keys=("lr", "momentum"), csv_path=path).record()
+    assert len(path.read_text().splitlines()) == 2
