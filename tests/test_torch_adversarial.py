@@ -8,7 +8,7 @@ import torch
 
 import lrkit
 from lrkit.errors import ConfigError, ConfigTypeError, OutputError
-from lrkit.torch import Scheduler
+from lrkit.torch import EarlyStopping, ReduceOnPlateau, Scheduler
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -208,3 +208,28 @@ def test_a_resumed_monitor_appends_to_its_csv(tmp_path):
     # a new run (start_step 0) starts the file afresh
     lrkit.torch.LRMonitor(opt, keys=("lr", "momentum"), csv_path=path).record()
     assert len(path.read_text().splitlines()) == 2
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+@pytest.mark.parametrize("metric", ["loss", True, [1.0]])
+@pytest.mark.parametrize("owner", ["ReduceOnPlateau", "EarlyStopping"])
+def test_a_metric_that_is_not_a_number_is_refused_naming_the_owner(owner, metric):
+    opt = _sgd()
+    ctl = ReduceOnPlateau(opt, patience=0) if owner == "ReduceOnPlateau" else EarlyStopping()
+    with pytest.raises(ConfigTypeError, match=rf"{owner}: metric must be a number, got "):
+        ctl.step(metric)
+    assert opt.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize("owner", ["ReduceOnPlateau", "EarlyStopping"])
+def test_a_metric_tensor_of_several_values_is_refused_naming_the_owner(owner):
+    ctl = ReduceOnPlateau(_sgd()) if owner == "ReduceOnPlateau" else EarlyStopping()
+    with pytest.raises(ConfigError, match=rf"{owner}: metric must be a single number, got a "):
+        ctl.step(torch.ones(2))
+
+
+def test_early_stopping_restore_best_must_be_a_bool():
+    with pytest.raises(ConfigTypeError, match="EarlyStopping: restore_best must be True or False"):
+        EarlyStopping(restore_best="no")

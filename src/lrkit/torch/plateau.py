@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from .._validate import check_choice
+from .._validate import check_bool, check_choice
 from ..combinators import Warmup
 from ..control import (
     PLATEAU_FIELDS,
@@ -46,28 +46,32 @@ from .scheduler import Scheduler, check_optimizer
 __all__ = ["ReduceOnPlateau", "EarlyStopping", "reduce_metric"]
 
 
-def reduce_metric(metric: Any, how: str = "mean", group: Any = None) -> float:
+def reduce_metric(
+    metric: Any, how: str = "mean", group: Any = None, *, owner: str = "reduce_metric"
+) -> float:
     """The metric as a float, averaged over the ranks of a distributed run.
 
     ``how="mean"``: all-reduce (sum) in float64 divided by the world size
     when ``torch.distributed`` is initialized with more than one process;
     ``how="local"``: the local value. A NaN on any rank makes the mean NaN
-    on every rank, so the NaN policy is applied consistently.
+    on every rank, so the NaN policy is applied consistently. Errors are
+    prefixed with ``owner``.
     """
     if isinstance(metric, torch.Tensor):
         metric = metric.detach()
         if metric.numel() != 1:
             raise ConfigError(
-                f"metric must be a single number, got a tensor of shape {tuple(metric.shape)}"
+                f"{owner}: metric must be a single number, got a tensor of shape "
+                f"{tuple(metric.shape)}"
             )
         value = float(metric.item())
     elif isinstance(metric, bool):
-        raise ConfigTypeError(f"metric must be a number, got {metric!r}")
+        raise ConfigTypeError(f"{owner}: metric must be a number, got {metric!r}")
     else:
         try:
             value = float(metric)
         except (TypeError, ValueError):
-            raise ConfigTypeError(f"metric must be a number, got {metric!r}") from None
+            raise ConfigTypeError(f"{owner}: metric must be a number, got {metric!r}") from None
     if how == "local":
         return value
     import torch.distributed as dist
@@ -221,7 +225,7 @@ class ReduceOnPlateau(Scheduler):
         Returns True when the learning rate was reduced; the new value is
         applied to the optimizer at once.
         """
-        value = reduce_metric(metric, self.distributed, self.process_group)
+        value = reduce_metric(metric, self.distributed, self.process_group, owner=self._owner)
         base = self._key_values("lr")
         self._check_clock()
         # one decision (best, bad epochs, cooldown) for all groups; each group's
@@ -367,7 +371,7 @@ class EarlyStopping:
             mode=mode, patience=patience, min_delta=min_delta, nan=nan, start_step=start_step
         )
         self.state = early_stopping_init(self.config)
-        self.restore_best = bool(restore_best)
+        self.restore_best = check_bool(o, "restore_best", restore_best)
         if model is not None and not isinstance(model, torch.nn.Module):
             raise TypeError(f"{o}: model must be a torch.nn.Module, got {type(model).__name__}")
         self.model = model
@@ -390,7 +394,7 @@ class EarlyStopping:
                 "EarlyStopping: restore_best=True needs the model, given as "
                 "EarlyStopping(model=...) or step(metric, model)"
             )
-        value = reduce_metric(metric, self.distributed, self.process_group)
+        value = reduce_metric(metric, self.distributed, self.process_group, owner="EarlyStopping")
         idx = self._calls if step is None else step
         self._calls += 1
         was_stopped = self.state.stopped
