@@ -233,3 +233,31 @@ def test_a_metric_tensor_of_several_values_is_refused_naming_the_owner(owner):
 def test_early_stopping_restore_best_must_be_a_bool():
     with pytest.raises(ConfigTypeError, match="EarlyStopping: restore_best must be True or False"):
         EarlyStopping(restore_best="no")
+
+
+# ----------------------------------------------------------------------------- added groups
+
+
+def test_the_advice_for_an_added_group_works_for_reduce_on_plateau_too():
+    # the error for an added group says: a new scheduler, then load_state_dict(on_mismatch="new")
+    opt = _sgd()
+    sched = ReduceOnPlateau(opt, lrkit.linear(1.0, 0.0, steps=10), relative=True, patience=0)
+    for metric in (1.0, 2.0):  # one reduction
+        sched.step()
+        sched.step(metric)
+    opt.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.05})
+    with pytest.raises(ConfigError, match="param group 1 was added"):
+        sched.step()
+    new = ReduceOnPlateau(opt, lrkit.linear(1.0, 0.0, steps=10), relative=True, patience=0)
+    new.load_state_dict(sched.state_dict(), on_mismatch="new")
+    # the old group keeps its reduction, the new one has had none (PyTorch's rule too)
+    assert new.last_epoch == 2 and new.group_scales == [0.1, 1.0]
+    assert new.plateau == sched.plateau
+    assert [g["lr"] for g in opt.param_groups] == [0.1 * 0.8 * 0.1, 0.05 * 0.8]
+    new.step()
+    new.step(3.0)  # the next reduction cuts both groups
+    assert new.group_scales == pytest.approx([0.01, 0.1])
+    with pytest.raises(ConfigError, match="schedule differs"):  # the default policy still refuses
+        ReduceOnPlateau(opt, lrkit.linear(1.0, 0.0, steps=10), relative=True).load_state_dict(
+            sched.state_dict()
+        )

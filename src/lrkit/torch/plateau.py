@@ -276,13 +276,14 @@ class ReduceOnPlateau(Scheduler):
         return d
 
     def _state_fields(self) -> tuple[StateField, ...]:
-        n = len(self.group_scales)
         return (
             *super()._state_fields(),
             StateField("plateau", _f_plateau),
             StateField("plateau_config", f_optional(f_config(PlateauConfig)), None),
-            StateField("min_lrs", f_optional(f_list(f_float(0.0), n)), None),
-            StateField("group_scales", f_optional(f_list(f_float(0.0, 1.0), n)), None),
+            # one per group; the count is checked in _read_state (on_mismatch="new" carries
+            # the state over to an optimizer with groups added since the save)
+            StateField("min_lrs", f_optional(f_list(f_float(0.0))), None),
+            StateField("group_scales", f_optional(f_list(f_float(0.0, 1.0))), None),
         )
 
     def _read_state(self, state_dict: Any, mode: str) -> dict[str, Any]:
@@ -294,8 +295,18 @@ class ReduceOnPlateau(Scheduler):
         mine = {"plateau_config": self.config.to_dict(), "min_lrs": list(self.min_lrs)}
         saved = {k: (v if v is not None else mine[k]) for k, v in saved.items()}
         check_mismatch(self._owner, "plateau settings", saved, mine, mode)
-        if d["group_scales"] is None:  # written before per-group scales existed
-            d["group_scales"] = [d["plateau"].scale] * len(self.group_scales)
+        n, scales = len(self.group_scales), d["group_scales"]
+        if scales is None:  # written before per-group scales existed
+            scales = [d["plateau"].scale] * n
+        elif len(scales) != n:
+            if mode != "new":
+                raise ConfigError(
+                    f"{self._owner}: state_dict['group_scales'] must have {n} items, "
+                    f"got {len(scales)}: {scales!r}"
+                )
+            # param groups added since the save have had no reduction (PyTorch's rule too)
+            scales = scales[:n] + [1.0] * (n - len(scales))
+        d["group_scales"] = scales
         return d
 
     def _commit_state(self, d: dict[str, Any]) -> None:
