@@ -261,3 +261,17 @@ def test_the_advice_for_an_added_group_works_for_reduce_on_plateau_too():
         ReduceOnPlateau(opt, lrkit.linear(1.0, 0.0, steps=10), relative=True).load_state_dict(
             sched.state_dict()
         )
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_tensor_hyperparameters_are_restored_in_place_same_objects(which):
+    # the compile recipe: lr (and betas) as tensors, which the user's code may hold on to
+    model, batches = _task()
+    lr, b1, b2 = torch.tensor(0.01, dtype=torch.float64), torch.tensor(0.9), torch.tensor(0.99)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(b1, b2), foreach=False)
+    _sweep(which, model, opt, torch.nn.functional.mse_loss, batches)
+    g = opt.param_groups[0]
+    assert g["lr"] is lr and g["betas"][0] is b1 and g["betas"][1] is b2
+    assert lr.item() == 0.01 and lr.dtype == torch.float64 and b1.item() == pytest.approx(0.9)
+    lr.fill_(0.02)  # the user's handle still drives the optimizer
+    assert g["lr"].item() == 0.02

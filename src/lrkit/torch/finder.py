@@ -8,7 +8,8 @@ returns the loss, and it snapshots and restores everything the sweep touches:
   (in place, the same ``Parameter`` objects), their ``.grad``, buffers
   (BatchNorm statistics included) and every module's train/eval mode;
 - optimizer state (momentum buffers, Adam moments, step counts; entries the
-  sweep created are removed) and every param-group setting (``lr`` included);
+  sweep created are removed) and every param-group setting (``lr`` included;
+  a tensor setting is put back in place, the same object);
 - the random number generators it may advance: torch CPU, CUDA (when
   initialised), numpy's and Python's global ones, and a ``generator`` attached
   to the loader or its sampler;
@@ -76,8 +77,10 @@ class _Snapshot:
         self.modes = [(m, m.training) for m in model.modules()]
         self.optimizer = optimizer
         self.opt_state = {p: _clone(s) for p, s in optimizer.state.items()}
+        # each setting with a copy of its value: tensors (a compiled step's lr, betas) are
+        # put back in place, the same objects the user's code may hold
         self.groups = [
-            {k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
+            {k: (v, _clone(v)) for k, v in g.items() if k != "params"}
             for g in optimizer.param_groups
         ]
         self.rng_torch = torch.get_rng_state()
@@ -121,7 +124,8 @@ class _Snapshot:
         for group, kept in zip(opt.param_groups, self.groups):
             for k in [k for k in group if k != "params" and k not in kept]:
                 del group[k]
-            group.update(copy.deepcopy(kept))
+            for k, (orig, saved) in kept.items():
+                group[k] = _put_back(orig, saved)
         torch.set_rng_state(self.rng_torch)
         if self.rng_cuda is not None:
             torch.cuda.set_rng_state_all(self.rng_cuda)
@@ -135,6 +139,18 @@ def _params(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Iterato
     yield from model.parameters()
     for g in optimizer.param_groups:
         yield from g["params"]
+
+
+def _put_back(orig: Any, saved: Any) -> Any:
+    """``orig`` holding the value ``saved`` again: tensors in place (the same objects, also
+    inside a tuple such as ``betas``), anything else as a copy of ``saved``."""
+    if isinstance(orig, torch.Tensor):
+        with torch.no_grad():
+            orig.copy_(saved)
+        return orig
+    if isinstance(orig, (list, tuple)) and any(isinstance(x, torch.Tensor) for x in orig):
+        return type(orig)(_put_back(o, v) for o, v in zip(orig, saved))
+    return _clone(saved)
 
 
 def _clone(x: Any) -> Any:
