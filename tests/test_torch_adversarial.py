@@ -275,3 +275,25 @@ def test_tensor_hyperparameters_are_restored_in_place_same_objects(which):
     assert lr.item() == 0.01 and lr.dtype == torch.float64 and b1.item() == pytest.approx(0.9)
     lr.fill_(0.02)  # the user's handle still drives the optimizer
     assert g["lr"].item() == 0.02
+
+
+# ----------------------------------------------------------------------------- total_steps
+
+
+@pytest.mark.parametrize("bad", ["False", "no", 1, None])
+def test_total_steps_drop_last_must_be_a_bool(bad):
+    # drop_last="False" was truthy: 33 updates instead of 36
+    with pytest.raises(ConfigTypeError, match="total_steps: drop_last must be True or False"):
+        lrkit.torch.total_steps(3, 100, 3, world_size=3, drop_last=bad)
+    assert lrkit.torch.total_steps(3, 100, 3, world_size=3, drop_last=False) == 36
+    assert lrkit.torch.total_steps(3, 100, 3, world_size=3, drop_last=True) == 33
+
+
+def test_total_steps_beyond_what_a_scheduler_takes_is_refused():
+    assert lrkit.torch.total_steps(2**27, 2**26) == 2**53
+    with pytest.raises(
+        ConfigError,
+        match=r"total_steps: 2 epochs of 9007199254740992 updates "
+        r"make 18014398509481984, more than 2\*\*53",
+    ):
+        lrkit.torch.total_steps(2, 2**53)

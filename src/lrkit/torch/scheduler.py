@@ -114,6 +114,7 @@ def total_steps(
     b = check_int(o, "batches_per_epoch", batches_per_epoch, low=1)
     a = check_int(o, "accumulation", accumulation, low=1)
     w = check_int(o, "world_size", world_size, low=1)
+    drop_last = check_bool(o, "drop_last", drop_last)
     check_choice(o, "partial", partial, ("step", "drop"))
     per_rank = b // w if drop_last else -(-b // w)
     if per_rank < 1:
@@ -127,7 +128,13 @@ def total_steps(
             f"total_steps: an epoch of {per_rank} batches per process with accumulation={a} "
             "and partial='drop' makes no optimizer update"
         )
-    return epochs * updates
+    n = epochs * updates
+    if n > MAX_COUNT:
+        raise ConfigError(
+            f"total_steps: {epochs} epochs of {updates} updates make {n}, more than 2**53 "
+            "(the most a Scheduler takes)"
+        )
+    return n
 
 
 #: optimizers whose updates lrkit's bookkeeping hooks (``follow_optimizer``'s counter,
