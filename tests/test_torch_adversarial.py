@@ -297,3 +297,32 @@ def test_total_steps_beyond_what_a_scheduler_takes_is_refused():
         r"make 18014398509481984, more than 2\*\*53",
     ):
         lrkit.torch.total_steps(2, 2**53)
+
+
+# ----------------------------------------------------------------------------- migration notes
+
+
+@pytest.mark.parametrize("opt_name, key", [("SGD", "momentum"), ("Adam", "beta1")])
+def test_one_cycle_lr_momentum_cycling_as_the_migration_note_says(opt_name, key):
+    # docs/migration/pytorch.md: OneCycleLR cycles momentum by default; opposite(lr, 0.85, 0.95)
+    def make():
+        p = [torch.nn.Parameter(torch.zeros(1))]
+        if opt_name == "SGD":
+            return torch.optim.SGD(p, lr=0.1, momentum=0.9)
+        return torch.optim.Adam(p, lr=0.1)
+
+    ref, ours = make(), make()
+    torch_sched = torch.optim.lr_scheduler.OneCycleLR(ref, max_lr=0.1, total_steps=100)
+    lr = lrkit.one_cycle(0.1, steps=100)
+    sched = Scheduler(ours, {"lr": lr, key: lrkit.opposite(lr, 0.85, 0.95)})
+
+    def read(opt):
+        g = opt.param_groups[0]
+        return g["lr"], g["momentum"] if key == "momentum" else g["betas"][0]
+
+    for t in range(100):
+        assert read(ours) == read(ref), t
+        if t < 99:
+            ref.step()
+            torch_sched.step()
+            sched.step()

@@ -108,7 +108,11 @@ Each row below was run with `opt = torch.optim.SGD(params, lr=0.1)` and
         Row(
             "OneCycleLR(opt, max_lr=0.1, total_steps=100)",
             "lrkit.one_cycle(0.1, steps=100)",
-            "Past `total_steps` PyTorch raises; lrkit holds the final value.",
+            "Past `total_steps` PyTorch raises; lrkit holds the final value. "
+            "`OneCycleLR` also cycles momentum by default (`cycle_momentum=True`, "
+            "0.95 to 0.85 and back; Adam's beta1): a second schedule, "
+            "`lrkit.opposite(lr, 0.85, 0.95)` for the `momentum` key (or `beta1`), "
+            "equal to PyTorch's at every step.",
             steps=110,
             same_until=100,
         ),
