@@ -326,3 +326,23 @@ def test_one_cycle_lr_momentum_cycling_as_the_migration_note_says(opt_name, key)
             ref.step()
             torch_sched.step()
             sched.step()
+
+
+def test_reduce_on_plateau_get_lr_is_the_applied_rate_base_lr_the_schedules():
+    opt = torch.optim.SGD(
+        [
+            {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.1},
+            {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.01},
+        ]
+    )
+    s = ReduceOnPlateau(opt, lrkit.cosine(1.0, 0.0, steps=10), relative=True, patience=0)
+    s.step(1.0)
+    s.step()
+    s.step(2.0)  # a reduction
+    applied = [g["lr"] for g in opt.param_groups]
+    assert s.get_lr() == applied == s.get_last_lr()
+    assert s.base_lr() == [
+        0.1 * lrkit.cosine(1.0, 0.0, steps=10)(1),
+        0.01 * lrkit.cosine(1.0, 0.0, steps=10)(1),
+    ]
+    assert applied == pytest.approx([0.1 * x for x in s.base_lr()])

@@ -211,6 +211,14 @@ class ReduceOnPlateau(Scheduler):
         """The base schedule's ``lr`` per group at the current step (before the plateau)."""
         return self._key_values("lr")
 
+    def get_lr(self) -> list[Any]:
+        """The ``lr`` per group at the current step, the plateau's reductions included
+        (what is applied; :meth:`base_lr` gives the base schedule's values)."""
+        return [
+            plateau_apply(cfg, sc, v) if sc != 1.0 else v
+            for cfg, sc, v in zip(self._configs, self.group_scales, self._key_values("lr"))
+        ]
+
     # ------------------------------------------------------------------ metrics
     def step(self, metrics: Any = None, epoch: int | None = None) -> None:  # type: ignore[override]
         """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`)."""
