@@ -346,3 +346,14 @@ def test_reduce_on_plateau_get_lr_is_the_applied_rate_base_lr_the_schedules():
         0.01 * lrkit.cosine(1.0, 0.0, steps=10)(1),
     ]
     assert applied == pytest.approx([0.1 * x for x in s.base_lr()])
+
+
+def test_plan_refuses_groups_it_cannot_keep_in_proportion_like_find_lr():
+    model, batches = _task()
+    extra = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD(
+        [{"params": model.parameters(), "lr": 0.0}, {"params": [extra], "lr": 0.01}]
+    )
+    for which in ("find_lr", "plan"):
+        with pytest.raises(ConfigError, match=rf"{which}: param group 0 must have lr > 0 to sweep"):
+            _sweep(which, model, opt, torch.nn.functional.mse_loss, batches)

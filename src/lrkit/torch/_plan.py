@@ -28,7 +28,7 @@ from ..finder import as_loss
 from ..finder.cycle import Cycle
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from .finder import _loss_value, _model_device, _Snapshot, _split, _to
+from .finder import _group_ratios, _loss_value, _model_device, _Snapshot, _split, _to
 from .scheduler import bookkeeping_paused
 
 __all__ = ["plan"]
@@ -115,8 +115,7 @@ def _make_run(
     snap: _Snapshot,
 ) -> Callable[[Any, int], Trial]:
     """The ``run(schedule, steps)`` of :func:`plan`: restore, train, return the losses."""
-    bases = [float(g["lr"]) for g in optimizer.param_groups]
-    ratios = [b / bases[0] for b in bases] if bases[0] > 0 else [1.0] * len(bases)
+    ratios = _group_ratios(optimizer, "plan")
     dev = torch.device(device) if device is not None else _model_device(model)
 
     def one_update(batch: Any, lr: float) -> float:

@@ -247,13 +247,13 @@ def _check_args(model: Any, optimizer: Any, loss_fn: Any, loader: Any, step_fn: 
         raise ConfigTypeError(f"find_lr: step_fn must be callable, got {step_fn!r}")
 
 
-def _group_ratios(optimizer: torch.optim.Optimizer) -> list[float]:
+def _group_ratios(optimizer: torch.optim.Optimizer, owner: str = "find_lr") -> list[float]:
     """Each param group's rate relative to group 0's (all 1 when group 0's is not > 0)."""
     bases = [float(g["lr"]) for g in optimizer.param_groups]
     if not bases[0] > 0:
         if len(bases) > 1:
             raise ConfigError(
-                "find_lr: param group 0 must have lr > 0 to sweep several groups "
+                f"{owner}: param group 0 must have lr > 0 to sweep several groups "
                 f"proportionally, got lr={bases[0]!r}"
             )
         bases = [1.0]
