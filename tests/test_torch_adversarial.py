@@ -357,3 +357,21 @@ def test_plan_refuses_groups_it_cannot_keep_in_proportion_like_find_lr():
     for which in ("find_lr", "plan"):
         with pytest.raises(ConfigError, match=rf"{which}: param group 0 must have lr > 0 to sweep"):
             _sweep(which, model, opt, torch.nn.functional.mse_loss, batches)
+
+
+@pytest.mark.parametrize(
+    "spec, first, second",
+    [
+        ({"beta1": 0.9, "betas": 0.8}, "beta1", "betas"),
+        ({"momentum": 0.9, "beta1": 0.8}, "momentum", "beta1"),
+    ],
+)
+def test_two_schedules_for_the_same_hyperparameter_are_refused(spec, first, second):
+    # on Adam "momentum", "betas" and "beta1" all mean betas[0]: one schedule was dropped
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(
+        ConfigError,
+        match=rf"Scheduler: {first!r} and {second!r} both set betas\[0\] of param group 0",
+    ):
+        Scheduler(opt, {"lr": 0.1, **spec})
+    assert opt.param_groups[0]["betas"] == (0.9, 0.999)

@@ -361,7 +361,8 @@ class Scheduler(LRScheduler):
             "weight_decay": s3}``. ``"beta1"`` (alias ``"betas"``) and
             ``"beta2"`` set the elements of Adam's ``betas``; ``"momentum"``
             on an optimizer without momentum but with ``betas`` sets beta1
-            (as PyTorch's ``OneCycleLR`` does).
+            (as PyTorch's ``OneCycleLR`` does); two keys for the same value
+            are refused.
         total_steps: the run's number of optimizer updates; binds ``"N%"`` and
             ``steps`` left out (see :func:`total_steps` for accumulation and
             world size). Stepping past it warns once (the schedule goes on:
@@ -497,9 +498,17 @@ class Scheduler(LRScheduler):
         self._targets: list[tuple[int, str, int]] = []
         self._target_keys: list[str] = []
         self._target_scheds: list[tuple[Schedule, float]] = []
+        owners: dict[tuple[int, str, int], str] = {}
         for key, scheds in self._schedules.items():
             for gi, g in enumerate(groups):
                 real, beta = self._resolve_key(key, gi, g)
+                other = owners.setdefault((gi, real, beta), key)
+                if other != key:  # "momentum", "betas", "beta1" may all mean betas[0]
+                    where = real if beta < 0 else f"{real}[{beta}]"
+                    raise ConfigError(
+                        f"{self._owner}: {other!r} and {key!r} both set {where} of param "
+                        f"group {gi}; give one schedule for it"
+                    )
                 if self.relative:
                     self._mult[key][gi] *= self._initial(g, key, real, beta)
                 self._targets.append((gi, real, beta))
