@@ -375,3 +375,15 @@ def test_two_schedules_for_the_same_hyperparameter_are_refused(spec, first, seco
     ):
         Scheduler(opt, {"lr": 0.1, **spec})
     assert opt.param_groups[0]["betas"] == (0.9, 0.999)
+
+
+def test_reduce_on_plateau_step_with_a_metric_and_an_epoch_is_refused():
+    # step(val_loss, epoch) (PyTorch's deprecated form) ignored the epoch silently
+    opt = _sgd()
+    s = ReduceOnPlateau(opt, lrkit.linear(0.1, 0.0, steps=10))
+    with pytest.raises(ConfigError, match=r"ReduceOnPlateau: step\(metrics, epoch\) takes one"):
+        s.step(1.0, epoch=5)
+    assert s.last_epoch == 0 and s.plateau.num_updates == 0
+    s.step(epoch=5)  # each alone works
+    s.step(1.0)
+    assert s.last_epoch == 5 and s.plateau.num_updates == 1

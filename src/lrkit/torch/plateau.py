@@ -221,7 +221,14 @@ class ReduceOnPlateau(Scheduler):
 
     # ------------------------------------------------------------------ metrics
     def step(self, metrics: Any = None, epoch: int | None = None) -> None:  # type: ignore[override]
-        """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`)."""
+        """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`);
+        ``step(epoch=n)``: jump to step ``n``. A metric and an epoch together are refused."""
+        if metrics is not None and epoch is not None:
+            raise ConfigError(
+                f"{self._owner}: step(metrics, epoch) takes one of them, got both "
+                f"({metrics!r}, {epoch!r}): step(val_loss) reports a metric at the current "
+                "step, step(epoch=n) moves to step n"
+            )
         if metrics is not None:
             self.report(metrics)
             return
