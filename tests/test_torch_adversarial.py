@@ -205,8 +205,8 @@ def test_a_resumed_monitor_appends_to_its_csv(tmp_path):
     assert [(int(r.split(",")[0]), float(r.split(",")[1])) for r in rows[1:]] == [
         (n, s(n)) for n in range(4)
     ]
-    # a new run (start_step 0) starts the file afresh
-    lrkit.torch.LRMonitor(opt, keys=("lr", "momentum"), csv_path=path).record()
+    # a new run (start_step 0) starts the file afresh, whatever the steps it records
+    lrkit.torch.LRMonitor(opt, keys=("lr", "momentum"), csv_path=path).record(step=1)
     assert len(path.read_text().splitlines()) == 2
 
 

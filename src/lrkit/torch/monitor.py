@@ -30,9 +30,9 @@ class LRMonitor:
             group has (a typo) is an error.
         csv_path: also write one CSV row per record (``step``, then one
             column per ``key/group``), checked at construction. The first
-            record starts the file afresh, unless it is at a step > 0 (a
-            resumed run, ``start_step``) and the file has the same columns:
-            then the rows are appended to it.
+            record starts the file afresh, unless ``start_step > 0`` (a
+            resumed run) and the file has the same columns: then the rows
+            are appended to it.
         writer: a TensorBoard ``SummaryWriter`` (or anything with
             ``add_scalar(tag, value, step)``); ``tensorboard="logdir"``
             creates one (needs the ``tensorboard`` package).
@@ -98,6 +98,7 @@ class LRMonitor:
         self._csv_columns: list[str] | None = None
         self.history: list[dict[str, float]] = []
         self._count = start_step
+        self._resumed = start_step > 0  # a resumed run appends to its CSV file
         self._hook = optimizer.register_step_pre_hook(self._pre_hook) if auto else None
 
     def _pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
@@ -142,7 +143,7 @@ class LRMonitor:
         if self._csv_columns is None:
             self._csv_columns = list(row)
         columns = self._csv_columns
-        header = new and not (row["step"] > 0 and _header(path) == columns)
+        header = new and not (self._resumed and _header(path) == columns)
         if header:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "w" if header else "a", newline="") as f:
