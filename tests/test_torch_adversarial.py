@@ -387,3 +387,20 @@ def test_reduce_on_plateau_step_with_a_metric_and_an_epoch_is_refused():
     s.step(epoch=5)  # each alone works
     s.step(1.0)
     assert s.last_epoch == 5 and s.plateau.num_updates == 1
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_a_generator_inside_the_loaders_batch_sampler_is_restored(which):
+    # DataLoader(batch_sampler=BatchSampler(RandomSampler(ds, generator=g), ...)): the
+    # shuffling generator sits on batch_sampler.sampler; the real run must see the same order
+    from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
+
+    _, batches = _task()
+    ds = TensorDataset(torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]))
+    g = torch.Generator().manual_seed(0)
+    loader = DataLoader(ds, batch_sampler=BatchSampler(RandomSampler(ds, generator=g), 16, False))
+    before = g.get_state().clone()
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    _sweep(which, model, opt, torch.nn.functional.mse_loss, loader)
+    assert torch.equal(g.get_state(), before)

@@ -12,7 +12,7 @@ returns the loss, and it snapshots and restores everything the sweep touches:
   a tensor setting is put back in place, the same object);
 - the random number generators it may advance: torch CPU, CUDA (when
   initialised), numpy's and Python's global ones, and a ``generator`` attached
-  to the loader or its sampler;
+  to the loader, its sampler or batch sampler, or their sampler;
 
 also when the sweep raises. The sweep's updates are not counted by a
 ``Scheduler(follow_optimizer=True)`` nor recorded by an ``LRMonitor(auto=True)``
@@ -91,15 +91,7 @@ class _Snapshot:
         )
         self.rng_numpy = np.random.get_state()
         self.rng_python = random.getstate()
-        self.generators: list[tuple[torch.Generator, torch.Tensor]] = []
-        for obj in (
-            loader,
-            getattr(loader, "sampler", None),
-            getattr(loader, "batch_sampler", None),
-        ):
-            g = getattr(obj, "generator", None)
-            if isinstance(g, torch.Generator):
-                self.generators.append((g, g.get_state()))
+        self.generators = [(g, g.get_state()) for g in _generators(loader)]
 
     def restore(self) -> None:
         with torch.no_grad():
@@ -139,6 +131,20 @@ def _params(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Iterato
     yield from model.parameters()
     for g in optimizer.param_groups:
         yield from g["params"]
+
+
+def _generators(loader: Any) -> list[torch.Generator]:
+    """The ``generator``s of the loader, its sampler and batch sampler, and their samplers
+    (``BatchSampler(RandomSampler(ds, generator=g))``), each once."""
+    found: dict[int, torch.Generator] = {}
+    objs = [loader]
+    for name in ("sampler", "batch_sampler", "sampler"):
+        objs += [getattr(o, name, None) for o in objs]
+    for o in objs:
+        g = getattr(o, "generator", None)
+        if isinstance(g, torch.Generator):
+            found.setdefault(id(g), g)
+    return list(found.values())
 
 
 def _put_back(orig: Any, saved: Any) -> Any:
