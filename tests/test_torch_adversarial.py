@@ -404,3 +404,49 @@ def test_a_generator_inside_the_loaders_batch_sampler_is_restored(which):
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     _sweep(which, model, opt, torch.nn.functional.mse_loss, loader)
     assert torch.equal(g.get_state(), before)
+
+
+# ----------------------------------------------------------------------------- torch.compile
+
+
+@pytest.mark.parametrize("tensor_lr", [True, None])
+def test_a_compiled_training_step_that_steps_the_scheduler_applies_every_value(tensor_lr):
+    # dynamo traced step() and baked the first value into the graph: with a tensor lr the
+    # rate stayed at 0.1 while last_epoch advanced (PyTorch's own schedulers always run
+    # eagerly: dynamo skips torch/optim/lr_scheduler.py)
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    s = lrkit.linear(0.1, 0.0, steps=10)
+    sched = Scheduler(opt, s, tensor_lr=tensor_lr)
+    x = torch.randn(8, 4)
+
+    @torch.compile(backend="aot_eager")
+    def train_step():
+        model(x).sum().backward()
+        opt.step()
+        opt.zero_grad()
+        sched.step()
+
+    applied = []
+    for _ in range(5):
+        applied.append(float(opt.param_groups[0]["lr"]))
+        train_step()
+    assert applied == [s(t) for t in range(5)] and sched.last_epoch == 5
+
+
+def test_a_compiled_function_reporting_plateau_metrics_applies_the_reductions():
+    torch._dynamo.reset()
+    opt = _sgd()
+    sched = ReduceOnPlateau(opt, patience=0, factor=0.5, tensor_lr=True)
+
+    @torch.compile(backend="aot_eager")
+    def evaluate(metric):
+        sched.step(metric)
+
+    applied = []
+    for metric in (1.0, 2.0, 2.0):
+        evaluate(metric)
+        applied.append(float(opt.param_groups[0]["lr"]))
+    assert applied == [0.1, 0.05, 0.025] and sched.plateau.num_reductions == 2

@@ -41,7 +41,7 @@ from ..control import (
 )
 from ..errors import ConfigError, ConfigTypeError
 from ..schedules import Constant
-from .scheduler import Scheduler, check_optimizer
+from .scheduler import COMPILE_CHECK, Scheduler, check_optimizer, run_eagerly
 
 __all__ = ["ReduceOnPlateau", "EarlyStopping", "reduce_metric"]
 
@@ -222,7 +222,10 @@ class ReduceOnPlateau(Scheduler):
     # ------------------------------------------------------------------ metrics
     def step(self, metrics: Any = None, epoch: int | None = None) -> None:  # type: ignore[override]
         """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`);
-        ``step(epoch=n)``: jump to step ``n``. A metric and an epoch together are refused."""
+        ``step(epoch=n)``: jump to step ``n``. A metric and an epoch together are refused.
+        Inside a ``torch.compile``d function it runs eagerly (a graph break)."""
+        if COMPILE_CHECK and torch.compiler.is_compiling():
+            return run_eagerly(self.step, metrics, epoch)  # type: ignore[no-any-return]
         if metrics is not None and epoch is not None:
             raise ConfigError(
                 f"{self._owner}: step(metrics, epoch) takes one of them, got both "
@@ -238,8 +241,10 @@ class ReduceOnPlateau(Scheduler):
         """Take a metric into account (averaged across ranks by default).
 
         Returns True when the learning rate was reduced; the new value is
-        applied to the optimizer at once.
+        applied to the optimizer at once (eagerly, also inside a compiled function).
         """
+        if COMPILE_CHECK and torch.compiler.is_compiling():
+            return run_eagerly(self.report, metric)  # type: ignore[no-any-return]
         value = reduce_metric(metric, self.distributed, self.process_group, owner=self._owner)
         base = self._key_values("lr")
         self._check_clock()

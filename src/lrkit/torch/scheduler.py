@@ -137,6 +137,19 @@ def total_steps(
     return n
 
 
+#: ``torch.compiler.is_compiling`` exists (torch >= 2.3); it is called by its full name,
+#: which dynamo folds while tracing (through an alias it did not, and traced on)
+COMPILE_CHECK = hasattr(torch.compiler, "is_compiling")
+
+
+@torch.compiler.disable
+def run_eagerly(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` outside dynamo: a scheduler called inside a ``torch.compile``d function
+    runs in Python, as PyTorch's own schedulers do (dynamo skips ``lr_scheduler.py``);
+    traced, its values would be baked into the graph as constants."""
+    return fn(*args)
+
+
 #: optimizers whose updates lrkit's bookkeeping hooks (``follow_optimizer``'s counter,
 #: ``LRMonitor(auto=True)``) ignore: those of ``find_lr``'s sweep and ``plan``'s probes
 _PAUSED: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -724,8 +737,11 @@ class Scheduler(LRScheduler):
     def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
         """Advance to the next step (or, in ``follow_optimizer`` mode, to the
         optimizer's update count) and apply its values. ``step(n)`` jumps to step ``n``
-        (an integer in ``[0, 2**53]``, the range a checkpoint loads back).
+        (an integer in ``[0, 2**53]``, the range a checkpoint loads back). Inside a
+        ``torch.compile``d function it runs eagerly (a graph break), as PyTorch's do.
         """
+        if COMPILE_CHECK and torch.compiler.is_compiling():
+            return run_eagerly(self.step, epoch)  # type: ignore[no-any-return]
         if epoch is None:
             n = self._opt_count if self.follow_optimizer else self.last_epoch + 1
         else:
