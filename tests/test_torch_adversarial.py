@@ -450,3 +450,17 @@ def test_a_compiled_function_reporting_plateau_metrics_applies_the_reductions():
         evaluate(metric)
         applied.append(float(opt.param_groups[0]["lr"]))
     assert applied == [0.1, 0.05, 0.025] and sched.plateau.num_reductions == 2
+
+
+def test_find_lr_accumulate_with_a_step_fn_is_refused():
+    # step_fn is one complete update of the user's own: accumulate was silently ignored
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step_fn(m, o, batch):
+        return torch.nn.functional.mse_loss(m(batch[0]), batch[1])
+
+    with pytest.raises(ConfigError, match="find_lr: accumulate=4 applies to the default step"):
+        lrkit.torch.find_lr(model, opt, None, batches, step_fn=step_fn, accumulate=4)
+    res = lrkit.torch.find_lr(model, opt, None, batches, step_fn=step_fn, steps=5, progress=False)
+    assert res.meta["accumulate"] == 1

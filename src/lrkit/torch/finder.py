@@ -387,8 +387,9 @@ def find_lr(
       then ``optimizer.step()``; the recorded loss is the micro-batch mean;
     - ``step_fn(model, optimizer, batch) -> loss``: your own complete step
       (forward, backward, ``optimizer.step()``, ``zero_grad``) for AMP, clipping,
-      models that take dicts, ...; ``loss_fn`` is then not needed. It must
-      return one number (a float or a one-element tensor).
+      models that take dicts, ...; ``loss_fn`` is then not needed (nor
+      ``accumulate``: accumulate inside it). It must return one number (a
+      float or a one-element tensor).
 
     A loader that cannot be iterated again (a one-shot generator) ends the
     sweep when it runs out, with ``stop_reason="exhausted"`` and every point
@@ -414,6 +415,11 @@ def find_lr(
     _positive_int("val_batches", val_batches, allow_none=True)
     if val_loader is not None and loss_fn is None:
         raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    if step_fn is not None and accumulate != 1:
+        raise ConfigError(
+            f"find_lr: accumulate={accumulate} applies to the default step (loss_fn); a "
+            "step_fn is one complete update of your own: accumulate inside it"
+        )
     opts = sweep_options(options, **sweep)
     home = _model_device(model)
     dev = torch.device(device) if device is not None else home
