@@ -464,3 +464,18 @@ def test_find_lr_accumulate_with_a_step_fn_is_refused():
         lrkit.torch.find_lr(model, opt, None, batches, step_fn=step_fn, accumulate=4)
     res = lrkit.torch.find_lr(model, opt, None, batches, step_fn=step_fn, steps=5, progress=False)
     assert res.meta["accumulate"] == 1
+
+
+@pytest.mark.parametrize(
+    "which, kw",
+    [("find_lr", {"val_every": 3}), ("find_lr", {"val_batches": 2}), ("plan", {"val_batches": 2})],
+)
+def test_validation_settings_without_a_val_loader_are_refused(which, kw):
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    name = next(iter(kw))
+    with pytest.raises(ConfigError, match=rf"{which}: {name}={kw[name]} needs val_loader"):
+        if which == "find_lr":
+            lrkit.torch.find_lr(model, opt, torch.nn.functional.mse_loss, batches, **kw)
+        else:
+            lrkit.torch.plan(model, opt, torch.nn.functional.mse_loss, batches, 20, **kw)

@@ -101,6 +101,8 @@ def _check(
         isinstance(val_batches, bool) or not isinstance(val_batches, int) or val_batches < 1
     ):
         raise ConfigError(f"plan: val_batches must be a positive int or None, got {val_batches!r}")
+    if val_batches is not None and val_loader is None:
+        raise ConfigError(f"plan: val_batches={val_batches!r} needs val_loader (none given)")
 
 
 def _make_run(

@@ -415,6 +415,13 @@ def find_lr(
     _positive_int("val_batches", val_batches, allow_none=True)
     if val_loader is not None and loss_fn is None:
         raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    if val_loader is None:
+        for name, value, default in (
+            ("val_every", val_every, 1),
+            ("val_batches", val_batches, None),
+        ):
+            if value != default:
+                raise ConfigError(f"find_lr: {name}={value!r} needs val_loader (none given)")
     if step_fn is not None and accumulate != 1:
         raise ConfigError(
             f"find_lr: accumulate={accumulate} applies to the default step (loss_fn); a "
