@@ -479,3 +479,19 @@ def test_validation_settings_without_a_val_loader_are_refused(which, kw):
             lrkit.torch.find_lr(model, opt, torch.nn.functional.mse_loss, batches, **kw)
         else:
             lrkit.torch.plan(model, opt, torch.nn.functional.mse_loss, batches, 20, **kw)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"restore": "no"}, "find_lr: restore must be True or False, got 'no'"),
+        ({"progress": "no"}, "find_lr: progress must be True, False or None, got 'no'"),
+    ],
+)
+def test_find_lr_flags_must_be_bools(kw, match):
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = model.weight.detach().clone()
+    with pytest.raises(ConfigTypeError, match=match):
+        lrkit.torch.find_lr(model, opt, torch.nn.functional.mse_loss, batches, steps=5, **kw)
+    assert torch.equal(model.weight.detach(), before)

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from .._validate import check_bool
 from ..errors import ConfigError, ConfigTypeError
 from ..finder import FinderResult, LoaderExhausted, SweepOptions, as_loss, find, sweep_options
 from ..finder.cycle import Cycle
@@ -415,6 +416,9 @@ def find_lr(
     _positive_int("val_batches", val_batches, allow_none=True)
     if val_loader is not None and loss_fn is None:
         raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    restore = check_bool("find_lr", "restore", restore)
+    if progress is not None and not isinstance(progress, bool):
+        raise ConfigTypeError(f"find_lr: progress must be True, False or None, got {progress!r}")
     if val_loader is None:
         for name, value, default in (
             ("val_every", val_every, 1),
