@@ -331,8 +331,11 @@ are computed by the functions in `docs/migration/peers.py` (written from
 timm's `cosine_lr.py`, `step_lr.py`, `multistep_lr.py`, `poly_lr.py`), and
 lrkit must match them. timm counts epochs by default (`t_in_epochs=True`) and
 updates (`step_update`) otherwise; lrkit counts optimizer updates, and a
-schedule written in epochs uses `"Nep"` durations bound with `steps_per_epoch`.
-Every row reads `t` as the unit timm is stepped in, with base rate 0.1.""",
+schedule written in epochs uses `"Nep"` durations bound with `steps_per_epoch`
+(its value then changes at every update, where timm with `t_in_epochs=True`
+holds each epoch's value; for timm's values, write the durations in epochs and
+call `step()` once per epoch). Every row reads `t` as the unit timm is stepped
+in, with base rate 0.1.""",
     (
         Row(
             "CosineLRScheduler(opt, t_initial=100, lr_min=1e-3)",
