@@ -495,3 +495,18 @@ def test_find_lr_flags_must_be_bools(kw, match):
     with pytest.raises(ConfigTypeError, match=match):
         lrkit.torch.find_lr(model, opt, torch.nn.functional.mse_loss, batches, steps=5, **kw)
     assert torch.equal(model.weight.detach(), before)
+
+
+def test_a_negative_eps_is_refused_as_the_optimizer_itself_does():
+    # Adam(eps=-1) raises in PyTorch; a schedule for "eps" going negative was accepted
+    p = [torch.nn.Parameter(torch.zeros(1))]
+    with pytest.raises(ValueError, match="Invalid epsilon value"):
+        torch.optim.Adam(p, eps=-1e-8)
+    opt = torch.optim.Adam(p, lr=0.1)
+    with pytest.raises(
+        ConfigError,
+        match=r"the schedule for 'eps' \(param group 0\) gives -2.0+\d*e-09 at "
+        r"step 21; eps must be >= 0",
+    ):
+        Scheduler(opt, {"lr": 0.1, "eps": lrkit.linear(4e-8, -4e-8, steps=40)})
+    assert opt.param_groups[0]["eps"] == 1e-8

@@ -44,6 +44,7 @@ _BETA = {"beta1": 0, "betas": 0, "beta2": 1}
 _RANGES = {
     "lr": (0.0, math.inf, ">= 0"),
     "weight_decay": (0.0, math.inf, ">= 0"),
+    "eps": (0.0, math.inf, ">= 0"),  # PyTorch's optimizers refuse eps < 0 too
     "momentum": (0.0, 1.0, "in [0, 1)"),
     "beta1": (0.0, 1.0, "in [0, 1)"),
     "betas": (0.0, 1.0, "in [0, 1)"),
@@ -419,7 +420,7 @@ class Scheduler(LRScheduler):
     learning rate changed by other code between steps is overwritten at the
     next ``step()`` (never compounded, unlike PyTorch's recursive formulas).
 
-    Checks: ``lr`` and ``weight_decay`` must stay >= 0, ``momentum`` and the
+    Checks: ``lr``, ``weight_decay`` and ``eps`` must stay >= 0, ``momentum`` and the
     betas in [0, 1), every value finite. At construction the values at a
     bounded sample of the run's steps are checked (every step up to 8192 of
     them, else the first 4096, 4096 evenly spaced ones and the last); during
