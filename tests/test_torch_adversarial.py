@@ -510,3 +510,13 @@ def test_a_negative_eps_is_refused_as_the_optimizer_itself_does():
     ):
         Scheduler(opt, {"lr": 0.1, "eps": lrkit.linear(4e-8, -4e-8, steps=40)})
     assert opt.param_groups[0]["eps"] == 1e-8
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_a_param_group_without_a_numeric_lr_is_named(which):
+    # HuggingFace's Adafactor(relative_step=True) keeps lr=None: float(None) was a TypeError
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt.param_groups[0]["lr"] = None
+    with pytest.raises(ConfigTypeError, match=rf"{which}: param group 0 has lr=None"):
+        _sweep(which, model, opt, torch.nn.functional.mse_loss, batches)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -256,6 +257,13 @@ def _check_args(model: Any, optimizer: Any, loss_fn: Any, loader: Any, step_fn: 
 
 def _group_ratios(optimizer: torch.optim.Optimizer, owner: str = "find_lr") -> list[float]:
     """Each param group's rate relative to group 0's (all 1 when group 0's is not > 0)."""
+    for i, g in enumerate(optimizer.param_groups):
+        lr = g.get("lr")
+        if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, torch.Tensor)):
+            raise ConfigTypeError(
+                f"{owner}: param group {i} has lr={lr!r}; the sweep sets each group's lr, so "
+                "the optimizer must take a numeric one (Adafactor: relative_step=False, lr=...)"
+            )
     bases = [float(g["lr"]) for g in optimizer.param_groups]
     if not bases[0] > 0:
         if len(bases) > 1:
