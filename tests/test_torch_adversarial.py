@@ -520,3 +520,22 @@ def test_a_param_group_without_a_numeric_lr_is_named(which):
     opt.param_groups[0]["lr"] = None
     with pytest.raises(ConfigTypeError, match=rf"{which}: param group 0 has lr=None"):
         _sweep(which, model, opt, torch.nn.functional.mse_loss, batches)
+
+
+@pytest.mark.parametrize("which", ["find_lr", "plan"])
+def test_a_loss_fn_returning_a_float_is_named(which):
+    # loss.item() instead of loss: "'float' object has no attribute 'backward'" before
+    model, batches = _task()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = model.weight.detach().clone()
+
+    def loss_fn(out, y):
+        return torch.nn.functional.mse_loss(out, y).item()
+
+    with pytest.raises(
+        ConfigTypeError,
+        match=rf"{which}: loss_fn must return the loss tensor "
+        r"\(to back-propagate\), got float",
+    ):
+        _sweep(which, model, opt, loss_fn, batches)
+    assert torch.equal(model.weight.detach(), before)

@@ -194,8 +194,14 @@ def _split(batch: Any) -> tuple[Any, Any]:
 
 
 def _loss_value(owner: str, loss: Any, lr: float) -> float:
-    """``loss_fn``'s result as a float; a per-sample loss tensor raises naming ``loss_fn``."""
-    if isinstance(loss, torch.Tensor) and loss.numel() != 1:
+    """``loss_fn``'s result as a float; a per-sample loss tensor, or anything but a tensor
+    (it is back-propagated), raises naming ``loss_fn``."""
+    if not isinstance(loss, torch.Tensor):
+        raise ConfigTypeError(
+            f"{owner}: loss_fn must return the loss tensor (to back-propagate), got "
+            f"{type(loss).__name__} {loss!r} at lr={lr:g} (return loss, not loss.item())"
+        )
+    if loss.numel() != 1:
         raise ConfigTypeError(
             f"{owner}: loss_fn must return one number, got a tensor of shape "
             f"{tuple(loss.shape)} (reduce it, e.g. loss.mean()) at lr={lr:g}"
