@@ -108,7 +108,11 @@ Each row below was run with `opt = torch.optim.SGD(params, lr=0.1)` and
         Row(
             "OneCycleLR(opt, max_lr=0.1, total_steps=100)",
             "lrkit.one_cycle(0.1, steps=100)",
-            "Past `total_steps` PyTorch raises; lrkit holds the final value.",
+            "Past `total_steps` PyTorch raises; lrkit holds the final value. "
+            "`OneCycleLR` also cycles momentum by default (`cycle_momentum=True`, "
+            "0.95 to 0.85 and back; Adam's beta1): a second schedule, "
+            "`lrkit.opposite(lr, 0.85, 0.95)` for the `momentum` key (or `beta1`), "
+            "equal to PyTorch's at every step.",
             steps=110,
             same_until=100,
         ),
@@ -327,8 +331,11 @@ are computed by the functions in `docs/migration/peers.py` (written from
 timm's `cosine_lr.py`, `step_lr.py`, `multistep_lr.py`, `poly_lr.py`), and
 lrkit must match them. timm counts epochs by default (`t_in_epochs=True`) and
 updates (`step_update`) otherwise; lrkit counts optimizer updates, and a
-schedule written in epochs uses `"Nep"` durations bound with `steps_per_epoch`.
-Every row reads `t` as the unit timm is stepped in, with base rate 0.1.""",
+schedule written in epochs uses `"Nep"` durations bound with `steps_per_epoch`
+(its value then changes at every update, where timm with `t_in_epochs=True`
+holds each epoch's value; for timm's values, write the durations in epochs and
+call `step()` once per epoch). Every row reads `t` as the unit timm is stepped
+in, with base rate 0.1.""",
     (
         Row(
             "CosineLRScheduler(opt, t_initial=100, lr_min=1e-3)",

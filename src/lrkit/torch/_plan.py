@@ -9,7 +9,9 @@ generators had when ``plan`` was called (restored with the snapshot
 proportions), and returns the per-update training losses and, with
 ``val_loader``, the mean validation loss after the last update. Afterwards,
 also when a probe raises, the snapshot is restored: training after ``plan``
-is bit-identical to training without it.
+is bit-identical to training without it (the probes' updates are not counted
+by a ``Scheduler(follow_optimizer=True)`` nor recorded by an
+``LRMonitor(auto=True)`` on the optimizer).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, ConfigTypeError
+from ..finder import as_loss
 from ..finder.cycle import Cycle
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from .finder import _model_device, _Snapshot, _split, _to
+from .finder import _group_ratios, _loss_value, _model_device, _Snapshot, _split, _to
+from .scheduler import bookkeeping_paused
 
 __all__ = ["plan"]
 
@@ -72,7 +76,8 @@ def plan(
         model, optimizer, loss_fn, train_loader, val_loader, val_batches, step_fn, device, snap
     )
     try:
-        return _plan(run, total_steps, budget, shapes, **options)
+        with bookkeeping_paused(optimizer):
+            return _plan(run, total_steps, budget, shapes, **options)
     finally:
         snap.restore()
 
@@ -96,6 +101,8 @@ def _check(
         isinstance(val_batches, bool) or not isinstance(val_batches, int) or val_batches < 1
     ):
         raise ConfigError(f"plan: val_batches must be a positive int or None, got {val_batches!r}")
+    if val_batches is not None and val_loader is None:
+        raise ConfigError(f"plan: val_batches={val_batches!r} needs val_loader (none given)")
 
 
 def _make_run(
@@ -110,18 +117,16 @@ def _make_run(
     snap: _Snapshot,
 ) -> Callable[[Any, int], Trial]:
     """The ``run(schedule, steps)`` of :func:`plan`: restore, train, return the losses."""
-    bases = [float(g["lr"]) for g in optimizer.param_groups]
-    ratios = [b / bases[0] for b in bases] if bases[0] > 0 else [1.0] * len(bases)
+    ratios = _group_ratios(optimizer, "plan")
     dev = torch.device(device) if device is not None else _model_device(model)
 
-    def one_update(batch: Any) -> float:
+    def one_update(batch: Any, lr: float) -> float:
         if step_fn is not None:
-            out = step_fn(model, optimizer, batch)
-            return float(out.detach() if isinstance(out, torch.Tensor) else out)
+            return as_loss(step_fn(model, optimizer, batch), "plan", lr)
         optimizer.zero_grad(set_to_none=True)
         x, y = _split(batch)
         loss = loss_fn(model(x), y)  # type: ignore[misc]
-        value = float(loss.detach())
+        value = _loss_value("plan", loss, lr)
         if math.isfinite(value):
             loss.backward()
             optimizer.step()
@@ -150,7 +155,7 @@ def _make_run(
         for t in range(steps):
             for g, r in zip(optimizer.param_groups, ratios):
                 g["lr"] = float(rates[t]) * r
-            value = one_update(_to(next(batches), dev))
+            value = one_update(_to(next(batches), dev), float(rates[t]))
             losses.append(value)
             if not math.isfinite(value):
                 break

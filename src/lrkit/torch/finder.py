@@ -4,15 +4,19 @@ A thin wrapper around :func:`lrkit.find`: it builds the ``step_fn(lr)`` that
 sets the optimizer's rates, runs one training step on the next batch and
 returns the loss, and it snapshots and restores everything the sweep touches:
 
-- model parameters (in place, the same ``Parameter`` objects), their ``.grad``,
-  buffers (BatchNorm statistics included) and every module's train/eval mode;
+- model parameters and the parameters the optimizer trains outside the model
+  (in place, the same ``Parameter`` objects), their ``.grad``, buffers
+  (BatchNorm statistics included) and every module's train/eval mode;
 - optimizer state (momentum buffers, Adam moments, step counts; entries the
-  sweep created are removed) and every param-group setting (``lr`` included);
+  sweep created are removed) and every param-group setting (``lr`` included;
+  a tensor setting is put back in place, the same object);
 - the random number generators it may advance: torch CPU, CUDA (when
   initialised), numpy's and Python's global ones, and a ``generator`` attached
-  to the loader or its sampler;
+  to the loader, its sampler or batch sampler, or their sampler;
 
-also when the sweep raises. Training after ``find_lr`` is therefore
+also when the sweep raises. The sweep's updates are not counted by a
+``Scheduler(follow_optimizer=True)`` nor recorded by an ``LRMonitor(auto=True)``
+on the optimizer. Training after ``find_lr`` is therefore
 bit-identical to training without it (on the same device and
 deterministic kernels).
 
@@ -33,17 +37,20 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from .._validate import check_bool
 from ..errors import ConfigError, ConfigTypeError
 from ..finder import FinderResult, LoaderExhausted, SweepOptions, as_loss, find, sweep_options
 from ..finder.cycle import Cycle
+from .scheduler import bookkeeping_paused
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -58,11 +65,12 @@ class _Snapshot:
     """Everything the sweep may change, copied; ``restore()`` puts it back in place."""
 
     def __init__(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer, loader: Any):
+        # the model's parameters and those the optimizer trains outside it (a learnable
+        # temperature in the loss...), each once
+        params = list({id(p): p for p in _params(model, optimizer)}.values())
         with torch.no_grad():
-            self.params = [(p, p.detach().clone()) for p in model.parameters()]
-            self.grads = [
-                (p, None if p.grad is None else p.grad.detach().clone()) for p in model.parameters()
-            ]
+            self.params = [(p, p.detach().clone()) for p in params]
+            self.grads = [(p, None if p.grad is None else p.grad.detach().clone()) for p in params]
             self.buffers = [
                 (m, name, None if b is None else b.detach().clone())
                 for m in model.modules()
@@ -71,8 +79,10 @@ class _Snapshot:
         self.modes = [(m, m.training) for m in model.modules()]
         self.optimizer = optimizer
         self.opt_state = {p: _clone(s) for p, s in optimizer.state.items()}
+        # each setting with a copy of its value: tensors (a compiled step's lr, betas) are
+        # put back in place, the same objects the user's code may hold
         self.groups = [
-            {k: copy.deepcopy(v) for k, v in g.items() if k != "params"}
+            {k: (v, _clone(v)) for k, v in g.items() if k != "params"}
             for g in optimizer.param_groups
         ]
         self.rng_torch = torch.get_rng_state()
@@ -83,15 +93,7 @@ class _Snapshot:
         )
         self.rng_numpy = np.random.get_state()
         self.rng_python = random.getstate()
-        self.generators: list[tuple[torch.Generator, torch.Tensor]] = []
-        for obj in (
-            loader,
-            getattr(loader, "sampler", None),
-            getattr(loader, "batch_sampler", None),
-        ):
-            g = getattr(obj, "generator", None)
-            if isinstance(g, torch.Generator):
-                self.generators.append((g, g.get_state()))
+        self.generators = [(g, g.get_state()) for g in _generators(loader)]
 
     def restore(self) -> None:
         with torch.no_grad():
@@ -116,7 +118,8 @@ class _Snapshot:
         for group, kept in zip(opt.param_groups, self.groups):
             for k in [k for k in group if k != "params" and k not in kept]:
                 del group[k]
-            group.update(copy.deepcopy(kept))
+            for k, (orig, saved) in kept.items():
+                group[k] = _put_back(orig, saved)
         torch.set_rng_state(self.rng_torch)
         if self.rng_cuda is not None:
             torch.cuda.set_rng_state_all(self.rng_cuda)
@@ -124,6 +127,38 @@ class _Snapshot:
         random.setstate(self.rng_python)
         for gen, gstate in self.generators:
             gen.set_state(gstate)
+
+
+def _params(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> Iterator[Any]:
+    yield from model.parameters()
+    for g in optimizer.param_groups:
+        yield from g["params"]
+
+
+def _generators(loader: Any) -> list[torch.Generator]:
+    """The ``generator``s of the loader, its sampler and batch sampler, and their samplers
+    (``BatchSampler(RandomSampler(ds, generator=g))``), each once."""
+    found: dict[int, torch.Generator] = {}
+    objs = [loader]
+    for name in ("sampler", "batch_sampler", "sampler"):
+        objs += [getattr(o, name, None) for o in objs]
+    for o in objs:
+        g = getattr(o, "generator", None)
+        if isinstance(g, torch.Generator):
+            found.setdefault(id(g), g)
+    return list(found.values())
+
+
+def _put_back(orig: Any, saved: Any) -> Any:
+    """``orig`` holding the value ``saved`` again: tensors in place (the same objects, also
+    inside a tuple such as ``betas``), anything else as a copy of ``saved``."""
+    if isinstance(orig, torch.Tensor):
+        with torch.no_grad():
+            orig.copy_(saved)
+        return orig
+    if isinstance(orig, (list, tuple)) and any(isinstance(x, torch.Tensor) for x in orig):
+        return type(orig)(_put_back(o, v) for o, v in zip(orig, saved))
+    return _clone(saved)
 
 
 def _clone(x: Any) -> Any:
@@ -156,6 +191,22 @@ def _split(batch: Any) -> tuple[Any, Any]:
         "find_lr: batches must be (inputs, targets) pairs for model(inputs) and "
         f"loss_fn(output, targets), got {type(batch).__name__}; pass step_fn=... for other shapes"
     )
+
+
+def _loss_value(owner: str, loss: Any, lr: float) -> float:
+    """``loss_fn``'s result as a float; a per-sample loss tensor, or anything but a tensor
+    (it is back-propagated), raises naming ``loss_fn``."""
+    if not isinstance(loss, torch.Tensor):
+        raise ConfigTypeError(
+            f"{owner}: loss_fn must return the loss tensor (to back-propagate), got "
+            f"{type(loss).__name__} {loss!r} at lr={lr:g} (return loss, not loss.item())"
+        )
+    if loss.numel() != 1:
+        raise ConfigTypeError(
+            f"{owner}: loss_fn must return one number, got a tensor of shape "
+            f"{tuple(loss.shape)} (reduce it, e.g. loss.mean()) at lr={lr:g}"
+        )
+    return as_loss(loss, owner, lr)
 
 
 def _dist() -> Any:
@@ -210,13 +261,20 @@ def _check_args(model: Any, optimizer: Any, loss_fn: Any, loader: Any, step_fn: 
         raise ConfigTypeError(f"find_lr: step_fn must be callable, got {step_fn!r}")
 
 
-def _group_ratios(optimizer: torch.optim.Optimizer) -> list[float]:
+def _group_ratios(optimizer: torch.optim.Optimizer, owner: str = "find_lr") -> list[float]:
     """Each param group's rate relative to group 0's (all 1 when group 0's is not > 0)."""
+    for i, g in enumerate(optimizer.param_groups):
+        lr = g.get("lr")
+        if isinstance(lr, bool) or not isinstance(lr, (numbers.Real, torch.Tensor)):
+            raise ConfigTypeError(
+                f"{owner}: param group {i} has lr={lr!r}; the sweep sets each group's lr, so "
+                "the optimizer must take a numeric one (Adafactor: relative_step=False, lr=...)"
+            )
     bases = [float(g["lr"]) for g in optimizer.param_groups]
     if not bases[0] > 0:
         if len(bases) > 1:
             raise ConfigError(
-                "find_lr: param group 0 must have lr > 0 to sweep several groups "
+                f"{owner}: param group 0 must have lr > 0 to sweep several groups "
                 f"proportionally, got lr={bases[0]!r}"
             )
         bases = [1.0]
@@ -267,7 +325,7 @@ class _Step:
         for _ in range(self.accumulate):
             x, y = _split(_to(next(self.batches), self.dev))
             loss = self.loss_fn(self.model(x), y)
-            value = as_loss(loss, "find_lr", lr)
+            value = _loss_value("find_lr", loss, lr)
             total += value
             if not math.isfinite(value):
                 return value  # do not step on a NaN: the sweep stops here
@@ -344,8 +402,9 @@ def find_lr(
       then ``optimizer.step()``; the recorded loss is the micro-batch mean;
     - ``step_fn(model, optimizer, batch) -> loss``: your own complete step
       (forward, backward, ``optimizer.step()``, ``zero_grad``) for AMP, clipping,
-      models that take dicts, ...; ``loss_fn`` is then not needed. It must
-      return one number (a float or a one-element tensor).
+      models that take dicts, ...; ``loss_fn`` is then not needed (nor
+      ``accumulate``: accumulate inside it). It must return one number (a
+      float or a one-element tensor).
 
     A loader that cannot be iterated again (a one-shot generator) ends the
     sweep when it runs out, with ``stop_reason="exhausted"`` and every point
@@ -371,6 +430,21 @@ def find_lr(
     _positive_int("val_batches", val_batches, allow_none=True)
     if val_loader is not None and loss_fn is None:
         raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    restore = check_bool("find_lr", "restore", restore)
+    if progress is not None and not isinstance(progress, bool):
+        raise ConfigTypeError(f"find_lr: progress must be True, False or None, got {progress!r}")
+    if val_loader is None:
+        for name, value, default in (
+            ("val_every", val_every, 1),
+            ("val_batches", val_batches, None),
+        ):
+            if value != default:
+                raise ConfigError(f"find_lr: {name}={value!r} needs val_loader (none given)")
+    if step_fn is not None and accumulate != 1:
+        raise ConfigError(
+            f"find_lr: accumulate={accumulate} applies to the default step (loss_fn); a "
+            "step_fn is one complete update of your own: accumulate inside it"
+        )
     opts = sweep_options(options, **sweep)
     home = _model_device(model)
     dev = torch.device(device) if device is not None else home
@@ -387,7 +461,8 @@ def find_lr(
         if moved:
             model.to(dev)
         shown = progress if dist is None or dist.get_rank() == 0 else False
-        result = find(run, opts, progress=shown)
+        with bookkeeping_paused(optimizer):
+            result = find(run, opts, progress=shown)
     finally:
         if moved:
             model.to(home)

@@ -8,7 +8,10 @@ from typing import Any
 
 import torch
 
-from .scheduler import check_optimizer
+from .._files import check_file
+from .._validate import check_bool, check_int
+from ..errors import ConfigError, ConfigTypeError
+from .scheduler import check_optimizer, is_paused
 
 __all__ = ["LRMonitor"]
 
@@ -23,16 +26,21 @@ class LRMonitor:
     Args:
         optimizer: the optimizer to read from.
         keys: param-group keys to record; ``"beta1"``/``"beta2"`` read
-            ``betas``. Keys missing from a group are left out.
-        csv_path: also append one CSV row per record (``step``, then one
-            column per ``key/group``).
+            ``betas``. Keys missing from a group are left out; a key that no
+            group has (a typo) is an error.
+        csv_path: also write one CSV row per record (``step``, then one
+            column per ``key/group``), checked at construction. The first
+            record starts the file afresh, unless ``start_step > 0`` (a
+            resumed run) and the file has the same columns: then the rows
+            are appended to it.
         writer: a TensorBoard ``SummaryWriter`` (or anything with
             ``add_scalar(tag, value, step)``); ``tensorboard="logdir"``
             creates one (needs the ``tensorboard`` package).
         tensorboard: a log directory for a new ``SummaryWriter``.
         auto: record automatically, just before each real ``optimizer.step()``
-            (a pre-step hook), i.e. the values that update used. Otherwise
-            call :meth:`record` yourself.
+            (a pre-step hook), i.e. the values that update used (the trial
+            updates of ``find_lr`` and ``plan``, undone afterwards, are not
+            recorded). Otherwise call :meth:`record` yourself.
         start_step: the step number of the first record (e.g. the scheduler's
             step after a resume).
 
@@ -57,11 +65,18 @@ class LRMonitor:
         auto: bool = False,
         start_step: int = 0,
     ) -> None:
-        check_optimizer("LRMonitor", optimizer)
+        o = "LRMonitor"
+        check_optimizer(o, optimizer)
         if isinstance(keys, str):
             keys = (keys,)
         self.optimizer = optimizer
-        self.keys = tuple(keys)
+        self.keys = _check_keys(optimizer, keys)
+        auto = check_bool(o, "auto", auto)
+        start_step = check_int(o, "start_step", start_step, low=0)
+        if not isinstance(tag_prefix, str):
+            raise ConfigTypeError(f"{o}: tag_prefix must be a string, got {tag_prefix!r}")
+        if csv_path is not None:  # checked now, not at the first record
+            csv_path = check_file(os.fspath(csv_path), f"{o}: csv_path")
         if writer is not None and tensorboard is not None:
             raise ValueError("LRMonitor: give writer or tensorboard, not both")
         if tensorboard is not None:
@@ -79,14 +94,16 @@ class LRMonitor:
             )
         self.writer = writer
         self.tag_prefix = tag_prefix
-        self.csv_path = None if csv_path is None else os.fspath(csv_path)
+        self.csv_path = csv_path
         self._csv_columns: list[str] | None = None
         self.history: list[dict[str, float]] = []
-        self._count = int(start_step)
+        self._count = start_step
+        self._resumed = start_step > 0  # a resumed run appends to its CSV file
         self._hook = optimizer.register_step_pre_hook(self._pre_hook) if auto else None
 
     def _pre_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        self.record()
+        if not is_paused(optimizer):  # not the trial updates of find_lr / plan
+            self.record()
 
     def read(self) -> dict[str, float]:
         """The current values, ``{"lr/0": ..., "momentum/0": ...}``."""
@@ -108,7 +125,7 @@ class LRMonitor:
 
     def record(self, step: int | None = None) -> dict[str, float]:
         """Record the current values at ``step`` (default: a running count)."""
-        n = self._count if step is None else int(step)
+        n = self._count if step is None else check_int("LRMonitor", "step", step, low=0)
         self._count = n + 1
         row: dict[str, float] = {"step": n}
         row.update(self.read())
@@ -126,9 +143,12 @@ class LRMonitor:
         if self._csv_columns is None:
             self._csv_columns = list(row)
         columns = self._csv_columns
-        with open(path, "w" if new else "a", newline="") as f:
+        header = new and not (self._resumed and _header(path) == columns)
+        if header:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w" if header else "a", newline="") as f:
             w = csv.writer(f)
-            if new:
+            if header:
                 w.writerow(columns)
             w.writerow(
                 [repr(float(row.get(c, float("nan")))) if c != "step" else row[c] for c in columns]
@@ -148,3 +168,35 @@ class LRMonitor:
             self._hook = None
         if self.writer is not None and hasattr(self.writer, "flush"):
             self.writer.flush()
+
+
+def _check_keys(optimizer: Any, keys: Any) -> tuple[str, ...]:
+    """The keys to record: names, each found in at least one param group."""
+    o = "LRMonitor"
+    try:
+        out = tuple(keys)
+    except TypeError:
+        out = (keys,)
+    if not all(isinstance(k, str) for k in out):
+        raise ConfigTypeError(f"{o}: keys must be param-group key names (strings), got {keys!r}")
+    if not out:
+        raise ConfigError(f"{o}: keys must name at least one key, got {keys!r}")
+    groups = optimizer.param_groups
+    for k in out:
+        if k in ("beta1", "beta2"):
+            found = any("betas" in g for g in groups)
+        else:  # "momentum" reads betas[0] where a group has no momentum
+            found = any(k in g or (k == "momentum" and "betas" in g) for g in groups)
+        if not found:
+            have = sorted({n for g in groups for n in g if n != "params"})
+            raise ConfigError(f"{o}: no param group has the key {k!r} (keys: {have})")
+    return out
+
+
+def _header(path: str) -> list[str] | None:
+    """The first row of the CSV file at ``path`` (None when there is none)."""
+    try:
+        with open(path, newline="") as f:
+            return next(csv.reader(f), None)
+    except OSError:
+        return None

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from .._validate import check_choice
+from .._validate import check_bool, check_choice
 from ..combinators import Warmup
 from ..control import (
     PLATEAU_FIELDS,
@@ -41,33 +41,37 @@ from ..control import (
 )
 from ..errors import ConfigError, ConfigTypeError
 from ..schedules import Constant
-from .scheduler import Scheduler, check_optimizer
+from .scheduler import COMPILE_CHECK, Scheduler, check_optimizer, run_eagerly
 
 __all__ = ["ReduceOnPlateau", "EarlyStopping", "reduce_metric"]
 
 
-def reduce_metric(metric: Any, how: str = "mean", group: Any = None) -> float:
+def reduce_metric(
+    metric: Any, how: str = "mean", group: Any = None, *, owner: str = "reduce_metric"
+) -> float:
     """The metric as a float, averaged over the ranks of a distributed run.
 
     ``how="mean"``: all-reduce (sum) in float64 divided by the world size
     when ``torch.distributed`` is initialized with more than one process;
     ``how="local"``: the local value. A NaN on any rank makes the mean NaN
-    on every rank, so the NaN policy is applied consistently.
+    on every rank, so the NaN policy is applied consistently. Errors are
+    prefixed with ``owner``.
     """
     if isinstance(metric, torch.Tensor):
         metric = metric.detach()
         if metric.numel() != 1:
             raise ConfigError(
-                f"metric must be a single number, got a tensor of shape {tuple(metric.shape)}"
+                f"{owner}: metric must be a single number, got a tensor of shape "
+                f"{tuple(metric.shape)}"
             )
         value = float(metric.item())
     elif isinstance(metric, bool):
-        raise ConfigTypeError(f"metric must be a number, got {metric!r}")
+        raise ConfigTypeError(f"{owner}: metric must be a number, got {metric!r}")
     else:
         try:
             value = float(metric)
         except (TypeError, ValueError):
-            raise ConfigTypeError(f"metric must be a number, got {metric!r}") from None
+            raise ConfigTypeError(f"{owner}: metric must be a number, got {metric!r}") from None
     if how == "local":
         return value
     import torch.distributed as dist
@@ -207,9 +211,27 @@ class ReduceOnPlateau(Scheduler):
         """The base schedule's ``lr`` per group at the current step (before the plateau)."""
         return self._key_values("lr")
 
+    def get_lr(self) -> list[Any]:
+        """The ``lr`` per group at the current step, the plateau's reductions included
+        (what is applied; :meth:`base_lr` gives the base schedule's values)."""
+        return [
+            plateau_apply(cfg, sc, v) if sc != 1.0 else v
+            for cfg, sc, v in zip(self._configs, self.group_scales, self._key_values("lr"))
+        ]
+
     # ------------------------------------------------------------------ metrics
     def step(self, metrics: Any = None, epoch: int | None = None) -> None:  # type: ignore[override]
-        """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`)."""
+        """``step()``: next optimizer step; ``step(metric)``: report a metric (:meth:`report`);
+        ``step(epoch=n)``: jump to step ``n``. A metric and an epoch together are refused.
+        Inside a ``torch.compile``d function it runs eagerly (a graph break)."""
+        if COMPILE_CHECK and torch.compiler.is_compiling():
+            return run_eagerly(self.step, metrics, epoch)  # type: ignore[no-any-return]
+        if metrics is not None and epoch is not None:
+            raise ConfigError(
+                f"{self._owner}: step(metrics, epoch) takes one of them, got both "
+                f"({metrics!r}, {epoch!r}): step(val_loss) reports a metric at the current "
+                "step, step(epoch=n) moves to step n"
+            )
         if metrics is not None:
             self.report(metrics)
             return
@@ -219,9 +241,11 @@ class ReduceOnPlateau(Scheduler):
         """Take a metric into account (averaged across ranks by default).
 
         Returns True when the learning rate was reduced; the new value is
-        applied to the optimizer at once.
+        applied to the optimizer at once (eagerly, also inside a compiled function).
         """
-        value = reduce_metric(metric, self.distributed, self.process_group)
+        if COMPILE_CHECK and torch.compiler.is_compiling():
+            return run_eagerly(self.report, metric)  # type: ignore[no-any-return]
+        value = reduce_metric(metric, self.distributed, self.process_group, owner=self._owner)
         base = self._key_values("lr")
         self._check_clock()
         # one decision (best, bad epochs, cooldown) for all groups; each group's
@@ -272,13 +296,14 @@ class ReduceOnPlateau(Scheduler):
         return d
 
     def _state_fields(self) -> tuple[StateField, ...]:
-        n = len(self.group_scales)
         return (
             *super()._state_fields(),
             StateField("plateau", _f_plateau),
             StateField("plateau_config", f_optional(f_config(PlateauConfig)), None),
-            StateField("min_lrs", f_optional(f_list(f_float(0.0), n)), None),
-            StateField("group_scales", f_optional(f_list(f_float(0.0, 1.0), n)), None),
+            # one per group; the count is checked in _read_state (on_mismatch="new" carries
+            # the state over to an optimizer with groups added since the save)
+            StateField("min_lrs", f_optional(f_list(f_float(0.0))), None),
+            StateField("group_scales", f_optional(f_list(f_float(0.0, 1.0))), None),
         )
 
     def _read_state(self, state_dict: Any, mode: str) -> dict[str, Any]:
@@ -290,8 +315,18 @@ class ReduceOnPlateau(Scheduler):
         mine = {"plateau_config": self.config.to_dict(), "min_lrs": list(self.min_lrs)}
         saved = {k: (v if v is not None else mine[k]) for k, v in saved.items()}
         check_mismatch(self._owner, "plateau settings", saved, mine, mode)
-        if d["group_scales"] is None:  # written before per-group scales existed
-            d["group_scales"] = [d["plateau"].scale] * len(self.group_scales)
+        n, scales = len(self.group_scales), d["group_scales"]
+        if scales is None:  # written before per-group scales existed
+            scales = [d["plateau"].scale] * n
+        elif len(scales) != n:
+            if mode != "new":
+                raise ConfigError(
+                    f"{self._owner}: state_dict['group_scales'] must have {n} items, "
+                    f"got {len(scales)}: {scales!r}"
+                )
+            # param groups added since the save have had no reduction (PyTorch's rule too)
+            scales = scales[:n] + [1.0] * (n - len(scales))
+        d["group_scales"] = scales
         return d
 
     def _commit_state(self, d: dict[str, Any]) -> None:
@@ -367,7 +402,7 @@ class EarlyStopping:
             mode=mode, patience=patience, min_delta=min_delta, nan=nan, start_step=start_step
         )
         self.state = early_stopping_init(self.config)
-        self.restore_best = bool(restore_best)
+        self.restore_best = check_bool(o, "restore_best", restore_best)
         if model is not None and not isinstance(model, torch.nn.Module):
             raise TypeError(f"{o}: model must be a torch.nn.Module, got {type(model).__name__}")
         self.model = model
@@ -390,7 +425,7 @@ class EarlyStopping:
                 "EarlyStopping: restore_best=True needs the model, given as "
                 "EarlyStopping(model=...) or step(metric, model)"
             )
-        value = reduce_metric(metric, self.distributed, self.process_group)
+        value = reduce_metric(metric, self.distributed, self.process_group, owner="EarlyStopping")
         idx = self._calls if step is None else step
         self._calls += 1
         was_stopped = self.state.stopped

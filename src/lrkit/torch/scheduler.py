@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,15 @@ from torch.optim.lr_scheduler import LRScheduler
 
 from .._validate import check_bool, check_choice, check_int
 from .._xp import sample_steps
-from ..control import StateField, check_mismatch, f_bool, f_int, f_optional, read_state
+from ..control import (
+    MAX_COUNT,
+    StateField,
+    check_mismatch,
+    f_bool,
+    f_int,
+    f_optional,
+    read_state,
+)
 from ..core import Schedule, as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
@@ -35,6 +44,7 @@ _BETA = {"beta1": 0, "betas": 0, "beta2": 1}
 _RANGES = {
     "lr": (0.0, math.inf, ">= 0"),
     "weight_decay": (0.0, math.inf, ">= 0"),
+    "eps": (0.0, math.inf, ">= 0"),  # PyTorch's optimizers refuse eps < 0 too
     "momentum": (0.0, 1.0, "in [0, 1)"),
     "beta1": (0.0, 1.0, "in [0, 1)"),
     "betas": (0.0, 1.0, "in [0, 1)"),
@@ -49,6 +59,17 @@ def check_optimizer(owner: str, optimizer: Any) -> None:
         raise TypeError(
             f"{owner}: optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
         )
+
+
+def _count(owner: str, name: str, value: Any, low: int) -> int:
+    """An integer in ``[low, 2**53]``: the range a checkpoint's counts are loaded back from."""
+    v = check_int(owner, name, value, low=low)
+    if v > MAX_COUNT:
+        raise ConfigError(
+            f"{owner}: {name} must be at most 2**53 (a checkpoint holds counts up to it), "
+            f"got {value!r}"
+        )
+    return v
 
 
 def total_steps(
@@ -94,6 +115,7 @@ def total_steps(
     b = check_int(o, "batches_per_epoch", batches_per_epoch, low=1)
     a = check_int(o, "accumulation", accumulation, low=1)
     w = check_int(o, "world_size", world_size, low=1)
+    drop_last = check_bool(o, "drop_last", drop_last)
     check_choice(o, "partial", partial, ("step", "drop"))
     per_rank = b // w if drop_last else -(-b // w)
     if per_rank < 1:
@@ -107,7 +129,50 @@ def total_steps(
             f"total_steps: an epoch of {per_rank} batches per process with accumulation={a} "
             "and partial='drop' makes no optimizer update"
         )
-    return epochs * updates
+    n = epochs * updates
+    if n > MAX_COUNT:
+        raise ConfigError(
+            f"total_steps: {epochs} epochs of {updates} updates make {n}, more than 2**53 "
+            "(the most a Scheduler takes)"
+        )
+    return n
+
+
+#: ``torch.compiler.is_compiling`` exists (torch >= 2.3); it is called by its full name,
+#: which dynamo folds while tracing (through an alias it did not, and traced on)
+COMPILE_CHECK = hasattr(torch.compiler, "is_compiling")
+
+
+@torch.compiler.disable
+def run_eagerly(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` outside dynamo: a scheduler called inside a ``torch.compile``d function
+    runs in Python, as PyTorch's own schedulers do (dynamo skips ``lr_scheduler.py``);
+    traced, its values would be baked into the graph as constants."""
+    return fn(*args)
+
+
+#: optimizers whose updates lrkit's bookkeeping hooks (``follow_optimizer``'s counter,
+#: ``LRMonitor(auto=True)``) ignore: those of ``find_lr``'s sweep and ``plan``'s probes
+_PAUSED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def bookkeeping_paused(optimizer: Any) -> Iterator[None]:
+    """While inside, lrkit's step hooks on ``optimizer`` do not count or record its updates
+    (the trial updates of a sweep, undone afterwards, are not the run's)."""
+    if optimizer in _PAUSED:  # nested: the outer one resumes
+        yield
+        return
+    _PAUSED.add(optimizer)
+    try:
+        yield
+    finally:
+        _PAUSED.discard(optimizer)
+
+
+def is_paused(optimizer: Any) -> bool:
+    """True inside :func:`bookkeeping_paused` for ``optimizer``."""
+    return optimizer in _PAUSED
 
 
 class _StepCounter:
@@ -118,7 +183,7 @@ class _StepCounter:
 
     def __call__(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         s = self.ref()
-        if s is not None:
+        if s is not None and optimizer not in _PAUSED:
             s._opt_count += 1
 
 
@@ -310,7 +375,8 @@ class Scheduler(LRScheduler):
             "weight_decay": s3}``. ``"beta1"`` (alias ``"betas"``) and
             ``"beta2"`` set the elements of Adam's ``betas``; ``"momentum"``
             on an optimizer without momentum but with ``betas`` sets beta1
-            (as PyTorch's ``OneCycleLR`` does).
+            (as PyTorch's ``OneCycleLR`` does); two keys for the same value
+            are refused.
         total_steps: the run's number of optimizer updates; binds ``"N%"`` and
             ``steps`` left out (see :func:`total_steps` for accumulation and
             world size). Stepping past it warns once (the schedule goes on:
@@ -354,7 +420,7 @@ class Scheduler(LRScheduler):
     learning rate changed by other code between steps is overwritten at the
     next ``step()`` (never compounded, unlike PyTorch's recursive formulas).
 
-    Checks: ``lr`` and ``weight_decay`` must stay >= 0, ``momentum`` and the
+    Checks: ``lr``, ``weight_decay`` and ``eps`` must stay >= 0, ``momentum`` and the
     betas in [0, 1), every value finite. At construction the values at a
     bounded sample of the run's steps are checked (every step up to 8192 of
     them, else the first 4096, 4096 evenly spaced ones and the last); during
@@ -403,13 +469,9 @@ class Scheduler(LRScheduler):
             )
         self.on_mismatch = check_choice(o, "on_mismatch", on_mismatch, ("error", "new"))
         self.optimizer = optimizer
-        self.total_steps = (
-            None if total_steps is None else check_int(o, "total_steps", total_steps, low=1)
-        )
+        self.total_steps = None if total_steps is None else _count(o, "total_steps", total_steps, 1)
         self.steps_per_epoch = (
-            None
-            if steps_per_epoch is None
-            else check_int(o, "steps_per_epoch", steps_per_epoch, low=1)
+            None if steps_per_epoch is None else _count(o, "steps_per_epoch", steps_per_epoch, 1)
         )
         self.warn_past_end = check_bool(o, "warn_past_end", warn_past_end)
         self.follow_optimizer = check_bool(o, "follow_optimizer", follow_optimizer)
@@ -450,9 +512,17 @@ class Scheduler(LRScheduler):
         self._targets: list[tuple[int, str, int]] = []
         self._target_keys: list[str] = []
         self._target_scheds: list[tuple[Schedule, float]] = []
+        owners: dict[tuple[int, str, int], str] = {}
         for key, scheds in self._schedules.items():
             for gi, g in enumerate(groups):
                 real, beta = self._resolve_key(key, gi, g)
+                other = owners.setdefault((gi, real, beta), key)
+                if other != key:  # "momentum", "betas", "beta1" may all mean betas[0]
+                    where = real if beta < 0 else f"{real}[{beta}]"
+                    raise ConfigError(
+                        f"{self._owner}: {other!r} and {key!r} both set {where} of param "
+                        f"group {gi}; give one schedule for it"
+                    )
                 if self.relative:
                     self._mult[key][gi] *= self._initial(g, key, real, beta)
                 self._targets.append((gi, real, beta))
@@ -667,12 +737,16 @@ class Scheduler(LRScheduler):
     # ------------------------------------------------------------------ stepping
     def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
         """Advance to the next step (or, in ``follow_optimizer`` mode, to the
-        optimizer's update count) and apply its values. ``step(n)`` jumps to step ``n``.
+        optimizer's update count) and apply its values. ``step(n)`` jumps to step ``n``
+        (an integer in ``[0, 2**53]``, the range a checkpoint loads back). Inside a
+        ``torch.compile``d function it runs eagerly (a graph break), as PyTorch's do.
         """
+        if COMPILE_CHECK and torch.compiler.is_compiling():
+            return run_eagerly(self.step, epoch)  # type: ignore[no-any-return]
         if epoch is None:
             n = self._opt_count if self.follow_optimizer else self.last_epoch + 1
         else:
-            n = check_int(self._owner, "epoch", epoch, low=0)
+            n = _count(self._owner, "epoch", epoch, 0)
         groups = self.optimizer.param_groups
         if len(groups) != self._ngroups:
             self._check_groups()
