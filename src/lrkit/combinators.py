@@ -24,6 +24,7 @@ from .core import (
     Duration,
     Flag,
     Namespace,
+    OpenEnd,
     OptReal,
     Real,
     Schedule,
@@ -204,6 +205,13 @@ class Sequence(Schedule):
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
         phases = [p._bind(ctx, None) for p in self.phases[:-1]]
+        for i, p in enumerate(phases):
+            if isinstance(p.unbound(), OpenEnd):  # bind never gives a middle phase the rest
+                raise ConfigError(
+                    f"sequence: phase {i} ({self.phases[i]}) has no length: a steps left "
+                    "out runs to the end of the run, which only the last phase may do; give "
+                    "it steps (int steps, 'N%' of the run or 'Nep' epochs)"
+                )
         used = 0
         for p in phases:
             n = p._length() if p.is_bound else None

@@ -182,6 +182,12 @@ class Count(Marker):
         return check_int(owner, name, value, low=self.low)
 
 
+class OpenEnd(str):
+    """The reason a schedule is unbound when a ``steps`` left out waits for the rest of the
+    run: only the run's remaining length (``bind``'s ``remaining``) resolves it, so a
+    middle phase of ``sequence`` (which never gets it) with this reason never can be."""
+
+
 def _relative_msg(owner: str, name: str, value: str) -> str:
     what = "total_steps=N" if value.endswith("%") else "steps_per_epoch=K"
     return f"{owner}: {name}={value!r} is relative to the run; call .bind({what}) before evaluating"
@@ -238,7 +244,7 @@ class Duration(Marker):
 
     def unbound(self, owner: str, name: str, value: object) -> str | None:
         if value is None and self.to_end:
-            return (
+            return OpenEnd(
                 f"{owner}: {name} is not given, so it runs to the end of the run; "
                 "call .bind(total_steps=N) first (or give steps)"
             )
