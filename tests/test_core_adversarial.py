@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 import lrkit
@@ -51,3 +52,21 @@ def test_cli_values_middle_phase_without_steps_says_so(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "phase 0 (cosine(start=0.1)) has no length" in err[0]
     assert "call .bind" not in err[0]
+
+
+# ---------------------------------------------------------------- noise
+@pytest.mark.parametrize("begin,until", [(5, 3), (5, 5)])
+def test_noise_with_an_empty_range_is_refused(begin, until):
+    # before: accepted; the noise then never applied
+    with pytest.raises(ConfigError, match=f"until must be > begin.*begin={begin}, until={until}"):
+        lrkit.noise(lrkit.cosine(0.1, steps=100), begin=begin, until=until)
+
+
+def test_noise_with_an_empty_range_is_refused_when_bound():
+    s = lrkit.noise(lrkit.cosine(0.1), begin="50%", until="10%")
+    with pytest.raises(ConfigError, match="until must be > begin.*got begin=50, until=10"):
+        s.bind(total_steps=100)
+    ok = lrkit.noise(lrkit.cosine(0.1), begin=5, until=6, pct=0.5, seed=1).bind(total_steps=10)
+    t = np.arange(10)
+    noisy = ok(t) != lrkit.cosine(0.1, steps=10)(t)
+    assert noisy.tolist() == [i == 5 for i in range(10)]

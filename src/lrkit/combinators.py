@@ -732,6 +732,12 @@ class Noise(Schedule):
         check_number(self.name, "pct", self.pct, low=0.0, high=1.0, low_open=True)
         if self.seed >= 2**63:
             raise ConfigError(f"noise: seed must be < 2**63, got {self.seed}")
+        b, u = self.begin, self.until
+        if isinstance(b, int) and isinstance(u, int) and u <= b:
+            raise ConfigError(
+                "noise: until must be > begin (the noise is on the steps begin <= t < until), "
+                f"got begin={b}, until={u}"
+            )
 
     def _length(self) -> int | None:
         n = self.schedule._length()
