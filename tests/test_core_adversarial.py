@@ -3,13 +3,14 @@ verbs: each test names what was wrong before its fix."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 import pytest
 
 import lrkit
-from lrkit.errors import ConfigError
+from lrkit.errors import ConfigError, ConfigTypeError
 
 
 # ---------------------------------------------------------------- sequence
@@ -70,3 +71,75 @@ def test_noise_with_an_empty_range_is_refused_when_bound():
     t = np.arange(10)
     noisy = ok(t) != lrkit.cosine(0.1, steps=10)(t)
     assert noisy.tolist() == [i == 5 for i in range(10)]
+
+
+# ---------------------------------------------------------------- analysis
+@pytest.mark.parametrize(
+    "s",
+    [lrkit.constant(0.0), lrkit.constant(-1.0), lrkit.linear(-1.0, 0.0, steps=10)],
+    ids=str,
+)
+def test_no_half_life_for_a_value_that_is_not_positive(s):
+    # before: 1 (0 <= 0 / 2, -1 <= -1 / 2), a decay that never happened
+    assert lrkit.half_life(s) is None
+    assert lrkit.summary(s, 10).half_life is None
+
+
+def test_show_table_says_never_for_a_constant_zero(capsys):
+    from lrkit.cli import main
+
+    assert main(["show", "constant(0.0)", "--total", "5"]) == 0
+    row = capsys.readouterr().out.strip().splitlines()[-1].split()
+    assert row[0] == "constant(0.0)" and row[-1] == "never"
+
+
+def test_half_life_near_the_last_step_is_searched_up_to_it():
+    # before: at + ks overflowed int64 into a negative step ("step must be >= 0")
+    last = 2**63 - 1
+    assert lrkit.half_life(lrkit.cyclic(0.1, 1.0, half_period=5), at=last - 10) is None
+    assert lrkit.half_life(lrkit.exponential(1.0, gamma=0.9), at=2**62) is None
+    assert lrkit.half_life(lrkit.constant(1.0), at=last) is None
+
+
+@pytest.mark.parametrize("gamma", [2.0, 1.5])
+def test_step_to_exponential_of_a_growth(gamma):
+    # before: "exponential: half_life must be a positive duration ..., got -30"
+    ex = lrkit.step_to_exponential(lrkit.step(0.1, gamma, every=30))
+    assert ex == lrkit.exponential(0.1, gamma=gamma, every=30)
+    assert ex(60) == pytest.approx(0.1 * gamma**2)
+
+
+def test_scale_lr_overflow_is_an_error_not_inf():
+    with pytest.raises(ConfigError, match=r"scale_lr: the scaled rate overflows float64 \("):
+        lrkit.scale_lr(1e308, 10**6, base_batch=1)
+    assert lrkit.scale_lr(1e300, 1024) == pytest.approx(4e300)
+
+
+def test_optimal_constant_lr_of_huge_curvatures():
+    # before: 2 / (m + M) overflowed to 2 / inf = 0.0
+    assert lrkit.optimal_constant_lr(1e308, 1e308) == 1e-308
+    assert lrkit.optimal_constant_lr(1.0, 3.0) == 0.5
+    # m == M: one step solves it (rho 0; before: eta 0, so rho 1)
+    assert lrkit.contraction_rate(m=1e308, M=1e308) == pytest.approx(0.0, abs=1e-12)
+    assert lrkit.contraction_rate(m=1e300, M=1e300) == 0.0
+    with pytest.raises(ConfigError, match=r"contraction_rate: lr \* M overflows float64"):
+        lrkit.contraction_rate(1e308, 1.0, 1e308)
+
+
+@pytest.mark.parametrize(
+    "matrix,exc,fragment",
+    [
+        ([[float("nan")]], ConfigError, "matrix must hold finite numbers"),
+        ([[float("inf"), 0.0], [0.0, 1.0]], ConfigError, "matrix must hold finite numbers"),
+        ([["a"]], ConfigTypeError, "matrix must be a square array of numbers, got [['a']]"),
+        (np.zeros((0, 0)), ConfigError, "matrix must not be empty, got shape (0, 0)"),
+        ([[1e308, 1e308], [1e308, 1e308]], ConfigError, "the eigenvalues of matrix overflow"),
+    ],
+    ids=["nan", "inf", "str", "empty", "overflow"],
+)
+def test_bad_curvature_matrix(matrix, exc, fragment):
+    # before: 0.0 for inf, "must be symmetric" for nan, numpy's own errors for the others
+    for f in (lrkit.optimal_constant_lr, lrkit.contraction_rate):
+        with pytest.raises(exc, match=re.escape(f"{f.__name__}: {fragment}")):
+            f(matrix=matrix)
+    assert math.isclose(lrkit.optimal_constant_lr(matrix=[[2.0, 0.0], [0.0, 4.0]]), 1 / 3)
