@@ -143,3 +143,31 @@ def test_bad_curvature_matrix(matrix, exc, fragment):
         with pytest.raises(exc, match=re.escape(f"{f.__name__}: {fragment}")):
             f(matrix=matrix)
     assert math.isclose(lrkit.optimal_constant_lr(matrix=[[2.0, 0.0], [0.0, 4.0]]), 1 / 3)
+
+
+# ---------------------------------------------------------------- show --log
+@pytest.mark.parametrize("ext", ["png", "html"])
+def test_show_log_chart_of_a_schedule_with_no_positive_value_is_refused(tmp_path, capsys, ext):
+    # before: exit 0, an empty chart and matplotlib's two-line UserWarning on stderr
+    from lrkit.cli import main
+
+    out = tmp_path / f"z.{ext}"
+    args = ["show", "cosine(0.1)", "constant(0.0)", "--total", "5", "--log", "--out", str(out)]
+    assert main(args) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists()
+    assert cap.err.strip().splitlines() == [
+        "lrkit: error: --log: constant(0.0) has no value > 0 to draw (its peak is 0); "
+        "a log axis shows only positive values: drop --log"
+    ]
+    # a schedule that is 0 at some steps only (inverse_sqrt at step 0) is drawn
+    args = ["show", "inverse_sqrt(1.0, warmup=3)", "--total", "5", "--log", "--out", str(out)]
+    assert main(args) == 0 and out.exists()
+
+
+def test_plot_schedules_log_scale_needs_a_positive_value(tmp_path):
+    from lrkit.plot import schedules
+
+    with pytest.raises(ConfigError, match=re.escape("log scale: -constant(value=1.0) has no")):
+        schedules([lrkit.constant(1.0), -lrkit.constant(1.0)], 5, str(tmp_path / "a.png"), log=True)
+    assert not (tmp_path / "a.png").exists()

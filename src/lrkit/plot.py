@@ -69,11 +69,19 @@ def lines(
     """Draw (label, x, y) series on one chart and save it as PNG/SVG/PDF or HTML.
 
     ``markers`` are (label, x, y) points, ``vlines`` (label, x) vertical lines.
+    With ``logy`` every series needs a value > 0 (values <= 0 are not drawn).
     Returns the path written; without ``out``, the matplotlib figure (for
     notebooks). ``plotly_js`` (HTML only): ``"inline"`` (the default: works
     offline), ``"cdn"`` or ``"directory"`` (see :func:`plotly_js_mode`).
     """
     mode = plotly_js_mode(plotly_js)
+    if logy:
+        for label, _, y in series:
+            if not (np.asarray(y) > 0).any():
+                raise ConfigError(
+                    f"log scale: {label} has no value > 0 to draw (a log axis shows only "
+                    "positive values); draw it without the log scale"
+                )
     if out is not None:
         kind = figure_kind(out)
         check_file(out, "out")
