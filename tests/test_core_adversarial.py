@@ -171,3 +171,29 @@ def test_plot_schedules_log_scale_needs_a_positive_value(tmp_path):
     with pytest.raises(ConfigError, match=re.escape("log scale: -constant(value=1.0) has no")):
         schedules([lrkit.constant(1.0), -lrkit.constant(1.0)], 5, str(tmp_path / "a.png"), log=True)
     assert not (tmp_path / "a.png").exists()
+
+
+# ---------------------------------------------------------------- a full disk
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["values", "cosine(0.1)", "--total", "200000"],
+        ["values", "cosine(0.1)", "--total", "3", "--format", "json"],
+        ["show", "cosine(0.1)", "--total", "20"],
+        ["lab"],
+    ],
+    ids=" ".join,
+)
+def test_cli_output_to_a_full_disk_is_one_line_not_a_traceback(argv):
+    # before: OSError's traceback (exit 1) and, for some verbs, a second error at exit
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lrkit_cli = str(Path(sys.executable).parent / "lrkit")
+    with open("/dev/full", "w") as full:  # every write fails with ENOSPC
+        r = subprocess.run([lrkit_cli, *argv], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "lrkit: error: cannot write the output: No space left on device"
+    ]
