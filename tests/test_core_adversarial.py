@@ -197,3 +197,21 @@ def test_cli_output_to_a_full_disk_is_one_line_not_a_traceback(argv):
     assert r.stderr.splitlines() == [
         "lrkit: error: cannot write the output: No space left on device"
     ]
+
+
+# ---------------------------------------------------------------- output folders
+def test_unusable_output_folder_is_named_as_given(tmp_path, capsys):
+    # before: "cannot write '<DIR>/x': ...", a file name the user never gave
+    from lrkit._files import check_dir
+    from lrkit.cli import main
+    from lrkit.errors import OutputError
+
+    with pytest.raises(OutputError, match=r"^--out: cannot create folder '/proc/lrkit-d': folder"):
+        check_dir("/proc/lrkit-d", "--out")
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    sub = str(afile / "sub")
+    assert main(["lab", "half-life", "--quick", "--out", sub]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"lrkit: error: --out: cannot create folder {sub!r}: {str(afile)!r} is a file, not a folder"
+    ]

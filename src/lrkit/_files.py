@@ -62,13 +62,15 @@ def _probe(folder: str) -> str | None:
     return None
 
 
-def _check_parent(path: str, option: str) -> None:
+def _check_parent(path: str, option: str, what: str = "write") -> None:
+    """Can ``path`` be created (``what``: the verb of the message: ``"write"`` a file,
+    ``"create folder"``)? The folders it needs are made when it is written."""
     parent = _nearest_existing(path)
     if not os.path.isdir(parent):
-        raise OutputError(f"{option}: cannot write {path!r}: {parent!r} is a file, not a folder")
+        raise OutputError(f"{option}: cannot {what} {path!r}: {parent!r} is a file, not a folder")
     why = _probe(parent)
     if why is not None:
-        raise OutputError(f"{option}: cannot write {path!r}: folder {parent!r} {why}")
+        raise OutputError(f"{option}: cannot {what} {path!r}: folder {parent!r} {why}")
 
 
 def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None) -> str:
@@ -103,7 +105,7 @@ def check_dir(path: str, option: str) -> str:
         if why is not None:
             raise OutputError(f"{option}: folder {path!r} {why}")
         return path
-    _check_parent(os.path.join(path, "x"), option)
+    _check_parent(path, option, "create folder")
     return path
 
 
