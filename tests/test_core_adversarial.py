@@ -215,3 +215,25 @@ def test_unusable_output_folder_is_named_as_given(tmp_path, capsys):
     assert capsys.readouterr().err.splitlines() == [
         f"lrkit: error: --out: cannot create folder {sub!r}: {str(afile)!r} is a file, not a folder"
     ]
+
+
+# ---------------------------------------------------------------- spec arithmetic
+def test_int_powers_in_a_spec_are_exact():
+    # before: ** was computed in floats, so 2**53 + 1 became 2**53 (accepted as steps,
+    # though over the limit) and seed=2**60 + 1 silently became another seed
+    from lrkit.spec import SpecError, parse
+
+    msg = "steps must be at most 2**53 steps, got 9007199254740993"
+    with pytest.raises(SpecError, match=re.escape(msg)):
+        parse("cosine(1.0, steps=2**53 + 1)")
+    assert parse("cosine(1.0, steps=2**53)").steps == 2**53
+    s = parse("noise(constant(1.0), seed=2**60 + 1)")
+    assert s.seed == 2**60 + 1 and s == lrkit.noise(lrkit.constant(1.0), seed=2**60 + 1)
+    assert parse(str(s)) == s
+    # floats, negative and huge exponents as before
+    assert parse("cosine(2**-1)").start == 0.5 and parse("cosine((-2)**3)").start == -8.0
+    assert parse("cosine(1**10**10)").start == 1.0
+    for text in ("cosine(9**9**9)", "cosine(2**1024)", "cosine(0.1, steps=10**400)"):
+        with pytest.raises(SpecError, match="arithmetic error: the result is too large"):
+            parse(text)
+    assert parse("cosine(2**1023)").start == 2.0**1023
