@@ -237,3 +237,17 @@ def test_int_powers_in_a_spec_are_exact():
         with pytest.raises(SpecError, match="arithmetic error: the result is too large"):
             parse(text)
     assert parse("cosine(2**1023)").start == 2.0**1023
+
+
+# ---------------------------------------------------------------- steps
+def test_uint64_step_arrays_past_the_last_step_are_refused_like_scalars():
+    # before: the scalar np.uint64(2**64 - 1) was refused, the same step in an array
+    # was evaluated (as 1.8e19)
+    s = lrkit.cosine(0.1, steps=10)
+    msg = "step must be <= 2**63 - 1, got 18446744073709551615"
+    with pytest.raises(ConfigError, match=re.escape(msg)):
+        s(np.uint64(2**64 - 1))
+    with pytest.raises(ConfigError, match=re.escape(msg)):
+        s(np.array([0, 2**64 - 1], dtype=np.uint64))
+    ok = np.array([0, 5, 2**63 - 1], dtype=np.uint64)
+    assert s(ok).tolist() == [0.1, s(5), 0.0]
