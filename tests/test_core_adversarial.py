@@ -251,3 +251,27 @@ def test_uint64_step_arrays_past_the_last_step_are_refused_like_scalars():
         s(np.array([0, 2**64 - 1], dtype=np.uint64))
     ok = np.array([0, 5, 2**63 - 1], dtype=np.uint64)
     assert s(ok).tolist() == [0.1, s(5), 0.0]
+
+
+# ---------------------------------------------------------------- one_cycle
+@pytest.mark.parametrize("steps", [7, 10, 101])
+def test_three_phase_one_cycle_accepts_pct_start_one_half_as_pytorch(steps):
+    # before: "pct_start must be > 0 and < 0.5" for a configuration OneCycleLR runs
+    import torch
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=1.0, momentum=0.9)
+    ref = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=1.0, total_steps=steps, pct_start=0.5, three_phase=True
+    )
+    lrs, moms = [], []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        moms.append(opt.param_groups[0]["momentum"])
+        opt.step()
+        ref.step()
+    s = lrkit.one_cycle(1.0, steps=steps, pct_start=0.5, three_phase=True)
+    t = np.arange(steps)
+    np.testing.assert_allclose(s(t), lrs, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(lrkit.opposite(s, 0.85, 0.95)(t), moms, rtol=1e-12)
+    with pytest.raises(ConfigError, match=r"pct_start must be > 0 and <= 0\.5, got 0\.51"):
+        lrkit.one_cycle(1.0, steps=steps, pct_start=0.51, three_phase=True)

@@ -829,9 +829,16 @@ class OneCycle(Schedule):
 
     def _check(self) -> None:
         check_number(self.name, "peak", self.peak, positive=True)
+        # three phases: up to pct_start = 0.5 (as PyTorch), the last phase then from T-2 to T-1
         hi = 0.5 if self.three_phase else 1.0
         check_number(
-            self.name, "pct_start", self.pct_start, low=0.0, high=hi, low_open=True, high_open=True
+            self.name,
+            "pct_start",
+            self.pct_start,
+            low=0.0,
+            high=hi,
+            low_open=True,
+            high_open=not self.three_phase,
         )
         check_number(self.name, "div", self.div, positive=True)
         check_number(self.name, "final_div", self.final_div, positive=True)
