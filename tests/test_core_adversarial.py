@@ -258,6 +258,7 @@ def test_uint64_step_arrays_past_the_last_step_are_refused_like_scalars():
 def test_three_phase_one_cycle_accepts_pct_start_one_half_as_pytorch(steps):
     # before: "pct_start must be > 0 and < 0.5" for a configuration OneCycleLR runs
     import torch
+
     p = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([p], lr=1.0, momentum=0.9)
     ref = torch.optim.lr_scheduler.OneCycleLR(
@@ -275,3 +276,25 @@ def test_three_phase_one_cycle_accepts_pct_start_one_half_as_pytorch(steps):
     np.testing.assert_allclose(lrkit.opposite(s, 0.85, 0.95)(t), moms, rtol=1e-12)
     with pytest.raises(ConfigError, match=r"pct_start must be > 0 and <= 0\.5, got 0\.51"):
         lrkit.one_cycle(1.0, steps=steps, pct_start=0.51, three_phase=True)
+
+
+# ---------------------------------------------------------------- bench
+@pytest.mark.parametrize(
+    "spec,fragment",
+    [
+        ("constant(-0.1)", "gives -0.1 at step 0"),
+        ("0.05 - linear(0.0, 0.1)", "gives -0.000111111 at step 451"),
+    ],
+)
+def test_bench_refuses_a_negative_rate_before_the_header(tmp_path, capsys, spec, fragment):
+    # before: the header line, then the Scheduler's error at the first step: two lines
+    from lrkit.cli import main
+
+    out = tmp_path / "b"
+    argv = ["bench", "--task", "digits", "--schedule", spec, "--out", str(out), "--seeds", "1"]
+    assert main(argv) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and not out.exists()
+    assert cap.err.splitlines() == [
+        f"lrkit: error: --schedule {spec!r} {fragment}; a learning rate must be >= 0"
+    ]
