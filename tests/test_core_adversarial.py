@@ -165,6 +165,14 @@ def test_show_log_chart_of_a_schedule_with_no_positive_value_is_refused(tmp_path
     assert main(args) == 0 and out.exists()
 
 
+def test_schedule_plot_log_scale_needs_a_positive_value():
+    # before: an empty figure and matplotlib's UserWarning
+    with pytest.raises(ConfigError, match=r"plot: log=True, but constant\(value=0\.0\) has no"):
+        lrkit.constant(0.0).plot(total_steps=5, log=True)
+    fig = lrkit.inverse_sqrt(1.0, warmup=2).plot(total_steps=5, log=True)  # 0 at step 0 only
+    assert fig.axes[0].get_yscale() == "log"
+
+
 def test_plot_schedules_log_scale_needs_a_positive_value(tmp_path):
     from lrkit.plot import schedules
 

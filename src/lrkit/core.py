@@ -667,7 +667,8 @@ class Schedule:
 
         ``n`` is ``total_steps`` (the schedule is bound to it); left out, the
         length of a bound schedule that ends, else 1000 steps (an unbound
-        schedule is bound to them). Needs matplotlib (``lrkit[plot]``); to
+        schedule is bound to them). ``log``: a log value axis (it needs a value > 0).
+        Needs matplotlib (``lrkit[plot]``); to
         write a file, use :func:`lrkit.plot.schedules`. In Jupyter a schedule
         displays as this figure (``_repr_png_``).
         """
@@ -680,8 +681,14 @@ class Schedule:
         s = self.bind(total_steps=n, steps_per_epoch=steps_per_epoch)
         t = np.arange(n)
         label = self.spec()
+        v = s(t)
+        if log and not (v > 0).any():
+            raise ConfigError(
+                f"plot: log=True, but {label} has no value > 0 over steps 0..{n - 1} "
+                "(a log axis shows only positive values); plot it with log=False"
+            )
         return _render.lines_figure(
-            [(label, t, s(t))],
+            [(label, t, v)],
             title=label[:90] if title is None else title,
             ylabel="value",
             logy=log,
