@@ -306,3 +306,11 @@ def test_bench_refuses_a_negative_rate_before_the_header(tmp_path, capsys, spec,
     assert cap.err.splitlines() == [
         f"lrkit: error: --schedule {spec!r} {fragment}; a learning rate must be >= 0"
     ]
+
+
+def test_steps_past_2_53_are_evaluated_as_the_nearest_float64_as_documented():
+    # docs/core.md: exact up to 2**53, the nearest float64 past it
+    c = lrkit.cyclic(0.1, 1.0, half_period=10)
+    assert c(2**53 - 1) != c(2**53 - 2)
+    assert c(2**53 + 1) == c(2**53)
+    assert lrkit.cosine(0.1, steps=10)(2**63 - 1) == 0.0  # an end: its final value
