@@ -314,3 +314,28 @@ def test_steps_past_2_53_are_evaluated_as_the_nearest_float64_as_documented():
     assert c(2**53 - 1) != c(2**53 - 2)
     assert c(2**53 + 1) == c(2**53)
     assert lrkit.cosine(0.1, steps=10)(2**63 - 1) == 0.0  # an end: its final value
+
+
+# ---------------------------------------------------------------- long charts
+def test_chart_of_a_long_run_draws_its_envelope_not_every_step(tmp_path, capsys):
+    # before: every step was written: 27 MB of HTML for 10**6 steps (2.7 GB at the
+    # documented limit of 10**8), and as many points drawn in the PNG
+    from lrkit.cli import main
+    from lrkit.plot import MAX_POINTS, schedules
+
+    out = tmp_path / "long.html"
+    argv = ["show", "cyclic(0.1, 1.0, half_period=7)", "--total", "1000000", "--out", str(out)]
+    assert main([*argv, "--plotly-js", "cdn"]) == 0
+    assert out.stat().st_size < 2_000_000
+    s = lrkit.cyclic(0.1, 1.0, half_period=7)
+    fig = schedules([s, lrkit.cosine(0.1)], 1_000_000)
+    for line in fig.axes[0].get_lines():
+        x, y = line.get_xdata(), line.get_ydata()
+        assert len(x) <= MAX_POINTS + 2 and x[0] == 0 and x[-1] == 999_999
+        ref = (s if "cyclic" in line.get_label() else lrkit.cosine(0.1, steps=10**6))(x)
+        np.testing.assert_array_equal(y, ref)  # points of the schedule itself
+    y = fig.axes[0].get_lines()[0].get_ydata()
+    assert (y.min(), y.max()) == (0.1, 1.0)  # the extremes of every run are kept
+    # a short run: every step, as before
+    fig = schedules([s], 1000)
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), s(np.arange(1000)))

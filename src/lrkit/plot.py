@@ -110,6 +110,30 @@ def lines(
     return out
 
 
+#: the most points :func:`schedules` draws per schedule (a chart is about 1000 pixels wide)
+MAX_POINTS = 20_000
+
+
+def _envelope(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[Any, Any]:
+    """At most ``limit`` points of (x, y) that draw the same chart: the lowest and the
+    highest value of each of ``limit / 2`` runs of consecutive steps, and the ends.
+
+    >>> x = np.arange(10); _envelope(x, x % 3, limit=4)[1].tolist()
+    [0, 2, 2, 0, 0]
+    """
+    n = y.size
+    if n <= limit:
+        return x, y
+    k = -(-n // (limit // 2))  # steps per run
+    runs = -(-n // k)
+    padded = np.concatenate([y, np.repeat(y[-1:], runs * k - n)]).reshape(runs, k)
+    first = np.arange(runs) * k
+    lo = np.minimum(first + padded.argmin(axis=1), n - 1)
+    hi = np.minimum(first + padded.argmax(axis=1), n - 1)
+    keep = np.unique(np.concatenate([lo, hi, [0, n - 1]]))
+    return x[keep], y[keep]
+
+
 def schedules(
     items: Sequence[Schedule | str] | Schedule | str,
     total_steps: int,
@@ -125,7 +149,10 @@ def schedules(
     """Compare schedules on one chart (PNG or self-contained HTML).
 
     ``x_unit="epoch"`` labels the x axis in epochs (needs ``steps_per_epoch``).
-    Returns the path written; without ``out``, the matplotlib figure (for
+    A run longer than :data:`MAX_POINTS` steps is drawn from at most that many
+    points per schedule: the lowest and highest value of each run of
+    consecutive steps (the same picture; an HTML page of a 10**8-step run
+    stays under a megabyte). Returns the path written; without ``out``, the matplotlib figure (for
     notebooks). ``plotly_js``: see :func:`lines`.
     """
     if x_unit not in ("step", "epoch"):
@@ -141,8 +168,9 @@ def schedules(
     for i, it in enumerate(items):
         s = as_schedule(it).bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
         label = labels[i] if labels else (spec_label(it) if isinstance(it, str) else str(it))
-        x = steps / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else steps
-        series.append((label, x, s(steps)))
+        x, y = _envelope(steps, s(steps))
+        x = x / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else x
+        series.append((label, x, y))
     xl = x_unit
     return lines(
         series, out, title=title, xlabel=xl, ylabel="learning rate", logy=log, plotly_js=plotly_js
