@@ -339,3 +339,39 @@ def test_chart_of_a_long_run_draws_its_envelope_not_every_step(tmp_path, capsys)
     # a short run: every step, as before
     fig = schedules([s], 1000)
     np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), s(np.arange(1000)))
+
+
+# ---------------------------------------------------------------- custom
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        ("a", "'a' (str)"),
+        (None, "None (NoneType)"),
+        ([1, 2], "[1, 2] (list)"),
+        (True, "True (bool)"),
+        (1j, "1j (complex)"),
+    ],
+    ids=["str", "none", "list", "bool", "complex"],
+)
+def test_custom_function_returning_a_non_number_is_named(value, shown):
+    # before: numpy's/float()'s own error ("could not convert string to float: 'a'"),
+    # naming neither the schedule nor the step; a bool became 1.0
+    s = lrkit.custom(lambda t: value)
+    msg = f"custom(<lambda>): fn(3) must return a number, got {shown}"
+    with pytest.raises(ConfigTypeError, match=re.escape(msg)):
+        s(3)
+    assert lrkit.custom(lambda t: np.float32(0.5))(np.arange(2)).tolist() == [0.5, 0.5]
+    assert lrkit.custom(lambda t: 2)(3) == 2.0
+
+
+def test_vectorized_custom_function_must_return_one_number_per_step():
+    s = lrkit.custom(lambda t: np.ones(5), vectorized=True)
+    msg = "must return numbers, one per step (shape (3,))"
+    with pytest.raises(ConfigTypeError, match=re.escape(msg)):
+        s(np.arange(3))
+    with pytest.raises(ConfigTypeError, match="got 'x' \\(str\\)"):
+        lrkit.custom(lambda t: "x", vectorized=True)(np.arange(3))
+    ok = lrkit.custom(lambda t: 0.1 * t, vectorized=True)
+    assert ok(np.arange(3)).tolist() == [0.0, 0.1, 0.2] and ok(3) == pytest.approx(0.3)
+    assert lrkit.custom(lambda t: 0.5, vectorized=True)(np.arange(2)).tolist() == [0.5, 0.5]
+    assert lrkit.custom(lambda t: [0.5], vectorized=True)(np.arange(2)).tolist() == [0.5, 0.5]
