@@ -375,3 +375,34 @@ def test_vectorized_custom_function_must_return_one_number_per_step():
     assert ok(np.arange(3)).tolist() == [0.0, 0.1, 0.2] and ok(3) == pytest.approx(0.3)
     assert lrkit.custom(lambda t: 0.5, vectorized=True)(np.arange(2)).tolist() == [0.5, 0.5]
     assert lrkit.custom(lambda t: [0.5], vectorized=True)(np.arange(2)).tolist() == [0.5, 0.5]
+
+
+# ---------------------------------------------------------------- plot.schedules arguments
+def test_plot_schedules_checks_its_arguments(tmp_path):
+    # before: total_steps=None a TypeError, errors named "bind", no schedule an empty
+    # chart, too few labels an IndexError, too many or a string silently used
+    from lrkit.plot import schedules
+
+    two = ["cosine(0.1)", "linear(0.1, 0.0)"]
+    cases = [
+        ({"items": two, "total_steps": None}, ConfigTypeError, "schedules: total_steps must be"),
+        ({"items": two, "total_steps": 0}, ConfigError, "schedules: total_steps must be >= 1"),
+        ({"items": [], "total_steps": 5}, ConfigError, "schedules: items must hold at least one"),
+        (
+            {"items": two, "total_steps": 5, "labels": ["a"]},
+            ConfigError,
+            "schedules: labels must hold one string per schedule (2), got ['a']",
+        ),
+        ({"items": two[:1], "total_steps": 5, "labels": ["a", "b"]}, ConfigError, "(1)"),
+        ({"items": two, "total_steps": 5, "labels": "ab"}, ConfigTypeError, "must be a list"),
+    ]
+    for kwargs, exc, fragment in cases:
+        with pytest.raises(exc, match=re.escape(fragment)):
+            schedules(**kwargs)
+    fig = schedules(two, 5, labels=("a", "b"))
+    assert [ln.get_label() for ln in fig.axes[0].get_lines()] == ["a", "b"]
+    one = schedules({"name": "cosine", "start": 0.1}, 5)  # a dict is one schedule
+    assert len(one.axes[0].get_lines()) == 1
+    # a path object for out, as a string
+    out = tmp_path / "p.png"
+    assert schedules(two, 5, out=out) == str(out) and out.exists()

@@ -14,6 +14,7 @@ import numpy as np
 
 from ._deps import require
 from ._files import check_file, figure_kind
+from ._validate import check_int, check_list
 from .core import Schedule, as_schedule
 from .errors import ConfigError
 from .spec import label as spec_label
@@ -55,7 +56,7 @@ def plotly_js_mode(value: str | bool, option: str = "plotly_js") -> str | bool:
 
 def lines(
     series: Sequence[tuple[str, Any, Any]],
-    out: str | None = None,
+    out: str | os.PathLike[str] | None = None,
     *,
     title: str = "",
     xlabel: str = "step",
@@ -75,6 +76,8 @@ def lines(
     offline), ``"cdn"`` or ``"directory"`` (see :func:`plotly_js_mode`).
     """
     mode = plotly_js_mode(plotly_js)
+    if isinstance(out, os.PathLike):
+        out = os.fspath(out)
     if logy:
         for label, _, y in series:
             if not (np.asarray(y) > 0).any():
@@ -137,7 +140,7 @@ def _envelope(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[An
 def schedules(
     items: Sequence[Schedule | str] | Schedule | str,
     total_steps: int,
-    out: str | None = None,
+    out: str | os.PathLike[str] | None = None,
     *,
     steps_per_epoch: int | None = None,
     log: bool = False,
@@ -152,22 +155,39 @@ def schedules(
     A run longer than :data:`MAX_POINTS` steps is drawn from at most that many
     points per schedule: the lowest and highest value of each run of
     consecutive steps (the same picture; an HTML page of a 10**8-step run
-    stays under a megabyte). Returns the path written; without ``out``, the matplotlib figure (for
-    notebooks). ``plotly_js``: see :func:`lines`.
+    stays under a megabyte). ``labels``: one per schedule (default: their
+    specs). ``out`` may be a ``str`` or a path object. Returns the path
+    written; without ``out``, the matplotlib figure (for notebooks).
+    ``plotly_js``: see :func:`lines`.
     """
+    total_steps = check_int("schedules", "total_steps", total_steps, low=1)
     if x_unit not in ("step", "epoch"):
         raise ConfigError(f"schedules: x_unit must be 'step' or 'epoch', got {x_unit!r}")
     if x_unit == "epoch" and not steps_per_epoch:
         raise ConfigError(
             "schedules: x_unit='epoch' needs steps_per_epoch (the number of steps in an epoch)"
         )
-    if isinstance(items, (Schedule, str)):
+    if isinstance(items, (Schedule, str, dict)):  # one schedule
         items = [items]
+    items = check_list("schedules", "items", items)
+    if not items:
+        raise ConfigError("schedules: items must hold at least one schedule, got none")
+    if labels is not None:
+        labels = check_list("schedules", "labels", labels)
+        if len(labels) != len(items) or not all(isinstance(x, str) for x in labels):
+            raise ConfigError(
+                f"schedules: labels must hold one string per schedule ({len(items)}), "
+                f"got {labels!r}"
+            )
     steps = np.arange(total_steps)
     series = []
     for i, it in enumerate(items):
         s = as_schedule(it).bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
-        label = labels[i] if labels else (spec_label(it) if isinstance(it, str) else str(it))
+        label = (
+            labels[i]
+            if labels is not None
+            else (spec_label(it) if isinstance(it, str) else str(it))
+        )
         x, y = _envelope(steps, s(steps))
         x = x / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else x
         series.append((label, x, y))
