@@ -406,3 +406,21 @@ def test_plot_schedules_checks_its_arguments(tmp_path):
     # a path object for out, as a string
     out = tmp_path / "p.png"
     assert schedules(two, 5, out=out) == str(out) and out.exists()
+
+
+# ---------------------------------------------------------------- labs
+def test_run_lab_checks_its_folder_before_any_work(tmp_path):
+    # before: os.makedirs' own FileExistsError / FileNotFoundError
+    from lrkit.errors import OutputError
+    from lrkit.labs import run_lab
+
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    with pytest.raises(
+        OutputError, match=re.escape(f"lab half-life: out_dir: {str(afile)!r} is an existing file")
+    ):
+        run_lab("half-life", str(afile), budget="ci")
+    with pytest.raises(
+        OutputError, match=r"^lab half-life: out_dir: cannot create folder '/proc/lrkit-lab'"
+    ):
+        run_lab("half-life", "/proc/lrkit-lab", budget="ci")
