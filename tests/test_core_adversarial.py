@@ -424,3 +424,19 @@ def test_run_lab_checks_its_folder_before_any_work(tmp_path):
         OutputError, match=r"^lab half-life: out_dir: cannot create folder '/proc/lrkit-lab'"
     ):
         run_lab("half-life", "/proc/lrkit-lab", budget="ci")
+
+
+# ---------------------------------------------------------------- values
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_values_not_finite_past_the_first_chunk_writes_nothing(capsys, fmt):
+    # before: the first 65 536 rows (or an unclosed JSON list), then the error
+    from lrkit.cli import main
+
+    spec = "exponential(1e-300, gamma=1.01)"  # overflows at step 71 333
+    assert main(["values", spec, "--total", "100000", "--format", fmt]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert cap.err.splitlines() == [
+        "lrkit: error: exponential(start=1e-300, gamma=1.01) is not finite at step 71333; "
+        "check its parameters"
+    ]
