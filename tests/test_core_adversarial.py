@@ -440,3 +440,11 @@ def test_values_not_finite_past_the_first_chunk_writes_nothing(capsys, fmt):
         "lrkit: error: exponential(start=1e-300, gamma=1.01) is not finite at step 71333; "
         "check its parameters"
     ]
+
+
+def test_bind_names_total_steps_past_the_duration_limit():
+    # before: "cosine: steps must be at most 2**53 steps", a parameter left out
+    for s in (lrkit.cosine(0.1), lrkit.warmup(lrkit.cosine(0.1), steps=10), lrkit.constant(1.0)):
+        with pytest.raises(ConfigError, match=r"^bind: total_steps must be at most 2\*\*53 steps"):
+            s.bind(total_steps=2**53 + 1)
+    assert lrkit.cosine(0.1).bind(total_steps=2**53).steps == 2**53

@@ -45,6 +45,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, get_type_hints
 import numpy as np
 
 from ._validate import (
+    MAX_DURATION,
     check_bool,
     check_choice,
     check_int,
@@ -607,6 +608,8 @@ class Schedule:
         kept. Returns a new schedule; the original is unchanged.
         """
         ts = None if total_steps is None else check_int("bind", "total_steps", total_steps, low=1)
+        if ts is not None and ts > MAX_DURATION:  # a duration's limit: name it here
+            raise ConfigError(f"bind: total_steps must be at most 2**53 steps, got {ts}")
         spe = (
             None
             if steps_per_epoch is None
