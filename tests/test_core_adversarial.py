@@ -110,8 +110,10 @@ def test_step_to_exponential_of_a_growth(gamma):
 
 
 def test_scale_lr_overflow_is_an_error_not_inf():
-    with pytest.raises(ConfigError, match=r"scale_lr: the scaled rate overflows float64 \("):
-        lrkit.scale_lr(1e308, 10**6, base_batch=1)
+    msg = r"scale_lr: the scaled rate is beyond float64's normal range \(base_lr="
+    for args in ((1e308, 10**6, 1), (0.1, 10**400, 1), (0.1, 1, 10**400), (1e-300, 1, 10**20)):
+        with pytest.raises(ConfigError, match=msg):  # inf, OverflowError, 0.0, subnormal
+            lrkit.scale_lr(*args)
     assert lrkit.scale_lr(1e300, 1024) == pytest.approx(4e300)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validate import MAX_STEP, check_choice, check_int, check_number
+from ._validate import MAX_STEP, TINY, _digits, check_choice, check_int, check_number
 from .core import Schedule
 from .errors import ConfigError, ConfigTypeError
 from .schedules import Exponential, Step
@@ -204,12 +204,16 @@ def scale_lr(base_lr: float, batch_size: int, base_batch: int = 256, rule: str =
     b = check_int("scale_lr", "batch_size", batch_size, low=1)
     b0 = check_int("scale_lr", "base_batch", base_batch, low=1)
     check_choice("scale_lr", "rule", rule, ("linear", "sqrt"))
-    ratio = b / b0
-    out = lr * (ratio if rule == "linear" else math.sqrt(ratio))
-    if not math.isfinite(out):
+    try:
+        ratio = b / b0
+        out = lr * (ratio if rule == "linear" else math.sqrt(ratio))
+    except OverflowError:  # an int ratio beyond float64
+        out = math.inf
+    if not TINY <= out < math.inf:  # out > 0: base_lr > 0 and both batches >= 1
         raise ConfigError(
-            f"scale_lr: the scaled rate overflows float64 (base_lr={base_lr!r}, "
-            f"batch_size={b}, base_batch={b0}); use a smaller base_lr"
+            f"scale_lr: the scaled rate is beyond float64's normal range (base_lr={base_lr!r}, "
+            f"batch_size={_digits(b)}, base_batch={_digits(b0)}); scale a rate of a "
+            "sensible size"
         )
     return out
 
