@@ -450,3 +450,29 @@ def test_bind_names_total_steps_past_the_duration_limit():
         with pytest.raises(ConfigError, match=r"^bind: total_steps must be at most 2\*\*53 steps"):
             s.bind(total_steps=2**53 + 1)
     assert lrkit.cosine(0.1).bind(total_steps=2**53).steps == 2**53
+
+
+def test_output_through_a_link_is_checked_where_it_leads(tmp_path, capsys):
+    # before: the check looked at the link's own folder; the chart was computed, then
+    # writing through the link failed with FileNotFoundError's traceback
+    from lrkit.cli import main
+
+    gone = tmp_path / "gone" / "a.png"
+    link = tmp_path / "link.png"
+    link.symlink_to(gone)
+    assert main(["show", "cosine(0.1)", "--total", "5", "--out", str(link)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert cap.err.splitlines() == [
+        f"lrkit: error: --out: {str(link)!r} is a link to {str(gone)!r}, whose folder does "
+        "not exist"
+    ]
+    proc = tmp_path / "proc.png"
+    proc.symlink_to("/proc/lrkit-x.png")
+    assert main(["show", "cosine(0.1)", "--total", "5", "--out", str(proc)]) == 2
+    assert "cannot write '/proc/lrkit-x.png': folder '/proc'" in capsys.readouterr().err
+    # a link to a file still to be made, in a folder that exists: written there
+    ok = tmp_path / "ok.png"
+    ok.symlink_to(tmp_path / "target.png")
+    assert main(["show", "cosine(0.1)", "--total", "5", "--out", str(ok)]) == 0
+    assert (tmp_path / "target.png").stat().st_size > 0

@@ -76,8 +76,9 @@ def _check_parent(path: str, option: str, what: str = "write") -> None:
 def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None) -> str:
     """Check that ``path`` can be written as a file (before any work); return it.
 
-    Refuses an empty name, an existing folder, a path under a file, an
-    unwritable folder and (when ``extensions`` is given) another extension.
+    Refuses an empty name, an existing folder, a link into a missing folder,
+    a path under a file, an unwritable folder and (when ``extensions`` is
+    given) another extension.
     """
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(f"{option} must name a file, got {path!r}")
@@ -90,6 +91,14 @@ def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None
         raise OutputError(f"{option}: {path!r} is an existing folder, not a file")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise OutputError(f"{option}: {path!r} exists and is not writable")
+    if os.path.islink(path) and not os.path.exists(path):  # writing follows the link
+        target = os.path.realpath(path)
+        if not os.path.isdir(os.path.dirname(target)):
+            raise OutputError(
+                f"{option}: {path!r} is a link to {target!r}, whose folder does not exist"
+            )
+        _check_parent(target, option)
+        return path
     _check_parent(path, option)
     return path
 
