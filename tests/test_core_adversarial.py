@@ -476,3 +476,20 @@ def test_output_through_a_link_is_checked_where_it_leads(tmp_path, capsys):
     ok.symlink_to(tmp_path / "target.png")
     assert main(["show", "cosine(0.1)", "--total", "5", "--out", str(ok)]) == 0
     assert (tmp_path / "target.png").stat().st_size > 0
+
+
+def test_output_folder_that_is_a_link_to_nothing_is_refused_before_any_work(tmp_path, capsys):
+    # before: accepted; os.makedirs then failed with FileExistsError (for bench and the
+    # demo: after every training run)
+    from lrkit.cli import main
+
+    link = tmp_path / "ldir"
+    link.symlink_to(tmp_path / "nodir")
+    assert main(["lab", "half-life", "--quick", "--out", str(link)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"lrkit: error: --out: {str(link)!r} is a link to {str(tmp_path / 'nodir')!r}, which "
+        "does not exist; create that folder or name another"
+    ]
+    (tmp_path / "nodir").mkdir()
+    assert main(["lab", "half-life", "--quick", "--out", str(link)]) == 0
+    assert (tmp_path / "nodir" / "half-life.json").exists()

@@ -107,6 +107,11 @@ def check_dir(path: str, option: str) -> str:
     """Check that ``path`` is (or can become) a writable folder (before any work); return it."""
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(f"{option} must name a folder, got {path!r}")
+    if os.path.islink(path) and not os.path.exists(path):  # os.makedirs cannot make it
+        raise OutputError(
+            f"{option}: {path!r} is a link to {os.path.realpath(path)!r}, which does not "
+            "exist; create that folder or name another"
+        )
     if os.path.exists(path):
         if not os.path.isdir(path):
             raise OutputError(f"{option}: {path!r} is an existing file, not a folder")
