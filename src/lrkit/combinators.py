@@ -711,9 +711,9 @@ class Noise(Schedule):
     ``dist="normal"``: a standard normal conditioned on :math:`|n_t| <`
     ``pct`` (timm's ``noise_type='normal'``, ``noise_pct``, which redraws until
     it holds); ``"uniform"``: uniform in (-``pct``, ``pct``). ``until`` left
-    out: no end. timm's ``noise_range_t=(a, b)`` is ``begin=a, until=b``. The
-    draws are not timm's (timm seeds torch's generator with ``seed + t``):
-    same law, other numbers. Steps are hashed modulo :math:`2^{32}`.
+    out: no end; given, it is after ``begin``. timm's ``noise_range_t=(a, b)``
+    is ``begin=a, until=b``. The draws are not timm's (timm seeds torch's
+    generator with ``seed + t``): same law, other numbers. Steps are hashed modulo :math:`2^{32}`.
 
     >>> s = noise(constant(1.0), pct=0.1, seed=1)
     >>> s(5) == s(5) and 0.9 < s(5) < 1.1
