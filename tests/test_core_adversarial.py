@@ -493,3 +493,22 @@ def test_output_folder_that_is_a_link_to_nothing_is_refused_before_any_work(tmp_
     (tmp_path / "nodir").mkdir()
     assert main(["lab", "half-life", "--quick", "--out", str(link)]) == 0
     assert (tmp_path / "nodir" / "half-life.json").exists()
+
+
+def test_cli_numbers_refuse_subnormals_before_any_output(tmp_path, capsys):
+    # before: demo printed its header, then "spec error at column 1: constant: value
+    # must be 0 or of magnitude >= ..." about a spec the user never wrote
+    from lrkit.cli import main
+
+    argv = ["demo", "--lr", "1e-320", "--out", str(tmp_path / "d"), "--seeds", "1"]
+    assert main(argv) == 2
+    cap = capsys.readouterr()
+    assert cap.out == ""
+    assert cap.err.splitlines() == [
+        "lrkit: error: --lr must be 0 or of magnitude >= 2.2250738585072014e-308 (the "
+        "smallest normal float64), got 1e-320"
+    ]
+    from lrkit.commands._args import number
+
+    assert number("--x", 2.2250738585072014e-308, positive=True) == 2.2250738585072014e-308
+    assert number("--x", 0.0) == 0.0
