@@ -605,7 +605,8 @@ class Schedule:
         ``"N%"`` is N percent of ``total_steps``; ``"Nep"`` is N epochs of
         ``steps_per_epoch`` steps (both rounded to the nearest step); a
         ``steps`` left out runs to the end of the run. Absolute durations are
-        kept. ``total_steps`` is at most ``2**53`` (the longest duration). Returns a new schedule; the original is unchanged.
+        kept. ``total_steps`` is at most ``2**53`` (the longest duration).
+        Returns a new schedule; the original is unchanged.
         """
         ts = None if total_steps is None else check_int("bind", "total_steps", total_steps, low=1)
         if ts is not None and ts > MAX_DURATION:  # a duration's limit: name it here
