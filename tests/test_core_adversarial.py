@@ -512,3 +512,18 @@ def test_cli_numbers_refuse_subnormals_before_any_output(tmp_path, capsys):
 
     assert number("--x", 2.2250738585072014e-308, positive=True) == 2.2250738585072014e-308
     assert number("--x", 0.0) == 0.0
+
+
+def test_schedule_plot_of_a_long_schedule_draws_its_envelope():
+    # before: every step drawn (a notebook showing a 10**8-step schedule needed GBs)
+    from lrkit._render import MAX_POINTS
+
+    s = lrkit.cyclic(0.1, 1.0, half_period=7)
+    fig = s.plot(total_steps=10**6)
+    (line,) = fig.axes[0].get_lines()
+    x, y = line.get_xdata(), line.get_ydata()
+    assert len(x) <= MAX_POINTS + 2 and (x[0], x[-1]) == (0, 10**6 - 1)
+    np.testing.assert_array_equal(y, s(np.asarray(x)))
+    assert (y.min(), y.max()) == (0.1, 1.0)
+    short = lrkit.cosine(0.1, steps=100).plot()
+    assert len(short.axes[0].get_lines()[0].get_xdata()) == 100

@@ -672,6 +672,7 @@ class Schedule:
         ``n`` is ``total_steps`` (the schedule is bound to it); left out, the
         length of a bound schedule that ends, else 1000 steps (an unbound
         schedule is bound to them). ``log``: a log value axis (it needs a value > 0).
+        A long run is drawn as :func:`lrkit.plot.schedules` draws it (its envelope).
         Needs matplotlib (``lrkit[plot]``); to
         write a file, use :func:`lrkit.plot.schedules`. In Jupyter a schedule
         displays as this figure (``_repr_png_``).
@@ -692,7 +693,7 @@ class Schedule:
                 "(a log axis shows only positive values); plot it with log=False"
             )
         return _render.lines_figure(
-            [(label, t, v)],
+            [(label, *_render.envelope(t, v))],  # at most MAX_POINTS points drawn
             title=label[:90] if title is None else title,
             ylabel="value",
             logy=log,

@@ -14,12 +14,13 @@ import numpy as np
 
 from ._deps import require
 from ._files import check_file, figure_kind
+from ._render import MAX_POINTS, envelope
 from ._validate import check_int, check_list
 from .core import Schedule, as_schedule
 from .errors import ConfigError
 from .spec import label as spec_label
 
-__all__ = ["schedules", "lines", "require"]
+__all__ = ["schedules", "lines", "require", "MAX_POINTS"]
 
 
 def _pyplot() -> Any:
@@ -113,30 +114,6 @@ def lines(
     return out
 
 
-#: the most points :func:`schedules` draws per schedule (a chart is about 1000 pixels wide)
-MAX_POINTS = 20_000
-
-
-def _envelope(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[Any, Any]:
-    """At most ``limit`` points of (x, y) that draw the same chart: the lowest and the
-    highest value of each of ``limit / 2`` runs of consecutive steps, and the ends.
-
-    >>> x = np.arange(10); _envelope(x, x % 3, limit=4)[1].tolist()
-    [0, 2, 2, 0, 0]
-    """
-    n = y.size
-    if n <= limit:
-        return x, y
-    k = -(-n // (limit // 2))  # steps per run
-    runs = -(-n // k)
-    padded = np.concatenate([y, np.repeat(y[-1:], runs * k - n)]).reshape(runs, k)
-    first = np.arange(runs) * k
-    lo = np.minimum(first + padded.argmin(axis=1), n - 1)
-    hi = np.minimum(first + padded.argmax(axis=1), n - 1)
-    keep = np.unique(np.concatenate([lo, hi, [0, n - 1]]))
-    return x[keep], y[keep]
-
-
 def schedules(
     items: Sequence[Schedule | str] | Schedule | str,
     total_steps: int,
@@ -188,7 +165,7 @@ def schedules(
             if labels is not None
             else (spec_label(it) if isinstance(it, str) else str(it))
         )
-        x, y = _envelope(steps, s(steps))
+        x, y = envelope(steps, s(steps))
         x = x / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else x
         series.append((label, x, y))
     xl = x_unit
