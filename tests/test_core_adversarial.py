@@ -527,3 +527,19 @@ def test_schedule_plot_of_a_long_schedule_draws_its_envelope():
     assert (y.min(), y.max()) == (0.1, 1.0)
     short = lrkit.cosine(0.1, steps=100).plot()
     assert len(short.axes[0].get_lines()[0].get_xdata()) == 100
+
+
+def test_python_dash_m_lrkit_runs_the_command():
+    # before: "No module named lrkit.__main__; 'lrkit' is a package and cannot be
+    # directly executed"
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "lrkit", "values", "linear(1.0, 0.0, steps=2)", "--total", "3"],
+        capture_output=True,
+        text=True,
+    )
+    assert (r.returncode, r.stdout, r.stderr) == (0, "step,value\n0,1.0\n1,0.5\n2,0.0\n", "")
+    r = subprocess.run([sys.executable, "-m", "lrkit", "values"], capture_output=True, text=True)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
