@@ -338,7 +338,7 @@ CASES = [
         "oc-pct-3",
         lambda: lrkit.one_cycle(1.0, steps=100, pct_start=0.6, three_phase=True),
         ValueError,
-        ["one_cycle: pct_start", "> 0 and < 0.5", "got 0.6"],
+        ["one_cycle: pct_start", "> 0 and <= 0.5", "got 0.6"],
     ),
     (
         "oc-short",

@@ -4,6 +4,7 @@
 import pytest
 
 import lrkit
+from lrkit.errors import ConfigError
 
 
 @pytest.mark.parametrize("cls", [lrkit.Mul, lrkit.Add])
@@ -51,10 +52,13 @@ def test_sequence_last_phase_gets_at_least_one_step_when_the_run_is_used_up():
 
 def test_sequence_after_an_endless_phase_leaves_the_last_phase_unbound():
     """An earlier phase with no length: the last one is not given a step count."""
-    s = lrkit.sequence(lrkit.cosine(1.0), lrkit.cosine(0.5))
+    s = lrkit.sequence(lrkit.exponential(1.0, gamma=0.5), lrkit.cosine(0.5))
     b = s.bind(total_steps=10)
     assert b.phases[1] == lrkit.cosine(0.5)
-    assert b.spec() == "sequence(cosine(start=1.0), cosine(start=0.5))"
+    assert b.spec() == "sequence(exponential(start=1.0, gamma=0.5), cosine(start=0.5))"
+    # an earlier phase whose steps are left out can never get a length: bind says so
+    with pytest.raises(ConfigError, match=r"phase 0 \(cosine\(start=1.0\)\) has no length"):
+        lrkit.sequence(lrkit.cosine(1.0), lrkit.cosine(0.5)).bind(total_steps=10)
 
 
 def test_peak_info_finds_a_peak_past_the_first_block_of_2_20_steps():

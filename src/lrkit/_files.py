@@ -81,21 +81,24 @@ def _probe(folder: str) -> str | None:
     return None
 
 
-def _check_parent(path: str, option: str) -> None:
+def _check_parent(path: str, option: str, what: str = "write") -> None:
+    """Can ``path`` be created (``what``: the verb of the message: ``"write"`` a file,
+    ``"create folder"``)? The folders it needs are made when it is written."""
     parent = _nearest_existing(path)
     if not os.path.isdir(parent):
-        raise OutputError(f"{option}: cannot write {path!r}: {parent!r} is a file, not a folder")
+        raise OutputError(f"{option}: cannot {what} {path!r}: {parent!r} is a file, not a folder")
     why = _probe(parent)
     if why is not None:
-        raise OutputError(f"{option}: cannot write {path!r}: folder {parent!r} {why}")
+        raise OutputError(f"{option}: cannot {what} {path!r}: folder {parent!r} {why}")
 
 
 def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None) -> str:
     """Check that ``path`` can be written as a file (before any work); return it.
 
-    Refuses an empty name, an existing folder, a path under a file, an
-    unwritable folder and (when ``extensions`` is given) another extension; for a
-    chart's extensions, also a chart whose library is not installed.
+    Refuses an empty name, an existing folder, a link into a missing folder,
+    a path under a file, an unwritable folder and (when ``extensions`` is
+    given) another extension; for a chart's extensions, also a chart whose
+    library is not installed.
     """
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(f"{option} must name a file, got {path!r}")
@@ -110,6 +113,14 @@ def check_file(path: str, option: str, extensions: tuple[str, ...] | None = None
         raise OutputError(f"{option}: {path!r} is an existing folder, not a file")
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise OutputError(f"{option}: {path!r} exists and is not writable")
+    if os.path.islink(path) and not os.path.exists(path):  # writing follows the link
+        target = os.path.realpath(path)
+        if not os.path.isdir(os.path.dirname(target)):
+            raise OutputError(
+                f"{option}: {path!r} is a link to {target!r}, whose folder does not exist"
+            )
+        _check_parent(target, option)
+        return path
     _check_parent(path, option)
     return path
 
@@ -118,6 +129,11 @@ def check_dir(path: str, option: str) -> str:
     """Check that ``path`` is (or can become) a writable folder (before any work); return it."""
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(f"{option} must name a folder, got {path!r}")
+    if os.path.islink(path) and not os.path.exists(path):  # os.makedirs cannot make it
+        raise OutputError(
+            f"{option}: {path!r} is a link to {os.path.realpath(path)!r}, which does not "
+            "exist; create that folder or name another"
+        )
     if os.path.exists(path):
         if not os.path.isdir(path):
             raise OutputError(f"{option}: {path!r} is an existing file, not a folder")
@@ -125,7 +141,7 @@ def check_dir(path: str, option: str) -> str:
         if why is not None:
             raise OutputError(f"{option}: folder {path!r} {why}")
         return path
-    _check_parent(os.path.join(path, "x"), option)
+    _check_parent(path, option, "create folder")
     return path
 
 

@@ -21,7 +21,33 @@ from typing import Any
 from ._deps import require
 from .errors import LrkitError
 
-__all__ = ["new_figure", "lines_figure", "vline", "png", "repr_png"]
+__all__ = ["new_figure", "lines_figure", "vline", "png", "repr_png", "envelope", "MAX_POINTS"]
+
+
+#: the most points a schedule's chart draws (a chart is about 1000 pixels wide)
+MAX_POINTS = 20_000
+
+
+def envelope(x: Any, y: Any, limit: int = MAX_POINTS) -> tuple[Any, Any]:
+    """At most ``limit`` points of (x, y) that draw the same chart: the lowest and the
+    highest value of each of ``limit / 2`` runs of consecutive steps, and the ends.
+
+    >>> x = np.arange(10); envelope(x, x % 3, limit=4)[1].tolist()
+    [0, 2, 2, 0, 0]
+    """
+    import numpy as np
+
+    n = y.size
+    if n <= limit:
+        return x, y
+    k = -(-n // (limit // 2))  # steps per run
+    runs = -(-n // k)
+    padded = np.concatenate([y, np.repeat(y[-1:], runs * k - n)]).reshape(runs, k)
+    first = np.arange(runs) * k
+    lo = np.minimum(first + padded.argmin(axis=1), n - 1)
+    hi = np.minimum(first + padded.argmax(axis=1), n - 1)
+    keep = np.unique(np.concatenate([lo, hi, [0, n - 1]]))
+    return x[keep], y[keep]
 
 
 def new_figure(width: float = 7.0, height: float = 3.6, dpi: int = 100) -> Any:

@@ -84,6 +84,8 @@ def check_steps(step: object) -> tuple[bool, np.ndarray]:
         )
     if arr.size and arr.min() < 0:
         raise ConfigError(f"step must be >= 0, got {int(arr.min())}")
+    if arr.size and arr.dtype.kind == "u" and arr.max() > MAX_STEP:  # uint64 past int64
+        raise ConfigError(f"step must be <= 2**63 - 1, got {_digits(int(arr.max()))}")
     return arr.ndim == 0, arr.astype(np.float64)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_number
+from ._validate import MAX_STEP, TINY, _digits, check_choice, check_int, check_number
 from .core import Schedule
 from .errors import ConfigError, ConfigTypeError
 from .schedules import Exponential, Step
@@ -65,8 +65,9 @@ def summary(schedule: Any, total_steps: int, steps_per_epoch: int | None = None)
     s = given.bind(total_steps=n, steps_per_epoch=steps_per_epoch)
     v = s(np.arange(n))
     k = int(np.argmax(v))
-    # the half-life at the peak, from the values already computed (as half_life(s, k))
-    below = np.nonzero(v[k + 1 :] <= v[k] / 2.0)[0]
+    # the half-life at the peak, from the values already computed (as half_life(s, k));
+    # a peak <= 0 has none
+    below = np.nonzero(v[k + 1 :] <= v[k] / 2.0)[0] if v[k] > 0 else np.zeros(0)
     hl = int(below[0]) + 1 if below.size else None
     return Summary(
         spec=str(given),  # the canonical spec, never the text given (comments, spacing)
@@ -85,7 +86,9 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
 
     Returns ``None`` if it never does (within ``horizon`` steps when given;
     otherwise searched up to the schedule's end, or 2**24 (about 16.8
-    million) steps for schedules that never end). A schedule that never
+    million) steps for schedules that never end), and when the value at
+    ``at`` is not positive (0 or a negative value does not decay by halving:
+    it has no half-life). A schedule that never
     increases (cosine, linear, polynomial decays, exponential, step decays, ...)
     is searched by bisection, in O(log n) evaluations; any other is scanned in
     blocks.
@@ -102,7 +105,8 @@ def half_life(schedule: Schedule, at: int = 0, horizon: int | None = None) -> in
         limit = (n - at) if n is not None else 2**24
     else:
         limit = check_int("half_life", "horizon", horizon, low=0)
-    if limit <= 0:
+    limit = min(limit, MAX_STEP - at)  # no step past the last one
+    if limit <= 0 or not v0 > 0:
         return None
     if isinstance(s, Monotone) and s.nonincreasing():
         return _first_below(s, at, target, limit)
@@ -155,7 +159,7 @@ def step_to_exponential(schedule: Schedule) -> Exponential:
     if not isinstance(schedule, Step):
         raise ConfigTypeError(f"step_to_exponential: expected a step schedule, got {schedule}")
     every = schedule.every
-    if isinstance(every, int) and schedule.gamma != 1:
+    if isinstance(every, int) and schedule.gamma < 1:  # a decay: it has a half-life
         hl = every * math.log(0.5) / math.log(schedule.gamma)
         if abs(hl - round(hl)) < 1e-9:
             return Exponential(schedule.start, half_life=int(round(hl)))
@@ -200,20 +204,42 @@ def scale_lr(base_lr: float, batch_size: int, base_batch: int = 256, rule: str =
     b = check_int("scale_lr", "batch_size", batch_size, low=1)
     b0 = check_int("scale_lr", "base_batch", base_batch, low=1)
     check_choice("scale_lr", "rule", rule, ("linear", "sqrt"))
-    ratio = b / b0
-    return lr * (ratio if rule == "linear" else math.sqrt(ratio))
+    try:
+        ratio = b / b0
+        out = lr * (ratio if rule == "linear" else math.sqrt(ratio))
+    except OverflowError:  # an int ratio beyond float64
+        out = math.inf
+    if not TINY <= out < math.inf:  # out > 0: base_lr > 0 and both batches >= 1
+        raise ConfigError(
+            f"scale_lr: the scaled rate is beyond float64's normal range (base_lr={base_lr!r}, "
+            f"batch_size={_digits(b)}, base_batch={_digits(b0)}); scale a rate of a "
+            "sensible size"
+        )
+    return out
 
 
 def _curvature(m: Any, M: Any, matrix: Any, owner: str) -> tuple[float, float]:
     if matrix is not None:
         if m is not None or M is not None:
             raise ConfigError(f"{owner}: give either (m, M) or matrix, not both")
-        a = np.asarray(matrix, dtype=np.float64)
+        try:
+            a = np.asarray(matrix, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConfigTypeError(
+                f"{owner}: matrix must be a square array of numbers, got {matrix!r}"
+            ) from None
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
             raise ConfigError(f"{owner}: matrix must be square, got shape {a.shape}")
+        if a.size == 0:
+            raise ConfigError(f"{owner}: matrix must not be empty, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise ConfigError(f"{owner}: matrix must hold finite numbers, got nan or inf in it")
         if not np.allclose(a, a.T, rtol=1e-10, atol=1e-12):
             raise ConfigError(f"{owner}: matrix must be symmetric")
-        ev = np.linalg.eigvalsh(a)
+        with np.errstate(all="ignore"):
+            ev = np.linalg.eigvalsh(a)
+        if not np.isfinite(ev).all():
+            raise ConfigError(f"{owner}: the eigenvalues of matrix overflow float64; scale it down")
         m, M = float(ev[0]), float(ev[-1])
         if m <= 0:
             raise ConfigError(
@@ -245,7 +271,7 @@ def optimal_constant_lr(
     0.5
     """
     m, M = _curvature(m, M, matrix, "optimal_constant_lr")
-    return 2.0 / (m + M)
+    return 1.0 / (0.5 * m + 0.5 * M)  # 2 / (m + M), without m + M overflowing
 
 
 def contraction_rate(
@@ -261,5 +287,14 @@ def contraction_rate(
     0.5
     """
     m, M = _curvature(m, M, matrix, "contraction_rate")
-    eta = 2.0 / (m + M) if lr is None else check_number("contraction_rate", "lr", lr, positive=True)
-    return max(abs(1.0 - eta * m), abs(1.0 - eta * M))
+    eta = (
+        1.0 / (0.5 * m + 0.5 * M)  # 2 / (m + M), without m + M overflowing
+        if lr is None
+        else check_number("contraction_rate", "lr", lr, positive=True)
+    )
+    rho = max(abs(1.0 - eta * m), abs(1.0 - eta * M))
+    if not math.isfinite(rho):
+        raise ConfigError(
+            f"contraction_rate: lr * M overflows float64 (lr={eta!r}, M={M!r}); use a smaller lr"
+        )
+    return rho

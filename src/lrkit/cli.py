@@ -11,7 +11,9 @@ it); any other exception is a bug in lrkit and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -86,6 +88,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # pragma: no cover - e.g. `lrkit values ... | head`
         return 0
+    except OSError as e:  # the output cannot be written: a full disk is not a bug of lrkit
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        _drop_stdout()
+        print(f"lrkit: error: cannot write the output: {e.strerror}", file=sys.stderr)
+        return 2
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device: what is left in its buffer cannot be written,
+    and flushing it at exit would fail again with a second message."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout
+        pass
 
 
 def _one_line(msg: str) -> str:

@@ -24,6 +24,7 @@ from .core import (
     Duration,
     Flag,
     Namespace,
+    OpenEnd,
     OptReal,
     Real,
     Schedule,
@@ -204,6 +205,13 @@ class Sequence(Schedule):
 
     def _bind(self, ctx: BindContext, remaining: int | None) -> Schedule:
         phases = [p._bind(ctx, None) for p in self.phases[:-1]]
+        for i, p in enumerate(phases):
+            if isinstance(p.unbound(), OpenEnd):  # bind never gives a middle phase the rest
+                raise ConfigError(
+                    f"sequence: phase {i} ({self.phases[i]}) has no length: a steps left "
+                    "out runs to the end of the run, which only the last phase may do; give "
+                    "it steps (int steps, 'N%' of the run or 'Nep' epochs)"
+                )
         used = 0
         for p in phases:
             n = p._length() if p.is_bound else None
@@ -703,9 +711,9 @@ class Noise(Schedule):
     ``dist="normal"``: a standard normal conditioned on :math:`|n_t| <`
     ``pct`` (timm's ``noise_type='normal'``, ``noise_pct``, which redraws until
     it holds); ``"uniform"``: uniform in (-``pct``, ``pct``). ``until`` left
-    out: no end. timm's ``noise_range_t=(a, b)`` is ``begin=a, until=b``. The
-    draws are not timm's (timm seeds torch's generator with ``seed + t``):
-    same law, other numbers. Steps are hashed modulo :math:`2^{32}`.
+    out: no end; given, it is after ``begin``. timm's ``noise_range_t=(a, b)``
+    is ``begin=a, until=b``. The draws are not timm's (timm seeds torch's
+    generator with ``seed + t``): same law, other numbers. Steps are hashed modulo :math:`2^{32}`.
 
     >>> s = noise(constant(1.0), pct=0.1, seed=1)
     >>> s(5) == s(5) and 0.9 < s(5) < 1.1
@@ -724,6 +732,12 @@ class Noise(Schedule):
         check_number(self.name, "pct", self.pct, low=0.0, high=1.0, low_open=True)
         if self.seed >= 2**63:
             raise ConfigError(f"noise: seed must be < 2**63, got {self.seed}")
+        b, u = self.begin, self.until
+        if isinstance(b, int) and isinstance(u, int) and u <= b:
+            raise ConfigError(
+                "noise: until must be > begin (the noise is on the steps begin <= t < until), "
+                f"got begin={b}, until={u}"
+            )
 
     def _length(self) -> int | None:
         n = self.schedule._length()

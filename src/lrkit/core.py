@@ -45,6 +45,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, get_type_hints
 import numpy as np
 
 from ._validate import (
+    MAX_DURATION,
     check_bool,
     check_choice,
     check_int,
@@ -182,6 +183,12 @@ class Count(Marker):
         return check_int(owner, name, value, low=self.low)
 
 
+class OpenEnd(str):
+    """The reason a schedule is unbound when a ``steps`` left out waits for the rest of the
+    run: only the run's remaining length (``bind``'s ``remaining``) resolves it, so a
+    middle phase of ``sequence`` (which never gets it) with this reason never can be."""
+
+
 def _relative_msg(owner: str, name: str, value: str) -> str:
     what = "total_steps=N" if value.endswith("%") else "steps_per_epoch=K"
     return f"{owner}: {name}={value!r} is relative to the run; call .bind({what}) before evaluating"
@@ -238,7 +245,7 @@ class Duration(Marker):
 
     def unbound(self, owner: str, name: str, value: object) -> str | None:
         if value is None and self.to_end:
-            return (
+            return OpenEnd(
                 f"{owner}: {name} is not given, so it runs to the end of the run; "
                 "call .bind(total_steps=N) first (or give steps)"
             )
@@ -598,9 +605,12 @@ class Schedule:
         ``"N%"`` is N percent of ``total_steps``; ``"Nep"`` is N epochs of
         ``steps_per_epoch`` steps (both rounded to the nearest step); a
         ``steps`` left out runs to the end of the run. Absolute durations are
-        kept. Returns a new schedule; the original is unchanged.
+        kept. ``total_steps`` is at most ``2**53`` (the longest duration).
+        Returns a new schedule; the original is unchanged.
         """
         ts = None if total_steps is None else check_int("bind", "total_steps", total_steps, low=1)
+        if ts is not None and ts > MAX_DURATION:  # a duration's limit: name it here
+            raise ConfigError(f"bind: total_steps must be at most 2**53 steps, got {ts}")
         spe = (
             None
             if steps_per_epoch is None
@@ -661,7 +671,9 @@ class Schedule:
 
         ``n`` is ``total_steps`` (the schedule is bound to it); left out, the
         length of a bound schedule that ends, else 1000 steps (an unbound
-        schedule is bound to them). Needs matplotlib (``lrkit[plot]``); to
+        schedule is bound to them). ``log``: a log value axis (it needs a value > 0).
+        A long run is drawn as :func:`lrkit.plot.schedules` draws it (its envelope).
+        Needs matplotlib (``lrkit[plot]``); to
         write a file, use :func:`lrkit.plot.schedules`. In Jupyter a schedule
         displays as this figure (``_repr_png_``).
         """
@@ -674,8 +686,14 @@ class Schedule:
         s = self.bind(total_steps=n, steps_per_epoch=steps_per_epoch)
         t = np.arange(n)
         label = self.spec()
+        v = s(t)
+        if log and not (v > 0).any():
+            raise ConfigError(
+                f"plot: log=True, but {label} has no value > 0 over steps 0..{n - 1} "
+                "(a log axis shows only positive values); plot it with log=False"
+            )
         return _render.lines_figure(
-            [(label, t, s(t))],
+            [(label, *_render.envelope(t, v))],  # at most MAX_POINTS points drawn
             title=label[:90] if title is None else title,
             ylabel="value",
             logy=log,

@@ -14,11 +14,13 @@ import numpy as np
 
 from ._deps import require
 from ._files import check_file, figure_kind
+from ._render import MAX_POINTS, envelope
+from ._validate import check_int, check_list
 from .core import Schedule, as_schedule
 from .errors import ConfigError
 from .spec import label as spec_label
 
-__all__ = ["schedules", "lines", "require"]
+__all__ = ["schedules", "lines", "require", "MAX_POINTS"]
 
 
 def _pyplot() -> Any:
@@ -55,7 +57,7 @@ def plotly_js_mode(value: str | bool, option: str = "plotly_js") -> str | bool:
 
 def lines(
     series: Sequence[tuple[str, Any, Any]],
-    out: str | None = None,
+    out: str | os.PathLike[str] | None = None,
     *,
     title: str = "",
     xlabel: str = "step",
@@ -69,11 +71,21 @@ def lines(
     """Draw (label, x, y) series on one chart and save it as PNG/SVG/PDF or HTML.
 
     ``markers`` are (label, x, y) points, ``vlines`` (label, x) vertical lines.
+    With ``logy`` every series needs a value > 0 (values <= 0 are not drawn).
     Returns the path written; without ``out``, the matplotlib figure (for
     notebooks). ``plotly_js`` (HTML only): ``"inline"`` (the default: works
     offline), ``"cdn"`` or ``"directory"`` (see :func:`plotly_js_mode`).
     """
     mode = plotly_js_mode(plotly_js)
+    if isinstance(out, os.PathLike):
+        out = os.fspath(out)
+    if logy:
+        for label, _, y in series:
+            if not (np.asarray(y) > 0).any():
+                raise ConfigError(
+                    f"log scale: {label} has no value > 0 to draw (a log axis shows only "
+                    "positive values); draw it without the log scale"
+                )
     if out is not None:
         kind = figure_kind(out)
         check_file(out, "out")
@@ -105,7 +117,7 @@ def lines(
 def schedules(
     items: Sequence[Schedule | str] | Schedule | str,
     total_steps: int,
-    out: str | None = None,
+    out: str | os.PathLike[str] | None = None,
     *,
     steps_per_epoch: int | None = None,
     log: bool = False,
@@ -117,24 +129,45 @@ def schedules(
     """Compare schedules on one chart (PNG or self-contained HTML).
 
     ``x_unit="epoch"`` labels the x axis in epochs (needs ``steps_per_epoch``).
-    Returns the path written; without ``out``, the matplotlib figure (for
-    notebooks). ``plotly_js``: see :func:`lines`.
+    A run longer than :data:`MAX_POINTS` steps is drawn from at most that many
+    points per schedule: the lowest and highest value of each run of
+    consecutive steps (the same picture; an HTML page of a 10**8-step run
+    stays under a megabyte). ``labels``: one per schedule (default: their
+    specs). ``out`` may be a ``str`` or a path object. Returns the path
+    written; without ``out``, the matplotlib figure (for notebooks).
+    ``plotly_js``: see :func:`lines`.
     """
+    total_steps = check_int("schedules", "total_steps", total_steps, low=1)
     if x_unit not in ("step", "epoch"):
         raise ConfigError(f"schedules: x_unit must be 'step' or 'epoch', got {x_unit!r}")
     if x_unit == "epoch" and not steps_per_epoch:
         raise ConfigError(
             "schedules: x_unit='epoch' needs steps_per_epoch (the number of steps in an epoch)"
         )
-    if isinstance(items, (Schedule, str)):
+    if isinstance(items, (Schedule, str, dict)):  # one schedule
         items = [items]
+    items = check_list("schedules", "items", items)
+    if not items:
+        raise ConfigError("schedules: items must hold at least one schedule, got none")
+    if labels is not None:
+        labels = check_list("schedules", "labels", labels)
+        if len(labels) != len(items) or not all(isinstance(x, str) for x in labels):
+            raise ConfigError(
+                f"schedules: labels must hold one string per schedule ({len(items)}), "
+                f"got {labels!r}"
+            )
     steps = np.arange(total_steps)
     series = []
     for i, it in enumerate(items):
         s = as_schedule(it).bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
-        label = labels[i] if labels else (spec_label(it) if isinstance(it, str) else str(it))
-        x = steps / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else steps
-        series.append((label, x, s(steps)))
+        label = (
+            labels[i]
+            if labels is not None
+            else (spec_label(it) if isinstance(it, str) else str(it))
+        )
+        x, y = envelope(steps, s(steps))
+        x = x / steps_per_epoch if steps_per_epoch and x_unit == "epoch" else x
+        series.append((label, x, y))
     xl = x_unit
     return lines(
         series, out, title=title, xlabel=xl, ylabel="learning rate", logy=log, plotly_js=plotly_js

@@ -829,9 +829,16 @@ class OneCycle(Schedule):
 
     def _check(self) -> None:
         check_number(self.name, "peak", self.peak, positive=True)
+        # three phases: up to pct_start = 0.5 (as PyTorch), the last phase then from T-2 to T-1
         hi = 0.5 if self.three_phase else 1.0
         check_number(
-            self.name, "pct_start", self.pct_start, low=0.0, high=hi, low_open=True, high_open=True
+            self.name,
+            "pct_start",
+            self.pct_start,
+            low=0.0,
+            high=hi,
+            low_open=True,
+            high_open=not self.three_phase,
         )
         check_number(self.name, "div", self.div, positive=True)
         check_number(self.name, "final_div", self.final_div, positive=True)
@@ -1159,7 +1166,15 @@ class Custom(Schedule):
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         if self.vectorized:
-            return t * 0.0 + self.fn(t)
+            v = self.fn(t)
+            if xp is np:
+                a = np.asarray(v) if not isinstance(v, (str, bytes)) else np.asarray(None)
+                if a.dtype.kind not in "iuf" or not _fits(a.shape, np.shape(t)):
+                    raise ConfigTypeError(
+                        f"{self.spec()}: fn(steps) (vectorized) must return numbers, one per "
+                        f"step (shape {np.shape(t)}), got {_shown(v)}"
+                    )
+            return t * 0.0 + v
         if xp is not np:
             raise ConfigError(
                 f"{self.spec()}: fn is called with one Python int step at a time, which "
@@ -1167,8 +1182,33 @@ class Custom(Schedule):
                 "an fn written in traceable array operations (jax.numpy), or use table([...])"
             )
         steps = np.asarray(t, dtype=np.float64)
-        flat = [float(self.fn(int(x))) for x in steps.ravel()]
+        flat = [self._number(int(x)) for x in steps.ravel()]
         return np.asarray(flat, dtype=np.float64).reshape(steps.shape)
+
+    def _number(self, step: int) -> float:
+        """``fn(step)``, which must be a real number (a bool, a string, a list are not)."""
+        v = self.fn(step)
+        a = np.asarray(v) if not isinstance(v, (str, bytes, bool)) else np.asarray(None)
+        if a.ndim != 0 or a.dtype.kind not in "iuf":
+            raise ConfigTypeError(
+                f"{self.spec()}: fn({step}) must return a number, got {_shown(v)}"
+            )
+        return float(a)
+
+
+def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` (one value per step)."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _shown(v: object) -> str:
+    """A value returned by a user's function, for a message (an array by its dtype and shape)."""
+    if isinstance(v, np.ndarray) and v.size > 8:
+        return f"an array of dtype {v.dtype} and shape {v.shape}"
+    return f"{v!r} ({type(v).__name__})"
 
 
 def _finite_table(owner: str, name: str, values: list[float]) -> None:

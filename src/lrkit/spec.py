@@ -160,6 +160,9 @@ def _node(n: ast.AST) -> Any:
 
 _is_num = is_number
 
+#: an int power of at most this many bits is computed exactly (a float64 holds 1024)
+_INT_POW_BITS = 1025
+
 
 def _binop(n: ast.BinOp) -> Any:
     a, b = _node(n.left), _node(n.right)
@@ -174,6 +177,11 @@ def _binop(n: ast.BinOp) -> Any:
             if isinstance(n.op, ast.Div):
                 return a / b
             if isinstance(n.op, ast.Pow):
+                if isinstance(a, int) and isinstance(b, int) and 0 <= b <= _INT_POW_BITS:
+                    if b * a.bit_length() <= _INT_POW_BITS:  # exact: 2**53 + 1 stays odd
+                        r = a**b
+                        float(r)  # OverflowError past float64, as a float power
+                        return r
                 # in floats: an int power like 10**10**10 would hang the parser
                 r = float(a) ** float(b)
                 if isinstance(r, complex):

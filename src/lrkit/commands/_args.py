@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from .._validate import TINY
 from ..errors import ConfigError, LrkitError, NonFiniteError
 from ..tasks._info import MAX_SEED
 
@@ -77,9 +78,15 @@ def number(
     low: float | None = None,
     rate: bool = False,
 ) -> float:
-    """A finite float (``positive``: > 0; ``low``: >= low; ``rate``: at most :data:`MAX_RATE`)."""
+    """A finite float, not subnormal (``positive``: > 0; ``low``: >= low; ``rate``: at most
+    :data:`MAX_RATE`)."""
     if not math.isfinite(value):
         raise ConfigError(f"{option} must be a finite number, got {value}")
+    if 0 < abs(value) < TINY:  # as lrkit's own parameters (docs/core.md)
+        raise ConfigError(
+            f"{option} must be 0 or of magnitude >= {TINY!r} (the smallest normal float64), "
+            f"got {value!r}"
+        )
     if positive and not value > 0:
         raise ConfigError(f"{option} must be > 0, got {value:g}")
     if low is not None and value < low:

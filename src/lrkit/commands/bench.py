@@ -195,6 +195,12 @@ def _check_values(texts: list[str], schedules: list[Any], total: int, spe: int) 
                 f"--schedule {text!r} goes above {_args.MAX_RATE:.4g}, the largest rate "
                 "a float32 optimizer can apply"
             )
+        if v.size and float(np.min(v)) < 0:  # the optimizer would refuse it mid-run
+            k = int(np.argmax(v < 0))
+            raise _args.ConfigError(
+                f"--schedule {text!r} gives {float(v[k]):g} at step {k}; a learning rate "
+                "must be >= 0"
+            )
 
 
 def written(paths: dict[str, Any], out: str) -> str:

@@ -71,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
         with _args.user_text("spec", text, epochs_hint=args.steps_per_epoch is None):
             sums.append(summary(s, args.total, steps_per_epoch=args.steps_per_epoch))
     labels = [label(text) for text in args.specs]  # comments never reach a label
+    if args.log and args.out is not None:
+        for name, sm in zip(labels, sums):
+            if not sm.peak > 0:
+                raise _args.ConfigError(
+                    f"--log: {name} has no value > 0 to draw (its peak is {sm.peak:g}); "
+                    "a log axis shows only positive values: drop --log"
+                )
     print(table(sums, labels=labels))
     if args.out is not None:
         from ..plot import schedules

@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     (s,) = _args.schedules([args.spec])
     with _args.user_text("spec", args.spec, epochs_hint=args.steps_per_epoch is None):
         s = s.bind(total_steps=total, steps_per_epoch=args.steps_per_epoch)
-        first = s(np.arange(min(CHUNK, total)))  # errors before any output
+        first = s(np.arange(min(CHUNK, total)))  # errors before any output:
+        for start in range(CHUNK, total, CHUNK):  # a value not finite at any step too
+            s(np.arange(start, min(start + CHUNK, total)))
     out = sys.stdout
     out.write("[" if args.format == "json" else "step,value\n")
     for start in range(0, total, CHUNK):

@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .._files import json_safe
+from .._files import check_dir, json_safe
 from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 
@@ -101,7 +101,7 @@ class Lab:
         seed = check_int(f"lab {self.name}", "seed", seed, low=0, rule="a non-negative int")
         if not isinstance(out_dir, (str, os.PathLike)):
             raise ConfigTypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
-        out_dir = os.fspath(out_dir)
+        out_dir = check_dir(os.fspath(out_dir), f"lab {self.name}: out_dir")  # before any work
         os.makedirs(out_dir, exist_ok=True)
         mod_name, fn_name = self.target.split(":")
         fn = getattr(importlib.import_module(f"{__name__}.{mod_name}"), fn_name)
