@@ -25,12 +25,12 @@ def probe_loss(y_true, y_pred):
     return keras.ops.mean(y_pred)
 
 
-def _probe(lr, steps_per_execution=1):
+def _probe(lr, steps_per_execution=1, accumulate=None):
     keras.utils.set_random_seed(0)
     m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
     m.layers[0].kernel.assign(np.zeros((1, 1), "float32"))
     m.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=lr),
+        optimizer=keras.optimizers.SGD(learning_rate=lr, gradient_accumulation_steps=accumulate),
         loss=probe_loss,
         steps_per_execution=steps_per_execution,
     )
@@ -263,6 +263,28 @@ def test_initial_epoch_resume_fix():
     np.testing.assert_allclose(offset.lrs, full.lrs[12:], rtol=1e-6)
     with pytest.raises(ValueError, match="steps_per_epoch must be a positive int"):
         lk.ResumeIterations(steps_per_epoch=0)
+
+
+def test_gradient_accumulation_logger_current_lr_and_resume_follow_keras():
+    # with gradient_accumulation_steps=n Keras calls the schedule with its batch counter:
+    # update k (made at batch (k+1)n - 1) uses s((k+1)n - 1)
+    s = lrkit.linear(32.0, 0.0, steps=32)
+    m = _probe(lk.Schedule(s), accumulate=2)
+    log, per_batch = _fit(m, 4)  # 16 batches, 8 updates
+    applied = per_batch[1::2]
+    np.testing.assert_allclose(per_batch[0::2], 0.0, atol=0)
+    np.testing.assert_allclose(applied, s(np.arange(1, 16, 2)), rtol=1e-6)
+    assert log.steps == list(range(8))
+    np.testing.assert_allclose(log.lrs, applied, rtol=1e-6)
+    np.testing.assert_allclose(log.epoch_lrs, s([1, 5, 9, 13]), rtol=1e-6)
+    assert lk.current_lr(m.optimizer) == pytest.approx(s(17), rel=1e-6)
+    # resumed at epoch 2: the batches 8..15 of the full run, whichever way the epoch is given
+    for cb in (lk.ResumeIterations(), lk.ResumeIterations(steps_per_epoch=2)):
+        m = _probe(lk.Schedule(s), accumulate=2)
+        resumed, per_batch = _fit(m, 4, initial_epoch=2, callbacks=[cb])
+        assert resumed.steps == [4, 5, 6, 7]
+        np.testing.assert_allclose(per_batch[1::2], applied[4:], rtol=1e-6)
+        np.testing.assert_allclose(resumed.lrs, applied[4:], rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- finder

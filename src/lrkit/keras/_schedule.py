@@ -31,7 +31,9 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
     runs inside compiled train steps on the jax, torch and tensorflow
     backends. Keras calls it with ``optimizer.iterations``, the number of
     updates done so far: the value at step ``t`` is the rate of the
-    ``t``-th update (0-based), as everywhere in lrkit.
+    ``t``-th update (0-based), as everywhere in lrkit. (With
+    ``gradient_accumulation_steps=n`` Keras passes its batch counter: update
+    ``k`` uses the value at ``(k + 1) n - 1``.)
 
     Args:
         schedule: an lrkit schedule, a spec string, a dict or a number.
