@@ -340,6 +340,7 @@ def test_bench_prune_law_is_the_law_rule_over_the_whole_run():
         (["--backend", "optuna", "--storage", "j.log", "--trials", "-1"], "--trials must be"),
         (["--space", "shapes=exp"], "space: shapes must be among"),
         (["--schedule", "cosine(0.1)", "--trials", "3"], "--trials needs --space"),
+        (["--space", "peak=0.1", "--trials", "0"], "--trials must be a positive int, got 0"),
         ([], "required: --schedule"),
         (["--schedule", "cosine(0.1)", "--prune", "law"], "--prune needs --backend optuna"),
         (

@@ -79,6 +79,8 @@ def check(args: argparse.Namespace) -> Any:
             raise _args.ConfigError(
                 "--trials needs --space (without --schedule) or --backend optuna"
             )
+        if args.trials is not None:  # the points of a sampled grid: 0 would run nothing
+            _args.positive_int("--trials", args.trials, high=_args.MAX_SWEEP)
         if args.schedule is None and args.space is None:
             raise _args.ConfigError(
                 "the following arguments are required: --schedule (or --space, or --backend optuna)"
