@@ -97,6 +97,36 @@ def test_bad_types_are_config_type_errors():
         space().narrow(3)
 
 
+def test_a_space_whose_wsd_points_overrun_the_run_is_refused():
+    # wsd(warmup='50%', decay='100%') cannot be bound to any run; '50%' + '50%' neither to
+    # an odd one (45 updates: 23 + 23); such points used to fail only when a trial ran
+    for w, c in ((0.5, 1.0), (0.5, 0.5), ((0.0, 0.3), (0.1, 0.8))):
+        with pytest.raises(ConfigError, match=r"space: wsd needs warmup \+ cooldown < 1"):
+            space(["cosine", "wsd"], warmup=w, cooldown=c)
+    with pytest.raises(ConfigError, match=r"space: wsd needs warmup \+ cooldown < 1"):
+        parse_space("shapes=wsd; warmup=0.5; cooldown=1.0")
+    with pytest.raises(ConfigError, match=r"space: wsd needs warmup \+ cooldown < 1"):
+        space(["cosine"], warmup=0.5, cooldown=0.5).narrow(
+            lrkit.plan.Plan(
+                schedule=lrkit.cosine(0.03).bind(total_steps=100),
+                peak=0.03,
+                shape="wsd",
+                total_steps=100,
+                budget=0.5,
+                cost=10,
+            )  # fmt: skip
+        )
+    space(["cosine"], warmup=0.5, cooldown=1.0)  # no wsd: the cooldown is not used
+    # every point of the widest accepted spaces binds to runs of any length
+    for w, c in (((0.0, 0.5), (0.01, 0.49)), ((0.0, 0.49), (0.5, 0.5)), (0.0, 1.0)):
+        s = space(["wsd"], warmup=w, cooldown=c)
+        for ww in range(s.warmup[0], s.warmup[1] + 1):
+            for cc in range(s.cooldown[0], s.cooldown[1] + 1):
+                text = s.spec({"shape": "wsd", "peak": 0.1, "warmup": ww, "cooldown": cc})
+                for T in (2, 3, 7, 45, 101):
+                    parse(text).bind(total_steps=T)(np.arange(T))
+
+
 def test_narrow_by_a_finder_result_and_a_plan():
     from lrkit.finder import FinderResult
     from lrkit.plan import Plan
