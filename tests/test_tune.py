@@ -442,3 +442,23 @@ def test_a_warmup_shorter_than_one_update_is_left_out_when_the_run_length_is_kno
     assert main(args) == 0
     runs = json.loads((tmp_path / "results.json").read_text())["runs"]
     assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
+
+
+@pytest.mark.parametrize(
+    "data", [b"hello, not a journal\n", b'{"a": 1}\n', b"[1]\n", b'{"op_code": 99}\n', b"\x80\n"]
+)
+def test_a_file_that_is_not_an_optuna_journal_is_one_error_line(data, tmp_path, capsys):
+    from lrkit.cli import main
+    from lrkit.tune import open_storage
+
+    path = tmp_path / "notes.txt"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match=r"--storage '.*notes.txt' is not an Optuna journal"):
+        open_storage(str(path))
+    out = tmp_path / "o"
+    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", str(path),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not an Optuna journal" in err[0], err
+    assert path.read_bytes() == data and not out.exists()  # left as it was
