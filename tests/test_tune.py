@@ -462,3 +462,24 @@ def test_a_file_that_is_not_an_optuna_journal_is_one_error_line(data, tmp_path, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is not an Optuna journal" in err[0], err
     assert path.read_bytes() == data and not out.exists()  # left as it was
+
+
+def test_run_study_checks_its_arguments_before_the_study(tmp_path):
+    from lrkit.tune import run_study
+
+    journal = str(tmp_path / "j.log")
+    for kwargs, match in (
+        ({"trials": 1.5}, "run_study: trials must be an integer, got 1.5"),
+        ({"trials": True}, "run_study: trials must be an integer, got True"),
+        ({"trials": -1}, "run_study: trials must be >= 0, got -1"),
+        ({"study_name": ""}, "run_study: study_name must be a non-empty str, got ''"),
+        ({"study_name": None}, "run_study: study_name must be a non-empty str, got None"),
+        ({"wait": -1.0}, "run_study: wait must be >= 0, got -1.0"),
+        ({"wait": float("nan")}, "run_study: wait must be a finite number"),
+    ):
+        args = {"study_name": "s", "trials": 1, **kwargs}
+        with pytest.raises((ValueError, TypeError), match=match):
+            run_study(lambda t: 1.0, journal, args.pop("study_name"), args.pop("trials"), **args)
+    assert not (tmp_path / "j.log").exists()  # refused before any study was made
+    # an integral float is an integer, as everywhere in lrkit
+    assert run_study(lambda t: 1.0, journal, "s", 2.0)["mine"] == [0, 1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .._validate import check_int, check_number
 from ..errors import ConfigError
 from ._rule import LawRule
 
@@ -144,6 +145,11 @@ def run_study(
 
     import optuna
 
+    o = "run_study"
+    trials = check_int(o, "trials", trials, low=0)
+    wait = check_number(o, "wait", wait, nonneg=True)
+    if not isinstance(study_name, str) or not study_name:
+        raise ConfigError(f"{o}: study_name must be a non-empty str, got {study_name!r}")
     if direction not in ("minimize", "maximize"):
         raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     study = optuna.create_study(
