@@ -444,3 +444,14 @@ def test_count_must_be_integers_as_in_numpy():
     np.testing.assert_allclose(
         np.asarray(f([0, 50])), [1.0, 0.5], rtol=1e-6
     )  # an integer list is fine
+
+
+def test_plateau_functions_name_a_config_that_is_not_one():
+    st = ljax.plateau_init(PlateauConfig())
+    for call in (
+        lambda: ljax.plateau_update("x", st, 1.0),
+        lambda: ljax.plateau_update(None, st, 1.0),
+        lambda: ljax.plateau_apply({"factor": 0.5}, 0.5, 0.1),
+    ):
+        with pytest.raises(TypeError, match="lrkit.jax plateau: config must be a PlateauConfig"):
+            call()

@@ -95,6 +95,9 @@ def test_bad_types_are_config_type_errors():
         space(warmup=(0, "5%"))
     with pytest.raises(ConfigTypeError, match="narrow takes"):
         space().narrow(3)
+    for bad in (5, None, 0.1):
+        with pytest.raises(ConfigTypeError, match=f"space: shapes must be a name or names .*{bad}"):
+            space(shapes=bad)
 
 
 def test_a_space_whose_wsd_points_overrun_the_run_is_refused():

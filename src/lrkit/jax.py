@@ -188,6 +188,10 @@ def _config(config: PlateauConfig | None, settings: dict[str, Any]) -> PlateauCo
         return PlateauConfig(**settings)
     if settings:
         raise ConfigTypeError("lrkit.jax plateau: give either config or keyword settings, not both")
+    return _checked(config)
+
+
+def _checked(config: Any) -> PlateauConfig:
     if not isinstance(config, PlateauConfig):
         raise ConfigTypeError(f"lrkit.jax plateau: config must be a PlateauConfig, got {config!r}")
     return config
@@ -219,7 +223,7 @@ def plateau_apply(config: PlateauConfig, scale: Any, value: Any) -> Any:
     """``max(value * scale, min(value, min_value))``, element-wise (see :mod:`lrkit.control`)."""
     import jax.numpy as jnp
 
-    return _apply(config, scale, value, jnp)
+    return _apply(_checked(config), scale, value, jnp)
 
 
 def plateau_update(
@@ -245,6 +249,7 @@ def plateau_update(
     import jax
     import jax.numpy as jnp
 
+    config = _checked(config)
     if config.nan == "raise" and not isinstance(metric, jax.core.Tracer):
         if bool(jnp.isnan(jnp.asarray(metric))):
             raise ConfigError(

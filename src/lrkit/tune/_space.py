@@ -18,6 +18,7 @@ The shapes, for peak :math:`p`, warmup ``W%`` and cooldown ``C%`` of the run:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -245,6 +246,10 @@ def space(
     >>> s.spec({"shape": "wsd", "peak": 0.1, "warmup": 5, "cooldown": 20})
     "wsd(peak=0.1, warmup='5%', decay='20%')"
     """
+    if not isinstance(shapes, Iterable):
+        raise ConfigTypeError(
+            f"space: shapes must be a name or names from {', '.join(SHAPES)}, got {shapes!r}"
+        )
     names = (shapes,) if isinstance(shapes, str) else tuple(shapes)
     if not names:
         raise ConfigError(f"space: shapes must name at least one of {', '.join(SHAPES)}")
