@@ -87,6 +87,19 @@ def test_schedule_errors_name_the_parameter():
         lk.Schedule(object())
 
 
+def test_value_takes_integer_steps_as_lrkit_does():
+    ks = lk.Schedule("linear(1.0, 0.0, steps=10)", offset=2)
+    assert ks.value(3) == pytest.approx(0.5) and ks.value(np.int32(3)) == pytest.approx(0.5)
+    np.testing.assert_allclose(ks.value(np.arange(3)), [0.8, 0.7, 0.6])
+    for bad in (1.5, np.array([0.5]), True):  # were truncated to step 1, 0 and 1 silently
+        with pytest.raises(TypeError, match="step must be an integer"):
+            ks.value(bad)
+    with pytest.raises(ValueError, match="step must be >= 0, got -1"):
+        ks.value(-1)
+    with pytest.raises(TypeError, match="lrkit.keras.Schedule: name must be a str or None, got 3"):
+        lk.Schedule(0.1, name=3)
+
+
 def test_config_round_trip_and_registration():
     ks = lk.Schedule(
         "warmup(cosine(0.1, 1e-4), steps='5%')", total_steps=200, offset=7, scale=0.5, name="x"

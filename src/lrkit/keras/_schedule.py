@@ -8,10 +8,11 @@ from typing import Any
 import keras
 import numpy as np
 
+from .._validate import check_steps
 from .._xp import Float32Safe, bound_schedule, first_nonfinite
 from ..control import PlateauConfig, plateau_apply
 from ..core import Schedule as _LrkitSchedule
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigTypeError
 
 __all__ = ["Schedule"]
 
@@ -87,6 +88,8 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
             bad = isinstance(v, bool) or not isinstance(v, numbers.Real)
             if bad or not (0 <= v <= 1 if key == "scale" else 0 <= v < float("inf")):
                 raise ConfigError(f"{o}: {key} must be {ok}, got {v!r}")
+        if name is not None and not isinstance(name, str):
+            raise ConfigTypeError(f"{o}: name must be a str or None, got {name!r}")
         self.schedule = s
         self.offset = int(offset)
         self.scale = float(scale)
@@ -130,7 +133,10 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         return v
 
     def value(self, step: Any) -> Any:
-        """The value in float64 numpy (lrkit's reference), plateau scale included."""
+        """The value in float64 numpy (lrkit's reference), plateau scale included.
+
+        ``step``: an int or an integer array, >= 0 (as lrkit's schedules take)."""
+        check_steps(step)
         base = self.schedule(np.asarray(step, dtype=np.int64) + self.offset)
         if self.scale != 1.0:
             base = plateau_apply(PlateauConfig(min_value=self.min_value), self.scale, base, np)
