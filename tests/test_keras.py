@@ -300,6 +300,44 @@ def test_gradient_accumulation_logger_current_lr_and_resume_follow_keras():
         np.testing.assert_allclose(resumed.lrs, applied[4:], rtol=1e-6)
 
 
+def test_mixed_precision_loss_scale_optimizer():
+    # under mixed_float16 compile wraps the optimizer in a LossScaleOptimizer, whose own
+    # _learning_rate is a 0.0 placeholder and whose iterations are its inner optimizer's
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        s = lrkit.linear(0.1, 0.0, steps=16)
+        m = _probe(lk.Schedule(s))
+        assert isinstance(m.optimizer, keras.optimizers.LossScaleOptimizer)
+        log, applied = _fit(m, 2)
+        np.testing.assert_allclose(applied, s(np.arange(8)), rtol=1e-6)
+        np.testing.assert_allclose(log.lrs, applied, rtol=1e-6)  # were all 0.0
+        assert lk.current_lr(m.optimizer) == pytest.approx(s(8), rel=1e-6)
+        resumed, applied = _fit(
+            _probe(lk.Schedule(s)), 4, initial_epoch=2, callbacks=[lk.ResumeIterations()]
+        )
+        assert resumed.steps == list(range(8, 16))  # the resume was lost
+        np.testing.assert_allclose(applied, s(np.arange(8, 16)), rtol=1e-6)
+        for lr, want in ((lk.Schedule(s), 0.25 * s(12)), (0.1, 0.025)):
+            m = _probe(lr)
+            _fit(
+                m,
+                3,
+                callbacks=[
+                    _Metric([1.0] * 3),
+                    lk.ReduceLROnPlateau("score", patience=0, factor=0.5),
+                ],
+            )
+            assert lk.current_lr(m.optimizer) == pytest.approx(want, rel=1e-6)
+        weights = m.get_weights()
+        x = np.ones((16, 1), "float32")
+        res = lk.find_lr(m, x, x, steps=5, progress=False)  # raised in from_config
+        np.testing.assert_allclose(res.lrs, np.geomspace(1e-7, 10, 5), rtol=1e-6)
+        assert all(np.array_equal(a, b) for a, b in zip(weights, m.get_weights()))
+        assert isinstance(m.optimizer, keras.optimizers.LossScaleOptimizer)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
 # ----------------------------------------------------------------------------- finder
 
 

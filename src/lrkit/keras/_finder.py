@@ -60,6 +60,22 @@ def _compiled_optimizer(where: str, model: Any, batch_size: Any) -> Any:
     return opt
 
 
+def _fresh_like(opt: Any, lr: float) -> Any:
+    """A new optimizer of ``opt``'s class and settings at rate ``lr``, no state (under
+    mixed precision: a new ``LossScaleOptimizer`` over a fresh inner optimizer)."""
+    if isinstance(opt, keras.optimizers.LossScaleOptimizer):
+        inner = _fresh_like(opt.inner_optimizer, lr)
+        cfg = opt.get_config()
+        return keras.optimizers.LossScaleOptimizer(
+            inner,
+            initial_scale=cfg["initial_scale"],
+            dynamic_growth_steps=cfg["dynamic_growth_steps"],
+        )
+    cfg = opt.get_config()
+    cfg["learning_rate"] = float(lr)
+    return type(opt).from_config(cfg)
+
+
 def find_lr(
     model: Any,
     x: Any,
@@ -101,9 +117,7 @@ def find_lr(
         xb, _ = next(_batches(x, y, batch_size, seed))
         model(xb)
     weights = model.get_weights()
-    cfg = opt.get_config()
-    cfg["learning_rate"] = float(opts.start)
-    sweep_opt = type(opt).from_config(cfg)
+    sweep_opt = _fresh_like(opt, float(opts.start))
     sweep_opt.build(model.trainable_variables)
 
     def step_fn(lr: float) -> float:

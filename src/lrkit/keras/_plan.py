@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import ConfigTypeError
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from ._finder import _batches, _compiled_optimizer
+from ._finder import _batches, _compiled_optimizer, _fresh_like
 
 __all__ = ["plan"]
 
@@ -56,9 +56,7 @@ def plan(
         xb, _ = next(_batches(x, y, batch_size, seed, "plan"))
         model(xb)
     weights = model.get_weights()
-    cfg = opt.get_config()
-    cfg["learning_rate"] = 1e-3
-    probe_opt = type(opt).from_config(cfg)
+    probe_opt = _fresh_like(opt, 1e-3)
     probe_opt.build(model.trainable_variables)
     fresh = [np.array(v.numpy()) for v in probe_opt.variables]
 

@@ -19,19 +19,27 @@ from ._schedule import Schedule
 __all__ = ["ReduceLROnPlateau", "LearningRateLogger", "ResumeIterations", "current_lr"]
 
 
+def _base(optimizer: Any) -> Any:
+    """The optimizer that holds the rate and the step counter: under mixed precision
+    (``mixed_float16``) ``compile`` wraps it in a ``LossScaleOptimizer``."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.inner_optimizer
+    return optimizer
+
+
 def _iterations(optimizer: Any) -> int:
-    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+    return int(keras.ops.convert_to_numpy(_base(optimizer).iterations))
 
 
 def _accumulation(optimizer: Any) -> int:
-    return getattr(optimizer, "gradient_accumulation_steps", None) or 1
+    return getattr(_base(optimizer), "gradient_accumulation_steps", None) or 1
 
 
 def _counter(optimizer: Any) -> int:
     """The step Keras passes to the schedule: ``iterations``, or with
     ``gradient_accumulation_steps=n`` its batch counter (``n`` per update)."""
     if _accumulation(optimizer) > 1:
-        return int(keras.ops.convert_to_numpy(optimizer._iterations))
+        return int(keras.ops.convert_to_numpy(_base(optimizer)._iterations))
     return _iterations(optimizer)
 
 
@@ -43,8 +51,8 @@ def _next_update(optimizer: Any, counter: int) -> int:
 
 
 def _lr_at(optimizer: Any, step: int) -> float:
-    """The rate the optimizer applies at update ``step`` (0-based)."""
-    lr = optimizer._learning_rate
+    """The rate the optimizer applies when Keras' step counter is ``step``."""
+    lr = _base(optimizer)._learning_rate
     if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
         return float(keras.ops.convert_to_numpy(lr(np.int64(step))))
     if isinstance(lr, keras.Variable):
@@ -111,7 +119,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         self._base_lr: float | None = None
 
     def _schedule(self) -> Schedule | None:
-        lr = self.model.optimizer._learning_rate
+        lr = _base(self.model.optimizer)._learning_rate
         if isinstance(lr, Schedule):
             return lr
         if isinstance(lr, keras.Variable):
@@ -259,4 +267,4 @@ class ResumeIterations(keras.callbacks.Callback):
         per = int(spe) * (_accumulation(opt) if self.steps_per_epoch is not None else 1)
         target = int(epoch) * per
         if _counter(opt) < target:
-            opt._iterations.assign(target)
+            _base(opt)._iterations.assign(target)
