@@ -438,6 +438,14 @@ def test_float32_schedule_refuses_what_it_cannot_represent():
         lk.Schedule("warmup(constant(1e-3), steps=10, shape='exp', start=1e-39)")
     ks = lk.Schedule("exponential(1e-7, gamma=1.2)", total_steps=100)  # only the run counts
     assert np.isfinite(np.asarray(ks(np.arange(101)))).all()
+    # the message gives the range of the floatx in use (it said float32's for float16)
+    keras.backend.set_floatx("float16")
+    try:
+        with pytest.raises(ValueError, match="in float16; float16 holds magnitudes from about "
+                                             "6.1e-05 to 65504"):  # fmt: skip
+            lk.Schedule("constant(1e5)")
+    finally:
+        keras.backend.set_floatx("float32")
 
 
 def test_plateau_callback_takes_a_config_and_refuses_unknown_settings():

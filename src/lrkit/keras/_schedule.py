@@ -23,6 +23,14 @@ __all__ = ["Schedule"]
 LOAD_HINT = ("load_with", "import lrkit.keras before keras.saving.load_model")
 
 
+#: the normal magnitudes of each ``floatx`` below float64, for the error message
+_RANGES = {
+    "float32": "1.2e-38 to 3.4e38",
+    "bfloat16": "1.2e-38 to 3.4e38",
+    "float16": "6.1e-05 to 65504",
+}
+
+
 @keras.saving.register_keras_serializable(package="lrkit")
 class Schedule(keras.optimizers.schedules.LearningRateSchedule):
     """An lrkit schedule as a Keras 3 learning-rate schedule (any backend).
@@ -111,10 +119,11 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         )
         if found is not None:
             t, value = found
+            fx = keras.backend.floatx()
             raise ConfigError(
                 f"lrkit.keras.Schedule: {self.schedule.spec()} is {value} at step {t} in "
-                f"{keras.backend.floatx()}; float32 holds magnitudes from about 1.2e-38 to "
-                "3.4e38. Change the parameters, or use keras.backend.set_floatx('float64')"
+                f"{fx}; {fx} holds magnitudes from about {_RANGES.get(fx, _RANGES['float32'])}. "
+                "Change the parameters, or use keras.backend.set_floatx('float64')"
             )
 
     def __call__(self, step: Any) -> Any:
