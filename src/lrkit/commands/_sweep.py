@@ -97,7 +97,13 @@ def check(args: argparse.Namespace) -> Any:
         raise _args.ConfigError(f"--address needs --backend ray, got --backend {args.backend}")
     if args.space is None:
         return space() if args.backend == "optuna" or args.schedule is None else None
-    return parse_space(args.space)
+    sp = parse_space(args.space)
+    if sp.peak[1] > _args.MAX_RATE:
+        raise _args.ConfigError(
+            f"--space: peak must be at most {_args.MAX_RATE:.4g}, the largest rate a float32 "
+            f"optimizer can apply, got {sp.peak[1]:g}"
+        )
+    return sp
 
 
 def sampled_grid(sp: Any, n: int | None, total_steps: int | None = None) -> list[str]:
