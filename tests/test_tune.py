@@ -491,3 +491,20 @@ def test_run_study_checks_its_arguments_before_the_study(tmp_path):
     assert not (tmp_path / "j.log").exists()  # refused before any study was made
     # an integral float is an integer, as everywhere in lrkit
     assert run_study(lambda t: 1.0, journal, "s", 2.0)["mine"] == [0, 1]
+
+
+def test_an_unreachable_ray_address_is_one_line_before_any_work(tmp_path, capsys):
+    # Ray retried 'host:1' for many minutes (and ignored SIGTERM); now a TCP probe refuses it
+    from lrkit.cli import main
+    from lrkit.tune._ray import check_address
+
+    for address in ("127.0.0.1:1", "ray://127.0.0.1:1"):
+        with pytest.raises(ConfigError, match=f"--address '{address}' cannot be reached"):
+            check_address(address)
+        args = ["bench", "--task", "digits", "--schedule", "cosine(0.1)", "--backend", "ray",
+                "--address", address, "--out", str(tmp_path / "o")]  # fmt: skip
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"--address '{address}' cannot be reached" in err[0], err
+        assert not (tmp_path / "o").exists()
+    check_address("auto")  # left to Ray

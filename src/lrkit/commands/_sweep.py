@@ -95,6 +95,10 @@ def check(args: argparse.Namespace) -> Any:
         open_storage(args.storage)
     if args.address is not None and args.backend != "ray":
         raise _args.ConfigError(f"--address needs --backend ray, got --backend {args.backend}")
+    if args.address is not None:
+        from ..tune._ray import check_address
+
+        check_address(args.address)  # before the task is loaded
     if args.space is None:
         return space() if args.backend == "optuna" or args.schedule is None else None
     sp = parse_space(args.space)
