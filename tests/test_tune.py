@@ -375,6 +375,7 @@ def test_bench_prune_law_is_the_law_rule_over_the_whole_run():
         (["--schedule", "cosine(0.1)", "--trials", "3"], "--trials needs --space"),
         (["--space", "peak=0.1", "--trials", "0"], "--trials must be a positive int, got 0"),
         (["--space", "peak=1e39"], "--space: peak must be at most 3.403e+38, the largest rate"),
+        (["--backend", "optuna", "--storage", "j.log", "--study", " "], "--study must be a name"),
         (
             ["--backend", "optuna", "--storage", "j.log", "--space", "peak=1e-3..1e39"],
             "--space: peak must be at most 3.403e+38",  # the trials ran with rate 1e39

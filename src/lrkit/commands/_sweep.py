@@ -90,6 +90,8 @@ def check(args: argparse.Namespace) -> Any:
             raise _args.ConfigError("--backend optuna needs --storage (sqlite:///x.db or a file)")
         if args.schedule is not None:
             raise _args.ConfigError("--backend optuna searches --space; drop --schedule")
+        if args.study is not None and not args.study.strip():
+            raise _args.ConfigError(f"--study must be a name, got {args.study!r}")
         from ..tune import open_storage
 
         open_storage(args.storage)
