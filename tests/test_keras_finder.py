@@ -31,3 +31,26 @@ def test_one_shot_generator_keeps_the_points_and_restores_the_model():
     assert res.config == SweepOptions(start=1e-4, end=1.0, steps=20).to_dict()
     for a, b in zip(m.get_weights(), w0):
         np.testing.assert_array_equal(a, b)
+
+
+def test_integer_arguments_take_numpy_integers_and_seeds_are_named():
+    import pytest
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = x.sum(1, keepdims=True)
+    m = _model()
+    res = lk.find_lr(m, x, y, batch_size=np.int64(8), steps=5, seed=np.int32(2), progress=False)
+    ref = lk.find_lr(m, x, y, batch_size=8, steps=5, seed=2, progress=False)
+    np.testing.assert_array_equal(res.losses, ref.losses)
+    assert lk.ResumeIterations(steps_per_epoch=np.int64(5)).steps_per_epoch == 5
+    for bad, err in ((-1, "an integer >= 0, got -1"), ("a", "an integer, got 'a'"),
+                     (1.5, "an integer, got 1.5")):  # fmt: skip
+        with pytest.raises((ValueError, TypeError), match=f"find_lr: seed must be {err}"):
+            lk.find_lr(m, x, y, steps=5, seed=bad, progress=False)
+        with pytest.raises((ValueError, TypeError), match=f"plan: seed must be {err}"):
+            lk.plan(m, x, y, total_steps=100, seed=bad)
+    with pytest.raises(ValueError, match="find_lr: batch_size must be a positive int, got 0"):
+        lk.find_lr(m, x, y, batch_size=0)
+    with pytest.raises(ValueError, match="ResumeIterations: steps_per_epoch must be a positive"):
+        lk.ResumeIterations(steps_per_epoch=0)

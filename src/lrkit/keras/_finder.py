@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 from ..finder import SweepOptions, as_loss, find, sweep_options
 from ..finder.cycle import Cycle
@@ -48,15 +49,16 @@ def _batches(
             yield xa[idx], ya[idx]
 
 
-def _compiled_optimizer(where: str, model: Any, batch_size: Any) -> Any:
-    """The optimizer of a compiled ``model``, after checking ``model`` and ``batch_size``."""
+def _compiled_optimizer(where: str, model: Any, batch_size: Any, seed: Any) -> Any:
+    """The optimizer of a compiled ``model``, after checking ``model``, ``batch_size``
+    and ``seed`` (numpy integers accepted)."""
     if not isinstance(model, keras.Model):
         raise ConfigTypeError(f"{where}: model must be a keras.Model, got {type(model).__name__}")
     opt = getattr(model, "optimizer", None)
     if opt is None:
         raise ConfigError(f"{where}: the model is not compiled; call model.compile(...) first")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+    check_int(where, "batch_size", batch_size, low=1, rule="a positive int")
+    check_int(where, "seed", seed, low=0, rule="an integer >= 0")
     return opt
 
 
@@ -110,7 +112,8 @@ def find_lr(
     Returns:
         The :class:`lrkit.FinderResult` (``suggest()``, ``suggest_range()``, ``plot()``).
     """
-    opt = _compiled_optimizer("find_lr", model, batch_size)
+    opt = _compiled_optimizer("find_lr", model, batch_size, seed)
+    batch_size, seed = int(batch_size), int(seed)
     opts = sweep_options(options, **sweep)
     data = _batches(x, y, batch_size, seed)
     if not model.built:

@@ -51,7 +51,8 @@ def plan(
         The :class:`lrkit.plan.Plan`; use ``lrkit.keras.Schedule(plan.schedule)``
         as the optimizer's ``learning_rate``.
     """
-    opt = _check(model, batch_size, validation_data)
+    opt = _check(model, batch_size, seed, validation_data)
+    batch_size, seed = int(batch_size), int(seed)
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed, "plan"))
         model(xb)
@@ -91,9 +92,9 @@ def plan(
         model.set_weights(weights)
 
 
-def _check(model: Any, batch_size: Any, validation_data: Any) -> Any:
+def _check(model: Any, batch_size: Any, seed: Any, validation_data: Any) -> Any:
     """The compiled optimizer of ``model``, after checking the arguments."""
-    opt = _compiled_optimizer("plan", model, batch_size)
+    opt = _compiled_optimizer("plan", model, batch_size, seed)
     if validation_data is not None and (
         not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
     ):

@@ -12,6 +12,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .._validate import check_int
 from ..control import Plateau, PlateauConfig, plateau_config
 from ..errors import ConfigError, ConfigTypeError
 from ._schedule import Schedule
@@ -236,13 +237,9 @@ class ResumeIterations(keras.callbacks.Callback):
 
     def __init__(self, steps_per_epoch: int | None = None) -> None:
         super().__init__()
-        if steps_per_epoch is not None and (
-            isinstance(steps_per_epoch, bool)
-            or not isinstance(steps_per_epoch, int)
-            or steps_per_epoch < 1
-        ):
-            raise ValueError(
-                f"ResumeIterations: steps_per_epoch must be a positive int, got {steps_per_epoch!r}"
+        if steps_per_epoch is not None:
+            steps_per_epoch = check_int(
+                "ResumeIterations", "steps_per_epoch", steps_per_epoch, low=1, rule="a positive int"
             )
         self.steps_per_epoch = steps_per_epoch
         self._first = True
