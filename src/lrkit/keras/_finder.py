@@ -62,6 +62,17 @@ def _compiled_optimizer(where: str, model: Any, batch_size: Any, seed: Any) -> A
     return opt
 
 
+def _snapshot(model: Any) -> list[tuple[Any, np.ndarray]]:
+    """Every variable of ``model`` with a copy of its value: the weights (trainable and
+    not) and the seed generators' states (dropout), which ``get_weights()`` leaves out."""
+    return [(v, np.array(keras.ops.convert_to_numpy(v.value))) for v in model.variables]
+
+
+def _restore(snapshot: list[tuple[Any, np.ndarray]]) -> None:
+    for v, value in snapshot:
+        v.assign(value)
+
+
 def _fresh_like(opt: Any, lr: float) -> Any:
     """A new optimizer of ``opt``'s class and settings at rate ``lr``, no state (under
     mixed precision: a new ``LossScaleOptimizer`` over a fresh inner optimizer)."""
@@ -93,9 +104,9 @@ def find_lr(
 
     Every step is one ``model.train_on_batch`` at the swept rate, with a
     *separate* optimizer of the same class and settings (the model's own
-    optimizer is never stepped), so afterwards the model's weights are put
-    back exactly and its optimizer (slots, ``iterations``, schedule) is as it
-    was — also when the sweep raises.
+    optimizer is never stepped), so afterwards the model's weights (and its
+    seed generators' states: dropout) are put back exactly and its optimizer
+    (slots, ``iterations``, schedule) is as it was — also when the sweep raises.
 
     Args:
         model: a compiled ``keras.Model``.
@@ -119,7 +130,7 @@ def find_lr(
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed))
         model(xb)
-    weights = model.get_weights()
+    saved = _snapshot(model)
     sweep_opt = _fresh_like(opt, float(opts.start))
     sweep_opt.build(model.trainable_variables)
 
@@ -136,4 +147,4 @@ def find_lr(
     finally:
         model.optimizer = opt
         model.make_train_function(force=True)
-        model.set_weights(weights)
+        _restore(saved)

@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import ConfigTypeError
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from ._finder import _batches, _compiled_optimizer, _fresh_like
+from ._finder import _batches, _compiled_optimizer, _fresh_like, _restore, _snapshot
 
 __all__ = ["plan"]
 
@@ -30,14 +30,15 @@ def plan(
 ) -> Plan:
     """Plan the schedule of a ``total_steps``-update run of a compiled Keras model.
 
-    Every probe starts from the model's weights at the call (all of
-    ``get_weights()``, non-trainable ones included) and trains with its own
+    Every probe starts from the model's variables at the call (all of
+    ``get_weights()``, non-trainable ones included, and the seed generators'
+    states: the same dropout masks in every probe) and trains with its own
     optimizer built from the model's optimizer config (slots and
     ``iterations`` from zero), one ``train_on_batch`` per update at the
     schedule's rate, on batches of ``batch_size`` drawn in a seeded order
     (``seed``; the same order in every probe) or from ``x`` an iterable of
     ``(x, y)`` batches. The model's own optimizer is never stepped; its
-    weights are put back afterwards, also when a probe raises.
+    variables are put back afterwards, also when a probe raises.
 
     Args:
         model: a compiled ``keras.Model``.
@@ -56,13 +57,13 @@ def plan(
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed, "plan"))
         model(xb)
-    weights = model.get_weights()
+    saved = _snapshot(model)
     probe_opt = _fresh_like(opt, 1e-3)
     probe_opt.build(model.trainable_variables)
     fresh = [np.array(v.numpy()) for v in probe_opt.variables]
 
     def run(schedule: Any, steps: int) -> Trial:
-        model.set_weights(weights)
+        _restore(saved)
         for v, init in zip(probe_opt.variables, fresh):
             v.assign(init)
         rates = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
@@ -89,7 +90,7 @@ def plan(
     finally:
         model.optimizer = opt
         model.make_train_function(force=True)
-        model.set_weights(weights)
+        _restore(saved)
 
 
 def _check(model: Any, batch_size: Any, seed: Any, validation_data: Any) -> Any:
