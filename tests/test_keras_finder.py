@@ -62,7 +62,7 @@ def _dropout_model():
         [
             keras.Input((6,)),
             keras.layers.Dense(16, activation="relu"),
-            keras.layers.Dropout(0.3),
+            keras.layers.Dropout(0.3, seed=1),  # unseeded, torch draws from its global RNG
             keras.layers.Dense(1),
         ]
     )
