@@ -428,3 +428,30 @@ def test_one_plateau_state_type():
     st = ljax.plateau_update(PlateauConfig(patience=0), ljax.plateau_init(), 1.0)
     leaves = jax.tree_util.tree_leaves(st)
     assert len(leaves) == 7  # a pytree: jit, scan and vmap carry it
+
+
+def test_count_must_be_integers_as_in_numpy():
+    # lrkit's numpy schedules refuse float, bool and negative steps; so does the adapter
+    f = ljax.schedule(lrkit.cosine(1.0, 0.0, steps=100))
+    for bad in (1.5, 50.0, np.float32(50), np.array([1.5]), jnp.asarray(50.7), jnp.asarray(True)):
+        with pytest.raises(TypeError, match="lrkit.jax.schedule: count must be an integer"):
+            f(bad)
+    with pytest.raises(TypeError, match="count must be an integer"):
+        jax.jit(f)(jnp.asarray(2.0))  # the dtype is known while tracing
+    for bad in (np.array([-1, 3]), [3, -2], np.int8(-1)):
+        with pytest.raises(ValueError, match="lrkit.jax.schedule: count must be >= 0, got -"):
+            f(bad)
+    np.testing.assert_allclose(
+        np.asarray(f([0, 50])), [1.0, 0.5], rtol=1e-6
+    )  # an integer list is fine
+
+
+def test_plateau_functions_name_a_config_that_is_not_one():
+    st = ljax.plateau_init(PlateauConfig())
+    for call in (
+        lambda: ljax.plateau_update("x", st, 1.0),
+        lambda: ljax.plateau_update(None, st, 1.0),
+        lambda: ljax.plateau_apply({"factor": 0.5}, 0.5, 0.1),
+    ):
+        with pytest.raises(TypeError, match="lrkit.jax plateau: config must be a PlateauConfig"):
+            call()

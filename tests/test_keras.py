@@ -25,12 +25,12 @@ def probe_loss(y_true, y_pred):
     return keras.ops.mean(y_pred)
 
 
-def _probe(lr, steps_per_execution=1):
+def _probe(lr, steps_per_execution=1, accumulate=None):
     keras.utils.set_random_seed(0)
     m = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
     m.layers[0].kernel.assign(np.zeros((1, 1), "float32"))
     m.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=lr),
+        optimizer=keras.optimizers.SGD(learning_rate=lr, gradient_accumulation_steps=accumulate),
         loss=probe_loss,
         steps_per_execution=steps_per_execution,
     )
@@ -85,6 +85,19 @@ def test_schedule_errors_name_the_parameter():
         lk.Schedule(0.1, scale=-2.0)
     with pytest.raises(TypeError, match="schedule must be an lrkit schedule"):
         lk.Schedule(object())
+
+
+def test_value_takes_integer_steps_as_lrkit_does():
+    ks = lk.Schedule("linear(1.0, 0.0, steps=10)", offset=2)
+    assert ks.value(3) == pytest.approx(0.5) and ks.value(np.int32(3)) == pytest.approx(0.5)
+    np.testing.assert_allclose(ks.value(np.arange(3)), [0.8, 0.7, 0.6])
+    for bad in (1.5, np.array([0.5]), True):  # were truncated to step 1, 0 and 1 silently
+        with pytest.raises(TypeError, match="step must be an integer"):
+            ks.value(bad)
+    with pytest.raises(ValueError, match="step must be >= 0, got -1"):
+        ks.value(-1)
+    with pytest.raises(TypeError, match="lrkit.keras.Schedule: name must be a str or None, got 3"):
+        lk.Schedule(0.1, name=3)
 
 
 def test_config_round_trip_and_registration():
@@ -265,6 +278,66 @@ def test_initial_epoch_resume_fix():
         lk.ResumeIterations(steps_per_epoch=0)
 
 
+def test_gradient_accumulation_logger_current_lr_and_resume_follow_keras():
+    # with gradient_accumulation_steps=n Keras calls the schedule with its batch counter:
+    # update k (made at batch (k+1)n - 1) uses s((k+1)n - 1)
+    s = lrkit.linear(32.0, 0.0, steps=32)
+    m = _probe(lk.Schedule(s), accumulate=2)
+    log, per_batch = _fit(m, 4)  # 16 batches, 8 updates
+    applied = per_batch[1::2]
+    np.testing.assert_allclose(per_batch[0::2], 0.0, atol=0)
+    np.testing.assert_allclose(applied, s(np.arange(1, 16, 2)), rtol=1e-6)
+    assert log.steps == list(range(8))
+    np.testing.assert_allclose(log.lrs, applied, rtol=1e-6)
+    np.testing.assert_allclose(log.epoch_lrs, s([1, 5, 9, 13]), rtol=1e-6)
+    assert lk.current_lr(m.optimizer) == pytest.approx(s(17), rel=1e-6)
+    # resumed at epoch 2: the batches 8..15 of the full run, whichever way the epoch is given
+    for cb in (lk.ResumeIterations(), lk.ResumeIterations(steps_per_epoch=2)):
+        m = _probe(lk.Schedule(s), accumulate=2)
+        resumed, per_batch = _fit(m, 4, initial_epoch=2, callbacks=[cb])
+        assert resumed.steps == [4, 5, 6, 7]
+        np.testing.assert_allclose(per_batch[1::2], applied[4:], rtol=1e-6)
+        np.testing.assert_allclose(resumed.lrs, applied[4:], rtol=1e-6)
+
+
+def test_mixed_precision_loss_scale_optimizer():
+    # under mixed_float16 compile wraps the optimizer in a LossScaleOptimizer, whose own
+    # _learning_rate is a 0.0 placeholder and whose iterations are its inner optimizer's
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        s = lrkit.linear(0.1, 0.0, steps=16)
+        m = _probe(lk.Schedule(s))
+        assert isinstance(m.optimizer, keras.optimizers.LossScaleOptimizer)
+        log, applied = _fit(m, 2)
+        np.testing.assert_allclose(applied, s(np.arange(8)), rtol=1e-6)
+        np.testing.assert_allclose(log.lrs, applied, rtol=1e-6)  # were all 0.0
+        assert lk.current_lr(m.optimizer) == pytest.approx(s(8), rel=1e-6)
+        resumed, applied = _fit(
+            _probe(lk.Schedule(s)), 4, initial_epoch=2, callbacks=[lk.ResumeIterations()]
+        )
+        assert resumed.steps == list(range(8, 16))  # the resume was lost
+        np.testing.assert_allclose(applied, s(np.arange(8, 16)), rtol=1e-6)
+        for lr, want in ((lk.Schedule(s), 0.25 * s(12)), (0.1, 0.025)):
+            m = _probe(lr)
+            _fit(
+                m,
+                3,
+                callbacks=[
+                    _Metric([1.0] * 3),
+                    lk.ReduceLROnPlateau("score", patience=0, factor=0.5),
+                ],
+            )
+            assert lk.current_lr(m.optimizer) == pytest.approx(want, rel=1e-6)
+        weights = m.get_weights()
+        x = np.ones((16, 1), "float32")
+        res = lk.find_lr(m, x, x, steps=5, progress=False)  # raised in from_config
+        np.testing.assert_allclose(res.lrs, np.geomspace(1e-7, 10, 5), rtol=1e-6)
+        assert all(np.array_equal(a, b) for a, b in zip(weights, m.get_weights()))
+        assert isinstance(m.optimizer, keras.optimizers.LossScaleOptimizer)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
 # ----------------------------------------------------------------------------- finder
 
 
@@ -365,6 +438,14 @@ def test_float32_schedule_refuses_what_it_cannot_represent():
         lk.Schedule("warmup(constant(1e-3), steps=10, shape='exp', start=1e-39)")
     ks = lk.Schedule("exponential(1e-7, gamma=1.2)", total_steps=100)  # only the run counts
     assert np.isfinite(np.asarray(ks(np.arange(101)))).all()
+    # the message gives the range of the floatx in use (it said float32's for float16)
+    keras.backend.set_floatx("float16")
+    try:
+        with pytest.raises(ValueError, match="in float16; float16 holds magnitudes from about "
+                                             "6.1e-05 to 65504"):  # fmt: skip
+            lk.Schedule("constant(1e5)")
+    finally:
+        keras.backend.set_floatx("float32")
 
 
 def test_plateau_callback_takes_a_config_and_refuses_unknown_settings():

@@ -95,6 +95,39 @@ def test_bad_types_are_config_type_errors():
         space(warmup=(0, "5%"))
     with pytest.raises(ConfigTypeError, match="narrow takes"):
         space().narrow(3)
+    for bad in (5, None, 0.1):
+        with pytest.raises(ConfigTypeError, match=f"space: shapes must be a name or names .*{bad}"):
+            space(shapes=bad)
+
+
+def test_a_space_whose_wsd_points_overrun_the_run_is_refused():
+    # wsd(warmup='50%', decay='100%') cannot be bound to any run; '50%' + '50%' neither to
+    # an odd one (45 updates: 23 + 23); such points used to fail only when a trial ran
+    for w, c in ((0.5, 1.0), (0.5, 0.5), ((0.0, 0.3), (0.1, 0.8))):
+        with pytest.raises(ConfigError, match=r"space: wsd needs warmup \+ cooldown < 1"):
+            space(["cosine", "wsd"], warmup=w, cooldown=c)
+    with pytest.raises(ConfigError, match=r"space: wsd needs warmup \+ cooldown < 1"):
+        parse_space("shapes=wsd; warmup=0.5; cooldown=1.0")
+    with pytest.raises(ConfigError, match=r"space: wsd needs warmup \+ cooldown < 1"):
+        space(["cosine"], warmup=0.5, cooldown=0.5).narrow(
+            lrkit.plan.Plan(
+                schedule=lrkit.cosine(0.03).bind(total_steps=100),
+                peak=0.03,
+                shape="wsd",
+                total_steps=100,
+                budget=0.5,
+                cost=10,
+            )  # fmt: skip
+        )
+    space(["cosine"], warmup=0.5, cooldown=1.0)  # no wsd: the cooldown is not used
+    # every point of the widest accepted spaces binds to runs of any length
+    for w, c in (((0.0, 0.5), (0.01, 0.49)), ((0.0, 0.49), (0.5, 0.5)), (0.0, 1.0)):
+        s = space(["wsd"], warmup=w, cooldown=c)
+        for ww in range(s.warmup[0], s.warmup[1] + 1):
+            for cc in range(s.cooldown[0], s.cooldown[1] + 1):
+                text = s.spec({"shape": "wsd", "peak": 0.1, "warmup": ww, "cooldown": cc})
+                for T in (2, 3, 7, 45, 101):
+                    parse(text).bind(total_steps=T)(np.arange(T))
 
 
 def test_narrow_by_a_finder_result_and_a_plan():
@@ -340,6 +373,13 @@ def test_bench_prune_law_is_the_law_rule_over_the_whole_run():
         (["--backend", "optuna", "--storage", "j.log", "--trials", "-1"], "--trials must be"),
         (["--space", "shapes=exp"], "space: shapes must be among"),
         (["--schedule", "cosine(0.1)", "--trials", "3"], "--trials needs --space"),
+        (["--space", "peak=0.1", "--trials", "0"], "--trials must be a positive int, got 0"),
+        (["--space", "peak=1e39"], "--space: peak must be at most 3.403e+38, the largest rate"),
+        (["--backend", "optuna", "--storage", "j.log", "--study", " "], "--study must be a name"),
+        (
+            ["--backend", "optuna", "--storage", "j.log", "--space", "peak=1e-3..1e39"],
+            "--space: peak must be at most 3.403e+38",  # the trials ran with rate 1e39
+        ),
         ([], "required: --schedule"),
         (["--schedule", "cosine(0.1)", "--prune", "law"], "--prune needs --backend optuna"),
         (
@@ -411,3 +451,61 @@ def test_a_warmup_shorter_than_one_update_is_left_out_when_the_run_length_is_kno
     assert main(args) == 0
     runs = json.loads((tmp_path / "results.json").read_text())["runs"]
     assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
+
+
+@pytest.mark.parametrize(
+    "data", [b"hello, not a journal\n", b'{"a": 1}\n', b"[1]\n", b'{"op_code": 99}\n', b"\x80\n"]
+)
+def test_a_file_that_is_not_an_optuna_journal_is_one_error_line(data, tmp_path, capsys):
+    from lrkit.cli import main
+    from lrkit.tune import open_storage
+
+    path = tmp_path / "notes.txt"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match=r"--storage '.*notes.txt' is not an Optuna journal"):
+        open_storage(str(path))
+    out = tmp_path / "o"
+    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", str(path),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not an Optuna journal" in err[0], err
+    assert path.read_bytes() == data and not out.exists()  # left as it was
+
+
+def test_run_study_checks_its_arguments_before_the_study(tmp_path):
+    from lrkit.tune import run_study
+
+    journal = str(tmp_path / "j.log")
+    for kwargs, match in (
+        ({"trials": 1.5}, "run_study: trials must be an integer, got 1.5"),
+        ({"trials": True}, "run_study: trials must be an integer, got True"),
+        ({"trials": -1}, "run_study: trials must be >= 0, got -1"),
+        ({"study_name": ""}, "run_study: study_name must be a non-empty str, got ''"),
+        ({"study_name": None}, "run_study: study_name must be a non-empty str, got None"),
+        ({"wait": -1.0}, "run_study: wait must be >= 0, got -1.0"),
+        ({"wait": float("nan")}, "run_study: wait must be a finite number"),
+    ):
+        args = {"study_name": "s", "trials": 1, **kwargs}
+        with pytest.raises((ValueError, TypeError), match=match):
+            run_study(lambda t: 1.0, journal, args.pop("study_name"), args.pop("trials"), **args)
+    assert not (tmp_path / "j.log").exists()  # refused before any study was made
+    # an integral float is an integer, as everywhere in lrkit
+    assert run_study(lambda t: 1.0, journal, "s", 2.0)["mine"] == [0, 1]
+
+
+def test_an_unreachable_ray_address_is_one_line_before_any_work(tmp_path, capsys):
+    # Ray retried 'host:1' for many minutes (and ignored SIGTERM); now a TCP probe refuses it
+    from lrkit.cli import main
+    from lrkit.tune._ray import check_address
+
+    for address in ("127.0.0.1:1", "ray://127.0.0.1:1"):
+        with pytest.raises(ConfigError, match=f"--address '{address}' cannot be reached"):
+            check_address(address)
+        args = ["bench", "--task", "digits", "--schedule", "cosine(0.1)", "--backend", "ray",
+                "--address", address, "--out", str(tmp_path / "o")]  # fmt: skip
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"--address '{address}' cannot be reached" in err[0], err
+        assert not (tmp_path / "o").exists()
+    check_address("auto")  # left to Ray

@@ -38,6 +38,8 @@ import math
 import numbers
 from typing import Any
 
+import numpy as np
+
 from ._xp import Float32Safe, bound_schedule, first_nonfinite
 from .control import PlateauConfig, PlateauState, plateau_rule
 from .control import plateau_apply as _apply
@@ -58,9 +60,10 @@ class OptaxSchedule:
     """An optax-compatible schedule: ``self(count)`` is the value at step ``count``.
 
     Build it with :func:`schedule`. ``count`` is an integer (Python int, numpy
-    or jax array of any shape, traced or not). Negative counts are clamped to 0
-    inside traced code (a Python int below 0 raises). The result has jax's
-    default float dtype and the shape of ``count``.
+    or jax array of any shape, traced or not); a float or bool dtype raises
+    ``TypeError``. A negative jax array is clamped to 0 (a Python or numpy
+    count below 0 raises). The result has jax's default float dtype and the
+    shape of ``count``.
 
     Attributes:
         schedule: the bound lrkit schedule it evaluates.
@@ -76,14 +79,26 @@ class OptaxSchedule:
         raise AttributeError("OptaxSchedule is immutable")
 
     def __call__(self, count: Any) -> Any:
+        import jax
         import jax.numpy as jnp
 
         if isinstance(count, bool):
             raise TypeError(f"lrkit.jax.schedule: count must be an integer, got {count!r}")
         if isinstance(count, numbers.Integral) and count < 0:
             raise ValueError(f"lrkit.jax.schedule: count must be >= 0, got {count}")
+        c = jnp.asarray(count)
+        if not jnp.issubdtype(c.dtype, jnp.integer):  # static: also known while tracing
+            got = f"{count!r}" if c.ndim == 0 and not isinstance(count, jax.Array) else ""
+            raise ConfigTypeError(
+                "lrkit.jax.schedule: count must be an integer or an integer array (steps "
+                f"are counted, not measured), got {got or 'dtype ' + str(c.dtype)}"
+            )
+        if not isinstance(count, (jax.Array, numbers.Integral)) and np.size(count):
+            low = int(np.min(count))  # a host value (numpy, list): checked without a device sync
+            if low < 0:
+                raise ValueError(f"lrkit.jax.schedule: count must be >= 0, got {low}")
         dtype = jnp.result_type(float)  # float32, or float64 with jax_enable_x64
-        t = jnp.maximum(jnp.asarray(count).astype(dtype), 0.0)
+        t = jnp.maximum(c.astype(dtype), 0.0)
         v = self.schedule._eval(t, jnp if dtype == jnp.float64 else Float32Safe(jnp))
         return jnp.broadcast_to(jnp.asarray(v, dtype=dtype), t.shape)
 
@@ -173,6 +188,10 @@ def _config(config: PlateauConfig | None, settings: dict[str, Any]) -> PlateauCo
         return PlateauConfig(**settings)
     if settings:
         raise ConfigTypeError("lrkit.jax plateau: give either config or keyword settings, not both")
+    return _checked(config)
+
+
+def _checked(config: Any) -> PlateauConfig:
     if not isinstance(config, PlateauConfig):
         raise ConfigTypeError(f"lrkit.jax plateau: config must be a PlateauConfig, got {config!r}")
     return config
@@ -204,7 +223,7 @@ def plateau_apply(config: PlateauConfig, scale: Any, value: Any) -> Any:
     """``max(value * scale, min(value, min_value))``, element-wise (see :mod:`lrkit.control`)."""
     import jax.numpy as jnp
 
-    return _apply(config, scale, value, jnp)
+    return _apply(_checked(config), scale, value, jnp)
 
 
 def plateau_update(
@@ -230,6 +249,7 @@ def plateau_update(
     import jax
     import jax.numpy as jnp
 
+    config = _checked(config)
     if config.nan == "raise" and not isinstance(metric, jax.core.Tracer):
         if bool(jnp.isnan(jnp.asarray(metric))):
             raise ConfigError(

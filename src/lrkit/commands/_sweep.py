@@ -79,6 +79,8 @@ def check(args: argparse.Namespace) -> Any:
             raise _args.ConfigError(
                 "--trials needs --space (without --schedule) or --backend optuna"
             )
+        if args.trials is not None:  # the points of a sampled grid: 0 would run nothing
+            _args.positive_int("--trials", args.trials, high=_args.MAX_SWEEP)
         if args.schedule is None and args.space is None:
             raise _args.ConfigError(
                 "the following arguments are required: --schedule (or --space, or --backend optuna)"
@@ -88,14 +90,26 @@ def check(args: argparse.Namespace) -> Any:
             raise _args.ConfigError("--backend optuna needs --storage (sqlite:///x.db or a file)")
         if args.schedule is not None:
             raise _args.ConfigError("--backend optuna searches --space; drop --schedule")
+        if args.study is not None and not args.study.strip():
+            raise _args.ConfigError(f"--study must be a name, got {args.study!r}")
         from ..tune import open_storage
 
         open_storage(args.storage)
     if args.address is not None and args.backend != "ray":
         raise _args.ConfigError(f"--address needs --backend ray, got --backend {args.backend}")
+    if args.address is not None:
+        from ..tune._ray import check_address
+
+        check_address(args.address)  # before the task is loaded
     if args.space is None:
         return space() if args.backend == "optuna" or args.schedule is None else None
-    return parse_space(args.space)
+    sp = parse_space(args.space)
+    if sp.peak[1] > _args.MAX_RATE:
+        raise _args.ConfigError(
+            f"--space: peak must be at most {_args.MAX_RATE:.4g}, the largest rate a float32 "
+            f"optimizer can apply, got {sp.peak[1]:g}"
+        )
+    return sp
 
 
 def sampled_grid(sp: Any, n: int | None, total_steps: int | None = None) -> list[str]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 from ..finder import SweepOptions, as_loss, find, sweep_options
 from ..finder.cycle import Cycle
@@ -48,16 +49,44 @@ def _batches(
             yield xa[idx], ya[idx]
 
 
-def _compiled_optimizer(where: str, model: Any, batch_size: Any) -> Any:
-    """The optimizer of a compiled ``model``, after checking ``model`` and ``batch_size``."""
+def _compiled_optimizer(where: str, model: Any, batch_size: Any, seed: Any) -> Any:
+    """The optimizer of a compiled ``model``, after checking ``model``, ``batch_size``
+    and ``seed`` (numpy integers accepted)."""
     if not isinstance(model, keras.Model):
         raise ConfigTypeError(f"{where}: model must be a keras.Model, got {type(model).__name__}")
     opt = getattr(model, "optimizer", None)
     if opt is None:
         raise ConfigError(f"{where}: the model is not compiled; call model.compile(...) first")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
+    check_int(where, "batch_size", batch_size, low=1, rule="a positive int")
+    check_int(where, "seed", seed, low=0, rule="an integer >= 0")
     return opt
+
+
+def _snapshot(model: Any) -> list[tuple[Any, np.ndarray]]:
+    """Every variable of ``model`` with a copy of its value: the weights (trainable and
+    not) and the seed generators' states (dropout), which ``get_weights()`` leaves out."""
+    return [(v, np.array(keras.ops.convert_to_numpy(v.value))) for v in model.variables]
+
+
+def _restore(snapshot: list[tuple[Any, np.ndarray]]) -> None:
+    for v, value in snapshot:
+        v.assign(value)
+
+
+def _fresh_like(opt: Any, lr: float) -> Any:
+    """A new optimizer of ``opt``'s class and settings at rate ``lr``, no state (under
+    mixed precision: a new ``LossScaleOptimizer`` over a fresh inner optimizer)."""
+    if isinstance(opt, keras.optimizers.LossScaleOptimizer):
+        inner = _fresh_like(opt.inner_optimizer, lr)
+        cfg = opt.get_config()
+        return keras.optimizers.LossScaleOptimizer(
+            inner,
+            initial_scale=cfg["initial_scale"],
+            dynamic_growth_steps=cfg["dynamic_growth_steps"],
+        )
+    cfg = opt.get_config()
+    cfg["learning_rate"] = float(lr)
+    return type(opt).from_config(cfg)
 
 
 def find_lr(
@@ -75,9 +104,9 @@ def find_lr(
 
     Every step is one ``model.train_on_batch`` at the swept rate, with a
     *separate* optimizer of the same class and settings (the model's own
-    optimizer is never stepped), so afterwards the model's weights are put
-    back exactly and its optimizer (slots, ``iterations``, schedule) is as it
-    was — also when the sweep raises.
+    optimizer is never stepped), so afterwards the model's weights (and its
+    seed generators' states: dropout) are put back exactly and its optimizer
+    (slots, ``iterations``, schedule) is as it was — also when the sweep raises.
 
     Args:
         model: a compiled ``keras.Model``.
@@ -94,16 +123,15 @@ def find_lr(
     Returns:
         The :class:`lrkit.FinderResult` (``suggest()``, ``suggest_range()``, ``plot()``).
     """
-    opt = _compiled_optimizer("find_lr", model, batch_size)
+    opt = _compiled_optimizer("find_lr", model, batch_size, seed)
+    batch_size, seed = int(batch_size), int(seed)
     opts = sweep_options(options, **sweep)
     data = _batches(x, y, batch_size, seed)
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed))
         model(xb)
-    weights = model.get_weights()
-    cfg = opt.get_config()
-    cfg["learning_rate"] = float(opts.start)
-    sweep_opt = type(opt).from_config(cfg)
+    saved = _snapshot(model)
+    sweep_opt = _fresh_like(opt, float(opts.start))
     sweep_opt.build(model.trainable_variables)
 
     def step_fn(lr: float) -> float:
@@ -119,4 +147,4 @@ def find_lr(
     finally:
         model.optimizer = opt
         model.make_train_function(force=True)
-        model.set_weights(weights)
+        _restore(saved)

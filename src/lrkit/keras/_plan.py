@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import ConfigTypeError
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from ._finder import _batches, _compiled_optimizer
+from ._finder import _batches, _compiled_optimizer, _fresh_like, _restore, _snapshot
 
 __all__ = ["plan"]
 
@@ -30,14 +30,15 @@ def plan(
 ) -> Plan:
     """Plan the schedule of a ``total_steps``-update run of a compiled Keras model.
 
-    Every probe starts from the model's weights at the call (all of
-    ``get_weights()``, non-trainable ones included) and trains with its own
+    Every probe starts from the model's variables at the call (all of
+    ``get_weights()``, non-trainable ones included, and the seed generators'
+    states: the same dropout masks in every probe) and trains with its own
     optimizer built from the model's optimizer config (slots and
     ``iterations`` from zero), one ``train_on_batch`` per update at the
     schedule's rate, on batches of ``batch_size`` drawn in a seeded order
     (``seed``; the same order in every probe) or from ``x`` an iterable of
     ``(x, y)`` batches. The model's own optimizer is never stepped; its
-    weights are put back afterwards, also when a probe raises.
+    variables are put back afterwards, also when a probe raises.
 
     Args:
         model: a compiled ``keras.Model``.
@@ -51,19 +52,18 @@ def plan(
         The :class:`lrkit.plan.Plan`; use ``lrkit.keras.Schedule(plan.schedule)``
         as the optimizer's ``learning_rate``.
     """
-    opt = _check(model, batch_size, validation_data)
+    opt = _check(model, batch_size, seed, validation_data)
+    batch_size, seed = int(batch_size), int(seed)
     if not model.built:
         xb, _ = next(_batches(x, y, batch_size, seed, "plan"))
         model(xb)
-    weights = model.get_weights()
-    cfg = opt.get_config()
-    cfg["learning_rate"] = 1e-3
-    probe_opt = type(opt).from_config(cfg)
+    saved = _snapshot(model)
+    probe_opt = _fresh_like(opt, 1e-3)
     probe_opt.build(model.trainable_variables)
     fresh = [np.array(v.numpy()) for v in probe_opt.variables]
 
     def run(schedule: Any, steps: int) -> Trial:
-        model.set_weights(weights)
+        _restore(saved)
         for v, init in zip(probe_opt.variables, fresh):
             v.assign(init)
         rates = np.asarray(schedule(np.arange(steps)), dtype=np.float64)
@@ -90,12 +90,12 @@ def plan(
     finally:
         model.optimizer = opt
         model.make_train_function(force=True)
-        model.set_weights(weights)
+        _restore(saved)
 
 
-def _check(model: Any, batch_size: Any, validation_data: Any) -> Any:
+def _check(model: Any, batch_size: Any, seed: Any, validation_data: Any) -> Any:
     """The compiled optimizer of ``model``, after checking the arguments."""
-    opt = _compiled_optimizer("plan", model, batch_size)
+    opt = _compiled_optimizer("plan", model, batch_size, seed)
     if validation_data is not None and (
         not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2
     ):

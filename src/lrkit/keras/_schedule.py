@@ -8,10 +8,11 @@ from typing import Any
 import keras
 import numpy as np
 
+from .._validate import check_steps
 from .._xp import Float32Safe, bound_schedule, first_nonfinite
 from ..control import PlateauConfig, plateau_apply
 from ..core import Schedule as _LrkitSchedule
-from ..errors import ConfigError
+from ..errors import ConfigError, ConfigTypeError
 
 __all__ = ["Schedule"]
 
@@ -20,6 +21,14 @@ __all__ = ["Schedule"]
 #: locate class 'Schedule'") prints the object's config: this entry makes that
 #: message say what fixes it. ``from_config`` ignores it.
 LOAD_HINT = ("load_with", "import lrkit.keras before keras.saving.load_model")
+
+
+#: the normal magnitudes of each ``floatx`` below float64, for the error message
+_RANGES = {
+    "float32": "1.2e-38 to 3.4e38",
+    "bfloat16": "1.2e-38 to 3.4e38",
+    "float16": "6.1e-05 to 65504",
+}
 
 
 @keras.saving.register_keras_serializable(package="lrkit")
@@ -31,7 +40,9 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
     runs inside compiled train steps on the jax, torch and tensorflow
     backends. Keras calls it with ``optimizer.iterations``, the number of
     updates done so far: the value at step ``t`` is the rate of the
-    ``t``-th update (0-based), as everywhere in lrkit.
+    ``t``-th update (0-based), as everywhere in lrkit. (With
+    ``gradient_accumulation_steps=n`` Keras passes its batch counter: update
+    ``k`` uses the value at ``(k + 1) n - 1``.)
 
     Args:
         schedule: an lrkit schedule, a spec string, a dict or a number.
@@ -85,6 +96,8 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
             bad = isinstance(v, bool) or not isinstance(v, numbers.Real)
             if bad or not (0 <= v <= 1 if key == "scale" else 0 <= v < float("inf")):
                 raise ConfigError(f"{o}: {key} must be {ok}, got {v!r}")
+        if name is not None and not isinstance(name, str):
+            raise ConfigTypeError(f"{o}: name must be a str or None, got {name!r}")
         self.schedule = s
         self.offset = int(offset)
         self.scale = float(scale)
@@ -106,10 +119,11 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         )
         if found is not None:
             t, value = found
+            fx = keras.backend.floatx()
             raise ConfigError(
                 f"lrkit.keras.Schedule: {self.schedule.spec()} is {value} at step {t} in "
-                f"{keras.backend.floatx()}; float32 holds magnitudes from about 1.2e-38 to "
-                "3.4e38. Change the parameters, or use keras.backend.set_floatx('float64')"
+                f"{fx}; {fx} holds magnitudes from about {_RANGES.get(fx, _RANGES['float32'])}. "
+                "Change the parameters, or use keras.backend.set_floatx('float64')"
             )
 
     def __call__(self, step: Any) -> Any:
@@ -128,7 +142,10 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):
         return v
 
     def value(self, step: Any) -> Any:
-        """The value in float64 numpy (lrkit's reference), plateau scale included."""
+        """The value in float64 numpy (lrkit's reference), plateau scale included.
+
+        ``step``: an int or an integer array, >= 0 (as lrkit's schedules take)."""
+        check_steps(step)
         base = self.schedule(np.asarray(step, dtype=np.int64) + self.offset)
         if self.scale != 1.0:
             base = plateau_apply(PlateauConfig(min_value=self.min_value), self.scale, base, np)

@@ -12,6 +12,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from .._validate import check_int
 from ..control import Plateau, PlateauConfig, plateau_config
 from ..errors import ConfigError, ConfigTypeError
 from ._schedule import Schedule
@@ -19,13 +20,40 @@ from ._schedule import Schedule
 __all__ = ["ReduceLROnPlateau", "LearningRateLogger", "ResumeIterations", "current_lr"]
 
 
+def _base(optimizer: Any) -> Any:
+    """The optimizer that holds the rate and the step counter: under mixed precision
+    (``mixed_float16``) ``compile`` wraps it in a ``LossScaleOptimizer``."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.inner_optimizer
+    return optimizer
+
+
 def _iterations(optimizer: Any) -> int:
-    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+    return int(keras.ops.convert_to_numpy(_base(optimizer).iterations))
+
+
+def _accumulation(optimizer: Any) -> int:
+    return getattr(_base(optimizer), "gradient_accumulation_steps", None) or 1
+
+
+def _counter(optimizer: Any) -> int:
+    """The step Keras passes to the schedule: ``iterations``, or with
+    ``gradient_accumulation_steps=n`` its batch counter (``n`` per update)."""
+    if _accumulation(optimizer) > 1:
+        return int(keras.ops.convert_to_numpy(_base(optimizer)._iterations))
+    return _iterations(optimizer)
+
+
+def _next_update(optimizer: Any, counter: int) -> int:
+    """The counter at which the first update from ``counter`` on gets its rate
+    (with accumulation, update ``k`` is made at batch ``(k + 1) n - 1``)."""
+    n = _accumulation(optimizer)
+    return counter + (n - 1 - counter % n)
 
 
 def _lr_at(optimizer: Any, step: int) -> float:
-    """The rate the optimizer applies at update ``step`` (0-based)."""
-    lr = optimizer._learning_rate
+    """The rate the optimizer applies when Keras' step counter is ``step``."""
+    lr = _base(optimizer)._learning_rate
     if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
         return float(keras.ops.convert_to_numpy(lr(np.int64(step))))
     if isinstance(lr, keras.Variable):
@@ -37,7 +65,7 @@ def _lr_at(optimizer: Any, step: int) -> float:
 
 def current_lr(optimizer: Any) -> float:
     """The rate of the optimizer's next update, as a Python float."""
-    return _lr_at(optimizer, _iterations(optimizer))
+    return _lr_at(optimizer, _next_update(optimizer, _counter(optimizer)))
 
 
 class ReduceLROnPlateau(keras.callbacks.Callback):
@@ -92,7 +120,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
         self._base_lr: float | None = None
 
     def _schedule(self) -> Schedule | None:
-        lr = self.model.optimizer._learning_rate
+        lr = _base(self.model.optimizer)._learning_rate
         if isinstance(lr, Schedule):
             return lr
         if isinstance(lr, keras.Variable):
@@ -126,7 +154,7 @@ class ReduceLROnPlateau(keras.callbacks.Callback):
             return
         opt = self.model.optimizer
         sched = self._schedule()
-        step = _iterations(opt)
+        step = _next_update(opt, _counter(opt))
         if sched is None:
             base = self._base_lr if self._base_lr is not None else 1.0
         else:
@@ -169,20 +197,22 @@ class LearningRateLogger(keras.callbacks.Callback):
         self._last: int | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._last = _iterations(self.model.optimizer)
+        self._last = _counter(self.model.optimizer)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         opt = self.model.optimizer
-        self._last = _iterations(opt)
-        self.epoch_lrs.append(_lr_at(opt, self._last))
+        self._last = _counter(opt)
+        self.epoch_lrs.append(_lr_at(opt, _next_update(opt, self._last)))
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         opt = self.model.optimizer
-        now = _iterations(opt)
+        n = _accumulation(opt)
+        now = _counter(opt)
         start = self._last if self._last is not None else now
-        for k in range(start, now):
-            self.steps.append(k)
-            self.lrs.append(_lr_at(opt, k))
+        for c in range(start, now):
+            if (c + 1) % n == 0:  # with gradient accumulation, the batches that update
+                self.steps.append(c // n)
+                self.lrs.append(_lr_at(opt, c))
         self._last = now
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -207,13 +237,9 @@ class ResumeIterations(keras.callbacks.Callback):
 
     def __init__(self, steps_per_epoch: int | None = None) -> None:
         super().__init__()
-        if steps_per_epoch is not None and (
-            isinstance(steps_per_epoch, bool)
-            or not isinstance(steps_per_epoch, int)
-            or steps_per_epoch < 1
-        ):
-            raise ValueError(
-                f"ResumeIterations: steps_per_epoch must be a positive int, got {steps_per_epoch!r}"
+        if steps_per_epoch is not None:
+            steps_per_epoch = check_int(
+                "ResumeIterations", "steps_per_epoch", steps_per_epoch, low=1, rule="a positive int"
             )
         self.steps_per_epoch = steps_per_epoch
         self._first = True
@@ -234,7 +260,8 @@ class ResumeIterations(keras.callbacks.Callback):
                     "(an unsized dataset); pass steps_per_epoch=..."
                 )
         opt = self.model.optimizer
-        target = int(epoch) * int(spe)
-        if _iterations(opt) < target:
-            acc = getattr(opt, "gradient_accumulation_steps", None) or 1
-            opt._iterations.assign(target * acc)
+        # the batch counter (fit's steps are batches; steps_per_epoch counts updates)
+        per = int(spe) * (_accumulation(opt) if self.steps_per_epoch is not None else 1)
+        target = int(epoch) * per
+        if _counter(opt) < target:
+            _base(opt)._iterations.assign(target)

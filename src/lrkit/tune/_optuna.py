@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .._validate import check_int, check_number
 from ..errors import ConfigError
 from ._rule import LawRule
 
@@ -22,7 +23,8 @@ def open_storage(storage: str) -> Any:
     ``storage``: an RDB URL (``sqlite:///study.db``, ``postgresql://...``) or
     the path of a journal file (``optuna.storages.JournalStorage`` over a
     ``JournalFileBackend``: no server, processes on one file system share it).
-    The journal's folder must exist.
+    The journal's folder must exist; an existing file must be an Optuna
+    journal (anything else is a :class:`ConfigError`, the file left as it was).
     """
     import optuna
 
@@ -46,10 +48,36 @@ def open_storage(storage: str) -> Any:
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
+    not_journal = (
+        f"--storage {storage!r} is not an Optuna journal file (%s); "
+        "give a new file's path or a journal Optuna wrote"
+    )
+    try:
+        with open(storage, "rb") as f:  # before Optuna appends to it
+            first = f.readline()
+    except FileNotFoundError:
+        first = b""
+    except OSError as e:
+        raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
+    if first and not _journal_record(first):
+        raise ConfigError(not_journal % f"its first line is {first[:40]!r}")
     try:
         return JournalStorage(JournalFileBackend(storage))
     except OSError as e:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
+    except Exception as e:  # Optuna replays the file: JSON, key and type errors, asserts
+        raise ConfigError(not_journal % f"{type(e).__name__}: {e}") from None
+
+
+def _journal_record(line: bytes) -> bool:
+    """Whether ``line`` is a record of an Optuna journal (a JSON object with an ``op_code``)."""
+    import json
+
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and "op_code" in record
 
 
 def law_pruner(
@@ -117,6 +145,11 @@ def run_study(
 
     import optuna
 
+    o = "run_study"
+    trials = check_int(o, "trials", trials, low=0)
+    wait = check_number(o, "wait", wait, nonneg=True)
+    if not isinstance(study_name, str) or not study_name:
+        raise ConfigError(f"{o}: study_name must be a non-empty str, got {study_name!r}")
     if direction not in ("minimize", "maximize"):
         raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     study = optuna.create_study(

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ConfigError
 from ._rule import LawRule
 
-__all__ = ["init_ray", "map_cells", "law_stopper"]
+__all__ = ["init_ray", "check_address", "map_cells", "law_stopper"]
 
 
 def init_ray(address: str | None = None, *, num_cpus: int | None = None) -> dict[str, Any]:
@@ -25,6 +25,8 @@ def init_ray(address: str | None = None, *, num_cpus: int | None = None) -> dict
     import ray
 
     if not ray.is_initialized():
+        if address is not None:
+            check_address(address)
         try:
             if address is None:
                 ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
@@ -34,6 +36,23 @@ def init_ray(address: str | None = None, *, num_cpus: int | None = None) -> dict
             where = "a local Ray" if address is None else f"--address {address!r}"
             raise ConfigError(f"could not start or join {where}: {e}") from None
     return dict(ray.cluster_resources())
+
+
+def check_address(address: str, timeout: float = 5.0) -> None:
+    """Refuse a ``host:port`` or ``ray://host:port`` cluster address that takes no TCP
+    connection: Ray itself retries an unreachable one for many minutes (ignoring
+    SIGTERM). Other forms (``auto``, ``local``) are left to Ray."""
+    import socket
+
+    rest = address[len("ray://") :] if address.startswith("ray://") else address
+    host, sep, port = rest.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            return
+    except (OSError, OverflowError) as e:
+        raise ConfigError(f"--address {address!r} cannot be reached: {e}") from None
 
 
 def _call_one_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -18,6 +18,7 @@ The shapes, for peak :math:`p`, warmup ``W%`` and cooldown ``C%`` of the run:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -85,6 +86,17 @@ class Space:
     peak: tuple[float, float]
     warmup: tuple[int, int]
     cooldown: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        # a wsd point's warmup and decay are each rounded to updates: up to 99 % in all
+        # they always fit the run (100 % only without warmup)
+        w, c = self.warmup[1], max(self.cooldown[1], 1)
+        if "wsd" in self.shapes and (w + c > 100 or (w > 0 and w + c == 100)):
+            raise ConfigError(
+                "space: wsd needs warmup + cooldown < 1 of the run (at most 0.99, both are "
+                "rounded to updates; a cooldown of 1 only with warmup 0), got warmup up to "
+                f"{w / 100:g} and cooldown up to {c / 100:g}"
+            )
 
     # ------------------------------------------------------------ points
     def spec(self, point: dict[str, Any], total_steps: int | None = None) -> str:
@@ -226,12 +238,18 @@ def space(
     ``shapes``: a name or names from :data:`SHAPES`. ``peak``: a rate or a
     ``(low, high)`` range (log-uniform). ``warmup`` (at most 0.5) and
     ``cooldown`` (wsd only, at most 1): a fraction of the run or a
-    ``(low, high)`` range of fractions, rounded to whole percents.
+    ``(low, high)`` range of fractions, rounded to whole percents. With
+    ``wsd`` among the shapes, the high ends of warmup and cooldown add up to
+    at most 0.99 (1 when warmup is 0), so that every point fits the run.
 
     >>> s = space(["wsd"], peak=0.1, warmup=0.05, cooldown=0.2)
     >>> s.spec({"shape": "wsd", "peak": 0.1, "warmup": 5, "cooldown": 20})
     "wsd(peak=0.1, warmup='5%', decay='20%')"
     """
+    if not isinstance(shapes, Iterable):
+        raise ConfigTypeError(
+            f"space: shapes must be a name or names from {', '.join(SHAPES)}, got {shapes!r}"
+        )
     names = (shapes,) if isinstance(shapes, str) else tuple(shapes)
     if not names:
         raise ConfigError(f"space: shapes must name at least one of {', '.join(SHAPES)}")
