@@ -5,7 +5,8 @@ after a small hidden setup for that page (a tiny model, data, an optimizer: the
 names a page's examples take as given, listed in SETUP below). A block that
 cannot run in CI (a cluster, a GPU, a long training) must be fenced as ```text
 or ```console instead. Also: the generated pages (gallery, migration tables) are
-what scripts/gen_site.py writes today, and the site builds with --strict.
+what scripts/gen_site.py writes today. (The site's `mkdocs build --strict` is not
+a test here: scripts/test.sh runs it before pytest.)
 """
 
 from __future__ import annotations

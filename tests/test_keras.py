@@ -167,6 +167,13 @@ KERAS_VS_LRKIT = {
         lambda: keras.optimizers.schedules.CosineDecayRestarts(0.1, 4, t_mul=1.0, alpha=0.1),
         lrkit.sgdr(0.1, 0.01, period=4),
     ),
+    "cosine_decay_restarts_alpha_m_mul": (
+        # docs/keras.md: Keras keeps the floor and shrinks the height above it
+        lambda: keras.optimizers.schedules.CosineDecayRestarts(
+            0.1, 3, t_mul=2.0, m_mul=0.5, alpha=0.1
+        ),
+        lrkit.sgdr(0.1, 0.01, period=3, mult=2.0, decay=0.5, decay_of="amplitude"),
+    ),
 }
 
 

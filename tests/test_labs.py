@@ -264,6 +264,15 @@ def test_cli_runs_a_lab_quick(tmp_path, capsys):
     assert (tmp_path / "half-life.png").exists() and (tmp_path / "half-life.json").exists()
 
 
+def test_cli_lab_help_names_the_files_it_writes(capsys):
+    # a lab writes NAME.json and its figures (test above), not a results.json
+    with pytest.raises(SystemExit) as e:
+        main(["lab", "--help"])
+    assert e.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "NAME.json" in out and "results.json" not in out
+
+
 # ------------------------------------------------------------------ the noisy quadratic
 
 

@@ -398,6 +398,16 @@ def test_bench_backend_options_fail_with_one_line(extra, fragment, tmp_path, mon
     assert not (tmp_path / "o").exists()
 
 
+def test_a_journal_under_a_file_is_named_as_such(tmp_path):
+    # the journal's "folder" exists but is a file: say so, not "does not exist"
+    from lrkit.errors import ConfigError
+    from lrkit.tune import open_storage
+
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ConfigError, match=r"notes\.txt is a file, not a folder"):
+        open_storage(str(tmp_path / "notes.txt" / "j.log"))
+
+
 def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
     # losses that rise and fall at random: no law describes them, so nothing is stopped
     rng = np.random.default_rng(0)

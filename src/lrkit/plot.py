@@ -44,7 +44,7 @@ PLOTLY_JS: dict[str, str | bool] = {"inline": True, "cdn": "cdn", "directory": "
 
 
 def plotly_js_mode(value: str | bool, option: str = "plotly_js") -> str | bool:
-    """``"inline"`` (embedded: offline, about 4.7 MB), ``"cdn"`` (a ``<script>`` link to
+    """``"inline"`` (embedded: offline, about 4.8 MB), ``"cdn"`` (a ``<script>`` link to
     the CDN: small, needs the network) or ``"directory"`` (a ``plotly.min.js`` file
     written next to the page, shared by the pages of that folder), as plotly's
     ``include_plotlyjs`` argument."""

@@ -12,7 +12,9 @@ HELP = "list the labs (experiments that test claims about schedules) or run one"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", nargs="?", default=None, help="the lab to run (omit to list them)")
-    p.add_argument("--out", default="lrkit-labs", help="folder for figures and results.json")
+    p.add_argument(
+        "--out", default="lrkit-labs", help="folder for the figures and NAME.json (the numbers)"
+    )
     p.add_argument(
         "--quick", action="store_true", help="reduced budget (seconds; what the tests run)"
     )

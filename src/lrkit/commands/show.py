@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--plotly-js",
         choices=("inline", "cdn", "directory"),
         default="inline",
-        help="HTML chart: embed plotly.js (inline, the default: about 4.7 MB, works offline), "
+        help="HTML chart: embed plotly.js (inline, the default: about 4.8 MB, works offline), "
         "link it from the CDN (cdn: a few kB, needs the network) or write plotly.min.js "
         "next to the page (directory: shared by the pages of a folder)",
     )

@@ -5,9 +5,9 @@
 ['charlm', 'digits', 'mnist1d', 'quadratic']
 
 ``get_task(name, seed=0, **overrides)`` imports the task's module (and torch)
-only when asked. Every task offers ``name``, ``metric_name`` (``"accuracy"`` or
-``"bpc"``), ``higher_is_better``, ``make_model()``, ``train_loader(epoch)``,
-``loss_fn(output, y)``, ``evaluate(model) -> {"loss", "metric"}``,
+only when asked. Every task offers ``name``, ``metric_name`` (``"accuracy"``,
+``"bpc"``, or ``"loss"`` for ``quadratic``), ``higher_is_better``, ``make_model()``,
+``train_loader(epoch)``, ``loss_fn(output, y)``, ``evaluate(model) -> {"loss", "metric"}``,
 ``steps_per_epoch``, ``batch_size``, ``default_lr``, ``default_optimizer``,
 ``default_epochs`` and ``make_optimizer(model, name, lr, momentum, weight_decay)``.
 Keyword ``overrides`` change a task's documented options (e.g. ``batch_size``,

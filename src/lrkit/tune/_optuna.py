@@ -41,6 +41,8 @@ def open_storage(storage: str) -> Any:
         except Exception as e:  # SQLAlchemy raises many kinds for a bad URL
             raise ConfigError(f"--storage {storage!r}: cannot open the database: {e}") from None
     folder = os.path.dirname(os.path.abspath(storage))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise ConfigError(f"--storage {storage!r}: {folder} is a file, not a folder")
     if not os.path.isdir(folder):
         raise ConfigError(f"--storage {storage!r}: folder {folder} does not exist")
     if os.path.isdir(storage):
