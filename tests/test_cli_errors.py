@@ -92,7 +92,7 @@ CASES = [
     (["plan", "--task", "digits", "--total", "0"], "--total must be an integer >= 20"),
     (["plan", "--task", "nosuch:thing", "--total", "100"], "cannot import module 'nosuch'"),
     (["plan", "--task", "digits", "--total", "100", "--budget", "-1"], "--budget must be > 0"),
-    (["plan", "--task", "digits", "--total", "100", "--out", "FILE/x.json"], "is a file, not a folder"),
+    (["plan", "--task", "digits", "--total", "100", "--out", "FILE/x.json"], "is a file, not a"),
     (["plan", "--task", "digits", "--total", "100", "--seed", "9" * 20], "seed must be below"),
     (["plan", "--task", "digits", "--total", "100", "--shapes", "foo"], "--shapes must list"),
     (["plan", "--task", "digits", "--total", "100", "--lr", "nan"], "--lr must be > 0"),
