@@ -11,6 +11,20 @@ TOTAL = 12  # 48 samples / batch 8 x 2 epochs
 SCHEDULE = lrkit.warmup(lrkit.one_cycle(0.2), steps=2)
 
 
+def _trainer(epochs, tmp_path):
+    """A quiet CPU trainer: no logger, checkpoints, progress bar or summary."""
+    return L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=str(tmp_path),
+    )
+
+
 class _Module(L.LightningModule):
     def __init__(self):
         super().__init__()
@@ -38,16 +52,7 @@ def test_lightning_steps_the_scheduler_once_per_update(tmp_path):
     data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
     loader = torch.utils.data.DataLoader(data, batch_size=8)
     module = _Module()
-    trainer = L.Trainer(
-        max_epochs=2,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=str(tmp_path),
-    )
+    trainer = _trainer(2, tmp_path)
     trainer.fit(module, loader)
     bound = SCHEDULE.bind(total_steps=TOTAL)
     assert module.applied == [bound(i) for i in range(TOTAL)]
@@ -99,17 +104,7 @@ def _fit(module, tmp_path):
     x = torch.randn(16, 4, generator=torch.Generator().manual_seed(0))
     data = torch.utils.data.TensorDataset(x, (x[:, 0] > 0).long())
     loader = torch.utils.data.DataLoader(data, batch_size=8)
-    trainer = L.Trainer(
-        max_epochs=4,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=str(tmp_path),
-    )
-    trainer.fit(module, loader, loader)
+    _trainer(4, tmp_path).fit(module, loader, loader)
     return module.applied
 
 
