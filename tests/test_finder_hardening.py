@@ -1,0 +1,128 @@
+"""Adversarial use of the range-test finder and its result (hardening pass)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.finder import FinderResult, find, zero_lag
+
+
+def _toy(lr: float) -> float:
+    return 1.0 / (1.0 + 1e3 * lr) + (lr / 1e-1) ** 2
+
+
+@pytest.fixture(scope="module")
+def res() -> FinderResult:
+    return find(_toy, start=1e-6, end=10, steps=100, smooth=0.0)
+
+
+def test_replace_recomputes_the_curve_from_new_losses_or_bandwidth(res):
+    """replace(losses=...) kept the old lag-free curve: the suggestions read a curve of
+    other losses."""
+    doubled = res.replace(losses=2.0 * res.losses + 1.0)
+    np.testing.assert_allclose(doubled.curve, 2.0 * res.curve + 1.0, rtol=1e-12)
+    assert doubled == FinderResult.from_dict({**res.to_dict(), **_lists(doubled), "curve": None})
+    wide = res.replace(bandwidth=0.5)
+    np.testing.assert_allclose(wide.curve, zero_lag(res.lrs, res.losses, 0.5))
+    assert not np.allclose(wide.curve, res.curve)
+    given = res.replace(losses=res.losses + 1.0, curve=res.curve)  # an explicit curve stays
+    np.testing.assert_array_equal(given.curve, res.curve)
+    assert res.replace(meta={"a": 1}).curve is not None
+    np.testing.assert_array_equal(res.replace(meta={"a": 1}).curve, res.curve)
+
+
+def _lists(r: FinderResult) -> dict:
+    return {"losses": r.losses.tolist()}
+
+
+@pytest.mark.parametrize(
+    ("field", "i", "value", "words"),
+    [
+        ("losses", 50, math.nan, r"losses must be finite .*, got losses\[50\] = nan"),
+        ("losses", 3, math.inf, r"losses must be finite .*, got losses\[3\] = inf"),
+        ("lrs", 2, math.inf, r"lrs must be finite and >= 0, got lrs\[2\] = inf"),
+        ("lrs", 0, -1e-3, r"lrs must be finite and >= 0, got lrs\[0\] = -0.001"),
+    ],
+)
+def test_a_result_refuses_non_finite_losses_and_bad_rates(res, field, i, value, words):
+    """A NaN loss was accepted and the minimum was read at it (argmin of a curve with NaN)."""
+    a = {"lrs": res.lrs.copy(), "losses": res.losses.copy()}
+    a[field][i] = value
+    with pytest.raises(ConfigError, match=words):
+        FinderResult(a["lrs"], a["losses"], res.smoothed)
+    d = {**res.to_dict(), field: [None if math.isnan(v) else v for v in a[field].tolist()]}
+    if field == "losses" and math.isnan(value):
+        with pytest.raises(ConfigError, match=r"losses\[50\] = nan"):
+            FinderResult.from_dict(d)  # a JSON null
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "words"),
+    [
+        ({"stop_lr": math.nan}, ConfigError, "stop_lr must be a finite number, got nan"),
+        ({"stop_lr": -1.0}, ConfigError, "stop_lr must be >= 0, got -1.0"),
+        ({"stop_lr": "1e-3"}, ConfigTypeError, "stop_lr must be a number, got '1e-3'"),
+        ({"stop_loss": "x"}, ConfigTypeError, "stop_loss must be a number or None, got 'x'"),
+        ({"skip_start": True}, ConfigTypeError, "skip_start must be an integer, got True"),
+        ({"skip_end": 2.5}, ConfigError, "skip_end must be an integer, got 2.5"),
+        ({"calls": -3}, ConfigError, "calls must be >= 0, got -3"),
+        ({"seconds": math.nan}, ConfigError, "seconds must be a finite number, got nan"),
+        ({"meta": [1]}, ConfigTypeError, r"meta must be a dict, got \[1\] \(list\)"),
+        ({"config": "x"}, ConfigTypeError, r"config must be a dict, got 'x' \(str\)"),
+    ],
+)
+def test_a_result_refuses_bad_fields_naming_them(res, kw, error, words):
+    with pytest.raises(error, match="FinderResult: " + words):
+        FinderResult(res.lrs, res.losses, res.smoothed, **kw)
+
+
+def test_a_non_finite_stop_loss_is_still_accepted(res):
+    r = FinderResult(
+        res.lrs,
+        res.losses,
+        res.smoothed,
+        stop_reason="nonfinite",
+        stop_lr=20.0,
+        stop_loss=-math.inf,
+    )
+    assert FinderResult.from_dict(r.to_dict()).stop_loss == -math.inf
+    nan = r.replace(stop_loss=math.nan)
+    assert math.isnan(FinderResult.from_dict(nan.to_dict()).stop_loss)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "words"),
+    [
+        (
+            {"lrs": "abc"},
+            ConfigTypeError,
+            "FinderResult: lrs must be a list or array of numbers, got 'abc'",
+        ),
+        ({"losses": [1.0, "a"]}, ConfigTypeError, "FinderResult: losses must be a list or array"),
+        (
+            {"stop_loss": "bad"},
+            ConfigError,
+            "from_dict: stop_loss must be a number, null, 'nan', 'inf' or '-inf', got 'bad'",
+        ),
+        (
+            {"skip_start": "x"},
+            ConfigTypeError,
+            "FinderResult: skip_start must be an integer, got 'x'",
+        ),
+        ({"meta": [1]}, ConfigTypeError, r"FinderResult: meta must be a dict"),
+    ],
+)
+def test_from_dict_refuses_corrupted_fields_in_words(res, change, error, words):
+    """These raised bare ValueError/TypeError from numpy or dict() ('could not convert string
+    to float: ...', 'cannot convert dictionary update sequence ...')."""
+    with pytest.raises(error, match=words):
+        FinderResult.from_dict({**res.to_dict(), **change})
+
+
+def test_from_dict_refuses_text_that_is_not_json():
+    with pytest.raises(ConfigError, match=r"^FinderResult.from_dict: d is not valid JSON \("):
+        FinderResult.from_dict("not json")
