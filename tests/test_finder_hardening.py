@@ -126,3 +126,26 @@ def test_from_dict_refuses_corrupted_fields_in_words(res, change, error, words):
 def test_from_dict_refuses_text_that_is_not_json():
     with pytest.raises(ConfigError, match=r"^FinderResult.from_dict: d is not valid JSON \("):
         FinderResult.from_dict("not json")
+
+
+def test_a_cyclic_schedule_is_bound_to_the_steps_given(res):
+    """schedule("cyclic", 1000) dropped steps: the '10%' half period stayed relative and
+    the schedule could not be evaluated (one_cycle and cosine were bound)."""
+    base, top = res.suggest_range()
+    s = res.schedule("cyclic", 1000)
+    assert s.is_bound and s.half_period == 100
+    assert [s(0), s(100), s(200), s(50)] == pytest.approx([base, top, base, (base + top) / 2])
+    assert not res.schedule("cyclic").is_bound  # no steps: bind it later
+    assert res.schedule("cyclic", 1000, half_period=30).half_period == 30
+
+
+def test_find_refuses_a_callback_that_is_not_callable_before_any_step():
+    calls = []
+
+    def step(lr):
+        calls.append(lr)
+        return 1.0
+
+    with pytest.raises(ConfigTypeError, match="find: callback must be callable .*, got 5"):
+        find(step, callback=5)
+    assert calls == []

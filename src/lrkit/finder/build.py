@@ -52,4 +52,5 @@ def schedule(
     if kind == "one_cycle":
         kwargs.setdefault("div", top / base)
         return S.one_cycle(top, steps, **kwargs)
-    return S.cyclic(base, top, half_period, **kwargs)
+    cyc = S.cyclic(base, top, half_period, **kwargs)  # cyclic has no steps of its own:
+    return cyc if steps is None else cyc.bind(total_steps=steps)  # the run's, bound here

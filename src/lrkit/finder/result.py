@@ -278,7 +278,8 @@ class FinderResult:
         - ``"one_cycle"``: ``one_cycle(peak=max, steps, div=max/base)`` from
           :meth:`suggest_range` (``max`` = ``suggest("minimum")``; ``kwargs``
           such as ``final_div`` or ``div`` pass through);
-        - ``"cyclic"``: ``cyclic(low=base, high=max, half_period)``;
+        - ``"cyclic"``: ``cyclic(low=base, high=max, half_period)``, bound to ``steps``
+          when given (a relative ``half_period`` such as ``"10%"`` is of that run);
         - ``"cosine"``: ``warmup(cosine(start=suggest(), end=0, steps), warmup)``.
 
         ``steps`` left out means "to the end of the run" (bind it later). Raises

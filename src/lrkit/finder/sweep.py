@@ -159,6 +159,10 @@ def find(
     """
     if not callable(step_fn):
         raise ConfigTypeError(f"find: step_fn must be callable (lr -> loss), got {step_fn!r}")
+    if callback is not None and not callable(callback):
+        raise ConfigTypeError(
+            f"find: callback must be callable (i, lr, loss, smoothed) or None, got {callback!r}"
+        )
     opts = sweep_options(options, **sweep)
     rec = _Recorder(opts)
     reason, stop_lr, stop_loss, detail = "completed", None, None, ""
