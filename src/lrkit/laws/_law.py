@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import as_schedule
-from ..errors import ConfigError, ConfigTypeError
+from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 from . import _forms as F
 from ._run import Run, as_steps, rates
 
@@ -97,7 +97,7 @@ _FORMULAS["mean_pqs"] = (
 
 
 def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
-    if law not in LAWS:
+    if not isinstance(law, str) or law not in LAWS:
         raise ConfigError(f"Law: law must be one of {', '.join(LAWS)}, got {law!r}")
     names = LAWS[law]
     extra = sorted(set(params) - set(names))
@@ -223,7 +223,9 @@ class Law:
         ``schedule`` as in :class:`Run` (a schedule, a spec, or per-step rates).
         ``steps`` default: every step of the run (``total_steps``, or the bound
         schedule's length, or the array's length). An unbound schedule is bound
-        to ``total_steps`` (default: the last requested step + 1).
+        to ``total_steps`` (default: the last requested step + 1). A prediction that
+        overflows (parameters far outside any fit's) raises
+        :class:`~lrkit.errors.NonFiniteError` naming the step.
         """
         if steps is None:
             total = _length(schedule, total_steps)
@@ -232,13 +234,22 @@ class Law:
             st = as_steps(steps, "predict: steps")
             total = int(st.max()) + 1
             if total_steps is not None:
+                _length(schedule, total_steps)  # a positive int
                 if total_steps < total:
                     raise ConfigError(
                         f"predict: total_steps must be > the last step {total - 1}, "
                         f"got {total_steps}"
                     )
         eta = _rates_for(schedule, total, total_steps)
-        return self._curve(eta, st)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = self._curve(eta, st)
+        if not np.isfinite(out).all():
+            i = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise NonFiniteError(
+                f"predict: the {self.law} law's prediction at step {int(st[i])} is "
+                f"{float(out[i])!r} (its parameters {self.params} overflow there)"
+            )
+        return out
 
     def final(self, schedule: Any, total_steps: int | None = None) -> float:
         """The predicted loss after the last update of the run (step ``total_steps - 1``)."""
@@ -251,6 +262,10 @@ class Law:
         first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
         point always counts, since its rates are not all 0)."""
         runs = [runs] if isinstance(runs, Run) else list(runs)
+        if not runs or not all(isinstance(r, Run) for r in runs):
+            raise ConfigTypeError(
+                f"Law.errors: runs must be a Run or a non-empty list of Run, got {runs!r:.80}"
+            )
         masks = [r._defined for r in runs]
         seen = [r.losses[m] for r, m in zip(runs, masks)]
         pred = [self._curve(r.eta, r.steps[m]) for r, m in zip(runs, masks)]

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Schedule
-from ..errors import ConfigError, ConfigTypeError
+from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
 __all__ = ["optimize", "FAMILIES"]
 
@@ -53,7 +53,10 @@ def _check(total_steps: Any, peak: Any, warmup: Any, family: Any, knots: Any) ->
 
 
 def _final(law: Any, s: Schedule, total: int) -> float:
-    return float(law.final(s, total_steps=total))
+    try:
+        return float(law.final(s, total_steps=total))
+    except NonFiniteError:  # the law overflows on this candidate: never the best
+        return math.inf
 
 
 def _wsd(law: Any, T: int, peak: float, w: int) -> tuple[Schedule, float]:
