@@ -140,3 +140,38 @@ def test_predict_refuses_bad_input_in_one_line_before_fitting(tmp_path, capsys, 
     assert rc == 2
     assert msg in err.err and err.err.count("\n") == 1, err.err
     assert "law:" not in err.out  # nothing was fitted
+
+
+MPL = {"L0": 2.0, "A": 1.0, "alpha": 0.5, "B": 300.0, "C": 2.0, "beta": 0.5, "gamma": 0.5}
+
+
+def test_optimize_refuses_more_knots_than_steps_before_searching():
+    """total_steps=10 with the default 16 knots ran the WSD search, then failed inside
+    interpolate ('points steps must be strictly increasing, got [0, 1, 1, 2, ...]')."""
+    law = Law("multi_power", MPL)
+    with pytest.raises(
+        ConfigError,
+        match=r"^optimize: knots must be at most total_steps - warmup = 6 \(one knot per "
+        r"step after the warmup\), got 16$",
+    ):
+        law.optimize(10, 0.01, warmup=4, family="interpolate")
+    s = law.optimize(16, 0.01, family="interpolate")  # one knot per step: allowed
+    assert [x for x, _ in s.points] == list(range(17))
+    assert law.optimize(10, 0.01, warmup=4).steps == 10  # wsd has no knots
+
+
+def test_optimize_takes_numpy_integers():
+    """np.int64(200) was refused as 'total_steps must be an int >= 10, got np.int64(200)'."""
+    law = Law("multi_power", MPL)
+    got = law.optimize(np.int64(200), 0.01, warmup=np.int64(10))
+    assert got == law.optimize(200, 0.01, warmup=10)
+
+
+def test_to_dict_writes_an_array_in_info_as_a_list():
+    """An array of several values in info raised 'can only convert an array of size 1'."""
+    import json
+
+    law = Law("momentum", MOM, {"steps": np.arange(3), "one": np.float64(0.5)})
+    d = json.loads(json.dumps(law.to_dict()))
+    assert d["info"] == {"steps": [0, 1, 2], "one": 0.5}
+    assert Law.from_dict(d) == law

@@ -387,6 +387,8 @@ def _plain(x: Any) -> Any:
         return {str(k): _plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray) and x.ndim > 0:  # .item() takes one element only
+        return [_plain(v) for v in x.tolist()]
     if hasattr(x, "item") and callable(x.item):
         return x.item()
     return x
