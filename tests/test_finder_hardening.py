@@ -149,3 +149,19 @@ def test_find_refuses_a_callback_that_is_not_callable_before_any_step():
     with pytest.raises(ConfigTypeError, match="find: callback must be callable .*, got 5"):
         find(step, callback=5)
     assert calls == []
+
+
+def test_to_dict_is_json_safe_with_numpy_values_in_meta_and_config(res):
+    """A numpy scalar in meta or config made to_dict() unserializable ('Object of type
+    float32 is not JSON serializable'), though it is documented as JSON-safe."""
+    import json
+
+    r = res.replace(
+        meta={"acc": np.float32(0.5), "ids": np.arange(2), "n": [np.int64(3)]},
+        config={**res.config, "steps": np.int64(100)},
+    )
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert d["meta"] == {"acc": 0.5, "ids": [0, 1], "n": [3]}
+    assert d["config"]["steps"] == 100 and type(d["config"]["steps"]) is int
+    back = FinderResult.from_dict(d)
+    assert back == r and back.suggestions() == res.suggestions()

@@ -57,6 +57,17 @@ def _array(name: str, values: Any, *, finite: bool = False, nonneg: bool = False
     return a
 
 
+def _plain(x: Any) -> Any:
+    """``x`` with numpy scalars and arrays as Python numbers and lists (JSON-safe)."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (np.ndarray, np.generic)):
+        return _plain(x.tolist()) if isinstance(x, np.ndarray) else x.item()
+    return x
+
+
 @dataclass(frozen=True, eq=False, repr=False, init=False)
 class FinderResult:
     """What a range test recorded, with suggestions, warnings and a plot.
@@ -312,10 +323,10 @@ class FinderResult:
             "stop_reason": self.stop_reason,
             "stop_lr": self.stop_lr,
             "stop_loss": sl if sl is None or math.isfinite(sl) else repr(sl),
-            "config": dict(self.config),
+            "config": _plain(self.config),
             "calls": self.calls,
             "seconds": self.seconds,
-            "meta": dict(self.meta),
+            "meta": _plain(self.meta),
             "skip_start": self.skip_start,
             "skip_end": self.skip_end,
         }
