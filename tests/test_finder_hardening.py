@@ -165,3 +165,21 @@ def test_to_dict_is_json_safe_with_numpy_values_in_meta_and_config(res):
     assert d["config"]["steps"] == 100 and type(d["config"]["steps"]) is int
     back = FinderResult.from_dict(d)
     assert back == r and back.suggestions() == res.suggestions()
+
+
+@pytest.mark.parametrize("level", [0.3, 0.7, 2.5])
+@pytest.mark.parametrize("mode", ["exp", "linear"])
+def test_a_constant_loss_gives_no_suggestion(level, mode):
+    """A step_fn that does not train (loss exactly constant): the curve's local fits differ
+    by ~1e-16 and the methods read that rounding as a fall — minimum 7.7e-7 and auto 9.3e-8,
+    below the sweep's start 1e-7 (0.3, exp), valley 0.082 (0.3, linear)."""
+    kw = {"mode": "linear", "start": 1e-3, "end": 1.0} if mode == "linear" else {}
+    res = find(lambda lr: level, **kw)
+    assert np.ptp(res.curve) < 1e-14 * level * 100  # rounding only
+    assert res.suggestions() == dict.fromkeys(("auto", "steep", "valley", "minimum"))
+    assert res.suggest_range() is None and not res.confident
+    assert res.suggestion("auto").reason == (
+        "minimum: the loss never falls (its minimum is at the start); "
+        "valley: no downhill valley in the loss"
+    )
+    assert any(w.startswith("flat curve") for w in res.warnings)
