@@ -175,3 +175,32 @@ def test_to_dict_writes_an_array_in_info_as_a_list():
     d = json.loads(json.dumps(law.to_dict()))
     assert d["info"] == {"steps": [0, 1, 2], "one": 0.5}
     assert Law.from_dict(d) == law
+
+
+def test_numpy_integers_are_taken_as_total_steps():
+    """np.int64(100) was refused as 'total_steps must be an int, got np.int64(100)'."""
+    law = Law("momentum", MOM)
+    run = Run("cosine(0.01)", [10, 20], [2.0, 1.9], total_steps=np.int64(100))
+    assert run.total_steps == 100 and type(run.total_steps) is int
+    assert (
+        run.eta.tolist() == Run("cosine(0.01)", [10, 20], [2.0, 1.9], total_steps=100).eta.tolist()
+    )
+    want = law.predict("cosine(0.01)", [10, 99], total_steps=100)
+    assert (
+        law.predict("cosine(0.01)", [10, 99], total_steps=np.int64(100)).tolist() == want.tolist()
+    )
+    assert law.final("cosine(0.01)", total_steps=np.int32(100)) == want[1]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "got"), [(None, "NoneType"), (["0.01"] * 11, "list"), ([True] * 11, "list")]
+)
+def test_run_refuses_a_schedule_that_is_not_rates(schedule, got):
+    """None was refused as 'a 1-D array of rates, got shape ()' and strings were read as
+    their numbers."""
+    with pytest.raises(
+        ConfigTypeError,
+        match="^Run: schedule must be an lrkit schedule, a spec or a 1-D array of rates, "
+        f"got {got}$",
+    ):
+        Run(schedule, [10], [2.0])

@@ -227,6 +227,8 @@ class Law:
         overflows (parameters far outside any fit's) raises
         :class:`~lrkit.errors.NonFiniteError` naming the step.
         """
+        if total_steps is not None:
+            total_steps = _length(schedule, total_steps)  # a positive int (numpy's too)
         if steps is None:
             total = _length(schedule, total_steps)
             st = np.arange(total)
@@ -234,7 +236,6 @@ class Law:
             st = as_steps(steps, "predict: steps")
             total = int(st.max()) + 1
             if total_steps is not None:
-                _length(schedule, total_steps)  # a positive int
                 if total_steps < total:
                     raise ConfigError(
                         f"predict: total_steps must be > the last step {total - 1}, "
@@ -353,9 +354,13 @@ def _check_area(eta: np.ndarray, steps: np.ndarray) -> None:
 
 def _length(schedule: Any, total_steps: int | None) -> int:
     if total_steps is not None:
-        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
+        if (
+            isinstance(total_steps, bool)
+            or not isinstance(total_steps, numbers.Integral)
+            or total_steps < 1
+        ):
             raise ConfigError(f"total_steps must be a positive int, got {total_steps!r}")
-        return total_steps
+        return int(total_steps)
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         sch = as_schedule(schedule)
         own = getattr(sch, "steps", None)  # e.g. wsd(..., steps=3000, decay="20%")

@@ -41,6 +41,8 @@ def rates(
         eta = np.full(total, float(schedule))
     else:
         try:
+            if schedule is None or np.asarray(schedule).dtype.kind in "bUS":
+                raise TypeError  # None, bools or strings ("0.01" would be read as 0.01)
             eta = np.asarray(schedule, dtype=np.float64)
         except (TypeError, ValueError):
             raise ConfigTypeError(
@@ -131,8 +133,11 @@ class Run:
             raise ConfigError("Run: steps must be strictly increasing")
         total = int(steps[-1]) + 1
         if self.total_steps is not None:
-            if isinstance(self.total_steps, bool) or not isinstance(self.total_steps, int):
+            if isinstance(self.total_steps, bool) or not isinstance(
+                self.total_steps, numbers.Integral
+            ):
                 raise ConfigTypeError(f"Run: total_steps must be an int, got {self.total_steps!r}")
+            object.__setattr__(self, "total_steps", int(self.total_steps))
             if self.total_steps < total:
                 raise ConfigError(
                     f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"
