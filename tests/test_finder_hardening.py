@@ -183,3 +183,19 @@ def test_a_constant_loss_gives_no_suggestion(level, mode):
         "valley: no downhill valley in the loss"
     )
     assert any(w.startswith("flat curve") for w in res.warnings)
+
+
+@pytest.mark.parametrize("progress", ["no", 0, 1.0])
+def test_find_refuses_a_progress_that_is_not_a_bool_or_none(progress):
+    """progress="no" was truthy: it asked for a progress bar."""
+    with pytest.raises(ConfigTypeError, match=r"^find: progress must be True or False, got "):
+        find(lambda lr: 1.0, progress=progress)
+    assert len(find(lambda lr: 1.0, steps=20, progress=np.bool_(False))) == 20
+
+
+def test_a_loss_beyond_float64_stops_the_sweep_as_non_finite():
+    """A Python int of 10**400 raised OverflowError out of find (float() of it)."""
+    res = find(lambda lr: 10**400 if lr > 1e-3 else 1.0, steps=50)
+    assert res.stop_reason == "nonfinite" and res.stop_loss == math.inf
+    assert res.stop_lr == pytest.approx(float(res.lrs[-1]) * 10 ** (8 / 49))
+    assert find(lambda lr: -(10**400), steps=20).stop_loss == -math.inf
