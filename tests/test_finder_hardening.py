@@ -199,3 +199,12 @@ def test_a_loss_beyond_float64_stops_the_sweep_as_non_finite():
     assert res.stop_reason == "nonfinite" and res.stop_loss == math.inf
     assert res.stop_lr == pytest.approx(float(res.lrs[-1]) * 10 ** (8 / 49))
     assert find(lambda lr: -(10**400), steps=20).stop_loss == -math.inf
+
+
+def test_replace_keeps_a_given_curve_unless_what_it_reads_changes(res):
+    z = np.linspace(2.0, 1.0, len(res))
+    own = FinderResult(res.lrs, res.losses, res.smoothed, config=res.config, curve=z)
+    np.testing.assert_array_equal(own.replace(config={**res.config, "diverge": 5.0}).curve, z)
+    np.testing.assert_array_equal(own.replace(meta={"a": 1}).curve, z)
+    linear = own.replace(config={**res.config, "mode": "linear"})  # x = lr, not log10(lr)
+    np.testing.assert_allclose(linear.curve, zero_lag(res.lrs, res.losses, log=False))

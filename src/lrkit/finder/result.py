@@ -33,7 +33,7 @@ __all__ = ["FinderResult", "STOP_REASONS"]
 STOP_REASONS = ("completed", "diverged", "nonfinite", "exhausted")
 
 #: the fields the lag-free curve is computed from (``replace`` recomputes it)
-_CURVE_INPUTS = frozenset({"lrs", "losses", "bandwidth", "config"})
+_CURVE_INPUTS = frozenset({"lrs", "losses", "bandwidth"})
 
 
 def _array(name: str, values: Any, *, finite: bool = False, nonneg: bool = False) -> np.ndarray:
@@ -197,9 +197,12 @@ class FinderResult:
         """A copy with some fields changed (e.g. ``meta``).
 
         Changing what the lag-free curve is computed from (``lrs``, ``losses``,
-        ``bandwidth`` or ``config``) recomputes ``curve`` unless it is given too.
+        ``bandwidth``, or the sweep's ``mode`` in ``config``) recomputes ``curve``
+        unless it is given too.
         """
-        if "curve" not in changes and _CURVE_INPUTS & set(changes):
+        cfg = changes.get("config")
+        mode = isinstance(cfg, dict) and cfg.get("mode") != self.config.get("mode")
+        if "curve" not in changes and (mode or _CURVE_INPUTS & set(changes)):
             changes["curve"] = None
         return dataclasses.replace(self, **changes)
 
