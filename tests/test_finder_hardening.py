@@ -208,3 +208,35 @@ def test_replace_keeps_a_given_curve_unless_what_it_reads_changes(res):
     np.testing.assert_array_equal(own.replace(meta={"a": 1}).curve, z)
     linear = own.replace(config={**res.config, "mode": "linear"})  # x = lr, not log10(lr)
     np.testing.assert_allclose(linear.curve, zero_lag(res.lrs, res.losses, log=False))
+
+
+def _falling(lr: float) -> float:
+    return 1.0 / (1.0 + 1e3 * lr) + (lr / 1e-1) ** 2  # falls from 1e-4, minimum near 1.5e-2
+
+
+def test_a_sweep_starting_in_the_descent_says_so_not_flat_noisy_start():
+    """Started at 3e-3 the noiseless curve falls from the first usable point: the range's
+    base is the second one, and the warning said it 'lies in the flat, noisy start of the
+    curve' — there is neither a flat start nor noise; the sweep started too late."""
+    res = find(_falling, start=3e-3, end=10, smooth=0.0)
+    base, top = res.suggest_range()
+    lo = res.skip_start
+    assert base == res.lrs[lo + 1] and not res.confident
+    (w,) = res.warnings
+    assert w == (
+        f"the range's base {base:.3g} is where the usable points begin: the loss already falls "
+        f"at the first one (lr={res.lrs[lo]:.3g}), so max/base = {top / base:.0f} is not "
+        f"measured; lower start (e.g. start={res.lrs[lo] / 100:.1e})"
+    )
+    assert "noisy" not in w
+    lin = find(
+        lambda lr: 1 / (1 + 50 * lr) + (lr / 0.5) ** 4,
+        mode="linear",
+        start=0.0,
+        end=1.0,
+        smooth=0.0,
+    )
+    assert lin.warnings[0].endswith(
+        "sweep with mode='exp' (a linear sweep has few points at small rates)"
+    )
+    assert find(_falling, start=1e-6, end=10, smooth=0.0).confident  # a flat start: fine

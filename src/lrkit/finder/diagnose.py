@@ -59,7 +59,9 @@ def _shape(res: FinderResult) -> list[str]:
 
 def _base_in_noise(res: FinderResult) -> str | None:
     """The range's base is not on the descent: the curve there is still within the noise
-    of the flat start (its fall from the start's level is under twice the raw noise)."""
+    of the flat start (its fall from the start's level is under twice the raw noise). When
+    the base is the second usable point (the curve falls from the first) there is no flat
+    start, and the warning says that instead."""
     found = range_base_index(res)
     if found is None:
         return None
@@ -71,6 +73,17 @@ def _base_in_noise(res: FinderResult) -> str | None:
     if lead - float(z[ib]) >= 2.0 * noise and float(z[ib]) - float(z[im]) > 2.0 * noise:
         return None
     base, top = suggest_range(res)  # type: ignore[misc]
+    if ib == lo + 1:  # below the 10% line from the first usable point: no flat start seen
+        hint = (
+            f"lower start (e.g. start={res.lrs[lo] / 100:.1e})"
+            if res.config.get("mode") != "linear"
+            else "sweep with mode='exp' (a linear sweep has few points at small rates)"
+        )
+        return (
+            f"the range's base {base:.3g} is where the usable points begin: the loss already "
+            f"falls at the first one (lr={res.lrs[lo]:.3g}), so max/base = {top / base:.0f} is "
+            f"not measured; {hint}"
+        )
     return (
         f"the range's base {base:.3g} lies in the flat, noisy start of the curve (its fall "
         f"there is within the loss's noise {noise:.3g}), so max/base = {top / base:.0f} is not "
