@@ -204,3 +204,30 @@ def test_run_refuses_a_schedule_that_is_not_rates(schedule, got):
         f"got {got}$",
     ):
         Run(schedule, [10], [2.0])
+
+
+def test_predict_names_the_run_file_whose_data_a_run_refuses(tmp_path, capsys):
+    """Run's errors ('Run: steps must be strictly increasing') did not say which of the
+    --run files they were about."""
+    from lrkit.cli import main
+
+    good = _constant_csv(tmp_path)
+    bad = _csv(tmp_path, "back.csv", "step,loss\n10,2.0\n5,1.9\n")
+    rc = main(
+        [
+            "predict",
+            "--law",
+            "momentum",
+            "--run",
+            good,
+            "constant(0.01)",
+            "--run",
+            bad,
+            "constant(0.01)",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert f"error: --run {bad}: Run: steps must be strictly increasing" in err
+    rc = main(["predict", "--run", good, "nonsense("])
+    assert f"error: --run {good}: spec error at column 9" in capsys.readouterr().err

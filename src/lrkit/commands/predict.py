@@ -48,8 +48,7 @@ def read_run(path: str, spec: str | None) -> Any:
     """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec)."""
     import numpy as np
 
-    from ..errors import ConfigError
-    from ..laws import Run
+    from ..errors import ConfigError, LrkitError
 
     if not os.path.isfile(path):
         raise ConfigError(f"--run: no such file {path!r}")
@@ -91,6 +90,18 @@ def read_run(path: str, spec: str | None) -> Any:
             f"--run {path}: line {line} holds a non-finite number {row}; "
             "drop the rows after a divergence"
         )
+    try:
+        return _run_of(path, head, data, spec)
+    except LrkitError as e:  # which of the --run files (Run's own message does not say)
+        raise type(e)(f"--run {path}: {e}") from None
+
+
+def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
+    import numpy as np
+
+    from ..errors import ConfigError
+    from ..laws import Run
+
     steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
     name = os.path.splitext(os.path.basename(path))[0]
     if spec is not None:
