@@ -240,3 +240,18 @@ def test_a_sweep_starting_in_the_descent_says_so_not_flat_noisy_start():
         "sweep with mode='exp' (a linear sweep has few points at small rates)"
     )
     assert find(_falling, start=1e-6, end=10, smooth=0.0).confident  # a flat start: fine
+
+
+@pytest.mark.parametrize(
+    ("steps", "error", "words"),
+    [
+        ("abc", ConfigTypeError, r"config\['steps'\] must be an integer, got 'abc'"),
+        (-5, ConfigError, r"config\['steps'\] must be >= 1, got -5"),
+    ],
+)
+def test_from_dict_refuses_a_corrupted_planned_step_count(res, steps, error, words):
+    """config['steps'] = 'abc' raised "invalid literal for int() with base 10: 'abc'"."""
+    d = res.to_dict()
+    with pytest.raises(error, match="^FinderResult: " + words):
+        FinderResult.from_dict({**d, "config": {**d["config"], "steps": steps}, "skip_start": None})
+    assert FinderResult.from_dict({**d, "config": {**d["config"], "steps": 100.0}}) == res

@@ -168,7 +168,8 @@ class FinderResult:
         put(self, "calls", n + (stop_reason == "nonfinite") if calls is None else calls)
         put(self, "seconds", check_number("FinderResult", "seconds", seconds, nonneg=True))
         put(self, "meta", dict(meta or {}))
-        planned = int(self.config.get("steps", n) or n)
+        planned = self.config.get("steps") or n  # the sweep's planned steps (skip_start)
+        planned = check_int("FinderResult", "config['steps']", planned, low=1)
         if skip_start is not None:
             skip_start = check_int("FinderResult", "skip_start", skip_start)
         if skip_end is not None:
