@@ -255,3 +255,29 @@ def test_from_dict_refuses_a_corrupted_planned_step_count(res, steps, error, wor
     with pytest.raises(error, match="^FinderResult: " + words):
         FinderResult.from_dict({**d, "config": {**d["config"], "steps": steps}, "skip_start": None})
     assert FinderResult.from_dict({**d, "config": {**d["config"], "steps": 100.0}}) == res
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "words"),
+    [
+        ({"bandwidth": math.nan}, ConfigError, "bandwidth must be a finite number, got nan"),
+        ({"bandwidth": -1.0}, ConfigError, "bandwidth must be > 0, got -1.0"),
+        ({"bandwidth": "0.2"}, ConfigTypeError, "bandwidth must be a number, got '0.2'"),
+        ({"robust": -1}, ConfigError, "robust must be >= 0, got -1"),
+        ({"robust": 1.5}, ConfigError, "robust must be an integer, got 1.5"),
+        ({"robust": True}, ConfigTypeError, "robust must be an integer, got True"),
+    ],
+)
+def test_zero_lag_refuses_bad_settings(kw, error, words):
+    """bandwidth=nan returned an all-NaN curve, robust=-1 the losses unsmoothed, both
+    silently; -1 as bandwidth was taken as the two-step minimum."""
+    lrs = np.geomspace(1e-4, 1.0, 30)
+    with pytest.raises(error, match="^zero_lag: " + words):
+        zero_lag(lrs, 1.0 / (1.0 + 100 * lrs), **kw)
+
+
+def test_zero_lag_refuses_lrs_and_losses_of_different_lengths():
+    with pytest.raises(
+        ConfigError, match="^zero_lag: lrs and losses must have the same length, got 30 and 10$"
+    ):
+        zero_lag(np.geomspace(1e-4, 1.0, 30), np.ones(10))
