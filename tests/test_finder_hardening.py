@@ -281,3 +281,46 @@ def test_zero_lag_refuses_lrs_and_losses_of_different_lengths():
         ConfigError, match="^zero_lag: lrs and losses must have the same length, got 30 and 10$"
     ):
         zero_lag(np.geomspace(1e-4, 1.0, 30), np.ones(10))
+
+
+@pytest.mark.parametrize(
+    ("kind", "kw", "words"),
+    [
+        (
+            "one_cycle",
+            {"warmup": "10%"},
+            "warmup is for kind='cosine', got warmup='10%' with kind='one_cycle'",
+        ),
+        ("cyclic", {"warmup": 50}, "warmup is for kind='cosine', got warmup=50 with kind='cyclic'"),
+        (
+            "one_cycle",
+            {"half_period": 5},
+            "half_period is for kind='cyclic', got half_period=5 with kind='one_cycle'",
+        ),
+        (
+            "cosine",
+            {"half_period": "10%"},
+            "half_period is for kind='cyclic', got half_period='10%' with kind='cosine'",
+        ),
+    ],
+)
+def test_schedule_refuses_an_option_of_another_kind(res, kind, kw, words):
+    """schedule('one_cycle', warmup='10%') returned a one_cycle without any sign that the
+    warmup was dropped."""
+    with pytest.raises(ConfigError, match="^FinderResult.schedule: " + words + "$"):
+        res.schedule(kind, 1000, **kw)
+
+
+def test_schedule_cosine_without_warmup_and_the_defaults(res):
+    """warmup=0 was refused ('steps must be a positive duration'): no way to ask for none."""
+    import lrkit
+
+    bare = res.schedule("cosine", 1000, warmup=0)
+    assert bare == lrkit.cosine(res.suggest(), 0.0, 1000)
+    assert res.schedule("cosine", 1000) == lrkit.warmup(
+        lrkit.cosine(res.suggest(), 0.0, 1000), "5%"
+    )
+    base, top = res.suggest_range()
+    assert res.schedule("cyclic") == lrkit.cyclic(base, top, "10%")
+    with pytest.raises(ConfigError, match="warmup=0 .none. takes no warmup arguments, got start"):
+        res.schedule("cosine", 1000, warmup=0, start=0.1)

@@ -284,8 +284,8 @@ class FinderResult:
         kind: str = "one_cycle",
         steps: Any = None,
         *,
-        warmup: Any = "5%",
-        half_period: Any = "10%",
+        warmup: Any = None,
+        half_period: Any = None,
         **kwargs: Any,
     ) -> Schedule:
         """A ready lrkit schedule built from this result.
@@ -295,7 +295,12 @@ class FinderResult:
           such as ``final_div`` or ``div`` pass through);
         - ``"cyclic"``: ``cyclic(low=base, high=max, half_period)``, bound to ``steps``
           when given (a relative ``half_period`` such as ``"10%"`` is of that run);
-        - ``"cosine"``: ``warmup(cosine(start=suggest(), end=0, steps), warmup)``.
+        - ``"cosine"``: ``warmup(cosine(start=suggest(), end=0, steps), warmup)``
+          (``warmup`` default ``"5%"``; ``0``: no warmup).
+
+        ``warmup`` is for ``"cosine"`` only and ``half_period`` (default ``"10%"``)
+        for ``"cyclic"`` only: given with another kind, they raise
+        :class:`~lrkit.errors.ConfigError` (they would be dropped).
 
         ``steps`` left out means "to the end of the run" (bind it later). Raises
         :class:`~lrkit.errors.ConfigError` with the reason when the curve gives
