@@ -324,3 +324,17 @@ def test_schedule_cosine_without_warmup_and_the_defaults(res):
     assert res.schedule("cyclic") == lrkit.cyclic(base, top, "10%")
     with pytest.raises(ConfigError, match="warmup=0 .none. takes no warmup arguments, got start"):
         res.schedule("cosine", 1000, warmup=0, start=0.1)
+
+
+def test_diverged_at_once_in_a_linear_sweep_from_zero_does_not_ask_for_a_lower_start():
+    """It said 'lower start (e.g. start=0.0e+00)' for a sweep that starts at 0."""
+    res = find(lambda lr: 1.0 + lr, mode="linear", start=0.0, end=1.0)
+    lo = res.skip_start
+    assert res.warnings == [
+        "diverged at once: the loss rises from the first steps; lower end (the first usable "
+        f"rate of this linear sweep is {res.lrs[lo]:.3g}), or sweep with mode='exp'"
+    ]
+    exp = find(lambda lr: 1.0 + lr * 1e6, start=1e-6, end=1.0, diverge=None)
+    assert exp.warnings == [
+        "diverged at once: the loss rises from the first steps; lower start (e.g. start=1.0e-08)"
+    ]

@@ -34,10 +34,14 @@ def _shape(res: FinderResult) -> list[str]:
     # robust step-to-step noise of the raw loss (before the minimum when there is room)
     noise = step_noise(raw[: imin + 1] if imin >= 5 else raw)
     if imin < max(3, (hi - lo) // 10) and rise > max(FLAT * scale, 4.0 * noise):
-        return [
-            "diverged at once: the loss rises from the first steps; lower start "
-            f"(e.g. start={res.lrs[0] / 100:.1e})"
-        ]
+        if res.config.get("mode") == "linear":  # its first rates are a fraction of end
+            hint = (
+                f"lower end (the first usable rate of this linear sweep is {res.lrs[lo]:.3g}), "
+                "or sweep with mode='exp'"
+            )
+        else:
+            hint = f"lower start (e.g. start={res.lrs[0] / 100:.1e})"
+        return [f"diverged at once: the loss rises from the first steps; {hint}"]
     if drop < FLAT * scale:
         return [
             f"flat curve: the loss falls by only {100 * drop / scale:.1f}% over the "
