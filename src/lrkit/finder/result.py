@@ -153,14 +153,13 @@ class FinderResult:
         bw = BANDWIDTH if bandwidth is None else bandwidth
         put(self, "bandwidth", check_number("FinderResult", "bandwidth", bw, positive=True))
         put(self, "curve", self._curve(curve))
-        if stop_lr is not None:
-            stop_lr = check_number("FinderResult", "stop_lr", stop_lr, nonneg=True)
-        put(self, "stop_lr", stop_lr)
-        if stop_loss is not None and not is_number(stop_loss):  # NaN/inf: a nonfinite stop
-            raise ConfigTypeError(
-                f"FinderResult: stop_loss must be a number or None, got {stop_loss!r:.80} "
-                f"({type(stop_loss).__name__})"
-            )
+        for name, x in (("stop_lr", stop_lr), ("stop_loss", stop_loss)):
+            if x is not None and not is_number(x):  # NaN/inf stop_loss: a nonfinite stop
+                raise ConfigTypeError(
+                    f"FinderResult: {name} must be a number or None, got {x!r:.80} "
+                    f"({type(x).__name__})"
+                )
+        put(self, "stop_lr", None if stop_lr is None else float(stop_lr))
         put(self, "stop_loss", None if stop_loss is None else float(stop_loss))
         put(self, "stop_detail", str(stop_detail))
         if calls is not None:
