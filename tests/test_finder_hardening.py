@@ -337,3 +337,33 @@ def test_diverged_at_once_in_a_linear_sweep_from_zero_does_not_ask_for_a_lower_s
     assert exp.warnings == [
         "diverged at once: the loss rises from the first steps; lower start (e.g. start=1.0e-08)"
     ]
+
+
+def test_auto_below_every_swept_rate_is_not_confident():
+    """The loss diverges within a decade of the start: auto (a decade below the edge) was
+    1.47e-4 for a sweep from 3e-4, a rate never measured, with confident=True and its chart
+    marker drawn at the curve's first value."""
+    res = find(
+        lambda lr: 1.0 / (1.0 + 1e3 * lr) + (lr / 3e-3) ** 2,
+        start=3e-4,
+        end=1.0,
+        smooth=0.0,
+        steps=200,
+    )
+    auto = res.suggest()
+    from lrkit.finder.suggest import divergence_edge
+
+    assert auto == divergence_edge(res) / 10  # a decade below the edge, inside the sweep
+    assert auto < res.lrs[0] and not res.confident
+    assert res.warnings == [
+        f"auto {auto:.3g} lies below the swept rates (the lowest is {res.lrs[0]:.3g}): the loss "
+        f"was not measured there; lower start (e.g. start={auto / 10:.1e})"
+    ]
+    wider = find(
+        lambda lr: 1.0 / (1.0 + 1e3 * lr) + (lr / 3e-3) ** 2,
+        start=1e-5,
+        end=1.0,
+        smooth=0.0,
+        steps=200,
+    )
+    assert wider.confident and wider.suggest() > wider.lrs[0]  # a sweep from lower: measured

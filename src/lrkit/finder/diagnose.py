@@ -117,6 +117,24 @@ def _end(res: FinderResult, flat: bool) -> list[str]:
     return out
 
 
+def _auto_below(res: FinderResult) -> str | None:
+    """The default rate lies below every rate the sweep measured (a decade below an edge
+    that came within a decade of the start): the loss there was not seen."""
+    lr = suggestion(res).lr
+    pos = res.lrs[res.lrs > 0]
+    if lr is None or not len(pos) or lr >= float(pos.min()):
+        return None
+    hint = (
+        f"lower start (e.g. start={lr / 10:.1e})"
+        if res.config.get("mode") != "linear"
+        else "sweep with mode='exp' (a linear sweep has few points at small rates)"
+    )
+    return (
+        f"auto {lr:.3g} lies below the swept rates (the lowest is {float(pos.min()):.3g}): the "
+        f"loss was not measured there; {hint}"
+    )
+
+
 def warnings(res: FinderResult) -> list[str]:
     """Why the curve gives no clear answer, each with what to change (may be empty)."""
     short = too_short(res)
@@ -129,6 +147,9 @@ def warnings(res: FinderResult) -> list[str]:
         if base is not None:
             out.append(base)
     out += _end(res, flat)
+    below = _auto_below(res)
+    if below is not None:
+        out.append(below)
     parts = [suggestion(res, m).lr for m in ("steep", "valley", "minimum")]
     got = [p for p in parts if p is not None]
     if len(got) >= 2 and max(got) / min(got) > 100.0:
