@@ -88,6 +88,7 @@ def test_find_html_and_adamw(tmp_path, capsys):
         (["find", "--task", "digits", "--steps", "13"], "--steps must be at least 14 (a sug"),
         (["find", "--task", "digits", "--out", "x.txt"], "--out must end in"),
         (["find", "--task", "digits", "--start", "0"], "start must be > 0"),
+        (["find", "--task", "digits", "--mode", "linear", "--start", "-1"], "start must be >= 0"),
         (["find", "--task", "digits", "--optimizer", "rmsprop"], "invalid choice"),
         (["find"], "--task"),
     ],
@@ -116,3 +117,15 @@ def test_a_failed_json_write_keeps_the_result(tmp_path):
     saved = re.search(r"saved to (\S+)", str(e.value)).group(1)
     with open(saved, encoding="utf-8") as f:
         assert json.load(f) == json.loads(json.dumps(res.to_dict()))
+
+
+def test_a_linear_sweep_may_start_at_zero(tmp_path, capsys):
+    """SweepOptions takes start=0 with mode="linear"; the CLI refused it ("--start must be
+    > 0, got 0")."""
+    js = tmp_path / "r.json"
+    argv = ["find", "--task", "quadratic", "--mode", "linear", "--start", "0", "--end", "1"]
+    assert main([*argv, "--steps", "20", "--json", str(js)]) == 0
+    res = lrkit.FinderResult.from_dict(json.loads(js.read_text()))
+    assert res.config["mode"] == "linear" and res.config["start"] == 0.0
+    assert res.lrs[0] == 0.0 and res.lrs[1] == pytest.approx(1 / 19)
+    assert "range test: " in capsys.readouterr().out

@@ -256,6 +256,7 @@ _KINDS = (
     "too noisy",
     "the range's base",
     "never diverged",
+    "auto ",
     "the methods disagree",
 )
 
@@ -316,6 +317,9 @@ def test_the_warnings_follow_their_documented_rules(seed):
         if not want and _ref_base_in_noise(z, lrs, losses, win):
             want.append("the range's base")
         want += _ref_end(z, lrs, win, reason, flat)
+        a = suggestion(res).lr
+        if a is not None and a < min(v for v in lrs if v > 0):  # below every swept rate
+            want.append("auto ")
         parts = [suggestion(res, m).lr for m in ("steep", "valley", "minimum")]
         got = [p for p in parts if p is not None]
         if len(got) >= 2 and max(got) / min(got) > 100.0:

@@ -600,6 +600,9 @@ def _ref_warnings(r):
             if not (lead - z[ib] >= 2 * nz and z[ib] - z[im] > 2 * nz):
                 out.append(("the range's base", f"max/base = {rng_[1] / rng_[0]:.0f}"))
     end(flat)
+    a, pos = r.suggest(), r.lrs[r.lrs > 0]
+    if a is not None and a < pos.min():  # below every swept rate: not measured
+        out.append(("auto ", f"(the lowest is {pos.min():.3g})"))
     parts = [r.suggest(m) for m in ("steep", "valley", "minimum")]
     got = [p for p in parts if p is not None]
     if len(got) >= 2 and max(got) / min(got) > 100:

@@ -181,13 +181,14 @@ def fit_lam0(runs):
 
 @pytest.mark.parametrize(
     ("total", "peak", "warmup", "family", "knots"),
-    [(10, 1e-3, 0, "wsd", 2), (100, 5, 49, "interpolate", 64), (11, 1e-300, 4, "wsd", 63)],
+    [(10, 1e-3, 0, "wsd", 2), (130, 5, 64, "interpolate", 64), (11, 1e-300, 4, "wsd", 63)],
 )
 def test_optimize_s_argument_check_accepts_every_edge_of_its_ranges(
     total, peak, warmup, family, knots
 ):
     """total_steps >= 10, peak any finite number > 0 (an int too), warmup in
-    [0, total_steps / 2) (49 of 100, 4 of 11), knots in [2, 64]."""
+    [0, total_steps / 2) (64 of 130, 4 of 11), knots in [2, 64] (and, for
+    "interpolate", at most total_steps - warmup: 64 of 130 - 64)."""
     from lrkit.laws._optimize import _check
 
     assert _check(total, peak, warmup, family, knots) is None

@@ -26,7 +26,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="optimizer (default: the task's own)",
     )
-    p.add_argument("--start", type=float, default=1e-7, help="first learning rate (default 1e-7)")
+    p.add_argument(
+        "--start",
+        type=float,
+        default=1e-7,
+        help="first learning rate (default 1e-7; > 0, or >= 0 with --mode linear)",
+    )
     p.add_argument("--end", type=float, default=10.0, help="last learning rate (default 10)")
     p.add_argument(
         "--steps", type=int, default=100, help="number of rates swept (default 100, at least 14)"
@@ -53,7 +58,10 @@ def _check(args: argparse.Namespace) -> None:
         check_file(args.json, "--json")
         if args.out is not None and os.path.abspath(args.out) == os.path.abspath(args.json):
             raise _args.ConfigError(f"--out and --json name the same file {args.out!r}")
-    _args.number("--start", args.start, positive=True, rate=True)
+    if args.mode == "linear":  # a linear sweep may start at 0 (SweepOptions)
+        _args.number("--start", args.start, low=0.0, rate=True)
+    else:
+        _args.number("--start", args.start, positive=True, rate=True)
     _args.number("--end", args.end, positive=True, rate=True)
     if not args.end > args.start:
         raise _args.ConfigError(f"--end must be above --start, got {args.start:g} and {args.end:g}")

@@ -48,8 +48,7 @@ def read_run(path: str, spec: str | None) -> Any:
     """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec)."""
     import numpy as np
 
-    from ..errors import ConfigError
-    from ..laws import Run
+    from ..errors import ConfigError, LrkitError
 
     if not os.path.isfile(path):
         raise ConfigError(f"--run: no such file {path!r}")
@@ -70,15 +69,20 @@ def read_run(path: str, spec: str | None) -> Any:
         raise ConfigError(
             f"--run {path}: the header must name columns step and loss, got {rows[0]}"
         )
-    try:
-        lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if r]  # (line number, row)
-        data = np.array([[float(x) for x in r] for _, r in lines], dtype=np.float64)
-    except ValueError as e:
-        raise ConfigError(f"--run {path}: not a number in the data ({e})") from None
-    if data.size == 0:
+    lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if r]  # (line number, row)
+    if not lines:
         raise ConfigError(f"--run {path}: no data rows under the header")
-    if data.ndim != 2 or data.shape[1] != len(head):
-        raise ConfigError(f"--run {path}: expected {len(head)} columns in every row")
+    for i, r in lines:
+        if len(r) != len(head):
+            raise ConfigError(
+                f"--run {path}: line {i} has {len(r)} columns, expected {len(head)} "
+                f"({','.join(rows[0])}), got {r}"
+            )
+        try:
+            [float(x) for x in r]
+        except ValueError as e:
+            raise ConfigError(f"--run {path}: not a number in the data, line {i} ({e})") from None
+    data = np.array([[float(x) for x in r] for _, r in lines], dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(data).all(axis=1))
     if bad.size:
         line, row = lines[int(bad[0])]
@@ -86,6 +90,18 @@ def read_run(path: str, spec: str | None) -> Any:
             f"--run {path}: line {line} holds a non-finite number {row}; "
             "drop the rows after a divergence"
         )
+    try:
+        return _run_of(path, head, data, spec)
+    except LrkitError as e:  # which of the --run files (Run's own message does not say)
+        raise type(e)(f"--run {path}: {e}") from None
+
+
+def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
+    import numpy as np
+
+    from ..errors import ConfigError
+    from ..laws import Run
+
     steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
     name = os.path.splitext(os.path.basename(path))[0]
     if spec is not None:
@@ -134,15 +150,16 @@ def _say_horizon(total: int, horizon: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._files import FIGURE_EXTENSIONS, check_file
     from ..core import as_schedule
-    from ..errors import ConfigError
-    from ..laws import MAX_RUN_STEPS, fit
-    from ..laws.plotting import check_out, plot_law
+    from ..errors import ConfigError, NonFiniteError
+    from ..laws import MAX_RUN_STEPS, fit, rates
+    from ..laws.plotting import plot_law
 
     if args.total is not None and not 10 <= args.total <= MAX_RUN_STEPS:
         raise ConfigError(f"--total must be an int in [10, {MAX_RUN_STEPS:,}], got {args.total}")
-    if args.out:
-        check_out(args.out)  # before any work; an OutputError is a user error (exit 2)
+    if args.out:  # before any work; an OutputError is a user error (exit 2)
+        check_file(args.out, "--out", FIGURE_EXTENSIONS)
     runs = []
     for item in args.run:
         if len(item) > 2:
@@ -159,13 +176,18 @@ def run(args: argparse.Namespace) -> int:
                 f"--candidate {label}: it lasts {n:,} steps; the laws take at most "
                 f"{MAX_RUN_STEPS:,}"
             )
+    for (label, s), n in zip(cands, own):  # rates the law can read, before the fit
+        rates(s, total if n is None else n, owner=f"--candidate {label}", total_steps=total)
     law = fit(runs, args.law)
     print(law.report())
     if cands:
         _say_horizon(max(total if n is None else n for n in own), law.info["horizon"])
     rows = []
     for (label, s), n in zip(cands, own):
-        v = law.final(s, total_steps=total if n is None else None)
+        try:
+            v = law.final(s, total_steps=total if n is None else None)
+        except NonFiniteError:  # the law's terms overflow on this schedule
+            v = math.inf
         if not (math.isfinite(v) and v > 0):  # a loss cannot be <= 0: the law is extrapolating
             print(
                 f"note: the law predicts a final loss of {v:.4g} for {label}: outside what "

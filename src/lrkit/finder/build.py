@@ -22,8 +22,8 @@ def schedule(
     kind: str = "one_cycle",
     steps: Any = None,
     *,
-    warmup: Any = "5%",
-    half_period: Any = "10%",
+    warmup: Any = None,
+    half_period: Any = None,
     **kwargs: Any,
 ) -> Schedule:
     """A ready schedule from ``res``; see :meth:`lrkit.FinderResult.schedule`."""
@@ -34,6 +34,15 @@ def schedule(
         kind = check_choice("FinderResult.schedule", "kind", kind, KINDS)
     except ValueError as e:
         raise ConfigError(str(e)) from None
+    for name, value, owner in (
+        ("warmup", warmup, "cosine"),
+        ("half_period", half_period, "cyclic"),
+    ):
+        if value is not None and kind != owner:  # it would be dropped
+            raise ConfigError(
+                f"FinderResult.schedule: {name} is for kind={owner!r}, got {name}={value!r} "
+                f"with kind={kind!r}"
+            )
     if kind == "cosine":
         lr = suggestion(res)
         if lr.lr is None:
@@ -41,7 +50,15 @@ def schedule(
                 f"FinderResult.schedule: no suggestion to build a 'cosine' schedule from "
                 f"({lr.reason}); see .warnings"
             )
-        return _warmup(S.cosine(lr.lr, kwargs.pop("end", 0.0), steps), warmup, **kwargs)
+        cos = S.cosine(lr.lr, kwargs.pop("end", 0.0), steps)
+        if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup == 0:
+            if kwargs:  # warmup's own arguments, with no warmup
+                raise ConfigError(
+                    f"FinderResult.schedule: warmup=0 (none) takes no warmup arguments, "
+                    f"got {', '.join(sorted(kwargs))}"
+                )
+            return cos
+        return _warmup(cos, "5%" if warmup is None else warmup, **kwargs)
     rng = suggest_range(res)
     if rng is None:
         raise ConfigError(
@@ -52,4 +69,7 @@ def schedule(
     if kind == "one_cycle":
         kwargs.setdefault("div", top / base)
         return S.one_cycle(top, steps, **kwargs)
-    return S.cyclic(base, top, half_period, **kwargs)
+    cyc = S.cyclic(
+        base, top, "10%" if half_period is None else half_period, **kwargs
+    )  # cyclic has no steps of its own:
+    return cyc if steps is None else cyc.bind(total_steps=steps)  # the run's, bound here

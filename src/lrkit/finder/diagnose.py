@@ -34,10 +34,14 @@ def _shape(res: FinderResult) -> list[str]:
     # robust step-to-step noise of the raw loss (before the minimum when there is room)
     noise = step_noise(raw[: imin + 1] if imin >= 5 else raw)
     if imin < max(3, (hi - lo) // 10) and rise > max(FLAT * scale, 4.0 * noise):
-        return [
-            "diverged at once: the loss rises from the first steps; lower start "
-            f"(e.g. start={res.lrs[0] / 100:.1e})"
-        ]
+        if res.config.get("mode") == "linear":  # its first rates are a fraction of end
+            hint = (
+                f"lower end (the first usable rate of this linear sweep is {res.lrs[lo]:.3g}), "
+                "or sweep with mode='exp'"
+            )
+        else:
+            hint = f"lower start (e.g. start={res.lrs[0] / 100:.1e})"
+        return [f"diverged at once: the loss rises from the first steps; {hint}"]
     if drop < FLAT * scale:
         return [
             f"flat curve: the loss falls by only {100 * drop / scale:.1f}% over the "
@@ -59,7 +63,9 @@ def _shape(res: FinderResult) -> list[str]:
 
 def _base_in_noise(res: FinderResult) -> str | None:
     """The range's base is not on the descent: the curve there is still within the noise
-    of the flat start (its fall from the start's level is under twice the raw noise)."""
+    of the flat start (its fall from the start's level is under twice the raw noise). When
+    the base is the second usable point (the curve falls from the first) there is no flat
+    start, and the warning says that instead."""
     found = range_base_index(res)
     if found is None:
         return None
@@ -71,6 +77,17 @@ def _base_in_noise(res: FinderResult) -> str | None:
     if lead - float(z[ib]) >= 2.0 * noise and float(z[ib]) - float(z[im]) > 2.0 * noise:
         return None
     base, top = suggest_range(res)  # type: ignore[misc]
+    if ib == lo + 1:  # below the 10% line from the first usable point: no flat start seen
+        hint = (
+            f"lower start (e.g. start={res.lrs[lo] / 100:.1e})"
+            if res.config.get("mode") != "linear"
+            else "sweep with mode='exp' (a linear sweep has few points at small rates)"
+        )
+        return (
+            f"the range's base {base:.3g} is where the usable points begin: the loss already "
+            f"falls at the first one (lr={res.lrs[lo]:.3g}), so max/base = {top / base:.0f} is "
+            f"not measured; {hint}"
+        )
     return (
         f"the range's base {base:.3g} lies in the flat, noisy start of the curve (its fall "
         f"there is within the loss's noise {noise:.3g}), so max/base = {top / base:.0f} is not "
@@ -100,6 +117,24 @@ def _end(res: FinderResult, flat: bool) -> list[str]:
     return out
 
 
+def _auto_below(res: FinderResult) -> str | None:
+    """The default rate lies below every rate the sweep measured (a decade below an edge
+    that came within a decade of the start): the loss there was not seen."""
+    lr = suggestion(res).lr
+    pos = res.lrs[res.lrs > 0]
+    if lr is None or not len(pos) or lr >= float(pos.min()):
+        return None
+    hint = (
+        f"lower start (e.g. start={lr / 10:.1e})"
+        if res.config.get("mode") != "linear"
+        else "sweep with mode='exp' (a linear sweep has few points at small rates)"
+    )
+    return (
+        f"auto {lr:.3g} lies below the swept rates (the lowest is {float(pos.min()):.3g}): the "
+        f"loss was not measured there; {hint}"
+    )
+
+
 def warnings(res: FinderResult) -> list[str]:
     """Why the curve gives no clear answer, each with what to change (may be empty)."""
     short = too_short(res)
@@ -112,6 +147,9 @@ def warnings(res: FinderResult) -> list[str]:
         if base is not None:
             out.append(base)
     out += _end(res, flat)
+    below = _auto_below(res)
+    if below is not None:
+        out.append(below)
     parts = [suggestion(res, m).lr for m in ("steep", "valley", "minimum")]
     got = [p for p in parts if p is not None]
     if len(got) >= 2 and max(got) / min(got) > 100.0:

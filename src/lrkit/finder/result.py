@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validate import check_number
+from .._validate import check_int, check_number, is_number
 from ..errors import ConfigError, ConfigTypeError
 from . import build, diagnose, figure, suggest
 from .smooth import BANDWIDTH, zero_lag
@@ -32,11 +32,40 @@ __all__ = ["FinderResult", "STOP_REASONS"]
 #: how a sweep can end
 STOP_REASONS = ("completed", "diverged", "nonfinite", "exhausted")
 
+#: the fields the lag-free curve is computed from (``replace`` recomputes it)
+_CURVE_INPUTS = frozenset({"lrs", "losses", "bandwidth"})
 
-def _array(name: str, values: Any) -> np.ndarray:
-    a = np.array(values, dtype=np.float64).reshape(-1)  # a copy the result owns
+
+def _array(name: str, values: Any, *, finite: bool = False, nonneg: bool = False) -> np.ndarray:
+    if isinstance(values, (str, bytes, dict)):
+        raise ConfigTypeError(
+            f"FinderResult: {name} must be a list or array of numbers, got {values!r:.80} "
+            f"({type(values).__name__})"
+        )
+    try:
+        a = np.array(values, dtype=np.float64).reshape(-1)  # a copy the result owns
+    except (TypeError, ValueError):
+        raise ConfigTypeError(
+            f"FinderResult: {name} must be a list or array of numbers, got {values!r:.80}"
+        ) from None
+    bad = np.flatnonzero(~np.isfinite(a) | ((a < 0) if nonneg else False))
+    if finite and len(bad):
+        i = int(bad[0])
+        rule = "finite and >= 0" if nonneg else "finite (the sweep records finite losses only)"
+        raise ConfigError(f"FinderResult: {name} must be {rule}, got {name}[{i}] = {float(a[i])!r}")
     a.flags.writeable = False
     return a
+
+
+def _plain(x: Any) -> Any:
+    """``x`` with numpy scalars and arrays as Python numbers and lists (JSON-safe)."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (np.ndarray, np.generic)):
+        return _plain(x.tolist()) if isinstance(x, np.ndarray) else x.item()
+    return x
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -100,8 +129,9 @@ class FinderResult:
         stop_detail: str = "",
     ) -> None:
         put = object.__setattr__  # frozen: every field is set here, once
-        for name, v in (("lrs", lrs), ("losses", losses), ("smoothed", smoothed)):
-            put(self, name, _array(name, v))
+        put(self, "lrs", _array("lrs", lrs, finite=True, nonneg=True))
+        put(self, "losses", _array("losses", losses, finite=True))
+        put(self, "smoothed", _array("smoothed", smoothed))
         n = len(self.lrs)
         if not (n == len(self.losses) == len(self.smoothed)):
             raise ConfigError(
@@ -114,19 +144,37 @@ class FinderResult:
                 f"FinderResult: stop_reason must be one of {allowed}, got {stop_reason!r}"
             )
         put(self, "stop_reason", stop_reason)
+        for name, v in (("config", config), ("meta", meta)):
+            if v is not None and not isinstance(v, dict):
+                raise ConfigTypeError(
+                    f"FinderResult: {name} must be a dict, got {v!r:.80} ({type(v).__name__})"
+                )
         put(self, "config", dict(config or {}))
         bw = BANDWIDTH if bandwidth is None else bandwidth
         put(self, "bandwidth", check_number("FinderResult", "bandwidth", bw, positive=True))
         put(self, "curve", self._curve(curve))
+        for name, x in (("stop_lr", stop_lr), ("stop_loss", stop_loss)):
+            if x is not None and not is_number(x):  # NaN/inf stop_loss: a nonfinite stop
+                raise ConfigTypeError(
+                    f"FinderResult: {name} must be a number or None, got {x!r:.80} "
+                    f"({type(x).__name__})"
+                )
         put(self, "stop_lr", None if stop_lr is None else float(stop_lr))
         put(self, "stop_loss", None if stop_loss is None else float(stop_loss))
         put(self, "stop_detail", str(stop_detail))
-        put(self, "calls", n + (stop_reason == "nonfinite") if calls is None else int(calls))
-        put(self, "seconds", float(seconds))
+        if calls is not None:
+            calls = check_int("FinderResult", "calls", calls, low=0)
+        put(self, "calls", n + (stop_reason == "nonfinite") if calls is None else calls)
+        put(self, "seconds", check_number("FinderResult", "seconds", seconds, nonneg=True))
         put(self, "meta", dict(meta or {}))
-        planned = int(self.config.get("steps", n) or n)
-        put(self, "skip_start", max(1, planned // 20) if skip_start is None else int(skip_start))
-        put(self, "skip_end", 3 if skip_end is None else int(skip_end))
+        planned = self.config.get("steps") or n  # the sweep's planned steps (skip_start)
+        planned = check_int("FinderResult", "config['steps']", planned, low=1)
+        if skip_start is not None:
+            skip_start = check_int("FinderResult", "skip_start", skip_start)
+        if skip_end is not None:
+            skip_end = check_int("FinderResult", "skip_end", skip_end)
+        put(self, "skip_start", max(1, planned // 20) if skip_start is None else skip_start)
+        put(self, "skip_end", 3 if skip_end is None else skip_end)
         if self.skip_start < 0 or self.skip_end < 0:
             raise ConfigError(
                 f"FinderResult: skip_start and skip_end must be >= 0, got "
@@ -146,7 +194,16 @@ class FinderResult:
         return out
 
     def replace(self, **changes: Any) -> FinderResult:
-        """A copy with some fields changed (e.g. ``meta``)."""
+        """A copy with some fields changed (e.g. ``meta``).
+
+        Changing what the lag-free curve is computed from (``lrs``, ``losses``,
+        ``bandwidth``, or the sweep's ``mode`` in ``config``) recomputes ``curve``
+        unless it is given too.
+        """
+        cfg = changes.get("config")
+        mode = isinstance(cfg, dict) and cfg.get("mode") != self.config.get("mode")
+        if "curve" not in changes and (mode or _CURVE_INPUTS & set(changes)):
+            changes["curve"] = None
         return dataclasses.replace(self, **changes)
 
     # ------------------------------------------------------------ basics
@@ -226,8 +283,8 @@ class FinderResult:
         kind: str = "one_cycle",
         steps: Any = None,
         *,
-        warmup: Any = "5%",
-        half_period: Any = "10%",
+        warmup: Any = None,
+        half_period: Any = None,
         **kwargs: Any,
     ) -> Schedule:
         """A ready lrkit schedule built from this result.
@@ -235,8 +292,14 @@ class FinderResult:
         - ``"one_cycle"``: ``one_cycle(peak=max, steps, div=max/base)`` from
           :meth:`suggest_range` (``max`` = ``suggest("minimum")``; ``kwargs``
           such as ``final_div`` or ``div`` pass through);
-        - ``"cyclic"``: ``cyclic(low=base, high=max, half_period)``;
-        - ``"cosine"``: ``warmup(cosine(start=suggest(), end=0, steps), warmup)``.
+        - ``"cyclic"``: ``cyclic(low=base, high=max, half_period)``, bound to ``steps``
+          when given (a relative ``half_period`` such as ``"10%"`` is of that run);
+        - ``"cosine"``: ``warmup(cosine(start=suggest(), end=0, steps), warmup)``
+          (``warmup`` default ``"5%"``; ``0``: no warmup).
+
+        ``warmup`` is for ``"cosine"`` only and ``half_period`` (default ``"10%"``)
+        for ``"cyclic"`` only: given with another kind, they raise
+        :class:`~lrkit.errors.ConfigError` (they would be dropped).
 
         ``steps`` left out means "to the end of the run" (bind it later). Raises
         :class:`~lrkit.errors.ConfigError` with the reason when the curve gives
@@ -268,10 +331,10 @@ class FinderResult:
             "stop_reason": self.stop_reason,
             "stop_lr": self.stop_lr,
             "stop_loss": sl if sl is None or math.isfinite(sl) else repr(sl),
-            "config": dict(self.config),
+            "config": _plain(self.config),
             "calls": self.calls,
             "seconds": self.seconds,
-            "meta": dict(self.meta),
+            "meta": _plain(self.meta),
             "skip_start": self.skip_start,
             "skip_end": self.skip_end,
         }
@@ -287,7 +350,10 @@ class FinderResult:
         from the losses) and version 2 (lrkit 0.1.0).
         """
         if isinstance(d, str):
-            d = json.loads(d)
+            try:
+                d = json.loads(d)
+            except ValueError as e:
+                raise ConfigError(f"FinderResult.from_dict: d is not valid JSON ({e})") from None
         if not isinstance(d, dict) or d.get("kind") != "lrkit.FinderResult":
             raise ConfigError(
                 f"FinderResult.from_dict: d must be a dict made by to_dict(), got {d!r:.80}"
@@ -300,6 +366,13 @@ class FinderResult:
                 f"FinderResult.from_dict: version must be 1 or 2, got {d.get('version')!r}"
             )
         sl, curve = d.get("stop_loss"), d.get("curve")
+        if isinstance(sl, str):  # to_dict writes a non-finite stop_loss as text
+            if sl not in ("nan", "inf", "-inf"):
+                raise ConfigError(
+                    "FinderResult.from_dict: stop_loss must be a number, null, 'nan', 'inf' "
+                    f"or '-inf', got {sl!r:.80}"
+                )
+            sl = float(sl)
         if not isinstance(d.get("config", {}) or {}, dict):
             raise ConfigTypeError("FinderResult.from_dict: config must be a dict")
         return cls(
@@ -308,7 +381,7 @@ class FinderResult:
             d["smoothed"],
             stop_reason=d["stop_reason"],
             stop_lr=d.get("stop_lr"),
-            stop_loss=float(sl) if isinstance(sl, str) else sl,
+            stop_loss=sl,
             config=d.get("config"),
             calls=d.get("calls"),
             seconds=d.get("seconds", 0.0),

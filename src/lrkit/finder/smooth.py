@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int, check_number
+from ..errors import ConfigError
+
 __all__ = ["zero_lag", "BANDWIDTH", "step_noise"]
 
 
@@ -59,8 +62,14 @@ def zero_lag(
     >>> bool(np.allclose(zero_lag(lrs, line), line))
     True
     """
+    bandwidth = check_number("zero_lag", "bandwidth", bandwidth, positive=True)
+    robust = check_int("zero_lag", "robust", robust, low=0)
     lrs = np.asarray(lrs, dtype=np.float64).reshape(-1)
     y = np.asarray(losses, dtype=np.float64).reshape(-1)
+    if len(lrs) != len(y):
+        raise ConfigError(
+            f"zero_lag: lrs and losses must have the same length, got {len(lrs)} and {len(y)}"
+        )
     out = np.full(len(y), np.nan)
     pos = np.isfinite(y) & np.isfinite(lrs) & ((lrs > 0) if log else True)
     x, yy = (np.log10(lrs[pos]) if log else lrs[pos]), y[pos]
@@ -70,10 +79,10 @@ def zero_lag(
         return out
     d = np.diff(x)
     step = 2.0 * float(np.median(np.abs(d)))
-    h = max(float(bandwidth) if log else 0.0, step, 1e-12)
+    h = max(bandwidth if log else 0.0, step, 1e-12)
     delta = np.ones(n)
     fit = yy.copy()
-    for it in range(int(robust) + 1):
+    for it in range(robust + 1):
         for a in range(0, n, 512):  # blocks of rows: memory O(512 n)
             dx = x[None, :] - x[a : a + 512, None]
             w = np.exp(-0.5 * (dx / h) ** 2) * delta[None, :]
@@ -84,7 +93,7 @@ def zero_lag(
             fit[a : a + 512] = np.where(
                 ok, (s2 * t0 - s1 * t1) / np.where(ok, det, 1.0), t0 / np.maximum(s0, 1e-300)
             )
-        if it == int(robust):
+        if it == robust:
             break
         r = yy - fit
         scale = float(np.median(np.abs(r)))

@@ -69,6 +69,15 @@ EDGE_FACTOR = 10.0
 #: without an edge: how far below the rate at the curve's minimum it sits
 AUTO_FACTOR = math.sqrt(10.0)
 
+#: differences of the curve below this fraction of its level are floating-point
+#: rounding (the local fits of a constant loss differ by ~1e-16), not a fall
+ROUNDING = 1e-12
+
+
+def _rounding(z: np.ndarray) -> float:
+    """The size below which two values of the curve ``z`` are the same (:data:`ROUNDING`)."""
+    return ROUNDING * float(np.max(np.abs(z))) if len(z) else 0.0
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -191,8 +200,11 @@ def _minimum_index(res: FinderResult) -> tuple[int, int] | None:
     lo, hi = search_window(res)
     if hi <= lo:
         return None
-    k = int(np.argmin(res.curve[lo:hi]))
-    return None if k == 0 else (lo, k)
+    z = res.curve[lo:hi]
+    k = int(np.argmin(z))
+    if k == 0 or float(np.max(z[: k + 1])) - float(z[k]) <= _rounding(z):
+        return None  # at the start, or a "fall" of rounding only (a constant loss)
+    return lo, k
 
 
 # ---------------------------------------------------------------- the methods
@@ -278,10 +290,11 @@ def valley(res: FinderResult) -> Suggestion:
     lo, hi = search_window(res)
     sm = res.curve[lo:hi]
     n = len(sm)
+    tol = _rounding(sm)  # a step down of rounding only is not a decrease
     length = np.ones(n, dtype=np.int64)
     prev = np.full(n, -1, dtype=np.int64)
     for k in range(1, n):
-        cand = np.flatnonzero(sm[:k] > sm[k])
+        cand = np.flatnonzero(sm[:k] > sm[k] + tol)
         if len(cand):
             j = cand[int(np.argmax(length[cand]))]
             length[k] = length[j] + 1

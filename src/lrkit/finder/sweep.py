@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validate import check_bool
 from ..errors import ConfigTypeError
 from .options import SweepOptions, sweep_options
 from .result import FinderResult
@@ -70,7 +71,8 @@ def as_loss(out: Any, owner: str, lr: float) -> float:
 
     Anything else raises :class:`~lrkit.errors.ConfigTypeError` naming
     ``step_fn``, what it returned and the rate. NaN and inf are returned as
-    they are (they stop the sweep).
+    they are (they stop the sweep), and so is an int too large for a float,
+    as inf.
 
     >>> as_loss(2, "find", 0.1)
     2.0
@@ -98,7 +100,10 @@ def as_loss(out: Any, owner: str, lr: float) -> float:
     try:
         if hasattr(out, "detach"):
             out = out.detach()
-        return float(out.item() if hasattr(out, "item") else out)
+        out = out.item() if hasattr(out, "item") else out
+        return float(out)
+    except OverflowError:  # an int beyond float64 (10**400): an infinite loss, it stops
+        return math.inf if out > 0 else -math.inf
     except (TypeError, ValueError, RuntimeError, AttributeError):
         raise ConfigTypeError(
             f"{owner}: step_fn must return the loss as one number, got {out!r:.80} "
@@ -159,6 +164,12 @@ def find(
     """
     if not callable(step_fn):
         raise ConfigTypeError(f"find: step_fn must be callable (lr -> loss), got {step_fn!r}")
+    if progress is not None:  # "no" would count as True
+        progress = check_bool("find", "progress", progress)
+    if callback is not None and not callable(callback):
+        raise ConfigTypeError(
+            f"find: callback must be callable (i, lr, loss, smoothed) or None, got {callback!r}"
+        )
     opts = sweep_options(options, **sweep)
     rec = _Recorder(opts)
     reason, stop_lr, stop_loss, detail = "completed", None, None, ""

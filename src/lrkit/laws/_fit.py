@@ -21,11 +21,13 @@ of :data:`S_GRID` and :data:`K_GRID`).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .._validate import check_bool, check_int
 from ..errors import ConfigError, ConfigTypeError
 from . import _forms as F
 from ._law import _MEANS, LAWS, Law, _base
@@ -373,6 +375,16 @@ def fit(
     Predicting a run much longer than that extrapolates how much a decay buys over a
     longer run, which no fitted curve shows (docs/laws.md, "Honest limits").
     """
+    if not isinstance(law, str) or law not in LAWS:
+        raise ConfigError(f"fit: law must be one of {', '.join(LAWS)}, got {law!r}")
+    if isinstance(lam, bool) or not (isinstance(lam, numbers.Real) and 0.0 <= lam < 1.0):
+        raise ConfigError(f"fit: lam must be in [0, 1), got {lam!r}")
+    if isinstance(delta, bool) or not (isinstance(delta, numbers.Real) and delta > 0):
+        raise ConfigError(f"fit: delta must be > 0, got {delta!r}")
+    if not math.isfinite(delta):  # an infinite Huber threshold makes the objective NaN
+        raise ConfigError(f"fit: delta must be a finite number > 0, got {delta!r}")
+    skip_warmup = check_bool("fit", "skip_warmup", skip_warmup)
+    max_nfev = check_int("fit", "max_nfev", max_nfev, low=1)
     kw: dict[str, Any] = dict(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )

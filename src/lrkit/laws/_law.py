@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import as_schedule
-from ..errors import ConfigError, ConfigTypeError
+from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 from . import _forms as F
 from ._run import Run, as_steps, rates
 
@@ -97,7 +97,7 @@ _FORMULAS["mean_pqs"] = (
 
 
 def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
-    if law not in LAWS:
+    if not isinstance(law, str) or law not in LAWS:
         raise ConfigError(f"Law: law must be one of {', '.join(LAWS)}, got {law!r}")
     names = LAWS[law]
     extra = sorted(set(params) - set(names))
@@ -223,8 +223,12 @@ class Law:
         ``schedule`` as in :class:`Run` (a schedule, a spec, or per-step rates).
         ``steps`` default: every step of the run (``total_steps``, or the bound
         schedule's length, or the array's length). An unbound schedule is bound
-        to ``total_steps`` (default: the last requested step + 1).
+        to ``total_steps`` (default: the last requested step + 1). A prediction that
+        overflows (parameters far outside any fit's) raises
+        :class:`~lrkit.errors.NonFiniteError` naming the step.
         """
+        if total_steps is not None:
+            total_steps = _length(schedule, total_steps)  # a positive int (numpy's too)
         if steps is None:
             total = _length(schedule, total_steps)
             st = np.arange(total)
@@ -238,7 +242,15 @@ class Law:
                         f"got {total_steps}"
                     )
         eta = _rates_for(schedule, total, total_steps)
-        return self._curve(eta, st)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = self._curve(eta, st)
+        if not np.isfinite(out).all():
+            i = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise NonFiniteError(
+                f"predict: the {self.law} law's prediction at step {int(st[i])} is "
+                f"{float(out[i])!r} (its parameters {self.params} overflow there)"
+            )
+        return out
 
     def final(self, schedule: Any, total_steps: int | None = None) -> float:
         """The predicted loss after the last update of the run (step ``total_steps - 1``)."""
@@ -251,6 +263,10 @@ class Law:
         first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
         point always counts, since its rates are not all 0)."""
         runs = [runs] if isinstance(runs, Run) else list(runs)
+        if not runs or not all(isinstance(r, Run) for r in runs):
+            raise ConfigTypeError(
+                f"Law.errors: runs must be a Run or a non-empty list of Run, got {runs!r:.80}"
+            )
         masks = [r._defined for r in runs]
         seen = [r.losses[m] for r, m in zip(runs, masks)]
         pred = [self._curve(r.eta, r.steps[m]) for r, m in zip(runs, masks)]
@@ -338,9 +354,13 @@ def _check_area(eta: np.ndarray, steps: np.ndarray) -> None:
 
 def _length(schedule: Any, total_steps: int | None) -> int:
     if total_steps is not None:
-        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
+        if (
+            isinstance(total_steps, bool)
+            or not isinstance(total_steps, numbers.Integral)
+            or total_steps < 1
+        ):
             raise ConfigError(f"total_steps must be a positive int, got {total_steps!r}")
-        return total_steps
+        return int(total_steps)
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         sch = as_schedule(schedule)
         own = getattr(sch, "steps", None)  # e.g. wsd(..., steps=3000, decay="20%")
@@ -372,6 +392,8 @@ def _plain(x: Any) -> Any:
         return {str(k): _plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray) and x.ndim > 0:  # .item() takes one element only
+        return [_plain(v) for v in x.tolist()]
     if hasattr(x, "item") and callable(x.item):
         return x.item()
     return x

@@ -7,7 +7,8 @@ Two families, both returned as lrkit schedules whose spec round-trips:
   (linear, cos, sqrt) and the end value (0, 1 %, 10 % of the peak), refined
   to the step by a bounded scalar search around the best cell.
 - ``"interpolate"``: a free monotone shape held at the peak after the warmup:
-  ``interpolate`` through :math:`K` evenly spaced knots with values
+  ``interpolate`` through :math:`K` evenly spaced knots (``knots``, 2 to 64, at most
+  ``total_steps - warmup``) with values
   :math:`v_j = \text{peak}\prod_{i \le j} r_i`, :math:`r_i \in [0, 1]`
   (monotone by construction), optimized with L-BFGS-B on
   :math:`\hat L(T-1)`; the WSD optimum is the starting point.
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Schedule
-from ..errors import ConfigError, ConfigTypeError
+from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
 __all__ = ["optimize", "FAMILIES"]
 
@@ -34,7 +35,14 @@ _ENDS = (0.0, 0.01, 0.1)
 
 
 def _check(total_steps: Any, peak: Any, warmup: Any, family: Any, knots: Any) -> None:
-    if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 10:
+    if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral):
+        raise ConfigError(f"optimize: total_steps must be an int >= 10, got {total_steps!r}")
+    if isinstance(warmup, numbers.Integral) and not isinstance(warmup, bool):
+        warmup = int(warmup)
+    if isinstance(knots, numbers.Integral) and not isinstance(knots, bool):
+        knots = int(knots)
+    total_steps = int(total_steps)
+    if total_steps < 10:
         raise ConfigError(f"optimize: total_steps must be an int >= 10, got {total_steps!r}")
     if isinstance(peak, bool) or not isinstance(peak, numbers.Real):
         raise ConfigTypeError(f"optimize: peak must be a number, got {peak!r}")
@@ -50,10 +58,18 @@ def _check(total_steps: Any, peak: Any, warmup: Any, family: Any, knots: Any) ->
         raise ConfigError(f"optimize: family must be one of {', '.join(FAMILIES)}, got {family!r}")
     if isinstance(knots, bool) or not isinstance(knots, int) or not 2 <= knots <= 64:
         raise ConfigError(f"optimize: knots must be an int in [2, 64], got {knots!r}")
+    if family == "interpolate" and knots > total_steps - warmup:  # a knot per step at most
+        raise ConfigError(
+            f"optimize: knots must be at most total_steps - warmup = {total_steps - warmup} "
+            f"(one knot per step after the warmup), got {knots!r}"
+        )
 
 
 def _final(law: Any, s: Schedule, total: int) -> float:
-    return float(law.final(s, total_steps=total))
+    try:
+        return float(law.final(s, total_steps=total))
+    except NonFiniteError:  # the law overflows on this candidate: never the best
+        return math.inf
 
 
 def _wsd(law: Any, T: int, peak: float, w: int) -> tuple[Schedule, float]:
@@ -134,7 +150,7 @@ def optimize(
     linear ``warmup`` from 0 when ``warmup > 0``) with ``lrkit.parse(str(s)) == s``.
     """
     _check(total_steps, peak, warmup, family, knots)
-    peak = float(peak)
+    total_steps, warmup, knots, peak = int(total_steps), int(warmup), int(knots), float(peak)
     s, _ = _wsd(law, total_steps, peak, warmup)
     if family == "wsd":
         return s

@@ -41,6 +41,8 @@ def rates(
         eta = np.full(total, float(schedule))
     else:
         try:
+            if schedule is None or np.asarray(schedule).dtype.kind in "bUS":
+                raise TypeError  # None, bools or strings ("0.01" would be read as 0.01)
             eta = np.asarray(schedule, dtype=np.float64)
         except (TypeError, ValueError):
             raise ConfigTypeError(
@@ -74,9 +76,13 @@ def as_steps(steps: Any, owner: str = "steps") -> np.ndarray:
     if a.dtype.kind == "f":
         if not np.isfinite(a).all() or (a != np.round(a)).any():
             raise ConfigError(f"{owner} must be whole step numbers, got {a[a != np.round(a)][:1]}")
+        if (np.abs(a) >= 2.0**63).any():  # the int64 cast would wrap around
+            raise ConfigError(f"{owner} must be < 2**63, got {float(a[np.abs(a) >= 2.0**63][0]):g}")
         a = a.astype(np.int64)
     if a.dtype.kind not in "iu":
         raise ConfigTypeError(f"{owner} must be integers, got dtype {a.dtype}")
+    if a.dtype.kind == "u" and (a >= 2**63).any():  # the int64 cast would wrap around
+        raise ConfigError(f"{owner} must be < 2**63, got {int(a[a >= 2**63][0])}")
     a = a.astype(np.int64)
     if (a < 0).any():
         raise ConfigError(f"{owner} must be >= 0, got {int(a.min())}")
@@ -107,7 +113,13 @@ class Run:
 
     def __post_init__(self) -> None:
         steps = as_steps(self.steps, "Run: steps")
-        losses = np.asarray(self.losses, dtype=np.float64).ravel()
+        raw = np.asarray(self.losses)
+        if raw.dtype.kind in "bUS":  # bools, strings ("1.5" would be read as 1.5)
+            raise ConfigTypeError(
+                f"Run: losses must be numbers, got {raw.ravel()[:3].tolist()!r:.80} "
+                f"(dtype {raw.dtype})"
+            )
+        losses = raw.astype(np.float64).ravel()
         if losses.shape != steps.shape:
             raise ConfigError(
                 f"Run: steps and losses must have the same length, got {steps.size} "
@@ -121,8 +133,11 @@ class Run:
             raise ConfigError("Run: steps must be strictly increasing")
         total = int(steps[-1]) + 1
         if self.total_steps is not None:
-            if isinstance(self.total_steps, bool) or not isinstance(self.total_steps, int):
+            if isinstance(self.total_steps, bool) or not isinstance(
+                self.total_steps, numbers.Integral
+            ):
                 raise ConfigTypeError(f"Run: total_steps must be an int, got {self.total_steps!r}")
+            object.__setattr__(self, "total_steps", int(self.total_steps))
             if self.total_steps < total:
                 raise ConfigError(
                     f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"

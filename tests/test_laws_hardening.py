@@ -1,0 +1,233 @@
+"""Adversarial use of the loss-curve laws (hardening pass)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lrkit.errors import ConfigError, ConfigTypeError, NonFiniteError
+from lrkit.laws import Law, Run, fit
+
+MOM = {"L0": 2.0, "A": 1.0, "alpha": 0.5, "C": 100.0, "lam": 0.999}
+STEPS = np.arange(20, 300, 20)
+
+
+def _run() -> Run:
+    eta = np.full(300, 0.01)
+    return Run(eta, STEPS, 2.0 + 3.0 * np.cumsum(eta)[STEPS] ** -0.5, name="constant")
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "words"),
+    [
+        ({"law": ["momentum"]}, ConfigError, r"fit: law must be one of .*, got \['momentum'\]"),
+        ({"max_nfev": 0}, ConfigError, "fit: max_nfev must be >= 1, got 0"),
+        ({"max_nfev": "x"}, ConfigTypeError, "fit: max_nfev must be an integer, got 'x'"),
+        ({"lam": False}, ConfigError, r"fit: lam must be in \[0, 1\), got False"),
+        ({"lam": 1.0}, ConfigError, r"fit: lam must be in \[0, 1\), got 1.0"),
+        ({"delta": math.inf}, ConfigError, "fit: delta must be a finite number > 0, got inf"),
+        ({"delta": 0}, ConfigError, "fit: delta must be > 0, got 0"),
+        ({"skip_warmup": "no"}, ConfigTypeError, "fit: skip_warmup must be True or False"),
+    ],
+)
+def test_fit_refuses_bad_settings_naming_them(kw, error, words):
+    """A list law raised TypeError (unhashable), max_nfev=0 scipy's own error, delta=inf
+    ran a fit of NaN objectives and returned its start, skip_warmup='no' counted as True."""
+    with pytest.raises(error, match=words):
+        fit([_run()], **{"law": "momentum", **kw})
+
+
+def test_law_refuses_a_law_name_that_is_not_a_string():
+    with pytest.raises(ConfigError, match=r"Law: law must be one of .*, got \['x'\]"):
+        Law.from_dict({"law": ["x"], "params": {}})
+
+
+@pytest.mark.parametrize("total", [True, "100", 2.5, 0])
+def test_predict_refuses_a_total_steps_that_is_not_a_positive_int(total):
+    """With steps given, total_steps='100' raised TypeError ('<' between str and int) and
+    True / 2.5 were compared with the last step."""
+    law = Law("momentum", MOM)
+    with pytest.raises(ConfigError, match=f"total_steps must be a positive int, got {total!r}"):
+        law.predict("cosine(0.01)", [10], total_steps=total)
+    assert law.predict("cosine(0.01)", [10], total_steps=100)[0] == pytest.approx(
+        law.predict("cosine(0.01, steps=100)", [10])[0], rel=1e-12
+    )
+
+
+def test_predict_refuses_a_prediction_that_overflows():
+    """alpha=1e308 (a corrupted saved law) predicted inf, silently."""
+    law = Law("momentum", {**MOM, "alpha": 1e308})
+    with pytest.raises(NonFiniteError, match=r"prediction at step 0 is inf"):
+        law.predict("constant(0.01)", [0, 100], total_steps=200)
+    # S(100) = 1.01 > 1: the power term underflows to 0 and a constant rate has no
+    # drops, so the prediction there is L0
+    assert law.predict("constant(0.01)", [100], total_steps=200)[0] == 2.0
+
+
+def test_errors_refuses_no_runs():
+    with pytest.raises(ConfigTypeError, match="Law.errors: runs must be a Run or a non-empty"):
+        Law("momentum", MOM).errors([])
+    exact = Law("momentum", {**MOM, "A": 3.0})  # the run's own curve (no drops: C is idle)
+    assert exact.errors(_run())["mean_rel"] < 1e-12
+
+
+@pytest.mark.parametrize("losses", [[True, False], ["1.5", "1.4"]])
+def test_run_refuses_losses_that_are_not_numbers(losses):
+    """[True, False] was read as 1.0, 0.0 and strings as their numbers."""
+    with pytest.raises(ConfigTypeError, match="Run: losses must be numbers, got "):
+        Run("constant(0.1)", [10, 20], losses)
+
+
+def test_a_float_step_beyond_int64_is_refused_as_itself():
+    """1e30 was cast to int64 (-2**63, with a RuntimeWarning) and refused as negative."""
+    with pytest.raises(ConfigError, match=r"^Run: steps must be < 2\*\*63, got 1e\+30$"):
+        Run("constant(0.1)", [1e30], [2.0])
+    with pytest.raises(
+        ConfigError, match=r"^Run: steps must be < 2\*\*63, got 18446744073709551615$"
+    ):
+        Run("constant(0.1)", np.array([2**64 - 1], dtype=np.uint64), [2.0])
+
+
+def _csv(tmp_path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def _constant_csv(tmp_path) -> str:
+    eta = np.full(300, 0.01)
+    rows = [f"{s},{2.0 + 3.0 * float(np.cumsum(eta)[s]) ** -0.5}" for s in STEPS]
+    return _csv(tmp_path, "con.csv", "step,loss\n" + "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "msg"),
+    [
+        # a short row: numpy's "inhomogeneous shape" text came out as "not a number"
+        (
+            lambda p: _csv(p, "ragged.csv", "step,loss\n1,2\n3\n"),
+            ["constant(0.01)"],
+            "ragged.csv: line 3 has 1 columns, expected 2 (step,loss), got ['3']",
+        ),
+        (
+            lambda p: _csv(p, "word.csv", "step,loss\n1,2\n2,x\n"),
+            ["constant(0.01)"],
+            "word.csv: not a number in the data, line 3 (could not convert string to float: 'x')",
+        ),
+        # 1e30 was cast to int64 and refused as the negative step -9223372036854775808
+        (
+            lambda p: _csv(p, "big.csv", "step,loss\n1e30,2\n"),
+            ["constant(0.01)"],
+            "Run: steps must be < 2**63, got 1e+30",
+        ),
+        # the option is --out (the message said "out must end in ...")
+        (_constant_csv, ["constant(0.01)", "--out", "x.txt"], "error: --out must end in .png"),
+        # refused only after the fit, without naming the candidate
+        (
+            _constant_csv,
+            ["constant(0.01)", "--candidate", "constant(0.0)", "--total", "300"],
+            "error: --candidate constant(0.0): rates must not all be 0",
+        ),
+    ],
+)
+def test_predict_refuses_bad_input_in_one_line_before_fitting(tmp_path, capsys, make, extra, msg):
+    from lrkit.cli import main
+
+    rc = main(["predict", "--law", "momentum", "--run", make(tmp_path), *extra])
+    err = capsys.readouterr()
+    assert rc == 2
+    assert msg in err.err and err.err.count("\n") == 1, err.err
+    assert "law:" not in err.out  # nothing was fitted
+
+
+MPL = {"L0": 2.0, "A": 1.0, "alpha": 0.5, "B": 300.0, "C": 2.0, "beta": 0.5, "gamma": 0.5}
+
+
+def test_optimize_refuses_more_knots_than_steps_before_searching():
+    """total_steps=10 with the default 16 knots ran the WSD search, then failed inside
+    interpolate ('points steps must be strictly increasing, got [0, 1, 1, 2, ...]')."""
+    law = Law("multi_power", MPL)
+    with pytest.raises(
+        ConfigError,
+        match=r"^optimize: knots must be at most total_steps - warmup = 6 \(one knot per "
+        r"step after the warmup\), got 16$",
+    ):
+        law.optimize(10, 0.01, warmup=4, family="interpolate")
+    s = law.optimize(16, 0.01, family="interpolate")  # one knot per step: allowed
+    assert [x for x, _ in s.points] == list(range(17))
+    assert law.optimize(10, 0.01, warmup=4).steps == 10  # wsd has no knots
+
+
+def test_optimize_takes_numpy_integers():
+    """np.int64(200) was refused as 'total_steps must be an int >= 10, got np.int64(200)'."""
+    law = Law("multi_power", MPL)
+    got = law.optimize(np.int64(200), 0.01, warmup=np.int64(10))
+    assert got == law.optimize(200, 0.01, warmup=10)
+
+
+def test_to_dict_writes_an_array_in_info_as_a_list():
+    """An array of several values in info raised 'can only convert an array of size 1'."""
+    import json
+
+    law = Law("momentum", MOM, {"steps": np.arange(3), "one": np.float64(0.5)})
+    d = json.loads(json.dumps(law.to_dict()))
+    assert d["info"] == {"steps": [0, 1, 2], "one": 0.5}
+    assert Law.from_dict(d) == law
+
+
+def test_numpy_integers_are_taken_as_total_steps():
+    """np.int64(100) was refused as 'total_steps must be an int, got np.int64(100)'."""
+    law = Law("momentum", MOM)
+    run = Run("cosine(0.01)", [10, 20], [2.0, 1.9], total_steps=np.int64(100))
+    assert run.total_steps == 100 and type(run.total_steps) is int
+    assert (
+        run.eta.tolist() == Run("cosine(0.01)", [10, 20], [2.0, 1.9], total_steps=100).eta.tolist()
+    )
+    want = law.predict("cosine(0.01)", [10, 99], total_steps=100)
+    assert (
+        law.predict("cosine(0.01)", [10, 99], total_steps=np.int64(100)).tolist() == want.tolist()
+    )
+    assert law.final("cosine(0.01)", total_steps=np.int32(100)) == want[1]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "got"), [(None, "NoneType"), (["0.01"] * 11, "list"), ([True] * 11, "list")]
+)
+def test_run_refuses_a_schedule_that_is_not_rates(schedule, got):
+    """None was refused as 'a 1-D array of rates, got shape ()' and strings were read as
+    their numbers."""
+    with pytest.raises(
+        ConfigTypeError,
+        match="^Run: schedule must be an lrkit schedule, a spec or a 1-D array of rates, "
+        f"got {got}$",
+    ):
+        Run(schedule, [10], [2.0])
+
+
+def test_predict_names_the_run_file_whose_data_a_run_refuses(tmp_path, capsys):
+    """Run's errors ('Run: steps must be strictly increasing') did not say which of the
+    --run files they were about."""
+    from lrkit.cli import main
+
+    good = _constant_csv(tmp_path)
+    bad = _csv(tmp_path, "back.csv", "step,loss\n10,2.0\n5,1.9\n")
+    rc = main(
+        [
+            "predict",
+            "--law",
+            "momentum",
+            "--run",
+            good,
+            "constant(0.01)",
+            "--run",
+            bad,
+            "constant(0.01)",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1
+    assert f"error: --run {bad}: Run: steps must be strictly increasing" in err
+    rc = main(["predict", "--run", good, "nonsense("])
+    assert f"error: --run {good}: spec error at column 9" in capsys.readouterr().err
