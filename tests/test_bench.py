@@ -277,3 +277,25 @@ def test_cli_bench_runs_the_built_in_quadratic(tmp_path, capsys):
             x = x - 0.3 * (task.problem.h * x + eps.numpy())
     assert run["final_metric"] == pytest.approx(task.problem.loss(x), rel=1e-9)
     assert "lrkit bench: quadratic (loss), sgd" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "specs, labels, twice",
+    [
+        (["constant(0.05)", "constant(0.05)"], None, "constant(value=0.05)"),
+        (["auto", " auto "], None, "auto"),
+        (["constant(0.05)", "cosine(0.05)"], ["a", "a"], "a"),
+    ],
+)
+def test_run_grid_refuses_a_label_given_twice(digits, specs, labels, twice):
+    # two schedules under one label would be merged into one row of 2 "runs" of seed 0
+    with pytest.raises(ConfigError, match=re.escape(f"label {twice!r} is given twice")):
+        run_grid(digits, specs, seeds=1, epochs=1, labels=labels)
+
+
+def test_cli_bench_refuses_a_schedule_given_twice(tmp_path, capsys):
+    argv = ["bench", "--task", "digits", "--epochs", "1", "--out", str(tmp_path / "b")]
+    assert main([*argv, "--schedule", "constant(0.05)", "--schedule", "constant(0.05)"]) == 2
+    err = capsys.readouterr().err
+    assert "'constant(0.05)' is given twice" in err and err.count("\n") == 1
+    assert not (tmp_path / "b").exists()

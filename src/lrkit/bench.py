@@ -525,6 +525,8 @@ def run_grid(
     """Train every schedule for every seed under the same budget; results in that order.
 
     ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit seeds.
+    ``labels``: one per schedule (default: the spec, ``"auto"``), all
+    distinct: a label is one row of :func:`aggregate`.
     ``on_result(run)`` is called after each run (e.g. to print progress).
     ``backend``: ``"serial"`` (this process) or ``"ray"``: every cell
     (schedule x seed) is a Ray task with one CPU and one torch thread
@@ -545,12 +547,22 @@ def run_grid(
         raise ConfigError(
             f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
         )
+    labs = (
+        list(labels)
+        if labels is not None
+        else [s if isinstance(s, str) else str(s) for s in parsed]
+    )
+    for i, lab in enumerate(labs):
+        if lab in labs[:i]:  # aggregate() would merge the two into one row
+            raise ConfigError(
+                f"run_grid: label {lab!r} is given twice; each schedule needs a label of its "
+                "own (one row of the comparison)"
+            )
     base = _resolve_task(task, None)
     cells = []
     for seed in seed_list:
         t = base.with_seed(seed) if seed != base.seed else base
-        for i, s in enumerate(parsed):
-            lab = labels[i] if labels is not None else (s if isinstance(s, str) else str(s))
+        for s, lab in zip(parsed, labs):
             cells.append(((t, s, optimizer, epochs), {"label": lab, **kwargs}))
     if backend == "ray":
         return _run_cells_on_ray(cells, address, progress, on_result)

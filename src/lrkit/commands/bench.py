@@ -84,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     if args.schedule is not None:
         _args.schedules(args.schedule, auto=True)  # every spec before loading the task
+        for i, text in enumerate(args.schedule):
+            if text in args.schedule[:i]:  # one row per label: the two would be merged
+                raise _args.ConfigError(
+                    f"--schedule {text!r} is given twice; each schedule is one row of the "
+                    "comparison"
+                )
     import torch
 
     torch.set_num_threads(args.threads)
