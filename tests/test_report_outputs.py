@@ -149,3 +149,18 @@ def test_unwritable_folders_refused_before_any_work(capsys):
     assert out == ""
     assert err.count("\n") == 1 and "--out" in err and "'/proc'" in err
     assert not os.path.exists("/proc/lrkit-demo")
+
+
+def test_budget_note_is_the_run_length_when_the_first_row_diverged(tmp_path):
+    # the first schedule diverges after a few updates: the note must still say 45 (one epoch)
+    task = get_task("digits", seed=0)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        res = run_grid(task, ["constant(50.0)", "constant(0.05)"], seeds=1, epochs=1)
+    finally:
+        torch.set_num_threads(n)
+    assert res[0].diverged and res[0].steps < 45 and res[1].steps == 45
+    write_outputs(res, task, str(tmp_path), title="t", subtitle="s", png=False)
+    page = (tmp_path / "report.html").read_text()
+    assert "same budget (45 updates) for each" in page

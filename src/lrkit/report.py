@@ -283,7 +283,8 @@ def bench_report(
     metric = first.metric_name
     mlabel = "test accuracy" if metric == "accuracy" else f"validation {metric}"
     seeds = len(_by_label(results)[first.label])
-    sections = _bench_sections(rows, series, finder, mlabel, seeds, intro)
+    budget = first.epochs * first.steps_per_epoch  # a diverged run's steps stop short of it
+    sections = _bench_sections(rows, series, finder, mlabel, seeds, intro, budget)
     out = {
         "report": write_html(
             os.path.join(out_dir, "report.html"), sections, title=title, subtitle=subtitle
@@ -334,11 +335,13 @@ def _bench_sections(
     mlabel: str,
     seeds: int,
     intro: str,
+    budget: int,
 ) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     if intro:
         sections.append({"title": "What this is", "html": f"<p>{html.escape(intro)}</p>"})
-    sections.append({"title": "Comparison", "table": _rows_table(rows), "note": _table_note(rows)})
+    note = _table_note(rows, budget)
+    sections.append({"title": "Comparison", "table": _rows_table(rows), "note": note})
     if finder:
         planned = "plan" in finder  # bench's auto: the planner's range test and probe runs
         what = "extra updates (range test and probe runs)" if planned else "updates"
@@ -516,10 +519,10 @@ def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"header": header, "rows": out, "best": best}
 
 
-def _table_note(rows: Sequence[dict[str, Any]]) -> str:
+def _table_note(rows: Sequence[dict[str, Any]], budget: int) -> str:
     r = rows[0]
     t = "" if r["target"] is None else f" Target {r['metric_name']}: {r['target']:g}."
     return (
-        f"{r['runs']} seed(s) per schedule, same budget ({r['steps']} updates) for each; "
+        f"{r['runs']} seed(s) per schedule, same budget ({budget} updates) for each; "
         f"the finder's updates are counted separately.{t} Best final value highlighted."
     )
