@@ -299,3 +299,21 @@ def test_cli_bench_refuses_a_schedule_given_twice(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "'constant(0.05)' is given twice" in err and err.count("\n") == 1
     assert not (tmp_path / "b").exists()
+
+
+def test_run_grid_refuses_labels_that_are_not_text_and_a_seed_twice(digits):
+    # an int label trained, then crashed in table() (len of an int), the results lost
+    with pytest.raises(TypeError, match=r"run_grid: labels must be strings, got 1 \(int\)"):
+        run_grid(digits, ["constant(0.05)"], seeds=1, epochs=1, labels=[1])
+    # seed 0 twice: one row of 2 "runs" of the same seed, "± 0.00"
+    with pytest.raises(ValueError, match=r"run_grid: seed 0 is given twice"):
+        run_grid(digits, ["constant(0.05)"], seeds=[0, 0], epochs=1)
+    with pytest.raises(TypeError, match=r"train: label must be a string, got 2 \(int\)"):
+        train(digits, "constant(0.05)", epochs=1, label=2)
+
+
+@pytest.mark.parametrize("momentum", [-0.5, 1.0, 1.5])
+def test_train_momentum_out_of_range_names_the_parameter(digits, momentum):
+    # torch said "Invalid momentum value: -0.5" / "Invalid beta parameter at index 0: 1.5"
+    with pytest.raises(ValueError, match=rf"train: momentum must be >= 0 and < 1, got {momentum}"):
+        train(digits, "constant(0.05)", epochs=1, momentum=momentum, optimizer="adam")

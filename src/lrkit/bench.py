@@ -35,7 +35,7 @@ from typing import Any
 from ._files import json_safe
 from ._validate import check_int, check_number
 from .core import Schedule, as_schedule
-from .errors import ConfigError
+from .errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "RunResult",
@@ -376,6 +376,7 @@ def train(
     ``schedule``: a Schedule, a spec string, a dict, a number or ``"auto"``.
     ``optimizer``: ``"sgd"``, ``"adam"`` or ``"adamw"`` (default: the task's).
     ``extra``: other hyperparameters to schedule, e.g. ``{"momentum": spec}``.
+    ``momentum``: SGD's momentum or Adam's beta1, in [0, 1).
     ``seed``: the task seed (model initialisation, split, batch order);
     ``None`` keeps the task's. Deterministic for a seed. ``target``: for an
     accuracy task a fraction in [0, 1] (``0.97`` for 97%).
@@ -391,7 +392,11 @@ def train(
     sched = None if is_auto else as_schedule(schedule)
     extra_s = {k: as_schedule(v) for k, v in (extra or {}).items()}
     target = _check_target(task, target)
-    check_number("train", "momentum", momentum)
+    check_number("train", "momentum", momentum, low=0.0, high=1.0, high_open=True)
+    if label is not None and not isinstance(label, str):
+        raise ConfigTypeError(
+            f"train: label must be a string, got {label!r} ({type(label).__name__})"
+        )
     check_number("train", "weight_decay", weight_decay, nonneg=True)
 
     t_start = time.perf_counter()
@@ -524,7 +529,7 @@ def run_grid(
 ) -> list[RunResult]:
     """Train every schedule for every seed under the same budget; results in that order.
 
-    ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit seeds.
+    ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit, distinct seeds.
     ``labels``: one per schedule (default: the spec, ``"auto"``), all
     distinct: a label is one row of :func:`aggregate`.
     ``on_result(run)`` is called after each run (e.g. to print progress).
@@ -542,6 +547,9 @@ def run_grid(
         seed_list = list(range(seeds))
     else:
         seed_list = [check_int("run_grid", "seed", s, low=0) for s in seeds]
+        for i, s in enumerate(seed_list):
+            if s in seed_list[:i]:  # aggregate() would count the same run twice
+                raise ConfigError(f"run_grid: seed {s} is given twice; seeds must be distinct")
     parsed = parse_schedules(schedules)
     if labels is not None and len(labels) != len(parsed):
         raise ConfigError(
@@ -553,6 +561,10 @@ def run_grid(
         else [s if isinstance(s, str) else str(s) for s in parsed]
     )
     for i, lab in enumerate(labs):
+        if not isinstance(lab, str):  # table() and the report need text
+            raise ConfigTypeError(
+                f"run_grid: labels must be strings, got {lab!r} ({type(lab).__name__})"
+            )
         if lab in labs[:i]:  # aggregate() would merge the two into one row
             raise ConfigError(
                 f"run_grid: label {lab!r} is given twice; each schedule needs a label of its "
