@@ -3,6 +3,7 @@ outputs removed, overwrites said, finished results never lost to a failed write.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -164,3 +165,34 @@ def test_budget_note_is_the_run_length_when_the_first_row_diverged(tmp_path):
     write_outputs(res, task, str(tmp_path), title="t", subtitle="s", png=False)
     page = (tmp_path / "report.html").read_text()
     assert "same budget (45 updates) for each" in page
+
+
+def test_a_run_diverged_in_its_first_epoch_keeps_the_pngs(tmp_path, capsys):
+    # constant(50) diverges after 5 updates: no epoch, no loss to draw; loss.png's log axis
+    # refused the empty series and the command ended in "lrkit: error: log scale: ..." (exit 2)
+    # after the training, without loss.png
+    out = tmp_path / "b"
+    argv = ["bench", "--task", "digits", "--epochs", "1", "--out", str(out)]
+    assert main([*argv, "--schedule", "constant(50)", "--schedule", "constant(0.05)"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"constant\(50\) +nan .* 1/1", text)
+    for name in ("report.html", "results.json", "lr.png", "metric.png", "loss.png"):
+        assert (out / name).stat().st_size > 0
+    data = json.loads((out / "results.json").read_text())
+    assert [r["diverged"] for r in data["runs"]] == [True, False]
+
+
+def test_loss_png_of_runs_that_all_diverged_at_once(runs, tmp_path):
+    _, res = runs
+    bad = [dataclasses.replace(r, history=[], diverged=True) for r in res]
+    paths = write_outputs(bad, get_task("digits"), str(tmp_path), title="t", subtitle="s")
+    assert os.path.getsize(paths["loss_png"]) > 0
+
+
+def test_loss_png_of_a_task_whose_loss_is_not_positive(runs, tmp_path):
+    # a user task's loss may be <= 0 (e.g. a negative log-likelihood): drawn on a linear axis
+    _, res = runs
+    neg = [{**h, "train_loss": -1.5, "val_loss": 0.0} for h in res[0].history]
+    bad = [dataclasses.replace(r, history=neg) for r in res]
+    paths = write_outputs(bad, get_task("digits"), str(tmp_path), title="t", subtitle="s")
+    assert os.path.getsize(paths["loss_png"]) > 0

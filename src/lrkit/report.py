@@ -388,6 +388,11 @@ def _bench_pngs(
     def tri(items: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
         return [(s["name"], s["x"], s["y"]) for s in items]
 
+    # a schedule whose runs all diverged in their first epoch has no loss to draw, and a
+    # user task's loss may be <= 0: a log axis would refuse either after the training
+    losses = [s for s in tri(series["loss"]) if len(s[2])]
+    logy = all(any(v is not None and v > 0 for v in s[2]) for s in losses)
+
     out = {
         "lr_png": lines(
             tri(series["lr"]),
@@ -404,12 +409,12 @@ def _bench_pngs(
             ylabel=mlabel,
         ),
         "loss_png": lines(
-            tri(series["loss"]),
+            losses,
             os.path.join(out_dir, "loss.png"),
             title="train / validation loss",
             xlabel="epoch",
             ylabel="loss",
-            logy=True,
+            logy=logy,
         ),
     }
     if finder:
