@@ -196,3 +196,9 @@ def test_loss_png_of_a_task_whose_loss_is_not_positive(runs, tmp_path):
     bad = [dataclasses.replace(r, history=neg) for r in res]
     paths = write_outputs(bad, get_task("digits"), str(tmp_path), title="t", subtitle="s")
     assert os.path.getsize(paths["loss_png"]) > 0
+
+
+def test_write_outputs_without_results_says_so(tmp_path):
+    with pytest.raises(ValueError, match=r"write_outputs: results is empty"):
+        write_outputs([], get_task("digits"), str(tmp_path), title="t", subtitle="s")
+    assert os.listdir(tmp_path) == []

@@ -699,6 +699,8 @@ def write_outputs(
     from .errors import OutputError
     from .report import bench_report
 
+    if not results:
+        raise ConfigError("write_outputs: results is empty; there is no run to report")
     check_dir(out, "out")
     before = [n for n in OUTPUT_FILES if os.path.isfile(os.path.join(out, n))]
     rows = aggregate(results)
