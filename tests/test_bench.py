@@ -312,6 +312,14 @@ def test_run_grid_refuses_labels_that_are_not_text_and_a_seed_twice(digits):
         train(digits, "constant(0.05)", epochs=1, label=2)
 
 
+def test_run_grid_refuses_no_schedule_or_no_seed(digits):
+    # both returned [] silently: nothing trained, table() printed "(no runs)"
+    with pytest.raises(ValueError, match=r"run_grid: schedules is empty"):
+        run_grid(digits, [], seeds=1, epochs=1)
+    with pytest.raises(ValueError, match=r"run_grid: seeds is empty"):
+        run_grid(digits, ["constant(0.05)"], seeds=[], epochs=1)
+
+
 @pytest.mark.parametrize("momentum", [-0.5, 1.0, 1.5])
 def test_train_momentum_out_of_range_names_the_parameter(digits, momentum):
     # torch said "Invalid momentum value: -0.5" / "Invalid beta parameter at index 0: 1.5"

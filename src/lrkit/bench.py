@@ -547,10 +547,14 @@ def run_grid(
         seed_list = list(range(seeds))
     else:
         seed_list = [check_int("run_grid", "seed", s, low=0) for s in seeds]
+        if not seed_list:
+            raise ConfigError("run_grid: seeds is empty; give a count or at least one seed")
         for i, s in enumerate(seed_list):
             if s in seed_list[:i]:  # aggregate() would count the same run twice
                 raise ConfigError(f"run_grid: seed {s} is given twice; seeds must be distinct")
     parsed = parse_schedules(schedules)
+    if not parsed:
+        raise ConfigError("run_grid: schedules is empty; give at least one schedule")
     if labels is not None and len(labels) != len(parsed):
         raise ConfigError(
             f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
