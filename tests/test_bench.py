@@ -325,3 +325,16 @@ def test_train_momentum_out_of_range_names_the_parameter(digits, momentum):
     # torch said "Invalid momentum value: -0.5" / "Invalid beta parameter at index 0: 1.5"
     with pytest.raises(ValueError, match=rf"train: momentum must be >= 0 and < 1, got {momentum}"):
         train(digits, "constant(0.05)", epochs=1, momentum=momentum, optimizer="adam")
+
+
+def test_a_nan_metric_is_never_the_best_epoch(monkeypatch):
+    # evaluate gives a NaN metric at epoch 1 (finite training loss): the run stops, diverged;
+    # best_epoch was 1 (the first record was taken whatever its value), the table's "1.0"
+    task = get_task("digits", seed=0)
+    monkeypatch.setattr(task, "evaluate", lambda model: {"loss": 1.0, "metric": math.nan})
+    r = train(task, "constant(0.05)", epochs=2, target=0.5)
+    assert r.diverged and len(r.history) == 1
+    assert r.best_epoch is None and math.isnan(r.best_metric) and r.time_to_target is None
+    row = aggregate([r])[0]
+    assert math.isnan(row["best_epoch"]) and row["diverged"] == 1
+    assert table([row]).splitlines()[2].split()[1:3] == ["nan", "-"]

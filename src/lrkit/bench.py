@@ -489,6 +489,8 @@ def _score(result: RunResult, higher_is_better: bool) -> None:
     """Best epoch, time to target and final metric from ``result.history``."""
     for h in result.history:
         m = h["metric"]
+        if not math.isfinite(m):  # the epoch that ended a run: never its best
+            continue
         if result.best_epoch is None or (
             m > result.best_metric if higher_is_better else m < result.best_metric
         ):
