@@ -58,6 +58,9 @@ def test_every_lab_returns_a_complete_result(results, name):
     assert res.budget == "ci" and res.seed == 0
     assert res.numbers and res.summary
     assert res.figures
+    # what the lab checks before any work (Lab.outputs) is what it writes
+    names = {os.path.basename(f) for f in res.figures} | {f"{name}.json"}
+    assert names == set(LABS[name].outputs)
     for f in res.figures:
         assert os.path.dirname(os.path.abspath(f)) == os.path.abspath(out)
         with open(f, "rb") as fh:

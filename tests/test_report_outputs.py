@@ -202,3 +202,25 @@ def test_write_outputs_without_results_says_so(tmp_path):
     with pytest.raises(ValueError, match=r"write_outputs: results is empty"):
         write_outputs([], get_task("digits"), str(tmp_path), title="t", subtitle="s")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["bench", "--task", "digits", "--schedule", "0.05", "--epochs", "1"], "report.html"),
+        (["bench", "--task", "digits", "--schedule", "0.05", "--epochs", "1"], "loss.png"),
+        (["demo", "--seeds", "1"], "metric.png"),
+        (["lab", "optimal-constant", "--quick"], "optimal-constant.json"),
+        (["lab", "restarts", "--quick"], "restarts.png"),
+        (["lab", "range-test", "--quick"], "range-test-curve.png"),
+    ],
+)
+def test_an_output_file_that_is_a_folder_is_refused_before_any_work(argv, name, tmp_path, capsys):
+    # was found when writing, after the training: a traceback (IsADirectoryError) for a lab,
+    # "could not write the report ..." (exit 2) for bench
+    (tmp_path / name).mkdir()
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert f"--out: {str(tmp_path / name)!r} is an existing folder, not a file" in err
+    assert sorted(os.listdir(tmp_path)) == [name]

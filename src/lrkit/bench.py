@@ -681,6 +681,20 @@ def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
 OUTPUT_FILES = ("results.json", "report.html", "lr.png", "metric.png", "loss.png", "finder.png")
 
 
+def check_outputs(out: str, option: str, png: bool = True) -> str:
+    """Before any work: ``out`` can be a report folder, and each file of
+    :data:`OUTPUT_FILES` it would get (no PNG when ``png`` is false) can be
+    written there (not an existing folder, ...); ``OutputError`` naming
+    ``option`` otherwise."""
+    from ._files import check_dir, check_file
+
+    check_dir(out, option)
+    for name in OUTPUT_FILES:
+        if png or not name.endswith(".png"):
+            check_file(os.path.join(out, name), option)
+    return out
+
+
 def write_outputs(
     results: Sequence[RunResult],
     task: Any,
@@ -707,7 +721,7 @@ def write_outputs(
 
     if not results:
         raise ConfigError("write_outputs: results is empty; there is no run to report")
-    check_dir(out, "out")
+    check_dir(out, "out")  # the files: checked before the training (check_outputs)
     before = [n for n in OUTPUT_FILES if os.path.isfile(os.path.join(out, n))]
     rows = aggregate(results)
     r0 = results[0]

@@ -52,7 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace, steps_per_epoch: int) -> None:
     """Every option, the plan's budget and the output folder checked before any training."""
-    from .._files import check_dir, check_report_libraries
+    from .._files import check_report_libraries
+    from ..bench import check_outputs
     from ..plan import check_budget
 
     _args.positive_int("--epochs", args.epochs, high=_args.MAX_EPOCHS)
@@ -66,7 +67,7 @@ def _check(args: argparse.Namespace, steps_per_epoch: int) -> None:
         raise _args.ConfigError(
             f"--epochs {args.epochs} with --budget {args.budget:g}: {e}"
         ) from None
-    check_dir(args.out, "--out")
+    check_outputs(args.out, "--out", png=not args.no_png)
     check_report_libraries(png=not args.no_png)
 
 

@@ -42,11 +42,10 @@ def run(args: argparse.Namespace) -> int:
         print(listing())
         return 0
     from .._deps import check_installed
-    from .._files import check_dir
 
     lab = get_lab(args.name)  # ConfigError with a did-you-mean -> exit 2
     _args.seed("--seed", args.seed)
-    check_dir(args.out, "--out")
+    lab.check_outputs(args.out, "--out")
     check_installed("matplotlib", "plot", "the lab's figures")
     print(f"lab {lab.name}: {lab.claim}\n  setup: {lab.setup}", flush=True)
     from ..labs._common import progress

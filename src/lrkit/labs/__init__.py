@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .._files import check_dir, json_safe
+from .._files import check_dir, check_file, json_safe
 from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 
@@ -85,7 +85,8 @@ class Lab:
     ``target`` is ``"module:function"`` inside :mod:`lrkit.labs`; the function
     takes ``(out_dir, budget, seed)`` and returns a dict with ``verdict``,
     ``numbers``, ``figures`` and ``summary``. ``needs`` names what the lab
-    imports beyond numpy (``"numpy"`` or ``"torch"``).
+    imports beyond numpy (``"numpy"`` or ``"torch"``). It writes ``NAME.json``,
+    ``NAME.png`` and the figures named in ``more_figures`` (:attr:`outputs`).
     """
 
     name: str
@@ -93,6 +94,19 @@ class Lab:
     setup: str
     target: str
     needs: str = "numpy"
+    more_figures: tuple[str, ...] = ()
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The files the lab writes into its folder."""
+        return (f"{self.name}.json", f"{self.name}.png", *self.more_figures)
+
+    def check_outputs(self, out_dir: str, option: str) -> str:
+        """Before any work: ``out_dir`` can be a folder and each of :attr:`outputs` a file in it."""
+        check_dir(out_dir, option)
+        for name in self.outputs:
+            check_file(os.path.join(out_dir, name), option)
+        return out_dir
 
     def run(self, out_dir: str = ".", budget: str = "full", seed: int = 0) -> LabResult:
         """Run the lab, write its figures under ``out_dir`` and return a :class:`LabResult`."""
@@ -101,7 +115,7 @@ class Lab:
         seed = check_int(f"lab {self.name}", "seed", seed, low=0, rule="a non-negative int")
         if not isinstance(out_dir, (str, os.PathLike)):
             raise ConfigTypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
-        out_dir = check_dir(os.fspath(out_dir), f"lab {self.name}: out_dir")  # before any work
+        out_dir = self.check_outputs(os.fspath(out_dir), f"lab {self.name}: out_dir")
         os.makedirs(out_dir, exist_ok=True)
         mod_name, fn_name = self.target.split(":")
         fn = getattr(importlib.import_module(f"{__name__}.{mod_name}"), fn_name)
@@ -126,8 +140,10 @@ class Lab:
         return res
 
 
-def _lab(name: str, claim: str, setup: str, target: str, needs: str = "numpy") -> Lab:
-    return Lab(name=name, claim=claim, setup=setup, target=target, needs=needs)
+def _lab(
+    name: str, claim: str, setup: str, target: str, needs: str = "numpy", more: tuple[str, ...] = ()
+) -> Lab:
+    return Lab(name=name, claim=claim, setup=setup, target=target, needs=needs, more_figures=more)
 
 
 _ALL = [
@@ -222,6 +238,7 @@ _ALL = [
         "then short trainings at the suggested rate and at a grid of rates.",
         "training:range_test",
         "torch",
+        ("range-test-curve.png",),
     ),
     _lab(
         "super-convergence",
