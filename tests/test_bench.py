@@ -338,3 +338,16 @@ def test_a_nan_metric_is_never_the_best_epoch(monkeypatch):
     row = aggregate([r])[0]
     assert math.isnan(row["best_epoch"]) and row["diverged"] == 1
     assert table([row]).splitlines()[2].split()[1:3] == ["nan", "-"]
+
+
+def test_aggregate_updates_do_not_depend_on_which_seed_diverged():
+    # "steps" was the first seed's: 5 when seed 0 diverged, 45 when seed 1 did
+    from lrkit.bench import RunResult
+
+    def run(seed, steps, diverged):
+        return RunResult("digits", "s", "s", seed, "sgd", 1, 45, "accuracy", True,
+                         steps=steps, diverged=diverged, final_metric=0.9)  # fmt: skip
+
+    a = aggregate([run(0, 5, True), run(1, 45, False)])[0]
+    b = aggregate([run(0, 45, False), run(1, 5, True)])[0]
+    assert a["steps"] == b["steps"] == 45 and a["compute_steps"] == 45

@@ -628,7 +628,8 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
 
     ``final_mean``/``final_std`` (sample std, 0 for one seed) ignore diverged
     runs, which are counted in ``diverged``. ``time_to_target``: mean over the
-    runs that reached it (``reached`` of ``runs``).
+    runs that reached it (``reached`` of ``runs``). ``steps``: the most
+    updates a run made (the budget, unless every run diverged).
     """
     rows: dict[str, list[RunResult]] = {}
     for r in results:
@@ -657,7 +658,7 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
                 "reached": len(reached),
                 "target": rs[0].target,
                 "wall_time": wm,
-                "steps": rs[0].steps,
+                "steps": max(r.steps for r in rs),
                 "overhead_steps": max(r.overhead_steps for r in rs),
                 "compute_steps": max(r.compute_steps for r in rs),
                 "diverged": sum(r.diverged for r in rs),
