@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -243,6 +244,21 @@ def test_bad_budget_and_seed(tmp_path):
         run_lab("optimal-constant", str(tmp_path), budget="fast")
     with pytest.raises(ValueError, match="seed must be a non-negative int, got -1"):
         run_lab("optimal-constant", str(tmp_path), seed=-1)
+
+
+@pytest.mark.parametrize("seed", [2**63 - 3, 2**63 - 1, 2**70])
+def test_a_seed_the_lab_cannot_count_up_from_is_refused_before_any_work(tmp_path, seed, capsys):
+    # the full labs train seeds seed, seed + 1, seed + 2: seed + 1 >= 2**63 failed in get_task
+    # after the first seed's runs
+    msg = f"lab batch-scaling: seed must be an int in [0, 2**63 - 3), got {seed}"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        run_lab("batch-scaling", str(tmp_path), seed=seed)
+    assert os.listdir(tmp_path) == []
+    argv = ["lab", "batch-scaling", "--seed", str(seed), "--out", str(tmp_path)]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "--seed must be an integer in [0, 2**63 - 3)" in err
 
 
 def test_cli_lists_all_labs(capsys):

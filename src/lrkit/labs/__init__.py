@@ -35,6 +35,8 @@ __all__ = ["Lab", "LabResult", "LABS", "get_lab", "run_lab", "VERDICTS", "BUDGET
 
 VERDICTS = ("reproduced", "partly", "not reproduced")
 BUDGETS = ("full", "ci")
+#: seeds are below this: a lab trains seeds ``seed``, ``seed + 1``, ``seed + 2`` (tasks: < 2**63)
+MAX_SEED = 2**63 - 3
 
 
 @dataclass
@@ -113,6 +115,11 @@ class Lab:
         if budget not in BUDGETS:
             raise ConfigError(f"lab {self.name}: budget must be 'full' or 'ci', got {budget!r}")
         seed = check_int(f"lab {self.name}", "seed", seed, low=0, rule="a non-negative int")
+        if seed >= MAX_SEED:
+            raise ConfigError(
+                f"lab {self.name}: seed must be an int in [0, 2**63 - 3), got {seed} (a lab "
+                "trains seeds up to seed + 2)"
+            )
         if not isinstance(out_dir, (str, os.PathLike)):
             raise ConfigTypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
         out_dir = self.check_outputs(os.fspath(out_dir), f"lab {self.name}: out_dir")
