@@ -224,3 +224,21 @@ def test_an_output_file_that_is_a_folder_is_refused_before_any_work(argv, name, 
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert f"--out: {str(tmp_path / name)!r} is an existing folder, not a file" in err
     assert sorted(os.listdir(tmp_path)) == [name]
+
+
+def test_results_json_takes_a_user_tasks_numpy_description(runs, tmp_path):
+    # a user task's describe() (or the one lrkit fills in from its attributes) with numpy
+    # numbers: json.dumps raised TypeError after the training and nothing was written
+    import types
+
+    import numpy as np
+
+    _, res = runs
+    desc = {"name": "mine", "default_lr": np.float32(0.05), "default_epochs": np.int64(1),
+            "spectrum": np.array([0.5, 1.0]), "bad": float("nan")}  # fmt: skip
+    task = types.SimpleNamespace(describe=lambda: desc)
+    write_outputs(res, task, str(tmp_path), title="t", subtitle="s", png=False)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["task"]["default_lr"] == pytest.approx(0.05) and data["task"]["default_epochs"] == 1
+    assert data["task"]["spectrum"] == [0.5, 1.0] and data["task"]["bad"] is None
+    assert len(data["runs"]) == 2

@@ -727,14 +727,14 @@ def write_outputs(
     rows = aggregate(results)
     r0 = results[0]
     data = {
-        "task": task.describe(),
+        "task": json_safe(task.describe()),  # a user task's may hold numpy numbers
         "optimizer": r0.optimizer,
         "epochs": r0.epochs,
         "seeds": sorted({r.seed for r in results}),
         "summary": [json_safe(r) for r in rows],
         "runs": [r.to_dict() for r in results],
     }
-    text = json.dumps(data, indent=1)
+    text = json.dumps(data, indent=1, default=str)  # never lose the runs to a describe()
     path = os.path.join(out, "results.json")
     try:
         os.makedirs(out, exist_ok=True)
