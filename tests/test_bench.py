@@ -351,3 +351,10 @@ def test_aggregate_updates_do_not_depend_on_which_seed_diverged():
     a = aggregate([run(0, 5, True), run(1, 45, False)])[0]
     b = aggregate([run(0, 45, False), run(1, 5, True)])[0]
     assert a["steps"] == b["steps"] == 45 and a["compute_steps"] == 45
+
+
+def test_extra_cannot_replace_the_schedule(digits):
+    # extra={"lr": 0.2} overrode the schedule silently: the run trained at 0.2 and was
+    # reported as constant(value=0.05)
+    with pytest.raises(ValueError, match=r"train: extra schedules 'lr'; the rate is `schedule`"):
+        train(digits, "constant(0.05)", epochs=1, extra={"lr": 0.2})

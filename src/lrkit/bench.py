@@ -390,6 +390,11 @@ def train(
     optimizer = optimizer or task.default_optimizer
     is_auto = isinstance(schedule, str) and schedule.strip() == AUTO
     sched = None if is_auto else as_schedule(schedule)
+    if extra is not None and "lr" in extra:  # it would replace the schedule, unreported
+        raise ConfigError(
+            "train: extra schedules 'lr'; the rate is `schedule` (extra is for the other "
+            "param-group keys, e.g. momentum)"
+        )
     extra_s = {k: as_schedule(v) for k, v in (extra or {}).items()}
     target = _check_target(task, target)
     check_number("train", "momentum", momentum, low=0.0, high=1.0, high_open=True)
