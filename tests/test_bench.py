@@ -358,3 +358,19 @@ def test_extra_cannot_replace_the_schedule(digits):
     # reported as constant(value=0.05)
     with pytest.raises(ValueError, match=r"train: extra schedules 'lr'; the rate is `schedule`"):
         train(digits, "constant(0.05)", epochs=1, extra={"lr": 0.2})
+
+
+def test_a_rate_the_optimizer_cannot_take_is_refused_before_any_training(digits):
+    # linear(0.1, -0.1) failed in the Scheduler at step 46 (after the grid's earlier cells had
+    # trained, all lost); cosine(1e40) failed in torch: "value cannot be converted to type
+    # float without overflow"
+    done = []
+    msg = r"run_grid: schedule 'neg' gives -0.00222222 at step 46; a learning rate must be"
+    with pytest.raises(ValueError, match=msg):
+        run_grid(digits, ["constant(0.05)", "linear(0.1, -0.1)"], seeds=2, epochs=2,
+                 labels=["ok", "neg"], on_result=done.append)  # fmt: skip
+    assert done == []
+    with pytest.raises(ValueError, match=r"train: schedule 'cosine\(.*\)' gives 1e\+40 at step 0"):
+        train(digits, "cosine(1e40)", epochs=1)
+    with pytest.raises(ValueError, match=r"at most 3\.403e\+38 \(the largest float32\)"):
+        train(digits, "cosine(1e40)", epochs=1)

@@ -54,6 +54,9 @@ __all__ = [
 
 AUTO = "auto"
 
+#: the largest rate a float32 model's optimizer can apply (``torch.finfo(torch.float32).max``)
+MAX_RATE = 3.4028234663852886e38
+
 
 @dataclass
 class RunResult:
@@ -117,6 +120,21 @@ def parse_schedules(specs: Iterable[Any]) -> list[Any]:
         else:
             out.append(as_schedule(s))
     return out
+
+
+def _check_rates(owner: str, sched: Schedule, label: str, total: int, spe: int) -> None:
+    """Every rate of the run (``total`` updates) finite, >= 0 and at most :data:`MAX_RATE`,
+    checked before any training (the optimizer would refuse it mid-run)."""
+    import numpy as np
+
+    v = np.asarray(sched.bind(total_steps=total, steps_per_epoch=spe)(np.arange(total)), float)
+    bad = ~np.isfinite(v) | (v < 0) | (v > MAX_RATE)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ConfigError(
+            f"{owner}: schedule {label!r} gives {float(v[k]):g} at step {k}; a learning rate "
+            f"must be finite, >= 0 and at most {MAX_RATE:.4g} (the largest float32)"
+        )
 
 
 def _resolve_task(task: Any, seed: int | None) -> Any:
@@ -403,6 +421,9 @@ def train(
             f"train: label must be a string, got {label!r} ({type(label).__name__})"
         )
     check_number("train", "weight_decay", weight_decay, nonneg=True)
+    if sched is not None:
+        spe = task.steps_per_epoch
+        _check_rates("train", sched, label or str(sched), epochs * spe, spe)
 
     t_start = time.perf_counter()
     model = task.make_model()
@@ -582,6 +603,10 @@ def run_grid(
                 "own (one row of the comparison)"
             )
     base = _resolve_task(task, None)
+    ep = check_int("run_grid", "epochs", base.default_epochs if epochs is None else epochs, low=1)
+    for s, lab in zip(parsed, labs):
+        if not isinstance(s, str):  # "auto": its schedule comes from the plan
+            _check_rates("run_grid", s, lab, ep * base.steps_per_epoch, base.steps_per_epoch)
     cells = []
     for seed in seed_list:
         t = base.with_seed(seed) if seed != base.seed else base
