@@ -242,3 +242,21 @@ def test_results_json_takes_a_user_tasks_numpy_description(runs, tmp_path):
     assert data["task"]["default_lr"] == pytest.approx(0.05) and data["task"]["default_epochs"] == 1
     assert data["task"]["spectrum"] == [0.5, 1.0] and data["task"]["bad"] is None
     assert len(data["runs"]) == 2
+
+
+def test_report_of_auto_with_a_given_peak_has_no_range_test_to_draw(tmp_path):
+    # finder_options={"lr": ...}: the plan skips its range test (finder["result"] is None);
+    # the report then failed after the training: "FinderResult.from_dict: ... got None"
+    task = get_task("digits", seed=0)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        res = run_grid(task, ["auto"], seeds=1, epochs=2, finder_options={"lr": 0.05, "budget": 2})
+    finally:
+        torch.set_num_threads(n)
+    assert res[0].finder["result"] is None
+    paths = write_outputs(res, task, str(tmp_path), title="t", subtitle="s")
+    assert "finder_png" not in paths and not (tmp_path / "finder.png").exists()
+    page = (tmp_path / "report.html").read_text()
+    assert "<h2>The plan (auto)</h2>" in page and res[0].finder["schedule"] in page
+    assert page.count('class="chart"') == 3  # lr, metric, loss

@@ -246,6 +246,11 @@ def _finder_result(finder: dict[str, Any]) -> Any:
     return FinderResult.from_dict(finder.get("result", finder))
 
 
+def _has_range_test(finder: dict[str, Any]) -> bool:
+    """Whether ``finder`` holds a range-test curve (the plan skips it when given ``lr``)."""
+    return finder.get("result", finder) is not None
+
+
 def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[str, Any]:
     """The finder chart (``lrkit.finder.figure``, the same as ``FinderResult.plot``) as a
     plotly figure dict: loss against learning rate, every suggestion marked where it was
@@ -270,7 +275,8 @@ def bench_report(
     """Write ``report.html`` (and PNGs) for benchmark runs into ``out_dir``.
 
     ``rows``: the comparison, one dict per schedule (``lrkit.bench.aggregate``).
-    Charts: the finder curve (``finder``, or the first ``auto`` run's), the
+    Charts: the finder curve (``finder``, or the first ``auto`` run's; none when the plan
+    was given its peak and ran no range test), the
     learning rate applied per step (first seed of each schedule), the
     validation metric and the train/validation loss per epoch (mean over
     seeds). Returns ``{"report": path, "<name>_png": path, ...}``.
@@ -351,8 +357,14 @@ def _bench_sections(
         if finder.get("range"):
             note += f"; range (base, max) = ({finder['range'][0]:.3g}, {finder['range'][1]:.3g})"
         note += f"; auto schedule: {finder.get('schedule', '?')}"
-        title = "The plan (auto) and its LR range test" if planned else "LR range test"
-        sections.append({"title": title, "note": note, "figure": finder_figure(finder)})
+        curve = _has_range_test(finder)
+        title = "The plan (auto)" if planned else "LR range test"
+        if planned and curve:
+            title += " and its LR range test"
+        section: dict[str, Any] = {"title": title, "note": note}
+        if curve:
+            section["figure"] = finder_figure(finder)
+        sections.append(section)
     sections.append(
         {
             "title": "Learning rate actually applied",
@@ -417,7 +429,7 @@ def _bench_pngs(
             logy=logy,
         ),
     }
-    if finder:
+    if finder and _has_range_test(finder):
         out["finder_png"] = _finder_result(finder).plot(
             os.path.join(out_dir, "finder.png"), title="LR range test"
         )
