@@ -379,3 +379,17 @@ def test_quadratic_task_api_through_torch():
     assert make_task(seed=1).with_seed(2).seed == 2
     with pytest.raises(ValueError, match="unknown option 'depth'"):
         get_task("quadratic", depth=3)
+
+
+def test_a_torch_lab_leaves_the_callers_torch_threads(tmp_path):
+    # the labs train on one thread (their documented timings); run_lab left the caller's
+    # process on one thread afterwards
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        run_lab("super-convergence", str(tmp_path), budget="ci")
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(n)

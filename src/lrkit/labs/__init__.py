@@ -127,7 +127,16 @@ class Lab:
         mod_name, fn_name = self.target.split(":")
         fn = getattr(importlib.import_module(f"{__name__}.{mod_name}"), fn_name)
         t0 = time.perf_counter()
-        out = fn(out_dir, budget, seed)
+        if self.needs == "torch":  # the lab trains on one thread: the caller's count back after
+            import torch
+
+            threads = torch.get_num_threads()
+            try:
+                out = fn(out_dir, budget, seed)
+            finally:
+                torch.set_num_threads(threads)
+        else:
+            out = fn(out_dir, budget, seed)
         verdict = out["verdict"]
         if verdict not in VERDICTS:  # pragma: no cover - a lab bug
             raise RuntimeError(f"lab {self.name} returned an unknown verdict {verdict!r}")
