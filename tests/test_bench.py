@@ -374,3 +374,15 @@ def test_a_rate_the_optimizer_cannot_take_is_refused_before_any_training(digits)
         train(digits, "cosine(1e40)", epochs=1)
     with pytest.raises(ValueError, match=r"at most 3\.403e\+38 \(the largest float32\)"):
         train(digits, "cosine(1e40)", epochs=1)
+
+
+def test_run_grid_takes_lists_not_a_lone_string(digits):
+    # a spec string was split into characters: "spec error ... unknown name 'c'"; labels="ab"
+    # labelled two schedules 'a' and 'b'
+    with pytest.raises(TypeError, match=r"run_grid: schedules must be a list of schedules, got "
+                       r"'cosine\(0\.1\)'; write \['cosine\(0\.1\)'\]"):  # fmt: skip
+        run_grid(digits, "cosine(0.1)", seeds=1, epochs=1)
+    with pytest.raises(TypeError, match=r"run_grid: schedules must be a list of schedules"):
+        run_grid(digits, lrkit.cosine(0.1), seeds=1, epochs=1)
+    with pytest.raises(TypeError, match=r"run_grid: labels must be a list of strings, got 'ab'"):
+        run_grid(digits, ["0.1", "0.2"], seeds=1, epochs=1, labels="ab")

@@ -580,6 +580,13 @@ def run_grid(
         for i, s in enumerate(seed_list):
             if s in seed_list[:i]:  # aggregate() would count the same run twice
                 raise ConfigError(f"run_grid: seed {s} is given twice; seeds must be distinct")
+    if isinstance(schedules, (str, dict, Schedule)):  # one schedule, not a list of them
+        raise ConfigTypeError(
+            f"run_grid: schedules must be a list of schedules, got {str(schedules)!r}; "
+            f"write [{str(schedules)!r}]"
+        )
+    if isinstance(labels, str):
+        raise ConfigTypeError(f"run_grid: labels must be a list of strings, got {labels!r}")
     parsed = parse_schedules(schedules)
     if not parsed:
         raise ConfigError("run_grid: schedules is empty; give at least one schedule")
