@@ -386,3 +386,16 @@ def test_run_grid_takes_lists_not_a_lone_string(digits):
         run_grid(digits, lrkit.cosine(0.1), seeds=1, epochs=1)
     with pytest.raises(TypeError, match=r"run_grid: labels must be a list of strings, got 'ab'"):
         run_grid(digits, ["0.1", "0.2"], seeds=1, epochs=1, labels="ab")
+
+
+def test_table_keeps_labels_apart_when_cutting_would_merge_them():
+    # labels are cut to 48 characters: two that differ only after that showed as one name
+    base = {"final_mean": 0.9, "final_std": 0.0, "metric_name": "accuracy", "runs": 1,
+            "diverged": 0, "best_epoch": 1.0, "target": None, "time_to_target": None,
+            "reached": 0, "wall_time": 1.0, "steps": 45, "overhead_steps": 0}  # fmt: skip
+    a = "warmup(cosine(start=0.1, end=1e-05, steps=9500), steps=500)"
+    b = "warmup(cosine(start=0.1, end=1e-05, steps=9500), steps=400)"
+    text = table([{**base, "label": a}, {**base, "label": b}])
+    assert a in text and b in text
+    short = table([{**base, "label": a}, {**base, "label": "constant(0.1)"}])
+    assert a[:47] + "…" in short and a not in short  # still cut when the names stay apart

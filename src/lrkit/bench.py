@@ -705,13 +705,17 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
 
 
 def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
-    """The comparison as aligned text (one line per schedule)."""
+    """The comparison as aligned text (one line per schedule); labels longer than ``width``
+    are cut, unless two would then read the same."""
     from .report import comparison_cells, comparison_header, text_table
 
     if not rows:
         return "(no runs)"
     spread = any(r["runs"] > 1 for r in rows)
     header = comparison_header(rows[0]["metric_name"], spread=spread)
+    labels = [r["label"] for r in rows]
+    if len({lab[: width - 1] if len(lab) > width else lab for lab in labels}) < len(labels):
+        width = max(len(lab) for lab in labels)  # cut, two labels would read the same
     return text_table(header, [[r["label"], *comparison_cells(r)] for r in rows], width)
 
 
