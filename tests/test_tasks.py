@@ -195,6 +195,18 @@ def test_make_optimizer_kinds_and_errors():
         task.make_optimizer(model, "rmsprop")
     with pytest.raises(ValueError, match=r"lr must be a number >= 0, got -1"):
         task.make_optimizer(model, "sgd", lr=-1)
+    # torch's "Invalid momentum value: -0.1" / "Invalid beta parameter at index 0: 1.0" /
+    # "Invalid weight_decay value: -1.0" named neither make_optimizer nor the allowed values;
+    # True was taken as momentum 1
+    for kw, msg in [
+        ({"momentum": -0.1}, "make_optimizer: momentum must be >= 0 and < 1, got -0.1"),
+        ({"name": "adam", "momentum": 1.0}, "make_optimizer: momentum must be >= 0 and < 1"),
+        ({"momentum": True}, "make_optimizer: momentum must be a number, got True"),
+        ({"weight_decay": -1.0}, "make_optimizer: weight_decay must be >= 0, got -1.0"),
+        ({"weight_decay": math.nan}, "make_optimizer: weight_decay must be a finite number"),
+    ]:
+        with pytest.raises((ValueError, TypeError), match=re.escape(msg)):
+            task.make_optimizer(model, **kw)
 
 
 def test_module_function_task_is_found_in_the_current_folder(tmp_path, monkeypatch):
