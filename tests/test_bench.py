@@ -277,3 +277,125 @@ def test_cli_bench_runs_the_built_in_quadratic(tmp_path, capsys):
             x = x - 0.3 * (task.problem.h * x + eps.numpy())
     assert run["final_metric"] == pytest.approx(task.problem.loss(x), rel=1e-9)
     assert "lrkit bench: quadratic (loss), sgd" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "specs, labels, twice",
+    [
+        (["constant(0.05)", "constant(0.05)"], None, "constant(value=0.05)"),
+        (["auto", " auto "], None, "auto"),
+        (["constant(0.05)", "cosine(0.05)"], ["a", "a"], "a"),
+    ],
+)
+def test_run_grid_refuses_a_label_given_twice(digits, specs, labels, twice):
+    # two schedules under one label would be merged into one row of 2 "runs" of seed 0
+    with pytest.raises(ConfigError, match=re.escape(f"label {twice!r} is given twice")):
+        run_grid(digits, specs, seeds=1, epochs=1, labels=labels)
+
+
+def test_cli_bench_refuses_a_schedule_given_twice(tmp_path, capsys):
+    argv = ["bench", "--task", "digits", "--epochs", "1", "--out", str(tmp_path / "b")]
+    assert main([*argv, "--schedule", "constant(0.05)", "--schedule", "constant(0.05)"]) == 2
+    err = capsys.readouterr().err
+    assert "'constant(0.05)' is given twice" in err and err.count("\n") == 1
+    assert not (tmp_path / "b").exists()
+
+
+def test_run_grid_refuses_labels_that_are_not_text_and_a_seed_twice(digits):
+    # an int label trained, then crashed in table() (len of an int), the results lost
+    with pytest.raises(TypeError, match=r"run_grid: labels must be strings, got 1 \(int\)"):
+        run_grid(digits, ["constant(0.05)"], seeds=1, epochs=1, labels=[1])
+    # seed 0 twice: one row of 2 "runs" of the same seed, "± 0.00"
+    with pytest.raises(ValueError, match=r"run_grid: seed 0 is given twice"):
+        run_grid(digits, ["constant(0.05)"], seeds=[0, 0], epochs=1)
+    with pytest.raises(TypeError, match=r"train: label must be a string, got 2 \(int\)"):
+        train(digits, "constant(0.05)", epochs=1, label=2)
+
+
+def test_run_grid_refuses_no_schedule_or_no_seed(digits):
+    # both returned [] silently: nothing trained, table() printed "(no runs)"
+    with pytest.raises(ValueError, match=r"run_grid: schedules is empty"):
+        run_grid(digits, [], seeds=1, epochs=1)
+    with pytest.raises(ValueError, match=r"run_grid: seeds is empty"):
+        run_grid(digits, ["constant(0.05)"], seeds=[], epochs=1)
+
+
+@pytest.mark.parametrize("momentum", [-0.5, 1.0, 1.5])
+def test_train_momentum_out_of_range_names_the_parameter(digits, momentum):
+    # torch said "Invalid momentum value: -0.5" / "Invalid beta parameter at index 0: 1.5"
+    with pytest.raises(ValueError, match=rf"train: momentum must be >= 0 and < 1, got {momentum}"):
+        train(digits, "constant(0.05)", epochs=1, momentum=momentum, optimizer="adam")
+
+
+def test_a_nan_metric_is_never_the_best_epoch(monkeypatch):
+    # evaluate gives a NaN metric at epoch 1 (finite training loss): the run stops, diverged;
+    # best_epoch was 1 (the first record was taken whatever its value), the table's "1.0"
+    task = get_task("digits", seed=0)
+    monkeypatch.setattr(task, "evaluate", lambda model: {"loss": 1.0, "metric": math.nan})
+    r = train(task, "constant(0.05)", epochs=2, target=0.5)
+    assert r.diverged and len(r.history) == 1
+    assert r.best_epoch is None and math.isnan(r.best_metric) and r.time_to_target is None
+    row = aggregate([r])[0]
+    assert math.isnan(row["best_epoch"]) and row["diverged"] == 1
+    assert table([row]).splitlines()[2].split()[1:3] == ["nan", "-"]
+
+
+def test_aggregate_updates_do_not_depend_on_which_seed_diverged():
+    # "steps" was the first seed's: 5 when seed 0 diverged, 45 when seed 1 did
+    from lrkit.bench import RunResult
+
+    def run(seed, steps, diverged):
+        return RunResult("digits", "s", "s", seed, "sgd", 1, 45, "accuracy", True,
+                         steps=steps, diverged=diverged, final_metric=0.9)  # fmt: skip
+
+    a = aggregate([run(0, 5, True), run(1, 45, False)])[0]
+    b = aggregate([run(0, 45, False), run(1, 5, True)])[0]
+    assert a["steps"] == b["steps"] == 45 and a["compute_steps"] == 45
+
+
+def test_extra_cannot_replace_the_schedule(digits):
+    # extra={"lr": 0.2} overrode the schedule silently: the run trained at 0.2 and was
+    # reported as constant(value=0.05)
+    with pytest.raises(ValueError, match=r"train: extra schedules 'lr'; the rate is `schedule`"):
+        train(digits, "constant(0.05)", epochs=1, extra={"lr": 0.2})
+
+
+def test_a_rate_the_optimizer_cannot_take_is_refused_before_any_training(digits):
+    # linear(0.1, -0.1) failed in the Scheduler at step 46 (after the grid's earlier cells had
+    # trained, all lost); cosine(1e40) failed in torch: "value cannot be converted to type
+    # float without overflow"
+    done = []
+    msg = r"run_grid: schedule 'neg' gives -0.00222222 at step 46; a learning rate must be"
+    with pytest.raises(ValueError, match=msg):
+        run_grid(digits, ["constant(0.05)", "linear(0.1, -0.1)"], seeds=2, epochs=2,
+                 labels=["ok", "neg"], on_result=done.append)  # fmt: skip
+    assert done == []
+    with pytest.raises(ValueError, match=r"train: schedule 'cosine\(.*\)' gives 1e\+40 at step 0"):
+        train(digits, "cosine(1e40)", epochs=1)
+    with pytest.raises(ValueError, match=r"at most 3\.403e\+38 \(the largest float32\)"):
+        train(digits, "cosine(1e40)", epochs=1)
+
+
+def test_run_grid_takes_lists_not_a_lone_string(digits):
+    # a spec string was split into characters: "spec error ... unknown name 'c'"; labels="ab"
+    # labelled two schedules 'a' and 'b'
+    with pytest.raises(TypeError, match=r"run_grid: schedules must be a list of schedules, got "
+                       r"'cosine\(0\.1\)'; write \['cosine\(0\.1\)'\]"):  # fmt: skip
+        run_grid(digits, "cosine(0.1)", seeds=1, epochs=1)
+    with pytest.raises(TypeError, match=r"run_grid: schedules must be a list of schedules"):
+        run_grid(digits, lrkit.cosine(0.1), seeds=1, epochs=1)
+    with pytest.raises(TypeError, match=r"run_grid: labels must be a list of strings, got 'ab'"):
+        run_grid(digits, ["0.1", "0.2"], seeds=1, epochs=1, labels="ab")
+
+
+def test_table_keeps_labels_apart_when_cutting_would_merge_them():
+    # labels are cut to 48 characters: two that differ only after that showed as one name
+    base = {"final_mean": 0.9, "final_std": 0.0, "metric_name": "accuracy", "runs": 1,
+            "diverged": 0, "best_epoch": 1.0, "target": None, "time_to_target": None,
+            "reached": 0, "wall_time": 1.0, "steps": 45, "overhead_steps": 0}  # fmt: skip
+    a = "warmup(cosine(start=0.1, end=1e-05, steps=9500), steps=500)"
+    b = "warmup(cosine(start=0.1, end=1e-05, steps=9500), steps=400)"
+    text = table([{**base, "label": a}, {**base, "label": b}])
+    assert a in text and b in text
+    short = table([{**base, "label": a}, {**base, "label": "constant(0.1)"}])
+    assert a[:47] + "…" in short and a not in short  # still cut when the names stay apart

@@ -154,6 +154,34 @@ def test_demo_verdict_in_words():
     assert "within the seed noise, not a clear win" in verdict(rows)
 
 
+def test_demo_verdict_when_schedules_diverged():
+    # lrkit demo --lr 50: every hand-made schedule diverges (final_mean NaN), the plan trains
+    from lrkit.commands.demo import verdict
+
+    nan = float("nan")
+
+    def row(label, mean, std):
+        return {"label": label, "final_mean": mean, "final_std": std, "runs": 3,
+                "metric_name": "accuracy", "higher_is_better": True}  # fmt: skip
+
+    rows = [row("constant", nan, nan), row("step decay", nan, nan),
+            row("plan (lrkit.plan)", 0.90, 0.01)]  # fmt: skip
+    text = verdict(rows)
+    assert "nan" not in text and "inf" not in text
+    assert "best final accuracy: plan (lrkit.plan) 90.00%" in text
+    assert "every hand-made schedule diverged; the plan did not" in text
+    rows = [row("constant", 0.90, 0.01), row("step decay", 0.95, 0.01),
+            row("plan (lrkit.plan)", nan, nan)]  # fmt: skip
+    text = verdict(rows)
+    assert "nan" not in text and "inf" not in text
+    assert "spread: best step decay 95.00% vs worst constant 90.00%: 5.00 pp = 5.0x" in text
+    assert "the plan diverged; the best hand-made schedule: step decay 95.00%" in text
+    rows[1]["final_mean"] = rows[0]["final_mean"] = nan
+    text = verdict(rows)
+    assert "nan" not in text and "inf" not in text
+    assert "every schedule diverged" in text
+
+
 def test_demo_bad_option_exit_2(capsys):
     assert main(["demo", "--epochs", "0"]) == 2
     assert "--epochs must be a positive int, got 0" in capsys.readouterr().err

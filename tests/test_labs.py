@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -58,6 +59,9 @@ def test_every_lab_returns_a_complete_result(results, name):
     assert res.budget == "ci" and res.seed == 0
     assert res.numbers and res.summary
     assert res.figures
+    # what the lab checks before any work (Lab.outputs) is what it writes
+    names = {os.path.basename(f) for f in res.figures} | {f"{name}.json"}
+    assert names == set(LABS[name].outputs)
     for f in res.figures:
         assert os.path.dirname(os.path.abspath(f)) == os.path.abspath(out)
         with open(f, "rb") as fh:
@@ -242,6 +246,21 @@ def test_bad_budget_and_seed(tmp_path):
         run_lab("optimal-constant", str(tmp_path), seed=-1)
 
 
+@pytest.mark.parametrize("seed", [2**63 - 3, 2**63 - 1, 2**70])
+def test_a_seed_the_lab_cannot_count_up_from_is_refused_before_any_work(tmp_path, seed, capsys):
+    # the full labs train seeds seed, seed + 1, seed + 2: seed + 1 >= 2**63 failed in get_task
+    # after the first seed's runs
+    msg = f"lab batch-scaling: seed must be an int in [0, 2**63 - 3), got {seed}"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        run_lab("batch-scaling", str(tmp_path), seed=seed)
+    assert os.listdir(tmp_path) == []
+    argv = ["lab", "batch-scaling", "--seed", str(seed), "--out", str(tmp_path)]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "--seed must be an integer in [0, 2**63 - 3)" in err
+
+
 def test_cli_lists_all_labs(capsys):
     assert main(["lab"]) == 0
     out = capsys.readouterr().out
@@ -360,3 +379,17 @@ def test_quadratic_task_api_through_torch():
     assert make_task(seed=1).with_seed(2).seed == 2
     with pytest.raises(ValueError, match="unknown option 'depth'"):
         get_task("quadratic", depth=3)
+
+
+def test_a_torch_lab_leaves_the_callers_torch_threads(tmp_path):
+    # the labs train on one thread (their documented timings); run_lab left the caller's
+    # process on one thread afterwards
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        run_lab("super-convergence", str(tmp_path), budget="ci")
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(n)

@@ -3,6 +3,7 @@ outputs removed, overwrites said, finished results never lost to a failed write.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -149,3 +150,113 @@ def test_unwritable_folders_refused_before_any_work(capsys):
     assert out == ""
     assert err.count("\n") == 1 and "--out" in err and "'/proc'" in err
     assert not os.path.exists("/proc/lrkit-demo")
+
+
+def test_budget_note_is_the_run_length_when_the_first_row_diverged(tmp_path):
+    # the first schedule diverges after a few updates: the note must still say 45 (one epoch)
+    task = get_task("digits", seed=0)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        res = run_grid(task, ["constant(50.0)", "constant(0.05)"], seeds=1, epochs=1)
+    finally:
+        torch.set_num_threads(n)
+    assert res[0].diverged and res[0].steps < 45 and res[1].steps == 45
+    write_outputs(res, task, str(tmp_path), title="t", subtitle="s", png=False)
+    page = (tmp_path / "report.html").read_text()
+    assert "same budget (45 updates) for each" in page
+
+
+def test_a_run_diverged_in_its_first_epoch_keeps_the_pngs(tmp_path, capsys):
+    # constant(50) diverges after 5 updates: no epoch, no loss to draw; loss.png's log axis
+    # refused the empty series and the command ended in "lrkit: error: log scale: ..." (exit 2)
+    # after the training, without loss.png
+    out = tmp_path / "b"
+    argv = ["bench", "--task", "digits", "--epochs", "1", "--out", str(out)]
+    assert main([*argv, "--schedule", "constant(50)", "--schedule", "constant(0.05)"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"constant\(50\) +nan .* 1/1", text)
+    for name in ("report.html", "results.json", "lr.png", "metric.png", "loss.png"):
+        assert (out / name).stat().st_size > 0
+    data = json.loads((out / "results.json").read_text())
+    assert [r["diverged"] for r in data["runs"]] == [True, False]
+
+
+def test_loss_png_of_runs_that_all_diverged_at_once(runs, tmp_path):
+    _, res = runs
+    bad = [dataclasses.replace(r, history=[], diverged=True) for r in res]
+    paths = write_outputs(bad, get_task("digits"), str(tmp_path), title="t", subtitle="s")
+    assert os.path.getsize(paths["loss_png"]) > 0
+
+
+def test_loss_png_of_a_task_whose_loss_is_not_positive(runs, tmp_path):
+    # a user task's loss may be <= 0 (e.g. a negative log-likelihood): drawn on a linear axis
+    _, res = runs
+    neg = [{**h, "train_loss": -1.5, "val_loss": 0.0} for h in res[0].history]
+    bad = [dataclasses.replace(r, history=neg) for r in res]
+    paths = write_outputs(bad, get_task("digits"), str(tmp_path), title="t", subtitle="s")
+    assert os.path.getsize(paths["loss_png"]) > 0
+
+
+def test_write_outputs_without_results_says_so(tmp_path):
+    with pytest.raises(ValueError, match=r"write_outputs: results is empty"):
+        write_outputs([], get_task("digits"), str(tmp_path), title="t", subtitle="s")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["bench", "--task", "digits", "--schedule", "0.05", "--epochs", "1"], "report.html"),
+        (["bench", "--task", "digits", "--schedule", "0.05", "--epochs", "1"], "loss.png"),
+        (["demo", "--seeds", "1"], "metric.png"),
+        (["lab", "optimal-constant", "--quick"], "optimal-constant.json"),
+        (["lab", "restarts", "--quick"], "restarts.png"),
+        (["lab", "range-test", "--quick"], "range-test-curve.png"),
+    ],
+)
+def test_an_output_file_that_is_a_folder_is_refused_before_any_work(argv, name, tmp_path, capsys):
+    # was found when writing, after the training: a traceback (IsADirectoryError) for a lab,
+    # "could not write the report ..." (exit 2) for bench
+    (tmp_path / name).mkdir()
+    assert main([*argv, "--out", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert f"--out: {str(tmp_path / name)!r} is an existing folder, not a file" in err
+    assert sorted(os.listdir(tmp_path)) == [name]
+
+
+def test_results_json_takes_a_user_tasks_numpy_description(runs, tmp_path):
+    # a user task's describe() (or the one lrkit fills in from its attributes) with numpy
+    # numbers: json.dumps raised TypeError after the training and nothing was written
+    import types
+
+    import numpy as np
+
+    _, res = runs
+    desc = {"name": "mine", "default_lr": np.float32(0.05), "default_epochs": np.int64(1),
+            "spectrum": np.array([0.5, 1.0]), "bad": float("nan")}  # fmt: skip
+    task = types.SimpleNamespace(describe=lambda: desc)
+    write_outputs(res, task, str(tmp_path), title="t", subtitle="s", png=False)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["task"]["default_lr"] == pytest.approx(0.05) and data["task"]["default_epochs"] == 1
+    assert data["task"]["spectrum"] == [0.5, 1.0] and data["task"]["bad"] is None
+    assert len(data["runs"]) == 2
+
+
+def test_report_of_auto_with_a_given_peak_has_no_range_test_to_draw(tmp_path):
+    # finder_options={"lr": ...}: the plan skips its range test (finder["result"] is None);
+    # the report then failed after the training: "FinderResult.from_dict: ... got None"
+    task = get_task("digits", seed=0)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        res = run_grid(task, ["auto"], seeds=1, epochs=2, finder_options={"lr": 0.05, "budget": 2})
+    finally:
+        torch.set_num_threads(n)
+    assert res[0].finder["result"] is None
+    paths = write_outputs(res, task, str(tmp_path), title="t", subtitle="s")
+    assert "finder_png" not in paths and not (tmp_path / "finder.png").exists()
+    page = (tmp_path / "report.html").read_text()
+    assert "<h2>The plan (auto)</h2>" in page and res[0].finder["schedule"] in page
+    assert page.count('class="chart"') == 3  # lr, metric, loss

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import numpy as np
 import pytest
@@ -39,6 +40,46 @@ def test_unknown_task_seed_and_option_raise():
         get_task("digits", lr=0.1)
     with pytest.raises(ValueError, match=r"batch_size must be a positive int, got 0"):
         get_task("digits", batch_size=0)
+
+
+@pytest.mark.parametrize(
+    "name, option, value, msg",
+    [
+        ("digits", "default_lr", -1.0, "digits: default_lr must be > 0, got -1.0"),
+        ("digits", "default_lr", math.nan, "digits: default_lr must be a finite number"),
+        ("digits", "default_epochs", 0, "digits: default_epochs must be a positive int, got 0"),
+        ("digits", "default_epochs", 2.5, "digits: default_epochs must be an integer, got 2.5"),
+        ("digits", "default_optimizer", "rmsprop", "default_optimizer must be one of 'sgd'"),
+        ("digits", "hidden", 0, "digits: hidden must be a positive int, got 0"),
+        ("digits", "hidden", True, "digits: hidden must be an integer, got True"),
+        ("digits", "test_fraction", 0.0, "digits: test_fraction must be > 0 and < 1, got 0.0"),
+        ("digits", "test_fraction", 1.0, "digits: test_fraction must be > 0 and < 1, got 1.0"),
+        ("digits", "test_fraction", -0.5, "digits: test_fraction must be > 0 and < 1"),
+        ("digits", "test_fraction", math.nan, "digits: test_fraction must be a finite number"),
+        ("digits", "test_fraction", 0.001, "digits: test_fraction 0.001 leaves no test example"),
+        ("mnist1d", "channels", 0, "mnist1d: channels must be a positive int, got 0"),
+        ("mnist1d", "num_samples", 3, "mnist1d: num_samples must be an int >= 10"),
+        ("mnist1d", "data_seed", -1, "mnist1d: data_seed must be an int in [0, 2**32), got -1"),
+        ("mnist1d", "data_seed", 2**32, "mnist1d: data_seed must be an int in [0, 2**32)"),
+        ("charlm", "val_fraction", 0.0, "charlm: val_fraction must be > 0 and < 1, got 0.0"),
+        ("charlm", "val_fraction", 1.0, "charlm: val_fraction must be > 0 and < 1, got 1.0"),
+        ("charlm", "val_fraction", 1e-5, "charlm: context 64 is too long for val_fraction 1e-05"),
+        ("charlm", "context", 10**6, "charlm: context 1000000 is too long for val_fraction 0.1"),
+        ("charlm", "heads", 3, "charlm: d_model (64) must be a multiple of heads, got heads=3"),
+        ("charlm", "norm_first", "yes", "charlm: norm_first must be True or False, got 'yes'"),
+    ],
+)
+def test_bad_options_are_refused_when_the_task_is_built(name, option, value, msg):
+    # each was accepted, then failed later (NaN metric, ZeroDivisionError, a torch assertion,
+    # an allocation of terabytes) or trained silently with a negative default rate
+    with pytest.raises((ValueError, TypeError), match=re.escape(msg)):
+        get_task(name, **{option: value})
+
+
+def test_an_integral_float_seed_is_the_int_seed():
+    # the seed check accepts 2.0 as 2; digits split with the raw 2.0 (numpy TypeError)
+    a, b = get_task("digits", seed=2.0), get_task("digits", seed=2)
+    assert a.seed == 2 and torch.equal(a.y_test, b.y_test) and torch.equal(a.x_test, b.x_test)
 
 
 @pytest.mark.parametrize("name", ["digits", "mnist1d", "charlm"])
@@ -154,6 +195,18 @@ def test_make_optimizer_kinds_and_errors():
         task.make_optimizer(model, "rmsprop")
     with pytest.raises(ValueError, match=r"lr must be a number >= 0, got -1"):
         task.make_optimizer(model, "sgd", lr=-1)
+    # torch's "Invalid momentum value: -0.1" / "Invalid beta parameter at index 0: 1.0" /
+    # "Invalid weight_decay value: -1.0" named neither make_optimizer nor the allowed values;
+    # True was taken as momentum 1
+    for kw, msg in [
+        ({"momentum": -0.1}, "make_optimizer: momentum must be >= 0 and < 1, got -0.1"),
+        ({"name": "adam", "momentum": 1.0}, "make_optimizer: momentum must be >= 0 and < 1"),
+        ({"momentum": True}, "make_optimizer: momentum must be a number, got True"),
+        ({"weight_decay": -1.0}, "make_optimizer: weight_decay must be >= 0, got -1.0"),
+        ({"weight_decay": math.nan}, "make_optimizer: weight_decay must be a finite number"),
+    ]:
+        with pytest.raises((ValueError, TypeError), match=re.escape(msg)):
+            task.make_optimizer(model, **kw)
 
 
 def test_module_function_task_is_found_in_the_current_folder(tmp_path, monkeypatch):

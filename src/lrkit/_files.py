@@ -155,7 +155,8 @@ def save_elsewhere(text: str, name: str) -> str:
 
 
 def json_safe(x: Any) -> Any:
-    """``x`` as plain JSON: non-finite floats become ``null``, numpy scalars Python numbers.
+    """``x`` as plain JSON: non-finite floats become ``null``, numpy scalars Python numbers,
+    numpy arrays (and tensors) lists.
 
     Strict JSON has no NaN or infinity, so a diverged loss or a missing value is
     written as ``null`` (what ``json.loads`` in any language reads back), dict
@@ -168,6 +169,8 @@ def json_safe(x: Any) -> Any:
         return {str(k): json_safe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [json_safe(v) for v in x]
+    if getattr(x, "ndim", 0) and callable(getattr(x, "tolist", None)):
+        return json_safe(x.tolist())  # a numpy array or a tensor
     if not isinstance(x, (bool, int, float, str)) and hasattr(x, "item") and callable(x.item):
         x = x.item()  # a numpy scalar
     if isinstance(x, float) and not math.isfinite(x):

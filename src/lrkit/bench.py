@@ -35,7 +35,7 @@ from typing import Any
 from ._files import json_safe
 from ._validate import check_int, check_number
 from .core import Schedule, as_schedule
-from .errors import ConfigError
+from .errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "RunResult",
@@ -53,6 +53,9 @@ __all__ = [
 ]
 
 AUTO = "auto"
+
+#: the largest rate a float32 model's optimizer can apply (``torch.finfo(torch.float32).max``)
+MAX_RATE = 3.4028234663852886e38
 
 
 @dataclass
@@ -117,6 +120,21 @@ def parse_schedules(specs: Iterable[Any]) -> list[Any]:
         else:
             out.append(as_schedule(s))
     return out
+
+
+def _check_rates(owner: str, sched: Schedule, label: str, total: int, spe: int) -> None:
+    """Every rate of the run (``total`` updates) finite, >= 0 and at most :data:`MAX_RATE`,
+    checked before any training (the optimizer would refuse it mid-run)."""
+    import numpy as np
+
+    v = np.asarray(sched.bind(total_steps=total, steps_per_epoch=spe)(np.arange(total)), float)
+    bad = ~np.isfinite(v) | (v < 0) | (v > MAX_RATE)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ConfigError(
+            f"{owner}: schedule {label!r} gives {float(v[k]):g} at step {k}; a learning rate "
+            f"must be finite, >= 0 and at most {MAX_RATE:.4g} (the largest float32)"
+        )
 
 
 def _resolve_task(task: Any, seed: int | None) -> Any:
@@ -376,6 +394,7 @@ def train(
     ``schedule``: a Schedule, a spec string, a dict, a number or ``"auto"``.
     ``optimizer``: ``"sgd"``, ``"adam"`` or ``"adamw"`` (default: the task's).
     ``extra``: other hyperparameters to schedule, e.g. ``{"momentum": spec}``.
+    ``momentum``: SGD's momentum or Adam's beta1, in [0, 1).
     ``seed``: the task seed (model initialisation, split, batch order);
     ``None`` keeps the task's. Deterministic for a seed. ``target``: for an
     accuracy task a fraction in [0, 1] (``0.97`` for 97%).
@@ -389,10 +408,22 @@ def train(
     optimizer = optimizer or task.default_optimizer
     is_auto = isinstance(schedule, str) and schedule.strip() == AUTO
     sched = None if is_auto else as_schedule(schedule)
+    if extra is not None and "lr" in extra:  # it would replace the schedule, unreported
+        raise ConfigError(
+            "train: extra schedules 'lr'; the rate is `schedule` (extra is for the other "
+            "param-group keys, e.g. momentum)"
+        )
     extra_s = {k: as_schedule(v) for k, v in (extra or {}).items()}
     target = _check_target(task, target)
-    check_number("train", "momentum", momentum)
+    check_number("train", "momentum", momentum, low=0.0, high=1.0, high_open=True)
+    if label is not None and not isinstance(label, str):
+        raise ConfigTypeError(
+            f"train: label must be a string, got {label!r} ({type(label).__name__})"
+        )
     check_number("train", "weight_decay", weight_decay, nonneg=True)
+    if sched is not None:
+        spe = task.steps_per_epoch
+        _check_rates("train", sched, label or str(sched), epochs * spe, spe)
 
     t_start = time.perf_counter()
     model = task.make_model()
@@ -484,6 +515,8 @@ def _score(result: RunResult, higher_is_better: bool) -> None:
     """Best epoch, time to target and final metric from ``result.history``."""
     for h in result.history:
         m = h["metric"]
+        if not math.isfinite(m):  # the epoch that ended a run: never its best
+            continue
         if result.best_epoch is None or (
             m > result.best_metric if higher_is_better else m < result.best_metric
         ):
@@ -524,7 +557,9 @@ def run_grid(
 ) -> list[RunResult]:
     """Train every schedule for every seed under the same budget; results in that order.
 
-    ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit seeds.
+    ``seeds``: a count ``n`` (seeds ``0..n-1``) or explicit, distinct seeds.
+    ``labels``: one per schedule (default: the spec, ``"auto"``), all
+    distinct: a label is one row of :func:`aggregate`.
     ``on_result(run)`` is called after each run (e.g. to print progress).
     ``backend``: ``"serial"`` (this process) or ``"ray"``: every cell
     (schedule x seed) is a Ray task with one CPU and one torch thread
@@ -540,17 +575,49 @@ def run_grid(
         seed_list = list(range(seeds))
     else:
         seed_list = [check_int("run_grid", "seed", s, low=0) for s in seeds]
+        if not seed_list:
+            raise ConfigError("run_grid: seeds is empty; give a count or at least one seed")
+        for i, s in enumerate(seed_list):
+            if s in seed_list[:i]:  # aggregate() would count the same run twice
+                raise ConfigError(f"run_grid: seed {s} is given twice; seeds must be distinct")
+    if isinstance(schedules, (str, dict, Schedule)):  # one schedule, not a list of them
+        raise ConfigTypeError(
+            f"run_grid: schedules must be a list of schedules, got {str(schedules)!r}; "
+            f"write [{str(schedules)!r}]"
+        )
+    if isinstance(labels, str):
+        raise ConfigTypeError(f"run_grid: labels must be a list of strings, got {labels!r}")
     parsed = parse_schedules(schedules)
+    if not parsed:
+        raise ConfigError("run_grid: schedules is empty; give at least one schedule")
     if labels is not None and len(labels) != len(parsed):
         raise ConfigError(
             f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
         )
+    labs = (
+        list(labels)
+        if labels is not None
+        else [s if isinstance(s, str) else str(s) for s in parsed]
+    )
+    for i, lab in enumerate(labs):
+        if not isinstance(lab, str):  # table() and the report need text
+            raise ConfigTypeError(
+                f"run_grid: labels must be strings, got {lab!r} ({type(lab).__name__})"
+            )
+        if lab in labs[:i]:  # aggregate() would merge the two into one row
+            raise ConfigError(
+                f"run_grid: label {lab!r} is given twice; each schedule needs a label of its "
+                "own (one row of the comparison)"
+            )
     base = _resolve_task(task, None)
+    ep = check_int("run_grid", "epochs", base.default_epochs if epochs is None else epochs, low=1)
+    for s, lab in zip(parsed, labs):
+        if not isinstance(s, str):  # "auto": its schedule comes from the plan
+            _check_rates("run_grid", s, lab, ep * base.steps_per_epoch, base.steps_per_epoch)
     cells = []
     for seed in seed_list:
         t = base.with_seed(seed) if seed != base.seed else base
-        for i, s in enumerate(parsed):
-            lab = labels[i] if labels is not None else (s if isinstance(s, str) else str(s))
+        for s, lab in zip(parsed, labs):
             cells.append(((t, s, optimizer, epochs), {"label": lab, **kwargs}))
     if backend == "ray":
         return _run_cells_on_ray(cells, address, progress, on_result)
@@ -598,7 +665,8 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
 
     ``final_mean``/``final_std`` (sample std, 0 for one seed) ignore diverged
     runs, which are counted in ``diverged``. ``time_to_target``: mean over the
-    runs that reached it (``reached`` of ``runs``).
+    runs that reached it (``reached`` of ``runs``). ``steps``: the most
+    updates a run made (the budget, unless every run diverged).
     """
     rows: dict[str, list[RunResult]] = {}
     for r in results:
@@ -627,7 +695,7 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
                 "reached": len(reached),
                 "target": rs[0].target,
                 "wall_time": wm,
-                "steps": rs[0].steps,
+                "steps": max(r.steps for r in rs),
                 "overhead_steps": max(r.overhead_steps for r in rs),
                 "compute_steps": max(r.compute_steps for r in rs),
                 "diverged": sum(r.diverged for r in rs),
@@ -637,18 +705,36 @@ def aggregate(results: Sequence[RunResult]) -> list[dict[str, Any]]:
 
 
 def table(rows: Sequence[dict[str, Any]], width: int = 48) -> str:
-    """The comparison as aligned text (one line per schedule)."""
+    """The comparison as aligned text (one line per schedule); labels longer than ``width``
+    are cut, unless two would then read the same."""
     from .report import comparison_cells, comparison_header, text_table
 
     if not rows:
         return "(no runs)"
     spread = any(r["runs"] > 1 for r in rows)
     header = comparison_header(rows[0]["metric_name"], spread=spread)
+    labels = [r["label"] for r in rows]
+    if len({lab[: width - 1] if len(lab) > width else lab for lab in labels}) < len(labels):
+        width = max(len(lab) for lab in labels)  # cut, two labels would read the same
     return text_table(header, [[r["label"], *comparison_cells(r)] for r in rows], width)
 
 
 #: the files :func:`write_outputs` may write into a report folder
 OUTPUT_FILES = ("results.json", "report.html", "lr.png", "metric.png", "loss.png", "finder.png")
+
+
+def check_outputs(out: str, option: str, png: bool = True) -> str:
+    """Before any work: ``out`` can be a report folder, and each file of
+    :data:`OUTPUT_FILES` it would get (no PNG when ``png`` is false) can be
+    written there (not an existing folder, ...); ``OutputError`` naming
+    ``option`` otherwise."""
+    from ._files import check_dir, check_file
+
+    check_dir(out, option)
+    for name in OUTPUT_FILES:
+        if png or not name.endswith(".png"):
+            check_file(os.path.join(out, name), option)
+    return out
 
 
 def write_outputs(
@@ -675,19 +761,21 @@ def write_outputs(
     from .errors import OutputError
     from .report import bench_report
 
-    check_dir(out, "out")
+    if not results:
+        raise ConfigError("write_outputs: results is empty; there is no run to report")
+    check_dir(out, "out")  # the files: checked before the training (check_outputs)
     before = [n for n in OUTPUT_FILES if os.path.isfile(os.path.join(out, n))]
     rows = aggregate(results)
     r0 = results[0]
     data = {
-        "task": task.describe(),
+        "task": json_safe(task.describe()),  # a user task's may hold numpy numbers
         "optimizer": r0.optimizer,
         "epochs": r0.epochs,
         "seeds": sorted({r.seed for r in results}),
         "summary": [json_safe(r) for r in rows],
         "runs": [r.to_dict() for r in results],
     }
-    text = json.dumps(data, indent=1)
+    text = json.dumps(data, indent=1, default=str)  # never lose the runs to a describe()
     path = os.path.join(out, "results.json")
     try:
         os.makedirs(out, exist_ok=True)

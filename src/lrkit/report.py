@@ -246,6 +246,11 @@ def _finder_result(finder: dict[str, Any]) -> Any:
     return FinderResult.from_dict(finder.get("result", finder))
 
 
+def _has_range_test(finder: dict[str, Any]) -> bool:
+    """Whether ``finder`` holds a range-test curve (the plan skips it when given ``lr``)."""
+    return finder.get("result", finder) is not None
+
+
 def finder_figure(finder: dict[str, Any], title: str = "LR range test") -> dict[str, Any]:
     """The finder chart (``lrkit.finder.figure``, the same as ``FinderResult.plot``) as a
     plotly figure dict: loss against learning rate, every suggestion marked where it was
@@ -270,7 +275,8 @@ def bench_report(
     """Write ``report.html`` (and PNGs) for benchmark runs into ``out_dir``.
 
     ``rows``: the comparison, one dict per schedule (``lrkit.bench.aggregate``).
-    Charts: the finder curve (``finder``, or the first ``auto`` run's), the
+    Charts: the finder curve (``finder``, or the first ``auto`` run's; none when the plan
+    was given its peak and ran no range test), the
     learning rate applied per step (first seed of each schedule), the
     validation metric and the train/validation loss per epoch (mean over
     seeds). Returns ``{"report": path, "<name>_png": path, ...}``.
@@ -283,7 +289,8 @@ def bench_report(
     metric = first.metric_name
     mlabel = "test accuracy" if metric == "accuracy" else f"validation {metric}"
     seeds = len(_by_label(results)[first.label])
-    sections = _bench_sections(rows, series, finder, mlabel, seeds, intro)
+    budget = first.epochs * first.steps_per_epoch  # a diverged run's steps stop short of it
+    sections = _bench_sections(rows, series, finder, mlabel, seeds, intro, budget)
     out = {
         "report": write_html(
             os.path.join(out_dir, "report.html"), sections, title=title, subtitle=subtitle
@@ -334,11 +341,13 @@ def _bench_sections(
     mlabel: str,
     seeds: int,
     intro: str,
+    budget: int,
 ) -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
     if intro:
         sections.append({"title": "What this is", "html": f"<p>{html.escape(intro)}</p>"})
-    sections.append({"title": "Comparison", "table": _rows_table(rows), "note": _table_note(rows)})
+    note = _table_note(rows, budget)
+    sections.append({"title": "Comparison", "table": _rows_table(rows), "note": note})
     if finder:
         planned = "plan" in finder  # bench's auto: the planner's range test and probe runs
         what = "extra updates (range test and probe runs)" if planned else "updates"
@@ -348,8 +357,14 @@ def _bench_sections(
         if finder.get("range"):
             note += f"; range (base, max) = ({finder['range'][0]:.3g}, {finder['range'][1]:.3g})"
         note += f"; auto schedule: {finder.get('schedule', '?')}"
-        title = "The plan (auto) and its LR range test" if planned else "LR range test"
-        sections.append({"title": title, "note": note, "figure": finder_figure(finder)})
+        curve = _has_range_test(finder)
+        title = "The plan (auto)" if planned else "LR range test"
+        if planned and curve:
+            title += " and its LR range test"
+        section: dict[str, Any] = {"title": title, "note": note}
+        if curve:
+            section["figure"] = finder_figure(finder)
+        sections.append(section)
     sections.append(
         {
             "title": "Learning rate actually applied",
@@ -385,6 +400,11 @@ def _bench_pngs(
     def tri(items: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
         return [(s["name"], s["x"], s["y"]) for s in items]
 
+    # a schedule whose runs all diverged in their first epoch has no loss to draw, and a
+    # user task's loss may be <= 0: a log axis would refuse either after the training
+    losses = [s for s in tri(series["loss"]) if len(s[2])]
+    logy = all(any(v is not None and v > 0 for v in s[2]) for s in losses)
+
     out = {
         "lr_png": lines(
             tri(series["lr"]),
@@ -401,15 +421,15 @@ def _bench_pngs(
             ylabel=mlabel,
         ),
         "loss_png": lines(
-            tri(series["loss"]),
+            losses,
             os.path.join(out_dir, "loss.png"),
             title="train / validation loss",
             xlabel="epoch",
             ylabel="loss",
-            logy=True,
+            logy=logy,
         ),
     }
-    if finder:
+    if finder and _has_range_test(finder):
         out["finder_png"] = _finder_result(finder).plot(
             os.path.join(out_dir, "finder.png"), title="LR range test"
         )
@@ -516,10 +536,10 @@ def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"header": header, "rows": out, "best": best}
 
 
-def _table_note(rows: Sequence[dict[str, Any]]) -> str:
+def _table_note(rows: Sequence[dict[str, Any]], budget: int) -> str:
     r = rows[0]
     t = "" if r["target"] is None else f" Target {r['metric_name']}: {r['target']:g}."
     return (
-        f"{r['runs']} seed(s) per schedule, same budget ({r['steps']} updates) for each; "
+        f"{r['runs']} seed(s) per schedule, same budget ({budget} updates) for each; "
         f"the finder's updates are counted separately.{t} Best final value highlighted."
     )

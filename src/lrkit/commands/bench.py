@@ -58,7 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     """Every option and the output folder checked before any training."""
-    from .._files import check_dir, check_report_libraries
+    from .._files import check_report_libraries
+    from ..bench import check_outputs
 
     _args.number("--plan-budget", args.plan_budget, positive=True)
     if args.epochs is not None:
@@ -71,7 +72,7 @@ def _check(args: argparse.Namespace) -> None:
     _args.number("--weight-decay", args.weight_decay, low=0.0, rate=True)
     if args.target is not None:
         _args.number("--target", args.target)
-    check_dir(args.out, "--out")
+    check_outputs(args.out, "--out", png=not args.no_png)
     check_report_libraries(png=not args.no_png)
     args.space_value = _sweep.check(args)
 
@@ -84,6 +85,12 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     if args.schedule is not None:
         _args.schedules(args.schedule, auto=True)  # every spec before loading the task
+        for i, text in enumerate(args.schedule):
+            if text in args.schedule[:i]:  # one row per label: the two would be merged
+                raise _args.ConfigError(
+                    f"--schedule {text!r} is given twice; each schedule is one row of the "
+                    "comparison"
+                )
     import torch
 
     torch.set_num_threads(args.threads)

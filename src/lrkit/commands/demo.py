@@ -52,7 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace, steps_per_epoch: int) -> None:
     """Every option, the plan's budget and the output folder checked before any training."""
-    from .._files import check_dir, check_report_libraries
+    from .._files import check_report_libraries
+    from ..bench import check_outputs
     from ..plan import check_budget
 
     _args.positive_int("--epochs", args.epochs, high=_args.MAX_EPOCHS)
@@ -66,7 +67,7 @@ def _check(args: argparse.Namespace, steps_per_epoch: int) -> None:
         raise _args.ConfigError(
             f"--epochs {args.epochs} with --budget {args.budget:g}: {e}"
         ) from None
-    check_dir(args.out, "--out")
+    check_outputs(args.out, "--out", png=not args.no_png)
     check_report_libraries(png=not args.no_png)
 
 
@@ -156,6 +157,8 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     standard deviation (``_pooled_std``). The plan "beats" the best hand-made
     schedule when its mean is higher (accuracy); the difference is also given
     in seed stds, and called a clear win only when it is more than one.
+    Schedules whose every run diverged (``final_mean`` NaN) are left out of
+    the spread and named as diverged.
     """
     acc = rows[0]["metric_name"] == "accuracy"
     sign = 1.0 if rows[0]["higher_is_better"] else -1.0
@@ -168,11 +171,14 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     def show(r: dict[str, Any]) -> str:
         return f"{r['label']} {k * r['final_mean']:.2f}{'%' if acc else ''}"
 
-    best, worst = max(rows, key=val), min(rows, key=val)
+    trained = [r for r in rows if math.isfinite(r["final_mean"])]
+    if not trained:
+        return f"every schedule diverged: no final {rows[0]['metric_name']} to compare"
+    best, worst = max(trained, key=val), min(trained, key=val)
     std = _pooled_std(rows)
-    spread = k * (val(best) - val(worst)) if math.isfinite(val(worst)) else math.inf
+    spread = k * (val(best) - val(worst))
     lines = [f"best final {rows[0]['metric_name']}: {show(best)}"]
-    if math.isfinite(std) and std > 0:
+    if math.isfinite(std) and std > 0 and best is not worst:
         lines.append(
             f"spread: best {show(best)} vs worst {show(worst)}: {spread:.2f}{unit} = "
             f"{spread / (k * std):.1f}x the seed std ({k * std:.2f}{unit}, pooled over the "
@@ -183,6 +189,12 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     if plan is None or not hand:
         return "\n".join(lines)
     top = max(hand, key=val)
+    if not math.isfinite(plan["final_mean"]):
+        lines.append(f"the plan diverged; the best hand-made schedule: {show(top)}")
+        return "\n".join(lines)
+    if not math.isfinite(top["final_mean"]):
+        lines.append("every hand-made schedule diverged; the plan did not")
+        return "\n".join(lines)
     d = k * (val(plan) - val(top))
     noise = f"{abs(d) / (k * std):.1f} seed std" if math.isfinite(std) and std > 0 else ""
     clear = math.isfinite(std) and std > 0 and abs(d) > k * std

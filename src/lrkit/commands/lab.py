@@ -36,17 +36,20 @@ def listing() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..labs import get_lab
+    from ..labs import MAX_SEED, get_lab
 
     if args.name is None:
         print(listing())
         return 0
     from .._deps import check_installed
-    from .._files import check_dir
 
     lab = get_lab(args.name)  # ConfigError with a did-you-mean -> exit 2
-    _args.seed("--seed", args.seed)
-    check_dir(args.out, "--out")
+    if not 0 <= args.seed < MAX_SEED:
+        raise _args.ConfigError(
+            f"--seed must be an integer in [0, 2**63 - 3) (a lab trains seeds up to "
+            f"seed + 2), got {args.seed}"
+        )
+    lab.check_outputs(args.out, "--out")
     check_installed("matplotlib", "plot", "the lab's figures")
     print(f"lab {lab.name}: {lab.claim}\n  setup: {lab.setup}", flush=True)
     from ..labs._common import progress

@@ -27,7 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .._files import check_dir, json_safe
+from .._files import check_dir, check_file, json_safe
 from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 
@@ -35,6 +35,8 @@ __all__ = ["Lab", "LabResult", "LABS", "get_lab", "run_lab", "VERDICTS", "BUDGET
 
 VERDICTS = ("reproduced", "partly", "not reproduced")
 BUDGETS = ("full", "ci")
+#: seeds are below this: a lab trains seeds ``seed``, ``seed + 1``, ``seed + 2`` (tasks: < 2**63)
+MAX_SEED = 2**63 - 3
 
 
 @dataclass
@@ -85,7 +87,8 @@ class Lab:
     ``target`` is ``"module:function"`` inside :mod:`lrkit.labs`; the function
     takes ``(out_dir, budget, seed)`` and returns a dict with ``verdict``,
     ``numbers``, ``figures`` and ``summary``. ``needs`` names what the lab
-    imports beyond numpy (``"numpy"`` or ``"torch"``).
+    imports beyond numpy (``"numpy"`` or ``"torch"``). It writes ``NAME.json``,
+    ``NAME.png`` and the figures named in ``more_figures`` (:attr:`outputs`).
     """
 
     name: str
@@ -93,20 +96,47 @@ class Lab:
     setup: str
     target: str
     needs: str = "numpy"
+    more_figures: tuple[str, ...] = ()
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The files the lab writes into its folder."""
+        return (f"{self.name}.json", f"{self.name}.png", *self.more_figures)
+
+    def check_outputs(self, out_dir: str, option: str) -> str:
+        """Before any work: ``out_dir`` can be a folder and each of :attr:`outputs` a file in it."""
+        check_dir(out_dir, option)
+        for name in self.outputs:
+            check_file(os.path.join(out_dir, name), option)
+        return out_dir
 
     def run(self, out_dir: str = ".", budget: str = "full", seed: int = 0) -> LabResult:
         """Run the lab, write its figures under ``out_dir`` and return a :class:`LabResult`."""
         if budget not in BUDGETS:
             raise ConfigError(f"lab {self.name}: budget must be 'full' or 'ci', got {budget!r}")
         seed = check_int(f"lab {self.name}", "seed", seed, low=0, rule="a non-negative int")
+        if seed >= MAX_SEED:
+            raise ConfigError(
+                f"lab {self.name}: seed must be an int in [0, 2**63 - 3), got {seed} (a lab "
+                "trains seeds up to seed + 2)"
+            )
         if not isinstance(out_dir, (str, os.PathLike)):
             raise ConfigTypeError(f"lab {self.name}: out_dir must be a path, got {out_dir!r}")
-        out_dir = check_dir(os.fspath(out_dir), f"lab {self.name}: out_dir")  # before any work
+        out_dir = self.check_outputs(os.fspath(out_dir), f"lab {self.name}: out_dir")
         os.makedirs(out_dir, exist_ok=True)
         mod_name, fn_name = self.target.split(":")
         fn = getattr(importlib.import_module(f"{__name__}.{mod_name}"), fn_name)
         t0 = time.perf_counter()
-        out = fn(out_dir, budget, seed)
+        if self.needs == "torch":  # the lab trains on one thread: the caller's count back after
+            import torch
+
+            threads = torch.get_num_threads()
+            try:
+                out = fn(out_dir, budget, seed)
+            finally:
+                torch.set_num_threads(threads)
+        else:
+            out = fn(out_dir, budget, seed)
         verdict = out["verdict"]
         if verdict not in VERDICTS:  # pragma: no cover - a lab bug
             raise RuntimeError(f"lab {self.name} returned an unknown verdict {verdict!r}")
@@ -126,8 +156,10 @@ class Lab:
         return res
 
 
-def _lab(name: str, claim: str, setup: str, target: str, needs: str = "numpy") -> Lab:
-    return Lab(name=name, claim=claim, setup=setup, target=target, needs=needs)
+def _lab(
+    name: str, claim: str, setup: str, target: str, needs: str = "numpy", more: tuple[str, ...] = ()
+) -> Lab:
+    return Lab(name=name, claim=claim, setup=setup, target=target, needs=needs, more_figures=more)
 
 
 _ALL = [
@@ -222,6 +254,7 @@ _ALL = [
         "then short trainings at the suggested rate and at a grid of rates.",
         "training:range_test",
         "torch",
+        ("range-test-curve.png",),
     ),
     _lab(
         "super-convergence",

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._validate import check_int
+from .._validate import check_choice, check_int, check_number
 from ..errors import ConfigError
 from ._info import OPTIMIZERS, TaskInfo, check_seed
 
@@ -69,6 +69,13 @@ class Task(TaskInfo):
             setattr(self, key, value)
         self.batch_size = check_int(
             self.name, "batch_size", self.batch_size, low=1, rule="a positive int"
+        )
+        self.default_lr = check_number(self.name, "default_lr", self.default_lr, positive=True)
+        self.default_epochs = check_int(
+            self.name, "default_epochs", self.default_epochs, low=1, rule="a positive int"
+        )
+        self.default_optimizer = check_choice(
+            self.name, "default_optimizer", self.default_optimizer, OPTIMIZERS
         )
 
     def _overridable(self) -> set[str]:

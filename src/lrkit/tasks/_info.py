@@ -69,13 +69,17 @@ class TaskInfo:
     ) -> Any:
         """A plain torch optimizer: ``sgd`` (heavy-ball ``momentum``), ``adam`` or ``adamw``.
 
-        For Adam/AdamW ``momentum`` is ``beta1`` (beta2 = 0.999). ``lr`` defaults
-        to ``default_lr``.
+        For Adam/AdamW ``momentum`` is ``beta1`` (beta2 = 0.999), in [0, 1). ``lr``
+        defaults to ``default_lr``.
         """
         import torch
 
         lr = self.default_lr if lr is None else lr
         lr = check_number("make_optimizer", "lr", lr, nonneg=True, rule="a number >= 0")
+        momentum = check_number(
+            "make_optimizer", "momentum", momentum, low=0.0, high=1.0, high_open=True
+        )
+        weight_decay = check_number("make_optimizer", "weight_decay", weight_decay, nonneg=True)
         params = list(model.parameters())
         if not any(p.requires_grad for p in params):
             raise ConfigError(

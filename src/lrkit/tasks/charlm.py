@@ -23,7 +23,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._validate import check_int
+from .._validate import check_bool, check_int, check_number
+from ..errors import ConfigError
 from ._base import Task, epoch_generator
 
 __all__ = ["CharLMTask", "corpus", "make_task"]
@@ -112,12 +113,28 @@ class CharLMTask(Task):
         for key in ("context", "d_model", "heads", "layers", "epoch_steps", "val_windows"):
             v = getattr(self, key)
             setattr(self, key, check_int("charlm", key, v, low=1, rule="a positive int"))
+        if self.d_model % self.heads:
+            raise ConfigError(
+                f"charlm: d_model ({self.d_model}) must be a multiple of heads, "
+                f"got heads={self.heads}"
+            )
+        self.norm_first = check_bool("charlm", "norm_first", self.norm_first)
+        self.val_fraction = check_number(
+            "charlm", "val_fraction", self.val_fraction, low=0.0, high=1.0, low_open=True,
+            high_open=True,
+        )  # fmt: skip
         text = corpus()
         self.vocab = sorted(set(text))
         index = {c: i for i, c in enumerate(self.vocab)}
         ids = torch.tensor([index[c] for c in text], dtype=torch.long)
         cut = int(len(ids) * (1.0 - float(self.val_fraction)))
         self.train_ids, self.val_ids = ids[:cut], ids[cut:]
+        if min(len(self.train_ids), len(self.val_ids)) < self.context + 2:
+            raise ConfigError(
+                f"charlm: context {self.context} is too long for val_fraction "
+                f"{self.val_fraction:g}: a window takes context + 1 characters, the split leaves "
+                f"{len(self.train_ids)} training and {len(self.val_ids)} validation characters"
+            )
         n = min((len(self.val_ids) - 1) // self.context, self.val_windows)
         starts = torch.arange(n) * self.context
         offs = torch.arange(self.context + 1)

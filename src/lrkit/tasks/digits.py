@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._validate import check_int, check_number
+from ..errors import ConfigError
 from ._base import TensorTask
 
 __all__ = ["DigitsTask", "make_task"]
@@ -60,8 +62,19 @@ class DigitsTask(TensorTask):
 
     def __init__(self, seed: int = 0, **overrides: Any) -> None:
         super().__init__(seed, **overrides)
+        self.hidden = check_int("digits", "hidden", self.hidden, low=1, rule="a positive int")
+        self.test_fraction = check_number(
+            "digits", "test_fraction", self.test_fraction, low=0.0, high=1.0, low_open=True,
+            high_open=True,
+        )  # fmt: skip
         x, y = _load()
-        tr, te = _split(y, seed, float(self.test_fraction))
+        tr, te = _split(y, self.seed, self.test_fraction)
+        if len(tr) == 0 or len(te) == 0:
+            raise ConfigError(
+                f"digits: test_fraction {self.test_fraction:g} leaves no "
+                f"{'test' if len(te) == 0 else 'training'} example (the split is per class, "
+                "about 180 images each)"
+            )
         # standardise every pixel with the training split's mean and std (constant pixels: 0)
         mu, sd = x[tr].mean(0), x[tr].std(0)
         sd = np.where(sd > 0, sd, 1.0).astype(np.float32)

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._validate import check_int
+from ..errors import ConfigError
 from ._base import TensorTask
 
 __all__ = ["Mnist1dTask", "make_task"]
@@ -84,7 +86,20 @@ class Mnist1dTask(TensorTask):
 
     def __init__(self, seed: int = 0, **overrides: Any) -> None:
         super().__init__(seed, **overrides)
-        xtr, ytr, xte, yte = _generate(int(self.data_seed), int(self.num_samples))
+        self.channels = check_int(
+            "mnist1d", "channels", self.channels, low=1, rule="a positive int"
+        )
+        self.num_samples = check_int(
+            "mnist1d", "num_samples", self.num_samples, low=10, rule="an int >= 10 (one per class)"
+        )
+        self.data_seed = check_int(
+            "mnist1d", "data_seed", self.data_seed, low=0, rule="an int in [0, 2**32)"
+        )
+        if self.data_seed >= 2**32:  # numpy's legacy seeding, which mnist1d uses
+            raise ConfigError(
+                f"mnist1d: data_seed must be an int in [0, 2**32), got {self.data_seed}"
+            )
+        xtr, ytr, xte, yte = _generate(self.data_seed, self.num_samples)
         self.x_train, self.y_train = torch.from_numpy(xtr), torch.from_numpy(ytr)
         self.x_test, self.y_test = torch.from_numpy(xte), torch.from_numpy(yte)
 
