@@ -353,7 +353,7 @@ def test_auto_below_every_swept_rate_is_not_confident():
     auto = res.suggest()
     from lrkit.finder.suggest import divergence_edge
 
-    assert auto == divergence_edge(res) / 10  # a decade below the edge, inside the sweep
+    assert auto == divergence_edge(res) / 10  # a decade below the edge: below the sweep
     assert auto < res.lrs[0] and not res.confident
     assert res.warnings == [
         f"auto {auto:.3g} lies below the swept rates (the lowest is {res.lrs[0]:.3g}): the loss "
