@@ -21,7 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar=("FILE.csv", "SPEC"),
         required=True,
         help="a recorded run: CSV with columns step,lr,loss (lr at every step from 0) or "
-        "step,loss followed by the schedule's SPEC; repeat for each run",
+        "step,loss followed by the schedule's SPEC (a SPEC without a length is bound to "
+        "the last logged step + 1: write steps=N in it when the log ends earlier than the "
+        "run); repeat for each run",
     )
     p.add_argument(
         "--candidate",
