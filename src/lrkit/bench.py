@@ -541,6 +541,63 @@ def _bar(progress: bool, total: int, desc: str) -> Any:
     return tqdm(total=total, desc=desc, leave=False, file=sys.stderr)
 
 
+def _repeated(xs: Sequence[Any]) -> Any:
+    """The first item of ``xs`` that an earlier one equals, or ``None``."""
+    for i, x in enumerate(xs):
+        if x in xs[:i]:
+            return x
+    return None
+
+
+def _grid_seeds(seeds: Any) -> list[int]:
+    """:func:`run_grid`'s ``seeds`` (a count or distinct seeds) as a list, checked."""
+    if isinstance(seeds, (int, float)):
+        n = check_int("run_grid", "seeds", seeds, low=1, rule="a positive count")
+        return list(range(n))
+    seed_list = [check_int("run_grid", "seed", s, low=0) for s in seeds]
+    if not seed_list:
+        raise ConfigError("run_grid: seeds is empty; give a count or at least one seed")
+    twice = _repeated(seed_list)
+    if twice is not None:  # aggregate() would count the same run twice
+        raise ConfigError(f"run_grid: seed {twice} is given twice; seeds must be distinct")
+    return seed_list
+
+
+def _grid_schedules(schedules: Any, labels: Any) -> tuple[list[Any], list[str]]:
+    """:func:`run_grid`'s schedules (parsed) and their labels (one each, distinct text)."""
+    if isinstance(schedules, (str, dict, Schedule)):  # one schedule, not a list of them
+        raise ConfigTypeError(
+            f"run_grid: schedules must be a list of schedules, got {str(schedules)!r}; "
+            f"write [{str(schedules)!r}]"
+        )
+    if isinstance(labels, str):
+        raise ConfigTypeError(f"run_grid: labels must be a list of strings, got {labels!r}")
+    parsed = parse_schedules(schedules)
+    if not parsed:
+        raise ConfigError("run_grid: schedules is empty; give at least one schedule")
+    if labels is not None and len(labels) != len(parsed):
+        raise ConfigError(
+            f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
+        )
+    labs = (
+        list(labels)
+        if labels is not None
+        else [s if isinstance(s, str) else str(s) for s in parsed]
+    )
+    for lab in labs:
+        if not isinstance(lab, str):  # table() and the report need text
+            raise ConfigTypeError(
+                f"run_grid: labels must be strings, got {lab!r} ({type(lab).__name__})"
+            )
+    twice = _repeated(labs)
+    if twice is not None:  # aggregate() would merge the two into one row
+        raise ConfigError(
+            f"run_grid: label {twice!r} is given twice; each schedule needs a label of its "
+            "own (one row of the comparison)"
+        )
+    return parsed, labs
+
+
 def run_grid(
     task: Any,
     schedules: Sequence[Any],
@@ -570,45 +627,8 @@ def run_grid(
     """
     if backend not in ("serial", "ray"):
         raise ConfigError(f"run_grid: backend must be 'serial' or 'ray', got {backend!r}")
-    if isinstance(seeds, (int, float)):
-        seeds = check_int("run_grid", "seeds", seeds, low=1, rule="a positive count")
-        seed_list = list(range(seeds))
-    else:
-        seed_list = [check_int("run_grid", "seed", s, low=0) for s in seeds]
-        if not seed_list:
-            raise ConfigError("run_grid: seeds is empty; give a count or at least one seed")
-        for i, s in enumerate(seed_list):
-            if s in seed_list[:i]:  # aggregate() would count the same run twice
-                raise ConfigError(f"run_grid: seed {s} is given twice; seeds must be distinct")
-    if isinstance(schedules, (str, dict, Schedule)):  # one schedule, not a list of them
-        raise ConfigTypeError(
-            f"run_grid: schedules must be a list of schedules, got {str(schedules)!r}; "
-            f"write [{str(schedules)!r}]"
-        )
-    if isinstance(labels, str):
-        raise ConfigTypeError(f"run_grid: labels must be a list of strings, got {labels!r}")
-    parsed = parse_schedules(schedules)
-    if not parsed:
-        raise ConfigError("run_grid: schedules is empty; give at least one schedule")
-    if labels is not None and len(labels) != len(parsed):
-        raise ConfigError(
-            f"run_grid: need one label per schedule, got {len(labels)} for {len(parsed)}"
-        )
-    labs = (
-        list(labels)
-        if labels is not None
-        else [s if isinstance(s, str) else str(s) for s in parsed]
-    )
-    for i, lab in enumerate(labs):
-        if not isinstance(lab, str):  # table() and the report need text
-            raise ConfigTypeError(
-                f"run_grid: labels must be strings, got {lab!r} ({type(lab).__name__})"
-            )
-        if lab in labs[:i]:  # aggregate() would merge the two into one row
-            raise ConfigError(
-                f"run_grid: label {lab!r} is given twice; each schedule needs a label of its "
-                "own (one row of the comparison)"
-            )
+    seed_list = _grid_seeds(seeds)
+    parsed, labs = _grid_schedules(schedules, labels)
     base = _resolve_task(task, None)
     ep = check_int("run_grid", "epochs", base.default_epochs if epochs is None else epochs, low=1)
     for s, lab in zip(parsed, labs):

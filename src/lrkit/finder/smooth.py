@@ -83,16 +83,7 @@ def zero_lag(
     delta = np.ones(n)
     fit = yy.copy()
     for it in range(robust + 1):
-        for a in range(0, n, 512):  # blocks of rows: memory O(512 n)
-            dx = x[None, :] - x[a : a + 512, None]
-            w = np.exp(-0.5 * (dx / h) ** 2) * delta[None, :]
-            s0, s1, s2 = w.sum(1), (w * dx).sum(1), (w * dx * dx).sum(1)
-            t0, t1 = w @ yy, (w * dx) @ yy
-            det = s0 * s2 - s1 * s1
-            ok = det > 1e-6 * np.maximum(s0 * s2, 1e-300)
-            fit[a : a + 512] = np.where(
-                ok, (s2 * t0 - s1 * t1) / np.where(ok, det, 1.0), t0 / np.maximum(s0, 1e-300)
-            )
+        _local_lines(x, yy, h, delta, fit)
         if it == robust:
             break
         r = yy - fit
@@ -103,6 +94,23 @@ def zero_lag(
         delta = np.where(np.abs(u) < 1.0, (1.0 - u * u) ** 2, 0.0)
     out[pos] = fit
     return out
+
+
+def _local_lines(
+    x: np.ndarray, y: np.ndarray, h: float, delta: np.ndarray, fit: np.ndarray
+) -> None:
+    """:func:`zero_lag`'s weighted local lines at every ``x``, written into ``fit`` (the
+    local mean where the weight is not spread enough for a line)."""
+    for a in range(0, len(x), 512):  # blocks of rows: memory O(512 n)
+        dx = x[None, :] - x[a : a + 512, None]
+        w = np.exp(-0.5 * (dx / h) ** 2) * delta[None, :]
+        s0, s1, s2 = w.sum(1), (w * dx).sum(1), (w * dx * dx).sum(1)
+        t0, t1 = w @ y, (w * dx) @ y
+        det = s0 * s2 - s1 * s1
+        ok = det > 1e-6 * np.maximum(s0 * s2, 1e-300)
+        fit[a : a + 512] = np.where(
+            ok, (s2 * t0 - s1 * t1) / np.where(ok, det, 1.0), t0 / np.maximum(s0, 1e-300)
+        )
 
 
 def step_noise(losses: Any) -> float:

@@ -438,6 +438,30 @@ def _horizon(eta1: float | None, eta2: float | None, ell: int, total: int) -> tu
     return eta2 * (total / (2.0 * ell)) ** (-beta / 2.0), beta
 
 
+def _no_fit_reason(
+    led: _Ledger, total: int, shapes: tuple[str, ...], default: str, use_laws: bool | str
+) -> str | None:
+    """Why no law is fitted to choose the shape (rule 10), or ``None`` to fit one."""
+    from ..laws._run import MAX_RUN_STEPS
+
+    if len(shapes) == 1:
+        return "one shape allowed: no law needed"
+    if use_laws == "auto" and led.run_seconds < LAW_MIN_RUN_SECONDS:
+        return (
+            f"laws skipped: the probes took {led.run_seconds:.1f} s "
+            f"(< {LAW_MIN_RUN_SECONDS:g} s), "
+            f"a fit would cost more than 5% of that; keeping the probes' shape {default}"
+        )
+    if not use_laws:
+        return f"laws off: keeping the probes' shape {default}"
+    if total > MAX_RUN_STEPS:
+        return (
+            f"no law: the run's {total} steps are more than a law predicts "
+            f"({MAX_RUN_STEPS:.0e}); keeping the probes' shape {default}"
+        )
+    return None
+
+
 def _pick_shape(
     led: _Ledger,
     peak: float,
@@ -454,33 +478,9 @@ def _pick_shape(
     unless a trusted law predicts a clear gain over it."""
     from ._laws import fit_probes, predict_final
 
-    if len(shapes) == 1:
-        return default, (), None, ["one shape allowed: no law needed"]
-    if use_laws == "auto" and led.run_seconds < LAW_MIN_RUN_SECONDS:
-        return (
-            default,
-            (),
-            None,
-            [
-                f"laws skipped: the probes took {led.run_seconds:.1f} s "
-                f"(< {LAW_MIN_RUN_SECONDS:g} s), "
-                f"a fit would cost more than 5% of that; keeping the probes' shape {default}"
-            ],
-        )
-    if not use_laws:
-        return default, (), None, [f"laws off: keeping the probes' shape {default}"]
-    from ..laws._run import MAX_RUN_STEPS
-
-    if total > MAX_RUN_STEPS:
-        return (
-            default,
-            (),
-            None,
-            [
-                f"no law: the run's {total} steps are more than a law predicts "
-                f"({MAX_RUN_STEPS:.0e}); keeping the probes' shape {default}"
-            ],
-        )
+    skip = _no_fit_reason(led, total, shapes, default, use_laws)
+    if skip is not None:
+        return default, (), None, [skip]
     curves = []
     for p in led.probes:
         if p.stage != "range" and not p.diverged:

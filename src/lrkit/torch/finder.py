@@ -374,6 +374,40 @@ class _Step:
 
 
 # ---------------------------------------------------------------------------- find_lr
+def _check_settings(
+    loss_fn: Any,
+    step_fn: Any,
+    val_loader: Any,
+    accumulate: Any,
+    val_every: Any,
+    val_batches: Any,
+    restore: Any,
+    progress: Any,
+) -> bool:
+    """:func:`find_lr`'s settings checked against each other before any step; returns
+    ``restore`` (a bool)."""
+    _positive_int("accumulate", accumulate)
+    _positive_int("val_every", val_every)
+    _positive_int("val_batches", val_batches, allow_none=True)
+    if val_loader is not None and loss_fn is None:
+        raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
+    if progress is not None and not isinstance(progress, bool):
+        raise ConfigTypeError(f"find_lr: progress must be True, False or None, got {progress!r}")
+    if val_loader is None:
+        for name, value, default in (
+            ("val_every", val_every, 1),
+            ("val_batches", val_batches, None),
+        ):
+            if value != default:
+                raise ConfigError(f"find_lr: {name}={value!r} needs val_loader (none given)")
+    if step_fn is not None and accumulate != 1:
+        raise ConfigError(
+            f"find_lr: accumulate={accumulate} applies to the default step (loss_fn); a "
+            "step_fn is one complete update of your own: accumulate inside it"
+        )
+    return check_bool("find_lr", "restore", restore)
+
+
 def find_lr(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -425,26 +459,9 @@ def find_lr(
     ``steps``, ``mode``, ``smooth``, ``diverge`` of :func:`lrkit.find`.
     """
     _check_args(model, optimizer, loss_fn, loader, step_fn)
-    _positive_int("accumulate", accumulate)
-    _positive_int("val_every", val_every)
-    _positive_int("val_batches", val_batches, allow_none=True)
-    if val_loader is not None and loss_fn is None:
-        raise ConfigTypeError("find_lr: val_loader needs loss_fn(output, target) to score batches")
-    restore = check_bool("find_lr", "restore", restore)
-    if progress is not None and not isinstance(progress, bool):
-        raise ConfigTypeError(f"find_lr: progress must be True, False or None, got {progress!r}")
-    if val_loader is None:
-        for name, value, default in (
-            ("val_every", val_every, 1),
-            ("val_batches", val_batches, None),
-        ):
-            if value != default:
-                raise ConfigError(f"find_lr: {name}={value!r} needs val_loader (none given)")
-    if step_fn is not None and accumulate != 1:
-        raise ConfigError(
-            f"find_lr: accumulate={accumulate} applies to the default step (loss_fn); a "
-            "step_fn is one complete update of your own: accumulate inside it"
-        )
+    restore = _check_settings(
+        loss_fn, step_fn, val_loader, accumulate, val_every, val_batches, restore, progress
+    )
     opts = sweep_options(options, **sweep)
     home = _model_device(model)
     dev = torch.device(device) if device is not None else home
