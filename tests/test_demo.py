@@ -152,6 +152,11 @@ def test_demo_verdict_in_words():
         verdict(rows)
     )
     assert "within the seed noise, not a clear win" in verdict(rows)
+    rows[2]["final_mean"] = 0.95 + 3e-8  # equal counts, float32 rounding (359-image split)
+    text = verdict(rows)
+    assert "the plan ties with the best hand-made schedule (step decay 95.00%)" in text
+    assert "beats" not in text and "does NOT" not in text
+    assert "best final accuracy: plan (lrkit.plan) 95.00% (tied with step decay)" in text
 
 
 def test_demo_verdict_when_schedules_diverged():

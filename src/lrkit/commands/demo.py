@@ -14,12 +14,12 @@ from . import _args
 HELP = "guided tour on built-in data: hand-made schedules vs the plan (lrkit.plan), one HTML report"
 
 #: the demo's task, budget and hand-made peak. Chosen among digits settings (3-12 epochs,
-#: peaks 0.05-0.15, three metrics; docs/tasks.md, benchmarks/bench_plan_demo.py) by a rule
-#: fixed before the runs: the largest spread between the schedules in seed stds, here in
-#: the last epoch's mean training loss (4.2x on seeds 0-2, 3.6x on 3-5; the held-out
-#: accuracy separates them by less); 0.1 is the best peak of the 20-epoch grid
-#: (BENCHMARKS.md section 4).
-TASK, EPOCHS, LR = "digits", 8, 0.1
+#: peaks 0.03-0.15, three metrics; docs/tasks.md, benchmarks/bench_plan_demo.py) by rules
+#: fixed before the runs. Round 4: the peak whose smallest spread in the last epoch's mean
+#: training loss, over four disjoint seed sets, is largest: 0.03 (7.2x-47x the seed std;
+#: at 0.1, the edge of stability with momentum 0.9, 1.4x-4.0x, and machine-dependent).
+#: At this budget 0.03 is also the better constant rate in accuracy (97.8 % vs 95.2 %).
+TASK, EPOCHS, LR = "digits", 8, 0.03
 
 #: the label of the planned schedule in the table
 PLAN = "plan (lrkit.plan)"
@@ -150,13 +150,20 @@ def _pooled_std(rows: list[dict[str, Any]]) -> float:
     )
 
 
+def _same(a: float, b: float) -> bool:
+    """Equal up to float rounding (accuracies come from float32 counts: ~6e-8 apart)."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
 def verdict(rows: list[dict[str, Any]]) -> str:
     """The demo's conclusions in plain words: the spread, and whether the plan won.
 
     Spread: best minus worst mean final metric, in units of the pooled seed
     standard deviation (``_pooled_std``). The plan "beats" the best hand-made
-    schedule when its mean is higher (accuracy); the difference is also given
-    in seed stds, and called a clear win only when it is more than one.
+    schedule when its mean is higher (accuracy), ties when it is equal (accuracy
+    on a small test split moves in steps: equal means are common); the
+    difference is also given in seed stds, and called a clear win only when it
+    is more than one. Schedules tied for the best are named.
     Schedules whose every run diverged (``final_mean`` NaN) are left out of
     the spread and named as diverged.
     """
@@ -177,7 +184,11 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     best, worst = max(trained, key=val), min(trained, key=val)
     std = _pooled_std(rows)
     spread = k * (val(best) - val(worst))
-    lines = [f"best final {rows[0]['metric_name']}: {show(best)}"]
+    tied = [r["label"] for r in trained if r is not best and _same(val(r), val(best))]
+    lines = [
+        f"best final {rows[0]['metric_name']}: {show(best)}"
+        + (f" (tied with {', '.join(tied)})" if tied else "")
+    ]
     if math.isfinite(std) and std > 0 and best is not worst:
         lines.append(
             f"spread: best {show(best)} vs worst {show(worst)}: {spread:.2f}{unit} = "
@@ -198,7 +209,9 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     d = k * (val(plan) - val(top))
     noise = f"{abs(d) / (k * std):.1f} seed std" if math.isfinite(std) and std > 0 else ""
     clear = math.isfinite(std) and std > 0 and abs(d) > k * std
-    if d > 0:
+    if _same(val(plan), val(top)):
+        lines.append(f"the plan ties with the best hand-made schedule ({show(top)})")
+    elif d > 0:
         lines.append(
             f"the plan beats the best hand-made schedule ({show(top)}) by {d:.2f}{unit}"
             + (f" ({noise}{'' if clear else ': within the seed noise, not a clear win'})"
