@@ -77,8 +77,16 @@ def heldout(rows: dict[str, dict]) -> list[dict]:
             same = str(pl.schedule) == row["schedules"][s]
             ratio = row["plan_per_seed"][s] / row["tuned"]
             d = doubts_from_notes(list(pl.notes))
-            out.append({"task": name, "seed": s, "same_plan": same, "ratio": ratio,
-                        "doubts": d, "schedule": str(pl.schedule)})  # fmt: skip
+            out.append(
+                {
+                    "task": name,
+                    "seed": s,
+                    "same_plan": same,
+                    "ratio": ratio,
+                    "doubts": d,
+                    "schedule": str(pl.schedule),
+                }
+            )
             print(f"{name} seed {s}: {ratio:.2f}x doubts={d} same={same}", file=sys.stderr)
     return out
 
@@ -87,7 +95,11 @@ def development() -> list[dict]:
     with open(os.path.join(RESULTS, "plan_cache_v17.json")) as fh:
         cache = json.load(fh)
     return [
-        {"task": k.split("|")[0], "seed": int(k.split("|")[2]), "doubts": doubts_from_notes(v["notes"])}
+        {
+            "task": k.split("|")[0],
+            "seed": int(k.split("|")[2]),
+            "doubts": doubts_from_notes(v["notes"]),
+        }
         for k, v in cache.items()
         if k.split("|")[1] == "plan17"
     ]
@@ -106,18 +118,32 @@ def main() -> int:
     print("| task | seed | plan / tuned grid | doubts |")
     print("| --- | ---: | ---: | --- |")
     for r in held:
-        print(f"| {r['task']} | {r['seed']} | {r['ratio']:.2f}x | {', '.join(r['doubts']) or '-'} |")
-    print(f"\nflagged plans: {len(flagged)}, geometric mean {g_f:.2f}x; "
-          f"confident plans: {len(clear)}, geometric mean {g_c:.2f}x; "
-          f"ratio {g_f / g_c:.2f}")  # fmt: skip
+        print(
+            f"| {r['task']} | {r['seed']} | {r['ratio']:.2f}x | {', '.join(r['doubts']) or '-'} |"
+        )
+    print(
+        f"\nflagged plans: {len(flagged)}, geometric mean {g_f:.2f}x; "
+        f"confident plans: {len(clear)}, geometric mean {g_c:.2f}x; "
+        f"ratio {g_f / g_c:.2f}"
+    )
     print(f"development plans flagged: {n_dev} of {len(dev)}")
     print(f"plans equal to the stored ones: {sum(r['same_plan'] for r in held)} of {len(held)}")
     ok = g_f >= 2 * g_c and g_c <= 1.25 and n_dev <= 1
     print(f"shipping bar (flagged >= 2x confident, confident <= 1.25x, dev <= 1 of 9): {ok}")
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump({"heldout": held, "development": dev, "gm_flagged": g_f,
-                       "gm_confident": g_c, "dev_flagged": n_dev, "ships": ok}, fh, indent=1)  # fmt: skip
+            json.dump(
+                {
+                    "heldout": held,
+                    "development": dev,
+                    "gm_flagged": g_f,
+                    "gm_confident": g_c,
+                    "dev_flagged": n_dev,
+                    "ships": ok,
+                },
+                fh,
+                indent=1,
+            )
     return 0
 
 
