@@ -54,7 +54,7 @@ accuracy spread 0.9x and 2.8x): the demo runs 8 epochs at 0.1 and prints
 both spreads. Every table: benchmarks/results/plan_demo.md.
 
 Round 4, written after the demo was run on a second VM and before its own runs
-(2026-11-30, 18:15 UTC): on that VM the constant rate at 0.1 (momentum 0.9: the edge
+(2026-11-30, 18:05 UTC): on that VM the constant rate at 0.1 (momentum 0.9: the edge
 of stability on this MLP) came out differently (last-epoch training loss 0.0740 against
 0.0220), and the training-loss spread fell to 2.5x (accuracy 3.0x): the 3x held on one
 metric per machine, not on the same one. At the edge of stability one seed's outcome is
