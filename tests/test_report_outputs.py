@@ -260,3 +260,26 @@ def test_report_of_auto_with_a_given_peak_has_no_range_test_to_draw(tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert "<h2>The plan (auto)</h2>" in page and res[0].finder["schedule"] in page
     assert page.count('class="chart"') == 3  # lr, metric, loss
+
+
+def test_the_table_highlights_every_row_tied_with_the_best():
+    # lrkit demo: the plan and the constant rate got the same 1,053 of 1,077 test images
+    # right; their float32 means differ in the last bits, and only one was highlighted
+    from lrkit.report import _rows_table, _table_html
+
+    def row(label, mean, hib=True):
+        return {"label": label, "final_mean": mean, "final_std": 0.0074, "runs": 3,
+                "metric_name": "accuracy", "higher_is_better": hib, "best_epoch": 6.0,
+                "target": None, "time_to_target": None, "wall_time": 0.3, "steps": 360,
+                "overhead_steps": 0, "diverged": 0}  # fmt: skip
+
+    rows = [row("constant", 0.9777158), row("step", 0.9740), row("plan", 0.97771585),
+            row("nan", float("nan"))]  # fmt: skip
+    t = _rows_table(rows)
+    assert t["best"] == [0, 2]
+    assert _table_html(t).count('<tr class="best">') == 2
+    rows[2]["final_mean"] = 0.9805  # a real win: one row
+    assert _rows_table(rows)["best"] == [2]
+    low = [row("a", 0.30, hib=False), row("b", 0.25, hib=False), row("c", 0.2500001, hib=False)]
+    assert _rows_table(low)["best"] == [1, 2]  # lower is better; tied up to 1e-6
+    assert _rows_table([row("x", float("nan"))])["best"] == []

@@ -144,7 +144,8 @@ def write_html(
 
     Each section is a dict with ``title`` and one of ``figure`` (a plotly
     figure dict, see :func:`chart`), ``table`` (``{"header": [...], "rows":
-    [[...], ...], "best": row index or None}``) or ``html`` (trusted markup),
+    [[...], ...], "best": a row index, a list of them (ties) or None}``) or
+    ``html`` (trusted markup),
     plus an optional ``note`` (plain text).
     """
     from .plot import require
@@ -209,7 +210,9 @@ def _table_html(t: dict[str, Any]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in t["header"])
     rows = []
     for i, r in enumerate(t["rows"]):
-        cls = ' class="best"' if t.get("best") == i else ""
+        best = t.get("best")
+        tied = best if isinstance(best, (list, tuple)) else [best]
+        cls = ' class="best"' if i in tied else ""
         cells = "".join(f"<td>{html.escape(str(c))}</td>" for c in r)
         rows.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -524,13 +527,17 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], first_width
 
 
 def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    hib = rows[0]["higher_is_better"]
-    out, best, best_v = [], None, None
-    for i, r in enumerate(rows):
-        fm = r["final_mean"]
-        if math.isfinite(fm) and (best_v is None or (fm > best_v if hib else fm < best_v)):
-            best, best_v = i, fm
-        out.append([r["label"], *comparison_cells(r, wordy=True)])
+    """The comparison table; ``best`` lists every row whose final mean equals the best one
+    up to float32 rounding (accuracies are float32 counts: a tie is common)."""
+    sign = 1.0 if rows[0]["higher_is_better"] else -1.0
+    finals = [sign * r["final_mean"] for r in rows]
+    top = max((v for v in finals if math.isfinite(v)), default=None)
+    best = [
+        i
+        for i, v in enumerate(finals)
+        if top is not None and math.isfinite(v) and top - v <= 1e-6 * max(1.0, abs(top))
+    ]
+    out = [[r["label"], *comparison_cells(r, wordy=True)] for r in rows]
     spread = any(r["runs"] > 1 for r in rows)
     header = comparison_header(rows[0]["metric_name"], wordy=True, spread=spread)
     return {"header": header, "rows": out, "best": best}
@@ -541,5 +548,6 @@ def _table_note(rows: Sequence[dict[str, Any]], budget: int) -> str:
     t = "" if r["target"] is None else f" Target {r['metric_name']}: {r['target']:g}."
     return (
         f"{r['runs']} seed(s) per schedule, same budget ({budget} updates) for each; "
-        f"the finder's updates are counted separately.{t} Best final value highlighted."
+        f"the finder's updates are counted separately.{t} Best final value highlighted (every "
+        "row tied with it)."
     )
