@@ -52,3 +52,14 @@ def test_coupled_wd_on_a_schedule_with_a_negative_peak_refuses_rather_than_retur
     # the positive counterpart: lr * wd stays value * ref
     s = lrkit.coupled_wd(lrkit.linear(1.0, 0.5, steps=10), 0.01)
     np.testing.assert_allclose(s(np.arange(10)) * np.linspace(1.0, 0.5, 11)[:10], 0.01, rtol=1e-12)
+
+
+def test_noise_reaches_minus_pct_in_its_lowest_cell():
+    """The draw's 24-bit cells run from u = 0: the lowest is -pct itself (the docstring says
+    [-pct, pct), not an open interval). Seed 7's step 5,477,943 hashes to cell 0."""
+    assert _uniform_noise(7, 5_477_943, 0.25) == -0.25
+    uni = lrkit.noise(lrkit.constant(1.0), pct=0.25, seed=7, dist="uniform")
+    assert uni(5_477_943) == 0.75
+    normal = lrkit.noise(lrkit.constant(1.0), pct=0.25, seed=7, dist="normal")
+    assert abs(normal(5_477_943) - 0.75) < 1e-9  # the inverse normal's accuracy
+    assert all(0.75 <= v < 1.25 for v in uni(np.arange(5_477_940, 5_477_950)))

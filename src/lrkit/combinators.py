@@ -671,12 +671,13 @@ def _normal_quantile(u: Array) -> Array:
 
 
 def step_noise(t: Array, xp: Namespace, seed: int, pct: float, dist: str) -> Array:
-    r"""A draw ``n_t`` in (-pct, pct) per step: a pure function of (seed, step).
+    r"""A draw ``n_t`` in [-pct, pct) per step: a pure function of (seed, step).
 
     A uniform :math:`u \in [0, 1)` (24 bits) comes from a 32-bit hash of the
     step and the seed, computed the same way in numpy, jax and keras.
     ``uniform``: :math:`(2u - 1)\,\text{pct}`; ``normal``: the standard normal
-    conditioned on :math:`|n| < \text{pct}` (by inversion:
+    conditioned on :math:`|n| < \text{pct}` (by inversion, whose lowest cell is
+    :math:`-\text{pct}`:
     :math:`\Phi^{-1}(\Phi(-p) + u(\Phi(p) - \Phi(-p)))`).
     """
     folded = (seed % 2**32) ^ ((seed >> 32) * 0x9E3779B9 % 2**32)  # a 63-bit seed in 32 bits
@@ -710,7 +711,9 @@ class Noise(Schedule):
     draw (the values agree to float32 precision under ``jit``).
     ``dist="normal"``: a standard normal conditioned on :math:`|n_t| <`
     ``pct`` (timm's ``noise_type='normal'``, ``noise_pct``, which redraws until
-    it holds); ``"uniform"``: uniform in (-``pct``, ``pct``). ``until`` left
+    it holds); ``"uniform"``: uniform in [-``pct``, ``pct``). In both, the lowest of the
+    2**24 cells of the draw is -``pct`` itself (exactly for ``"uniform"``, to the inverse
+    normal's accuracy, about 1e-9, for ``"normal"``). ``until`` left
     out: no end; given, it is after ``begin``. timm's ``noise_range_t=(a, b)``
     is ``begin=a, until=b``. The draws are not timm's (timm seeds torch's
     generator with ``seed + t``): same law, other numbers. Steps are hashed modulo :math:`2^{32}`.
