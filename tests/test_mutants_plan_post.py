@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from lrkit.plan._core import _candidates
+from lrkit.plan._rungs import _candidates
 
 
 def test_candidates_without_a_reference_are_log_spaced_from_hi_over_10_to_lo_times_100():
@@ -24,7 +24,7 @@ def test_a_range_test_without_a_minimum_hands_the_budget_to_the_blind_rung():
     down four decades (until 2026-11-30 the first rung was centred on
     ``suggest() * sqrt(10)`` here)."""
     import lrkit
-    from lrkit.plan._core import saw_fall
+    from lrkit.plan._evidence import saw_fall
 
     lo, hi = 1e-6, 10.0
 

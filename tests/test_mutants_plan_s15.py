@@ -19,24 +19,12 @@ import pytest
 from lrkit.errors import ConfigError
 from lrkit.finder import FinderResult
 from lrkit.plan import Probe, shape_schedule
-from lrkit.plan._core import (
-    MIN_PROBE,
-    MIN_RANGE,
-    _allocate,
-    _blind_candidates,
-    _candidates,
-    _horizon,
-    _Ledger,
-    alternative,
-    lr_area,
-    move_gain,
-    overshoot,
-    paired_gain,
-    progressed,
-    tells_apart,
-    vertex,
-)
+from lrkit.plan._core import MIN_PROBE, MIN_RANGE, _allocate
+from lrkit.plan._evidence import move_gain, overshoot, paired_gain, progressed, tells_apart, vertex
 from lrkit.plan._laws import MAX_POINTS, binned_run_data
+from lrkit.plan._ledger import _Ledger
+from lrkit.plan._rungs import _blind_candidates, _candidates, _horizon
+from lrkit.plan._shape_rule import alternative, lr_area
 
 
 def _rng(k: int) -> np.random.Generator:

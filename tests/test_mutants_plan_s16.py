@@ -28,15 +28,10 @@ import pytest
 import lrkit
 from lrkit.errors import ConfigError, NonFiniteError
 from lrkit.plan import shape_schedule
-from lrkit.plan._core import (
+from lrkit.plan._core import _allocate
+from lrkit.plan._evidence import (
     FALL_NOISE,
-    LONG_PROBES,
     SEPARATE_SE,
-    _allocate,
-    _blind_candidates,
-    _candidates,
-    _horizon,
-    alternative,
     move_gain,
     overshoot,
     paired_gain,
@@ -45,6 +40,8 @@ from lrkit.plan._core import (
     tells_apart,
     vertex,
 )
+from lrkit.plan._rungs import LONG_PROBES, _blind_candidates, _candidates, _horizon
+from lrkit.plan._shape_rule import alternative
 from lrkit.plan._shapes import round_peak
 from lrkit.schedules import exponential
 

@@ -22,8 +22,8 @@ import pytest
 import lrkit
 from lrkit.laws import Law
 from lrkit.plan import shape_schedule
-from lrkit.plan._core import alternative
 from lrkit.plan._laws import fit_probes, predict_final
+from lrkit.plan._shape_rule import alternative
 from lrkit.spec import parse
 from lrkit.tasks.quadratic import NoisyQuadratic
 

@@ -139,7 +139,7 @@ def test_shape_schedule_is_the_documented_composition_on_random_arguments():
 def test_saw_fall_against_its_rule_on_random_sweeps():
     from lrkit.finder import FinderResult, step_noise
     from lrkit.finder.suggest import window
-    from lrkit.plan._core import saw_fall
+    from lrkit.plan._evidence import saw_fall
 
     rng = np.random.default_rng(1902)
     yes = no = short = 0
@@ -167,8 +167,8 @@ def test_saw_fall_against_its_rule_on_random_sweeps():
 
 
 def test_the_law_helpers_fall_back_with_a_reason():
-    from lrkit.plan._core import _law_dict
     from lrkit.plan._laws import fit_probes, predict_final
+    from lrkit.plan._shape_rule import _law_dict
 
     class NoDict:
         pass
@@ -227,7 +227,8 @@ def _pr(stage, peak, losses, diverged=False):
 
 
 def test_a_long_rung_that_diverged_everywhere_falls_back_a_factor_4_below_its_lowest():
-    from lrkit.plan._core import _Ledger, _long_peak
+    from lrkit.plan._ledger import _Ledger
+    from lrkit.plan._rungs import _long_peak
 
     def run(schedule, steps):  # trains for 20 updates, then blows up at any rate
         return [2.0 - 0.01 * t for t in range(min(steps, 20))] + [math.nan] * max(0, steps - 20)
@@ -251,7 +252,8 @@ def test_the_drift_is_not_read_from_a_rung_stuck_at_an_end_of_its_probes():
     """``_rung2_peak``: rung 1's reading at its lowest candidate (within 1e-9) or rung 2's
     at its highest is a bound, not a measure: the drift is not read from it (beta 0).
     Just inside the bounds, it is."""
-    from lrkit.plan._core import _horizon, _rung2_peak, vertex
+    from lrkit.plan._evidence import vertex
+    from lrkit.plan._rungs import _horizon, _rung2_peak
 
     cands = [0.4, 0.2, 0.1, 0.05]
     rung1 = [_flat("rung1", c, 1.0 + c) for c in cands]
@@ -274,7 +276,7 @@ def test_the_drift_is_not_read_from_a_rung_stuck_at_an_end_of_its_probes():
 
 
 def test_the_ledger_refuses_a_probe_beyond_its_cap():
-    from lrkit.plan._core import _Ledger
+    from lrkit.plan._ledger import _Ledger
 
     led = _Ledger(lambda s, n: [1.0] * n, 10, None)
     led.probe("rung1", 0.1, "linear", "s", 10)  # exactly the cap: allowed
@@ -284,7 +286,7 @@ def test_the_ledger_refuses_a_probe_beyond_its_cap():
 
 
 def test_identical_losses_are_refused_only_when_every_stable_probe_has_them():
-    from lrkit.plan._core import _check_responds
+    from lrkit.plan._rungs import _check_responds
 
     a, b = (2.0, 1.0, 0.5), (2.0, 1.2, 0.9)
     _check_responds([_pr("rung1", 0.4, a), _pr("rung1", 0.2, b), _pr("rung1", 0.1, b)])
@@ -299,7 +301,7 @@ def test_identical_losses_are_refused_only_when_every_stable_probe_has_them():
 
 def test_a_second_rung_that_diverged_everywhere_falls_back_4x_below_its_lowest():
     from lrkit.errors import NonFiniteError
-    from lrkit.plan._core import _rung2_peak
+    from lrkit.plan._rungs import _rung2_peak
 
     cands = [0.4, 0.2, 0.1, 0.05]
     rung1 = [_flat("rung1", c, 1.0 + c) for c in cands]
@@ -313,7 +315,8 @@ def test_a_second_rung_that_diverged_everywhere_falls_back_4x_below_its_lowest()
 
 
 def test_a_shape_probe_that_diverges_keeps_the_default_and_its_warm_up():
-    from lrkit.plan._core import _Ledger, _shape_rung
+    from lrkit.plan._ledger import _Ledger
+    from lrkit.plan._shape_rule import _shape_rung
 
     def run(schedule, steps):  # the WSD probe (no decay to zero yet) blows up
         return [math.nan] if "wsd" in str(schedule) else [2.0 - 0.01 * t for t in range(steps)]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 
 from lrkit.plan import Plan, Prediction, Probe, shape_schedule
-from lrkit.plan._core import _Ledger, _shape_rung, move_gain
+from lrkit.plan._evidence import move_gain
+from lrkit.plan._ledger import _Ledger
+from lrkit.plan._shape_rule import _shape_rung
 
 
 def test_plan_plot_draws_every_curve_with_a_visible_line():

@@ -13,18 +13,10 @@ import pytest
 from lrkit.errors import NonFiniteError
 from lrkit.finder import FinderResult
 from lrkit.plan import Probe, shape_schedule
-from lrkit.plan._core import (
-    _blind_candidates,
-    _blind_peak,
-    _Ledger,
-    _range_test_read,
-    _rung2_peak,
-    move_gain,
-    progressed,
-    saw_fall,
-    tells_apart,
-    vertex,
-)
+from lrkit.plan._core import _range_test_read
+from lrkit.plan._evidence import move_gain, progressed, saw_fall, tells_apart, vertex
+from lrkit.plan._ledger import _Ledger
+from lrkit.plan._rungs import _blind_candidates, _blind_peak, _rung2_peak
 
 
 def _p(peak, score, diverged=False, stage="rung2", losses=(2.0, 1.0)):

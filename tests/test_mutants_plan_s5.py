@@ -633,7 +633,7 @@ def test_progress_needs_a_fall_beyond_twice_the_sample_standard_error():
     20 losses: ``w = 2``; head (2, 1): :math:`s^2 = 0.5`; a flat tail: 0; se = 0.5. A
     fall of 0.9 < 2 se is not progress (with population variances, 0.25, it would be:
     2 se = 0.71); a fall of 1.1 is."""
-    from lrkit.plan._core import progressed
+    from lrkit.plan._evidence import progressed
 
     def probe(tail):
         losses = (2.0, 1.0) + (1.2,) * 16 + (tail, tail)

@@ -5,7 +5,7 @@ showed no other test pinned; written after that sample ran."""
 import pytest
 
 from lrkit.plan import Probe
-from lrkit.plan._core import PROGRESS, progressed
+from lrkit.plan._evidence import PROGRESS, progressed
 
 
 def _probe(losses):

@@ -270,7 +270,7 @@ def test_lr_area_and_the_alternative_shape():
     """Mean rate over peak: linear decay 0.5 (warm-up ramp included), WSD 0.875
     (5 % ramp, 75 % flat, 20 % linear cooldown); the shape probe runs the shape
     farthest in area from the default, the first on a tie."""
-    from lrkit.plan._core import alternative, lr_area
+    from lrkit.plan._shape_rule import alternative, lr_area
 
     assert lr_area("linear", 1000) == pytest.approx(0.5, abs=1e-3)
     assert lr_area("wsd", 1000) == pytest.approx(0.025 + 0.75 + 0.1, abs=2e-3)
@@ -290,7 +290,7 @@ def test_paired_gain_is_the_score_difference_with_its_standard_error():
     """Window = last max(1, round(0.1 L)) losses; d = base - alt; gain = mean(d),
     se = std(d, ddof=1) / sqrt(n) (0 for one point); validation losses: their
     difference, se 0."""
-    from lrkit.plan._core import paired_gain
+    from lrkit.plan._evidence import paired_gain
 
     base = _probe([5.0] * 17 + [1.0, 1.2, 1.4])
     alt = _probe([9.0] * 17 + [0.9, 1.0, 1.1])  # its earlier losses do not count
@@ -304,7 +304,7 @@ def test_paired_gain_is_the_score_difference_with_its_standard_error():
 
 
 def test_progressed_needs_a_tenth_and_twice_the_noise():
-    from lrkit.plan._core import progressed
+    from lrkit.plan._evidence import progressed
 
     assert progressed(_probe([2.0, 2.0, 1.6, 1.5, 1.2, 1.0, 0.9, 0.9]))
     # a steady fall of 5 %: beyond the noise, but less than a tenth of the start
@@ -370,7 +370,7 @@ def test_the_shape_probe_drops_the_warm_up_only_after_a_stable_start(spike):
 
 
 def test_overshoot_reads_only_the_warm_up_window():
-    from lrkit.plan._core import overshoot
+    from lrkit.plan._evidence import overshoot
 
     warm = _probe([2.0, 2.0, 1.99, 1.9, 1.5, 1.0])
     assert overshoot(warm, _probe([2.0, 1.8, 1.7, 1.6, 1.6, 1.2]), 3) is None
@@ -391,7 +391,7 @@ def test_probes_that_never_leave_the_plateau_fall_back_on_the_range_test():
     over since rung 1 scores alike: 36): they cannot rank peaks, and the peak is the
     range test's rate. (At a 30-update plateau the long rung gets past it and ranks:
     rule 6's long rung, tested below.)"""
-    from lrkit.plan._core import saw_fall
+    from lrkit.plan._evidence import saw_fall
 
     rng = np.random.default_rng(0)
     wobble = 0.02 * rng.standard_normal(1000)
@@ -443,7 +443,7 @@ def test_a_range_test_that_saw_no_fall_gets_a_blind_rung_that_moves_the_peak():
     one at 0.0464 leaves the plateau, the rung tells its peaks apart, and the peak is
     read between probes near the rate that trains (0.05), not the sweep's noise. No
     rule 7 fallback, no shape probe; the budget holds."""
-    from lrkit.plan._core import saw_fall
+    from lrkit.plan._evidence import saw_fall
 
     calls = []
 
@@ -525,7 +525,7 @@ def test_the_blind_rung_tops_out_a_decade_below_lr_range_or_at_the_divergence():
     down, not below 100 lr_range[0]. (The eighth pass's top at lr_range[1] itself was
     tried and rejected.)"""
     from lrkit.finder import FinderResult
-    from lrkit.plan._core import _blind_candidates
+    from lrkit.plan._rungs import _blind_candidates
 
     lrs = np.geomspace(1e-6, 10.0, 40)
     flat = FinderResult(lrs, np.full(40, 0.69), np.full(40, 0.69))
@@ -642,7 +642,7 @@ def test_a_first_rung_that_scores_alike_hands_its_budget_to_fewer_longer_probes(
     their scores differ by noise; the long rung (three probes of 45 updates at 0.283,
     0.1, 0.0354) sees the top one fall, and the plan trains high, where the full run is
     best. The second rung and the shape probe are not run; the budget holds."""
-    from lrkit.plan._core import progressed, tells_apart
+    from lrkit.plan._evidence import progressed, tells_apart
 
     run = _plateau_runner()
     calls = []
@@ -672,7 +672,7 @@ def test_the_long_rung_stays_out_when_the_first_rung_ranks():
     """A peak that matters (the same noise as below): the first rung tells its peaks
     apart and the planner runs as before (second rung, shape probe); a diverged probe
     also tells them apart."""
-    from lrkit.plan._core import tells_apart
+    from lrkit.plan._evidence import tells_apart
 
     q = lrkit.plan(_noisy_runner(0.3), 400, lr=0.1, use_laws=False)
     assert tells_apart([r for r in q.probes if r.stage == "rung1"])
@@ -688,7 +688,7 @@ def test_a_long_rung_that_scores_alike_too_takes_its_lowest_peak():
     rung nor the long rung tells its peaks apart, and the peak is the long rung's
     lowest — never a higher rate on no evidence; without room for the shape probe
     (one shape) the long rung is not run."""
-    from lrkit.plan._core import tells_apart
+    from lrkit.plan._evidence import tells_apart
 
     p = lrkit.plan(_noisy_runner(0.0), 400, lr=0.1, use_laws=False)
     long = [q for q in p.probes if q.stage == "long"]
@@ -703,7 +703,7 @@ def test_a_long_rung_that_scores_alike_too_takes_its_lowest_peak():
 def test_tells_apart_counts_divergence_and_needs_two_standard_errors():
     """A diverged probe tells peaks apart; one stable probe alone does not; the bar is
     SEPARATE_SE (2) standard errors of move_gain, strictly."""
-    from lrkit.plan._core import SEPARATE_SE, move_gain, tells_apart
+    from lrkit.plan._evidence import SEPARATE_SE, move_gain, tells_apart
 
     def pr(peak, tail, diverged=False):
         y = (3.0, 2.0) + tuple(tail)
@@ -734,13 +734,13 @@ def test_tells_apart_counts_divergence_and_needs_two_standard_errors():
 def test_auto_law_threshold_keeps_a_five_second_fit_under_five_percent():
     # docs/plan.md rule 10: a fit of the probes takes up to ~5 s and must stay under 5 % of
     # the planner's time, so "auto" fits only after at least 20 x 5 s of probes
-    from lrkit.plan import _core
+    from lrkit.plan import _shape_rule
 
-    assert _core.LAW_MIN_RUN_SECONDS >= 5.0 / 0.05
+    assert _shape_rule.LAW_MIN_RUN_SECONDS >= 5.0 / 0.05
     p = lrkit.plan(_run(Q), 400)  # quick probes: "auto" skips the fit and says why
     assert p.law is None and p.predictions == ()
     skipped = [n for n in p.notes if n.startswith("laws skipped")]
-    assert len(skipped) == 1 and f"(< {_core.LAW_MIN_RUN_SECONDS:g} s)" in skipped[0]
+    assert len(skipped) == 1 and f"(< {_shape_rule.LAW_MIN_RUN_SECONDS:g} s)" in skipped[0]
 
 
 def test_probes_that_reach_a_loss_of_exactly_0_are_not_called_diverged():
@@ -796,7 +796,7 @@ def test_law_options_and_callback_are_checked_before_any_update():
 
 def test_a_run_longer_than_a_law_predicts_is_planned_without_one():
     # 2e8 updates: the shapes' areas from evenly spaced steps, no law (laws stop at 1e8)
-    from lrkit.plan._core import AREA_EXACT_STEPS, lr_area
+    from lrkit.plan._shape_rule import AREA_EXACT_STEPS, lr_area
 
     def run(schedule, steps):  # a curve that falls with the summed rate, in closed form
         t = np.arange(steps)
