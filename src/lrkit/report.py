@@ -526,17 +526,19 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], first_width
     return "\n".join(out)
 
 
+def same_final(a: float, b: float) -> bool:
+    """Two final metrics equal up to float rounding: accuracies are float32 counts over a
+    test split (the same count reads ~6e-8 apart), so a tie must not read as a win."""
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
 def _rows_table(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The comparison table; ``best`` lists every row whose final mean equals the best one
-    up to float32 rounding (accuracies are float32 counts: a tie is common)."""
+    """The comparison table; ``best`` lists every row whose final mean ties with the best
+    one (:func:`same_final`)."""
     sign = 1.0 if rows[0]["higher_is_better"] else -1.0
     finals = [sign * r["final_mean"] for r in rows]
-    top = max((v for v in finals if math.isfinite(v)), default=None)
-    best = [
-        i
-        for i, v in enumerate(finals)
-        if top is not None and math.isfinite(v) and top - v <= 1e-6 * max(1.0, abs(top))
-    ]
+    top = max((v for v in finals if math.isfinite(v)), default=math.nan)
+    best = [i for i, v in enumerate(finals) if math.isfinite(v) and same_final(v, top)]
     out = [[r["label"], *comparison_cells(r, wordy=True)] for r in rows]
     spread = any(r["runs"] > 1 for r in rows)
     header = comparison_header(rows[0]["metric_name"], wordy=True, spread=spread)

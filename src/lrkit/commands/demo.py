@@ -150,11 +150,6 @@ def _pooled_std(rows: list[dict[str, Any]]) -> float:
     )
 
 
-def _same(a: float, b: float) -> bool:
-    """Equal up to float rounding (accuracies come from float32 counts: ~6e-8 apart)."""
-    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
-
-
 def verdict(rows: list[dict[str, Any]]) -> str:
     """The demo's conclusions in plain words: the spread, and whether the plan won.
 
@@ -167,6 +162,8 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     Schedules whose every run diverged (``final_mean`` NaN) are left out of
     the spread and named as diverged.
     """
+    from ..report import same_final
+
     acc = rows[0]["metric_name"] == "accuracy"
     sign = 1.0 if rows[0]["higher_is_better"] else -1.0
     unit, k = (" pp", 100.0) if acc else ("", 1.0)
@@ -184,7 +181,7 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     best, worst = max(trained, key=val), min(trained, key=val)
     std = _pooled_std(rows)
     spread = k * (val(best) - val(worst))
-    tied = [r["label"] for r in trained if r is not best and _same(val(r), val(best))]
+    tied = [r["label"] for r in trained if r is not best and same_final(val(r), val(best))]
     lines = [
         f"best final {rows[0]['metric_name']}: {show(best)}"
         + (f" (tied with {', '.join(tied)})" if tied else "")
@@ -209,7 +206,7 @@ def verdict(rows: list[dict[str, Any]]) -> str:
     d = k * (val(plan) - val(top))
     noise = f"{abs(d) / (k * std):.1f} seed std" if math.isfinite(std) and std > 0 else ""
     clear = math.isfinite(std) and std > 0 and abs(d) > k * std
-    if _same(val(plan), val(top)):
+    if same_final(val(plan), val(top)):
         lines.append(f"the plan ties with the best hand-made schedule ({show(top)})")
     elif d > 0:
         lines.append(
