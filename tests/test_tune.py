@@ -327,7 +327,7 @@ def test_bench_optuna_prune_median_stops_the_poor_trial_and_reports_the_real_los
     journal = str(tmp_path / "study.log")
     storage = __import__("lrkit.tune", fromlist=["open_storage"]).open_storage(journal)
     study = optuna.create_study(storage=storage, study_name="p", direction="maximize")
-    for peak in (0.1, 0.1, 1e-5):  # two good trials, then one that barely moves
+    for peak in (0.1, 0.09, 1e-5):  # two good trials, then one that barely moves
         study.enqueue_trial({"shape": "cosine", "peak": peak, "warmup": 0})
     args = ["bench", "--task", "digits", "--epochs", "1", "--backend", "optuna", "--storage",
             journal, "--study", "p", "--trials", "3", "--prune", "median", "--no-png",
@@ -351,6 +351,40 @@ def test_bench_optuna_prune_median_stops_the_poor_trial_and_reports_the_real_los
             r["step_losses"], rel=1e-12
         )
         assert t.value == r["final_metric"]
+
+
+def test_bench_optuna_reports_a_schedule_two_trials_sampled_once(tmp_path, capsys):
+    """Two trials that sample the same spec: one report row of --seeds runs (seeds 0..n-1
+    once each), not one schedule with twice the seeds and a std of identical runs."""
+    from lrkit.cli import main
+
+    journal = str(tmp_path / "study.log")
+    storage = __import__("lrkit.tune", fromlist=["open_storage"]).open_storage(journal)
+    study = optuna.create_study(storage=storage, study_name="d", direction="minimize")
+    for peak in (0.1, 0.1, 0.05):
+        study.enqueue_trial({"shape": "cosine", "peak": peak, "warmup": 0})
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", journal, "--study", "d", "--trials", "3", "--seeds", "2", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.3; warmup=0..0",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "3 trials finished (3 complete, 0 pruned, 3 here, 0 still running)" in out
+    assert "trial 1: cosine(start=0.1) -> loss" in err
+    assert "the schedule of trial 0: reported once" in err
+    trials = optuna.load_study(study_name="d", storage=storage).get_trials()
+    assert trials[0].value == trials[1].value  # the study keeps both trials
+    data = json.loads((tmp_path / "o" / "results.json").read_text())
+    rows = {r["label"]: r for r in data["summary"]}
+    assert sorted(rows) == ["cosine(start=0.05)", "cosine(start=0.1)"]
+    for label, t in (("cosine(start=0.1)", trials[0]), ("cosine(start=0.05)", trials[2])):
+        assert rows[label]["runs"] == 2 and rows[label]["seeds"] == [0, 1]
+        finals = [r["final_metric"] for r in data["runs"] if r["label"] == label]
+        assert rows[label]["final_std"] == pytest.approx(float(np.std(finals, ddof=1)))
+        assert t.value == pytest.approx(float(np.mean(finals)), rel=1e-12)
+    assert len(data["runs"]) == 4
+    table = [ln for ln in out.splitlines() if ln.startswith("cosine(start=0.1)")]
+    assert len(table) == 1 and table[0].split()[-1] == "0/2"  # 2 runs, none diverged
 
 
 def test_bench_prune_law_is_the_law_rule_over_the_whole_run():
