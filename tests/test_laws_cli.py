@@ -182,7 +182,14 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
         (["--run", str(bad), "constant(1e-3)"], "not a number in the data"),
         (["--run", str(nolr)], "no lr column; give the schedule's SPEC"),
         (["--run", str(gaps)], "must cover every step from 0"),
-        (["--run", str(nolr), "constant(1e-3)", "extra"], "at most one SPEC"),
+        (["--run", str(nolr), "constant(1e-3)", "10", "x"], "at most one SPEC and its STEPS"),
+        (
+            ["--run", str(nolr), "constant(1e-3)", "extra"],
+            "nolr.csv: STEPS (the run's length) must be an int > the last logged step, got 'extra'",
+        ),
+        (["--run", str(nolr), "cosine(1e-3)", "2"], "must be an int > the last logged step 2"),
+        (["--run", str(nolr), "cosine(1e-3)", "3.5"], "got '3.5'"),
+        (["--run", str(nolr), "cosine(1e-3)", "-3"], "got '-3'"),
     ]
     for args, msg in cases:
         rc = main(["predict"] + args)
@@ -267,3 +274,34 @@ def test_predict_does_not_rank_a_candidate_predicted_below_zero(tmp_path, capsys
     )
     ranked = [ln.split(None, 2)[2] for ln in out.splitlines() if ln.strip()[:1].isdigit()]
     assert ranked == ["constant(1e-30)", "tinylr (recorded)"]
+
+
+def test_predict_run_steps_is_the_length_of_a_run_logged_short_of_its_end(csvs, capsys):
+    """``--run FILE.csv SPEC STEPS``: the runs were 2000 steps, logged up to step 1990; with
+    STEPS their schedules are the whole runs' (as ``Run(..., total_steps=STEPS)`` and as a
+    spec with its length), not cut at step 1991, and the candidates' runs default to them."""
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import Run, fit
+
+    wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
+    argv = ["predict", "--law", "multi_power", "--candidate", wsd]
+    for n in ("const", "cos", "step"):
+        argv += ["--run", str(csvs[n]), SPECS[n], str(T)]
+    assert main(argv) == 0
+    text, err = capsys.readouterr()
+    assert "note:" not in err  # the candidate lasts as long as the recorded runs
+    runs = [read_run(str(csvs[n]), SPECS[n], T) for n in ("const", "cos", "step")]
+    assert [r.total_steps for r in runs] == [T] * 3
+    for r, n in zip(runs, ("const", "cos", "step"), strict=True):
+        whole = lrkit.parse(SPECS[n]).bind(total_steps=T)(np.arange(len(r.eta)))
+        assert np.array_equal(r.eta, whole)
+        spelled = Run(lrkit.parse(SPECS[n]).bind(total_steps=T), r.steps, r.losses)
+        assert np.array_equal(spelled.eta, r.eta)
+    cut = read_run(str(csvs["cos"]), SPECS["cos"])
+    assert not np.array_equal(cut.eta, runs[1].eta)  # without STEPS: a cosine ending at 1991
+    law = fit(runs, "multi_power")
+    assert text.splitlines()[1] == "  " + ", ".join(f"{k}={v:.6g}" for k, v in law.params.items())
+    s = lrkit.parse(wsd).bind(total_steps=T)
+    got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
+    assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
+    assert float(got[0][1]) == pytest.approx(Law("multi_power", MPL).final(s), rel=1e-4)

@@ -18,12 +18,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--run",
         action="append",
         nargs="+",
-        metavar=("FILE.csv", "SPEC"),
+        metavar=("FILE.csv", "SPEC [STEPS]"),
         required=True,
         help="a recorded run: CSV with columns step,lr,loss (lr at every step from 0) or "
-        "step,loss followed by the schedule's SPEC (a SPEC without a length is bound to "
-        "the last logged step + 1: write steps=N in it when the log ends earlier than the "
-        "run); repeat for each run",
+        "step,loss followed by the schedule's SPEC and optionally the run's length STEPS "
+        "(a SPEC without a length is bound to STEPS, by default the last logged step + 1: "
+        "give STEPS when the log ends earlier than the run); repeat for each run",
     )
     p.add_argument(
         "--candidate",
@@ -32,7 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="a schedule to predict (repeatable); the runs' schedules are always included",
     )
-    p.add_argument("--total", type=int, default=None, help="steps of the candidates' runs")
+    p.add_argument(
+        "--total",
+        type=int,
+        default=None,
+        help="steps of the candidates' runs (default: the longest recorded run's)",
+    )
     from ..laws import DEFAULT_LAW, LAWS
 
     p.add_argument(
@@ -46,8 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
 
 
-def read_run(path: str, spec: str | None) -> Any:
-    """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec)."""
+def read_run(path: str, spec: str | None, steps: int | None = None) -> Any:
+    """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec, and the run's
+    length ``steps``: a spec without a length is bound to it, default the last logged
+    step + 1)."""
     import numpy as np
 
     from ..errors import ConfigError, LrkitError
@@ -92,13 +99,19 @@ def read_run(path: str, spec: str | None) -> Any:
             f"--run {path}: line {line} holds a non-finite number {row}; "
             "drop the rows after a divergence"
         )
+    last = int(data[-1, head.index("step")])
+    if steps is not None and steps <= last:
+        raise ConfigError(
+            f"--run {path}: STEPS (the run's length) must be an int > the last logged "
+            f"step {last}, got {steps}"
+        )
     try:
-        return _run_of(path, head, data, spec)
+        return _run_of(path, head, data, spec, steps)
     except LrkitError as e:  # which of the --run files (Run's own message does not say)
         raise type(e)(f"--run {path}: {e}") from None
 
 
-def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
+def _run_of(path: str, head: list[str], data: Any, spec: str | None, total: int | None) -> Any:
     import numpy as np
 
     from ..errors import ConfigError
@@ -107,7 +120,7 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
     steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
     name = os.path.splitext(os.path.basename(path))[0]
     if spec is not None:
-        return Run(spec, steps, loss, name=name)
+        return Run(spec, steps, loss, name=name, total_steps=total)
     if "lr" not in head:
         raise ConfigError(f"--run {path}: no lr column; give the schedule's SPEC after the file")
     lr = data[:, head.index("lr")]
@@ -151,6 +164,21 @@ def _say_horizon(total: int, horizon: int) -> None:
         )
 
 
+def _run_steps(item: list[str]) -> int | None:
+    """The STEPS of ``--run FILE.csv SPEC STEPS`` (``None`` when not given)."""
+    from ..errors import ConfigError
+
+    if len(item) < 3:
+        return None
+    text = item[2].strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(
+            f"--run {item[0]}: STEPS (the run's length) must be an int > the last logged "
+            f"step, got {item[2]!r}"
+        )
+    return int(text)
+
+
 def run(args: argparse.Namespace) -> int:
     from .._files import FIGURE_EXTENSIONS, check_file
     from ..core import as_schedule
@@ -164,11 +192,15 @@ def run(args: argparse.Namespace) -> int:
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
     runs = []
     for item in args.run:
-        if len(item) > 2:
-            raise ConfigError(f"--run takes FILE.csv and at most one SPEC, got {item}")
-        runs.append(read_run(item[0], item[1] if len(item) == 2 else None))
+        if len(item) > 3:
+            raise ConfigError(
+                f"--run takes FILE.csv and at most one SPEC and its STEPS, got {item}"
+            )
+        spec = item[1] if len(item) > 1 else None
+        runs.append(read_run(item[0], spec, _run_steps(item)))
     cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
-    total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
+    # the candidates' runs: --total, else as long as the longest recorded run
+    total = args.total or max(r.total_steps or int(r.steps[-1]) + 1 for r in runs)
     # a bound schedule with an end is predicted over its own length, the others over total
     own = [s.length if s.is_bound and s.length is not None else None for _, s in cands]
     for (label, s), n in zip(cands, own):
