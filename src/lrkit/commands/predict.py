@@ -1,4 +1,4 @@
-"""``lrkit predict --run FILE.csv [SPEC] ... --candidate SPEC ...``: fit a loss-curve
+"""``lrkit predict --run FILE.csv [SPEC [STEPS]] ... --candidate SPEC ...``: fit a loss-curve
 law on recorded runs and rank candidate schedules by predicted final loss."""
 
 from __future__ import annotations
