@@ -305,3 +305,10 @@ def test_predict_run_steps_is_the_length_of_a_run_logged_short_of_its_end(csvs, 
     got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
     assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
     assert float(got[0][1]) == pytest.approx(Law("multi_power", MPL).final(s), rel=1e-4)
+    # a recorded run's row is its end too: step 1999, not its last logged step 1990
+    for n in ("const", "cos", "step"):
+        (row,) = [ln.split() for ln in text.splitlines() if ln.endswith(f" {n} (recorded)")]
+        end = law.final(SPECS[n], total_steps=T)
+        assert float(row[1]) == pytest.approx(end, abs=6e-6)
+    cos = lrkit.parse(SPECS["cos"]).bind(total_steps=T)
+    assert law.final(cos) < law.predict(cos, [1990])[0] - 1e-5  # the 9 steps tell apart

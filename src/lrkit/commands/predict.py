@@ -230,9 +230,12 @@ def run(args: argparse.Namespace) -> int:
             )
             continue
         rows.append((v, label))
-    for r in runs:
-        if len(r.eta) >= 1:
-            rows.append((float(law.predict(r.eta, [r.steps[-1]])[0]), f"{r.name} (recorded)"))
+    for r in runs:  # at the run's end: its STEPS when given, else its last logged step
+        if r.total_steps is not None and r.total_steps > len(r.eta):
+            v = law.final(r.schedule, total_steps=r.total_steps)
+        else:
+            v = float(law.predict(r.eta, [r.steps[-1]])[0])
+        rows.append((v, f"{r.name} (recorded)"))
     rows.sort()
     print(f"\n{'rank':>4}  {'predicted final loss':>20}  schedule")
     for i, (v, label) in enumerate(rows, 1):
