@@ -190,6 +190,11 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
         (["--run", str(nolr), "cosine(1e-3)", "2"], "must be an int > the last logged step 2"),
         (["--run", str(nolr), "cosine(1e-3)", "3.5"], "got '3.5'"),
         (["--run", str(nolr), "cosine(1e-3)", "-3"], "got '-3'"),
+        (
+            ["--run", str(nolr), "cosine(1e-3)", "100000001"],
+            "nolr.csv: STEPS (the run's length) must be an int > the last logged step, "
+            "at most 100,000,000 (the laws hold one rate per step), got '100000001'",
+        ),
     ]
     for args, msg in cases:
         rc = main(["predict"] + args)

@@ -167,14 +167,20 @@ def _say_horizon(total: int, horizon: int) -> None:
 def _run_steps(item: list[str]) -> int | None:
     """The STEPS of ``--run FILE.csv SPEC STEPS`` (``None`` when not given)."""
     from ..errors import ConfigError
+    from ..laws import MAX_RUN_STEPS
 
     if len(item) < 3:
         return None
     text = item[2].strip()
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RUN_STEPS:
+        limit = (
+            f", at most {MAX_RUN_STEPS:,} (the laws hold one rate per step)"
+            if text.isdigit()
+            else ""
+        )
         raise ConfigError(
             f"--run {item[0]}: STEPS (the run's length) must be an int > the last logged "
-            f"step, got {item[2]!r}"
+            f"step{limit}, got {item[2]!r}"
         )
     return int(text)
 
