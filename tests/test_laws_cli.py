@@ -317,3 +317,30 @@ def test_predict_run_steps_is_the_length_of_a_run_logged_short_of_its_end(csvs, 
         assert float(row[1]) == pytest.approx(end, abs=6e-6)
     cos = lrkit.parse(SPECS["cos"]).bind(total_steps=T)
     assert law.final(cos) < law.predict(cos, [1990])[0] - 1e-5  # the 9 steps tell apart
+
+
+def test_predict_says_when_a_runs_lr_column_disagrees_with_its_spec(csvs, tmp_path, capsys):
+    """A log with an lr column every 10th step (not every step: the SPEC is needed): the
+    column checks the SPEC's rates. Bound to the last logged step + 1, the cosine is not
+    the one logged, and a note says where; with the run's STEPS it is, and nothing is
+    said."""
+    s = lrkit.parse(SPECS["cos"]).bind(total_steps=T)
+    st = np.arange(210, T, 10)
+    y = Law("multi_power", MPL).predict(s, st)
+    p = tmp_path / "cos_lr.csv"
+    p.write_text(
+        "step,lr,loss\n" + "".join(f"{a},{s(int(a))!r},{float(b)!r}\n" for a, b in zip(st, y))
+    )
+    others = ["--run", str(csvs["const"]), SPECS["const"], "--law", "momentum"]
+    assert main(["predict", "--run", str(p), SPECS["cos"], *others]) == 0
+    err = capsys.readouterr().err
+    short = lrkit.parse(SPECS["cos"]).bind(total_steps=1991)
+    bad = next(int(a) for a in st if abs(short(int(a)) - s(int(a))) > 1e-4 * s(int(a)))
+    assert bad > 300  # the warmup and the early cosine agree to 1e-4
+    assert (
+        f"note: --run {p}: its lr column differs from the SPEC's rates (step {bad}: "
+        f"{s(bad):.6g} in the file, {short(bad):.6g} from the SPEC); the SPEC is used: "
+        "give the run's length after it (STEPS) if the log ends before the run"
+    ) in err
+    assert main(["predict", "--run", str(p), SPECS["cos"], str(T), *others]) == 0
+    assert "note:" not in capsys.readouterr().err

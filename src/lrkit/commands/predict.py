@@ -120,7 +120,10 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None, total: int 
     steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
     name = os.path.splitext(os.path.basename(path))[0]
     if spec is not None:
-        return Run(spec, steps, loss, name=name, total_steps=total)
+        run = Run(spec, steps, loss, name=name, total_steps=total)
+        if "lr" in head:
+            _check_lr_column(path, run, data[:, head.index("lr")])
+        return run
     if "lr" not in head:
         raise ConfigError(f"--run {path}: no lr column; give the schedule's SPEC after the file")
     lr = data[:, head.index("lr")]
@@ -130,6 +133,28 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None, total: int 
             f"{steps.size} rows up to step {int(steps[-1])}); give the schedule's SPEC instead"
         )
     return Run(lr, steps, loss, name=name)
+
+
+#: a logged rate this far (relative) from the SPEC's is a different schedule
+LR_COLUMN_RTOL = 1e-4
+
+
+def _check_lr_column(path: str, run: Any, lr: Any) -> None:
+    """On stderr: the file's lr column is not the rates of the SPEC given with it (at
+    the logged steps): a SPEC bound to the wrong length, or another schedule."""
+    import numpy as np
+
+    want = run.eta[run.steps]
+    off = np.flatnonzero(np.abs(lr - want) > LR_COLUMN_RTOL * np.maximum(np.abs(lr), 1e-300))
+    if off.size:
+        i = int(off[0])
+        print(
+            f"note: --run {path}: its lr column differs from the SPEC's rates (step "
+            f"{int(run.steps[i])}: {lr[i]:.6g} in the file, {want[i]:.6g} from the SPEC); "
+            "the SPEC is used: give the run's length after it (STEPS) if the log ends "
+            "before the run",
+            file=sys.stderr,
+        )
 
 
 def _say_length(label: str, s: Any, total: int, default: bool) -> None:
