@@ -497,6 +497,22 @@ def test_a_warmup_shorter_than_one_update_is_left_out_when_the_run_length_is_kno
     assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
 
 
+def test_a_sampled_grid_smaller_than_trials_says_so(tmp_path, capsys):
+    """--trials 4 of a space with one point: one schedule, and a note saying why."""
+    from lrkit.cli import main
+
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--no-png", "--trials", "4",
+            "--space", "shapes=cosine; peak=0.1; warmup=0", "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "note: --space gave 1 distinct schedule(s) in 400 samples, fewer than --trials 4" in err
+    runs = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
+    args[args.index("4")] = "1"
+    assert main(args) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "data", [b"hello, not a journal\n", b'{"a": 1}\n', b"[1]\n", b'{"op_code": 99}\n', b"\x80\n"]
 )
