@@ -73,6 +73,16 @@ def torch_boom(seed=0):
 
 def the_class(seed=0):
     return Base
+
+
+def no_seed():
+    return Base(0)
+
+
+def own_seed(seed=0):
+    task = Base(0)
+    task.seed = 0  # built for any seed, it says 0
+    return task
 """
 
 
@@ -171,3 +181,32 @@ def test_a_loss_that_is_nan_from_the_first_step_is_named_so_by_find(task_file, c
         "the rate could matter — check the task's loss_fn, data and model"
     ) in out
     assert "lower start" not in out
+
+
+def test_bench_seeds_of_a_task_that_takes_no_seed_are_refused(task_file, capsys, tmp_path):
+    """--seeds 2 of a function without a seed parameter (or of a task that says seed 0
+    whatever it is built for) would be one run twice, reported as two seeds with a std of
+    0: refused in one line before any training; one seed is fine."""
+    f = str(task_file / "usertasks.py")
+    argv = ["bench", "--schedule", "cosine(0.05)", "--epochs", "1", "--no-png"]
+    err = _err([*argv, "--seeds", "2", "--task", f"{f}:no_seed"], capsys, one_line=False)
+    assert err == (
+        f"lrkit: error: --task '{f}:no_seed': no_seed takes no seed, so seed 1 would be the "
+        "task of seed 0 again: give it a seed parameter (no_seed(seed=...)) or run one seed"
+    )
+    assert not (tmp_path / "lrkit-bench-usertasks-no_seed").exists()
+    err = _err([*argv, "--seeds", "2", "--task", f"{f}:own_seed"], capsys, one_line=False)
+    assert err == (
+        "lrkit: error: run_grid: the task built for seed 1 says its seed is 0: every seed "
+        "would be the same run; its seed must follow the one it is built for"
+    )
+    assert main([*argv, "--seeds", "1", "--task", f"{f}:no_seed"]) == 0
+    capsys.readouterr()
+    journal = tmp_path / "study.log"
+    optuna = ["bench", "--backend", "optuna", "--storage", str(journal), "--trials", "1",
+              "--epochs", "1", "--no-png", "--seeds", "2", "--task", f"{f}:no_seed"]  # fmt: skip
+    assert main(optuna) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "trial 0" not in err  # before the study's first trial
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"lrkit: error: --task '{f}:no_seed': no_seed takes no seed")

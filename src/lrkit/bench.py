@@ -598,6 +598,19 @@ def _grid_schedules(schedules: Any, labels: Any) -> tuple[list[Any], list[str]]:
     return parsed, labs
 
 
+def seeded(task: Any, seed: int) -> Any:
+    """``task`` built for ``seed`` (``task`` itself when it has that seed), or
+    ``ConfigError`` when the task built says another seed: its runs would all be one
+    run, reported as several seeds."""
+    t = task.with_seed(seed) if seed != task.seed else task
+    if t.seed != seed:
+        raise ConfigError(
+            f"run_grid: the task built for seed {seed} says its seed is {t.seed!r}: every "
+            "seed would be the same run; its seed must follow the one it is built for"
+        )
+    return t
+
+
 def run_grid(
     task: Any,
     schedules: Sequence[Any],
@@ -636,7 +649,7 @@ def run_grid(
             _check_rates("run_grid", s, lab, ep * base.steps_per_epoch, base.steps_per_epoch)
     cells = []
     for seed in seed_list:
-        t = base.with_seed(seed) if seed != base.seed else base
+        t = seeded(base, seed)
         for s, lab in zip(parsed, labs):
             cells.append(((t, s, optimizer, epochs), {"label": lab, **kwargs}))
     if backend == "ray":

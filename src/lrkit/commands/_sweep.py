@@ -213,9 +213,11 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     """
     import optuna
 
-    from ..bench import train
+    from ..bench import seeded, train
     from ..tune import run_study
 
+    for seed in range(1, args.seeds):  # a task that ignores its seed: before any trial
+        seeded(task, seed)
     runs: list[Any] = []
     done: dict[str, int] = {}  # spec -> the trial here whose runs are reported
     total = epochs * task.steps_per_epoch

@@ -23,7 +23,8 @@ says so in ``description``).
 ``module:function`` imports ``module`` (a dotted module name on ``sys.path``
 or in the current folder, as ``python -m`` would find it, or a path to a
 ``.py`` file) and calls ``function(seed=seed, **options)``
-(``function()`` when it takes no ``seed``).
+(``function()`` when it takes no ``seed``: then ``with_seed`` of another
+seed is an error, since every seed would be the same task).
 """
 
 from __future__ import annotations
@@ -102,6 +103,15 @@ def _import(module: str, spec: str) -> Any:
         raise ConfigError(f"--task {spec!r}: cannot import module {module!r} ({e})") from None
     except Exception as e:
         raise _raised(spec, f"importing {module!r}", e) from None
+
+
+def _takes_seed(factory: Any) -> bool:
+    """Whether ``factory`` takes ``seed`` (a parameter of that name, or ``**kwargs``)."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+    return "seed" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
@@ -255,8 +265,15 @@ def load_task(spec: str, seed: int = 0, **options: Any) -> Any:
     if not callable(factory):
         raise ConfigTypeError(f"--task {spec!r}: {func!r} is not callable")
     where = f"--task {spec!r}"
+    takes_seed = _takes_seed(factory)
 
     def reload(s: int) -> Any:
+        if s != seed and not takes_seed:  # each seed would be the same task: one run twice
+            name = getattr(factory, "__name__", func)
+            raise ConfigError(
+                f"{where}: {name} takes no seed, so seed {s} would be the task of seed {seed} "
+                f"again: give it a seed parameter ({name}(seed=...)) or run one seed"
+            )
         return check_task(_call(factory, spec, s, options), where, reload, s)
 
     return reload(seed)
