@@ -238,6 +238,27 @@ def test_median_and_successive_halving_prune_the_wsd_trial_the_law_keeps_it(curv
     assert preds[3] == pytest.approx(LAW.final(SCHEDS[3], total_steps=T), rel=5e-3)
 
 
+def test_losses_logged_during_warmup_do_not_make_the_law_untrusted():
+    """The law does not model warmup (the fit leaves those points out): a trial's losses
+    logged before its peak (here 1.3x its first loss after it, as a real warmup's are
+    above the law's extrapolation or below it) do not count in the trust test, so the
+    predictions are those of the points after warmup, not None (no pruning ever)."""
+    rng = np.random.default_rng(0)
+    seen, after_only = {}, {}
+    for k, s in enumerate(SCHEDS):
+        eta = lrkit.parse(s).bind(total_steps=T)(np.arange(T))
+        peak = int(np.argmax(eta))
+        after = STEPS[STEPS > peak]
+        y = LAW.predict(s, after, total_steps=T) * (1 + 0.002 * rng.standard_normal(after.size))
+        warm = STEPS[STEPS <= peak]
+        seen[k] = (s, np.r_[warm, after], np.r_[np.full(warm.size, 1.3 * y[0]), y])
+        after_only[k] = (s, after, y)
+    assert sum(len(st) for _, st, _ in seen.values()) == len(SCHEDS) * len(STEPS)  # 30 more
+    want = predicted_finals(after_only, T)
+    assert want is not None and min(want, key=want.get) == 3  # the WSD trial ends best
+    assert predicted_finals(seen, T) == want
+
+
 def test_too_little_data_never_stops():
     rule = LawRule(1000, margin=0.0)
     rule.record("a", "cosine(0.1)", 300, 2.0)
