@@ -79,6 +79,18 @@ def no_seed():
     return Base(0)
 
 
+def counts_12(seed=0):  # 4 batches an epoch, steps_per_epoch says 12
+    task = Base(seed)
+    task.steps_per_epoch = 12
+    return task
+
+
+def counts_3(seed=0):  # 4 batches an epoch, steps_per_epoch says 3
+    task = Base(seed)
+    task.steps_per_epoch = 3
+    return task
+
+
 def own_seed(seed=0):
     task = Base(0)
     task.seed = 0  # built for any seed, it says 0
@@ -210,3 +222,24 @@ def test_bench_seeds_of_a_task_that_takes_no_seed_are_refused(task_file, capsys,
     assert "Traceback" not in err and "trial 0" not in err  # before the study's first trial
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"lrkit: error: --task '{f}:no_seed': no_seed takes no seed")
+
+
+@pytest.mark.parametrize(
+    ("fn", "want"),
+    [
+        ("counts_12", "train_loader(0) yielded 4 batches, but steps_per_epoch is 12"),
+        ("counts_3", "train_loader(0) yielded more than steps_per_epoch = 3 batches"),
+    ],
+)
+def test_bench_a_task_whose_loader_disagrees_with_its_steps_per_epoch(task_file, capsys, fn, want):
+    """The schedules are sized by steps_per_epoch (epochs x steps_per_epoch updates): a
+    loader that yields fewer batches cut every schedule short (a cosine stopped a third
+    of the way down), one that yields more trained past their end, silently. One line,
+    exit 2, in the first epoch."""
+    f = str(task_file / "usertasks.py")
+    argv = ["bench", "--schedule", "cosine(0.05)", "--epochs", "3", "--no-png", "--task"]
+    err = _err([*argv, f"{f}:{fn}"], capsys, one_line=False)
+    assert err == (
+        f"lrkit: error: task: {want}: every schedule is sized by steps_per_epoch "
+        "(epochs x steps_per_epoch updates); make the two agree"
+    )

@@ -304,6 +304,14 @@ def train_step(model: Any, optimizer: Any, loss_fn: Any, x: Any, y: Any) -> floa
     return lv
 
 
+def _count_error(epoch: int, count: str, but: str = "") -> None:
+    """A train_loader that disagrees with its task's steps_per_epoch."""
+    raise ConfigError(
+        f"task: train_loader({epoch}) yielded {count} batches{but}: every schedule is sized "
+        "by steps_per_epoch (epochs x steps_per_epoch updates); make the two agree"
+    )
+
+
 def fit(
     task: Any,
     model: Any,
@@ -330,13 +338,18 @@ def fit(
     update tried (a non-finite last one ends the run: ``diverged``), and each
     ``history`` record is ``{epoch (from 1), train_loss (mean over the
     epoch's updates), val_loss, metric}`` plus what ``on_epoch`` added.
+    An epoch of more or fewer batches than ``task.steps_per_epoch`` (the unit
+    every schedule is sized by) is a ``ConfigError``.
     """
     out: dict[str, Any] = {"lr": [], "step_losses": [], "history": [], "diverged": False}
     t = 0
+    spe = task.steps_per_epoch
     model.train()
     for epoch in range(epochs):
         losses: list[float] = []
         for x, y in task.train_loader(epoch):
+            if len(losses) == spe:  # the run would train past every schedule's end
+                _count_error(epoch, f"more than steps_per_epoch = {spe}")
             if before_update is not None:
                 before_update(t)
             out["lr"].append(float(optimizer.param_groups[0]["lr"]))
@@ -357,6 +370,8 @@ def fit(
             break
         if not losses:
             raise ConfigError(f"task: the train_loader yielded no batch in epoch {epoch}")
+        if len(losses) < spe:  # every schedule would stop short of its end
+            _count_error(epoch, f"{len(losses)}", f", but steps_per_epoch is {spe}")
         ev = task.evaluate(model)
         record = {
             "epoch": epoch + 1,
