@@ -79,6 +79,14 @@ def no_seed():
     return Base(0)
 
 
+def numpy_count(seed=0):  # steps_per_epoch from numpy arithmetic
+    import numpy as np
+
+    task = Base(seed)
+    task.steps_per_epoch = np.ceil(np.float64(64) / 16)
+    return task
+
+
 def counts_12(seed=0):  # 4 batches an epoch, steps_per_epoch says 12
     task = Base(seed)
     task.steps_per_epoch = 12
@@ -243,3 +251,22 @@ def test_bench_a_task_whose_loader_disagrees_with_its_steps_per_epoch(task_file,
         f"lrkit: error: task: {want}: every schedule is sized by steps_per_epoch "
         "(epochs x steps_per_epoch updates); make the two agree"
     )
+
+
+def test_a_numpy_or_integral_float_steps_per_epoch_is_taken_as_its_int(task_file, capsys):
+    """As every count in lrkit (numpy integers and integral floats are taken): np.ceil's
+    4.0 is 4 updates an epoch; 4.5 is refused, naming it."""
+    from lrkit.tasks._load import load_task
+
+    f = str(task_file / "usertasks.py")
+    task = load_task(f"{f}:numpy_count")
+    assert task.steps_per_epoch == 4 and type(task.steps_per_epoch) is int
+    argv = ["bench", "--schedule", "cosine(0.05)", "--epochs", "1", "--no-png", "--task"]
+    assert main([*argv, f"{f}:numpy_count"]) == 0
+    capsys.readouterr()
+    task.steps_per_epoch = 4.5
+    from lrkit.errors import ConfigTypeError
+    from lrkit.tasks._load import check_task
+
+    with pytest.raises(ConfigTypeError, match=r"steps_per_epoch must be a positive int, got 4.5"):
+        check_task(task)

@@ -36,6 +36,7 @@ import os
 import sys
 from typing import Any
 
+from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 from ._info import TaskInfo
 
@@ -156,6 +157,12 @@ def check_task(task: Any, where: str = "task", reload: Any = None, seed: int = 0
             f"a task needs {', '.join(REQUIRED)} (see docs/plan.md)"
         )
     spe = task.steps_per_epoch
+    if type(spe) is not int:  # a numpy integer or an integral float, as every count takes
+        try:
+            task.steps_per_epoch = check_int(where, "steps_per_epoch", spe, low=1)
+        except (ConfigError, AttributeError):  # not integral, or a read-only property
+            pass
+        spe = task.steps_per_epoch
     if isinstance(spe, bool) or not isinstance(spe, int) or spe < 1:
         raise ConfigTypeError(f"{where}: steps_per_epoch must be a positive int, got {spe!r}")
     for name, value in _DEFAULTS.items():
