@@ -212,7 +212,7 @@ def test_bench_seeds_of_a_task_that_takes_no_seed_are_refused(task_file, capsys,
     err = _err([*argv, "--seeds", "2", "--task", f"{f}:no_seed"], capsys, one_line=False)
     assert err == (
         f"lrkit: error: --task '{f}:no_seed': no_seed takes no seed, so seed 1 would be the "
-        "task of seed 0 again: give it a seed parameter (no_seed(seed=...)) or run one seed"
+        "task of seed 0 again: give it a seed parameter (no_seed(seed=...)) or use seed 0 only"
     )
     assert not (tmp_path / "lrkit-bench-usertasks-no_seed").exists()
     err = _err([*argv, "--seeds", "2", "--task", f"{f}:own_seed"], capsys, one_line=False)
@@ -221,6 +221,12 @@ def test_bench_seeds_of_a_task_that_takes_no_seed_are_refused(task_file, capsys,
         "would be the same run; its seed must follow the one it is built for"
     )
     assert main([*argv, "--seeds", "1", "--task", f"{f}:no_seed"]) == 0
+    capsys.readouterr()
+    for verb in (["find"], ["plan", "--total", "40", "--budget", "2"]):  # --seed 3: the same
+        err = _err([*verb, "--seed", "3", "--task", f"{f}:no_seed"], capsys)
+        assert err.startswith(
+            f"lrkit: error: --task '{f}:no_seed': no_seed takes no seed, so seed 3 would be"
+        )
     capsys.readouterr()
     journal = tmp_path / "study.log"
     optuna = ["bench", "--backend", "optuna", "--storage", str(journal), "--trials", "1",

@@ -23,8 +23,8 @@ says so in ``description``).
 ``module:function`` imports ``module`` (a dotted module name on ``sys.path``
 or in the current folder, as ``python -m`` would find it, or a path to a
 ``.py`` file) and calls ``function(seed=seed, **options)``
-(``function()`` when it takes no ``seed``: then ``with_seed`` of another
-seed is an error, since every seed would be the same task).
+(``function()`` when it takes no ``seed``: its task is seed 0's, and
+another seed is an error, since every seed would be the same task).
 """
 
 from __future__ import annotations
@@ -275,11 +275,11 @@ def load_task(spec: str, seed: int = 0, **options: Any) -> Any:
     takes_seed = _takes_seed(factory)
 
     def reload(s: int) -> Any:
-        if s != seed and not takes_seed:  # each seed would be the same task: one run twice
+        if s != 0 and not takes_seed:  # every seed would be the same task, seed 0's
             name = getattr(factory, "__name__", func)
             raise ConfigError(
-                f"{where}: {name} takes no seed, so seed {s} would be the task of seed {seed} "
-                f"again: give it a seed parameter ({name}(seed=...)) or run one seed"
+                f"{where}: {name} takes no seed, so seed {s} would be the task of seed 0 "
+                f"again: give it a seed parameter ({name}(seed=...)) or use seed 0 only"
             )
         return check_task(_call(factory, spec, s, options), where, reload, s)
 
