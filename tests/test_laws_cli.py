@@ -344,3 +344,39 @@ def test_predict_says_when_a_runs_lr_column_disagrees_with_its_spec(csvs, tmp_pa
     ) in err
     assert main(["predict", "--run", str(p), SPECS["cos"], str(T), *others]) == 0
     assert "note:" not in capsys.readouterr().err
+
+
+def test_predict_gives_the_fit_error_of_the_points_fitted_when_warmup_is_logged(
+    csvs, tmp_path, capsys
+):
+    """Runs logged from step 0: the report's fit error counts the warmup points, which the
+    fit leaves out and the law does not model (thousands of percent here); the line after
+    it gives the error on the points fitted. Runs logged after warmup only: no such line."""
+    from lrkit.laws import Run, fit
+
+    law0 = Law("multi_power", MPL)
+    paths, runs = [], []
+    for n in ("const", "cos"):
+        s = lrkit.parse(SPECS[n]).bind(total_steps=T)
+        st = np.arange(0, T, 10)
+        y = np.r_[np.full(21, 9.0), law0.predict(s, st[21:])]  # warmup: near the start loss
+        p = tmp_path / f"{n}_from0.csv"
+        p.write_text("step,loss\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(st, y)))
+        paths += ["--run", str(p), SPECS[n], str(T)]
+        keep = st > 200
+        runs.append(Run(s, st[keep], y[keep]))
+    assert main(["predict", *paths, "--law", "momentum"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("  fit error: mean"))
+    assert float(lines[at].split()[3]) > 10  # the warmup points, in percent
+    fitted = fit(
+        [Run(SPECS[n], r.steps, r.losses, total_steps=T) for n, r in zip(("const", "cos"), runs)],
+        "momentum",
+    )
+    err = fitted.errors(runs)
+    assert lines[at + 1] == (
+        f"  fit error after warmup (the points fitted): mean {100 * err['mean_rel']:.3f} %, "
+        f"worst {100 * err['worst_rel']:.3f} %"
+    )
+    assert main(["predict", *_args(csvs), "--law", "momentum"]) == 0
+    assert "after warmup" not in capsys.readouterr().out

@@ -189,6 +189,28 @@ def _say_horizon(total: int, horizon: int) -> None:
         )
 
 
+def _say_fitted_error(law: Any, runs: list[Any]) -> None:
+    """The law's error on the points it was fitted on, when the runs were logged during
+    their warmup too: the report's fit error counts those points, which the fit leaves
+    out and the law does not model."""
+    import numpy as np
+
+    from ..laws import Run
+
+    after = []
+    for r in runs:
+        keep = r.steps > int(np.argmax(r.eta))  # as fit(skip_warmup=True) keeps them
+        if keep.any():
+            after.append(Run(r.eta, r.steps[keep], r.losses[keep], name=r.name))
+    if sum(len(a.steps) for a in after) == sum(len(r.steps) for r in runs):
+        return  # no point in warmup: the report's fit error is this one
+    err = law.errors(after)
+    print(
+        f"  fit error after warmup (the points fitted): mean {100 * err['mean_rel']:.3f} %, "
+        f"worst {100 * err['worst_rel']:.3f} %"
+    )
+
+
 def _run_steps(item: list[str]) -> int | None:
     """The STEPS of ``--run FILE.csv SPEC STEPS`` (``None`` when not given)."""
     from ..errors import ConfigError
@@ -245,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
         rates(s, total if n is None else n, owner=f"--candidate {label}", total_steps=total)
     law = fit(runs, args.law)
     print(law.report())
+    _say_fitted_error(law, runs)
     if cands:
         _say_horizon(max(total if n is None else n for n in own), law.info["horizon"])
     rows = []
