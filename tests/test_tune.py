@@ -518,6 +518,27 @@ def test_a_warmup_shorter_than_one_update_is_left_out_when_the_run_length_is_kno
     assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
 
 
+def test_bench_optuna_counts_the_trials_whose_runs_diverged(tmp_path, capsys):
+    """A diverged run's metric is NaN, which Optuna records as a failed trial: the summary
+    line counts them (it said "2 trials finished (0 complete, 0 pruned, ...)")."""
+    from lrkit.cli import main
+
+    args = ["bench", "--task", "digits", "--epochs", "1", "--backend", "optuna",
+            "--storage", str(tmp_path / "j.log"), "--trials", "2", "--no-png",
+            "--space", "shapes=cosine; peak=100..1000; warmup=0",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        "2 trials finished (0 complete, 0 pruned, 2 failed: a metric that is not finite, "
+        "2 here, 0 still running); best none complete"
+    ) in out
+    from lrkit.tune import run_study
+
+    got = run_study(lambda t: 1.0, str(tmp_path / "j2.log"), "s", 1)
+    assert got["failed"] == 0 and got["complete"] == 1
+
+
 def test_a_sampled_grid_smaller_than_trials_says_so(tmp_path, capsys):
     """--trials 4 of a space with one point: one schedule, and a note saying why."""
     from lrkit.cli import main

@@ -263,9 +263,10 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
     )  # fmt: skip
+    failed = f"{out['failed']} failed: a metric that is not finite, " if out["failed"] else ""
     print(
         f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
-        f"{out['pruned']} pruned, "
+        f"{out['pruned']} pruned, {failed}"
         f"{len(out['mine'])} here, {out['running']} still running); best {best}"
     )
     return runs
