@@ -182,7 +182,19 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
         (["--run", str(bad), "constant(1e-3)"], "not a number in the data"),
         (["--run", str(nolr)], "no lr column; give the schedule's SPEC"),
         (["--run", str(gaps)], "must cover every step from 0"),
-        (["--run", str(nolr), "constant(1e-3)", "extra"], "at most one SPEC"),
+        (["--run", str(nolr), "constant(1e-3)", "10", "x"], "at most one SPEC and its STEPS"),
+        (
+            ["--run", str(nolr), "constant(1e-3)", "extra"],
+            "nolr.csv: STEPS (the run's length) must be an int > the last logged step, got 'extra'",
+        ),
+        (["--run", str(nolr), "cosine(1e-3)", "2"], "must be an int > the last logged step 2"),
+        (["--run", str(nolr), "cosine(1e-3)", "3.5"], "got '3.5'"),
+        (["--run", str(nolr), "cosine(1e-3)", "-3"], "got '-3'"),
+        (
+            ["--run", str(nolr), "cosine(1e-3)", "100000001"],
+            "nolr.csv: STEPS (the run's length) must be an int > the last logged step, "
+            "at most 100,000,000 (the laws hold one rate per step), got '100000001'",
+        ),
     ]
     for args, msg in cases:
         rc = main(["predict"] + args)
@@ -267,3 +279,104 @@ def test_predict_does_not_rank_a_candidate_predicted_below_zero(tmp_path, capsys
     )
     ranked = [ln.split(None, 2)[2] for ln in out.splitlines() if ln.strip()[:1].isdigit()]
     assert ranked == ["constant(1e-30)", "tinylr (recorded)"]
+
+
+def test_predict_run_steps_is_the_length_of_a_run_logged_short_of_its_end(csvs, capsys):
+    """``--run FILE.csv SPEC STEPS``: the runs were 2000 steps, logged up to step 1990; with
+    STEPS their schedules are the whole runs' (as ``Run(..., total_steps=STEPS)`` and as a
+    spec with its length), not cut at step 1991, and the candidates' runs default to them."""
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import Run, fit
+
+    wsd = f"wsd(3e-4, steps={T}, warmup=200, decay='20%')"
+    argv = ["predict", "--law", "multi_power", "--candidate", wsd]
+    for n in ("const", "cos", "step"):
+        argv += ["--run", str(csvs[n]), SPECS[n], str(T)]
+    assert main(argv) == 0
+    text, err = capsys.readouterr()
+    assert "note:" not in err  # the candidate lasts as long as the recorded runs
+    runs = [read_run(str(csvs[n]), SPECS[n], T) for n in ("const", "cos", "step")]
+    assert [r.total_steps for r in runs] == [T] * 3
+    for r, n in zip(runs, ("const", "cos", "step"), strict=True):
+        whole = lrkit.parse(SPECS[n]).bind(total_steps=T)(np.arange(len(r.eta)))
+        assert np.array_equal(r.eta, whole)
+        spelled = Run(lrkit.parse(SPECS[n]).bind(total_steps=T), r.steps, r.losses)
+        assert np.array_equal(spelled.eta, r.eta)
+    cut = read_run(str(csvs["cos"]), SPECS["cos"])
+    assert not np.array_equal(cut.eta, runs[1].eta)  # without STEPS: a cosine ending at 1991
+    law = fit(runs, "multi_power")
+    assert text.splitlines()[1] == "  " + ", ".join(f"{k}={v:.6g}" for k, v in law.params.items())
+    s = lrkit.parse(wsd).bind(total_steps=T)
+    got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
+    assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
+    assert float(got[0][1]) == pytest.approx(Law("multi_power", MPL).final(s), rel=1e-4)
+    # a recorded run's row is its end too: step 1999, not its last logged step 1990
+    for n in ("const", "cos", "step"):
+        (row,) = [ln.split() for ln in text.splitlines() if ln.endswith(f" {n} (recorded)")]
+        end = law.final(SPECS[n], total_steps=T)
+        assert float(row[1]) == pytest.approx(end, abs=6e-6)
+    cos = lrkit.parse(SPECS["cos"]).bind(total_steps=T)
+    assert law.final(cos) < law.predict(cos, [1990])[0] - 1e-5  # the 9 steps tell apart
+
+
+def test_predict_says_when_a_runs_lr_column_disagrees_with_its_spec(csvs, tmp_path, capsys):
+    """A log with an lr column every 10th step (not every step: the SPEC is needed): the
+    column checks the SPEC's rates. Bound to the last logged step + 1, the cosine is not
+    the one logged, and a note says where; with the run's STEPS it is, and nothing is
+    said."""
+    s = lrkit.parse(SPECS["cos"]).bind(total_steps=T)
+    st = np.arange(210, T, 10)
+    y = Law("multi_power", MPL).predict(s, st)
+    p = tmp_path / "cos_lr.csv"
+    p.write_text(
+        "step,lr,loss\n" + "".join(f"{a},{s(int(a))!r},{float(b)!r}\n" for a, b in zip(st, y))
+    )
+    others = ["--run", str(csvs["const"]), SPECS["const"], "--law", "momentum"]
+    assert main(["predict", "--run", str(p), SPECS["cos"], *others]) == 0
+    err = capsys.readouterr().err
+    short = lrkit.parse(SPECS["cos"]).bind(total_steps=1991)
+    bad = next(int(a) for a in st if abs(short(int(a)) - s(int(a))) > 1e-4 * s(int(a)))
+    assert bad > 300  # the warmup and the early cosine agree to 1e-4
+    assert (
+        f"note: --run {p}: its lr column differs from the SPEC's rates (step {bad}: "
+        f"{s(bad):.6g} in the file, {short(bad):.6g} from the SPEC); the SPEC is used: "
+        "give the run's length after it (STEPS) if the log ends before the run"
+    ) in err
+    assert main(["predict", "--run", str(p), SPECS["cos"], str(T), *others]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
+def test_predict_gives_the_fit_error_of_the_points_fitted_when_warmup_is_logged(
+    csvs, tmp_path, capsys
+):
+    """Runs logged from step 0: the report's fit error counts the warmup points, which the
+    fit leaves out and the law does not model (thousands of percent here); the line after
+    it gives the error on the points fitted. Runs logged after warmup only: no such line."""
+    from lrkit.laws import Run, fit
+
+    law0 = Law("multi_power", MPL)
+    paths, runs = [], []
+    for n in ("const", "cos"):
+        s = lrkit.parse(SPECS[n]).bind(total_steps=T)
+        st = np.arange(0, T, 10)
+        y = np.r_[np.full(21, 9.0), law0.predict(s, st[21:])]  # warmup: near the start loss
+        p = tmp_path / f"{n}_from0.csv"
+        p.write_text("step,loss\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(st, y)))
+        paths += ["--run", str(p), SPECS[n], str(T)]
+        keep = st > 200
+        runs.append(Run(s, st[keep], y[keep]))
+    assert main(["predict", *paths, "--law", "momentum"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("  fit error: mean"))
+    assert float(lines[at].split()[3]) > 10  # the warmup points, in percent
+    fitted = fit(
+        [Run(SPECS[n], r.steps, r.losses, total_steps=T) for n, r in zip(("const", "cos"), runs)],
+        "momentum",
+    )
+    err = fitted.errors(runs)
+    assert lines[at + 1] == (
+        f"  fit error after warmup (the points fitted): mean {100 * err['mean_rel']:.3f} %, "
+        f"worst {100 * err['worst_rel']:.3f} %"
+    )
+    assert main(["predict", *_args(csvs), "--law", "momentum"]) == 0
+    assert "after warmup" not in capsys.readouterr().out

@@ -90,6 +90,32 @@ def test_one_seed_has_no_spread(runs):
     assert "±" in cells[0]
 
 
+def test_a_loss_far_from_1_keeps_its_significant_digits(runs):
+    """A loss metric below 1 (a user task's mean squared error) is not rounded to 4
+    decimals: 7.0e-3 ± 4.3e-5 is not "0.0070 ± 0.0000", nor 3e-5 "0.0000"; one of a
+    million or more is not 138 digits wide."""
+    _, res = runs
+    row = dict(aggregate(res)[0], metric_name="loss", runs=2, diverged=0)
+    cells = [
+        comparison_cells(dict(row, final_mean=m, final_std=s))[0]
+        for m, s in (
+            (0.0070056, 4.32e-05),
+            (3.0e-5, 1.2e-6),
+            (1.29245, 0.0),
+            (123.4, 2.5),
+            (6.53e137, 1.2e136),  # a loss that blew up but stayed finite
+        )
+    ]
+    assert cells == [
+        "0.007006 ± 0.000043",
+        "0.00003000 ± 0.00000120",
+        "1.2925 ± 0.0000",
+        "123.4000 ± 2.5000",
+        "6.5300e+137 ± 1.2000e+136",
+    ]
+    assert comparison_cells(dict(row, runs=1, final_mean=2.5e-4))[0] == "0.0002500"
+
+
 def test_cli_bench_says_what_it_wrote(tmp_path, capsys):
     out = tmp_path / "b"
     out.mkdir()

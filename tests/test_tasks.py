@@ -236,3 +236,34 @@ def test_module_function_task_is_found_in_the_current_folder(tmp_path, monkeypat
     (tmp_path / "imports_missing.py").write_text("import no_such_dependency_xyz\n")
     with pytest.raises(ConfigError, match="No module named 'no_such_dependency_xyz'"):
         load_task("imports_missing:make_task")
+
+
+def test_description_follows_the_task_options():
+    """describe() (what bench's report and results.json show) tells the split and model
+    the options built, not the defaults'."""
+    d = get_task("digits")
+    assert d.describe()["description"] == (
+        "scikit-learn 8x8 digits (1,438 train / 359 test, split by seed), "
+        "MLP 64-128-128-10, test accuracy"
+    )
+    d = get_task("digits", test_fraction=0.5, hidden=16)
+    text = d.describe()["description"]
+    assert f"({len(d.y_train):,} train / {len(d.y_test):,} test" in text
+    assert (len(d.y_train), len(d.y_test)) == (899, 898)
+    assert "MLP 64-16-16-10" in text
+    m = get_task("mnist1d", num_samples=500, channels=8)
+    text = m.describe()["description"]
+    assert "(400 train / 100 test)" in text and "(8 channels)" in text
+    assert get_task("mnist1d").description == (
+        "MNIST-1D generated locally (4,000 train / 1,000 test), "
+        "3-layer 1-D CNN (25 channels), test accuracy"
+    )
+    c = get_task("charlm", layers=1, d_model=32, norm_first=True, val_fraction=0.2)
+    assert c.description == (
+        "character LM on CPython's pydoc topics text (~465k chars, last 20% validation), "
+        "1-layer pre-LN Transformer (d=32), validation bits per char"
+    )
+    assert get_task("charlm").description == (
+        "character LM on CPython's pydoc topics text (~465k chars, last 10% validation), "
+        "2-layer post-LN Transformer (d=64), validation bits per char"
+    )

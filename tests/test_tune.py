@@ -238,6 +238,27 @@ def test_median_and_successive_halving_prune_the_wsd_trial_the_law_keeps_it(curv
     assert preds[3] == pytest.approx(LAW.final(SCHEDS[3], total_steps=T), rel=5e-3)
 
 
+def test_losses_logged_during_warmup_do_not_make_the_law_untrusted():
+    """The law does not model warmup (the fit leaves those points out): a trial's losses
+    logged before its peak (here 1.3x its first loss after it, as a real warmup's are
+    above the law's extrapolation or below it) do not count in the trust test, so the
+    predictions are those of the points after warmup, not None (no pruning ever)."""
+    rng = np.random.default_rng(0)
+    seen, after_only = {}, {}
+    for k, s in enumerate(SCHEDS):
+        eta = lrkit.parse(s).bind(total_steps=T)(np.arange(T))
+        peak = int(np.argmax(eta))
+        after = STEPS[STEPS > peak]
+        y = LAW.predict(s, after, total_steps=T) * (1 + 0.002 * rng.standard_normal(after.size))
+        warm = STEPS[STEPS <= peak]
+        seen[k] = (s, np.r_[warm, after], np.r_[np.full(warm.size, 1.3 * y[0]), y])
+        after_only[k] = (s, after, y)
+    assert sum(len(st) for _, st, _ in seen.values()) == len(SCHEDS) * len(STEPS)  # 30 more
+    want = predicted_finals(after_only, T)
+    assert want is not None and min(want, key=want.get) == 3  # the WSD trial ends best
+    assert predicted_finals(seen, T) == want
+
+
 def test_too_little_data_never_stops():
     rule = LawRule(1000, margin=0.0)
     rule.record("a", "cosine(0.1)", 300, 2.0)
@@ -327,7 +348,7 @@ def test_bench_optuna_prune_median_stops_the_poor_trial_and_reports_the_real_los
     journal = str(tmp_path / "study.log")
     storage = __import__("lrkit.tune", fromlist=["open_storage"]).open_storage(journal)
     study = optuna.create_study(storage=storage, study_name="p", direction="maximize")
-    for peak in (0.1, 0.1, 1e-5):  # two good trials, then one that barely moves
+    for peak in (0.1, 0.09, 1e-5):  # two good trials, then one that barely moves
         study.enqueue_trial({"shape": "cosine", "peak": peak, "warmup": 0})
     args = ["bench", "--task", "digits", "--epochs", "1", "--backend", "optuna", "--storage",
             journal, "--study", "p", "--trials", "3", "--prune", "median", "--no-png",
@@ -351,6 +372,40 @@ def test_bench_optuna_prune_median_stops_the_poor_trial_and_reports_the_real_los
             r["step_losses"], rel=1e-12
         )
         assert t.value == r["final_metric"]
+
+
+def test_bench_optuna_reports_a_schedule_two_trials_sampled_once(tmp_path, capsys):
+    """Two trials that sample the same spec: one report row of --seeds runs (seeds 0..n-1
+    once each), not one schedule with twice the seeds and a std of identical runs."""
+    from lrkit.cli import main
+
+    journal = str(tmp_path / "study.log")
+    storage = __import__("lrkit.tune", fromlist=["open_storage"]).open_storage(journal)
+    study = optuna.create_study(storage=storage, study_name="d", direction="minimize")
+    for peak in (0.1, 0.1, 0.05):
+        study.enqueue_trial({"shape": "cosine", "peak": peak, "warmup": 0})
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", journal, "--study", "d", "--trials", "3", "--seeds", "2", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.3; warmup=0..0",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "3 trials finished (3 complete, 0 pruned, 3 here, 0 still running)" in out
+    assert "trial 1: cosine(start=0.1) -> loss" in err
+    assert "the schedule of trial 0: reported once" in err
+    trials = optuna.load_study(study_name="d", storage=storage).get_trials()
+    assert trials[0].value == trials[1].value  # the study keeps both trials
+    data = json.loads((tmp_path / "o" / "results.json").read_text())
+    rows = {r["label"]: r for r in data["summary"]}
+    assert sorted(rows) == ["cosine(start=0.05)", "cosine(start=0.1)"]
+    for label, t in (("cosine(start=0.1)", trials[0]), ("cosine(start=0.05)", trials[2])):
+        assert rows[label]["runs"] == 2 and rows[label]["seeds"] == [0, 1]
+        finals = [r["final_metric"] for r in data["runs"] if r["label"] == label]
+        assert rows[label]["final_std"] == pytest.approx(float(np.std(finals, ddof=1)))
+        assert t.value == pytest.approx(float(np.mean(finals)), rel=1e-12)
+    assert len(data["runs"]) == 4
+    table = [ln for ln in out.splitlines() if ln.startswith("cosine(start=0.1)")]
+    assert len(table) == 1 and table[0].split()[-1] == "0/2"  # 2 runs, none diverged
 
 
 def test_bench_prune_law_is_the_law_rule_over_the_whole_run():
@@ -461,6 +516,43 @@ def test_a_warmup_shorter_than_one_update_is_left_out_when_the_run_length_is_kno
     assert main(args) == 0
     runs = json.loads((tmp_path / "results.json").read_text())["runs"]
     assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
+
+
+def test_bench_optuna_counts_the_trials_whose_runs_diverged(tmp_path, capsys):
+    """A diverged run's metric is NaN, which Optuna records as a failed trial: the summary
+    line counts them (it said "2 trials finished (0 complete, 0 pruned, ...)")."""
+    from lrkit.cli import main
+
+    args = ["bench", "--task", "digits", "--epochs", "1", "--backend", "optuna",
+            "--storage", str(tmp_path / "j.log"), "--trials", "2", "--no-png",
+            "--space", "shapes=cosine; peak=100..1000; warmup=0",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        "2 trials finished (0 complete, 0 pruned, 2 failed: a metric that is not finite, "
+        "2 here, 0 still running); best none complete"
+    ) in out
+    from lrkit.tune import run_study
+
+    got = run_study(lambda t: 1.0, str(tmp_path / "j2.log"), "s", 1)
+    assert got["failed"] == 0 and got["complete"] == 1
+
+
+def test_a_sampled_grid_smaller_than_trials_says_so(tmp_path, capsys):
+    """--trials 4 of a space with one point: one schedule, and a note saying why."""
+    from lrkit.cli import main
+
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--no-png", "--trials", "4",
+            "--space", "shapes=cosine; peak=0.1; warmup=0", "--out", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "note: --space gave 1 distinct schedule(s) in 400 samples, fewer than --trials 4" in err
+    runs = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert [r["schedule"] for r in runs] == ["cosine(start=0.1)"]
+    args[args.index("4")] = "1"
+    assert main(args) == 0
+    assert "note:" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

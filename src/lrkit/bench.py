@@ -304,6 +304,14 @@ def train_step(model: Any, optimizer: Any, loss_fn: Any, x: Any, y: Any) -> floa
     return lv
 
 
+def _count_error(epoch: int, count: str, but: str = "") -> None:
+    """A train_loader that disagrees with its task's steps_per_epoch."""
+    raise ConfigError(
+        f"task: train_loader({epoch}) yielded {count} batches{but}: every schedule is sized "
+        "by steps_per_epoch (epochs x steps_per_epoch updates); make the two agree"
+    )
+
+
 def fit(
     task: Any,
     model: Any,
@@ -330,13 +338,18 @@ def fit(
     update tried (a non-finite last one ends the run: ``diverged``), and each
     ``history`` record is ``{epoch (from 1), train_loss (mean over the
     epoch's updates), val_loss, metric}`` plus what ``on_epoch`` added.
+    An epoch of more or fewer batches than ``task.steps_per_epoch`` (the unit
+    every schedule is sized by) is a ``ConfigError``.
     """
     out: dict[str, Any] = {"lr": [], "step_losses": [], "history": [], "diverged": False}
     t = 0
+    spe = task.steps_per_epoch
     model.train()
     for epoch in range(epochs):
         losses: list[float] = []
         for x, y in task.train_loader(epoch):
+            if len(losses) == spe:  # the run would train past every schedule's end
+                _count_error(epoch, f"more than steps_per_epoch = {spe}")
             if before_update is not None:
                 before_update(t)
             out["lr"].append(float(optimizer.param_groups[0]["lr"]))
@@ -357,6 +370,8 @@ def fit(
             break
         if not losses:
             raise ConfigError(f"task: the train_loader yielded no batch in epoch {epoch}")
+        if len(losses) < spe:  # every schedule would stop short of its end
+            _count_error(epoch, f"{len(losses)}", f", but steps_per_epoch is {spe}")
         ev = task.evaluate(model)
         record = {
             "epoch": epoch + 1,
@@ -598,6 +613,19 @@ def _grid_schedules(schedules: Any, labels: Any) -> tuple[list[Any], list[str]]:
     return parsed, labs
 
 
+def seeded(task: Any, seed: int) -> Any:
+    """``task`` built for ``seed`` (``task`` itself when it has that seed), or
+    ``ConfigError`` when the task built says another seed: its runs would all be one
+    run, reported as several seeds."""
+    t = task.with_seed(seed) if seed != task.seed else task
+    if t.seed != seed:
+        raise ConfigError(
+            f"run_grid: the task built for seed {seed} says its seed is {t.seed!r}: every "
+            "seed would be the same run; its seed must follow the one it is built for"
+        )
+    return t
+
+
 def run_grid(
     task: Any,
     schedules: Sequence[Any],
@@ -636,7 +664,7 @@ def run_grid(
             _check_rates("run_grid", s, lab, ep * base.steps_per_epoch, base.steps_per_epoch)
     cells = []
     for seed in seed_list:
-        t = base.with_seed(seed) if seed != base.seed else base
+        t = seeded(base, seed)
         for s, lab in zip(parsed, labs):
             cells.append(((t, s, optimizer, epochs), {"label": lab, **kwargs}))
     if backend == "ray":

@@ -465,7 +465,9 @@ def comparison_cells(r: dict[str, Any], *, wordy: bool = False) -> list[str]:
     """The cells of one comparison row (``lrkit.bench.aggregate``), after the label.
 
     final (mean ± std over the finite runs, just the mean for one run;
-    accuracy in percent; ``nan`` when not finite), best epoch (``-`` when
+    accuracy in percent; another metric with 4 decimals, or 4 significant
+    digits when below 1, in scientific notation from 1e6; ``nan`` when not
+    finite), best epoch (``-`` when
     none), epochs to target (``-`` without a target, ``never`` when no run
     reached it), wall seconds, updates (+ the finder's), diverged/runs.
     ``wordy`` gives the HTML report's longer wording (``" %"``, ``"(2/3
@@ -486,8 +488,11 @@ def comparison_cells(r: dict[str, Any], *, wordy: bool = False) -> list[str]:
     elif pct:
         final = f"{100 * fm:.2f}" + (f" ± {100 * fs:.2f}" if spread else "")
         final += " %" if wordy else "%"
-    else:
-        final = f"{fm:.4f}" + (f" ± {fs:.4f}" if spread else "")
+    elif abs(fm) >= 1e6:  # a loss that blew up: not a row of 100 digits
+        final = f"{fm:.4e}" + (f" ± {fs:.4e}" if spread else "")
+    else:  # 4 decimals, more below 1 to keep 4 significant digits (a small loss)
+        d = min(max(4, 3 - math.floor(math.log10(abs(fm)))), 12) if fm else 4
+        final = f"{fm:.{d}f}" + (f" ± {fs:.{d}f}" if spread else "")
     be = "-" if not math.isfinite(r["best_epoch"]) else f"{r['best_epoch']:.1f}"
     if r["target"] is None:
         tt = "-"

@@ -206,19 +206,25 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     """Run the study; print its best trial; return this process's runs (one per trial x seed).
 
     With ``--prune``, the first seed of each trial reports its training loss
-    (:func:`reporter`); a pruned trial stops there and is not in the runs.
+    (:func:`reporter`); a pruned trial stops there and is not in the runs. A
+    trial that samples a spec an earlier trial here completed is trained (its
+    value goes to the study) but its runs are not returned again: a report row
+    is one schedule over ``--seeds`` seeds, not the same runs counted twice.
     """
     import optuna
 
-    from ..bench import train
+    from ..bench import seeded, train
     from ..tune import run_study
 
+    for seed in range(1, args.seeds):  # a task that ignores its seed: before any trial
+        seeded(task, seed)
     runs: list[Any] = []
+    done: dict[str, int] = {}  # spec -> the trial here whose runs are reported
     total = epochs * task.steps_per_epoch
 
     def objective(trial: Any) -> float:
         spec = sp.suggest(trial, total)
-        finals = []
+        finals, mine = [], []
         for seed in range(args.seeds):
             hook = (
                 reporter(trial, total, optuna.TrialPruned)
@@ -232,11 +238,20 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
             except optuna.TrialPruned as e:
                 print(f"trial {trial.number}: {spec} {e} (--prune {args.prune})", file=sys.stderr)
                 raise
-            runs.append(r)
+            mine.append(r)
             finals.append(r.final_metric)
         value = sum(finals) / len(finals)
         trial.set_user_attr("finals", [None if v != v else v for v in finals])
-        print(f"trial {trial.number}: {spec} -> {task.metric_name} {value:.4g}", file=sys.stderr)
+        note = ""
+        if spec in done:
+            note = f" (the schedule of trial {done[spec]}: reported once)"
+        else:
+            done[spec] = trial.number
+            runs.extend(mine)
+        print(
+            f"trial {trial.number}: {spec} -> {task.metric_name} {value:.4g}{note}",
+            file=sys.stderr,
+        )
         return value
 
     name = study_name(args, sp, opt, epochs)
@@ -248,9 +263,10 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
     )  # fmt: skip
+    failed = f"{out['failed']} failed: a metric that is not finite, " if out["failed"] else ""
     print(
         f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
-        f"{out['pruned']} pruned, "
+        f"{out['pruned']} pruned, {failed}"
         f"{len(out['mine'])} here, {out['running']} still running); best {best}"
     )
     return runs

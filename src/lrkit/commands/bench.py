@@ -98,6 +98,13 @@ def run(args: argparse.Namespace) -> int:
     if args.schedule is None and args.backend != "optuna":
         n = (args.epochs or task.default_epochs) * task.steps_per_epoch
         args.schedule = _sweep.sampled_grid(args.space_value, args.trials, n)
+        want = _sweep.DEFAULT_TRIALS if args.trials is None else args.trials
+        if len(args.schedule) < want:  # a narrow space: say why fewer rows than asked
+            print(
+                f"note: --space gave {len(args.schedule)} distinct schedule(s) in "
+                f"{100 * want} samples, fewer than --trials {want}",
+                file=sys.stderr,
+            )
     schedules = _args.schedules(args.schedule or [], auto=True)  # every spec before training
     if args.target is not None and task.metric_name == "accuracy" and not 0 <= args.target <= 1:
         raise _args.ConfigError(

@@ -1,4 +1,4 @@
-"""``lrkit predict --run FILE.csv [SPEC] ... --candidate SPEC ...``: fit a loss-curve
+"""``lrkit predict --run FILE.csv [SPEC [STEPS]] ... --candidate SPEC ...``: fit a loss-curve
 law on recorded runs and rank candidate schedules by predicted final loss."""
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--run",
         action="append",
         nargs="+",
-        metavar=("FILE.csv", "SPEC"),
+        metavar=("FILE.csv", "SPEC [STEPS]"),
         required=True,
         help="a recorded run: CSV with columns step,lr,loss (lr at every step from 0) or "
-        "step,loss followed by the schedule's SPEC (a SPEC without a length is bound to "
-        "the last logged step + 1: write steps=N in it when the log ends earlier than the "
-        "run); repeat for each run",
+        "step,loss followed by the schedule's SPEC and optionally the run's length STEPS "
+        "(a SPEC without a length is bound to STEPS, by default the last logged step + 1: "
+        "give STEPS when the log ends earlier than the run); repeat for each run",
     )
     p.add_argument(
         "--candidate",
@@ -32,7 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="a schedule to predict (repeatable); the runs' schedules are always included",
     )
-    p.add_argument("--total", type=int, default=None, help="steps of the candidates' runs")
+    p.add_argument(
+        "--total",
+        type=int,
+        default=None,
+        help="steps of the candidates' runs (default: the longest recorded run's)",
+    )
     from ..laws import DEFAULT_LAW, LAWS
 
     p.add_argument(
@@ -46,8 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="write the curves to FILE.png or FILE.html")
 
 
-def read_run(path: str, spec: str | None) -> Any:
-    """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec)."""
+def read_run(path: str, spec: str | None, steps: int | None = None) -> Any:
+    """A :class:`lrkit.laws.Run` from a CSV file (and the schedule's spec, and the run's
+    length ``steps``: a spec without a length is bound to it, default the last logged
+    step + 1)."""
     import numpy as np
 
     from ..errors import ConfigError, LrkitError
@@ -92,13 +99,19 @@ def read_run(path: str, spec: str | None) -> Any:
             f"--run {path}: line {line} holds a non-finite number {row}; "
             "drop the rows after a divergence"
         )
+    last = int(data[-1, head.index("step")])
+    if steps is not None and steps <= last:
+        raise ConfigError(
+            f"--run {path}: STEPS (the run's length) must be an int > the last logged "
+            f"step {last}, got {steps}"
+        )
     try:
-        return _run_of(path, head, data, spec)
+        return _run_of(path, head, data, spec, steps)
     except LrkitError as e:  # which of the --run files (Run's own message does not say)
         raise type(e)(f"--run {path}: {e}") from None
 
 
-def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
+def _run_of(path: str, head: list[str], data: Any, spec: str | None, total: int | None) -> Any:
     import numpy as np
 
     from ..errors import ConfigError
@@ -107,7 +120,10 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
     steps, loss = data[:, head.index("step")], data[:, head.index("loss")]
     name = os.path.splitext(os.path.basename(path))[0]
     if spec is not None:
-        return Run(spec, steps, loss, name=name)
+        run = Run(spec, steps, loss, name=name, total_steps=total)
+        if "lr" in head:
+            _check_lr_column(path, run, data[:, head.index("lr")])
+        return run
     if "lr" not in head:
         raise ConfigError(f"--run {path}: no lr column; give the schedule's SPEC after the file")
     lr = data[:, head.index("lr")]
@@ -117,6 +133,28 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None) -> Any:
             f"{steps.size} rows up to step {int(steps[-1])}); give the schedule's SPEC instead"
         )
     return Run(lr, steps, loss, name=name)
+
+
+#: a logged rate this far (relative) from the SPEC's is a different schedule
+LR_COLUMN_RTOL = 1e-4
+
+
+def _check_lr_column(path: str, run: Any, lr: Any) -> None:
+    """On stderr: the file's lr column is not the rates of the SPEC given with it (at
+    the logged steps): a SPEC bound to the wrong length, or another schedule."""
+    import numpy as np
+
+    want = run.eta[run.steps]
+    off = np.flatnonzero(np.abs(lr - want) > LR_COLUMN_RTOL * np.maximum(np.abs(lr), 1e-300))
+    if off.size:
+        i = int(off[0])
+        print(
+            f"note: --run {path}: its lr column differs from the SPEC's rates (step "
+            f"{int(run.steps[i])}: {lr[i]:.6g} in the file, {want[i]:.6g} from the SPEC); "
+            "the SPEC is used: give the run's length after it (STEPS) if the log ends "
+            "before the run",
+            file=sys.stderr,
+        )
 
 
 def _say_length(label: str, s: Any, total: int, default: bool) -> None:
@@ -151,6 +189,49 @@ def _say_horizon(total: int, horizon: int) -> None:
         )
 
 
+def _say_fitted_error(law: Any, runs: list[Any]) -> None:
+    """The law's error on the points it was fitted on, when the runs were logged during
+    their warmup too: the report's fit error counts those points, which the fit leaves
+    out and the law does not model."""
+    import numpy as np
+
+    from ..laws import Run
+
+    after = []
+    for r in runs:
+        keep = r.steps > int(np.argmax(r.eta))  # as fit(skip_warmup=True) keeps them
+        if keep.any():
+            after.append(Run(r.eta, r.steps[keep], r.losses[keep], name=r.name))
+    if sum(len(a.steps) for a in after) == sum(len(r.steps) for r in runs):
+        return  # no point in warmup: the report's fit error is this one
+    err = law.errors(after)
+    print(
+        f"  fit error after warmup (the points fitted): mean {100 * err['mean_rel']:.3f} %, "
+        f"worst {100 * err['worst_rel']:.3f} %"
+    )
+
+
+def _run_steps(item: list[str]) -> int | None:
+    """The STEPS of ``--run FILE.csv SPEC STEPS`` (``None`` when not given)."""
+    from ..errors import ConfigError
+    from ..laws import MAX_RUN_STEPS
+
+    if len(item) < 3:
+        return None
+    text = item[2].strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RUN_STEPS:
+        limit = (
+            f", at most {MAX_RUN_STEPS:,} (the laws hold one rate per step)"
+            if text.isdigit()
+            else ""
+        )
+        raise ConfigError(
+            f"--run {item[0]}: STEPS (the run's length) must be an int > the last logged "
+            f"step{limit}, got {item[2]!r}"
+        )
+    return int(text)
+
+
 def run(args: argparse.Namespace) -> int:
     from .._files import FIGURE_EXTENSIONS, check_file
     from ..core import as_schedule
@@ -164,11 +245,15 @@ def run(args: argparse.Namespace) -> int:
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
     runs = []
     for item in args.run:
-        if len(item) > 2:
-            raise ConfigError(f"--run takes FILE.csv and at most one SPEC, got {item}")
-        runs.append(read_run(item[0], item[1] if len(item) == 2 else None))
+        if len(item) > 3:
+            raise ConfigError(
+                f"--run takes FILE.csv and at most one SPEC and its STEPS, got {item}"
+            )
+        spec = item[1] if len(item) > 1 else None
+        runs.append(read_run(item[0], spec, _run_steps(item)))
     cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
-    total = args.total or max(int(r.steps[-1]) + 1 for r in runs)
+    # the candidates' runs: --total, else as long as the longest recorded run
+    total = args.total or max(r.total_steps or int(r.steps[-1]) + 1 for r in runs)
     # a bound schedule with an end is predicted over its own length, the others over total
     own = [s.length if s.is_bound and s.length is not None else None for _, s in cands]
     for (label, s), n in zip(cands, own):
@@ -182,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
         rates(s, total if n is None else n, owner=f"--candidate {label}", total_steps=total)
     law = fit(runs, args.law)
     print(law.report())
+    _say_fitted_error(law, runs)
     if cands:
         _say_horizon(max(total if n is None else n for n in own), law.info["horizon"])
     rows = []
@@ -198,9 +284,12 @@ def run(args: argparse.Namespace) -> int:
             )
             continue
         rows.append((v, label))
-    for r in runs:
-        if len(r.eta) >= 1:
-            rows.append((float(law.predict(r.eta, [r.steps[-1]])[0]), f"{r.name} (recorded)"))
+    for r in runs:  # at the run's end: its STEPS when given, else its last logged step
+        if r.total_steps is not None and r.total_steps > len(r.eta):
+            v = law.final(r.schedule, total_steps=r.total_steps)
+        else:
+            v = float(law.predict(r.eta, [r.steps[-1]])[0])
+        rows.append((v, f"{r.name} (recorded)"))
     rows.sort()
     print(f"\n{'rank':>4}  {'predicted final loss':>20}  schedule")
     for i, (v, label) in enumerate(rows, 1):

@@ -23,7 +23,8 @@ says so in ``description``).
 ``module:function`` imports ``module`` (a dotted module name on ``sys.path``
 or in the current folder, as ``python -m`` would find it, or a path to a
 ``.py`` file) and calls ``function(seed=seed, **options)``
-(``function()`` when it takes no ``seed``).
+(``function()`` when it takes no ``seed``: its task is seed 0's, and
+another seed is an error, since every seed would be the same task).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import os
 import sys
 from typing import Any
 
+from .._validate import check_int
 from ..errors import ConfigError, ConfigTypeError
 from ._info import TaskInfo
 
@@ -104,6 +106,15 @@ def _import(module: str, spec: str) -> Any:
         raise _raised(spec, f"importing {module!r}", e) from None
 
 
+def _takes_seed(factory: Any) -> bool:
+    """Whether ``factory`` takes ``seed`` (a parameter of that name, or ``**kwargs``)."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return False
+    return "seed" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
 def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
     try:
         params = inspect.signature(factory).parameters
@@ -146,6 +157,12 @@ def check_task(task: Any, where: str = "task", reload: Any = None, seed: int = 0
             f"a task needs {', '.join(REQUIRED)} (see docs/plan.md)"
         )
     spe = task.steps_per_epoch
+    if type(spe) is not int:  # a numpy integer or an integral float, as every count takes
+        try:
+            task.steps_per_epoch = check_int(where, "steps_per_epoch", spe, low=1)
+        except (ConfigError, AttributeError):  # not integral, or a read-only property
+            pass
+        spe = task.steps_per_epoch
     if isinstance(spe, bool) or not isinstance(spe, int) or spe < 1:
         raise ConfigTypeError(f"{where}: steps_per_epoch must be a positive int, got {spe!r}")
     for name, value in _DEFAULTS.items():
@@ -255,8 +272,15 @@ def load_task(spec: str, seed: int = 0, **options: Any) -> Any:
     if not callable(factory):
         raise ConfigTypeError(f"--task {spec!r}: {func!r} is not callable")
     where = f"--task {spec!r}"
+    takes_seed = _takes_seed(factory)
 
     def reload(s: int) -> Any:
+        if s != 0 and not takes_seed:  # every seed would be the same task, seed 0's
+            name = getattr(factory, "__name__", func)
+            raise ConfigError(
+                f"{where}: {name} takes no seed, so seed {s} would be the task of seed 0 "
+                f"again: give it a seed parameter ({name}(seed=...)) or use seed 0 only"
+            )
         return check_task(_call(factory, spec, s, options), where, reload, s)
 
     return reload(seed)

@@ -103,10 +103,6 @@ class CharLMTask(Task):
     epoch_steps = 100
     val_fraction = 0.1
     val_windows = 512
-    description = (
-        "character LM on CPython's pydoc topics text (~465k chars, last 10% validation), "
-        "2-layer post-LN Transformer (d=64), validation bits per char"
-    )
 
     def __init__(self, seed: int = 0, **overrides: Any) -> None:
         super().__init__(seed, **overrides)
@@ -140,6 +136,12 @@ class CharLMTask(Task):
         offs = torch.arange(self.context + 1)
         w = self.val_ids[starts[:, None] + offs]
         self.x_val, self.y_val = w[:, :-1], w[:, 1:]
+        self.description = (  # the split and the model these options built
+            f"character LM on CPython's pydoc topics text (~465k chars, last "
+            f"{self.val_fraction * 100:g}% validation), {self.layers}-layer "
+            f"{'pre' if self.norm_first else 'post'}-LN Transformer (d={self.d_model}), "
+            "validation bits per char"
+        )
 
     def _overridable(self) -> set[str]:
         return super()._overridable() | {

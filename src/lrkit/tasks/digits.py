@@ -55,10 +55,6 @@ class DigitsTask(TensorTask):
     default_epochs = 20
     hidden = 128
     test_fraction = 0.2
-    description = (
-        "scikit-learn 8x8 digits (1,438 train / 359 test, split by seed), "
-        "MLP 64-128-128-10, test accuracy"
-    )
 
     def __init__(self, seed: int = 0, **overrides: Any) -> None:
         super().__init__(seed, **overrides)
@@ -81,6 +77,11 @@ class DigitsTask(TensorTask):
         xs = ((x - mu) / sd).astype(np.float32)
         self.x_train, self.y_train = torch.from_numpy(xs[tr]), torch.from_numpy(y[tr])
         self.x_test, self.y_test = torch.from_numpy(xs[te]), torch.from_numpy(y[te])
+        h = self.hidden
+        self.description = (  # the split and the model these options built
+            f"scikit-learn 8x8 digits ({len(tr):,} train / {len(te):,} test, split by seed), "
+            f"MLP 64-{h}-{h}-10, test accuracy"
+        )
 
     def _overridable(self) -> set[str]:
         return super()._overridable() | {"hidden", "test_fraction"}

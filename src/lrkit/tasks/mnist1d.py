@@ -79,10 +79,6 @@ class Mnist1dTask(TensorTask):
     data_seed = 42
     num_samples = 5000
     channels = 25
-    description = (
-        "MNIST-1D generated locally (4,000 train / 1,000 test), "
-        "3-layer 1-D CNN (25 channels), test accuracy"
-    )
 
     def __init__(self, seed: int = 0, **overrides: Any) -> None:
         super().__init__(seed, **overrides)
@@ -102,6 +98,10 @@ class Mnist1dTask(TensorTask):
         xtr, ytr, xte, yte = _generate(self.data_seed, self.num_samples)
         self.x_train, self.y_train = torch.from_numpy(xtr), torch.from_numpy(ytr)
         self.x_test, self.y_test = torch.from_numpy(xte), torch.from_numpy(yte)
+        self.description = (  # the split and the model these options built
+            f"MNIST-1D generated locally ({len(ytr):,} train / {len(yte):,} test), "
+            f"3-layer 1-D CNN ({self.channels} channels), test accuracy"
+        )
 
     def _overridable(self) -> set[str]:
         return super()._overridable() | {"data_seed", "num_samples", "channels"}

@@ -140,8 +140,9 @@ def run_study(
     share it (each runs its own ``trials``). Afterwards the trials still
     running elsewhere are waited for, up to ``wait`` seconds, so that every
     process reports the same best trial. Returns ``{"study": name, "trials":
-    finished count, "complete": count, "pruned": count, "running": count, "best": {number,
-    value, params, user_attrs} or None, "mine": [numbers run here]}``.
+    finished count, "complete": count, "pruned": count, "failed": count (a trial whose
+    value was NaN, or that raised), "running": count, "best": {number, value, params,
+    user_attrs} or None, "mine": [numbers run here]}``.
     """
     import time
 
@@ -194,6 +195,7 @@ def run_study(
         "trials": sum(t.state.is_finished() for t in all_trials),
         "complete": len(complete),
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in all_trials),
+        "failed": sum(t.state == optuna.trial.TrialState.FAIL for t in all_trials),
         "running": sum(t.state == running for t in all_trials),
         "best": best,
         "mine": mine,

@@ -13,7 +13,7 @@ and stops trial :math:`i` only when
 for the margin :math:`m`. With too little data (fewer than ``min_trials``
 curves of ``min_points`` points after warmup, a trial before ``grace`` of
 the run, a fit that fails or one whose mean relative error on the curves
-seen is above ``max_fit_error``) it stops nothing.
+seen after warmup is above ``max_fit_error``) it stops nothing.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def predicted_finals(
     fit (too short) are still predicted. ``max_nfev``: the fit's evaluation
     budget (:func:`lrkit.laws.fit`; kept small, a rule refits often).
     A law that does not describe the curves seen — its mean relative error on
-    them above ``max_fit_error`` — is not trusted: ``None`` too.
+    their points after warmup (those it is fitted on) above ``max_fit_error`` —
+    is not trusted: ``None`` too.
     """
     from ..laws import Run, fit, rates
 
@@ -69,9 +70,11 @@ def predicted_finals(
         eta = etas[key] = rates(sched, total_steps, owner=f"trial {key!r}: schedule")
         st = np.asarray(steps, dtype=np.int64)
         lo = np.asarray(losses, dtype=np.float64)
-        ok = np.isfinite(lo) & (lo > 0) & (st < total_steps)
+        # the points after the warmup peak: those the law is fitted on (it does not
+        # model warmup), so also those its fit error, the trust test, is measured on
+        ok = np.isfinite(lo) & (lo > 0) & (st < total_steps) & (st > int(np.argmax(eta)))
         st, lo = st[ok], lo[ok]
-        if int((st > int(np.argmax(eta))).sum()) < min_points:
+        if st.size < min_points:
             continue
         st, lo = _thin(st, lo, MAX_POINTS)
         runs.append(Run(eta, st, lo, name=str(key)))
