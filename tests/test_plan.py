@@ -858,3 +858,31 @@ def test_plan_figure_series_and_html(tmp_path):
     out = p.plot(str(tmp_path / "sub" / "plan.html"))
     assert (tmp_path / "sub" / "plan.html").read_text().count("probes and predictions") >= 1
     assert out.endswith("plan.html")
+
+
+def test_the_planners_law_is_judged_on_the_points_it_was_fitted_on():
+    """plan(use_laws=True) trusts the law it fits to the probes only within law_tolerance;
+    that error is measured on the probes' points after their warm-up (the points the law
+    is fitted on: the laws do not model a warm-up). Losses logged during the warm-up that
+    the law cannot follow used to make every such law untrusted."""
+    from lrkit.laws import Run
+    from lrkit.plan._laws import binned_run_data, fit_probes
+
+    curves = []
+    for peak in (0.05, 0.1):
+        sched = lrkit.warmup(lrkit.linear(peak, 0.0), steps=20).bind(total_steps=200)
+        eta = np.asarray(sched(np.arange(200)), dtype=np.float64)
+        area = np.cumsum(eta)
+        loss = 1.0 + 2.0 / (1.0 + 10.0 * area) ** 0.5  # a power law in the lr area
+        loss[:20] *= 3.0  # the warm-up: losses the law does not model
+        curves.append((eta, list(loss)))
+    fitted, errors, why = fit_probes(curves)
+    assert fitted is not None, why
+    runs = []
+    for eta, losses in curves:
+        steps, y = binned_run_data(eta, losses)
+        runs.append(Run(eta[: int(steps[-1]) + 1], steps, y))
+    after = [r.after_warmup() for r in runs]
+    assert errors == fitted.errors(after)
+    assert errors["mean_rel"] < 0.01  # trusted: the curves after the warm-up follow the law
+    assert fitted.errors(runs)["mean_rel"] > 0.05  # every point: not trusted (the old test)

@@ -193,15 +193,7 @@ def _say_fitted_error(law: Any, runs: list[Any]) -> None:
     """The law's error on the points it was fitted on, when the runs were logged during
     their warmup too: the report's fit error counts those points, which the fit leaves
     out and the law does not model."""
-    import numpy as np
-
-    from ..laws import Run
-
-    after = []
-    for r in runs:
-        keep = r.steps > int(np.argmax(r.eta))  # as fit(skip_warmup=True) keeps them
-        if keep.any():
-            after.append(Run(r.eta, r.steps[keep], r.losses[keep], name=r.name))
+    after = [a for a in (r.after_warmup() for r in runs) if a is not None]
     if sum(len(a.steps) for a in after) == sum(len(r.steps) for r in runs):
         return  # no point in warmup: the report's fit error is this one
     err = law.errors(after)

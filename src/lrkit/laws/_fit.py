@@ -88,8 +88,7 @@ def _as_runs(runs: Any) -> list[Run]:
 
 
 def _points(r: Run, skip_warmup: bool) -> tuple[np.ndarray, np.ndarray]:
-    keep = r.steps > int(np.argmax(r.eta)) if skip_warmup else r.steps >= 0
-    keep &= r._defined
+    keep = r._after_warmup & r._defined if skip_warmup else r._defined
     return r.steps[keep], r.losses[keep]
 
 

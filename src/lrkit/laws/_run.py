@@ -154,6 +154,28 @@ class Run:
         return np.cumsum(self._eta)[self.steps] > 0  # type: ignore[attr-defined,no-any-return]
 
     @property
+    def _after_warmup(self) -> np.ndarray:
+        """Mask of the logged points after the warmup: later than the step of the (first)
+        highest rate. A fit leaves the others out by default (``fit(skip_warmup=True)``):
+        the laws do not model a warmup."""
+        return self.steps > int(np.argmax(self._eta))  # type: ignore[attr-defined,no-any-return]
+
+    def after_warmup(self) -> Run | None:
+        """This run with only its points after the warmup and where a law has a value: the
+        points :func:`lrkit.laws.fit` fits by default, so the ones to judge a fitted law on
+        (``law.errors([r.after_warmup() for r in runs])``). ``None`` when no point is left.
+
+        >>> import lrkit
+        >>> r = Run(lrkit.warmup(lrkit.constant(0.1), steps=10), [5, 10, 20], [3.0, 2.0, 1.5])
+        >>> r.after_warmup().steps.tolist()  # the peak rate is reached at step 10
+        [20]
+        """
+        keep = self._after_warmup & self._defined
+        if not keep.any():
+            return None
+        return Run(self.eta, self.steps[keep], self.losses[keep], name=self.name)
+
+    @property
     def eta(self) -> np.ndarray:
         """The per-step rates from step 0 to the last logged step."""
         return self._eta  # type: ignore[attr-defined,no-any-return]

@@ -72,7 +72,9 @@ def fit_probes(
         return None, None, f"only {len(runs)} usable probe curve(s); a law needs 2 or more"
     try:
         fitted = L.fit(runs, law=PLAN_LAW if law is None else law)
-        errors = fitted.errors(runs)
+        # judged on the points it was fitted on: the laws do not model a warm-up
+        after = [a for a in (r.after_warmup() for r in runs) if a is not None]
+        errors = fitted.errors(after)
     except Exception as e:  # noqa: BLE001 - any failure of a fit means: do not trust it
         return None, None, f"the law fit failed ({type(e).__name__}: {e})"
     if not all(np.isfinite(v) for v in errors.values() if isinstance(v, float)):
