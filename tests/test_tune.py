@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 
@@ -294,7 +295,9 @@ def test_import_lrkit_and_lrkit_tune_load_neither_ray_nor_optuna():
 # ---------------------------------------------------------------- optuna, two processes
 def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_path):
     """Two real OS processes (the CLI) on one journal file: every trial recorded once, and
-    both report the same best trial."""
+    the process that finishes last reports all six and the study's best trial. (The one
+    that finishes first waits for the trials running elsewhere, not for one the other
+    process has yet to start: under load it may report five; docs/sweeps.md.)"""
     import os
 
     journal = tmp_path / "study.log"
@@ -316,8 +319,8 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     best = [[ln for ln in o.splitlines() if ln.startswith("optuna study")][0] for o, _ in outs]
-    assert best[0] == best[1]  # the same line in both
-    assert "6 trials finished (6 complete, 0 pruned, 3 here, 0 still running)" in best[0]
+    full = [ln for ln in best if "6 trials finished (6 complete, 0 pruned, 3 here, 0 still" in ln]
+    assert full, best  # at least the process that finished last saw every trial
 
     from lrkit.tune import open_storage
 
@@ -328,7 +331,10 @@ def test_two_bench_processes_share_one_optuna_study_through_a_journal_file(tmp_p
     assert sorted(t.number for t in trials) == list(range(6))  # each recorded once
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     b = study.best_trial
-    assert f"best #{b.number} {b.user_attrs['schedule']} -> accuracy {b.value:.6g}" in best[0]
+    for line in full:
+        assert f"best #{b.number} {b.user_attrs['schedule']} -> accuracy {b.value:.6g}" in line
+    for line in best:  # a report of five trials names the best of those it saw
+        assert re.search(r"optuna study \S+: [56] trials finished", line), line
     # each process's report holds its own three runs
     for i in range(2):
         runs = json.loads((tmp_path / f"o{i}" / "results.json").read_text())["runs"]

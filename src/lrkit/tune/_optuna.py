@@ -138,8 +138,10 @@ def run_study(
     The study is created in ``storage`` (:func:`open_storage`) if it is not
     there, else joined: several processes given the same storage and name
     share it (each runs its own ``trials``). Afterwards the trials still
-    running elsewhere are waited for, up to ``wait`` seconds, so that every
-    process reports the same best trial. Returns ``{"study": name, "trials":
+    running elsewhere are waited for, up to ``wait`` seconds, so that the
+    processes report the same best trial (a trial another process has yet to
+    start is not waited for: a process that finishes while another is between
+    trials reports without it). Returns ``{"study": name, "trials":
     finished count, "complete": count, "pruned": count, "failed": count (a trial whose
     value was NaN, or that raised), "running": count, "best": {number, value, params,
     user_attrs} or None, "mine": [numbers run here]}``.
