@@ -367,3 +367,19 @@ def test_auto_below_every_swept_rate_is_not_confident():
         steps=200,
     )
     assert wider.confident and wider.suggest() > wider.lrs[0]  # a sweep from lower: measured
+
+
+def test_the_report_says_what_the_default_read_when_the_sweep_never_diverged():
+    """`lrkit find` said "a decade below divergence" for a sweep that stopped "completed"
+    without diverging; the default is then the minimum / sqrt(10)."""
+    lrs = np.geomspace(1e-5, 1.0, 60)
+    level = 0.5 + 2.0 / (1.0 + lrs / 1e-3)  # falls, then levels off: no divergence
+    calm = FinderResult(lrs, level, level)
+    line = next(ln for ln in calm.report().splitlines() if ln.startswith("  auto"))
+    assert "the minimum / sqrt(10): the sweep never diverged" in line
+    low = calm.suggestion("minimum").lr
+    assert calm.suggest() == pytest.approx(low / math.sqrt(10), rel=0.2)  # the grid's nearest
+    bowl = 0.5 + 2.0 / (1.0 + lrs / 1e-3) + (lrs / 0.05) ** 2  # back above its start by 1.0
+    blown = FinderResult(lrs, bowl, bowl)
+    line = next(ln for ln in blown.report().splitlines() if ln.startswith("  auto"))
+    assert "a decade below divergence" in line

@@ -181,7 +181,7 @@ def report(res: FinderResult) -> str:
         val = f"{s.lr:.3g}" if s.lr is not None else "none"
         if s.lr is None and short is None:
             val += f" ({s.reason})"
-        lines.append(f"  {m:<8} {val:<10} {_FOR[m]}")
+        lines.append(f"  {m:<8} {val:<10} {_auto_for(res) if m == 'auto' else _FOR[m]}")
     r = suggest_range(res)
     lines.append(
         "  range    " + ("none" if r is None else f"{r[0]:.3g} .. {r[1]:.3g}  (cycle: base, peak)")
@@ -190,6 +190,19 @@ def report(res: FinderResult) -> str:
     for w in warnings(res):
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+def _auto_for(res: FinderResult) -> str:
+    """What the default suggestion read on this curve: a decade below the divergence edge,
+    or, when the sweep never diverged, the minimum over sqrt(10) (or, without a usable
+    minimum, valley's rate; :func:`lrkit.finder.suggest.auto`)."""
+    from .suggest import divergence_edge, minimum
+
+    if suggestion(res).lr is None or divergence_edge(res) is not None:
+        return _FOR["auto"]
+    if minimum(res).lr is None:
+        return "(default: a constant rate; no usable minimum: valley's rate)"
+    return "(default: a constant rate, the minimum / sqrt(10): the sweep never diverged)"
 
 
 _FOR = {
