@@ -183,6 +183,8 @@ def test_predict_bad_files_exit_2(csvs, tmp_path, capsys):
         (["--run", str(nolr)], "no lr column; give the schedule's SPEC"),
         (["--run", str(gaps)], "must cover every step from 0"),
         (["--run", str(nolr), "constant(1e-3)", "10", "x"], "at most one SPEC and its STEPS"),
+        # a run's length given where its SPEC goes was fitted as a constant rate of 400
+        (["--run", str(nolr), "400"], "SPEC 400 would be a constant rate of 400; a run's length"),
         (
             ["--run", str(nolr), "constant(1e-3)", "extra"],
             "nolr.csv: STEPS (the run's length) must be an int > the last logged step, got 'extra'",

@@ -242,6 +242,12 @@ def run(args: argparse.Namespace) -> int:
                 f"--run takes FILE.csv and at most one SPEC and its STEPS, got {item}"
             )
         spec = item[1] if len(item) > 1 else None
+        if spec is not None and spec.strip().isdigit() and int(spec) > 10:
+            raise ConfigError(
+                f"--run {item[0]} {spec}: SPEC {spec} would be a constant rate of {spec}; a run's "
+                f"length STEPS comes after its SPEC (--run {item[0]} SPEC {spec}), and a file "
+                "with an lr column needs neither (write constant({spec}) for that rate)"
+            )
         runs.append(read_run(item[0], spec, _run_steps(item)))
     cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
     # the candidates' runs: --total, else as long as the longest recorded run
