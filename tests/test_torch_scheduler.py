@@ -419,6 +419,32 @@ def test_follow_optimizer_with_amp_gradscaler_skips():
     assert sd["opt_count"] == 5
 
 
+def test_total_steps_world_size_matches_distributed_sampler_and_dataloader():
+    """Checked against the real DistributedSampler + DataLoader: exact when both agree
+    on drop_last (the documented condition); otherwise one rank's len(loader) with
+    world_size=1 is the count (13 samples, batches of 2, 4 ranks, only the sampler
+    dropping: 2 batches per rank, while a count in batches would say 7 // 4 = 1)."""
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    def rank_len(n, b, w, sampler_drop, loader_drop):
+        ds = list(range(n))
+        sampler = DistributedSampler(ds, w, 0, shuffle=False, drop_last=sampler_drop)
+        return len(DataLoader(ds, batch_size=b, sampler=sampler, drop_last=loader_drop))
+
+    for n in range(4, 40):
+        for b in (1, 2, 3, 5):
+            for w in (2, 3, 4):
+                for drop in (False, True):
+                    real = rank_len(n, b, w, drop, drop)
+                    if real == 0:
+                        continue
+                    whole = len(DataLoader(list(range(n)), batch_size=b, drop_last=drop))
+                    assert total_steps(2, whole, world_size=w, drop_last=drop) == 2 * real
+                    assert total_steps(2, real) == 2 * real
+    assert rank_len(13, 2, 4, True, False) == 2
+    assert total_steps(1, 7, world_size=4, drop_last=True) == 1  # not this rank's count
+
+
 def test_total_steps_helper():
     assert total_steps(10, 100) == 1000
     assert total_steps(10, 100, accumulation=4) == 250

@@ -87,7 +87,13 @@ def total_steps(
     whole dataset as one process would see it without sharding (``len(loader)``
     of a non-distributed loader). With ``world_size`` W each process sees
     ``ceil(batches / W)`` of them (``DistributedSampler`` pads; ``floor`` with
-    ``drop_last=True``). With gradient accumulation over ``accumulation``
+    ``drop_last=True``). This is exact when the ``DistributedSampler`` and the
+    ``DataLoader`` agree: both ``drop_last=False`` (the defaults) or both
+    ``drop_last=True`` (pass ``drop_last=True`` and the loader's own ``len``).
+    When only one of them drops, a count in batches cannot say how many
+    samples a rank gets (13 samples in batches of 2 over 4 ranks, only the
+    sampler dropping: 2 batches per rank, not ``7 // 4``): pass ``len(loader)``
+    of one rank with ``world_size=1``. With gradient accumulation over ``accumulation``
     micro-batches an epoch has ``ceil(b / accumulation)`` updates when the
     last, partial accumulation still steps (``partial="step"``: Lightning,
     HuggingFace ``Trainer`` in transformers 5.x, tested against the pinned
