@@ -409,7 +409,10 @@ class Scheduler(LRScheduler):
             recompiled as the rate changes) and raises ``ValueError`` for
             optimizer configurations that cannot take a tensor rate (Adam/AdamW
             with ``foreach=True`` and ``capturable=False``). ``"auto"`` does the
-            same but keeps floats for such groups (documented fallback).
+            same but keeps floats for such groups (documented fallback). With
+            either, a float that ``optimizer.load_state_dict`` writes over such a
+            tensor (a checkpoint of a float-rate run) becomes a float64 tensor
+            again at the next ``step()`` or ``load_state_dict``.
         follow_optimizer: count the optimizer's real updates (a post-step
             hook) instead of ``step()`` calls, so steps skipped by AMP's
             ``GradScaler`` (inf/NaN gradients) do not advance the schedule.
@@ -623,6 +626,13 @@ class Scheduler(LRScheduler):
         groups = self.optimizer.param_groups
         for gi in convert:
             groups[gi]["lr"] = torch.tensor(float(groups[gi]["lr"]), dtype=torch.float64)
+        # the groups tensor_lr keeps as tensors (an optimizer checkpoint of a float-lr
+        # run loaded later writes floats over them: _retensor turns them back)
+        self._tensor_groups = (
+            [gi for gi, g in enumerate(groups) if isinstance(g["lr"], torch.Tensor)]
+            if self.tensor_lr in (True, "auto")
+            else []
+        )
         if self.relative:
             for (gi, real, beta), key in zip(self._targets, self._target_keys):
                 name = "initial_lr" if key == "lr" else f"initial_{key}"
@@ -706,7 +716,17 @@ class Scheduler(LRScheduler):
         return [b[i] for b in self._blocks]
 
     def _apply(self, n: int) -> None:
+        if self._tensor_groups:
+            self._retensor()
         self._apply_index(self._index(n))
+
+    def _retensor(self) -> None:
+        """``tensor_lr``: a float ``lr`` written over a tensor one (``opt.load_state_dict``
+        of a float-lr checkpoint) becomes a 0-d float64 tensor again."""
+        groups = self.optimizer.param_groups
+        for gi in self._tensor_groups:
+            if not isinstance(groups[gi]["lr"], torch.Tensor):
+                groups[gi]["lr"] = torch.tensor(float(groups[gi]["lr"]), dtype=torch.float64)
 
     def _apply_index(self, i: int) -> None:
         """Write the values at position ``i`` of the cached block (subclasses transform them)."""
@@ -761,6 +781,8 @@ class Scheduler(LRScheduler):
             i = self._index(n)  # raises at a bad value, before anything changes
         if epoch is not None and self.follow_optimizer:
             self._opt_count = n
+        if self._tensor_groups:
+            self._retensor()
         self.last_epoch = n
         self._step_count += 1
         end = self.total_steps
@@ -942,6 +964,7 @@ class Scheduler(LRScheduler):
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
+        d.setdefault("_tensor_groups", [])  # pickled before it existed
         self.__dict__.update(d)
         if self.follow_optimizer:
             self._hook = self.optimizer.register_step_post_hook(_StepCounter(self))
