@@ -303,8 +303,13 @@ def _bad_value(owner: str, key: str, gi: int, step: int, v: float, spec: str) ->
 
 
 def _tensor_lr_problem(optimizer: Any, group: dict[str, Any]) -> str | None:
-    """Why this group cannot take a tensor learning rate (None when it can)."""
-    if "capturable" not in group or group.get("capturable"):
+    """Why this group cannot take a tensor learning rate (None when it can).
+
+    Only Adam and AdamW refuse one (with ``foreach`` and without ``capturable``);
+    the other foreach steps read a tensor rate as a scalar."""
+    if not isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
+        return None
+    if group.get("capturable"):
         return None
     if group.get("fused"):
         return None
