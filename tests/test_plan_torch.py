@@ -131,3 +131,66 @@ def test_bad_arguments_raise_lrkit_errors():
         torch_plan(model, opt, None, loader, 100)
     with pytest.raises(lrkit.errors.ConfigError, match="budget too small"):
         torch_plan(model, opt, torch.nn.functional.cross_entropy, loader, 100, budget=0.05)
+
+
+_DDP_PLAN_WORKER = r"""
+import json, sys, torch
+import torch.distributed as dist
+from torch import nn
+from lrkit.torch import plan
+rank, path, val = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "val"
+torch.set_num_threads(1)
+dist.init_process_group("gloo", init_method="file://" + path + ".store", rank=rank, world_size=2)
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+model = nn.parallel.DistributedDataParallel(net)
+opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+before = [p.detach().clone() for p in model.parameters()]
+g = torch.Generator().manual_seed(rank + 1)  # each rank its own shard, on its own scale
+data = [(torch.randn(16, 4, generator=g) * (1 + 3 * rank),
+         torch.randn(16, 1, generator=g) * (1 + 5 * rank)) for _ in range(8)]
+
+def loss_fn(out, target):  # rank 1's loss overflows first
+    loss = nn.functional.mse_loss(out, target)
+    return loss * float("inf") if rank == 1 and opt.param_groups[0]["lr"] > 0.03 else loss
+
+p = plan(model, opt, loss_fn, data, total_steps=300, budget=0.5,
+         val_loader=data[:2] if val else None)
+same = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+with open(path + f".{rank}.json", "w") as f:
+    json.dump({"schedule": repr(p.schedule), "restored": same}, f)
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.parametrize("val", ["train", "val"])
+def test_ddp_ranks_plan_identically(tmp_path, val):
+    """Under DDP each rank sees its own shard: the probes' losses are averaged across
+    ranks (before backward), so every rank plans the same schedule (was: each planned
+    on its own losses, and a loss not finite on one rank only left the others' DDP
+    backward waiting for it: a hang)."""
+    import json
+    import subprocess
+    import sys
+
+    path = str(tmp_path / "run")
+    script = tmp_path / "worker.py"
+    script.write_text(_DDP_PLAN_WORKER)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(r), path, val],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for r in range(2)
+    ]
+    try:
+        codes = [p.wait(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert codes == [0, 0]
+    r0, r1 = (json.loads((tmp_path / f"run.{r}.json").read_text()) for r in range(2))
+    assert r0["schedule"] == r1["schedule"]
+    assert r0["restored"] and r1["restored"]

@@ -86,3 +86,47 @@ def test_tensor_lr_zero_recompiles_float_count_reported(capsys):
     assert recompiles(tensor_default) == 0
     assert recompiles(tensor_spec) == 0
     assert recompiles(float_spec) > 0  # the problem lrkit's tensor rate avoids
+
+
+def test_tensor_lr_survives_loading_a_float_lr_optimizer_checkpoint():
+    """Resuming a run saved with float rates into a compiled setup (``tensor_lr=True``):
+    ``opt.load_state_dict`` writes the saved float over the tensor; the scheduler makes it
+    a float64 tensor again (was: a float for the rest of the run, silently)."""
+    import copy
+
+    from lrkit.torch import ReduceOnPlateau
+
+    s = lrkit.warmup(lrkit.cosine(0.1, 1e-4), steps=5).bind(total_steps=40)
+    model = torch.nn.Linear(4, 1)
+    for cls in (Scheduler, ReduceOnPlateau):
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        sched = cls(opt, s)  # floats
+        for _ in range(10):
+            opt.step()
+            sched.step()
+        sd_opt, sd_sched = copy.deepcopy(opt.state_dict()), sched.state_dict()
+        for order in ("opt first", "scheduler first"):
+            opt2 = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+            sched2 = cls(opt2, s, tensor_lr=True)
+            if order == "opt first":
+                opt2.load_state_dict(sd_opt)
+                sched2.load_state_dict(sd_sched)
+            else:
+                sched2.load_state_dict(sd_sched)
+                opt2.load_state_dict(sd_opt)
+            applied = []
+            for _ in range(5):
+                opt2.step()
+                sched2.step()
+                lr = opt2.param_groups[0]["lr"]
+                assert isinstance(lr, torch.Tensor) and lr.dtype == torch.float64, (cls, order)
+                applied.append(float(lr))
+            assert applied == [s(n) for n in range(11, 16)]
+    # tensor_lr=None keeps the optimizer's types: a float stays a float
+    opt = torch.optim.SGD(model.parameters(), lr=torch.tensor(0.1))
+    sched = Scheduler(opt, s)
+    opt.load_state_dict(
+        {**opt.state_dict(), "param_groups": [{**opt.state_dict()["param_groups"][0], "lr": 0.05}]}
+    )
+    sched.step()
+    assert type(opt.param_groups[0]["lr"]) is float and opt.param_groups[0]["lr"] == s(1)

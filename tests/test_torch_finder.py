@@ -302,6 +302,72 @@ def test_distributed_ranks_sweep_identically():
     assert r0["meta"]["world_size"] == 2
 
 
+_DDP_WORKER = r"""
+import os, sys, json, torch
+import torch.distributed as dist
+from torch import nn
+from lrkit.torch.finder import find_lr
+rank, world, path, accumulate = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+torch.set_num_threads(1)
+dist.init_process_group("gloo", init_method="file://" + path + ".store", rank=rank,
+                        world_size=world)
+torch.manual_seed(0)
+model = nn.parallel.DistributedDataParallel(nn.Linear(8, 3))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+before = [p.detach().clone() for p in model.parameters()]
+g = torch.Generator().manual_seed(100 + rank)
+x = torch.randn(64, 8, generator=g); y = torch.randint(0, 3, (64,), generator=g)
+
+def loss_fn(out, target):  # rank 1's loss overflows first (its data differ)
+    loss = nn.functional.cross_entropy(out, target)
+    return loss * float("inf") if rank == 1 and opt.param_groups[0]["lr"] > 0.05 else loss
+
+res = find_lr(model, opt, loss_fn, [(x[:32], y[:32]), (x[32:], y[32:])], steps=40,
+              accumulate=accumulate, progress=False)
+same = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+with open(path + f".{rank}.json", "w") as f:
+    json.dump({"res": res.to_dict(), "restored": same}, f)
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.parametrize("accumulate", [1, 2])
+def test_ddp_a_loss_not_finite_on_one_rank_only_stops_every_rank(accumulate):
+    """Under DDP a rank whose loss is not finite skips backward; every rank must skip it
+    too (was: the other ranks' backward waited for its gradients: a gloo collective
+    mismatch, one rank aborted and the other failed or hung)."""
+    import json
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "run")
+        script = os.path.join(d, "worker.py")
+        with open(script, "w") as f:
+            f.write(_DDP_WORKER)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, script, str(r), "2", path, str(accumulate)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for r in range(2)
+        ]
+        try:
+            codes = [p.wait(timeout=120) for p in procs]
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+        assert codes == [0, 0]
+        r0, r1 = (json.load(open(f"{path}.{r}.json")) for r in range(2))
+    assert r0["res"]["losses"] == r1["res"]["losses"]
+    assert r0["res"]["stop_reason"] == r1["res"]["stop_reason"] == "nonfinite"
+    # stopped at the first rate where rank 1 overflowed, the mean loss there is inf
+    assert r0["res"]["lrs"][-1] <= 0.05 < r0["res"]["stop_lr"] == r1["res"]["stop_lr"]
+    assert r0["res"]["stop_loss"] == r1["res"]["stop_loss"] == "inf"
+    assert r0["restored"] and r1["restored"]
+
+
 # ---------------------------------------------------------------- issue 10 (items 14, 15)
 def test_a_one_shot_generator_keeps_the_points_and_says_why_it_stopped():
     ds = data(48)

@@ -171,3 +171,34 @@ def test_early_stopping_without_restore_and_errors():
         EarlyStopping(mode="down")
     es = EarlyStopping(nan="stop")
     assert es.step(math.nan) is True
+
+
+@pytest.mark.parametrize("bad", ["world", 3, object()])
+def test_process_group_of_the_wrong_type_is_refused_when_built(bad, tmp_path):
+    """Was accepted and only failed inside torch.distributed at the first metric of a
+    distributed run (after an epoch of training), or never outside one."""
+    import torch.distributed as dist
+
+    from lrkit.errors import ConfigTypeError
+    from lrkit.torch import EarlyStopping
+
+    opt = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    with pytest.raises(
+        ConfigTypeError,
+        match=r"ReduceOnPlateau: process_group must be a "
+        r"torch.distributed.ProcessGroup or None \(the world\), got ",
+    ):
+        ReduceOnPlateau(opt, process_group=bad)
+    with pytest.raises(ConfigTypeError, match=r"EarlyStopping: process_group must be a "):
+        EarlyStopping(process_group=bad)
+    # a real group is taken (one process: the mean is the metric itself)
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path}/store", rank=0, world_size=1)
+    try:
+        group = dist.new_group([0])
+        sched = ReduceOnPlateau(opt, process_group=group, patience=0, factor=0.5)
+        sched.step(1.0)
+        sched.step(2.0)
+        assert sched.scale == 0.5
+        assert not EarlyStopping(process_group=group, patience=1).step(1.0)
+    finally:
+        dist.destroy_process_group()

@@ -392,6 +392,46 @@ def test_tensor_lr_true_converts_floats_and_errors_for_adam_foreach():
     _train_step(opt)
 
 
+@pytest.mark.parametrize(
+    "name", ["RMSprop", "NAdam", "RAdam", "Adamax", "ASGD", "Adadelta", "Rprop"]
+)
+@pytest.mark.parametrize("mode", [True, "auto"])
+def test_tensor_lr_for_foreach_optimizers_that_take_a_tensor_rate(name, mode):
+    """Only Adam/AdamW refuse a tensor rate with foreach=True, capturable=False; these
+    optimizers take one (their foreach step reads it as a scalar), so tensor_lr keeps
+    its promise for them (was: refused with "PyTorch raises 'lr as a Tensor is not
+    supported...'", which PyTorch does not; "auto" silently kept floats; on a GPU,
+    where foreach is the default, every one of them was refused)."""
+    cls = getattr(torch.optim, name)
+    # PyTorch itself takes it
+    p = torch.nn.Parameter(torch.ones(2))
+    p.grad = torch.ones(2)
+    cls([p], lr=torch.tensor(0.01, dtype=torch.float64), foreach=True).step()
+
+    def run(tensor_lr):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 2)
+        opt = cls(model.parameters(), lr=0.01, foreach=True)
+        sched = Scheduler(opt, lrkit.linear(0.01, 0.001, steps=5), tensor_lr=tensor_lr)
+        lr = opt.param_groups[0]["lr"]
+        x = torch.randn(4, 3, generator=torch.Generator().manual_seed(1))
+        for _ in range(5):
+            opt.zero_grad()
+            model(x).square().sum().backward()
+            opt.step()
+            sched.step()
+            if tensor_lr:
+                assert opt.param_groups[0]["lr"] is lr  # one object all along
+        return lr, [q.detach() for q in model.parameters()]
+
+    lr, got = run(mode)
+    assert isinstance(lr, torch.Tensor) and lr.dtype == torch.float64
+    assert lr.item() == lrkit.linear(0.01, 0.001, steps=5)(5)
+    _, want = run(None)  # the same run with float rates
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
 def test_follow_optimizer_with_amp_gradscaler_skips():
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)
@@ -417,6 +457,32 @@ def test_follow_optimizer_with_amp_gradscaler_skips():
     assert applied == [s(0), s(0), s(1), s(2), s(2), s(2), s(3), s(4)]
     sd = sched.state_dict()
     assert sd["opt_count"] == 5
+
+
+def test_total_steps_world_size_matches_distributed_sampler_and_dataloader():
+    """Checked against the real DistributedSampler + DataLoader: exact when both agree
+    on drop_last (the documented condition); otherwise one rank's len(loader) with
+    world_size=1 is the count (13 samples, batches of 2, 4 ranks, only the sampler
+    dropping: 2 batches per rank, while a count in batches would say 7 // 4 = 1)."""
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    def rank_len(n, b, w, sampler_drop, loader_drop):
+        ds = list(range(n))
+        sampler = DistributedSampler(ds, w, 0, shuffle=False, drop_last=sampler_drop)
+        return len(DataLoader(ds, batch_size=b, sampler=sampler, drop_last=loader_drop))
+
+    for n in range(4, 40):
+        for b in (1, 2, 3, 5):
+            for w in (2, 3, 4):
+                for drop in (False, True):
+                    real = rank_len(n, b, w, drop, drop)
+                    if real == 0:
+                        continue
+                    whole = len(DataLoader(list(range(n)), batch_size=b, drop_last=drop))
+                    assert total_steps(2, whole, world_size=w, drop_last=drop) == 2 * real
+                    assert total_steps(2, real) == 2 * real
+    assert rank_len(13, 2, 4, True, False) == 2
+    assert total_steps(1, 7, world_size=4, drop_last=True) == 1  # not this rank's count
 
 
 def test_total_steps_helper():

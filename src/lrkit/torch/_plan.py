@@ -12,6 +12,12 @@ also when a probe raises, the snapshot is restored: training after ``plan``
 is bit-identical to training without it (the probes' updates are not counted
 by a ``Scheduler(follow_optimizer=True)`` nor recorded by an
 ``LRMonitor(auto=True)`` on the optimizer).
+
+Under an initialised ``torch.distributed`` process group (call it on every rank,
+each with its own shard) every update's loss and the validation loss are
+averaged across ranks, the training loss before ``backward()``: every rank
+plans on the same numbers, stops a probe at the same update and returns the
+same plan.
 """
 
 from __future__ import annotations
@@ -28,7 +34,16 @@ from ..finder import as_loss
 from ..finder.cycle import Cycle
 from ..plan import SHAPES, Plan, Trial
 from ..plan import plan as _plan
-from .finder import _group_ratios, _loss_value, _model_device, _Snapshot, _split, _to
+from .finder import (
+    _dist,
+    _group_ratios,
+    _loss_value,
+    _mean_across_ranks,
+    _model_device,
+    _Snapshot,
+    _split,
+    _to,
+)
 from .scheduler import bookkeeping_paused
 
 __all__ = ["plan"]
@@ -119,14 +134,20 @@ def _make_run(
     """The ``run(schedule, steps)`` of :func:`plan`: restore, train, return the losses."""
     ratios = _group_ratios(optimizer, "plan")
     dev = torch.device(device) if device is not None else _model_device(model)
+    dist = _dist()
+
+    def mean(value: float) -> float:
+        """``value`` averaged across ranks (itself outside ``torch.distributed``)."""
+        return value if dist is None else _mean_across_ranks(value, dist)
 
     def one_update(batch: Any, lr: float) -> float:
         if step_fn is not None:
-            return as_loss(step_fn(model, optimizer, batch), "plan", lr)
+            return mean(as_loss(step_fn(model, optimizer, batch), "plan", lr))
         optimizer.zero_grad(set_to_none=True)
         x, y = _split(batch)
         loss = loss_fn(model(x), y)  # type: ignore[misc]
-        value = _loss_value("plan", loss, lr)
+        # averaged before backward: every rank stops on a loss not finite on one of them
+        value = mean(_loss_value("plan", loss, lr))
         if math.isfinite(value):
             loss.backward()
             optimizer.step()
@@ -144,7 +165,7 @@ def _make_run(
                 n += 1
         if n == 0:
             raise ConfigError("plan: val_loader yielded no batch")
-        return total / n
+        return mean(total / n)
 
     def run(schedule: Any, steps: int) -> Trial:
         snap.restore()

@@ -300,18 +300,16 @@ class _Step:
         for g, r in zip(self.optimizer.param_groups, self.ratios):
             g["lr"] = lr * r
         if self.val_loader is None:
+            return self.train_step(lr)
+        for _ in range(self.val_every):
             value = self.train_step(lr)
-        else:
-            value = math.nan
-            for _ in range(self.val_every):
-                value = self.train_step(lr)
-                if not math.isfinite(value):
-                    break
-            if math.isfinite(value):
-                value = self.val_loss()
-        if self.dist is not None:
-            value = _mean_across_ranks(value, self.dist)
-        return value
+            if not math.isfinite(value):
+                return value
+        return self.mean(self.val_loss())
+
+    def mean(self, value: float) -> float:
+        """``value`` averaged across ranks (itself outside ``torch.distributed``)."""
+        return value if self.dist is None else _mean_across_ranks(value, self.dist)
 
     def train_step(self, lr: float) -> float:
         self.model.train()
@@ -319,13 +317,15 @@ class _Step:
             batch = _to(next(self.batches), self.dev)
             out = self.user_step(self.model, self.optimizer, batch)
             self.optimizer_steps += 1
-            return as_loss(out, "find_lr", lr)
+            return self.mean(as_loss(out, "find_lr", lr))
         self.optimizer.zero_grad(set_to_none=True)
         total = 0.0
         for _ in range(self.accumulate):
             x, y = _split(_to(next(self.batches), self.dev))
             loss = self.loss_fn(self.model(x), y)
-            value = _loss_value("find_lr", loss, lr)
+            # averaged before backward: a loss that is not finite on one rank only stops
+            # every rank here (a DDP backward on the others would wait for it forever)
+            value = self.mean(_loss_value("find_lr", loss, lr))
             total += value
             if not math.isfinite(value):
                 return value  # do not step on a NaN: the sweep stops here
@@ -448,7 +448,8 @@ def find_lr(
     rate (so a sweep costs ``steps * val_every`` optimizer steps). Under an
     initialised ``torch.distributed`` process group the loss is averaged
     across ranks before it is recorded, so all ranks sweep, stop and suggest
-    identically.
+    identically (with the default step, each micro-batch's loss before its
+    ``backward()``: a loss that is not finite on one rank stops every rank).
 
     ``device``: where batches go (the model is moved there for the sweep and
     moved back); default the device of the model's first parameter.

@@ -88,6 +88,18 @@ def reduce_metric(
     return float(t.item()) / world
 
 
+def _check_process_group(owner: str, group: Any) -> Any:
+    """``None`` (the world) or a ``torch.distributed.ProcessGroup`` (``dist.new_group``)."""
+    import torch.distributed as dist
+
+    if group is None or (dist.is_available() and isinstance(group, dist.ProcessGroup)):
+        return group
+    raise ConfigTypeError(
+        f"{owner}: process_group must be a torch.distributed.ProcessGroup or None (the "
+        f"world), got {group!r} ({type(group).__name__})"
+    )
+
+
 class ReduceOnPlateau(Scheduler):
     r"""Reduce-on-plateau on top of any schedule: ``lr = schedule(step) * scale``.
 
@@ -168,7 +180,7 @@ class ReduceOnPlateau(Scheduler):
         )
         self._start_step = start_step
         self.distributed = check_choice(o, "distributed", distributed, ("mean", "local"))
-        self.process_group = process_group
+        self.process_group = _check_process_group(o, process_group)
         self.group_scales = [1.0] * n  # read by _apply_index, called by Scheduler.__init__
         self._last_report: int | None = None
         super().__init__(optimizer, schedule, **kwargs)
@@ -407,7 +419,7 @@ class EarlyStopping:
             raise TypeError(f"{o}: model must be a torch.nn.Module, got {type(model).__name__}")
         self.model = model
         self.distributed = check_choice(o, "distributed", distributed, ("mean", "local"))
-        self.process_group = process_group
+        self.process_group = _check_process_group(o, process_group)
         self.best_model: dict[str, torch.Tensor] | None = None
         self._calls = 0
         self.restored = False

@@ -87,7 +87,13 @@ def total_steps(
     whole dataset as one process would see it without sharding (``len(loader)``
     of a non-distributed loader). With ``world_size`` W each process sees
     ``ceil(batches / W)`` of them (``DistributedSampler`` pads; ``floor`` with
-    ``drop_last=True``). With gradient accumulation over ``accumulation``
+    ``drop_last=True``). This is exact when the ``DistributedSampler`` and the
+    ``DataLoader`` agree: both ``drop_last=False`` (the defaults) or both
+    ``drop_last=True`` (pass ``drop_last=True`` and the loader's own ``len``).
+    When only one of them drops, a count in batches cannot say how many
+    samples a rank gets (13 samples in batches of 2 over 4 ranks, only the
+    sampler dropping: 2 batches per rank, not ``7 // 4``): pass ``len(loader)``
+    of one rank with ``world_size=1``. With gradient accumulation over ``accumulation``
     micro-batches an epoch has ``ceil(b / accumulation)`` updates when the
     last, partial accumulation still steps (``partial="step"``: Lightning,
     HuggingFace ``Trainer`` in transformers 5.x, tested against the pinned
@@ -297,8 +303,13 @@ def _bad_value(owner: str, key: str, gi: int, step: int, v: float, spec: str) ->
 
 
 def _tensor_lr_problem(optimizer: Any, group: dict[str, Any]) -> str | None:
-    """Why this group cannot take a tensor learning rate (None when it can)."""
-    if "capturable" not in group or group.get("capturable"):
+    """Why this group cannot take a tensor learning rate (None when it can).
+
+    Only Adam and AdamW refuse one (with ``foreach`` and without ``capturable``);
+    the other foreach steps read a tensor rate as a scalar."""
+    if not isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
+        return None
+    if group.get("capturable"):
         return None
     if group.get("fused"):
         return None
@@ -403,7 +414,10 @@ class Scheduler(LRScheduler):
             recompiled as the rate changes) and raises ``ValueError`` for
             optimizer configurations that cannot take a tensor rate (Adam/AdamW
             with ``foreach=True`` and ``capturable=False``). ``"auto"`` does the
-            same but keeps floats for such groups (documented fallback).
+            same but keeps floats for such groups (documented fallback). With
+            either, a float that ``optimizer.load_state_dict`` writes over such a
+            tensor (a checkpoint of a float-rate run) becomes a float64 tensor
+            again at the next ``step()`` or ``load_state_dict``.
         follow_optimizer: count the optimizer's real updates (a post-step
             hook) instead of ``step()`` calls, so steps skipped by AMP's
             ``GradScaler`` (inf/NaN gradients) do not advance the schedule.
@@ -617,6 +631,13 @@ class Scheduler(LRScheduler):
         groups = self.optimizer.param_groups
         for gi in convert:
             groups[gi]["lr"] = torch.tensor(float(groups[gi]["lr"]), dtype=torch.float64)
+        # the groups tensor_lr keeps as tensors (an optimizer checkpoint of a float-lr
+        # run loaded later writes floats over them: _retensor turns them back)
+        self._tensor_groups = (
+            [gi for gi, g in enumerate(groups) if isinstance(g["lr"], torch.Tensor)]
+            if self.tensor_lr in (True, "auto")
+            else []
+        )
         if self.relative:
             for (gi, real, beta), key in zip(self._targets, self._target_keys):
                 name = "initial_lr" if key == "lr" else f"initial_{key}"
@@ -700,7 +721,17 @@ class Scheduler(LRScheduler):
         return [b[i] for b in self._blocks]
 
     def _apply(self, n: int) -> None:
+        if self._tensor_groups:
+            self._retensor()
         self._apply_index(self._index(n))
+
+    def _retensor(self) -> None:
+        """``tensor_lr``: a float ``lr`` written over a tensor one (``opt.load_state_dict``
+        of a float-lr checkpoint) becomes a 0-d float64 tensor again."""
+        groups = self.optimizer.param_groups
+        for gi in self._tensor_groups:
+            if not isinstance(groups[gi]["lr"], torch.Tensor):
+                groups[gi]["lr"] = torch.tensor(float(groups[gi]["lr"]), dtype=torch.float64)
 
     def _apply_index(self, i: int) -> None:
         """Write the values at position ``i`` of the cached block (subclasses transform them)."""
@@ -755,6 +786,8 @@ class Scheduler(LRScheduler):
             i = self._index(n)  # raises at a bad value, before anything changes
         if epoch is not None and self.follow_optimizer:
             self._opt_count = n
+        if self._tensor_groups:
+            self._retensor()
         self.last_epoch = n
         self._step_count += 1
         end = self.total_steps
@@ -936,6 +969,7 @@ class Scheduler(LRScheduler):
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
+        d.setdefault("_tensor_groups", [])  # pickled before it existed
         self.__dict__.update(d)
         if self.follow_optimizer:
             self._hook = self.optimizer.register_step_post_hook(_StepCounter(self))
