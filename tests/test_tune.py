@@ -617,3 +617,56 @@ def test_an_unreachable_ray_address_is_one_line_before_any_work(tmp_path, capsys
         assert len(err) == 1 and f"--address '{address}' cannot be reached" in err[0], err
         assert not (tmp_path / "o").exists()
     check_address("auto")  # left to Ray
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_path, capsys):
+    """A bench process killed mid-trial left its trial RUNNING in the storage for ever:
+    every later run_study on that study waited its whole ``wait`` (120 s for the CLI) for it
+    and reported it "still running". A trial run by run_study records its process; a later
+    run_study on the same host fails the trial of a process that is gone, without waiting."""
+    import os
+
+    from lrkit.tune import open_storage, run_study
+
+    storage = f"sqlite:///{tmp_path / 's.db'}" if kind == "sqlite" else str(tmp_path / "j.log")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *sys.path])}
+    code = (
+        "import os, sys\n"
+        "from lrkit.tune import run_study\n"
+        "def objective(trial):\n"
+        "    trial.report(1.0, 0)\n"
+        "    os._exit(0)  # the process dies mid-trial, as under kill -9\n"
+        f"run_study(objective, {storage!r}, 'crash', 1)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    (dead,) = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
+    assert dead.state == optuna.trial.TrialState.RUNNING
+    # wait=30: before the fix this returned after 30 s with the dead trial "running"
+    got = run_study(lambda t: 1.0, storage, "crash", 1, wait=30.0)
+    assert got["running"] == 0 and got["failed"] == 1 and got["abandoned"] == 1
+    assert got["complete"] == 1 and got["mine"] == [1]
+    trials = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
+    # the trial of a live process (this one: run_study within a trial) is not failed
+    seen: dict = {}
+
+    def objective(trial):
+        seen.update(run_study(lambda t: 1.0, storage, "crash", 0, wait=0.0))
+        return 2.0
+
+    run_study(objective, storage, "crash", 1)
+    assert seen["running"] == 1 and seen["abandoned"] == 1 and seen["failed"] == 1
+    # the CLI's summary line says why the trial failed
+    from lrkit.cli import main
+
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", storage, "--study", "crash", "--trials", "1", "--no-png",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    capsys.readouterr()
+    assert main(args) == 0
+    assert (
+        "4 trials finished (3 complete, 0 pruned, 1 failed: 1 whose process ended mid-trial, "
+        "1 here, 0 still running)"
+    ) in capsys.readouterr().out

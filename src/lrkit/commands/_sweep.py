@@ -263,7 +263,13 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
     )  # fmt: skip
-    failed = f"{out['failed']} failed: a metric that is not finite, " if out["failed"] else ""
+    failed, gone = "", out["abandoned"]
+    if out["failed"] and not gone:
+        failed = f"{out['failed']} failed: a metric that is not finite, "
+    elif out["failed"]:  # trials of a process killed mid-trial (run_study failed them)
+        nan = out["failed"] - gone
+        failed = f"{out['failed']} failed: {f'{nan} a metric that is not finite, ' if nan else ''}"
+        failed += f"{gone} whose process ended mid-trial, "
     print(
         f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
         f"{out['pruned']} pruned, {failed}"

@@ -141,10 +141,16 @@ def run_study(
     running elsewhere are waited for, up to ``wait`` seconds, so that the
     processes report the same best trial (a trial another process has yet to
     start is not waited for: a process that finishes while another is between
-    trials reports without it). Returns ``{"study": name, "trials":
-    finished count, "complete": count, "pruned": count, "failed": count (a trial whose
-    value was NaN, or that raised), "running": count, "best": {number, value, params,
-    user_attrs} or None, "mine": [numbers run here]}``.
+    trials reports without it). A trial records the process running it (host
+    and process id, a system attribute): the trial of a process of this host
+    that is gone (killed mid-trial) is marked failed, before the trials and while
+    waiting, instead of being waited for (a process on another host cannot be
+    checked: its trial is waited for, up to ``wait``). Returns ``{"study": name,
+    "trials": finished count, "complete": count, "pruned": count, "failed": count (a
+    trial whose value was NaN, that raised, or whose process was gone),
+    "abandoned": count (of those, the trials whose process was gone), "running":
+    count, "best": {number, value, params, user_attrs} or None, "mine": [numbers run
+    here]}``.
     """
     import time
 
@@ -157,8 +163,9 @@ def run_study(
         raise ConfigError(f"{o}: study_name must be a non-empty str, got {study_name!r}")
     if direction not in ("minimize", "maximize"):
         raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    store = open_storage(storage)
     study = optuna.create_study(
-        storage=open_storage(storage),
+        storage=store,
         study_name=study_name,
         direction="maximize" if direction == "maximize" else "minimize",
         sampler=sampler,
@@ -170,16 +177,25 @@ def run_study(
             f"--storage: study {study_name!r} there is a {study.direction.name.lower()} study, "
             f"this run needs {direction}"
         )
+    study_id = store.get_study_id_from_name(study_name)
     mine: list[int] = []
 
     def record(study: Any, trial: Any) -> None:
         mine.append(trial.number)
 
+    def marked(trial: Any) -> Any:
+        trial_id = store.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        store.set_trial_system_attr(trial_id, _WORKER, _worker())
+        return objective(trial)
+
+    _fail_abandoned(store, study_id, study)
     if trials > 0:
-        study.optimize(objective, n_trials=trials, callbacks=[record])
+        study.optimize(marked, n_trials=trials, callbacks=[record])
     running = optuna.trial.TrialState.RUNNING
     deadline = time.monotonic() + wait
-    while study.get_trials(deepcopy=False, states=(running,)) and time.monotonic() < deadline:
+    while (
+        _fail_abandoned(store, study_id, study) and time.monotonic() < deadline
+    ):  # fmt: skip
         time.sleep(0.5)
     all_trials = study.get_trials(deepcopy=False)
     complete = [t for t in all_trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -198,7 +214,61 @@ def run_study(
         "complete": len(complete),
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in all_trials),
         "failed": sum(t.state == optuna.trial.TrialState.FAIL for t in all_trials),
+        "abandoned": sum(
+            t.state == optuna.trial.TrialState.FAIL and _ABANDONED in t.system_attrs
+            for t in all_trials
+        ),
         "running": sum(t.state == running for t in all_trials),
         "best": best,
         "mine": mine,
     }
+
+
+#: the system attribute of a trial naming the process that runs it: ``host:pid``
+_WORKER = "lrkit:worker"
+#: the system attribute of a trial failed because its process was gone
+_ABANDONED = "lrkit:abandoned"
+
+
+def _worker() -> str:
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _gone(worker: Any) -> bool:
+    """Whether ``worker`` (``host:pid``) is a process of this host that no longer runs."""
+    import socket
+
+    if not isinstance(worker, str) or os.name == "nt":  # os.kill(pid, 0) ends it on Windows
+        return False
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process, ...: alive
+        return False
+    return False
+
+
+def _fail_abandoned(store: Any, study_id: int, study: Any) -> int:
+    """Mark failed the running trials whose process (of this host) is gone; return how
+    many trials are still running."""
+    import optuna
+
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    left = len(running)
+    for t in running:
+        if not _gone(t.system_attrs.get(_WORKER)):
+            continue
+        trial_id = store.get_trial_id_from_study_id_trial_number(study_id, t.number)
+        try:
+            store.set_trial_system_attr(trial_id, _ABANDONED, True)
+            store.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            pass  # it finished (or another process failed it) meanwhile
+        left -= 1
+    return left
