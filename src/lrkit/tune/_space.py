@@ -181,8 +181,10 @@ class Space:
         }
 
     def _spec_of_resolved(self, resolved: Any) -> str:
-        """Ray's ``sample_from`` hook: the spec of the point resolved so far."""
-        return self.spec(dict(resolved.config))
+        """Ray's ``sample_from`` hook: the spec of the point resolved so far (Ray gives
+        the config dict; older Rays a spec whose ``config`` it is)."""
+        config = resolved if "shape" in resolved else resolved.config
+        return self.spec(dict(config))
 
     # ------------------------------------------------------------ narrowing
     def narrow(self, source: Any, *, factor: float = 3.0) -> Space:
