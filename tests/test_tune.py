@@ -670,3 +670,44 @@ def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_pat
         "4 trials finished (3 complete, 0 pruned, 1 failed: 1 whose process ended mid-trial, "
         "1 here, 0 still running)"
     ) in capsys.readouterr().out
+
+
+def test_processes_opening_one_new_sqlite_study_at_once_all_get_it(tmp_path, capsys):
+    """`lrkit bench --backend optuna --storage sqlite:///new.db` started in two shells at
+    once: both created Optuna's tables and one failed with "cannot open the database:
+    (sqlite3.OperationalError) table studies already exists" (or a UNIQUE constraint on
+    alembic_version), over several lines. open_storage retries while the other finishes."""
+    import threading
+
+    from lrkit.tune import open_storage
+
+    for k in range(4):
+        url = f"sqlite:///{tmp_path / f'r{k}.db'}"
+        barrier, errors = threading.Barrier(3), []
+
+        def opener(url=url, barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                open_storage(url)
+            except ConfigError as e:
+                errors.append(str(e))
+
+        threads = [threading.Thread(target=opener) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        optuna.create_study(storage=url, study_name="s")  # a working database
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, capsys):
+    from lrkit.cli import main
+
+    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}"
+    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", url,
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot open the database" in err[0], err
+    assert not (tmp_path / "o").exists()

@@ -23,10 +23,12 @@ def open_storage(storage: str) -> Any:
     ``storage``: an RDB URL (``sqlite:///study.db``, ``postgresql://...``) or
     the path of a journal file (``optuna.storages.JournalStorage`` over a
     ``JournalFileBackend``: no server, processes on one file system share it).
+    Processes may open one new database at once (the losers of the race to
+    create Optuna's tables try again).
     The journal's folder must exist; an existing file must be an Optuna
     journal (anything else is a :class:`ConfigError`, the file left as it was).
     """
-    import optuna
+    import optuna  # noqa: F401  (no Optuna: fail here, before any file is read)
 
     if not isinstance(storage, str) or not storage.strip():
         raise ConfigError(f"--storage must be an RDB URL or a journal file path, got {storage!r}")
@@ -36,10 +38,7 @@ def open_storage(storage: str) -> Any:
                 f"--storage: an RDB URL starts with sqlite://, postgresql://, mysql://, ... "
                 f"got {storage!r}"
             )
-        try:
-            return optuna.storages.RDBStorage(storage)
-        except Exception as e:  # SQLAlchemy raises many kinds for a bad URL
-            raise ConfigError(f"--storage {storage!r}: cannot open the database: {e}") from None
+        return _open_rdb(storage)
     folder = os.path.dirname(os.path.abspath(storage))
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise ConfigError(f"--storage {storage!r}: {folder} is a file, not a folder")
@@ -69,6 +68,34 @@ def open_storage(storage: str) -> Any:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
     except Exception as e:  # Optuna replays the file: JSON, key and type errors, asserts
         raise ConfigError(not_journal % f"{type(e).__name__}: {e}") from None
+
+
+def _open_rdb(url: str, attempts: int = 5) -> Any:
+    """``RDBStorage(url)``, tried again a few times: processes opening one new database at
+    once all create Optuna's tables, and all but one fail ("table studies already
+    exists", a UNIQUE constraint on ``alembic_version``); a new try finds them made."""
+    import time
+
+    import optuna
+
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url)
+        except Exception as e:  # SQLAlchemy raises many kinds for a bad URL
+            if attempt == attempts - 1 or not _dbapi_error(e):
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise ConfigError(f"--storage {url!r}: cannot open the database: {first}") from None
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _dbapi_error(e: BaseException) -> bool:
+    """Whether ``e`` is an error the database raised (not a bad URL or a missing driver)."""
+    try:
+        from sqlalchemy.exc import DBAPIError
+    except ImportError:  # pragma: no cover - Optuna's RDB storage needs SQLAlchemy
+        return False
+    return isinstance(e, DBAPIError)
 
 
 def _journal_record(line: bytes) -> bool:
