@@ -711,3 +711,38 @@ def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot open the database" in err[0], err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_named_study_of_another_budget_or_task_is_refused(tmp_path, capsys):
+    """--study NAME run again with another budget (or task, optimizer, seeds, momentum,
+    weight decay) mixed incomparable trials in one study: the "best" it printed could be
+    a trial of another run. The study records what its trials are; another run is
+    refused, in one line, before any trial."""
+    from lrkit.cli import main
+
+    journal = str(tmp_path / "j.log")
+    base = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", journal,
+            "--study", "mine", "--trials", "1", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1"]  # fmt: skip
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "a")]) == 0
+    capsys.readouterr()
+    assert main([*base, "--epochs", "2", "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrkit: error: --study 'mine'"), err
+    assert "epochs 1" in err[0] and "epochs 2" in err[0], err
+    assert not (tmp_path / "b").exists()
+    from lrkit.tune import open_storage
+
+    study = optuna.load_study(study_name="mine", storage=open_storage(journal))
+    assert len(study.trials) == 1  # nothing was added
+    # the same run again joins it
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "c")]) == 0
+    assert len(study.trials) == 2
+    # another space: Optuna raised mid-trial ("CategoricalDistribution does not support
+    # dynamic value space"), a traceback and a failed trial in the study
+    base[base.index("shapes=cosine; peak=0.01..0.1")] = "shapes=wsd; peak=0.01..0.1"
+    capsys.readouterr()
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--study 'mine' holds the trials of another run (space" in err[0]
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
