@@ -274,6 +274,39 @@ def test_too_little_data_never_stops():
     assert rule2.fits == 0
 
 
+def test_a_trial_whose_loss_is_not_finite_is_stopped_at_once(curves):
+    """A diverged trial (its loss NaN or inf) was never stopped by the law rule: its points
+    were left out of the fit and its prediction made from its schedule alone, so it ran
+    (and used its worker) to the end, whatever the margin. Now it stops at its first
+    non-finite loss, grace or not (a diverged run does not recover)."""
+    for bad in (float("nan"), float("inf")):
+        rule = LawRule(T)
+        rule.record("a", SCHEDS[0], 40, 3.0)
+        assert rule.should_stop("a", 40) is False
+        rule.record("a", SCHEDS[0], 80, bad)  # before the grace fraction, no fit possible
+        assert rule.should_stop("a", 80) is True
+        assert rule.fits == 0
+        assert rule.should_stop("a", T - 1) is False  # the last update: nothing to save
+    # in a real Optuna study, among trials the law describes
+    pruner = law_pruner(T, margin=0.002, grace=0.2)
+    study = optuna.create_study(pruner=pruner)
+    for s, c in zip(SCHEDS[:2], curves[:2]):
+        tr = study.ask()
+        tr.set_user_attr("schedule", s)
+        for step, v in zip(STEPS, c):
+            tr.report(float(v), int(step))
+        study.tell(tr, float(c[-1]))
+    tr = study.ask()
+    tr.set_user_attr("schedule", SCHEDS[3])
+    pruned_at = None
+    for step, v in zip(STEPS, curves[3]):
+        tr.report(float(v) if step < 2400 else float("nan"), int(step))
+        if tr.should_prune():
+            pruned_at = int(step)
+            break
+    assert pruned_at == 2400
+
+
 def test_law_rule_validates_its_options():
     with pytest.raises(ConfigError, match="margin"):
         LawRule(100, margin=-0.1)

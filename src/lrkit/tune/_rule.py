@@ -13,7 +13,8 @@ and stops trial :math:`i` only when
 for the margin :math:`m`. With too little data (fewer than ``min_trials``
 curves of ``min_points`` points after warmup, a trial before ``grace`` of
 the run, a fit that fails or one whose mean relative error on the curves
-seen after warmup is above ``max_fit_error``) it stops nothing.
+seen after warmup is above ``max_fit_error``) it stops nothing, except a trial
+whose last logged loss is not finite (it diverged): that one stops at once.
 """
 
 from __future__ import annotations
@@ -177,8 +178,16 @@ class LawRule:
         return self.preds
 
     def should_stop(self, key: Any, step: int) -> bool:
-        """Whether trial ``key``, now at update ``step``, should stop."""
-        if step < self.grace * self.total_steps or step >= self.total_steps - 1:
+        """Whether trial ``key``, now at update ``step``, should stop.
+
+        A trial whose last logged loss is not finite (NaN, inf: it diverged) stops at
+        once, before ``grace`` too; the others by the rule."""
+        if step >= self.total_steps - 1:
+            return False
+        cur = self.curves.get(key)
+        if cur is not None and cur[2] and not math.isfinite(cur[2][-1]):
+            return True  # diverged: it does not recover, and the fit leaves it out
+        if step < self.grace * self.total_steps:
             return False
         preds = self.predictions()
         if not preds or key not in preds:
