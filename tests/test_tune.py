@@ -779,3 +779,34 @@ def test_a_named_study_of_another_budget_or_task_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--study 'mine' holds the trials of another run (space" in err[0]
     assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
+
+
+def test_a_trial_that_raised_is_not_counted_as_a_metric_that_is_not_finite(tmp_path, capsys):
+    """Every failed trial was summed up as "failed: a metric that is not finite", also one
+    that raised (Ctrl-C in a trial, an error in the task). run_study counts the trials whose
+    value was NaN apart, and the summary line names the three causes."""
+    from lrkit.cli import main
+    from lrkit.tune import run_study
+
+    def nan(trial):
+        return float("nan")
+
+    def fails(trial):
+        raise RuntimeError("a task error")
+
+    for storage, name in ((str(tmp_path / "j.log"), "s"), (f"sqlite:///{tmp_path / 's.db'}", "b")):
+        run_study(nan, storage, name, 1)
+        with pytest.raises(RuntimeError, match="a task error"):  # Ctrl-C, a task's error
+            run_study(fails, storage, name, 1)
+    got = run_study(lambda t: 1.0, str(tmp_path / "j.log"), "s", 1)
+    assert (got["failed"], got["not_finite"], got["abandoned"], got["complete"]) == (2, 1, 0, 1)
+    # the CLI's summary line
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", storage, "--study", "b", "--trials", "1", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1", "--out", str(tmp_path / "o")]  # fmt: skip
+    capsys.readouterr()
+    assert main(args) == 0
+    assert (
+        "3 trials finished (1 complete, 0 pruned, 2 failed: 1 a metric that is not finite, "
+        "1 that raised, 1 here, 0 still running)"
+    ) in capsys.readouterr().out

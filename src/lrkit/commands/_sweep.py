@@ -303,13 +303,14 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
     )  # fmt: skip
-    failed, gone = "", out["abandoned"]
-    if out["failed"] and not gone:
-        failed = f"{out['failed']} failed: a metric that is not finite, "
-    elif out["failed"]:  # trials of a process killed mid-trial (run_study failed them)
-        nan = out["failed"] - gone
-        failed = f"{out['failed']} failed: {f'{nan} a metric that is not finite, ' if nan else ''}"
-        failed += f"{gone} whose process ended mid-trial, "
+    failed, nan, gone = "", out["not_finite"], out["abandoned"]
+    raised = out["failed"] - nan - gone  # an exception in the trial (Ctrl-C, a task error)
+    if out["failed"] == nan and nan:
+        failed = f"{nan} failed: a metric that is not finite, "
+    elif out["failed"]:
+        why = [(nan, "a metric that is not finite"), (gone, "whose process ended mid-trial"),
+               (raised, "that raised")]  # fmt: skip
+        failed = f"{out['failed']} failed: {', '.join(f'{n} {w}' for n, w in why if n)}, "
     print(
         f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
         f"{out['pruned']} pruned, {failed}"

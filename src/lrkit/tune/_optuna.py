@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -175,7 +176,8 @@ def run_study(
     checked: its trial is waited for, up to ``wait``). Returns ``{"study": name,
     "trials": finished count, "complete": count, "pruned": count, "failed": count (a
     trial whose value was NaN, that raised, or whose process was gone),
-    "abandoned": count (of those, the trials whose process was gone), "running":
+    "not_finite": count (of those, the trials whose value was NaN), "abandoned":
+    count (of those, the trials whose process was gone), "running":
     count, "best": {number, value, params, user_attrs} or None, "mine": [numbers run
     here]}``.
     """
@@ -213,7 +215,10 @@ def run_study(
     def marked(trial: Any) -> Any:
         trial_id = store.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         store.set_trial_system_attr(trial_id, _WORKER, _worker())
-        return objective(trial)
+        value = objective(trial)
+        if _is_nan(value):  # Optuna fails the trial; say why
+            store.set_trial_system_attr(trial_id, _NAN, True)
+        return value
 
     _fail_abandoned(store, study_id, study)
     if trials > 0:
@@ -241,6 +246,9 @@ def run_study(
         "complete": len(complete),
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in all_trials),
         "failed": sum(t.state == optuna.trial.TrialState.FAIL for t in all_trials),
+        "not_finite": sum(
+            t.state == optuna.trial.TrialState.FAIL and _NAN in t.system_attrs for t in all_trials
+        ),
         "abandoned": sum(
             t.state == optuna.trial.TrialState.FAIL and _ABANDONED in t.system_attrs
             for t in all_trials
@@ -255,6 +263,15 @@ def run_study(
 _WORKER = "lrkit:worker"
 #: the system attribute of a trial failed because its process was gone
 _ABANDONED = "lrkit:abandoned"
+#: the system attribute of a trial failed because its objective's value was NaN
+_NAN = "lrkit:nan"
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(value)
+    except TypeError:  # several objectives, or not a number: Optuna judges it
+        return False
 
 
 def _worker() -> str:
