@@ -307,6 +307,33 @@ def test_a_trial_whose_loss_is_not_finite_is_stopped_at_once(curves):
     assert pruned_at == 2400
 
 
+def test_a_diverged_trial_does_not_set_the_bar_for_the_others(curves):
+    """A diverged trial (a peak 100x the others, NaN after two points) was left out of the
+    fit but still predicted from its schedule alone: -14.3, a loss below 0, became the
+    best prediction and every other trial was stopped (the WSD trial that ends best
+    too). A trial whose last loss is not finite, and a prediction that is not a loss
+    (<= 0: the law extrapolated past what it saw), are left out."""
+    base = {k: (s, STEPS, c) for k, (s, c) in enumerate(zip(SCHEDS, curves))}
+    want = predicted_finals(base, T)
+    assert want is not None and min(want, key=want.get) == 3
+    diverged = {**base, "div": ("cosine(0.03)", STEPS[:3], [3.0, float("nan"), float("nan")])}
+    assert predicted_finals(diverged, T) == want
+    rule = LawRule(T, margin=0.002)
+    for key, (s, st, lo) in diverged.items():
+        for step, loss in zip(st, lo):
+            rule.record(key, s, int(step), float(loss))
+    assert rule.should_stop(3, int(STEPS[-1]) - 40) is False  # the best-final trial is kept
+    assert rule.should_stop(1, int(STEPS[-1]) - 40) is True  # the rule still works
+    assert "div" not in rule.preds
+    fits = rule.fits
+    assert rule.should_stop(1, int(STEPS[-1]) - 40) is True
+    assert rule.fits == fits  # no new point: no refit for the trial left out
+    # a trial too short to be fitted whose prediction is below 0 is left out as well
+    early = {**base, "new": ("cosine(0.03)", STEPS[:3], [3.0, 2.9, 2.8])}
+    got = predicted_finals(early, T)
+    assert got is not None and "new" not in got and got == want
+
+
 def test_law_rule_validates_its_options():
     with pytest.raises(ConfigError, match="margin"):
         LawRule(100, margin=-0.1)
