@@ -156,6 +156,9 @@ def test_parse_space_reads_the_cli_text():
         parse_space("peaks=1")
     with pytest.raises(ConfigError, match="--space: peak"):
         parse_space("peak=a..b")
+    # a key given twice: the last one was used, the first silently dropped
+    with pytest.raises(ConfigError, match=r"--space: shapes is given twice \('wsd' and 'cos"):
+        parse_space("shapes=wsd; peak=0.1; shapes=cosine")
 
 
 def test_optuna_suggest_gives_the_spec_of_its_params():
