@@ -809,6 +809,14 @@ def test_a_named_study_of_another_budget_or_task_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--study 'mine' holds the trials of another run (space" in err[0]
     assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
+    # a study of the other direction is refused as such, and not claimed for this run
+    from lrkit.tune import run_study
+
+    run_study(lambda t: 1.0, journal, "max", 1, direction="maximize")
+    base[base.index("mine")] = "max"
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "e")]) == 2
+    assert "study 'max' there is a maximize study" in capsys.readouterr().err
+    assert optuna.load_study(study_name="max", storage=open_storage(journal)).user_attrs == {}
 
 
 def test_a_trial_that_raised_is_not_counted_as_a_metric_that_is_not_finite(tmp_path, capsys):

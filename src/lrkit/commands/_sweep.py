@@ -163,6 +163,8 @@ def claim_study(
         direction="maximize" if direction == "maximize" else "minimize",
         load_if_exists=True,
     )
+    if study.direction.name.lower() != direction:
+        return  # run_study refuses it, and it is not this run's to claim
     got = study.user_attrs.get(RUN_ATTR)
     if got is None:
         study.set_user_attr(RUN_ATTR, what)
