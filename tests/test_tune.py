@@ -712,6 +712,15 @@ def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_pat
     assert got["complete"] == 1 and got["mine"] == [1]
     trials = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
     assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
+    # a process of another host or process namespace (a container with the host's name)
+    # cannot be checked: never judged gone
+    from lrkit.tune._optuna import _gone, _worker
+
+    here, _, _ = _worker().rpartition(":")
+    dead = 2**22 + 7  # above Linux's largest process id
+    assert _gone(f"{here}:{dead}") is True
+    assert _gone(f"{here.split(':')[0]}:pid:[1]:{dead}") is False
+    assert _gone(f"another-host:{here.split(':', 1)[1]}:{dead}") is False
     # the trial of a live process (this one: run_study within a trial) is not failed
     seen: dict = {}
 

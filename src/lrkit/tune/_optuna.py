@@ -169,13 +169,14 @@ def run_study(
     running elsewhere are waited for, up to ``wait`` seconds, so that the
     processes report the same best trial (a trial another process has yet to
     start is not waited for: a process that finishes while another is between
-    trials reports without it). A trial records the process running it (host
-    and process id, a system attribute): the trial of a process of this host
-    that is gone (killed mid-trial) is marked failed, before the trials and while
-    waiting, instead of being waited for (a process on another host cannot be
-    checked: its trial is waited for, up to ``wait``). Returns ``{"study": name,
-    "trials": finished count, "complete": count, "pruned": count, "failed": count (a
-    trial whose value was NaN, that raised, or whose process was gone),
+    trials reports without it). A trial records the process running it (host,
+    process namespace and id, a system attribute): the trial of a process of
+    this host that is gone (killed mid-trial) is marked failed, before the
+    trials and while waiting, instead of being waited for (a process on another
+    host, or in another container, cannot be checked: its trial is waited for,
+    up to ``wait``). Returns ``{"study": name, "trials": finished count,
+    "complete": count, "pruned": count, "failed": count (a trial whose value was
+    NaN, that raised, or whose process was gone),
     "not_finite": count (of those, the trials whose value was NaN), "abandoned":
     count (of those, the trials whose process was gone), "running":
     count, "best": {number, value, params, user_attrs} or None, "mine": [numbers run
@@ -259,7 +260,7 @@ def run_study(
     }
 
 
-#: the system attribute of a trial naming the process that runs it: ``host:pid``
+#: the system attribute of a trial naming the process that runs it (:func:`_worker`)
 _WORKER = "lrkit:worker"
 #: the system attribute of a trial failed because its process was gone
 _ABANDONED = "lrkit:abandoned"
@@ -275,20 +276,26 @@ def _is_nan(value: Any) -> bool:
 
 
 def _worker() -> str:
+    """This process: ``host:pid-namespace:pid`` (containers sharing a host name, as with
+    host networking, have their own process ids: they are told apart)."""
     import socket
 
-    return f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        ns = os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux
+        ns = ""
+    return f"{socket.gethostname()}:{ns}:{os.getpid()}"
 
 
 def _gone(worker: Any) -> bool:
-    """Whether ``worker`` (``host:pid``) is a process of this host that no longer runs."""
-    import socket
-
+    """Whether ``worker`` (:func:`_worker`) is a process of this host and process namespace
+    that no longer runs."""
     if not isinstance(worker, str) or os.name == "nt":  # os.kill(pid, 0) ends it on Windows
         return False
-    host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
+    here = _worker().rsplit(":", 1)[0]
+    where, _, pid = worker.rpartition(":")
+    if where != here or not here.split(":", 1)[1] or not pid.isdigit():
+        return False  # another host or namespace (or none known): cannot be checked
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
