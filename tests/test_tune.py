@@ -156,6 +156,9 @@ def test_parse_space_reads_the_cli_text():
         parse_space("peaks=1")
     with pytest.raises(ConfigError, match="--space: peak"):
         parse_space("peak=a..b")
+    # a key given twice: the last one was used, the first silently dropped
+    with pytest.raises(ConfigError, match=r"--space: shapes is given twice \('wsd' and 'cos"):
+        parse_space("shapes=wsd; peak=0.1; shapes=cosine")
 
 
 def test_optuna_suggest_gives_the_spec_of_its_params():
@@ -272,6 +275,66 @@ def test_too_little_data_never_stops():
         rule2.record("b", "cosine(0.01)", t, 5.0 / t**0.05)
     assert rule2.should_stop("b", 390) is False  # before the grace fraction
     assert rule2.fits == 0
+
+
+def test_a_trial_whose_loss_is_not_finite_is_stopped_at_once(curves):
+    """A diverged trial (its loss NaN or inf) was never stopped by the law rule: its points
+    were left out of the fit and its prediction made from its schedule alone, so it ran
+    (and used its worker) to the end, whatever the margin. Now it stops at its first
+    non-finite loss, grace or not (a diverged run does not recover)."""
+    for bad in (float("nan"), float("inf")):
+        rule = LawRule(T)
+        rule.record("a", SCHEDS[0], 40, 3.0)
+        assert rule.should_stop("a", 40) is False
+        rule.record("a", SCHEDS[0], 80, bad)  # before the grace fraction, no fit possible
+        assert rule.should_stop("a", 80) is True
+        assert rule.fits == 0
+        assert rule.should_stop("a", T - 1) is False  # the last update: nothing to save
+    # in a real Optuna study, among trials the law describes
+    pruner = law_pruner(T, margin=0.002, grace=0.2)
+    study = optuna.create_study(pruner=pruner)
+    for s, c in zip(SCHEDS[:2], curves[:2]):
+        tr = study.ask()
+        tr.set_user_attr("schedule", s)
+        for step, v in zip(STEPS, c):
+            tr.report(float(v), int(step))
+        study.tell(tr, float(c[-1]))
+    tr = study.ask()
+    tr.set_user_attr("schedule", SCHEDS[3])
+    pruned_at = None
+    for step, v in zip(STEPS, curves[3]):
+        tr.report(float(v) if step < 2400 else float("nan"), int(step))
+        if tr.should_prune():
+            pruned_at = int(step)
+            break
+    assert pruned_at == 2400
+
+
+def test_a_diverged_trial_does_not_set_the_bar_for_the_others(curves):
+    """A diverged trial (a peak 100x the others, NaN after two points) was left out of the
+    fit but still predicted from its schedule alone: -14.3, a loss below 0, became the
+    best prediction and every other trial was stopped (the WSD trial that ends best
+    too). A trial whose last loss is not finite, and a prediction that is not a loss
+    (<= 0: the law extrapolated past what it saw), are left out."""
+    base = {k: (s, STEPS, c) for k, (s, c) in enumerate(zip(SCHEDS, curves))}
+    want = predicted_finals(base, T)
+    assert want is not None and min(want, key=want.get) == 3
+    diverged = {**base, "div": ("cosine(0.03)", STEPS[:3], [3.0, float("nan"), float("nan")])}
+    assert predicted_finals(diverged, T) == want
+    rule = LawRule(T, margin=0.002)
+    for key, (s, st, lo) in diverged.items():
+        for step, loss in zip(st, lo):
+            rule.record(key, s, int(step), float(loss))
+    assert rule.should_stop(3, int(STEPS[-1]) - 40) is False  # the best-final trial is kept
+    assert rule.should_stop(1, int(STEPS[-1]) - 40) is True  # the rule still works
+    assert "div" not in rule.preds
+    fits = rule.fits
+    assert rule.should_stop(1, int(STEPS[-1]) - 40) is True
+    assert rule.fits == fits  # no new point: no refit for the trial left out
+    # a trial too short to be fitted whose prediction is below 0 is left out as well
+    early = {**base, "new": ("cosine(0.03)", STEPS[:3], [3.0, 2.9, 2.8])}
+    got = predicted_finals(early, T)
+    assert got is not None and "new" not in got and got == want
 
 
 def test_law_rule_validates_its_options():
@@ -617,3 +680,180 @@ def test_an_unreachable_ray_address_is_one_line_before_any_work(tmp_path, capsys
         assert len(err) == 1 and f"--address '{address}' cannot be reached" in err[0], err
         assert not (tmp_path / "o").exists()
     check_address("auto")  # left to Ray
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_path, capsys):
+    """A bench process killed mid-trial left its trial RUNNING in the storage for ever:
+    every later run_study on that study waited its whole ``wait`` (120 s for the CLI) for it
+    and reported it "still running". A trial run by run_study records its process; a later
+    run_study on the same host fails the trial of a process that is gone, without waiting."""
+    import os
+
+    from lrkit.tune import open_storage, run_study
+
+    storage = f"sqlite:///{tmp_path / 's.db'}" if kind == "sqlite" else str(tmp_path / "j.log")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *sys.path])}
+    code = (
+        "import os, sys\n"
+        "from lrkit.tune import run_study\n"
+        "def objective(trial):\n"
+        "    trial.report(1.0, 0)\n"
+        "    os._exit(0)  # the process dies mid-trial, as under kill -9\n"
+        f"run_study(objective, {storage!r}, 'crash', 1)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    (dead,) = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
+    assert dead.state == optuna.trial.TrialState.RUNNING
+    # wait=30: before the fix this returned after 30 s with the dead trial "running"
+    got = run_study(lambda t: 1.0, storage, "crash", 1, wait=30.0)
+    assert got["running"] == 0 and got["failed"] == 1 and got["abandoned"] == 1
+    assert got["complete"] == 1 and got["mine"] == [1]
+    trials = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
+    # a process of another host or process namespace (a container with the host's name)
+    # cannot be checked: never judged gone
+    from lrkit.tune._optuna import _gone, _worker
+
+    here, _, _ = _worker().rpartition(":")
+    dead = 2**22 + 7  # above Linux's largest process id
+    assert _gone(f"{here}:{dead}") is True
+    assert _gone(f"{here.split(':')[0]}:pid:[1]:{dead}") is False
+    assert _gone(f"another-host:{here.split(':', 1)[1]}:{dead}") is False
+    # the trial of a live process (this one: run_study within a trial) is not failed
+    seen: dict = {}
+
+    def objective(trial):
+        seen.update(run_study(lambda t: 1.0, storage, "crash", 0, wait=0.0))
+        return 2.0
+
+    run_study(objective, storage, "crash", 1)
+    assert seen["running"] == 1 and seen["abandoned"] == 1 and seen["failed"] == 1
+    # the CLI's summary line says why the trial failed
+    from lrkit.cli import main
+
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", storage, "--study", "crash", "--trials", "1", "--no-png",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    capsys.readouterr()
+    assert main(args) == 0
+    assert (
+        "4 trials finished (3 complete, 0 pruned, 1 failed: 1 whose process ended mid-trial, "
+        "1 here, 0 still running)"
+    ) in capsys.readouterr().out
+
+
+def test_processes_opening_one_new_sqlite_study_at_once_all_get_it(tmp_path, capsys):
+    """`lrkit bench --backend optuna --storage sqlite:///new.db` started in two shells at
+    once: both created Optuna's tables and one failed with "cannot open the database:
+    (sqlite3.OperationalError) table studies already exists" (or a UNIQUE constraint on
+    alembic_version), over several lines. open_storage retries while the other finishes."""
+    import threading
+
+    from lrkit.tune import open_storage
+
+    for k in range(4):
+        url = f"sqlite:///{tmp_path / f'r{k}.db'}"
+        barrier, errors = threading.Barrier(3), []
+
+        def opener(url=url, barrier=barrier, errors=errors):
+            barrier.wait()
+            try:
+                open_storage(url)
+            except ConfigError as e:
+                errors.append(str(e))
+
+        threads = [threading.Thread(target=opener) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        optuna.create_study(storage=url, study_name="s")  # a working database
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, capsys):
+    from lrkit.cli import main
+
+    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}"
+    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", url,
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot open the database" in err[0], err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_named_study_of_another_budget_or_task_is_refused(tmp_path, capsys):
+    """--study NAME run again with another budget (or task, optimizer, seeds, momentum,
+    weight decay) mixed incomparable trials in one study: the "best" it printed could be
+    a trial of another run. The study records what its trials are; another run is
+    refused, in one line, before any trial."""
+    from lrkit.cli import main
+
+    journal = str(tmp_path / "j.log")
+    base = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", journal,
+            "--study", "mine", "--trials", "1", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1"]  # fmt: skip
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "a")]) == 0
+    capsys.readouterr()
+    assert main([*base, "--epochs", "2", "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("lrkit: error: --study 'mine'"), err
+    assert "epochs 1" in err[0] and "epochs 2" in err[0], err
+    assert not (tmp_path / "b").exists()
+    from lrkit.tune import open_storage
+
+    study = optuna.load_study(study_name="mine", storage=open_storage(journal))
+    assert len(study.trials) == 1  # nothing was added
+    # the same run again joins it
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "c")]) == 0
+    assert len(study.trials) == 2
+    # another space: Optuna raised mid-trial ("CategoricalDistribution does not support
+    # dynamic value space"), a traceback and a failed trial in the study
+    base[base.index("shapes=cosine; peak=0.01..0.1")] = "shapes=wsd; peak=0.01..0.1"
+    capsys.readouterr()
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--study 'mine' holds the trials of another run (space" in err[0]
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
+    # a study of the other direction is refused as such, and not claimed for this run
+    from lrkit.tune import run_study
+
+    run_study(lambda t: 1.0, journal, "max", 1, direction="maximize")
+    base[base.index("mine")] = "max"
+    assert main([*base, "--epochs", "1", "--out", str(tmp_path / "e")]) == 2
+    assert "study 'max' there is a maximize study" in capsys.readouterr().err
+    assert optuna.load_study(study_name="max", storage=open_storage(journal)).user_attrs == {}
+
+
+def test_a_trial_that_raised_is_not_counted_as_a_metric_that_is_not_finite(tmp_path, capsys):
+    """Every failed trial was summed up as "failed: a metric that is not finite", also one
+    that raised (Ctrl-C in a trial, an error in the task). run_study counts the trials whose
+    value was NaN apart, and the summary line names the three causes."""
+    from lrkit.cli import main
+    from lrkit.tune import run_study
+
+    def nan(trial):
+        return float("nan")
+
+    def fails(trial):
+        raise RuntimeError("a task error")
+
+    for storage, name in ((str(tmp_path / "j.log"), "s"), (f"sqlite:///{tmp_path / 's.db'}", "b")):
+        run_study(nan, storage, name, 1)
+        with pytest.raises(RuntimeError, match="a task error"):  # Ctrl-C, a task's error
+            run_study(fails, storage, name, 1)
+    got = run_study(lambda t: 1.0, str(tmp_path / "j.log"), "s", 1)
+    assert (got["failed"], got["not_finite"], got["abandoned"], got["complete"]) == (2, 1, 0, 1)
+    # the CLI's summary line
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", storage, "--study", "b", "--trials", "1", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1", "--out", str(tmp_path / "o")]  # fmt: skip
+    capsys.readouterr()
+    assert main(args) == 0
+    assert (
+        "3 trials finished (1 complete, 0 pruned, 2 failed: 1 a metric that is not finite, "
+        "1 that raised, 1 here, 0 still running)"
+    ) in capsys.readouterr().out

@@ -221,3 +221,20 @@ def test_pbt_exploit_restores_and_continues_the_mutated_schedule_exactly(tmp_pat
         # no update lost or repeated across restores: steps 0..TOTAL-1 once each, in order
         assert [s for row in hist for s in row["steps"]] == list(range(TOTAL))
     assert restores >= 1  # PBT exploited at least once, continuing another schedule
+
+
+def test_param_space_schedule_takes_the_config_dict_without_a_deprecation_warning(caplog):
+    """Ray Tune calls a ``sample_from`` function with the config dict; ``to_ray()``'s
+    ``schedule`` read ``spec.config`` only, so Ray fell back to the deprecated spec-dict
+    call and logged "sample_from functions that take a spec dict are deprecated" once per
+    sampled point of every sweep."""
+    import logging
+
+    from ray.tune.search.variant_generator import generate_variants
+
+    s = space(["wsd", "cosine"], peak=(1e-3, 1e-1), warmup=(0.0, 0.1), cooldown=(0.1, 0.3))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            for _, cfg in generate_variants(s.to_ray()):
+                assert cfg["schedule"] == s.spec(cfg)
+    assert "deprecated" not in caplog.text, caplog.text

@@ -138,6 +138,47 @@ def study_name(args: argparse.Namespace, sp: Any, opt: str, epochs: int) -> str:
     return f"lrkit-bench-{args.task}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
+#: the study's user attribute holding what its objective is (:func:`claim_study`)
+RUN_ATTR = "lrkit:bench"
+
+
+def claim_study(
+    args: argparse.Namespace, name: str, direction: str, sp: Any, opt: str, epochs: int
+) -> None:
+    """Record in study ``name`` what its trials are (task, optimizer, budget, seeds,
+    momentum, weight decay, space), or refuse a study whose trials were another run's: a
+    ``--study`` given again with another budget would mix incomparable trials, and with
+    another space Optuna raised mid-trial ("CategoricalDistribution does not support
+    dynamic value space")."""
+    import optuna
+
+    from ..tune import open_storage
+
+    what = {"task": args.task, "optimizer": opt, "epochs": epochs, "seeds": args.seeds,
+            "momentum": args.momentum, "weight decay": args.weight_decay,
+            "space": repr(sp.describe())}  # fmt: skip
+    study = optuna.create_study(
+        storage=open_storage(args.storage),
+        study_name=name,
+        direction="maximize" if direction == "maximize" else "minimize",
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != direction:
+        return  # run_study refuses it, and it is not this run's to claim
+    got = study.user_attrs.get(RUN_ATTR)
+    if got is None:
+        study.set_user_attr(RUN_ATTR, what)
+        return
+    diff = [k for k in what if got.get(k) != what[k]]
+    if diff:
+        was = ", ".join(f"{k} {got.get(k)}" for k in diff)
+        now = ", ".join(f"{k} {what[k]}" for k in diff)
+        raise _args.ConfigError(
+            f"--study {name!r} holds the trials of another run ({was}), this run has {now}; "
+            "give another --study or the same options"
+        )
+
+
 def make_pruner(kind: str, total: int) -> Any:
     """The Optuna pruner of ``--prune`` for runs of ``total`` updates (``None`` for none).
 
@@ -256,6 +297,7 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
 
     name = study_name(args, sp, opt, epochs)
     direction = "maximize" if task.higher_is_better else "minimize"
+    claim_study(args, name, direction, sp, opt, epochs)
     trials = DEFAULT_TRIALS if args.trials is None else args.trials
     pruner = make_pruner(args.prune, total)
     out = run_study(objective, args.storage, name, trials, direction=direction, pruner=pruner)
@@ -263,7 +305,14 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
     )  # fmt: skip
-    failed = f"{out['failed']} failed: a metric that is not finite, " if out["failed"] else ""
+    failed, nan, gone = "", out["not_finite"], out["abandoned"]
+    raised = out["failed"] - nan - gone  # an exception in the trial (Ctrl-C, a task error)
+    if out["failed"] == nan and nan:
+        failed = f"{nan} failed: a metric that is not finite, "
+    elif out["failed"]:
+        why = [(nan, "a metric that is not finite"), (gone, "whose process ended mid-trial"),
+               (raised, "that raised")]  # fmt: skip
+        failed = f"{out['failed']} failed: {', '.join(f'{n} {w}' for n, w in why if n)}, "
     print(
         f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
         f"{out['pruned']} pruned, {failed}"

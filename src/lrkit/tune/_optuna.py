@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -23,10 +24,12 @@ def open_storage(storage: str) -> Any:
     ``storage``: an RDB URL (``sqlite:///study.db``, ``postgresql://...``) or
     the path of a journal file (``optuna.storages.JournalStorage`` over a
     ``JournalFileBackend``: no server, processes on one file system share it).
+    Processes may open one new database at once (the losers of the race to
+    create Optuna's tables try again).
     The journal's folder must exist; an existing file must be an Optuna
     journal (anything else is a :class:`ConfigError`, the file left as it was).
     """
-    import optuna
+    import optuna  # noqa: F401  (no Optuna: fail here, before any file is read)
 
     if not isinstance(storage, str) or not storage.strip():
         raise ConfigError(f"--storage must be an RDB URL or a journal file path, got {storage!r}")
@@ -36,10 +39,7 @@ def open_storage(storage: str) -> Any:
                 f"--storage: an RDB URL starts with sqlite://, postgresql://, mysql://, ... "
                 f"got {storage!r}"
             )
-        try:
-            return optuna.storages.RDBStorage(storage)
-        except Exception as e:  # SQLAlchemy raises many kinds for a bad URL
-            raise ConfigError(f"--storage {storage!r}: cannot open the database: {e}") from None
+        return _open_rdb(storage)
     folder = os.path.dirname(os.path.abspath(storage))
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise ConfigError(f"--storage {storage!r}: {folder} is a file, not a folder")
@@ -69,6 +69,34 @@ def open_storage(storage: str) -> Any:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
     except Exception as e:  # Optuna replays the file: JSON, key and type errors, asserts
         raise ConfigError(not_journal % f"{type(e).__name__}: {e}") from None
+
+
+def _open_rdb(url: str, attempts: int = 5) -> Any:
+    """``RDBStorage(url)``, tried again a few times: processes opening one new database at
+    once all create Optuna's tables, and all but one fail ("table studies already
+    exists", a UNIQUE constraint on ``alembic_version``); a new try finds them made."""
+    import time
+
+    import optuna
+
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url)
+        except Exception as e:  # SQLAlchemy raises many kinds for a bad URL
+            if attempt == attempts - 1 or not _dbapi_error(e):
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise ConfigError(f"--storage {url!r}: cannot open the database: {first}") from None
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _dbapi_error(e: BaseException) -> bool:
+    """Whether ``e`` is an error the database raised (not a bad URL or a missing driver)."""
+    try:
+        from sqlalchemy.exc import DBAPIError
+    except ImportError:  # pragma: no cover - Optuna's RDB storage needs SQLAlchemy
+        return False
+    return isinstance(e, DBAPIError)
 
 
 def _journal_record(line: bytes) -> bool:
@@ -141,10 +169,18 @@ def run_study(
     running elsewhere are waited for, up to ``wait`` seconds, so that the
     processes report the same best trial (a trial another process has yet to
     start is not waited for: a process that finishes while another is between
-    trials reports without it). Returns ``{"study": name, "trials":
-    finished count, "complete": count, "pruned": count, "failed": count (a trial whose
-    value was NaN, or that raised), "running": count, "best": {number, value, params,
-    user_attrs} or None, "mine": [numbers run here]}``.
+    trials reports without it). A trial records the process running it (host,
+    process namespace and id, a system attribute): the trial of a process of
+    this host that is gone (killed mid-trial) is marked failed, before the
+    trials and while waiting, instead of being waited for (a process on another
+    host, or in another container, cannot be checked: its trial is waited for,
+    up to ``wait``). Returns ``{"study": name, "trials": finished count,
+    "complete": count, "pruned": count, "failed": count (a trial whose value was
+    NaN, that raised, or whose process was gone),
+    "not_finite": count (of those, the trials whose value was NaN), "abandoned":
+    count (of those, the trials whose process was gone), "running":
+    count, "best": {number, value, params, user_attrs} or None, "mine": [numbers run
+    here]}``.
     """
     import time
 
@@ -157,8 +193,9 @@ def run_study(
         raise ConfigError(f"{o}: study_name must be a non-empty str, got {study_name!r}")
     if direction not in ("minimize", "maximize"):
         raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    store = open_storage(storage)
     study = optuna.create_study(
-        storage=open_storage(storage),
+        storage=store,
         study_name=study_name,
         direction="maximize" if direction == "maximize" else "minimize",
         sampler=sampler,
@@ -170,16 +207,28 @@ def run_study(
             f"--storage: study {study_name!r} there is a {study.direction.name.lower()} study, "
             f"this run needs {direction}"
         )
+    study_id = store.get_study_id_from_name(study_name)
     mine: list[int] = []
 
     def record(study: Any, trial: Any) -> None:
         mine.append(trial.number)
 
+    def marked(trial: Any) -> Any:
+        trial_id = store.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+        store.set_trial_system_attr(trial_id, _WORKER, _worker())
+        value = objective(trial)
+        if _is_nan(value):  # Optuna fails the trial; say why
+            store.set_trial_system_attr(trial_id, _NAN, True)
+        return value
+
+    _fail_abandoned(store, study_id, study)
     if trials > 0:
-        study.optimize(objective, n_trials=trials, callbacks=[record])
+        study.optimize(marked, n_trials=trials, callbacks=[record])
     running = optuna.trial.TrialState.RUNNING
     deadline = time.monotonic() + wait
-    while study.get_trials(deepcopy=False, states=(running,)) and time.monotonic() < deadline:
+    while (
+        _fail_abandoned(store, study_id, study) and time.monotonic() < deadline
+    ):  # fmt: skip
         time.sleep(0.5)
     all_trials = study.get_trials(deepcopy=False)
     complete = [t for t in all_trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -198,7 +247,79 @@ def run_study(
         "complete": len(complete),
         "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in all_trials),
         "failed": sum(t.state == optuna.trial.TrialState.FAIL for t in all_trials),
+        "not_finite": sum(
+            t.state == optuna.trial.TrialState.FAIL and _NAN in t.system_attrs for t in all_trials
+        ),
+        "abandoned": sum(
+            t.state == optuna.trial.TrialState.FAIL and _ABANDONED in t.system_attrs
+            for t in all_trials
+        ),
         "running": sum(t.state == running for t in all_trials),
         "best": best,
         "mine": mine,
     }
+
+
+#: the system attribute of a trial naming the process that runs it (:func:`_worker`)
+_WORKER = "lrkit:worker"
+#: the system attribute of a trial failed because its process was gone
+_ABANDONED = "lrkit:abandoned"
+#: the system attribute of a trial failed because its objective's value was NaN
+_NAN = "lrkit:nan"
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(value)
+    except TypeError:  # several objectives, or not a number: Optuna judges it
+        return False
+
+
+def _worker() -> str:
+    """This process: ``host:pid-namespace:pid`` (containers sharing a host name, as with
+    host networking, have their own process ids: they are told apart)."""
+    import socket
+
+    try:
+        ns = os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux
+        ns = ""
+    return f"{socket.gethostname()}:{ns}:{os.getpid()}"
+
+
+def _gone(worker: Any) -> bool:
+    """Whether ``worker`` (:func:`_worker`) is a process of this host and process namespace
+    that no longer runs."""
+    if not isinstance(worker, str) or os.name == "nt":  # os.kill(pid, 0) ends it on Windows
+        return False
+    here = _worker().rsplit(":", 1)[0]
+    where, _, pid = worker.rpartition(":")
+    if where != here or not here.split(":", 1)[1] or not pid.isdigit():
+        return False  # another host or namespace (or none known): cannot be checked
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process, ...: alive
+        return False
+    return False
+
+
+def _fail_abandoned(store: Any, study_id: int, study: Any) -> int:
+    """Mark failed the running trials whose process (of this host) is gone; return how
+    many trials are still running."""
+    import optuna
+
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    left = len(running)
+    for t in running:
+        if not _gone(t.system_attrs.get(_WORKER)):
+            continue
+        trial_id = store.get_trial_id_from_study_id_trial_number(study_id, t.number)
+        try:
+            store.set_trial_system_attr(trial_id, _ABANDONED, True)
+            store.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            pass  # it finished (or another process failed it) meanwhile
+        left -= 1
+    return left

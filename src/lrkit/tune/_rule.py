@@ -13,7 +13,8 @@ and stops trial :math:`i` only when
 for the margin :math:`m`. With too little data (fewer than ``min_trials``
 curves of ``min_points`` points after warmup, a trial before ``grace`` of
 the run, a fit that fails or one whose mean relative error on the curves
-seen after warmup is above ``max_fit_error``) it stops nothing.
+seen after warmup is above ``max_fit_error``) it stops nothing, except a trial
+whose last logged loss is not finite (it diverged): that one stops at once.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def predicted_finals(
     One law is fitted on every curve with at least ``min_points`` finite,
     positive points after its warmup peak; ``None`` when fewer than
     ``min_trials`` such curves exist or the fit fails. Curves left out of the
-    fit (too short) are still predicted. ``max_nfev``: the fit's evaluation
+    fit (too short) are still predicted, but for a curve whose last loss is not
+    finite (it diverged) and a prediction that is not a loss (not above 0):
+    those are left out of the result. ``max_nfev``: the fit's evaluation
     budget (:func:`lrkit.laws.fit`; kept small, a rule refits often).
     A law that does not describe the curves seen — its mean relative error on
     their points after warmup (those it is fitted on) above ``max_fit_error`` —
@@ -67,9 +70,12 @@ def predicted_finals(
 
     runs, keys, etas = [], [], {}
     for key, (sched, steps, losses) in curves.items():
-        eta = etas[key] = rates(sched, total_steps, owner=f"trial {key!r}: schedule")
+        eta = rates(sched, total_steps, owner=f"trial {key!r}: schedule")
         st = np.asarray(steps, dtype=np.int64)
         lo = np.asarray(losses, dtype=np.float64)
+        if lo.size and not np.isfinite(lo[np.argmax(st)]):
+            continue  # diverged: no prediction (its schedule alone would give one)
+        etas[key] = eta
         # the points after the warmup peak: those the law is fitted on (it does not
         # model warmup), so also those its fit error, the trust test, is measured on
         ok = np.isfinite(lo) & (lo > 0) & (st < total_steps) & (st > int(np.argmax(eta)))
@@ -90,7 +96,7 @@ def predicted_finals(
     out = {}
     for key, eta in etas.items():
         f = float(fitted.predict(eta, [total_steps - 1])[0])
-        if math.isfinite(f):
+        if math.isfinite(f) and f > 0:  # <= 0 is not a loss: the law extrapolated too far
             out[key] = f
     return out or None
 
@@ -138,6 +144,7 @@ class LawRule:
         self.preds: dict[Any, float] | None = None
         self.fits = 0
         self._fitted_at = -1
+        self._keys: set[Any] = set()  # the trials known at the last fit
 
     def record(self, key: Any, schedule: Any, step: int, loss: float) -> None:
         """Log trial ``key``'s loss after update ``step`` (its schedule for the whole run)."""
@@ -162,8 +169,9 @@ class LawRule:
         if (
             self._fitted_at < 0
             or n >= self._fitted_at * (1 + self.refit)
-            or (self.preds is not None and set(self.curves) - set(self.preds))
+            or (self.preds is not None and set(self.curves) - self._keys)
         ):
+            self._keys = set(self.curves)  # a key left out of preds is no reason to refit
             self.preds = predicted_finals(
                 self.curves,
                 self.total_steps,
@@ -177,8 +185,16 @@ class LawRule:
         return self.preds
 
     def should_stop(self, key: Any, step: int) -> bool:
-        """Whether trial ``key``, now at update ``step``, should stop."""
-        if step < self.grace * self.total_steps or step >= self.total_steps - 1:
+        """Whether trial ``key``, now at update ``step``, should stop.
+
+        A trial whose last logged loss is not finite (NaN, inf: it diverged) stops at
+        once, before ``grace`` too; the others by the rule."""
+        if step >= self.total_steps - 1:
+            return False
+        cur = self.curves.get(key)
+        if cur is not None and cur[2] and not math.isfinite(cur[2][-1]):
+            return True  # diverged: it does not recover, and the fit leaves it out
+        if step < self.grace * self.total_steps:
             return False
         preds = self.predictions()
         if not preds or key not in preds:

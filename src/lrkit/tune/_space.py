@@ -181,8 +181,10 @@ class Space:
         }
 
     def _spec_of_resolved(self, resolved: Any) -> str:
-        """Ray's ``sample_from`` hook: the spec of the point resolved so far."""
-        return self.spec(dict(resolved.config))
+        """Ray's ``sample_from`` hook: the spec of the point resolved so far (Ray gives
+        the config dict; older Rays a spec whose ``config`` it is)."""
+        config = resolved if "shape" in resolved else resolved.config
+        return self.spec(dict(config))
 
     # ------------------------------------------------------------ narrowing
     def narrow(self, source: Any, *, factor: float = 3.0) -> Space:
@@ -269,6 +271,7 @@ def parse_space(text: str) -> Space:
     (a number or ``low..high``). Example: ``"shapes=wsd,cosine; peak=1e-3..1e-1"``.
     """
     kw: dict[str, Any] = {}
+    given: dict[str, str] = {}
     for item in text.split(";"):
         item = item.strip()
         if not item:
@@ -280,6 +283,9 @@ def parse_space(text: str) -> Space:
                 f"--space: items are key=value with key shapes, peak, warmup or cooldown, "
                 f"got {item!r}"
             )
+        if key in given:
+            raise ConfigError(f"--space: {key} is given twice ({given[key]!r} and {val!r})")
+        given[key] = val
         if key == "shapes":
             kw[key] = tuple(v.strip() for v in val.split(",") if v.strip())
             continue
