@@ -184,8 +184,6 @@ def run_study(
     """
     import time
 
-    import optuna
-
     o = "run_study"
     trials = check_int(o, "trials", trials, low=0)
     wait = check_number(o, "wait", wait, nonneg=True)
@@ -194,19 +192,7 @@ def run_study(
     if direction not in ("minimize", "maximize"):
         raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     store = open_storage(storage)
-    study = optuna.create_study(
-        storage=store,
-        study_name=study_name,
-        direction="maximize" if direction == "maximize" else "minimize",
-        sampler=sampler,
-        pruner=pruner,
-        load_if_exists=True,
-    )
-    if study.direction.name.lower() != direction:
-        raise ConfigError(
-            f"--storage: study {study_name!r} there is a {study.direction.name.lower()} study, "
-            f"this run needs {direction}"
-        )
+    study = _join_study(store, study_name, direction, sampler, pruner)
     study_id = store.get_study_id_from_name(study_name)
     mine: list[int] = []
 
@@ -224,39 +210,57 @@ def run_study(
     _fail_abandoned(store, study_id, study)
     if trials > 0:
         study.optimize(marked, n_trials=trials, callbacks=[record])
-    running = optuna.trial.TrialState.RUNNING
     deadline = time.monotonic() + wait
     while (
         _fail_abandoned(store, study_id, study) and time.monotonic() < deadline
     ):  # fmt: skip
         time.sleep(0.5)
+    return {"study": study_name, **_summary(study), "mine": mine}
+
+
+def _join_study(store: Any, name: str, direction: str, sampler: Any, pruner: Any) -> Any:
+    """The study ``name`` in ``store``, created if it is not there; ConfigError when the
+    one there optimizes in the other direction."""
+    import optuna
+
+    study = optuna.create_study(
+        storage=store,
+        study_name=name,
+        direction="maximize" if direction == "maximize" else "minimize",
+        sampler=sampler,
+        pruner=pruner,
+        load_if_exists=True,
+    )
+    if study.direction.name.lower() != direction:
+        raise ConfigError(
+            f"--storage: study {name!r} there is a {study.direction.name.lower()} study, "
+            f"this run needs {direction}"
+        )
+    return study
+
+
+def _summary(study: Any) -> dict[str, Any]:
+    """The counts of :func:`run_study`'s result (every trial of the study) and its best."""
+    import optuna
+
+    states = optuna.trial.TrialState
     all_trials = study.get_trials(deepcopy=False)
-    complete = [t for t in all_trials if t.state == optuna.trial.TrialState.COMPLETE]
+    failed = [t for t in all_trials if t.state == states.FAIL]
+    complete = [t for t in all_trials if t.state == states.COMPLETE]
     best = None
     if complete:
         b = study.best_trial
-        best = {
-            "number": b.number,
-            "value": b.value,
-            "params": b.params,
-            "user_attrs": b.user_attrs,
-        }
+        best = {"number": b.number, "value": b.value, "params": b.params,
+                "user_attrs": b.user_attrs}  # fmt: skip
     return {
-        "study": study_name,
         "trials": sum(t.state.is_finished() for t in all_trials),
         "complete": len(complete),
-        "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in all_trials),
-        "failed": sum(t.state == optuna.trial.TrialState.FAIL for t in all_trials),
-        "not_finite": sum(
-            t.state == optuna.trial.TrialState.FAIL and _NAN in t.system_attrs for t in all_trials
-        ),
-        "abandoned": sum(
-            t.state == optuna.trial.TrialState.FAIL and _ABANDONED in t.system_attrs
-            for t in all_trials
-        ),
-        "running": sum(t.state == running for t in all_trials),
+        "pruned": sum(t.state == states.PRUNED for t in all_trials),
+        "failed": len(failed),
+        "not_finite": sum(_NAN in t.system_attrs for t in failed),
+        "abandoned": sum(_ABANDONED in t.system_attrs for t in failed),
+        "running": sum(t.state == states.RUNNING for t in all_trials),
         "best": best,
-        "mine": mine,
     }
 
 
