@@ -1,0 +1,74 @@
+"""The planner's framework-neutral API as a user meets it: arguments a user passes
+(numpy numbers, ``None``, extreme rates) are either planned with or refused with a
+message naming the parameter, before any update."""
+
+import math
+
+import numpy as np
+import pytest
+
+import lrkit
+from lrkit.errors import ConfigError, ConfigTypeError
+from lrkit.plan import ALL_SHAPES
+
+_A = np.random.default_rng(0).normal(size=(64, 10))
+_Y = _A @ np.random.default_rng(1).normal(size=10)
+
+
+def _run(schedule, steps):
+    """Mini-batch SGD on a least-squares problem, the same start and batches every time."""
+    rng, w, losses = np.random.default_rng(2), np.zeros(10), []
+    rates = np.asarray(schedule(np.arange(steps)))
+    for t in range(steps):
+        idx = rng.integers(0, 64, 8)
+        r = _A[idx] @ w - _Y[idx]
+        losses.append(float(np.mean(r**2)))
+        if not math.isfinite(losses[-1]):
+            break
+        w = w - rates[t] * 2 * _A[idx].T @ r / 8
+    return losses
+
+
+def _never(schedule, steps):
+    raise AssertionError("run was called: the argument was not checked first")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "numpy_kwargs"),
+    [
+        ({"budget": 0.5}, {"budget": np.float32(0.5)}),
+        ({"peaks": 4}, {"peaks": np.int64(4)}),
+        ({"lr": 0.01}, {"lr": np.float32(0.01)}),
+        (
+            {"warmup": 0.05, "cooldown": 0.2},
+            {"warmup": np.float32(0.05), "cooldown": np.float16(0.2)},
+        ),
+    ],
+)
+def test_numpy_numbers_are_numbers(kwargs, numpy_kwargs):
+    # total_steps=np.int64 was accepted, budget=np.float32(0.5) was refused as "not a number"
+    want = lrkit.plan(_run, 300, use_laws=False, **kwargs)
+    got = lrkit.plan(_run, 300, use_laws=False, **numpy_kwargs)
+    assert (got.peak, got.shape, got.cost) == (want.peak, want.shape, want.cost)
+    assert type(got.budget) is float
+    np.testing.assert_array_equal(got.schedule(np.arange(300)), want.schedule(np.arange(300)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "msg"),
+    [
+        ({"shapes": None}, ConfigError, "plan: shapes must be a non-empty list of"),
+        ({"shapes": 3}, ConfigError, "plan: shapes must be a non-empty list of"),
+        ({"lr": 1e-320}, ConfigError, "plan: lr must be a positive number"),
+        ({"lr_range": (1e-320, 1.0)}, ConfigError, "plan: lr_range must satisfy"),
+        ({"lr_range": (1e-6, 1e308)}, ConfigError, "plan: lr_range must satisfy"),
+        ({"peaks": np.int64(9)}, ConfigError, "plan: peaks must be an int in [2, 8], got"),
+        ({"budget": np.float64("nan")}, ConfigTypeError, "plan: budget must be a number"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, err, msg):
+    with pytest.raises(err) as e:
+        lrkit.plan(_never, 300, **kwargs)
+    assert msg in str(e.value)
+    if "shapes" in kwargs:
+        assert ", ".join(ALL_SHAPES) in str(e.value)
