@@ -131,7 +131,11 @@ def _check(
         raise ConfigError(
             f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, got {shown!r}"
         )
-    if not isinstance(peaks, numbers.Integral) or isinstance(peaks, bool) or not 2 <= peaks <= 8:
+    if (
+        not isinstance(peaks, numbers.Integral)
+        or isinstance(peaks, bool)
+        or not 2 <= int(peaks) <= 8
+    ):
         raise ConfigError(f"plan: peaks must be an int in [2, 8], got {peaks!r}")
     if lr is not None and not (is_number(lr) and math.isfinite(lr) and lr > 0):
         raise ConfigError(f"plan: lr must be a positive number or None, got {lr!r}")
