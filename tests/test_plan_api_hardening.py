@@ -72,3 +72,41 @@ def test_bad_arguments_name_the_parameter(kwargs, err, msg):
     assert msg in str(e.value)
     if "shapes" in kwargs:
         assert ", ".join(ALL_SHAPES) in str(e.value)
+
+
+@pytest.mark.parametrize("key", ["val", "validation_loss", "val_losses"])
+def test_a_dict_with_a_misspelt_val_loss_is_refused(key):
+    # {"losses": ..., "val": v} was planned on the training loss, the validation loss
+    # silently dropped; the dict may hold 'losses' and 'val_loss' only
+    def run(schedule, steps):
+        return {"losses": _run(schedule, steps), key: 0.5}
+
+    with pytest.raises(ConfigError) as e:
+        lrkit.plan(run, 300)
+    assert str(e.value) == (
+        f"plan: run returned a dict with unknown key(s) [{key!r}]; "
+        "it may hold 'losses' and 'val_loss' only"
+    )
+
+
+def test_a_dict_with_losses_and_val_loss_plans_as_a_pair():
+    def as_dict(schedule, steps):
+        return {"losses": _run(schedule, steps), "val_loss": _val(schedule, steps)}
+
+    def as_pair(schedule, steps):
+        return _run(schedule, steps), _val(schedule, steps)
+
+    a, b = lrkit.plan(as_dict, 300, use_laws=False), lrkit.plan(as_pair, 300, use_laws=False)
+    assert (a.peak, a.shape, a.cost) == (b.peak, b.shape, b.cost)
+    assert all(p.val_loss is not None for p in a.probes)
+
+
+def _val(schedule, steps):
+    """The full-batch loss after the run's last update (the same run as :func:`_run`)."""
+    rng, w = np.random.default_rng(2), np.zeros(10)
+    rates = np.asarray(schedule(np.arange(steps)))
+    for t in range(steps):
+        idx = rng.integers(0, 64, 8)
+        w = w - rates[t] * 2 * _A[idx].T @ (_A[idx] @ w - _Y[idx]) / 8
+    v = float(np.mean((_A @ w - _Y) ** 2))
+    return v if math.isfinite(v) else math.inf

@@ -45,10 +45,10 @@ class Trial:
 def as_trial(out: Any, steps: int) -> Trial:
     """``out`` of a user's ``run`` as a :class:`Trial`.
 
-    Accepted: a :class:`Trial`; a mapping with ``losses`` (and optionally
-    ``val_loss``); a ``(losses, val_loss)`` pair whose second item is a number
-    (a 0-d numpy array or torch tensor too) or ``None``; or a plain sequence /
-    1-D array of per-step losses. More than
+    Accepted: a :class:`Trial`; a dict with ``losses`` (and optionally
+    ``val_loss``; any other key is refused); a ``(losses, val_loss)`` pair
+    whose second item is a number (a 0-d numpy array or torch tensor too) or
+    ``None``; or a plain sequence / 1-D array of per-step losses. More than
     ``steps`` losses is an error (the run did more than it was asked).
     """
     val: Any = None
@@ -58,6 +58,12 @@ def as_trial(out: Any, steps: int) -> Trial:
     elif isinstance(out, dict):
         if "losses" not in out:
             raise ConfigError(f"plan: run returned a dict without 'losses': keys {sorted(out)}")
+        unknown = sorted(str(k) for k in out if k not in ("losses", "val_loss"))
+        if unknown:  # a misspelt val_loss would be dropped and the plan made on the training loss
+            raise ConfigError(
+                f"plan: run returned a dict with unknown key(s) {unknown}; "
+                "it may hold 'losses' and 'val_loss' only"
+            )
         losses_in, val = out["losses"], out.get("val_loss")
     elif isinstance(out, tuple) and len(out) == 2 and np.ndim(out[0]) == 1:
         # (losses, val_loss): val_loss a number, a 0-d array / tensor, or None
