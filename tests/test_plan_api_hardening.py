@@ -110,3 +110,22 @@ def _val(schedule, steps):
         w = w - rates[t] * 2 * _A[idx].T @ (_A[idx] @ w - _Y[idx]) / 8
     v = float(np.mean((_A @ w - _Y) ** 2))
     return v if math.isfinite(v) else math.inf
+
+
+def test_losses_that_are_graph_tensors_are_refused_with_plans_message():
+    # losses.append(loss) without .item(): numpy's conversion raised torch's own
+    # RuntimeError ("Can't call numpy() on Tensor that requires grad") from inside lrkit
+    import torch
+
+    w = torch.ones(1, requires_grad=True)
+
+    def run(schedule, steps):
+        return [(w * x).sum() for x in _run(schedule, steps)]
+
+    with pytest.raises(ConfigTypeError) as e:
+        lrkit.plan(run, 300)
+    assert str(e.value) == (
+        "plan: run(schedule, steps) must return the per-step losses (a sequence of numbers), "
+        "a (losses, val_loss) pair, a Trial or a dict with 'losses', got a list of Tensor "
+        "(a tensor: return loss.item())"
+    )

@@ -82,10 +82,16 @@ def as_trial(out: Any, steps: int) -> Trial:
         losses_in = out
     try:
         arr = np.asarray(losses_in, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor that requires grad
+        got = type(out).__name__
+        items = list(losses_in) if isinstance(losses_in, (list, tuple)) else []
+        if items:
+            got = f"a {type(losses_in).__name__} of {type(items[0]).__name__}"
+        if "Tensor" in got:
+            got += " (a tensor: return loss.item())"
         raise ConfigTypeError(
             "plan: run(schedule, steps) must return the per-step losses (a sequence of numbers), "
-            f"a (losses, val_loss) pair, a Trial or a dict with 'losses', got {type(out).__name__}"
+            f"a (losses, val_loss) pair, a Trial or a dict with 'losses', got {got}"
         ) from None
     if arr.ndim != 1:
         raise ConfigTypeError(
