@@ -126,6 +126,26 @@ def test_losses_that_are_graph_tensors_are_refused_with_plans_message():
         lrkit.plan(run, 300)
     assert str(e.value) == (
         "plan: run(schedule, steps) must return the per-step losses (a sequence of numbers), "
-        "a (losses, val_loss) pair, a Trial or a dict with 'losses', got a list of Tensor "
+        "a (losses, val_loss) pair, a Trial or a dict with 'losses', got list of Tensor "
         "(a tensor: return loss.item())"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        # int(2.5) == 2 and 10**30 were taken as the plan's run length
+        ({"total_steps": 2.5}, "Plan.from_dict: total_steps 2.5 is not one a plan can have"),
+        ({"total_steps": 10**30}, f"Plan.from_dict: total_steps {10**30!r} is not one"),
+        # a string of notes was split into one note per character
+        ({"notes": "abc"}, "Plan.from_dict: notes 'abc' is not one a plan can have"),
+    ],
+)
+def test_plan_from_dict_refuses_a_bad_length_or_notes(change, words):
+    from lrkit.plan import Plan
+
+    d = lrkit.plan(_run, 300, use_laws=False).to_dict()
+    assert Plan.from_dict({**d, "total_steps": 300.0}).total_steps == 300
+    with pytest.raises(ConfigError) as e:
+        Plan.from_dict({**d, **change})
+    assert words in str(e.value)

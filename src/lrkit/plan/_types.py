@@ -86,7 +86,7 @@ def as_trial(out: Any, steps: int) -> Trial:
         got = type(out).__name__
         items = list(losses_in) if isinstance(losses_in, (list, tuple)) else []
         if items:
-            got = f"a {type(losses_in).__name__} of {type(items[0]).__name__}"
+            got = f"{type(losses_in).__name__} of {type(items[0]).__name__}"
         if "Tensor" in got:
             got += " (a tensor: return loss.item())"
         raise ConfigTypeError(
@@ -452,10 +452,15 @@ class Plan:
             for name, value, ok in (
                 ("peak", plan.peak, math.isfinite(plan.peak) and plan.peak > 0),
                 ("shape", plan.shape, plan.shape in ALL_SHAPES),
-                ("total_steps", plan.total_steps, plan.total_steps >= 1),
+                (
+                    "total_steps",
+                    d["total_steps"],
+                    1 <= plan.total_steps <= 2**53 and plan.total_steps == d["total_steps"],
+                ),
                 ("budget", plan.budget, math.isfinite(plan.budget) and plan.budget > 0),
                 ("cost", d["cost"], plan.cost >= 0 and plan.cost == d["cost"]),
                 ("decided_by", plan.decided_by, plan.decided_by in ("law", "probes")),
+                ("notes", d.get("notes"), not isinstance(d.get("notes"), (str, bytes))),
             )
             if not ok
         ]
