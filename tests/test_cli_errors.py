@@ -96,6 +96,9 @@ CASES = [
     (["plan", "--task", "digits", "--total", "100", "--seed", "9" * 20], "seed must be below"),
     (["plan", "--task", "digits", "--total", "100", "--shapes", "foo"], "--shapes must list"),
     (["plan", "--task", "digits", "--total", "100", "--lr", "nan"], "--lr must be > 0"),
+    # inf passed the CLI's own checks and was refused as "plan: budget/lr", not the flag
+    (["plan", "--task", "digits", "--total", "100", "--budget", "inf"], "--budget must be > 0"),
+    (["plan", "--task", "digits", "--total", "100", "--lr", "inf"], "--lr must be > 0"),
     # every verb: a missing or unknown option
     (["predict"], "required: --run"),
     (["plan"], "required: --task"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import Any
 
@@ -69,12 +70,12 @@ def _check_args(args: argparse.Namespace) -> list[str] | None:
 
     if args.total is not None and args.total < 20:
         raise ConfigError(f"--total must be an integer >= 20, got {args.total}")
-    if not args.budget > 0:
-        raise ConfigError(f"--budget must be > 0, got {args.budget}")
+    if not (args.budget > 0 and math.isfinite(args.budget)):
+        raise ConfigError(f"--budget must be > 0 (a finite number), got {args.budget}")
     if args.seed < 0:
         raise ConfigError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.lr is not None and not args.lr > 0:
-        raise ConfigError(f"--lr must be > 0, got {args.lr}")
+    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
+        raise ConfigError(f"--lr must be > 0 (a finite number), got {args.lr}")
     if args.shapes is None:
         return None
     shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]

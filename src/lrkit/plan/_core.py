@@ -64,12 +64,14 @@ and :func:`plan`), ``_rungs`` (the peak, rules 1-7), ``_shape_rule`` (the shape,
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from .._validate import TINY, is_number
 from ..errors import ConfigError, ConfigTypeError
 from ._ledger import _Ledger
 from ._rungs import _choose_peak
@@ -115,36 +117,45 @@ def _check(
         ("warmup", warmup, lambda x: 0 <= x <= 0.5, "in [0, 0.5]"),
         ("cooldown", cooldown, lambda x: 0 <= x <= 0.9, "in [0, 0.9]"),
     ):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not is_number(v) or not math.isfinite(v):  # numpy numbers are numbers
             raise ConfigTypeError(f"plan: {name} must be a number, got {v!r}")
         if not ok(v):
             raise ConfigError(f"plan: {name} must be {rule}, got {v!r}")
     if isinstance(shapes, str):
         shapes = (shapes,)
-    shapes = tuple(shapes)
+    given = shapes
+    shapes = tuple(shapes) if hasattr(shapes, "__iter__") else ()
     bad = [s for s in shapes if s not in ALL_SHAPES]
     if not shapes or bad:
+        shown = list(shapes) if shapes else given
         raise ConfigError(
-            f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, "
-            f"got {list(shapes)!r}"
+            f"plan: shapes must be a non-empty list of {', '.join(ALL_SHAPES)}, got {shown!r}"
         )
-    if isinstance(peaks, bool) or not isinstance(peaks, int) or not 2 <= peaks <= 8:
-        raise ConfigError(f"plan: peaks must be an int in [2, 8], got {peaks!r}")
-    if lr is not None and (
-        isinstance(lr, bool)
-        or not isinstance(lr, (int, float))
-        or not (math.isfinite(lr) and lr > 0)
+    if (
+        not isinstance(peaks, numbers.Integral)
+        or isinstance(peaks, bool)
+        or not 2 <= int(peaks) <= 8
     ):
+        raise ConfigError(f"plan: peaks must be an int in [2, 8], got {peaks!r}")
+    if lr is not None and not (is_number(lr) and math.isfinite(lr) and lr > 0):
         raise ConfigError(f"plan: lr must be a positive number or None, got {lr!r}")
+    if lr is not None and lr < TINY:  # the probes' schedules refuse subnormal rates
+        raise ConfigError(
+            f"plan: lr must be a positive number or None, at least {TINY} (the smallest "
+            f"normal float64), got {lr!r}"
+        )
     try:
         lo, hi = (float(v) for v in lr_range)
     except (TypeError, ValueError):
         raise ConfigTypeError(
             f"plan: lr_range must be a pair (low, high), got {lr_range!r}"
         ) from None
-    if not (0 < lo < hi and math.isfinite(hi)):
-        raise ConfigError(f"plan: lr_range must satisfy 0 < low < high, got {lr_range!r}")
-    return int(total_steps), float(budget), shapes, peaks, (lo, hi)
+    if not (TINY <= lo < hi and math.isfinite(hi / lo)):
+        raise ConfigError(
+            f"plan: lr_range must satisfy 0 < low < high (low at least {TINY}, the smallest "
+            f"normal float64, and high / low finite), got {lr_range!r}"
+        )
+    return int(total_steps), float(budget), shapes, int(peaks), (lo, hi)
 
 
 def _check_law_options(law: Any, law_tolerance: Any, callback: Any) -> None:
@@ -334,6 +345,8 @@ def plan(
         run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown, use_laws
     )
     _check_law_options(law, law_tolerance, callback)
+    lr = None if lr is None else float(lr)
+    warmup, cooldown = float(warmup), float(cooldown)
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     alt = alternative(shapes_t, total, warmup, cooldown)
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)

@@ -35,7 +35,8 @@ def _candidates(
     ref: float | None, peaks: int, lo: float, hi: float, with_range: bool
 ) -> list[float]:
     r"""The first rung's peaks: :math:`\eta_{ref}\,2^{c-j}` (c = 0 after a range test, else
-    centred on ``lr``); without a reference, ``peaks`` rates log-spaced over ``[lo*1e2, hi/10]``."""
+    centred on ``lr``); without a reference, ``peaks`` rates log-spaced from ``hi/10`` down to
+    ``max(lo*1e2, hi/1e5)``."""
     if ref is None:
         return [float(v) for v in np.geomspace(hi / 10.0, max(lo * 100.0, hi / 1e5), peaks)]
     top = 1.0 if with_range else (peaks - 1) / 2.0

@@ -45,10 +45,10 @@ class Trial:
 def as_trial(out: Any, steps: int) -> Trial:
     """``out`` of a user's ``run`` as a :class:`Trial`.
 
-    Accepted: a :class:`Trial`; a mapping with ``losses`` (and optionally
-    ``val_loss``); a ``(losses, val_loss)`` pair whose second item is a number
-    (a 0-d numpy array or torch tensor too) or ``None``; or a plain sequence /
-    1-D array of per-step losses. More than
+    Accepted: a :class:`Trial`; a dict with ``losses`` (and optionally
+    ``val_loss``; any other key is refused); a ``(losses, val_loss)`` pair
+    whose second item is a number (a 0-d numpy array or torch tensor too) or
+    ``None``; or a plain sequence / 1-D array of per-step losses. More than
     ``steps`` losses is an error (the run did more than it was asked).
     """
     val: Any = None
@@ -58,6 +58,12 @@ def as_trial(out: Any, steps: int) -> Trial:
     elif isinstance(out, dict):
         if "losses" not in out:
             raise ConfigError(f"plan: run returned a dict without 'losses': keys {sorted(out)}")
+        unknown = sorted(str(k) for k in out if k not in ("losses", "val_loss"))
+        if unknown:  # a misspelt val_loss would be dropped and the plan made on the training loss
+            raise ConfigError(
+                f"plan: run returned a dict with unknown key(s) {unknown}; "
+                "it may hold 'losses' and 'val_loss' only"
+            )
         losses_in, val = out["losses"], out.get("val_loss")
     elif isinstance(out, tuple) and len(out) == 2 and np.ndim(out[0]) == 1:
         # (losses, val_loss): val_loss a number, a 0-d array / tensor, or None
@@ -76,10 +82,16 @@ def as_trial(out: Any, steps: int) -> Trial:
         losses_in = out
     try:
         arr = np.asarray(losses_in, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor that requires grad
+        got = type(out).__name__
+        items = list(losses_in) if isinstance(losses_in, (list, tuple)) else []
+        if items:
+            got = f"{type(losses_in).__name__} of {type(items[0]).__name__}"
+        if "Tensor" in got:
+            got += " (a tensor: return loss.item())"
         raise ConfigTypeError(
             "plan: run(schedule, steps) must return the per-step losses (a sequence of numbers), "
-            f"a (losses, val_loss) pair, a Trial or a dict with 'losses', got {type(out).__name__}"
+            f"a (losses, val_loss) pair, a Trial or a dict with 'losses', got {got}"
         ) from None
     if arr.ndim != 1:
         raise ConfigTypeError(
@@ -440,10 +452,15 @@ class Plan:
             for name, value, ok in (
                 ("peak", plan.peak, math.isfinite(plan.peak) and plan.peak > 0),
                 ("shape", plan.shape, plan.shape in ALL_SHAPES),
-                ("total_steps", plan.total_steps, plan.total_steps >= 1),
+                (
+                    "total_steps",
+                    d["total_steps"],
+                    1 <= plan.total_steps <= 2**53 and plan.total_steps == d["total_steps"],
+                ),
                 ("budget", plan.budget, math.isfinite(plan.budget) and plan.budget > 0),
                 ("cost", d["cost"], plan.cost >= 0 and plan.cost == d["cost"]),
                 ("decided_by", plan.decided_by, plan.decided_by in ("law", "probes")),
+                ("notes", d.get("notes"), not isinstance(d.get("notes"), (str, bytes))),
             )
             if not ok
         ]
