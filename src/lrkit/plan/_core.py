@@ -100,7 +100,7 @@ def _check(
     warmup: Any,
     cooldown: Any,
     use_laws: Any = "auto",
-) -> tuple[int, float, tuple[str, ...], int, tuple[float, float]]:
+) -> tuple[int, float, tuple[str, ...], int, tuple[float, float], float | None, float, float]:
     if use_laws not in (True, False, "auto"):
         raise ConfigError(f"plan: use_laws must be True, False or 'auto', got {use_laws!r}")
     if not callable(run):
@@ -155,7 +155,16 @@ def _check(
             f"plan: lr_range must satisfy 0 < low < high (low at least {TINY}, the smallest "
             f"normal float64, and high / low finite), got {lr_range!r}"
         )
-    return int(total_steps), float(budget), shapes, int(peaks), (lo, hi)
+    rate = None if lr is None else float(lr)  # numpy numbers as Python's
+    return (
+        int(total_steps),
+        float(budget),
+        shapes,
+        int(peaks),
+        (lo, hi),
+        rate,
+        *map(float, (warmup, cooldown)),
+    )
 
 
 def _check_law_options(law: Any, law_tolerance: Any, callback: Any) -> None:
@@ -341,12 +350,10 @@ def plan(
         NonFiniteError if every probe diverged, ConfigError if all peaks' losses are equal.
     """
     t_start = time.perf_counter()
-    total, budget, shapes_t, peaks, (lo, hi) = _check(
+    total, budget, shapes_t, peaks, (lo, hi), lr, warmup, cooldown = _check(
         run, total_steps, budget, shapes, peaks, lr, lr_range, warmup, cooldown, use_laws
     )
     _check_law_options(law, law_tolerance, callback)
-    lr = None if lr is None else float(lr)
-    warmup, cooldown = float(warmup), float(cooldown)
     cap, with_range, default = int(math.floor(budget * total + 1e-9)), lr is None, shapes_t[0]
     alt = alternative(shapes_t, total, warmup, cooldown)
     n_f, ell, room = _allocate(total, cap, peaks, with_range, alt is not None)
