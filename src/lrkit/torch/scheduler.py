@@ -193,6 +193,24 @@ class _StepCounter:
             s._opt_count += 1
 
 
+class _Retensor:
+    """Optimizer ``load_state_dict`` post-hook of ``tensor_lr``: a float rate that a loaded
+    checkpoint wrote over a tensor one becomes a tensor again, at once (no work per step)."""
+
+    def __init__(self, sched: Scheduler) -> None:
+        self.ref = weakref.ref(sched)
+
+    def __call__(self, optimizer: Any) -> None:
+        s = self.ref()
+        if s is not None:
+            s._retensor()
+
+
+def _tensor_rate(value: Any) -> torch.Tensor:
+    """A rate as ``tensor_lr`` keeps it: a 0-d float64 tensor, updated in place."""
+    return torch.tensor(float(value), dtype=torch.float64)
+
+
 def _normalize_spec(
     owner: str, optimizer: Any, schedule: Any
 ) -> tuple[dict[str, list[Schedule]], set[str]]:
@@ -417,7 +435,7 @@ class Scheduler(LRScheduler):
             same but keeps floats for such groups (documented fallback). With
             either, a float that ``optimizer.load_state_dict`` writes over such a
             tensor (a checkpoint of a float-rate run) becomes a float64 tensor
-            again at the next ``step()`` or ``load_state_dict``.
+            again as it is loaded (an optimizer post-hook).
         follow_optimizer: count the optimizer's real updates (a post-step
             hook) instead of ``step()`` calls, so steps skipped by AMP's
             ``GradScaler`` (inf/NaN gradients) do not advance the schedule.
@@ -630,14 +648,15 @@ class Scheduler(LRScheduler):
     def _commit_init(self, convert: list[int]) -> None:
         groups = self.optimizer.param_groups
         for gi in convert:
-            groups[gi]["lr"] = torch.tensor(float(groups[gi]["lr"]), dtype=torch.float64)
+            groups[gi]["lr"] = _tensor_rate(groups[gi]["lr"])
         # the groups tensor_lr keeps as tensors (an optimizer checkpoint of a float-lr
-        # run loaded later writes floats over them: _retensor turns them back)
+        # run loaded later writes floats over them: the load hook turns them back)
         self._tensor_groups = (
             [gi for gi, g in enumerate(groups) if isinstance(g["lr"], torch.Tensor)]
             if self.tensor_lr in (True, "auto")
             else []
         )
+        self._load_hook = self._hook_loads()
         if self.relative:
             for (gi, real, beta), key in zip(self._targets, self._target_keys):
                 name = "initial_lr" if key == "lr" else f"initial_{key}"
@@ -721,9 +740,14 @@ class Scheduler(LRScheduler):
         return [b[i] for b in self._blocks]
 
     def _apply(self, n: int) -> None:
-        if self._tensor_groups:
-            self._retensor()
         self._apply_index(self._index(n))
+
+    def _hook_loads(self) -> Any:
+        """With ``tensor_lr`` groups, the optimizer's ``load_state_dict`` post-hook that
+        keeps their rates tensors (:class:`_Retensor`); ``None`` without."""
+        if not self._tensor_groups:
+            return None
+        return self.optimizer.register_load_state_dict_post_hook(_Retensor(self))
 
     def _retensor(self) -> None:
         """``tensor_lr``: a float ``lr`` written over a tensor one (``opt.load_state_dict``
@@ -731,7 +755,7 @@ class Scheduler(LRScheduler):
         groups = self.optimizer.param_groups
         for gi in self._tensor_groups:
             if not isinstance(groups[gi]["lr"], torch.Tensor):
-                groups[gi]["lr"] = torch.tensor(float(groups[gi]["lr"]), dtype=torch.float64)
+                groups[gi]["lr"] = _tensor_rate(groups[gi]["lr"])
 
     def _apply_index(self, i: int) -> None:
         """Write the values at position ``i`` of the cached block (subclasses transform them)."""
@@ -786,8 +810,6 @@ class Scheduler(LRScheduler):
             i = self._index(n)  # raises at a bad value, before anything changes
         if epoch is not None and self.follow_optimizer:
             self._opt_count = n
-        if self._tensor_groups:
-            self._retensor()
         self.last_epoch = n
         self._step_count += 1
         end = self.total_steps
@@ -966,6 +988,7 @@ class Scheduler(LRScheduler):
         d["_lo"] = 0
         d["_len"] = 0
         d["_hook"] = None
+        d["_load_hook"] = None
         return d
 
     def __setstate__(self, d: dict[str, Any]) -> None:
@@ -973,12 +996,16 @@ class Scheduler(LRScheduler):
         self.__dict__.update(d)
         if self.follow_optimizer:
             self._hook = self.optimizer.register_step_post_hook(_StepCounter(self))
+        self._load_hook = self._hook_loads()
 
     def close(self) -> None:
-        """Remove the optimizer hook of ``follow_optimizer`` mode."""
-        if self._hook is not None:
-            self._hook.remove()
-            self._hook = None
+        """Remove the optimizer hooks (``follow_optimizer``'s step hook, ``tensor_lr``'s
+        load hook)."""
+        for name in ("_hook", "_load_hook"):
+            handle = getattr(self, name, None)
+            if handle is not None:
+                handle.remove()
+                setattr(self, name, None)
 
     def __repr__(self) -> str:
         specs = ", ".join(f"{k}={v[0]}" for k, v in self._schedules.items())
