@@ -150,21 +150,14 @@ def claim_study(
     ``--study`` given again with another budget would mix incomparable trials, and with
     another space Optuna raised mid-trial ("CategoricalDistribution does not support
     dynamic value space")."""
-    import optuna
-
     from ..tune import open_storage
+    from ..tune._optuna import join_study
 
     what = {"task": args.task, "optimizer": opt, "epochs": epochs, "seeds": args.seeds,
             "momentum": args.momentum, "weight decay": args.weight_decay,
             "space": repr(sp.describe())}  # fmt: skip
-    study = optuna.create_study(
-        storage=open_storage(args.storage),
-        study_name=name,
-        direction="maximize" if direction == "maximize" else "minimize",
-        load_if_exists=True,
-    )
-    if study.direction.name.lower() != direction:
-        return  # run_study refuses it, and it is not this run's to claim
+    # a study of the other direction is refused here, before it is claimed
+    study = join_study(open_storage(args.storage), name, direction)
     got = study.user_attrs.get(RUN_ATTR)
     if got is None:
         study.set_user_attr(RUN_ATTR, what)

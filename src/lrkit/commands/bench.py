@@ -78,19 +78,18 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bench import aggregate, run_grid, table
+    from ..bench import _repeated, aggregate, run_grid, table
     from ..tasks._load import load_task
 
     args.out = args.out if args.out is not None else f"lrkit-bench-{_slug(args.task)}"
     _check(args)
     if args.schedule is not None:
         _args.schedules(args.schedule, auto=True)  # every spec before loading the task
-        for i, text in enumerate(args.schedule):
-            if text in args.schedule[:i]:  # one row per label: the two would be merged
-                raise _args.ConfigError(
-                    f"--schedule {text!r} is given twice; each schedule is one row of the "
-                    "comparison"
-                )
+        twice = _repeated(args.schedule)
+        if twice is not None:  # one row per label: the two would be merged
+            raise _args.ConfigError(
+                f"--schedule {twice!r} is given twice; each schedule is one row of the comparison"
+            )
     import torch
 
     torch.set_num_threads(args.threads)

@@ -192,7 +192,7 @@ def run_study(
     if direction not in ("minimize", "maximize"):
         raise ConfigError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
     store = open_storage(storage)
-    study = _join_study(store, study_name, direction, sampler, pruner)
+    study = join_study(store, study_name, direction, sampler, pruner)
     study_id = store.get_study_id_from_name(study_name)
     mine: list[int] = []
 
@@ -211,16 +211,16 @@ def run_study(
     if trials > 0:
         study.optimize(marked, n_trials=trials, callbacks=[record])
     deadline = time.monotonic() + wait
-    while (
-        _fail_abandoned(store, study_id, study) and time.monotonic() < deadline
-    ):  # fmt: skip
+    while _fail_abandoned(store, study_id, study) and time.monotonic() < deadline:
         time.sleep(0.5)
     return {"study": study_name, **_summary(study), "mine": mine}
 
 
-def _join_study(store: Any, name: str, direction: str, sampler: Any, pruner: Any) -> Any:
-    """The study ``name`` in ``store``, created if it is not there; ConfigError when the
-    one there optimizes in the other direction."""
+def join_study(
+    store: Any, name: str, direction: str, sampler: Any = None, pruner: Any = None
+) -> Any:
+    """The study ``name`` in ``store`` (:func:`open_storage`), created if it is not there;
+    ConfigError when the one there optimizes in the other direction."""
     import optuna
 
     study = optuna.create_study(
