@@ -81,6 +81,7 @@ def read_run(path: str, spec: str | None, steps: int | None = None) -> Any:
     lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if r]  # (line number, row)
     if not lines:
         raise ConfigError(f"--run {path}: no data rows under the header")
+    values = []
     for i, r in lines:
         if len(r) != len(head):
             raise ConfigError(
@@ -88,10 +89,10 @@ def read_run(path: str, spec: str | None, steps: int | None = None) -> Any:
                 f"({','.join(rows[0])}), got {r}"
             )
         try:
-            [float(x) for x in r]
+            values.append([float(x) for x in r])
         except ValueError as e:
             raise ConfigError(f"--run {path}: not a number in the data, line {i} ({e})") from None
-    data = np.array([[float(x) for x in r] for _, r in lines], dtype=np.float64)
+    data = np.array(values, dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(data).all(axis=1))
     if bad.size:
         line, row = lines[int(bad[0])]

@@ -106,23 +106,25 @@ def _import(module: str, spec: str) -> Any:
         raise _raised(spec, f"importing {module!r}", e) from None
 
 
-def _takes_seed(factory: Any) -> bool:
-    """Whether ``factory`` takes ``seed`` (a parameter of that name, or ``**kwargs``)."""
+def _signature(factory: Any) -> tuple[Any, bool]:
+    """``factory``'s parameters (by name), and whether it takes ``**kwargs``."""
     try:
         params = inspect.signature(factory).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return False
-    return "seed" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        return {}, False
+    return params, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def _takes_seed(factory: Any) -> bool:
+    """Whether ``factory`` takes ``seed`` (a parameter of that name, or ``**kwargs``)."""
+    params, takes_kw = _signature(factory)
+    return "seed" in params or takes_kw
 
 
 def _call(factory: Any, spec: str, seed: int, options: dict[str, Any]) -> Any:
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        params = {}  # type: ignore[assignment]
-    takes_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    params, takes_kw = _signature(factory)
     kwargs = dict(options)
-    if "seed" in params or takes_kw:
+    if "seed" in params or takes_kw:  # as _takes_seed
         kwargs["seed"] = seed
     unknown = [k for k in kwargs if k not in params and not takes_kw]
     if unknown:
