@@ -22,6 +22,18 @@ __all__ = ["warnings", "confident", "report"]
 FLAT = 0.02
 
 
+def _lower_start(
+    res: FinderResult,
+    start: float,
+    linear: str = "sweep with mode='exp' (a linear sweep has few points at small rates)",
+) -> str:
+    """What to change when the sweep began too high: a lower ``start`` (the example given)
+    for an exponential sweep, ``linear`` for a linear one."""
+    if res.config.get("mode") == "linear":
+        return linear
+    return f"lower start (e.g. start={start:.1e})"
+
+
 def _shape(res: FinderResult) -> list[str]:
     """Warnings about the curve's shape: diverged at once, flat, too noisy."""
     lo, hi = window(res)
@@ -34,13 +46,12 @@ def _shape(res: FinderResult) -> list[str]:
     # robust step-to-step noise of the raw loss (before the minimum when there is room)
     noise = step_noise(raw[: imin + 1] if imin >= 5 else raw)
     if imin < max(3, (hi - lo) // 10) and rise > max(FLAT * scale, 4.0 * noise):
-        if res.config.get("mode") == "linear":  # its first rates are a fraction of end
-            hint = (
-                f"lower end (the first usable rate of this linear sweep is {res.lrs[lo]:.3g}), "
-                "or sweep with mode='exp'"
-            )
-        else:
-            hint = f"lower start (e.g. start={res.lrs[0] / 100:.1e})"
+        hint = _lower_start(  # a linear sweep's first rates are a fraction of end
+            res,
+            res.lrs[0] / 100,
+            f"lower end (the first usable rate of this linear sweep is {res.lrs[lo]:.3g}), "
+            "or sweep with mode='exp'",
+        )
         return [f"diverged at once: the loss rises from the first steps; {hint}"]
     if drop < FLAT * scale:
         return [
@@ -78,11 +89,7 @@ def _base_in_noise(res: FinderResult) -> str | None:
         return None
     base, top = suggest_range(res)  # type: ignore[misc]
     if ib == lo + 1:  # below the 10% line from the first usable point: no flat start seen
-        hint = (
-            f"lower start (e.g. start={res.lrs[lo] / 100:.1e})"
-            if res.config.get("mode") != "linear"
-            else "sweep with mode='exp' (a linear sweep has few points at small rates)"
-        )
+        hint = _lower_start(res, res.lrs[lo] / 100)
         return (
             f"the range's base {base:.3g} is where the usable points begin: the loss already "
             f"falls at the first one (lr={res.lrs[lo]:.3g}), so max/base = {top / base:.0f} is "
@@ -124,11 +131,7 @@ def _auto_below(res: FinderResult) -> str | None:
     pos = res.lrs[res.lrs > 0]
     if lr is None or not len(pos) or lr >= float(pos.min()):
         return None
-    hint = (
-        f"lower start (e.g. start={lr / 10:.1e})"
-        if res.config.get("mode") != "linear"
-        else "sweep with mode='exp' (a linear sweep has few points at small rates)"
-    )
+    hint = _lower_start(res, lr / 10)
     return (
         f"auto {lr:.3g} lies below the swept rates (the lowest is {float(pos.min()):.3g}): the "
         f"loss was not measured there; {hint}"
