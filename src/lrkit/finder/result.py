@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._files import json_safe
 from .._validate import check_int, check_number, is_number
 from ..errors import ConfigError, ConfigTypeError
 from . import build, diagnose, figure, suggest
@@ -55,17 +56,6 @@ def _array(name: str, values: Any, *, finite: bool = False, nonneg: bool = False
         raise ConfigError(f"FinderResult: {name} must be {rule}, got {name}[{i}] = {float(a[i])!r}")
     a.flags.writeable = False
     return a
-
-
-def _plain(x: Any) -> Any:
-    """``x`` with numpy scalars and arrays as Python numbers and lists (JSON-safe)."""
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, (np.ndarray, np.generic)):
-        return _plain(x.tolist()) if isinstance(x, np.ndarray) else x.item()
-    return x
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -331,10 +321,10 @@ class FinderResult:
             "stop_reason": self.stop_reason,
             "stop_lr": self.stop_lr,
             "stop_loss": sl if sl is None or math.isfinite(sl) else repr(sl),
-            "config": _plain(self.config),
+            "config": json_safe(self.config),
             "calls": self.calls,
             "seconds": self.seconds,
-            "meta": _plain(self.meta),
+            "meta": json_safe(self.meta),
             "skip_start": self.skip_start,
             "skip_end": self.skip_end,
         }
