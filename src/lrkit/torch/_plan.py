@@ -138,7 +138,7 @@ def _make_run(
 
     def mean(value: float) -> float:
         """``value`` averaged across ranks (itself outside ``torch.distributed``)."""
-        return value if dist is None else _mean_across_ranks(value, dist)
+        return _mean_across_ranks(value, dist)
 
     def one_update(batch: Any, lr: float) -> float:
         if step_fn is not None:

@@ -216,6 +216,10 @@ def _dist() -> Any:
 
 
 def _mean_across_ranks(value: float, dist: Any) -> float:
+    """``value`` averaged over the ranks of ``dist`` (:func:`_dist`); itself when ``dist``
+    is ``None`` (no process group)."""
+    if dist is None:
+        return value
     backend = dist.get_backend()
     dev = (
         torch.device("cuda", torch.cuda.current_device())
@@ -309,7 +313,7 @@ class _Step:
 
     def mean(self, value: float) -> float:
         """``value`` averaged across ranks (itself outside ``torch.distributed``)."""
-        return value if self.dist is None else _mean_across_ranks(value, self.dist)
+        return _mean_across_ranks(value, self.dist)
 
     def train_step(self, lr: float) -> float:
         self.model.train()
