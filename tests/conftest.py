@@ -69,3 +69,19 @@ def draw_plateau_kwargs():
         )
 
     return draw
+
+
+def ranks_exit_codes(argvs, timeout=120):
+    """Start one process per argv (the ranks of a multi-process test, output discarded),
+    wait for all of them and return their exit codes; any still running after
+    ``timeout`` seconds is killed (a hang fails the test instead of the suite)."""
+    procs = [
+        subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for argv in argvs
+    ]
+    try:
+        return [p.wait(timeout=timeout) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()

@@ -170,26 +170,14 @@ def test_ddp_ranks_plan_identically(tmp_path, val):
     on its own losses, and a loss not finite on one rank only left the others' DDP
     backward waiting for it: a hang)."""
     import json
-    import subprocess
     import sys
+
+    from conftest import ranks_exit_codes
 
     path = str(tmp_path / "run")
     script = tmp_path / "worker.py"
     script.write_text(_DDP_PLAN_WORKER)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(r), path, val],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for r in range(2)
-    ]
-    try:
-        codes = [p.wait(timeout=120) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
+    codes = ranks_exit_codes([[sys.executable, str(script), str(r), path, val] for r in range(2)])
     assert codes == [0, 0]
     r0, r1 = (json.loads((tmp_path / f"run.{r}.json").read_text()) for r in range(2))
     assert r0["schedule"] == r1["schedule"]

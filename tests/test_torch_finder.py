@@ -337,27 +337,16 @@ def test_ddp_a_loss_not_finite_on_one_rank_only_stops_every_rank(accumulate):
     too (was: the other ranks' backward waited for its gradients: a gloo collective
     mismatch, one rank aborted and the other failed or hung)."""
     import json
-    import subprocess
+
+    from conftest import ranks_exit_codes
 
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "run")
         script = os.path.join(d, "worker.py")
         with open(script, "w") as f:
             f.write(_DDP_WORKER)
-        procs = [
-            subprocess.Popen(
-                [sys.executable, script, str(r), "2", path, str(accumulate)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for r in range(2)
-        ]
-        try:
-            codes = [p.wait(timeout=120) for p in procs]
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
+        argv = [[sys.executable, script, str(r), "2", path, str(accumulate)] for r in range(2)]
+        codes = ranks_exit_codes(argv)
         assert codes == [0, 0]
         r0, r1 = (json.load(open(f"{path}.{r}.json")) for r in range(2))
     assert r0["res"]["losses"] == r1["res"]["losses"]
