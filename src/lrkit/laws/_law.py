@@ -258,10 +258,21 @@ class Law:
         return float(self.predict(schedule, [total - 1], total_steps=total)[0])
 
     def errors(self, runs: Any) -> dict[str, float]:
-        """Error of the law on ``runs``: mean relative error, mean worst-point relative
-        error (averaged over runs), R², MAE and RMSE, over every logged point after the
-        first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
-        point always counts, since its rates are not all 0)."""
+        r"""Error of the law on ``runs``, over every logged point after the first non-zero
+        rate (before it ``S(t) = 0`` and the law has no value; a run's last point always
+        counts, since its rates are not all 0). With :math:`e_{ri} = |\hat L_{ri} -
+        L_{ri}| / L_{ri}` the relative error of point :math:`i` of run :math:`r`:
+
+        - ``mean_rel``: :math:`e_{ri}` averaged over all points of all runs (a long run
+          weighs in proportion to its points);
+        - ``mean_rel_runs``: each run's mean of :math:`e_{ri}`, averaged over the runs
+          (every run weighs the same). This is the figure Luo et al. (ICLR 2025) report
+          as "mean relative error": their released fits give exactly their published
+          0.110 / 0.142 / 0.168 % this way, 0.123 / 0.172 / 0.170 % as ``mean_rel``
+          (tested);
+        - ``worst_rel``: each run's largest :math:`e_{ri}`, averaged over the runs;
+        - ``r2``, ``mae``, ``rmse``: over all points of all runs.
+        """
         runs = [runs] if isinstance(runs, Run) else list(runs)
         if not runs or not all(isinstance(r, Run) for r in runs):
             raise ConfigTypeError(
@@ -269,17 +280,7 @@ class Law:
             )
         masks = [r._defined for r in runs]
         seen = [r.losses[m] for r, m in zip(runs, masks)]
-        pred = [self._curve(r.eta, r.steps[m]) for r, m in zip(runs, masks)]
-        obs = np.concatenate(seen)
-        p = np.concatenate(pred)
-        res = p - obs
-        return {
-            "mean_rel": float(np.mean(np.abs(res) / obs)),
-            "worst_rel": float(np.mean([np.max(np.abs(q - o) / o) for q, o in zip(pred, seen)])),
-            "r2": float(1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)),
-            "mae": float(np.mean(np.abs(res))),
-            "rmse": float(np.sqrt(np.mean(res**2))),
-        }
+        return relative_errors([self._curve(r.eta, r.steps[m]) for r, m in zip(runs, masks)], seen)
 
     # ------------------------------------------------------------ values
     def to_dict(self) -> dict[str, Any]:
@@ -340,6 +341,22 @@ class Law:
         from ._optimize import optimize
 
         return optimize(self, total_steps, peak, **kw)
+
+
+def relative_errors(pred: list[np.ndarray], seen: list[np.ndarray]) -> dict[str, float]:
+    """The figures of :meth:`Law.errors` from each run's predicted and observed losses
+    (``pred[r]``, ``seen[r]``: arrays of the same length, one pair per run)."""
+    rel = [np.abs(q - o) / o for q, o in zip(pred, seen)]
+    obs = np.concatenate(seen)
+    res = np.concatenate(pred) - obs
+    return {
+        "mean_rel": float(np.mean(np.concatenate(rel))),
+        "mean_rel_runs": float(np.mean([e.mean() for e in rel])),
+        "worst_rel": float(np.mean([e.max() for e in rel])),
+        "r2": float(1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)),
+        "mae": float(np.mean(np.abs(res))),
+        "rmse": float(np.sqrt(np.mean(res**2))),
+    }
 
 
 def _check_area(eta: np.ndarray, steps: np.ndarray) -> None:
