@@ -300,7 +300,7 @@ def test_fit_validation_names_parameter_value_and_rule():
         ConfigError,
         match="fit: law must be one of multi_power, momentum, mean, multi_power_q, momentum_q, "
         "mean_q, multi_power_pq, momentum_pq, mean_pq, multi_power_pqs, momentum_pqs, mean_pqs, "
-        "got 'x'",
+        "multi_power_warmup, got 'x'",
     ):
         fit([run], "x")
     with pytest.raises(ConfigError, match=r"fit: lam must be in \[0, 1\), got 1.5"):
@@ -740,7 +740,7 @@ def test_law_validation_messages():
         ConfigError,
         match="law must be one of multi_power, momentum, mean, multi_power_q, momentum_q, "
         "mean_q, multi_power_pq, momentum_pq, mean_pq, multi_power_pqs, momentum_pqs, mean_pqs, "
-        "got 'mpl'",
+        "multi_power_warmup, got 'mpl'",
     ):
         Law("mpl", MPL)
     with pytest.raises(ConfigError, match="parameter 'gamma' is missing"):
@@ -919,21 +919,54 @@ def _released_mpl(params, eta, steps):
     "size, published",
     [("25", (0.110, 0.409)), ("100", (0.142, 0.583)), ("400", (0.168, 0.995))],
 )
-def test_the_published_mean_error_is_the_average_of_each_runs_mean(size, published):
-    """Which mean the paper reports: its released fits, evaluated by its formula on the six
-    held-out curves, give its published figures (mean relative error, average worst point)
-    to the digit as ``mean_rel_runs`` (each run's mean, averaged over runs); pooled over
-    all points (``mean_rel``) they give 0.123 / 0.172 / 0.170 %."""
-    from lrkit.laws._law import relative_errors
+def test_the_released_fits_give_the_published_figures(size, published):
+    """Parity with the paper: its released fits as ``multi_power_warmup`` laws give its
+    published figures on the six held-out curves to the digit: the mean relative error
+    as ``mean_rel_runs`` (each curve's mean, averaged over the curves; pooled over all
+    points, ``mean_rel``, they give 0.123 / 0.172 / 0.170 %) and the average worst point.
+    As ``multi_power`` (drops after the peak only) the same numbers are 3-6 % off."""
     from lrkit.laws.public import TEST_NAMES, load_public
 
-    runs = load_public(DATA, size, TEST_NAMES)
-    pred = [_released_mpl(RELEASED_MPL[size], r.eta, r.steps) for r in runs.values()]
-    err = relative_errors(pred, [r.losses for r in runs.values()])
+    runs = list(load_public(DATA, size, TEST_NAMES).values())
+    params = dict(zip(("L0", "A", "alpha", "B", "C", "beta", "gamma"), RELEASED_MPL[size]))
+    err = Law("multi_power_warmup", params).errors(runs)
     assert round(100 * err["mean_rel_runs"], 3) == published[0]
     assert round(100 * err["worst_rel"], 3) == published[1]
     pooled = {"25": 0.123, "100": 0.172, "400": 0.170}[size]
     assert round(100 * err["mean_rel"], 3) == pooled
+    plain = Law("multi_power", params).errors(runs)["mean_rel_runs"]
+    assert 0.03 < plain < 0.06
+
+
+def test_multi_power_warmup_is_the_released_formula_term_by_term():
+    """``multi_power_warmup`` against the formula summed term by term, on the paths
+    ``predict`` takes: exact terms (few steps), merged blocks (many drops), the dense
+    interpolation (every step of a 72k-step cosine); and the warmup's rises matter."""
+    from lrkit.laws.public import public_rates
+
+    params = dict(zip(("L0", "A", "alpha", "B", "C", "beta", "gamma"), RELEASED_MPL["400"]))
+    law = Law("multi_power_warmup", params)
+    for name, total in (("cosine_72000", 72000), ("wsd_20000_24000", 24000), ("wsdcon_3", 16000)):
+        eta = public_rates(name, total)
+        st = np.unique(np.r_[1, 5, 2159, 2160, 2161, np.linspace(1, total - 1, 40).astype(int)])
+        want = _released_mpl(RELEASED_MPL["400"], eta, st)
+        np.testing.assert_allclose(law.predict(eta, st[:3]), want[:3], rtol=1e-12)
+        np.testing.assert_allclose(law.predict(eta, st), want, rtol=1e-6)
+        every = law.predict(eta, np.arange(1, total))
+        np.testing.assert_allclose(every[st - 1], want, rtol=1e-6)
+        late = st > 2160
+        plain = Law("multi_power", params).predict(eta, st[late])
+        assert np.all(np.abs(plain / want[late] - 1) > 0.01)  # the rises' term, 1-6 %
+
+
+def test_fit_recovers_multi_power_warmup_from_its_own_curves():
+    true = Law("multi_power_warmup", MPL)
+    got = fit(_synthetic(true), "multi_power_warmup")
+    assert got.law == "multi_power_warmup"
+    for n, v in MPL.items():
+        assert got.params[n] == pytest.approx(v, rel=1e-3), n
+    assert got.info["fit_mean_rel"] < 1e-6
+    assert Law.from_dict(json.loads(json.dumps(got.to_dict()))) == got
 
 
 def test_the_released_mpl_overstates_the_400m_cooldown_gap_3x():
@@ -943,9 +976,11 @@ def test_the_released_mpl_overstates_the_400m_cooldown_gap_3x():
 
     runs = load_public(DATA, "400", ("cosine_24000", "wsd_20000_24000"))
     cos, wsd = runs["cosine_24000"], runs["wsd_20000_24000"]
-    p_cos = _released_mpl(RELEASED_MPL["400"], cos.eta, cos.steps[-1:])[0]
-    p_wsd = _released_mpl(RELEASED_MPL["400"], wsd.eta, wsd.steps[-1:])[0]
+    params = dict(zip(("L0", "A", "alpha", "B", "C", "beta", "gamma"), RELEASED_MPL["400"]))
+    law = Law("multi_power_warmup", params)
+    p_cos, p_wsd = law.final(cos.eta[:23921]), law.final(wsd.eta[:23937])
     true_gap = cos.losses[-1] - wsd.losses[-1]
+    assert (cos.steps[-1], wsd.steps[-1]) == (23920, 23936)
     assert true_gap == pytest.approx(0.0174, abs=1e-4)
     assert (p_cos - p_wsd) / true_gap == pytest.approx(3.26, abs=0.005)
     assert 100 * (p_wsd / wsd.losses[-1] - 1) == pytest.approx(-0.80, abs=0.005)
@@ -1030,3 +1065,34 @@ def test_losses_below_min_loss_are_refused_with_what_to_do():
         "reach (it bounds log A, log B, log C to +-25): multiply the losses by a constant "
         "before fitting (the law's L0, A, B, C scale with it)"
     )
+
+
+def test_predict_cli_fits_and_ranks_with_multi_power_warmup(tmp_path, capsys):
+    """``lrkit predict --law multi_power_warmup``: runs logged from a warmup, the law's
+    report, each candidate's printed prediction its ``final`` under that law's fit."""
+    from lrkit.cli import main
+    from lrkit.commands.predict import read_run
+
+    true = Law("multi_power_warmup", MPL)
+    specs = {
+        "const": "warmup(constant(3e-4), steps=250)",
+        "cos": "warmup(cosine(3e-4, 3e-5), steps=250)",
+        "step": "warmup(multistep(3e-4, 0.3, milestones=[1500]), steps=250)",
+    }
+    argv = ["predict"]
+    for name, spec in specs.items():
+        st = np.arange(260, 3000, 20)
+        y = true.predict(lrkit.parse(spec).bind(total_steps=3000), st)
+        p = tmp_path / f"{name}.csv"
+        p.write_text("step,loss\n" + "".join(f"{a},{float(b)!r}\n" for a, b in zip(st, y)))
+        argv += ["--run", str(p), spec, "3000"]
+    wsd = "wsd(3e-4, steps=3000, warmup=250, decay='20%')"
+    assert main([*argv, "--candidate", wsd, "--law", "multi_power_warmup"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("multi_power_warmup law: L(t) = L0 + A*S(t)^-alpha - B*sum_(k>=1)")
+    runs = [read_run(str(tmp_path / f"{n}.csv"), s, 3000) for n, s in specs.items()]
+    law = fit(runs, "multi_power_warmup")
+    s = lrkit.parse(wsd)
+    got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
+    assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
+    assert law.final(s) == pytest.approx(true.final(s), rel=1e-5)

@@ -14,6 +14,8 @@ schedules by predicted final loss, or search the schedule that minimizes it.
 - ``multi_power_pqs``, ``momentum_pqs``, ``mean_pqs`` — also with diminishing
   returns in area in the power term (a fitted ``nu``, ``xi``; see :class:`Law`);
   ``mean_pqs`` is :func:`fit`'s default.
+- ``multi_power_warmup`` — the MPL as Luo et al.'s released code sums it (the warmup's
+  rises are negative drops): the formula of the fits published with the paper.
 
 The formulas are in :class:`Law` and :mod:`lrkit.laws._forms`. numpy does the
 math; scipy (``pip install 'lrkit[laws]'``) is imported only by :func:`fit`,

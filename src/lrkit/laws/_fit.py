@@ -30,7 +30,7 @@ import numpy as np
 from .._validate import check_bool, check_int
 from ..errors import ConfigError, ConfigTypeError
 from . import _forms as F
-from ._law import _MEANS, LAWS, Law, _base
+from ._law import _MEANS, LAWS, MPL_LAWS, RISES, Law, _base
 from ._run import Run
 
 __all__ = ["fit", "DEFAULT_LAW"]
@@ -107,7 +107,7 @@ def _starts(law: str, lmin: float) -> list[dict[str, float]]:
 
 
 def _unit_starts(law: str, lmin: float) -> list[dict[str, float]]:
-    if law == "multi_power":
+    if law in MPL_LAWS:
         base = {
             "L0": 0.9 * lmin,
             "A": 0.5,
@@ -172,7 +172,9 @@ def _fit_data(
         st, ls = _points(r, skip_warmup)
         if st.size:
             w = st / max(int(st[-1]), 1) if weight == "step" else np.ones(st.size)
-            g = F.geometry(r.eta, st, terms=law == "multi_power", q=q, p=p, nu=nu, xi=xi)
+            g = F.geometry(
+                r.eta, st, terms=law in MPL_LAWS, q=q, p=p, nu=nu, xi=xi, rises=law == RISES
+            )
             data.append((g, np.log(ls), np.sqrt(w)))
     npts = sum(d[1].size for d in data)
     names = [n for n in LAWS[law] if n != "lam"]
@@ -204,7 +206,7 @@ def _objective(
         p = unpack(x)
         out = []
         for (g, ylog, sw), cache in zip(data, caches):
-            if law == "multi_power":
+            if law in MPL_LAWS:
                 pred = F.mpl_curve(g, p, cache)
             else:
                 pred = F.momentum_curve(g, p, cache)
@@ -215,7 +217,7 @@ def _objective(
         p = unpack(x)
         out = []
         for (g, _, sw), cache in zip(data, caches):
-            if law == "multi_power":
+            if law in MPL_LAWS:
                 y, J = F.mpl_jac(g, p, cache)
             else:
                 y, J = F.momentum_jac(g, p, cache)
@@ -366,7 +368,8 @@ def fit(
     ``"multi_power_pqs"``, ``"momentum_pqs"``: also with diminishing returns in area in
     the power term (``nu``, ``xi``; see :class:`Law`), fitted over :data:`S_GRID` /
     :data:`K_GRID` at that ``q`` and ``p``; ``"mean_pqs"`` (the default): the mean of
-    those two.
+    those two. ``"multi_power_warmup"``: the MPL with the warmup's rises in its drop sum
+    (Luo et al.'s released formula; see :class:`Law`), fitted as ``"multi_power"``.
     The floor ``L0`` is bounded to :math:`[0, (1 - 10^{-6})\\min_i L_i)`: below the
     lowest loss logged in any of the runs.
     Returns a :class:`Law` whose ``info`` records the runs, the fit error and the

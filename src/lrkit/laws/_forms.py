@@ -118,14 +118,20 @@ def _area(eta: np.ndarray, p: float = 1.0) -> np.ndarray:
     return _powered(eta, p)
 
 
-def prepare(eta: np.ndarray, q: float = 1.0, p: float = 1.0) -> dict[str, Any]:
+def prepare(eta: np.ndarray, q: float = 1.0, p: float = 1.0, rises: bool = False) -> dict[str, Any]:
     """What :func:`geometry` needs from the schedule alone (computed once per schedule);
     ``q``: the drop exponent of :func:`_drops` (1: the published laws); ``p``: the
-    progress exponent of :func:`_area` (1: the published laws)."""
+    progress exponent of :func:`_area` (1: the published laws); ``rises``: the drops
+    :math:`d_k = \\eta_{k-1} - \\eta_k` of every step from 1, the warmup's rises
+    included as negative drops (as Luo et al.'s released code sums them; with ``q = 1``)."""
     eta = np.asarray(eta, dtype=np.float64)
     area = _area(eta, p)
     cum = np.cumsum(area)
     d, kp = _drops(eta, q)
+    first = kp + 1
+    if rises:
+        d[1:] = eta[:-1] - eta[1:]
+        first = 1
     floor = max(float(eta.max()), 1e-300) * 1e-12
     return {
         "eta": eta,
@@ -133,6 +139,7 @@ def prepare(eta: np.ndarray, q: float = 1.0, p: float = 1.0) -> dict[str, Any]:
         "cum": cum,
         "d": d,
         "kp": kp,
+        "first": first,  # the first step whose drop counts
         "leta": np.log(np.maximum(eta, floor)),
         "cum_prev": np.concatenate([[0.0], cum[:-1]]),  # S(k-1)
         "nz": np.flatnonzero(d),
@@ -150,6 +157,7 @@ def geometry(
     p: float = 1.0,
     nu: float = 0.0,
     xi: float = 0.0,
+    rises: bool = False,
 ) -> Geometry:
     """Precompute the MPL's drop-sum terms of rates ``eta`` at ``steps`` (sorted or not).
 
@@ -157,10 +165,10 @@ def geometry(
     ``prep``: :func:`prepare` of ``eta``, when evaluating one schedule repeatedly;
     ``q``, ``p``: the drop and progress exponents (:func:`prepare`); ``nu``, ``xi``: the
     power term's area with diminishing returns (:func:`saturated`, :func:`log_saturated`;
-    the drop terms keep :math:`S`).
+    the drop terms keep :math:`S`); ``rises``: the warmup's rises as drops (:func:`prepare`).
     """
     if prep is None:
-        prep = prepare(eta, q, p)
+        prep = prepare(eta, q, p, rises)
     g = _geometry(steps, exact=exact, terms=terms, prep=prep)
     if nu or xi:
         S = log_saturated(saturated(g.S, nu), xi, float(prep["cum"][prep["kp"]]))
@@ -201,7 +209,7 @@ def _geometry(
     prep: dict[str, Any],
 ) -> Geometry:
     steps = np.asarray(steps, dtype=np.int64)
-    cum, d, kp, leta_all = prep["cum"], prep["d"], prep["kp"], prep["leta"]
+    cum, d, leta_all = prep["cum"], prep["d"], prep["leta"]
     cum_prev, nz = prep["cum_prev"], prep["nz"]
     S = cum[steps]
     if not terms:
@@ -212,7 +220,7 @@ def _geometry(
         k = nz[jj]
         return Geometry(S, ii, d[k], S[ii] - cum_prev[k], leta_all[k], steps.size, d, steps)
     if "blocks" not in prep:
-        prep["blocks"] = _block_moments(d, cum_prev, leta_all, kp + 1)
+        prep["blocks"] = _block_moments(d, cum_prev, leta_all, prep["first"])
     return _blocked(steps, prep, S)
 
 
@@ -248,12 +256,11 @@ def _block_moments(
 
 
 def _blocked(steps: np.ndarray, prep: dict[str, Any], S: np.ndarray) -> Geometry:
-    d, kp, cum_prev, leta_all = prep["d"], prep["kp"], prep["cum_prev"], prep["leta"]
-    first = kp + 1
+    d, first, cum_prev, leta_all = prep["d"], prep["first"], prep["cum_prev"], prep["leta"]
     Db, Sb, Lb, Vs, Vl, Cv, on, rough = prep["blocks"]
     live = np.flatnonzero(on)
     # far blocks of evaluated step t: those ending at or before t - NEAR
-    nfar = np.maximum(0, (steps - NEAR - kp) // BLOCK)
+    nfar = np.maximum(0, (steps - NEAR - first + 1) // BLOCK)
     cnt = np.searchsorted(live, nfar)  # live blocks with index < nfar
     row_f = np.repeat(np.arange(steps.size), cnt)
     off = np.concatenate([[0], np.cumsum(cnt)[:-1]])
@@ -507,6 +514,7 @@ def mpl_dense(
     q: float = 1.0,
     pexp: float = 1.0,
     nu: float = 0.0,
+    rises: bool = False,
 ) -> np.ndarray:
     r"""The Multi-Power Law at many ``steps`` of one schedule, in about :math:`O(T)`.
 
@@ -530,10 +538,11 @@ def mpl_dense(
     with rates 10x that scale on a 3,000-step warm-up + cosine, :math:`1.7\cdot10^{-6}`
     on a two-slope interpolate.
     ``q``, ``pexp``: the drop and progress exponents (:func:`prepare`); ``nu``: the
-    power term's inverse area scale (:func:`saturated`).
+    power term's inverse area scale (:func:`saturated`); ``rises``: the warmup's rises as
+    drops (:func:`prepare`).
     """
     lo, hi = int(steps.min()), int(steps.max())
-    prep = prepare(eta, q, pexp)
+    prep = prepare(eta, q, pexp, rises)
     J = _jumps(prep, p)
     S = saturated(prep["cum"], nu)
 
