@@ -1096,3 +1096,18 @@ def test_predict_cli_fits_and_ranks_with_multi_power_warmup(tmp_path, capsys):
     got = [ln.split(None, 2) for ln in text.splitlines() if ln.strip().endswith(wsd)]
     assert float(got[0][1]) == pytest.approx(law.final(s), abs=6e-6)
     assert law.final(s) == pytest.approx(true.final(s), rel=1e-5)
+
+
+@pytest.mark.parametrize("size, bound", [("25", 0.0015), ("100", 0.0015), ("400", 0.00175)])
+def test_paper_protocol_full_default_law_per_curve(size, bound):
+    """The whole paper protocol with the default law, on the paper's figure: fit the three
+    curves, predict the six held-out ones at every logged point. Measured 0.135 / 0.137 /
+    0.171 % (BENCHMARKS.md §6); the bound is the issue's 0.15 % at 25M and 100M, and at
+    400M (where the target is not met) a guard 2 % above what is measured."""
+    from lrkit.laws.public import FIT_NAMES, TEST_NAMES, load_public
+
+    runs = load_public(DATA, size)
+    law = fit([runs[n] for n in FIT_NAMES])
+    err = law.errors([runs[n] for n in TEST_NAMES])
+    assert err["mean_rel_runs"] < bound
+    assert err["worst_rel"] < 0.008
