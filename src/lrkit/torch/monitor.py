@@ -43,6 +43,12 @@ class LRMonitor:
             recorded). Otherwise call :meth:`record` yourself.
         start_step: the step number of the first record (e.g. the scheduler's
             step after a resume).
+        all_ranks: under ``torch.distributed`` (a process group initialized when
+            a record is written), only rank 0 writes the CSV file and the
+            writer, as every rank applies the same values (each rank writing one
+            file interleaved their rows); ``True``: every rank writes (give each
+            rank its own ``csv_path`` / log directory). Every rank keeps
+            ``history``.
 
     ``history`` is a list of dicts ``{"step": n, "lr/0": ..., ...}``;
     :meth:`series` gives one key's values as a list.
@@ -64,9 +70,11 @@ class LRMonitor:
         tag_prefix: str = "",
         auto: bool = False,
         start_step: int = 0,
+        all_ranks: bool = False,
     ) -> None:
         o = "LRMonitor"
         check_optimizer(o, optimizer)
+        self.all_ranks = check_bool(o, "all_ranks", all_ranks)
         if isinstance(keys, str):
             keys = (keys,)
         self.optimizer = optimizer
@@ -79,7 +87,7 @@ class LRMonitor:
             csv_path = check_file(os.fspath(csv_path), f"{o}: csv_path")
         if writer is not None and tensorboard is not None:
             raise ValueError("LRMonitor: give writer or tensorboard, not both")
-        if tensorboard is not None:
+        if tensorboard is not None and self._writes():
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError as e:  # pragma: no cover - depends on the environment
@@ -130,6 +138,8 @@ class LRMonitor:
         row: dict[str, float] = {"step": n}
         row.update(self.read())
         self.history.append(row)
+        if not self._writes():
+            return row
         if self.writer is not None:
             for k, v in row.items():
                 if k != "step":
@@ -137,6 +147,13 @@ class LRMonitor:
         if self.csv_path is not None:
             self._write_csv(self.csv_path, row)
         return row
+
+    def _writes(self) -> bool:
+        """Whether this process writes the CSV file and the writer (see ``all_ranks``)."""
+        dist = torch.distributed
+        if self.all_ranks or not (dist.is_available() and dist.is_initialized()):
+            return True
+        return dist.get_rank() == 0
 
     def _write_csv(self, path: str, row: dict[str, float]) -> None:
         new = self._csv_columns is None
