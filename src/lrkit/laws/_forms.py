@@ -9,7 +9,7 @@ updates :math:`0..t`:
 - :math:`k_p` — the first step at the schedule's maximum (the end of the
   warmup); the drops :math:`d_k = \eta_{k-1} - \eta_k` count for
   :math:`k > k_p` only (the warmup's rises are not "drops"; but with ``rises``, the
-  released form of Luo et al.'s code: every :math:`k \\ge 1`);
+  released form of Luo et al.'s code: every :math:`k \ge 1`);
 - :math:`S_k(t) = \sum_{\tau=k}^{t} \eta_\tau = S(t) - S(k-1)`.
 
 **Multi-Power Law** (Luo et al., ICLR 2025), seven parameters:
