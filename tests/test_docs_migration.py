@@ -145,11 +145,14 @@ def test_timm_formulas_match_the_known_values():
     assert math.isclose(
         PEERS.timm_cosine(20, 20, 0.0, cycle_mul=2, cycle_decay=0.5, cycle_limit=9), 0.05
     )
-    # warmup_prefix=True rises to the base rate; timm's default rises to the schedule's
-    # own value at warmup_t (0.1 * (1 + cos(pi / 10)) / 2 at t = 10)
+    # the warmup rises towards the base rate in both modes (timm's cosine_lr.py:
+    # warmup_steps = (base - warmup_lr_init) / warmup_t); without warmup_prefix the
+    # schedule keeps its own clock: 0.1 * (1 + cos(pi / 10)) / 2 at t = 10
     assert PEERS.timm_cosine(5, 100, warmup_t=10, warmup_prefix=True) == 0.05
+    assert PEERS.timm_cosine(5, 100, warmup_t=10) == 0.05
     at10 = 0.05 * (1 + math.cos(math.pi / 10))
-    assert math.isclose(PEERS.timm_cosine(5, 100, warmup_t=10), at10 / 2, rel_tol=1e-12)
+    assert math.isclose(PEERS.timm_cosine(10, 100, warmup_t=10), at10, rel_tol=1e-12)
+    assert PEERS.timm_cosine(10, 100, warmup_t=10, warmup_prefix=True) == 0.1
     assert math.isclose(PEERS.timm_cosine(50, 100, k_decay=2.0), 0.05 * (1 + math.cos(math.pi / 4)))
     assert math.isclose(PEERS.timm_tanh(50, 100, lb=-3.0, ub=3.0), 0.05, rel_tol=1e-12)
     assert PEERS.timm_tanh(100, 100, 1e-3) == 1e-3
