@@ -160,3 +160,11 @@ def test_timm_formulas_match_the_known_values():
     assert PEERS.timm_step(65, 30, 0.1) == pytest.approx(1e-3, rel=1e-12)
     assert PEERS.timm_multistep(80, [30, 80], 0.1) == pytest.approx(1e-3, rel=1e-12)
     assert PEERS.timm_poly(50, 100, 2.0) == pytest.approx(0.025, rel=1e-12)
+
+
+def test_constantlr_factor_hint_says_the_value_is_a_rate():
+    # ConstantLR(opt, factor=0.5) is constant(0.05) with lr=0.1 (the pytorch row above):
+    # a hint "factor is lrkit's value" would make constant(0.5), ten times the rate
+    with pytest.raises(LrkitError, match="unexpected argument 'factor'") as e:
+        lrkit.constant(0.1, factor=0.5, steps=10)
+    assert "value (a rate: value = factor * base rate)" in str(e.value)

@@ -293,7 +293,7 @@ _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
     "gamma": (_PT, {"sgdr": "decay", "inverse_time": "decay"}),
     "start_factor": (_PT, "start (a rate: start = start_factor * base rate)"),
     "end_factor": (_PT, "end (a rate: end = end_factor * base rate)"),
-    "factor": (_PT, {"constant": "value", "": "gamma"}),
+    "factor": (_PT, {"constant": "value (a rate: value = factor * base rate)", "": "gamma"}),
     "warmup_steps": (_OX, {"wsd": "warmup", "inverse_sqrt": "warmup", "": _WRAP}),
     "num_warmup_steps": (_HF, {"wsd": "warmup", "inverse_sqrt": "warmup", "": _WRAP}),
     "num_training_steps": (_HF, "steps"),
