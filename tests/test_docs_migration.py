@@ -168,3 +168,32 @@ def test_constantlr_factor_hint_says_the_value_is_a_rate():
     with pytest.raises(LrkitError, match="unexpected argument 'factor'") as e:
         lrkit.constant(0.1, factor=0.5, steps=10)
     assert "value (a rate: value = factor * base rate)" in str(e.value)
+
+
+def test_a_function_of_the_step_where_a_schedule_goes_points_to_custom():
+    # PyTorch's LambdaLR habit: a function where lrkit wants a schedule. The message says
+    # how to wrap it, and that lrkit.custom takes the rate (LambdaLR's is a factor)
+    import torch
+
+    import lrkit.jax
+    import lrkit.torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    def factor(t):
+        return 0.98**t
+
+    for make in (
+        lambda: lrkit.torch.Scheduler(opt, factor),
+        lambda: lrkit.torch.Scheduler(opt, {"lr": factor}),
+        lambda: lrkit.jax.schedule(factor),
+        lambda: lrkit.as_schedule(factor),
+    ):
+        with pytest.raises(LrkitError) as e:
+            make()
+        assert "lrkit.custom(lambda t: lr * f(t))" in str(e.value), str(e.value)
+    assert opt.param_groups[0]["lr"] == 0.1
+    # the hint is only for functions
+    with pytest.raises(LrkitError) as e:
+        lrkit.torch.Scheduler(opt, object())
+    assert "custom" not in str(e.value)

@@ -334,6 +334,20 @@ _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
 }
 
 
+def callable_hint(value: object) -> str:
+    """For a function given where a schedule goes (PyTorch's ``LambdaLR`` habit): how to wrap it.
+
+    >>> callable_hint(1.0)
+    ''
+    """
+    if not callable(value):
+        return ""
+    return (
+        "; a function of the step is wrapped with lrkit.custom(fn), which takes the rate "
+        "(LambdaLR's function gives a factor: lrkit.custom(lambda t: lr * f(t)))"
+    )
+
+
 def peer_hint(owner: str, name: str, allowed: list[str] | tuple[str, ...]) -> str:
     """``"; PyTorch's `eta_min` is lrkit's `end`"`` for a peer's argument name, else ``""``.
 

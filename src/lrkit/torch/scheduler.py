@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
-from .._validate import check_bool, check_choice, check_int
+from .._validate import callable_hint, check_bool, check_choice, check_int
 from .._xp import sample_steps
 from ..control import (
     MAX_COUNT,
@@ -247,7 +247,7 @@ def _as_sched(owner: str, name: str, value: Any) -> Schedule:
     except TypeError:
         raise ConfigTypeError(
             f"{owner}: schedule for {name} must be a schedule, a spec string, a dict or a number, "
-            f"got {value!r}"
+            f"got {value!r}{callable_hint(value)}"
         ) from None
 
 
