@@ -197,3 +197,17 @@ def test_a_function_of_the_step_where_a_schedule_goes_points_to_custom():
     with pytest.raises(LrkitError) as e:
         lrkit.torch.Scheduler(opt, object())
     assert "custom" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "peer"),
+    [("warmup_steps", "optax"), ("num_warmup_steps", "HuggingFace"), ("warmup_t", "timm")],
+)
+def test_a_peer_s_warmup_length_given_to_warmup_names_its_steps(name, peer):
+    # inside lrkit.warmup(...) itself the hint is the parameter, not "wrap the schedule"
+    with pytest.raises(LrkitError) as e:
+        lrkit.warmup(lrkit.cosine(0.1, steps=90), **{name: 10})
+    assert f"{peer}'s `{name}` is lrkit's `steps`" in str(e.value)
+    with pytest.raises(LrkitError) as e:
+        lrkit.cosine(0.1, steps=90, **{name: 10})
+    assert "wrap the schedule: lrkit.warmup(schedule, steps=N)" in str(e.value)
