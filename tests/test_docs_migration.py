@@ -211,3 +211,17 @@ def test_a_peer_s_warmup_length_given_to_warmup_names_its_steps(name, peer):
     with pytest.raises(LrkitError) as e:
         lrkit.cosine(0.1, steps=90, **{name: 10})
     assert "wrap the schedule: lrkit.warmup(schedule, steps=N)" in str(e.value)
+
+
+def test_pytorch_s_last_epoch_says_how_lrkit_resumes():
+    # CosineAnnealingLR(opt, T_max=100, last_epoch=-1) copied over: a schedule is a
+    # function of the step, the run's step lives in the scheduler
+    for make in (
+        lambda: lrkit.cosine(0.1, 0.0, steps=100, last_epoch=-1),
+        lambda: lrkit.parse("cosine(0.1, 0.0, steps=100, last_epoch=-1)"),
+    ):
+        with pytest.raises(LrkitError) as e:
+            make()
+        msg = str(e.value)
+        assert "for PyTorch's `last_epoch`, resume with" in msg, msg
+        assert "load_state_dict" in msg and "step(n)" in msg

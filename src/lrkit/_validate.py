@@ -272,11 +272,16 @@ def resolve_duration(
 # ---------------------------------------------------------------- peers' argument names
 _PT, _HF, _OX, _KS, _TM = "PyTorch", "HuggingFace", "optax", "Keras", "timm"
 _WRAP = "wrap the schedule: lrkit.warmup(schedule, steps=N)"
+_RESUME = (
+    "resume with the scheduler's load_state_dict, or its step(n) to start at step n "
+    "(a schedule is a function of the step: it holds no step of its own)"
+)
 
 #: a peer's argument name -> (peer, lrkit's name): a name, ``{owner: name}`` with the
 #: key ``""`` for any other owner, or a sentence (it contains a space) said as it is
 _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
     "T_max": (_PT, "steps"),
+    "last_epoch": (_PT, {"": _RESUME}),
     "eta_min": (_PT, "end"),
     "max_lr": (_PT, {"cyclic": "high", "": "peak"}),
     "base_lr": (_PT, {"cyclic": "low", "": "start"}),
@@ -374,7 +379,7 @@ def peer_hint(owner: str, name: str, allowed: list[str] | tuple[str, ...]) -> st
         ours = got
     if " " not in ours and ours not in allowed:
         return ""
-    if ours.startswith("wrap"):
+    if ours.startswith(("wrap", "resume")):
         return f"; for {peer}'s `{name}`, {ours}"
     word = ours if " " in ours else f"`{ours}`"
     return f"; {peer}'s `{name}` is lrkit's {word}"
