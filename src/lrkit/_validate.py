@@ -348,10 +348,12 @@ _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
 def callable_hint(value: object) -> str:
     """For a function given where a schedule goes (PyTorch's ``LambdaLR`` habit): how to wrap it.
 
-    >>> callable_hint(1.0)
-    ''
+    Not for a class (``lrkit.cosine`` left uncalled is no function of the step).
+
+    >>> callable_hint(1.0), callable_hint(float)
+    ('', '')
     """
-    if not callable(value):
+    if not callable(value) or isinstance(value, type):
         return ""
     return (
         "; a function of the step is wrapped with lrkit.custom(fn), which takes the rate "
