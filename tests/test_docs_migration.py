@@ -145,11 +145,14 @@ def test_timm_formulas_match_the_known_values():
     assert math.isclose(
         PEERS.timm_cosine(20, 20, 0.0, cycle_mul=2, cycle_decay=0.5, cycle_limit=9), 0.05
     )
-    # warmup_prefix=True rises to the base rate; timm's default rises to the schedule's
-    # own value at warmup_t (0.1 * (1 + cos(pi / 10)) / 2 at t = 10)
+    # the warmup rises towards the base rate in both modes (timm's cosine_lr.py:
+    # warmup_steps = (base - warmup_lr_init) / warmup_t); without warmup_prefix the
+    # schedule keeps its own clock: 0.1 * (1 + cos(pi / 10)) / 2 at t = 10
     assert PEERS.timm_cosine(5, 100, warmup_t=10, warmup_prefix=True) == 0.05
+    assert PEERS.timm_cosine(5, 100, warmup_t=10) == 0.05
     at10 = 0.05 * (1 + math.cos(math.pi / 10))
-    assert math.isclose(PEERS.timm_cosine(5, 100, warmup_t=10), at10 / 2, rel_tol=1e-12)
+    assert math.isclose(PEERS.timm_cosine(10, 100, warmup_t=10), at10, rel_tol=1e-12)
+    assert PEERS.timm_cosine(10, 100, warmup_t=10, warmup_prefix=True) == 0.1
     assert math.isclose(PEERS.timm_cosine(50, 100, k_decay=2.0), 0.05 * (1 + math.cos(math.pi / 4)))
     assert math.isclose(PEERS.timm_tanh(50, 100, lb=-3.0, ub=3.0), 0.05, rel_tol=1e-12)
     assert PEERS.timm_tanh(100, 100, 1e-3) == 1e-3
@@ -157,3 +160,69 @@ def test_timm_formulas_match_the_known_values():
     assert PEERS.timm_step(65, 30, 0.1) == pytest.approx(1e-3, rel=1e-12)
     assert PEERS.timm_multistep(80, [30, 80], 0.1) == pytest.approx(1e-3, rel=1e-12)
     assert PEERS.timm_poly(50, 100, 2.0) == pytest.approx(0.025, rel=1e-12)
+
+
+def test_constantlr_factor_hint_says_the_value_is_a_rate():
+    # ConstantLR(opt, factor=0.5) is constant(0.05) with lr=0.1 (the pytorch row above):
+    # a hint "factor is lrkit's value" would make constant(0.5), ten times the rate
+    with pytest.raises(LrkitError, match="unexpected argument 'factor'") as e:
+        lrkit.constant(0.1, factor=0.5, steps=10)
+    assert "value (a rate: value = factor * base rate)" in str(e.value)
+
+
+def test_a_function_of_the_step_where_a_schedule_goes_points_to_custom():
+    # PyTorch's LambdaLR habit: a function where lrkit wants a schedule. The message says
+    # how to wrap it, and that lrkit.custom takes the rate (LambdaLR's is a factor)
+    import torch
+
+    import lrkit.jax
+    import lrkit.torch
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    def factor(t):
+        return 0.98**t
+
+    for make in (
+        lambda: lrkit.torch.Scheduler(opt, factor),
+        lambda: lrkit.torch.Scheduler(opt, {"lr": factor}),
+        lambda: lrkit.jax.schedule(factor),
+        lambda: lrkit.as_schedule(factor),
+    ):
+        with pytest.raises(LrkitError) as e:
+            make()
+        assert "lrkit.custom(lambda t: lr * f(t))" in str(e.value), str(e.value)
+    assert opt.param_groups[0]["lr"] == 0.1
+    # the hint is only for functions: not for a class such as lrkit.cosine left uncalled
+    for bad in (object(), lrkit.cosine):
+        with pytest.raises(LrkitError) as e:
+            lrkit.torch.Scheduler(opt, bad)
+        assert "custom" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "peer"),
+    [("warmup_steps", "optax"), ("num_warmup_steps", "HuggingFace"), ("warmup_t", "timm")],
+)
+def test_a_peer_s_warmup_length_given_to_warmup_names_its_steps(name, peer):
+    # inside lrkit.warmup(...) itself the hint is the parameter, not "wrap the schedule"
+    with pytest.raises(LrkitError) as e:
+        lrkit.warmup(lrkit.cosine(0.1, steps=90), **{name: 10})
+    assert f"{peer}'s `{name}` is lrkit's `steps`" in str(e.value)
+    with pytest.raises(LrkitError) as e:
+        lrkit.cosine(0.1, steps=90, **{name: 10})
+    assert "wrap the schedule: lrkit.warmup(schedule, steps=N)" in str(e.value)
+
+
+def test_pytorch_s_last_epoch_says_how_lrkit_resumes():
+    # CosineAnnealingLR(opt, T_max=100, last_epoch=-1) copied over: a schedule is a
+    # function of the step, the run's step lives in the scheduler
+    for make in (
+        lambda: lrkit.cosine(0.1, 0.0, steps=100, last_epoch=-1),
+        lambda: lrkit.parse("cosine(0.1, 0.0, steps=100, last_epoch=-1)"),
+    ):
+        with pytest.raises(LrkitError) as e:
+            make()
+        msg = str(e.value)
+        assert "for PyTorch's `last_epoch`, resume with" in msg, msg
+        assert "load_state_dict" in msg and "step(n)" in msg

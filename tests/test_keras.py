@@ -476,3 +476,45 @@ def test_float32_sgdr_restarts_with_a_non_integer_mult_land_on_float64s_step():
         out = lk.Schedule(sg)(keras.ops.convert_to_tensor(steps.astype("int32")))
         got = np.asarray(keras.ops.convert_to_numpy(out), np.float64)
         np.testing.assert_allclose(got, sg(steps), atol=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_keras_own_plateau_settings_convert_as_docs_keras_md_says(seed):
+    # Keras counts patience and cooldown one epoch shorter and min_delta is absolute:
+    # keras' ReduceLROnPlateau(patience=p, cooldown=c, min_delta=d) is lrkit's with
+    # patience=max(p - 1, 0), cooldown=max(c - 1, 0), threshold=d, threshold_mode="abs"
+    # (and eps=0: Keras reduces however small the rate; lrkit's default stops at 1e-8)
+    import random
+
+    rng = random.Random(seed)
+    p, c = rng.choice([0, 1, 2, 3]), rng.choice([0, 1, 2, 3])
+    d, f = rng.choice([0.0, 1e-4, 0.05]), rng.choice([0.1, 0.5])
+    mode, floor = rng.choice(["min", "max"]), rng.choice([0.0, 0.01])
+    theirs, ours = _probe(0.1), _probe(0.1)
+    ref = keras.callbacks.ReduceLROnPlateau(
+        monitor="score", patience=p, cooldown=c, min_delta=d, factor=f, min_lr=floor, mode=mode
+    )
+    cb = lk.ReduceLROnPlateau(
+        "score",
+        patience=max(p - 1, 0),
+        cooldown=max(c - 1, 0),
+        threshold=d,
+        threshold_mode="abs",
+        factor=f,
+        min_lr=floor,
+        mode=mode,
+        eps=0.0,
+    )
+    ref.set_model(theirs)
+    cb.set_model(ours)
+    ref.on_train_begin()
+    cb.on_train_begin()
+    for epoch in range(40):
+        score = rng.choice([1.0, 0.9, 1.1, rng.random()])
+        ref.on_epoch_end(epoch, {"score": score})
+        cb.on_epoch_end(epoch, {"score": score})
+        want = float(theirs.optimizer.learning_rate)
+        assert float(ours.optimizer.learning_rate) == pytest.approx(want, rel=1e-6), epoch
+    # the setting Keras users write first says what it is here
+    with pytest.raises(TypeError, match=r"`min_delta` is `threshold` with `threshold_mode='abs'`"):
+        lk.ReduceLROnPlateau("score", min_delta=0.1)

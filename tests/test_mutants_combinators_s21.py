@@ -3,9 +3,9 @@
 ``Add.level`` and ``Subtract.level`` (both 1) decide that a sum or difference on the right
 of ``+`` or ``-`` is printed in parentheses: ``a + (b - c)`` is a different tree from
 ``a + b - c`` (that is ``(a + b) - c``), so without them the printed spec would parse back
-to another schedule. ``warmup(..., prefix=False)`` ramps to the schedule's value at the
-end of the warm-up, ``s(w)`` (its docstring), so the exp ramp's check reads ``s(w)``, not
-``s(-w)``."""
+to another schedule. ``warmup(..., prefix=False)`` ramps to the schedule's first value,
+``s(0)``, as timm's ``warmup_prefix=False`` does (its docstring), so the exp ramp's check
+reads ``s(0)``, not the value at the end of the ramp."""
 
 from __future__ import annotations
 
@@ -32,9 +32,11 @@ def test_a_sum_or_difference_on_the_right_of_plus_prints_in_parentheses():
         assert parse(str(x)) == x
 
 
-def test_an_exp_warmup_laid_over_the_schedule_checks_its_value_at_the_end_of_the_ramp():
-    s = lrkit.linear(1.0, -1.0, steps=10)  # s(6) = -0.2 < 0, s(-6) would be 2.2
-    with pytest.raises(ConfigError, match=r"must be >= 0, got -0\.19999"):
+def test_an_exp_warmup_laid_over_the_schedule_checks_its_first_value():
+    s = lrkit.linear(-1.0, 1.0, steps=10)  # s(0) = -1 < 0, s(6) = 0.2 would pass
+    with pytest.raises(ConfigError, match=r"must be >= 0, got -1\.0"):
         lrkit.warmup(s, steps=6, shape="exp", start=0.1, prefix=False)
-    w = lrkit.warmup(s, steps=4, shape="exp", start=0.1, prefix=False)  # s(4) = 0.2
-    assert w(4) == pytest.approx(0.2) and w(0) == pytest.approx(0.1)
+    up = lrkit.linear(0.4, -1.0, steps=10)  # s(0) = 0.4, s(6) = -0.44: the ramp aims at 0.4
+    w = lrkit.warmup(up, steps=6, shape="exp", start=0.1, prefix=False)
+    assert w(0) == pytest.approx(0.1) and w(3) == pytest.approx(0.2)
+    assert w(6) == pytest.approx(-0.44)

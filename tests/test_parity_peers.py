@@ -224,8 +224,8 @@ def timm_cosine_lr(t, t_initial, lr_min=0.0, k=1.0, cycle_limit=1, warmup_t=0, i
             return lr_min
         return lr_min + 0.5 * (BASE - lr_min) * (1 + math.cos(math.pi * t_curr**k / t_initial**k))
 
-    if t < warmup_t:  # the ramp aims at the schedule's value at warmup_t (its own clock)
-        return init + t * (raw(warmup_t) - init) / warmup_t
+    if t < warmup_t:  # the ramp aims at the base rate; the schedule keeps its own clock
+        return init + t * (BASE - init) / warmup_t
     return raw(t)
 
 
@@ -243,7 +243,8 @@ def test_timm_formulas_known_points():
     assert timm_cosine_lr(50, 100, k=2.0) == pytest.approx(
         BASE * (1 + math.cos(math.pi / 4)) / 2, rel=1e-12
     )
-    assert timm_cosine_lr(5, 100, warmup_t=10) == pytest.approx(timm_cosine_lr(10, 100) / 2)
+    assert timm_cosine_lr(5, 100, warmup_t=10) == pytest.approx(BASE / 2)
+    assert timm_cosine_lr(10, 100, warmup_t=10) == timm_cosine_lr(10, 100)
     assert timm_tanh_lr(50, 100, lb=-3.0, ub=3.0) == pytest.approx(BASE / 2, rel=1e-12)
     assert timm_tanh_lr(100, 100, lr_min=1e-3) == 1e-3
 

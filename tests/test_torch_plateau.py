@@ -202,3 +202,33 @@ def test_process_group_of_the_wrong_type_is_refused_when_built(bad, tmp_path):
         assert not EarlyStopping(process_group=group, patience=1).step(1.0)
     finally:
         dist.destroy_process_group()
+
+
+def test_torch_spellings_that_do_not_fit_are_refused_in_lrkit_s_words():
+    # PyTorch's ReduceLROnPlateau(optimizer, "min"): the second argument is lrkit's base
+    # schedule, and "min" is not a spec; the message says where the mode goes
+    from lrkit.errors import ConfigTypeError
+
+    for mode in ("min", "max"):
+        with pytest.raises(ConfigTypeError, match=f"ReduceOnPlateau.*mode='{mode}'") as e:
+            ReduceOnPlateau(_sgd(), mode, patience=2)
+        assert "ReduceOnPlateau(optimizer, mode=" in str(e.value)
+    # an unknown keyword names ReduceOnPlateau (not Scheduler) and lists what it takes
+    for bad in ("verbose", "last_epoch"):
+        with pytest.raises(
+            ConfigTypeError, match=f"ReduceOnPlateau: unexpected argument '{bad}'"
+        ) as e:
+            ReduceOnPlateau(_sgd(), **{bad: 1})
+        msg = str(e.value)
+        assert "Scheduler.__init__" not in msg
+        for name in ("mode", "factor", "patience", "threshold_mode", "cooldown", "min_lr", "eps"):
+            assert name in msg
+        assert "total_steps" in msg and "relative" in msg
+    opt = _sgd()
+    before = dict(opt.param_groups[0])
+    with pytest.raises(ConfigTypeError):
+        ReduceOnPlateau(opt, "min")
+    assert opt.param_groups[0] == before  # nothing changed
+    # the spellings that do fit still work
+    ReduceOnPlateau(_sgd(), mode="max", factor=0.5, patience=2, threshold_mode="abs", eps=1e-8)
+    ReduceOnPlateau(_sgd(), "cosine(0.1, 0.0, steps=10)")

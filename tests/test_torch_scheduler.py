@@ -520,3 +520,28 @@ def test_a_checkpoint_from_another_number_of_param_groups_says_so():
     lines = str(e.value).splitlines()
     assert lines[1] == "  saved:       lr: cosine(start=1.0, steps=10) (2 param groups)"
     assert lines[2] == "  constructed: lr: cosine(start=1.0, steps=10)"
+
+
+def test_a_pytorch_scheduler_s_state_says_how_to_continue_its_run():
+    # a migrating user's checkpoint holds CosineAnnealingLR's state (last_epoch=5): it
+    # cannot be loaded, and the message says how to continue from its step
+    from lrkit.errors import ConfigError
+
+    p = torch.nn.Parameter(torch.zeros(1))
+    old_opt = torch.optim.SGD([p], lr=0.1)
+    old = tl.CosineAnnealingLR(old_opt, T_max=100)
+    for _ in range(5):
+        old_opt.step()
+        old.step()
+    opt = torch.optim.SGD([p], lr=0.1)
+    sched = Scheduler(opt, lrkit.cosine(0.1, 0.0, steps=100))
+    with pytest.raises(ConfigError, match=r"PyTorch scheduler's state \(last_epoch=5\)") as e:
+        sched.load_state_dict(old.state_dict())
+    assert "sched.step(5)" in str(e.value)
+    sched.step(5)  # what the message says: the same rate as PyTorch's
+    assert opt.param_groups[0]["lr"] == pytest.approx(old_opt.param_groups[0]["lr"], rel=1e-12)
+    # ReduceLROnPlateau's last_epoch counts reports, not steps: no such hint
+    rop = tl.ReduceLROnPlateau(torch.optim.SGD([p], lr=0.1))
+    with pytest.raises(ConfigError, match="must come from") as e:
+        sched.load_state_dict(rop.state_dict())
+    assert "step(" not in str(e.value)

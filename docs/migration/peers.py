@@ -267,17 +267,13 @@ def timm_cosine(
     Cycle ``i`` lasts ``t_initial * cycle_mul**i``; inside it, at local time
     ``tc``: ``lr_min + (base * cycle_decay**i - lr_min) (1 + cos(pi tc^k / T_i^k)) / 2``
     (``k = k_decay``); from cycle ``cycle_limit`` on: ``lr_min``. The warmup
-    replaces the first ``warmup_t`` values: with ``warmup_prefix`` it rises to
-    the base rate and the schedule starts after it; else (timm's default) it
-    rises to the schedule's own value at ``warmup_t``, on the schedule's clock.
+    replaces the first ``warmup_t`` values and rises towards the base rate in
+    both modes (timm's ``warmup_steps = (base - warmup_lr_init) / warmup_t``):
+    with ``warmup_prefix`` the schedule starts after it; else (timm's default)
+    the schedule keeps its own clock and takes over at ``warmup_t``.
     """
     if t < warmup_t:
-        if warmup_prefix:
-            return _timm_warm(t, warmup_t, warmup_lr_init)
-        target = timm_cosine(
-            warmup_t, t_initial, lr_min, cycle_mul, cycle_decay, cycle_limit, k_decay=k_decay
-        )
-        return warmup_lr_init + t * (target - warmup_lr_init) / warmup_t
+        return _timm_warm(t, warmup_t, warmup_lr_init)
     if warmup_prefix:
         t -= warmup_t
     if cycle_mul == 1:
@@ -378,7 +374,7 @@ in, with base rate 0.1.""",
             "CosineLRScheduler(opt, t_initial=100, warmup_t=10, warmup_lr_init=1e-4)",
             "lrkit.warmup(lrkit.cosine(0.1, 0.0, steps=100), steps=10, start=1e-4, prefix=False)",
             "timm's default `warmup_prefix=False` lays the warmup over the first steps "
-            "of the schedule's own clock, rising to the schedule's value there: "
+            "of the schedule's own clock (the ramp still rises towards the base rate): "
             "`prefix=False`.",
             formula=lambda t: timm_cosine(t, 100, warmup_t=10, warmup_lr_init=1e-4),
         ),

@@ -272,11 +272,16 @@ def resolve_duration(
 # ---------------------------------------------------------------- peers' argument names
 _PT, _HF, _OX, _KS, _TM = "PyTorch", "HuggingFace", "optax", "Keras", "timm"
 _WRAP = "wrap the schedule: lrkit.warmup(schedule, steps=N)"
+_RESUME = (
+    "resume with the scheduler's load_state_dict, or its step(n) to start at step n "
+    "(a schedule is a function of the step: it holds no step of its own)"
+)
 
 #: a peer's argument name -> (peer, lrkit's name): a name, ``{owner: name}`` with the
 #: key ``""`` for any other owner, or a sentence (it contains a space) said as it is
 _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
     "T_max": (_PT, "steps"),
+    "last_epoch": (_PT, {"": _RESUME}),
     "eta_min": (_PT, "end"),
     "max_lr": (_PT, {"cyclic": "high", "": "peak"}),
     "base_lr": (_PT, {"cyclic": "low", "": "start"}),
@@ -293,9 +298,15 @@ _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
     "gamma": (_PT, {"sgdr": "decay", "inverse_time": "decay"}),
     "start_factor": (_PT, "start (a rate: start = start_factor * base rate)"),
     "end_factor": (_PT, "end (a rate: end = end_factor * base rate)"),
-    "factor": (_PT, {"constant": "value", "": "gamma"}),
-    "warmup_steps": (_OX, {"wsd": "warmup", "inverse_sqrt": "warmup", "": _WRAP}),
-    "num_warmup_steps": (_HF, {"wsd": "warmup", "inverse_sqrt": "warmup", "": _WRAP}),
+    "factor": (_PT, {"constant": "value (a rate: value = factor * base rate)", "": "gamma"}),
+    "warmup_steps": (
+        _OX,
+        {"wsd": "warmup", "inverse_sqrt": "warmup", "warmup": "steps", "": _WRAP},
+    ),
+    "num_warmup_steps": (
+        _HF,
+        {"wsd": "warmup", "inverse_sqrt": "warmup", "warmup": "steps", "": _WRAP},
+    ),
     "num_training_steps": (_HF, "steps"),
     "num_decay_steps": (_HF, "decay"),
     "num_cycles": (_HF, "cycles"),
@@ -324,7 +335,7 @@ _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
     "k_decay": (_TM, "k"),
     "lb": (_TM, "lower"),
     "ub": (_TM, "upper"),
-    "warmup_t": (_TM, {"": _WRAP}),
+    "warmup_t": (_TM, {"warmup": "steps", "": _WRAP}),
     "warmup_lr_init": (_TM, {"warmup": "start", "": _WRAP}),
     "warmup_prefix": (_TM, "prefix"),
     "noise_pct": (_TM, "pct"),
@@ -332,6 +343,22 @@ _PEER_NAMES: dict[str, tuple[str, str | dict[str, str]]] = {
     "noise_type": (_TM, "dist"),
     "noise_range_t": (_TM, "`begin` and `until` (a range of steps)"),
 }
+
+
+def callable_hint(value: object) -> str:
+    """For a function given where a schedule goes (PyTorch's ``LambdaLR`` habit): how to wrap it.
+
+    Not for a class (``lrkit.cosine`` left uncalled is no function of the step).
+
+    >>> callable_hint(1.0), callable_hint(float)
+    ('', '')
+    """
+    if not callable(value) or isinstance(value, type):
+        return ""
+    return (
+        "; a function of the step is wrapped with lrkit.custom(fn), which takes the rate "
+        "(LambdaLR's function gives a factor: lrkit.custom(lambda t: lr * f(t)))"
+    )
 
 
 def peer_hint(owner: str, name: str, allowed: list[str] | tuple[str, ...]) -> str:
@@ -354,7 +381,7 @@ def peer_hint(owner: str, name: str, allowed: list[str] | tuple[str, ...]) -> st
         ours = got
     if " " not in ours and ours not in allowed:
         return ""
-    if ours.startswith("wrap"):
+    if ours.startswith(("wrap", "resume")):
         return f"; for {peer}'s `{name}`, {ours}"
     word = ours if " " in ours else f"`{ours}`"
     return f"; {peer}'s `{name}` is lrkit's {word}"

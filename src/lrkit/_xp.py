@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validate import callable_hint
 from .core import Schedule, as_schedule
 from .errors import ConfigError, ConfigTypeError
 
@@ -28,7 +29,7 @@ def bound_schedule(owner: str, s: Any, total_steps: Any, steps_per_epoch: Any) -
     except TypeError:
         raise ConfigTypeError(
             f"{owner}: schedule must be an lrkit schedule, a spec string, a dict or a number, "
-            f"got {s!r}"
+            f"got {s!r}{callable_hint(s)}"
         ) from None
     if total_steps is not None or steps_per_epoch is not None:
         sched = sched.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)

@@ -79,8 +79,8 @@ class Warmup(Schedule):
     for :math:`t < w`, then :math:`s(t-w)`: the wrapped schedule's clock
     starts after the warmup. With ``prefix=False`` the ramp is laid over the
     first :math:`w` steps of the schedule's own clock instead (timm's default
-    ``warmup_prefix=False``): :math:`b = s(w)` and :math:`s(t)` for
-    :math:`t \ge w`. The default ``start`` is :math:`b/(w+1)` for
+    ``warmup_prefix=False``): the same ramp towards :math:`b = s(0)`, then
+    :math:`s(t)` for :math:`t \ge w`. The default ``start`` is :math:`b/(w+1)` for
     ``linear``, ``cos`` and ``exp`` (so the ramp is ``b (t+1)/(w+1)`` and the
     first update is never a wasted zero-rate step) and :math:`b/10` for
     ``constant``. ``start=0`` reproduces the libraries that begin at zero
@@ -106,8 +106,7 @@ class Warmup(Schedule):
             else:
                 check_number(self.name, "start", self.start, nonneg=True)
             if not self.schedule.unbound():
-                at = 0.0 if self.prefix or not isinstance(self.steps, int) else self.steps
-                first = float(self.schedule._eval(np.zeros(()) + at, np))
+                first = float(self.schedule._eval(np.zeros(()), np))
                 finite_range(self.name, "start", first - self.start)
                 if self.shape == "exp" and first < 0:
                     raise ConfigError(
@@ -144,12 +143,10 @@ class Warmup(Schedule):
 
     def _eval(self, t: Array, xp: Namespace) -> Array:
         w = float(steps_of(self.steps))
-        # the wrapped schedule is evaluated once, at the join and at every step together:
-        # two calls per level would make k nested warmups cost 2**k evaluations
+        # the wrapped schedule is evaluated once, at its first step and at every step
+        # together: two calls per level would make k nested warmups cost 2**k evaluations
         t_in = xp.maximum(t - w, 0.0) if self.prefix else t
-        both = xp.concatenate(
-            [xp.reshape(xp.zeros(()) + (0.0 if self.prefix else w), (1,)), xp.reshape(t_in, (-1,))]
-        )
+        both = xp.concatenate([xp.reshape(xp.zeros(()), (1,)), xp.reshape(t_in, (-1,))])
         v = self.schedule._eval(both, xp)
         b, after = v[0], xp.reshape(v[1:], xp.shape(t_in))
         if self.start is None:

@@ -600,8 +600,17 @@ def _settings(owner: str, cls: type, config: Any, settings: dict[str, Any]) -> A
     names = [f.name for f in dataclasses.fields(cls)]
     unknown = sorted(k for k in settings if k not in names)
     if unknown:
-        raise ConfigTypeError(f"{owner}: unknown settings {unknown}; allowed: {names}")
+        hints = _PLATEAU_HINTS if cls is PlateauConfig else {}
+        hint = "".join(f"; {hints[k]}" for k in unknown if k in hints)
+        raise ConfigTypeError(f"{owner}: unknown settings {unknown}; allowed: {names}{hint}")
     return cls(**settings)
+
+
+#: the peers' plateau settings that lrkit spells differently
+_PLATEAU_HINTS = {
+    "min_delta": "Keras' `min_delta` is `threshold` with `threshold_mode='abs'` "
+    "(Keras' patience and cooldown count one epoch less: see docs/keras.md)",
+}
 
 
 class Plateau:

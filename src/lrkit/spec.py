@@ -25,7 +25,7 @@ from typing import Any
 
 from . import combinators as _combinators
 from . import core as _core
-from ._validate import is_number, peer_hint
+from ._validate import callable_hint, is_number, peer_hint
 from .core import REGISTRY, Schedule
 from .errors import ConfigError, ConfigTypeError
 from .schedules import Constant
@@ -341,7 +341,9 @@ def as_schedule(x: Any) -> Schedule:
         return from_dict(x)
     if _is_num(x):
         return Constant(x)
-    raise ConfigTypeError(f"expected a schedule, a number, a spec string or a dict, got {x!r}")
+    raise ConfigTypeError(
+        f"expected a schedule, a number, a spec string or a dict, got {x!r}{callable_hint(x)}"
+    )
 
 
 _core.HOOKS["as_schedule"] = as_schedule

@@ -9,6 +9,7 @@ the same step; without an initialized process group nothing is communicated.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -158,6 +159,13 @@ class ReduceOnPlateau(Scheduler):
     ) -> None:
         o = self._owner
         check_optimizer(o, optimizer)
+        if isinstance(schedule, str) and schedule in ("min", "max"):
+            raise ConfigTypeError(
+                f"{o}: the second argument is the base schedule, got {schedule!r}: PyTorch's "
+                f"ReduceLROnPlateau(optimizer, {schedule!r}) is "
+                f"ReduceOnPlateau(optimizer, mode={schedule!r})"
+            )
+        _check_keywords(o, kwargs)
         n = len(optimizer.param_groups)
         if schedule is None:  # each group's own rate (with relative=True: a factor 1)
             rel = kwargs.get("relative", False) is True
@@ -352,6 +360,27 @@ _PLATEAU_KEYS = frozenset(f.name for f in dataclasses.fields(PlateauConfig)) - {
     "min_value",
     "start_step",
 }
+
+
+#: ReduceOnPlateau's keywords: its own, the plateau settings, then Scheduler's
+_KEYWORDS = (
+    ["config", "min_lr", "start_step", "distributed", "process_group"]
+    + sorted(_PLATEAU_KEYS)
+    + [
+        k
+        for k, p in inspect.signature(Scheduler.__init__).parameters.items()
+        if p.kind is p.KEYWORD_ONLY
+    ]
+)
+
+
+def _check_keywords(owner: str, kwargs: Mapping[str, Any]) -> None:
+    """An unknown keyword, in lrkit's words (Python's would name ``Scheduler.__init__``)."""
+    for k in kwargs:
+        if k not in _KEYWORDS:
+            raise ConfigTypeError(
+                f"{owner}: unexpected argument {k!r} (allowed: {', '.join(_KEYWORDS)})"
+            )
 
 
 def _f_plateau(owner: str, where: str, v: Any) -> PlateauState:

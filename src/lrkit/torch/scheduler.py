@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
-from .._validate import check_bool, check_choice, check_int
+from .._validate import callable_hint, check_bool, check_choice, check_int
 from .._xp import sample_steps
 from ..control import (
     MAX_COUNT,
@@ -247,7 +247,7 @@ def _as_sched(owner: str, name: str, value: Any) -> Schedule:
     except TypeError:
         raise ConfigTypeError(
             f"{owner}: schedule for {name} must be a schedule, a spec string, a dict or a number, "
-            f"got {value!r}"
+            f"got {value!r}{callable_hint(value)}"
         ) from None
 
 
@@ -391,6 +391,21 @@ def _f_table(kind: type) -> Any:
 
 def _f_any(owner: str, where: str, v: Any) -> Any:
     return v
+
+
+def _torch_state_hint(state_dict: Any) -> str:
+    """For a PyTorch scheduler's state (a migrating user's checkpoint): how to continue it.
+
+    ``ReduceLROnPlateau``'s ``last_epoch`` counts metric reports, not steps: no hint."""
+    if not isinstance(state_dict, Mapping) or "num_bad_epochs" in state_dict:
+        return ""
+    n = state_dict.get("last_epoch")
+    if type(n) is not int or n < 0:
+        return ""
+    return (
+        f"; this is a PyTorch scheduler's state (last_epoch={n}): to continue its run, "
+        f"build the lrkit scheduler and call sched.step({n})"
+    )
 
 
 class Scheduler(LRScheduler):
@@ -954,7 +969,7 @@ class Scheduler(LRScheduler):
             fmt = state_dict.get("format") if isinstance(state_dict, Mapping) else None
             raise ConfigError(
                 f"{o}: state_dict must come from lrkit.torch.Scheduler.state_dict() "
-                f"(format {_FORMAT!r}), got format {fmt!r}"
+                f"(format {_FORMAT!r}), got format {fmt!r}{_torch_state_hint(state_dict)}"
             )
         saved_by = state_dict.get("saved_by")
         if saved_by is None:  # written before saved_by existed
