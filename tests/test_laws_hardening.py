@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -231,3 +232,30 @@ def test_predict_names_the_run_file_whose_data_a_run_refuses(tmp_path, capsys):
     assert f"error: --run {bad}: Run: steps must be strictly increasing" in err
     rc = main(["predict", "--run", good, "nonsense("])
     assert f"error: --run {good}: spec error at column 9" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- second pass
+
+
+def test_fit_takes_runs_as_any_iterable_once():
+    """A generator of runs was read by the fit, then again for the horizon, found empty
+    and refused ('runs must hold at least one Run') after the whole fit."""
+    runs = [_run()]
+    want = fit(runs, "momentum")
+    got = fit((r for r in runs), "momentum")
+    assert got == want and got.info == want.info
+    mean = fit(iter(runs), "mean")  # two fits of the same runs
+    assert mean == fit(runs, "mean")
+
+
+@pytest.mark.parametrize("delta", [1e-300, 1e-11, 1e9, 1e160])
+def test_fit_refuses_a_delta_out_of_the_solvers_range(delta):
+    """delta=1e-300 raised scipy's 'array must not contain infs or NaNs', 1e160 an
+    OverflowError, and 1e-11 returned the solver's starting point as the fit."""
+    with pytest.raises(
+        ConfigError,
+        match=rf"^fit: delta must be in \[1e-08, 1e\+08\], got {re.escape(repr(delta))}$",
+    ):
+        fit([_run()], "momentum", delta=delta)
+    for ok in (1e-8, 1e8):
+        assert fit([_run()], "momentum", delta=ok).info["delta"] == ok

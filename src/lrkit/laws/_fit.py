@@ -42,6 +42,11 @@ __all__ = ["fit", "DEFAULT_LAW"]
 #: before that). The planner names its own law (``lrkit.plan``: the MPL, with which its
 #: shape rule was built and tested).
 DEFAULT_LAW = "mean_pqs"
+#: the Huber thresholds :func:`fit` takes: at 1e-10 and below scipy's ``least_squares``
+#: returned its starting point unmoved, and below 1e-154 its squares overflow; above 1e8
+#: the loss is least squares already (the log residuals are far smaller), and above
+#: 1e154 the same overflow
+DELTA_RANGE = (1e-8, 1e8)
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
 #: the drop exponents ``q`` the ``*_q`` laws are fitted over: a full fit at each, the one
@@ -350,8 +355,9 @@ def fit(
     list of :class:`Run`).
 
     ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
-    threshold on the log residual. ``skip_warmup``: leave out the points
-    logged up to the schedule's peak (the laws describe the loss after warmup).
+    threshold on the log residual, in :data:`DELTA_RANGE` (1e-8 to 1e8). ``skip_warmup``:
+    leave out the points logged up to the schedule's peak (the laws describe the loss
+    after warmup).
     ``weight``: ``"step"`` (default) weights each point's residual by
     :math:`w_i = t_i / t_{\\mathrm{last}}` of its run (inside the Huber loss, as
     :math:`\\sqrt{w_i}` times the residual), so the later points count more;
@@ -382,8 +388,13 @@ def fit(
         raise ConfigError(f"fit: delta must be > 0, got {delta!r}")
     if not math.isfinite(delta):  # an infinite Huber threshold makes the objective NaN
         raise ConfigError(f"fit: delta must be a finite number > 0, got {delta!r}")
+    if not DELTA_RANGE[0] <= delta <= DELTA_RANGE[1]:
+        raise ConfigError(
+            f"fit: delta must be in [{DELTA_RANGE[0]:g}, {DELTA_RANGE[1]:g}], got {delta!r}"
+        )
     skip_warmup = check_bool("fit", "skip_warmup", skip_warmup)
     max_nfev = check_int("fit", "max_nfev", max_nfev, low=1)
+    runs = _as_runs(runs)  # read once: an iterator would be empty for the next fit
     kw: dict[str, Any] = dict(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )
