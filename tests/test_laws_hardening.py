@@ -259,3 +259,18 @@ def test_fit_refuses_a_delta_out_of_the_solvers_range(delta):
         fit([_run()], "momentum", delta=delta)
     for ok in (1e-8, 1e8):
         assert fit([_run()], "momentum", delta=ok).info["delta"] == ok
+
+
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+def test_a_non_finite_step_is_refused_as_itself(bad):
+    """inf was refused as 'steps must be whole step numbers, got []'."""
+    with pytest.raises(ConfigError, match=rf"^Run: steps must be whole step numbers, got {bad}$"):
+        Run("constant(0.1)", [1.0, bad], [2.0, 1.5])
+    with pytest.raises(ConfigError, match=r"^Run: steps must be whole step numbers, got 1.5$"):
+        Run("constant(0.1)", [1.0, 1.5], [2.0, 1.5])
+
+
+def test_run_refuses_complex_losses():
+    """2+1j was read as 2.0 (numpy's ComplexWarning, the imaginary part dropped)."""
+    with pytest.raises(ConfigTypeError, match=r"^Run: losses must be numbers, got \[\(2\+1j\)"):
+        Run("constant(0.1)", [1, 2], [2.0 + 1j, 1.5])

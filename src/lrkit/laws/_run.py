@@ -74,8 +74,9 @@ def as_steps(steps: Any, owner: str = "steps") -> np.ndarray:
     if a.ndim != 1 or a.size == 0:
         raise ConfigError(f"{owner} must be a non-empty 1-D list of steps, got shape {a.shape}")
     if a.dtype.kind == "f":
-        if not np.isfinite(a).all() or (a != np.round(a)).any():
-            raise ConfigError(f"{owner} must be whole step numbers, got {a[a != np.round(a)][:1]}")
+        off = ~np.isfinite(a) | (a != np.round(a))  # inf == round(inf): named by isfinite
+        if off.any():
+            raise ConfigError(f"{owner} must be whole step numbers, got {float(a[off][0])!r}")
         if (np.abs(a) >= 2.0**63).any():  # the int64 cast would wrap around
             raise ConfigError(f"{owner} must be < 2**63, got {float(a[np.abs(a) >= 2.0**63][0]):g}")
         a = a.astype(np.int64)
@@ -114,7 +115,7 @@ class Run:
     def __post_init__(self) -> None:
         steps = as_steps(self.steps, "Run: steps")
         raw = np.asarray(self.losses)
-        if raw.dtype.kind in "bUS":  # bools, strings ("1.5" would be read as 1.5)
+        if raw.dtype.kind in "bUSc":  # bools, strings ("1.5" would be read as 1.5), complex
             raise ConfigTypeError(
                 f"Run: losses must be numbers, got {raw.ravel()[:3].tolist()!r:.80} "
                 f"(dtype {raw.dtype})"
