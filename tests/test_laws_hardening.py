@@ -274,3 +274,17 @@ def test_run_refuses_complex_losses():
     """2+1j was read as 2.0 (numpy's ComplexWarning, the imaginary part dropped)."""
     with pytest.raises(ConfigTypeError, match=r"^Run: losses must be numbers, got \[\(2\+1j\)"):
         Run("constant(0.1)", [1, 2], [2.0 + 1j, 1.5])
+
+
+def test_optimize_refuses_a_run_longer_than_the_laws_take_naming_total_steps():
+    """10**12 steps was refused by the first prediction, as 'predict: schedule: the run
+    spans ...' (neither optimize nor total_steps named)."""
+    from lrkit.laws import MAX_RUN_STEPS
+
+    law = Law("multi_power", MPL)
+    with pytest.raises(
+        ConfigError,
+        match=rf"^optimize: total_steps must be at most {MAX_RUN_STEPS:,} \(the laws hold one "
+        r"rate per step\), got 1000000000000$",
+    ):
+        law.optimize(10**12, 0.01)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core import Schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
+from ._run import MAX_RUN_STEPS
 
 __all__ = ["optimize", "FAMILIES"]
 
@@ -44,6 +45,11 @@ def _check(total_steps: Any, peak: Any, warmup: Any, family: Any, knots: Any) ->
     total_steps = int(total_steps)
     if total_steps < 10:
         raise ConfigError(f"optimize: total_steps must be an int >= 10, got {total_steps!r}")
+    if total_steps > MAX_RUN_STEPS:
+        raise ConfigError(
+            f"optimize: total_steps must be at most {MAX_RUN_STEPS:,} (the laws hold one rate "
+            f"per step), got {total_steps!r}"
+        )
     if isinstance(peak, bool) or not isinstance(peak, numbers.Real):
         raise ConfigTypeError(f"optimize: peak must be a number, got {peak!r}")
     if not (math.isfinite(float(peak)) and float(peak) > 0):
