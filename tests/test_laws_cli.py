@@ -382,3 +382,25 @@ def test_predict_gives_the_fit_error_of_the_points_fitted_when_warmup_is_logged(
     )
     assert main(["predict", *_args(csvs), "--law", "momentum"]) == 0
     assert "after warmup" not in capsys.readouterr().out
+
+
+def test_predict_names_a_run_file_once_and_a_bad_candidate(csvs, tmp_path, capsys):
+    """A file without an lr column and without a SPEC said '--run F: --run F: no lr
+    column'; a candidate that does not parse was refused without saying it was one."""
+    assert main(["predict", "--run", str(csvs["const"])]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"lrkit: error: --run {csvs['const']}: no lr column; give the schedule's SPEC "
+        "after the file\n"
+    )
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("step,lr,loss\n0,0.1,3.0\n2,0.1,2.5\n")
+    assert main(["predict", "--run", str(gaps)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(f"--run {gaps}:") == 1 and "cover every step from 0" in err
+    assert main(["predict", *_args(csvs), "--candidate", "wsd("]) == 2
+    err = capsys.readouterr()
+    assert err.err == (
+        "lrkit: error: --candidate wsd(: spec error at column 4: invalid syntax in 'wsd('\n"
+    )
+    assert "law:" not in err.out  # refused before the fit

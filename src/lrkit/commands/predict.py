@@ -126,11 +126,11 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None, total: int 
             _check_lr_column(path, run, data[:, head.index("lr")])
         return run
     if "lr" not in head:
-        raise ConfigError(f"--run {path}: no lr column; give the schedule's SPEC after the file")
+        raise ConfigError("no lr column; give the schedule's SPEC after the file")
     lr = data[:, head.index("lr")]
     if not np.array_equal(steps, np.arange(steps.size)):
         raise ConfigError(
-            f"--run {path}: the lr column must cover every step from 0 (it has "
+            f"the lr column must cover every step from 0 (it has "
             f"{steps.size} rows up to step {int(steps[-1])}); give the schedule's SPEC instead"
         )
     return Run(lr, steps, loss, name=name)
@@ -225,9 +225,19 @@ def _run_steps(item: list[str]) -> int | None:
     return int(text)
 
 
+def _candidate(spec: str) -> Any:
+    """The schedule of ``--candidate SPEC`` (a spec error names the option)."""
+    from ..core import as_schedule
+    from ..errors import LrkitError
+
+    try:
+        return as_schedule(spec)
+    except LrkitError as e:
+        raise type(e)(f"--candidate {spec}: {e}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from .._files import FIGURE_EXTENSIONS, check_file
-    from ..core import as_schedule
     from ..errors import ConfigError, NonFiniteError
     from ..laws import MAX_RUN_STEPS, fit, rates
     from ..laws.plotting import plot_law
@@ -250,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
                 "with an lr column needs neither (write constant({spec}) for that rate)"
             )
         runs.append(read_run(item[0], spec, _run_steps(item)))
-    cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
+    cands = [(c, _candidate(c)) for c in args.candidate]  # parse all before fitting
     # the candidates' runs: --total, else as long as the longest recorded run
     total = args.total or max(r.total_steps or int(r.steps[-1]) + 1 for r in runs)
     # a bound schedule with an end is predicted over its own length, the others over total
