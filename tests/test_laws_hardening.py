@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+import lrkit
 from lrkit.errors import ConfigError, ConfigTypeError, NonFiniteError
 from lrkit.laws import Law, Run, fit
 
@@ -288,3 +289,18 @@ def test_optimize_refuses_a_run_longer_than_the_laws_take_naming_total_steps():
         r"rate per step\), got 1000000000000$",
     ):
         law.optimize(10**12, 0.01)
+
+
+def test_plot_refuses_runs_that_are_not_runs_and_takes_one_schedule(tmp_path):
+    """runs=['a'] raised AttributeError ('str' object has no attribute 'name'); one spec
+    as schedules was read letter by letter ('unknown name 'c'')."""
+    law = Law("momentum", MOM)
+    with pytest.raises(ConfigTypeError, match=r"^plot: runs\[0\] must be a Run, got str$"):
+        law.plot(str(tmp_path / "a.png"), runs=["a"])
+    fig = law.plot(schedules="cosine(0.01)", labels="cos", total_steps=300)
+    (line,) = fig.axes[0].get_lines()
+    assert line.get_label() == "cos (predicted)"
+    want = law.predict("cosine(0.01)", np.arange(300), total_steps=300)
+    assert np.array_equal(line.get_ydata(), want)
+    one = law.plot(schedules=lrkit.parse("cosine(0.01)"), total_steps=300)
+    assert np.array_equal(one.axes[0].get_lines()[0].get_ydata(), want)
