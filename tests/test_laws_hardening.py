@@ -304,3 +304,15 @@ def test_plot_refuses_runs_that_are_not_runs_and_takes_one_schedule(tmp_path):
     assert np.array_equal(line.get_ydata(), want)
     one = law.plot(schedules=lrkit.parse("cosine(0.01)"), total_steps=300)
     assert np.array_equal(one.axes[0].get_lines()[0].get_ydata(), want)
+
+
+def test_run_refuses_a_total_steps_beyond_its_array_of_rates():
+    """Run(rates of 10 steps, total_steps=100) was taken: the run's length said 100 steps
+    whose rates were never given (lrkit predict then failed on its final)."""
+    with pytest.raises(
+        ConfigError,
+        match=r"^Run: total_steps must be at most the 10 rates of the schedule's array \(the "
+        r"run's rates from step 0\), got 100$",
+    ):
+        Run(np.full(10, 0.1), [1, 2], [2.0, 1.5], total_steps=100)
+    assert Run(np.full(10, 0.1), [1, 2], [2.0, 1.5], total_steps=10).total_steps == 10

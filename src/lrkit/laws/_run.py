@@ -144,6 +144,15 @@ class Run:
                     f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"
                 )
         eta = rates(self.schedule, total, owner="Run: schedule", total_steps=self.total_steps)
+        if self.total_steps is not None and not isinstance(
+            self.schedule, (Schedule, str, dict, numbers.Real)
+        ):  # an array of rates: the run's length is what it gives
+            n = int(np.asarray(self.schedule).size)
+            if self.total_steps > n:
+                raise ConfigError(
+                    f"Run: total_steps must be at most the {n} rates of the schedule's array "
+                    f"(the run's rates from step 0), got {self.total_steps}"
+                )
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "losses", losses)
         object.__setattr__(self, "_eta", eta)
