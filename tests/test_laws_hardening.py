@@ -316,3 +316,23 @@ def test_run_refuses_a_total_steps_beyond_its_array_of_rates():
     ):
         Run(np.full(10, 0.1), [1, 2], [2.0, 1.5], total_steps=100)
     assert Run(np.full(10, 0.1), [1, 2], [2.0, 1.5], total_steps=10).total_steps == 10
+
+
+def test_a_law_s_params_cannot_be_changed_behind_its_back():
+    """law.params['A'] = nan was taken: the 'immutable' law then predicted NaN and its
+    hash changed (a law in a set or as a dict key was lost)."""
+    import json
+    import pickle
+
+    law = Law("momentum", MOM)
+    h = hash(law)
+    with pytest.raises(TypeError):
+        law.params["A"] = math.nan  # type: ignore[index]
+    with pytest.raises((TypeError, AttributeError)):
+        law.params.update(A=5.0)  # type: ignore[attr-defined]
+    assert law.params == MOM and hash(law) == h
+    assert pickle.loads(pickle.dumps(law)) == law
+    assert Law.from_dict(json.loads(json.dumps(law.to_dict()))) == law
+    d = law.to_dict()["params"]
+    d["A"] = 5.0  # to_dict's copy is the caller's
+    assert law.params["A"] == 1.0

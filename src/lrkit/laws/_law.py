@@ -96,6 +96,23 @@ _FORMULAS["mean_pqs"] = (
 )
 
 
+class _Params(dict[str, float]):
+    """A law's parameters: a dict that cannot be changed (a :class:`Law` is immutable and
+    hashed on them; ``Law(law.law, {**law.params, "A": 1.0})`` makes another)."""
+
+    def _read_only(self, *args: Any, **kw: Any) -> Any:
+        raise TypeError(
+            "a Law's params cannot be changed; make another Law: "
+            "Law(law.law, {**law.params, name: value})"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle: rebuilt whole, not item by item
+        return (_Params, (dict(self),))
+
+
 def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
     if not isinstance(law, str) or law not in LAWS:
         raise ConfigError(f"Law: law must be one of {', '.join(LAWS)}, got {law!r}")
@@ -123,7 +140,7 @@ def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
         elif base != "lam" and base != "L0" and v < 0:
             raise ConfigError(f"Law {law}: {n} must be >= 0, got {v!r}")
         out[n] = v
-    return out
+    return _Params(out)
 
 
 @dataclass(frozen=True)
