@@ -336,3 +336,16 @@ def test_a_law_s_params_cannot_be_changed_behind_its_back():
     d = law.to_dict()["params"]
     d["A"] = 5.0  # to_dict's copy is the caller's
     assert law.params["A"] == 1.0
+
+
+@pytest.mark.parametrize("losses", [[[2.0, 1.5]], [[2.0], [1.5]], [[2.0, 1.5], [1.4, 1.3]]])
+def test_run_refuses_losses_that_are_not_a_list(losses):
+    """Losses of shape (1, 2), (2, 1) or (2, 2) were flattened (a table's rows read as one
+    curve) while steps of such shapes were refused."""
+    steps = [1, 2, 3, 4][: np.asarray(losses).size]
+    with pytest.raises(
+        ConfigError,
+        match=rf"^Run: losses must be a 1-D list of losses, got shape \({np.shape(losses)[0]}, ",
+    ):
+        Run("constant(0.1)", steps, losses)
+    assert Run("constant(0.1)", 3, 2.0).losses.tolist() == [2.0]  # one point: a scalar

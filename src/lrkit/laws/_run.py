@@ -120,6 +120,8 @@ class Run:
                 f"Run: losses must be numbers, got {raw.ravel()[:3].tolist()!r:.80} "
                 f"(dtype {raw.dtype})"
             )
+        if raw.ndim > 1:  # as steps: a table's rows are not one curve
+            raise ConfigError(f"Run: losses must be a 1-D list of losses, got shape {raw.shape}")
         losses = raw.astype(np.float64).ravel()
         if losses.shape != steps.shape:
             raise ConfigError(
