@@ -404,3 +404,12 @@ def test_predict_names_a_run_file_once_and_a_bad_candidate(csvs, tmp_path, capsy
         "lrkit: error: --candidate wsd(: spec error at column 4: invalid syntax in 'wsd('\n"
     )
     assert "law:" not in err.out  # refused before the fit
+
+
+def test_predict_refuses_an_empty_out_before_fitting(csvs, capsys):
+    """--out '' ran the fit and exited 0 without writing a chart (an empty path was
+    taken as no --out)."""
+    assert main(["predict", *_args(csvs), "--law", "momentum", "--out", ""]) == 2
+    err = capsys.readouterr()
+    assert err.err == "lrkit: error: --out must name a file, got ''\n"
+    assert "law:" not in err.out

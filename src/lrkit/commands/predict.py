@@ -244,7 +244,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.total is not None and not 10 <= args.total <= MAX_RUN_STEPS:
         raise ConfigError(f"--total must be an int in [10, {MAX_RUN_STEPS:,}], got {args.total}")
-    if args.out:  # before any work; an OutputError is a user error (exit 2)
+    if args.out is not None:  # before any work ("" too); an OutputError is a user error (exit 2)
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
     runs = []
     for item in args.run:
@@ -303,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{'rank':>4}  {'predicted final loss':>20}  schedule")
     for i, (v, label) in enumerate(rows, 1):
         print(f"{i:>4}  {v:>20.5f}  {label}")
-    if args.out:
+    if args.out is not None:
         path = plot_law(
             law,
             args.out,
