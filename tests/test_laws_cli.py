@@ -413,3 +413,18 @@ def test_predict_refuses_an_empty_out_before_fitting(csvs, capsys):
     err = capsys.readouterr()
     assert err.err == "lrkit: error: --out must name a file, got ''\n"
     assert "law:" not in err.out
+
+
+@pytest.mark.parametrize("head", ["step,loss,step", "step,loss,Loss", "step,lr,loss,lr"])
+def test_predict_refuses_a_header_naming_a_column_twice(tmp_path, capsys, head):
+    """step,loss,step was read with the first 'step' and the other one ignored (which
+    one the file meant is not known)."""
+    p = tmp_path / "twice.csv"
+    n = len(head.split(","))
+    p.write_text(head + "\n" + "\n".join(",".join([f"{s}"] + ["0.5"] * (n - 1)) for s in (1, 2)))
+    assert main(["predict", "--run", str(p), "constant(0.1)"]) == 2
+    err = capsys.readouterr().err
+    name = head.split(",")[-1].lower()
+    assert err == (
+        f"lrkit: error: --run {p}: the header names column {name} twice, got {head.split(',')}\n"
+    )

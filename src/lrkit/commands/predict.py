@@ -78,6 +78,9 @@ def read_run(path: str, spec: str | None, steps: int | None = None) -> Any:
         raise ConfigError(
             f"--run {path}: the header must name columns step and loss, got {rows[0]}"
         )
+    twice = next((h for h in ("step", "lr", "loss") if head.count(h) > 1), None)
+    if twice:  # which of the columns the file meant is not known
+        raise ConfigError(f"--run {path}: the header names column {twice} twice, got {rows[0]}")
     lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if r]  # (line number, row)
     if not lines:
         raise ConfigError(f"--run {path}: no data rows under the header")
