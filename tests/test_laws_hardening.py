@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -349,3 +350,30 @@ def test_run_refuses_losses_that_are_not_a_list(losses):
     ):
         Run("constant(0.1)", steps, losses)
     assert Run("constant(0.1)", 3, 2.0).losses.tolist() == [2.0]  # one point: a scalar
+
+
+@pytest.mark.parametrize(
+    ("info", "words"),
+    [
+        ({"horizon": "x"}, r"info\['horizon'\] must be an int >= 1, got 'x'"),
+        ({"horizon": 0}, r"info\['horizon'\] must be an int >= 1, got 0"),
+        ({"runs": "abc"}, r"info\['runs'\] must be a list of run names, got 'abc'"),
+        ({"fit_mean_rel": 0.1}, r"info\['fit_worst_rel'\] is missing \(with fit_mean_rel\)"),
+        (
+            {"fit_mean_rel": "x", "fit_worst_rel": 0.2},
+            r"info\['fit_mean_rel'\] must be a number >= 0, got 'x'",
+        ),
+        (
+            {"fit_mean_rel": 0.1, "fit_worst_rel": math.nan},
+            r"info\['fit_worst_rel'\] must be a number >= 0, got nan",
+        ),
+    ],
+)
+def test_from_dict_refuses_an_info_that_report_cannot_print(info, words):
+    """A saved law whose info was corrupted loaded, then report() raised TypeError,
+    KeyError or ValueError ('Unknown format code'), or printed 'fitted on: a, b, c'."""
+    with pytest.raises(ConfigError, match=rf"^Law.from_dict: {words}$"):
+        Law.from_dict({"law": "momentum", "params": MOM, "info": info})
+    good = fit([_run()], "momentum")
+    back = Law.from_dict(json.loads(json.dumps(good.to_dict())))
+    assert back.info == good.info and back.report() == good.report()

@@ -318,6 +318,7 @@ class Law:
         info = d.get("info") or {}
         if not isinstance(info, dict):
             raise ConfigTypeError(f"Law.from_dict: info must be a dict, got {type(info).__name__}")
+        _check_info(info)
         return cls(d["law"], dict(d["params"]), dict(info))
 
     def report(self) -> str:
@@ -357,6 +358,27 @@ class Law:
         from ._optimize import optimize
 
         return optimize(self, total_steps, peak, **kw)
+
+
+def _check_info(info: dict[str, Any]) -> None:
+    """The keys of a saved law's ``info`` that :meth:`Law.report` prints, checked (a
+    corrupted file would otherwise load and fail, or print nonsense, in the report)."""
+    runs = info.get("runs")
+    if runs is not None and not (isinstance(runs, list) and all(isinstance(r, str) for r in runs)):
+        raise ConfigError(f"Law.from_dict: info['runs'] must be a list of run names, got {runs!r}")
+    h = info.get("horizon")
+    if h is not None and (isinstance(h, bool) or not isinstance(h, int) or h < 1):
+        raise ConfigError(f"Law.from_dict: info['horizon'] must be an int >= 1, got {h!r}")
+    errs = ("fit_mean_rel", "fit_worst_rel")
+    for k, other in (errs, errs[::-1]):
+        if k in info and other not in info:
+            raise ConfigError(f"Law.from_dict: info[{other!r}] is missing (with {k})")
+    for k in errs:
+        v = info.get(k)
+        if k in info and (
+            isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < math.inf
+        ):
+            raise ConfigError(f"Law.from_dict: info[{k!r}] must be a number >= 0, got {v!r}")
 
 
 def _check_area(eta: np.ndarray, steps: np.ndarray) -> None:
