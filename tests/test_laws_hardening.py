@@ -377,3 +377,9 @@ def test_from_dict_refuses_an_info_that_report_cannot_print(info, words):
     good = fit([_run()], "momentum")
     back = Law.from_dict(json.loads(json.dumps(good.to_dict())))
     assert back.info == good.info and back.report() == good.report()
+
+
+def test_run_refuses_a_name_that_is_not_a_string():
+    """name=5 was taken; the fitted law's info then held 5 among the run names."""
+    with pytest.raises(ConfigTypeError, match=r"^Run: name must be a string, got 5$"):
+        Run("constant(0.1)", [1, 2], [2.0, 1.5], name=5)

@@ -113,6 +113,8 @@ class Run:
     total_steps: int | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise ConfigTypeError(f"Run: name must be a string, got {self.name!r}")
         steps = as_steps(self.steps, "Run: steps")
         raw = np.asarray(self.losses)
         if raw.dtype.kind in "bUSc":  # bools, strings ("1.5" would be read as 1.5), complex
