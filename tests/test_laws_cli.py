@@ -428,3 +428,32 @@ def test_predict_refuses_a_header_naming_a_column_twice(tmp_path, capsys, head):
     assert err == (
         f"lrkit: error: --run {p}: the header names column {name} twice, got {head.split(',')}\n"
     )
+
+
+def test_predict_draws_a_bound_candidate_over_the_length_it_is_ranked_at(csvs, tmp_path, capsys):
+    """A candidate with its own length (3000 steps) was ranked at its end, step 2999, but
+    drawn only up to the recorded runs' length (step 1990): the chart did not show the
+    final loss the ranking printed. An unbound candidate is drawn over --total."""
+    import json
+
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import fit
+
+    long = "warmup(cosine(3e-4, 3e-5, steps=2800), steps=200)"
+    free = "cosine(3e-4)"
+    out = tmp_path / "c.html"
+    args = ["--candidate", long, "--candidate", free, "--law", "momentum", "--out", str(out)]
+    assert main(["predict", *_args(csvs), *args]) == 0
+    text = capsys.readouterr().out
+    html = out.read_text()
+    dec = json.JSONDecoder()
+    data, _ = dec.raw_decode(html, html.index("[", html.index("Plotly.newPlot(")))
+    by = {t["name"]: t for t in data}
+    law = fit([read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")], "momentum")
+    drawn = by[f"{long} (predicted)"]
+    assert drawn["x"][-1] == 2999
+    assert drawn["y"][-1] == pytest.approx(law.final(long), rel=1e-12)
+    assert f"{law.final(long):.5f}  {long}" in text
+    drawn = by[f"{free} (predicted)"]
+    assert drawn["x"][-1] == 1990  # the recorded runs' length, 1991 steps
+    assert drawn["y"][-1] == pytest.approx(law.final(free, total_steps=1991), rel=1e-12)

@@ -307,13 +307,16 @@ def run(args: argparse.Namespace) -> int:
     for i, (v, label) in enumerate(rows, 1):
         print(f"{i:>4}  {v:>20.5f}  {label}")
     if args.out is not None:
+        # each candidate's rates over the run it was ranked for (its own length, or total)
+        drawn = [
+            rates(s, total if n is None else n, total_steps=total) for (_, s), n in zip(cands, own)
+        ]
         path = plot_law(
             law,
             args.out,
             runs=runs,
-            schedules=[s for _, s in cands],
+            schedules=drawn,
             labels=[c for c, _ in cands],
-            total_steps=total,
             skip=int(min(int(r.eta.argmax()) for r in runs)) + 1,
         )
         print(f"chart written to {path}")
