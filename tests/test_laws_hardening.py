@@ -383,3 +383,16 @@ def test_run_refuses_a_name_that_is_not_a_string():
     """name=5 was taken; the fitted law's info then held 5 among the run names."""
     with pytest.raises(ConfigTypeError, match=r"^Run: name must be a string, got 5$"):
         Run("constant(0.1)", [1, 2], [2.0, 1.5], name=5)
+
+
+def test_plot_draws_a_long_schedule_to_its_last_step():
+    """A schedule over more than 2000 steps is drawn every n-th step from its peak; the
+    last drawn step was the last multiple (71964 of a 72000-step run), so the curve
+    stopped short of the final loss that law.final gives."""
+    law = Law("momentum", MOM)
+    wsd = "wsd(0.01, steps=72000, warmup=2160, decay='20%')"
+    fig = law.plot(schedules=[wsd])
+    (line,) = fig.axes[0].get_lines()
+    x, y = line.get_xdata(), line.get_ydata()
+    assert x[-1] == 71999 and y[-1] == law.final(wsd)
+    assert x[0] == 2160 and np.all(np.diff(x) > 0)

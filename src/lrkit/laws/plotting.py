@@ -50,8 +50,8 @@ def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) 
         eta = _rates_for(s, total, total_steps)
         n = max(1, total // 2000)
         x = np.arange(int(np.argmax(eta)), total)  # from the peak: the laws do not model warmup
-        y = law._curve(eta, x[::n])
-        x = x[::n]
+        x = np.unique(np.r_[x[::n], total - 1])  # every n-th step, and the last (the final)
+        y = law._curve(eta, x)
         series.append((f"{lab} (predicted)", x, y, "--"))
     if not series:
         raise ConfigError("plot: give runs and/or schedules to draw")
