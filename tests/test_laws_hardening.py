@@ -396,3 +396,33 @@ def test_plot_draws_a_long_schedule_to_its_last_step():
     x, y = line.get_xdata(), line.get_ydata()
     assert x[-1] == 71999 and y[-1] == law.final(wsd)
     assert x[0] == 2160 and np.all(np.diff(x) > 0)
+
+
+def test_errors_r2_on_equal_losses_is_finite_as_sklearn_s():
+    """One point, or losses all equal: R² was -inf (or NaN) with numpy's 'divide by zero'
+    warning; the planner then threw the fit away ('non-finite errors'). sklearn's
+    r2_score gives 1 for an exact prediction and 0 otherwise there (for two points or
+    more; one point, NaN to it, is taken the same way)."""
+    import warnings
+
+    from sklearn.metrics import r2_score
+
+    law = Law("momentum", MOM)
+    at = law.predict("constant(0.01)", [10, 20])
+    cases = [([10, 20], [2.5, 2.5]), ([10, 20], [at[0], at[0]])]
+    for steps, losses in cases:
+        run = Run("constant(0.01)", steps, losses)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = law.errors(run)["r2"]
+        assert got == r2_score(losses, law.predict("constant(0.01)", steps)) == 0.0
+    cst = Law("momentum", {**MOM, "A": 0.0})  # predicts L0 = 2 everywhere
+    assert cst.errors(Run("constant(0.01)", [10, 20], [2.0, 2.0]))["r2"] == 1.0
+    assert r2_score([2.0, 2.0], cst.predict("constant(0.01)", [10, 20])) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert law.errors(Run("constant(0.01)", [10], [2.5]))["r2"] == 0.0
+        assert law.errors(Run("constant(0.01)", [10], [at[0]]))["r2"] == 1.0
+    run = _run()  # spread losses: the usual formula
+    pred = law.predict(run.eta, run.steps)
+    assert law.errors(run)["r2"] == pytest.approx(r2_score(run.losses, pred), rel=1e-12)

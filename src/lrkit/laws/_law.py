@@ -278,7 +278,9 @@ class Law:
         """Error of the law on ``runs``: mean relative error, mean worst-point relative
         error (averaged over runs), R², MAE and RMSE, over every logged point after the
         first non-zero rate (before it ``S(t) = 0`` and the law has no value; a run's last
-        point always counts, since its rates are not all 0)."""
+        point always counts, since its rates are not all 0). Where the losses are all equal
+        (or there is one), R² is 1 for an exact prediction and 0 otherwise (sklearn's
+        ``r2_score`` for two points or more; one is NaN to it)."""
         runs = [runs] if isinstance(runs, Run) else list(runs)
         if not runs or not all(isinstance(r, Run) for r in runs):
             raise ConfigTypeError(
@@ -290,10 +292,12 @@ class Law:
         obs = np.concatenate(seen)
         p = np.concatenate(pred)
         res = p - obs
+        ss_res, ss_tot = float(np.sum(res**2)), float(np.sum((obs - obs.mean()) ** 2))
         return {
             "mean_rel": float(np.mean(np.abs(res) / obs)),
             "worst_rel": float(np.mean([np.max(np.abs(q - o) / o) for q, o in zip(pred, seen)])),
-            "r2": float(1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)),
+            # losses all equal (or one): 1 if exact, else 0, as sklearn's r2_score
+            "r2": 1 - ss_res / ss_tot if ss_tot > 0 else float(ss_res == 0),
             "mae": float(np.mean(np.abs(res))),
             "rmse": float(np.sqrt(np.mean(res**2))),
         }
