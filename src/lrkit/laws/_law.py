@@ -380,7 +380,7 @@ def _check_info(info: dict[str, Any]) -> None:
     for k in errs:
         v = info.get(k)
         if k in info and (
-            isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < math.inf
+            isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= float(v) < math.inf
         ):
             raise ConfigError(f"Law.from_dict: info[{k!r}] must be a number >= 0, got {v!r}")
 
