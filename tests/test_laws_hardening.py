@@ -426,3 +426,20 @@ def test_errors_r2_on_equal_losses_is_finite_as_sklearn_s():
     run = _run()  # spread losses: the usual formula
     pred = law.predict(run.eta, run.steps)
     assert law.errors(run)["r2"] == pytest.approx(r2_score(run.losses, pred), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("steps", "losses", "words"),
+    [
+        ([True, 2], [2.0, 1.5], r"^Run: steps must be integers, got True in \[True, 2\]$"),
+        ((1, False), [2.0, 1.5], r"^Run: steps must be integers, got False in \(1, False\)$"),
+        ([1, 2], [True, 1.5], r"^Run: losses must be numbers, got True in \[True, 1.5\]$"),
+    ],
+)
+def test_run_refuses_a_bool_among_numbers(steps, losses, words):
+    """[True, 2] became the steps [1, 2] and [True, 1.5] the losses [1.0, 1.5] (numpy
+    reads a list mixing bools and numbers as numbers); a list of bools only was refused."""
+    with pytest.raises(ConfigTypeError, match=words):
+        Run("constant(0.1)", steps, losses)
+    with pytest.raises(ConfigTypeError, match=r"^predict: steps must be integers, got True in "):
+        Law("momentum", MOM).predict("constant(0.1)", [True, 2], total_steps=10)

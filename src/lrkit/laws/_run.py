@@ -66,8 +66,18 @@ def rates(
     return eta
 
 
+def _a_bool_in(owner: str, values: Any, what: str) -> None:
+    """Refuse a list or tuple holding a bool among numbers (numpy reads ``[True, 2]`` as
+    ``[1, 2]``; an array of bools only is refused by its dtype)."""
+    if isinstance(values, (list, tuple)):
+        b = next((v for v in values if isinstance(v, (bool, np.bool_))), None)
+        if b is not None:
+            raise ConfigTypeError(f"{owner} must be {what}, got {bool(b)} in {values!r:.80}")
+
+
 def as_steps(steps: Any, owner: str = "steps") -> np.ndarray:
     """``steps`` as a 1-D int64 array of non-negative step numbers."""
+    _a_bool_in(owner, steps, "integers")
     a = np.asarray(steps)
     if a.ndim == 0:
         a = a.reshape(1)
@@ -116,6 +126,7 @@ class Run:
         if not isinstance(self.name, str):
             raise ConfigTypeError(f"Run: name must be a string, got {self.name!r}")
         steps = as_steps(self.steps, "Run: steps")
+        _a_bool_in("Run: losses", self.losses, "numbers")
         raw = np.asarray(self.losses)
         if raw.dtype.kind in "bUSc":  # bools, strings ("1.5" would be read as 1.5), complex
             raise ConfigTypeError(
