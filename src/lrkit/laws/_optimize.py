@@ -3,9 +3,11 @@ r"""Planning a schedule from a fitted law: minimize the predicted final loss.
 Two families, both returned as lrkit schedules whose spec round-trips:
 
 - ``"wsd"``: ``wsd(peak, steps=T, warmup=w, decay=D, end=e, shape=s)``; a
-  grid over the cooldown fraction :math:`D/T` (1 % steps), the shape
-  (linear, cos, sqrt) and the end value (0, 1 %, 10 % of the peak), refined
-  to the step by a bounded scalar search around the best cell.
+  grid over the cooldown fraction :math:`D/(T - w)` of the steps after the warmup
+  (1 % to 80 %, in 1 % steps), the shape (linear, cos, sqrt) and the end value (0,
+  1 %, 10 % of the peak), refined to the step by a bounded scalar search around the
+  best cell (so a cooldown is at most 81 % of those steps; ``"interpolate"`` is not
+  bound so).
 - ``"interpolate"``: a free monotone shape held at the peak after the warmup:
   ``interpolate`` through :math:`K` evenly spaced knots (``knots``, 2 to 64, at most
   ``total_steps - warmup``) with values
