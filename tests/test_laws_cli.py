@@ -457,3 +457,24 @@ def test_predict_draws_a_bound_candidate_over_the_length_it_is_ranked_at(csvs, t
     drawn = by[f"{free} (predicted)"]
     assert drawn["x"][-1] == 1990  # the recorded runs' length, 1991 steps
     assert drawn["y"][-1] == pytest.approx(law.final(free, total_steps=1991), rel=1e-12)
+
+
+def test_predict_says_when_total_does_not_apply_to_a_bound_candidate(csvs, capsys):
+    """--total 2500 with a candidate bound by its spec to 2000 steps: it was ranked at
+    step 1999 without a word, as if --total had been taken."""
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import fit
+
+    wsd = "warmup(cosine(3e-4, 3e-5, steps=1800), steps=200)"
+    assert lrkit.parse(wsd).is_bound and lrkit.parse(wsd).length == T
+    argv = ["predict", *_args(csvs), "--law", "momentum", "--candidate", wsd]
+    assert main([*argv, "--total", "2500"]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        f"note: {wsd} lasts {T} steps, its spec's own length: it is predicted over it, "
+        "not over --total 2500\n"
+    )
+    law = fit([read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")], "momentum")
+    assert f"{law.final(wsd):.5f}  {wsd}" in out
+    assert main([*argv, "--total", str(T)]) == 0
+    assert capsys.readouterr().err == ""

@@ -36,7 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--total",
         type=int,
         default=None,
-        help="steps of the candidates' runs (default: the longest recorded run's)",
+        help="steps of the candidates' runs (default: the longest recorded run's); a "
+        "candidate bound to its own length by its spec keeps it",
     )
     from ..laws import DEFAULT_LAW, LAWS
 
@@ -164,8 +165,14 @@ def _check_lr_column(path: str, run: Any, lr: Any) -> None:
 def _say_length(label: str, s: Any, total: int, default: bool) -> None:
     """On stderr: a candidate whose own length differs from the run it is predicted for
     (its value at the run's last step is not its end)."""
-    if s.is_bound:
-        return  # a bound schedule is predicted over its own length
+    if s.is_bound:  # a bound schedule is predicted over its own length
+        if not default and s.length is not None and s.length != total:
+            print(
+                f"note: {label} lasts {s.length} steps, its spec's own length: it is "
+                f"predicted over it, not over --total {total}",
+                file=sys.stderr,
+            )
+        return
     n = s.bind(total_steps=total).length
     if n is not None and n != total:
         where = "the recorded runs' length" if default else "--total"
