@@ -443,3 +443,19 @@ def test_run_refuses_a_bool_among_numbers(steps, losses, words):
         Run("constant(0.1)", steps, losses)
     with pytest.raises(ConfigTypeError, match=r"^predict: steps must be integers, got True in "):
         Law("momentum", MOM).predict("constant(0.1)", [True, 2], total_steps=10)
+
+
+def test_run_refuses_a_total_steps_beyond_what_the_laws_take():
+    """total_steps=10**12 was taken; predicting the run's end then failed as 'predict:
+    schedule: the run spans 1,000,000,000,000 steps' (total_steps not named)."""
+    from lrkit.laws import MAX_RUN_STEPS
+
+    with pytest.raises(
+        ConfigError,
+        match=rf"^Run: total_steps must be at most {MAX_RUN_STEPS:,} \(the laws hold one rate "
+        r"per step\), got 1000000000000$",
+    ):
+        Run("cosine(0.1)", [1, 2], [2.0, 1.5], total_steps=10**12)
+    assert Run("cosine(0.1)", [1, 2], [2.0, 1.5], total_steps=MAX_RUN_STEPS).total_steps == (
+        MAX_RUN_STEPS
+    )

@@ -158,6 +158,11 @@ class Run:
                 raise ConfigError(
                     f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"
                 )
+            if self.total_steps > MAX_RUN_STEPS:
+                raise ConfigError(
+                    f"Run: total_steps must be at most {MAX_RUN_STEPS:,} (the laws hold one rate "
+                    f"per step), got {self.total_steps}"
+                )
         eta = rates(self.schedule, total, owner="Run: schedule", total_steps=self.total_steps)
         if self.total_steps is not None and not isinstance(
             self.schedule, (Schedule, str, dict, numbers.Real)
