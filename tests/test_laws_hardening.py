@@ -459,3 +459,28 @@ def test_run_refuses_a_total_steps_beyond_what_the_laws_take():
     assert Run("cosine(0.1)", [1, 2], [2.0, 1.5], total_steps=MAX_RUN_STEPS).total_steps == (
         MAX_RUN_STEPS
     )
+
+
+def test_a_fit_on_runs_without_a_decay_says_its_drop_terms_are_not_fitted(tmp_path, capsys):
+    """Runs at a constant rate after warmup leave the drop terms (the MPL's B, C, beta,
+    gamma; the momentum law's C) at the solver's starting values: the fit 'succeeded',
+    and the law then ranked decays by those arbitrary values without a word."""
+    from lrkit.cli import main
+
+    note = (
+        "  no fitted run decays (no drop in rate after its peak up to a fitted point): "
+        "the drop terms are the solver's starting values, not fitted"
+    )
+    for name in ("momentum", "multi_power", "mean"):
+        law = fit([_run()], name)
+        assert law.info["no_decay"] is True and note in law.report().splitlines()
+        back = Law.from_dict(json.loads(json.dumps(law.to_dict())))
+        assert back.report() == law.report()
+    assert fit([_run()], "momentum_q").info["no_decay"] is True
+    eta = np.r_[np.full(150, 0.01), np.linspace(0.01, 0.001, 150)]
+    decays = Run(eta, STEPS, 2.0 + 3.0 * np.cumsum(eta)[STEPS] ** -0.5)
+    for name in ("momentum", "multi_power_pqs"):
+        law = fit([_run(), decays], name)
+        assert "no_decay" not in law.info and note not in law.report()
+    rc = main(["predict", "--law", "momentum", "--run", _constant_csv(tmp_path), "constant(0.01)"])
+    assert rc == 0 and note in capsys.readouterr().out.splitlines()

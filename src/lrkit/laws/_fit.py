@@ -299,6 +299,7 @@ def _with_errors(law: Law, runs: Any) -> Law:
         "fit_worst_rel": err["worst_rel"],
         "delta": i["delta"],
         "weight": i["weight"],
+        **({"no_decay": True} if i.get("no_decay") else {}),
     }
     return Law(law.law, law.params, info)
 
@@ -376,7 +377,10 @@ def fit(
     The floor ``L0`` is bounded to :math:`[0, (1 - 10^{-6})\\min_i L_i)`: below the
     lowest loss logged in any of the runs.
     Returns a :class:`Law` whose ``info`` records the runs, the fit error and the
-    ``horizon``: the length of the longest fitted run (its last logged step + 1).
+    ``horizon``: the length of the longest fitted run (its last logged step + 1); and
+    ``no_decay: True`` when no run's rate drops after its peak up to a fitted point: the
+    drop terms then never entered the fit and keep the solver's starting values
+    (:meth:`Law.report` says so).
     Predicting a run much longer than that extrapolates how much a decay buys over a
     longer run, which no fitted curve shows (docs/laws.md, "Honest limits").
     """
@@ -515,5 +519,7 @@ def _fit_one(
         "delta": float(delta),
         "weight": weight,
     }
+    if not any((g.drops[: int(g.steps.max()) + 1] != 0).any() for g, _, _ in data):
+        info["no_decay"] = True  # the drop terms never entered the objective
     out = Law(fitted.law, fitted.params, info)
     return (_with_errors(out, runs) if errors else out), float(best.cost)

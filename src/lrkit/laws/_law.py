@@ -338,6 +338,11 @@ class Law:
                 f"  fit error: mean {100 * self.info['fit_mean_rel']:.3f} %, "
                 f"worst {100 * self.info['fit_worst_rel']:.3f} %"
             )
+        if self.info.get("no_decay"):
+            lines.append(
+                "  no fitted run decays (no drop in rate after its peak up to a fitted point): "
+                "the drop terms are the solver's starting values, not fitted"
+            )
         return "\n".join(lines)
 
     def plot(self, out: str | None = None, runs: Any = (), schedules: Any = (), **kw: Any) -> Any:
