@@ -484,3 +484,31 @@ def test_a_fit_on_runs_without_a_decay_says_its_drop_terms_are_not_fitted(tmp_pa
         assert "no_decay" not in law.info and note not in law.report()
     rc = main(["predict", "--law", "momentum", "--run", _constant_csv(tmp_path), "constant(0.01)"])
     assert rc == 0 and note in capsys.readouterr().out.splitlines()
+
+
+def _scaled_runs(peak: float) -> list[Run]:
+    """Two runs (constant, cosine to 0 after a 20-step warmup) at rates ``peak`` times
+    the unit schedules, their losses the same curves at any scale (a momentum law whose
+    A and C are scaled with the rates)."""
+    k = peak / 0.01
+    law = Law("momentum", {**MOM, "A": MOM["A"] * k**0.5, "C": 0.2 / k})
+    T, st = 300, np.arange(25, 300, 5)
+    runs = []
+    for spec in (f"warmup(constant({peak}), steps=20)", f"warmup(cosine({peak}, 0.0), steps=20)"):
+        eta = np.asarray(lrkit.parse(spec).bind(total_steps=T)(np.arange(T)), float)
+        runs.append(Run(eta, st, law.predict(eta, st)))
+    return runs
+
+
+@pytest.mark.parametrize("peak", [1.0, 100.0])
+@pytest.mark.parametrize("name", ["momentum", "multi_power"])
+def test_a_fit_does_not_depend_on_the_rates_units(peak, name):
+    """Rates given as multipliers (peak 1.0) or 100: every starting point of the solver
+    predicted negative losses (its drop term, made for rates of ~1e-3, was hundreds of
+    times the loss), the residuals were clipped flat there, and the fit ended 10,000 %
+    off (momentum at peak 1: mean error 180 = 18,000 %) without a word; at peak 0.01
+    the same curves fit to 1e-6."""
+    small = fit(_scaled_runs(0.01), name)
+    got = fit(_scaled_runs(peak), name)
+    assert small.info["fit_mean_rel"] < (1e-9 if name == "momentum" else 2e-3)
+    assert got.info["fit_mean_rel"] == pytest.approx(small.info["fit_mean_rel"], abs=1e-6)

@@ -445,6 +445,31 @@ def _bounds(
     return lmin, lo, hi
 
 
+def _feasible(
+    law: str, start: dict[str, float], lam: float, data: list[tuple[Any, np.ndarray, np.ndarray]]
+) -> dict[str, float]:
+    """``start`` with its drop term's factor (the MPL's ``B``, the momentum law's ``C``)
+    scaled down where it predicts a loss <= 0 at a fitted point, to at most half the
+    power law's value there. The starts are made for rates of ~1e-3 (the drop term grows
+    with the rates: with rates of order 1 it was hundreds of times the loss), and where
+    the prediction is <= 0 the residuals are clipped flat, which the solver did not leave
+    (a fit 18,000 % off). A start that predicts positive losses is kept as it is."""
+    p = {**start, "lam": lam}
+    factor = 1.0
+    for g, _, _ in data:
+        pred = F.mpl_curve(g, p) if law == "multi_power" else F.momentum_curve(g, p)
+        if (pred > 0).all():
+            continue
+        base = p["L0"] + p["A"] * g.S ** (-p["alpha"])  # the law without its drop term
+        drop = base - pred
+        on = drop > 0
+        factor = min(factor, 0.5 * float(np.min(base[on] / drop[on])))
+    if factor >= 1.0:
+        return start
+    key = "B" if law == "multi_power" else "C"
+    return {**start, key: start[key] * factor}
+
+
 def _fit_one(
     runs: Any,
     law: str,
@@ -504,7 +529,7 @@ def _fit_one(
     # strictly inside the bounds at any scale (L0's upper bound is the lowest loss, which
     # may be small: an absolute margin of 1e-9 would cross it)
     pad = 1e-9 * np.maximum(hi - lo, 0.0)
-    for x in [start] if start else _starts(law, lmin):
+    for x in [start] if start else (_feasible(law, x, lam, data) for x in _starts(law, lmin)):
         x0 = np.array([math.log(x[n]) if _SPACE[n][0] == "log" else x[n] for n in names])
         res = solve(np.clip(x0, lo + pad, hi - pad), min(40, max_nfev))
         if best is None or res.cost < best.cost:
