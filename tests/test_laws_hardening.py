@@ -512,3 +512,26 @@ def test_a_fit_does_not_depend_on_the_rates_units(peak, name):
     got = fit(_scaled_runs(peak), name)
     assert small.info["fit_mean_rel"] < (1e-9 if name == "momentum" else 2e-3)
     assert got.info["fit_mean_rel"] == pytest.approx(small.info["fit_mean_rel"], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "words"),
+    [
+        ({"total": "3"}, ConfigTypeError, r"rates: total must be an integer, got '3' \(str\)"),
+        ({"total": None}, ConfigTypeError, r"rates: total must be an integer, got None"),
+        ({"total": 2.5}, ConfigError, r"rates: total must be an integer, got 2.5"),
+        ({"total": 0}, ConfigError, r"rates: total must be >= 1, got 0"),
+        ({"total": 3, "total_steps": "9"}, ConfigTypeError, r"rates: total_steps must be an "),
+    ],
+)
+def test_rates_refuses_a_total_that_is_not_a_positive_int(kw, error, words):
+    """lrkit.laws.rates (public) raised TypeError ('>' not supported between 'str' and
+    'int') for '3' or None, and refused 0 as 'bind: total_steps must be >= 1'; with an
+    array of rates, 2.5 raised numpy's 'slice indices must be integers'."""
+    from lrkit.laws import rates
+
+    for schedule in ("cosine(0.1)", np.full(5, 0.1)):
+        with pytest.raises(error, match=f"^{words}"):
+            rates(schedule, **kw)
+    assert rates("cosine(0.1)", np.int64(3)).tolist() == rates("cosine(0.1)", 3).tolist()
+    assert rates(np.full(5, 0.1), 3.0).tolist() == [0.1] * 3  # an integral float

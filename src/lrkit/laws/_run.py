@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int
 from ..core import Schedule, as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
@@ -25,8 +26,11 @@ def rates(
     ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``, default
     ``total``), a spec string or a spec dict (the same), or a 1-D array of per-step rates
     from step 0 (at least ``total`` long). Rates must be finite and >= 0, and not all 0.
-    ``total`` is at most :data:`MAX_RUN_STEPS`.
+    ``total`` is an int from 1 to :data:`MAX_RUN_STEPS`.
     """
+    total = check_int("rates", "total", total, low=1)
+    if total_steps is not None:
+        total_steps = check_int("rates", "total_steps", total_steps, low=1)
     if total > MAX_RUN_STEPS:
         raise ConfigError(
             f"{owner}: the run spans {total:,} steps (its last step is {total - 1:,}); the "
