@@ -535,3 +535,43 @@ def test_rates_refuses_a_total_that_is_not_a_positive_int(kw, error, words):
             rates(schedule, **kw)
     assert rates("cosine(0.1)", np.int64(3)).tolist() == rates("cosine(0.1)", 3).tolist()
     assert rates(np.full(5, 0.1), 3.0).tolist() == [0.1] * 3  # an integral float
+
+
+WSD_OWN = "wsd(3e-4, steps=2000, warmup=200, decay='20%')"  # unbound, but its length given
+
+
+def test_a_spec_that_names_its_length_is_bound_to_it_whatever_the_steps():
+    """wsd(..., steps=2000, decay='20%') is unbound (its decay is a share of the run) but
+    names the run's length. predict(spec) used it, predict(spec, [1699]) bound the spec to
+    1700 steps instead (its decay the last 340 steps, not 400): 3.376 at step 1699 where
+    predict(spec)[1699] said 3.090. Run did the same: a spec 'with its length written in',
+    as docs/laws.md puts it, was bound to the last logged step + 1."""
+    law = Law("momentum", MOM)
+    whole = lrkit.parse(WSD_OWN).bind(total_steps=2000)
+    want = law.predict(whole, [1699])[0]
+    assert law.predict(WSD_OWN)[1699] == want
+    assert law.predict(WSD_OWN, [1699])[0] == want
+    assert law.predict(WSD_OWN, [1699], total_steps=2000)[0] == want
+    run = Run(WSD_OWN, [1600, 1699], [2.0, 1.9])
+    assert run.eta.tolist() == np.asarray(whole(np.arange(1700)), float).tolist()
+    assert run.total_steps is None  # not given: the run's end is its last logged point
+    # total_steps still binds it to another length, as documented
+    other = lrkit.parse(WSD_OWN).bind(total_steps=1700)
+    assert law.predict(WSD_OWN, [1699], total_steps=1700)[0] == law.predict(other, [1699])[0]
+    assert Run(WSD_OWN, [1699], [1.9], total_steps=1700).eta[-1] == other(1699)
+
+
+def test_a_warmup_s_length_is_not_taken_for_the_run_s():
+    """predict('warmup(cosine(3e-4), steps=200)') predicted a run of 200 steps (the
+    warmup's 'steps' read as the run's length) and final() returned the loss at step 199,
+    the end of the warmup, where the run's length is not known: it must be given."""
+    law = Law("momentum", MOM)
+    spec = "warmup(cosine(3e-4), steps=200)"
+    for call in (lambda: law.predict(spec), lambda: law.final(spec)):
+        with pytest.raises(
+            ConfigError,
+            match=r"^the schedule warmup\(.*\) is not bound to a run; give total_steps$",
+        ):
+            call()
+    want = law.predict(lrkit.parse(spec).bind(total_steps=1000), [999])[0]
+    assert law.final(spec, total_steps=1000) == want

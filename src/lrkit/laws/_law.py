@@ -12,7 +12,7 @@ import numpy as np
 from ..core import as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 from . import _forms as F
-from ._run import Run, as_steps, rates
+from ._run import Run, as_steps, own_steps, rates
 
 __all__ = ["Law", "LAWS"]
 
@@ -240,7 +240,8 @@ class Law:
         ``schedule`` as in :class:`Run` (a schedule, a spec, or per-step rates).
         ``steps`` default: every step of the run (``total_steps``, or the bound
         schedule's length, or the array's length). An unbound schedule is bound
-        to ``total_steps`` (default: the last requested step + 1). A prediction that
+        to ``total_steps`` (default: the run's length it names, as
+        ``wsd(..., steps=3000, decay="20%")``, else the last requested step + 1). A prediction that
         overflows (parameters far outside any fit's) raises
         :class:`~lrkit.errors.NonFiniteError` naming the step.
         """
@@ -411,8 +412,8 @@ def _length(schedule: Any, total_steps: int | None) -> int:
         return int(total_steps)
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         sch = as_schedule(schedule)
-        own = getattr(sch, "steps", None)  # e.g. wsd(..., steps=3000, decay="20%")
-        if not sch.is_bound and isinstance(own, int) and not isinstance(own, bool):
+        own = own_steps(sch)  # e.g. wsd(..., steps=3000, decay="20%")
+        if own is not None:
             return own
         if not sch.is_bound:
             raise ConfigError(f"the schedule {sch.spec()} is not bound to a run; give total_steps")
@@ -428,10 +429,11 @@ def _length(schedule: Any, total_steps: int | None) -> int:
 
 
 def _rates_for(schedule: Any, total: int, total_steps: int | None) -> np.ndarray:
-    if total_steps is not None and (isinstance(schedule, (str, dict)) or hasattr(schedule, "spec")):
+    if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         s = as_schedule(schedule)
-        if not s.is_bound:
-            return rates(s.bind(total_steps=total_steps), total, owner="predict: schedule")
+        length = own_steps(s) if total_steps is None else total_steps
+        if not s.is_bound and length is not None:  # total_steps, else the length it names
+            return rates(s.bind(total_steps=length), total, owner="predict: schedule")
     return rates(schedule, total, owner="predict: schedule")
 
 

@@ -12,7 +12,7 @@ from .._validate import check_int
 from ..core import Schedule, as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
-__all__ = ["Run", "rates", "as_steps", "MAX_RUN_STEPS"]
+__all__ = ["Run", "rates", "as_steps", "own_steps", "MAX_RUN_STEPS"]
 
 #: the longest run the laws take: they hold one float64 rate per step (800 MB here)
 MAX_RUN_STEPS = 100_000_000
@@ -70,6 +70,20 @@ def rates(
     return eta
 
 
+def own_steps(schedule: Schedule) -> int | None:
+    """The run's length an unbound schedule names itself (``wsd(..., steps=3000,
+    decay="20%")``: unbound, its decay a share of the run, its ``steps`` the run's), else
+    ``None``. Only a ``steps`` that runs to the end of the run counts: a combinator's
+    ``steps`` (``warmup(..., steps=200)``) is its own part's length."""
+    if schedule.is_bound:
+        return None
+    for p in schedule.params:
+        if p.name == "steps" and getattr(p.marker, "to_end", False):
+            v = getattr(schedule, p.name)
+            return v if isinstance(v, int) and not isinstance(v, bool) else None
+    return None
+
+
 def _a_bool_in(owner: str, values: Any, what: str) -> None:
     """Refuse a list or tuple holding a bool among numbers (numpy reads ``[True, 2]`` as
     ``[1, 2]``; an array of bools only is refused by its dtype)."""
@@ -109,8 +123,9 @@ class Run:
     """One recorded training run: its schedule and the logged (step, loss) pairs.
 
     ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``,
-    default the last logged step + 1), a spec string, or a 1-D array of the
-    per-step rates from step 0. ``steps``: strictly increasing step numbers;
+    default the run's length it names, as ``wsd(..., steps=3000, decay="20%")``, else
+    the last logged step + 1), a spec string, or a 1-D array of the per-step rates from
+    step 0. ``steps``: strictly increasing step numbers;
     ``losses``: the loss logged after the update at each of those steps
     (finite, > 0). ``name`` labels the run in reports and figures.
 
@@ -167,7 +182,10 @@ class Run:
                     f"Run: total_steps must be at most {MAX_RUN_STEPS:,} (the laws hold one rate "
                     f"per step), got {self.total_steps}"
                 )
-        eta = rates(self.schedule, total, owner="Run: schedule", total_steps=self.total_steps)
+        length = self.total_steps
+        if length is None and isinstance(self.schedule, (Schedule, str, dict)):
+            length = own_steps(as_schedule(self.schedule))  # the length the spec names
+        eta = rates(self.schedule, total, owner="Run: schedule", total_steps=length)
         if self.total_steps is not None and not isinstance(
             self.schedule, (Schedule, str, dict, numbers.Real)
         ):  # an array of rates: the run's length is what it gives
