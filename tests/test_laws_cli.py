@@ -382,3 +382,99 @@ def test_predict_gives_the_fit_error_of_the_points_fitted_when_warmup_is_logged(
     )
     assert main(["predict", *_args(csvs), "--law", "momentum"]) == 0
     assert "after warmup" not in capsys.readouterr().out
+
+
+def test_predict_names_a_run_file_once_and_a_bad_candidate(csvs, tmp_path, capsys):
+    """A file without an lr column and without a SPEC said '--run F: --run F: no lr
+    column'; a candidate that does not parse was refused without saying it was one."""
+    assert main(["predict", "--run", str(csvs["const"])]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"lrkit: error: --run {csvs['const']}: no lr column; give the schedule's SPEC "
+        "after the file\n"
+    )
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("step,lr,loss\n0,0.1,3.0\n2,0.1,2.5\n")
+    assert main(["predict", "--run", str(gaps)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(f"--run {gaps}:") == 1 and "cover every step from 0" in err
+    assert main(["predict", *_args(csvs), "--candidate", "wsd("]) == 2
+    err = capsys.readouterr()
+    assert err.err == (
+        "lrkit: error: --candidate wsd(: spec error at column 4: invalid syntax in 'wsd('\n"
+    )
+    assert "law:" not in err.out  # refused before the fit
+
+
+def test_predict_refuses_an_empty_out_before_fitting(csvs, capsys):
+    """--out '' ran the fit and exited 0 without writing a chart (an empty path was
+    taken as no --out)."""
+    assert main(["predict", *_args(csvs), "--law", "momentum", "--out", ""]) == 2
+    err = capsys.readouterr()
+    assert err.err == "lrkit: error: --out must name a file, got ''\n"
+    assert "law:" not in err.out
+
+
+@pytest.mark.parametrize("head", ["step,loss,step", "step,loss,Loss", "step,lr,loss,lr"])
+def test_predict_refuses_a_header_naming_a_column_twice(tmp_path, capsys, head):
+    """step,loss,step was read with the first 'step' and the other one ignored (which
+    one the file meant is not known)."""
+    p = tmp_path / "twice.csv"
+    n = len(head.split(","))
+    p.write_text(head + "\n" + "\n".join(",".join([f"{s}"] + ["0.5"] * (n - 1)) for s in (1, 2)))
+    assert main(["predict", "--run", str(p), "constant(0.1)"]) == 2
+    err = capsys.readouterr().err
+    name = head.split(",")[-1].lower()
+    assert err == (
+        f"lrkit: error: --run {p}: the header names column {name} twice, got {head.split(',')}\n"
+    )
+
+
+def test_predict_draws_a_bound_candidate_over_the_length_it_is_ranked_at(csvs, tmp_path, capsys):
+    """A candidate with its own length (3000 steps) was ranked at its end, step 2999, but
+    drawn only up to the recorded runs' length (step 1990): the chart did not show the
+    final loss the ranking printed. An unbound candidate is drawn over --total."""
+    import json
+
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import fit
+
+    long = "warmup(cosine(3e-4, 3e-5, steps=2800), steps=200)"
+    free = "cosine(3e-4)"
+    out = tmp_path / "c.html"
+    args = ["--candidate", long, "--candidate", free, "--law", "momentum", "--out", str(out)]
+    assert main(["predict", *_args(csvs), *args]) == 0
+    text = capsys.readouterr().out
+    html = out.read_text()
+    dec = json.JSONDecoder()
+    data, _ = dec.raw_decode(html, html.index("[", html.index("Plotly.newPlot(")))
+    by = {t["name"]: t for t in data}
+    law = fit([read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")], "momentum")
+    drawn = by[f"{long} (predicted)"]
+    assert drawn["x"][-1] == 2999
+    assert drawn["y"][-1] == pytest.approx(law.final(long), rel=1e-12)
+    assert f"{law.final(long):.5f}  {long}" in text
+    drawn = by[f"{free} (predicted)"]
+    assert drawn["x"][-1] == 1990  # the recorded runs' length, 1991 steps
+    assert drawn["y"][-1] == pytest.approx(law.final(free, total_steps=1991), rel=1e-12)
+
+
+def test_predict_says_when_total_does_not_apply_to_a_bound_candidate(csvs, capsys):
+    """--total 2500 with a candidate bound by its spec to 2000 steps: it was ranked at
+    step 1999 without a word, as if --total had been taken."""
+    from lrkit.commands.predict import read_run
+    from lrkit.laws import fit
+
+    wsd = "warmup(cosine(3e-4, 3e-5, steps=1800), steps=200)"
+    assert lrkit.parse(wsd).is_bound and lrkit.parse(wsd).length == T
+    argv = ["predict", *_args(csvs), "--law", "momentum", "--candidate", wsd]
+    assert main([*argv, "--total", "2500"]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        f"note: {wsd} lasts {T} steps, its spec's own length: it is predicted over it, "
+        "not over --total 2500\n"
+    )
+    law = fit([read_run(str(csvs[n]), SPECS[n]) for n in ("const", "cos", "step")], "momentum")
+    assert f"{law.final(wsd):.5f}  {wsd}" in out
+    assert main([*argv, "--total", str(T)]) == 0
+    assert capsys.readouterr().err == ""

@@ -548,13 +548,14 @@ def test_fit_uses_the_points_after_warmup_and_records_how_it_fitted():
 def test_the_law_plot_draws_a_schedule_from_its_peak_thinned_to_about_2000_points(total, every):
     """plot_law's schedule curves: the law's prediction (dashed) from the schedule's
     peak (the laws do not model warm-up) to its last step, every ``total // 2000``-th
-    step, labelled ``"<label> (predicted)"`` (the schedule's spec by default)."""
+    step and the last one (the final loss), labelled ``"<label> (predicted)"`` (the
+    schedule's spec by default)."""
     law = Law("momentum", {**MOM, "C": 1.0})
     s = lrkit.warmup(lrkit.cosine(1e-2, 1e-3), steps=100)
     fig = law.plot(schedules=[s, s], labels=["x", "y"], total_steps=total)
     a, b = fig.axes[0].get_lines()
     eta = np.asarray(s.bind(total_steps=total)(np.arange(total)), float)
-    x = np.arange(int(np.argmax(eta)), total)[::every]
+    x = np.unique(np.r_[np.arange(int(np.argmax(eta)), total)[::every], total - 1])
     assert int(np.argmax(eta)) == 100
     np.testing.assert_array_equal(a.get_xdata(), x)
     np.testing.assert_allclose(a.get_ydata(), law.predict(eta, x), rtol=1e-12)

@@ -36,7 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--total",
         type=int,
         default=None,
-        help="steps of the candidates' runs (default: the longest recorded run's)",
+        help="steps of the candidates' runs (default: the longest recorded run's); a "
+        "candidate bound to its own length by its spec keeps it",
     )
     from ..laws import DEFAULT_LAW, LAWS
 
@@ -78,6 +79,9 @@ def read_run(path: str, spec: str | None, steps: int | None = None) -> Any:
         raise ConfigError(
             f"--run {path}: the header must name columns step and loss, got {rows[0]}"
         )
+    twice = next((h for h in ("step", "lr", "loss") if head.count(h) > 1), None)
+    if twice:  # which of the columns the file meant is not known
+        raise ConfigError(f"--run {path}: the header names column {twice} twice, got {rows[0]}")
     lines = [(i, r) for i, r in enumerate(rows[1:], start=2) if r]  # (line number, row)
     if not lines:
         raise ConfigError(f"--run {path}: no data rows under the header")
@@ -126,11 +130,11 @@ def _run_of(path: str, head: list[str], data: Any, spec: str | None, total: int 
             _check_lr_column(path, run, data[:, head.index("lr")])
         return run
     if "lr" not in head:
-        raise ConfigError(f"--run {path}: no lr column; give the schedule's SPEC after the file")
+        raise ConfigError("no lr column; give the schedule's SPEC after the file")
     lr = data[:, head.index("lr")]
     if not np.array_equal(steps, np.arange(steps.size)):
         raise ConfigError(
-            f"--run {path}: the lr column must cover every step from 0 (it has "
+            f"the lr column must cover every step from 0 (it has "
             f"{steps.size} rows up to step {int(steps[-1])}); give the schedule's SPEC instead"
         )
     return Run(lr, steps, loss, name=name)
@@ -161,8 +165,14 @@ def _check_lr_column(path: str, run: Any, lr: Any) -> None:
 def _say_length(label: str, s: Any, total: int, default: bool) -> None:
     """On stderr: a candidate whose own length differs from the run it is predicted for
     (its value at the run's last step is not its end)."""
-    if s.is_bound:
-        return  # a bound schedule is predicted over its own length
+    if s.is_bound:  # a bound schedule is predicted over its own length
+        if not default and s.length is not None and s.length != total:
+            print(
+                f"note: {label} lasts {s.length} steps, its spec's own length: it is "
+                f"predicted over it, not over --total {total}",
+                file=sys.stderr,
+            )
+        return
     n = s.bind(total_steps=total).length
     if n is not None and n != total:
         where = "the recorded runs' length" if default else "--total"
@@ -225,16 +235,26 @@ def _run_steps(item: list[str]) -> int | None:
     return int(text)
 
 
+def _candidate(spec: str) -> Any:
+    """The schedule of ``--candidate SPEC`` (a spec error names the option)."""
+    from ..core import as_schedule
+    from ..errors import LrkitError
+
+    try:
+        return as_schedule(spec)
+    except LrkitError as e:
+        raise type(e)(f"--candidate {spec}: {e}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from .._files import FIGURE_EXTENSIONS, check_file
-    from ..core import as_schedule
     from ..errors import ConfigError, NonFiniteError
     from ..laws import MAX_RUN_STEPS, fit, rates
     from ..laws.plotting import plot_law
 
     if args.total is not None and not 10 <= args.total <= MAX_RUN_STEPS:
         raise ConfigError(f"--total must be an int in [10, {MAX_RUN_STEPS:,}], got {args.total}")
-    if args.out:  # before any work; an OutputError is a user error (exit 2)
+    if args.out is not None:  # before any work ("" too); an OutputError is a user error (exit 2)
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
     runs = []
     for item in args.run:
@@ -250,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
                 "with an lr column needs neither (write constant({spec}) for that rate)"
             )
         runs.append(read_run(item[0], spec, _run_steps(item)))
-    cands = [(c, as_schedule(c)) for c in args.candidate]  # parse all before fitting
+    cands = [(c, _candidate(c)) for c in args.candidate]  # parse all before fitting
     # the candidates' runs: --total, else as long as the longest recorded run
     total = args.total or max(r.total_steps or int(r.steps[-1]) + 1 for r in runs)
     # a bound schedule with an end is predicted over its own length, the others over total
@@ -293,14 +313,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{'rank':>4}  {'predicted final loss':>20}  schedule")
     for i, (v, label) in enumerate(rows, 1):
         print(f"{i:>4}  {v:>20.5f}  {label}")
-    if args.out:
+    if args.out is not None:
+        # each candidate's rates over the run it was ranked for (its own length, or total)
+        drawn = [
+            rates(s, total if n is None else n, total_steps=total) for (_, s), n in zip(cands, own)
+        ]
         path = plot_law(
             law,
             args.out,
             runs=runs,
-            schedules=[s for _, s in cands],
+            schedules=drawn,
             labels=[c for c, _ in cands],
-            total_steps=total,
             skip=int(min(int(r.eta.argmax()) for r in runs)) + 1,
         )
         print(f"chart written to {path}")

@@ -42,6 +42,11 @@ __all__ = ["fit", "DEFAULT_LAW"]
 #: before that). The planner names its own law (``lrkit.plan``: the MPL, with which its
 #: shape rule was built and tested).
 DEFAULT_LAW = "mean_pqs"
+#: the Huber thresholds :func:`fit` takes: at 1e-10 and below scipy's ``least_squares``
+#: returned its starting point unmoved, and below 1e-154 its squares overflow; above 1e8
+#: the loss is least squares already (the log residuals are far smaller), and above
+#: 1e154 the same overflow
+DELTA_RANGE = (1e-8, 1e8)
 #: the point weightings of :func:`fit` (``w_i``): later points count more, or all the same
 WEIGHTS = ("step", "none")
 #: the drop exponents ``q`` the ``*_q`` laws are fitted over: a full fit at each, the one
@@ -296,6 +301,7 @@ def _with_errors(law: Law, runs: Any) -> Law:
         "fit_worst_rel": err["worst_rel"],
         "delta": i["delta"],
         "weight": i["weight"],
+        **({"no_decay": True} if i.get("no_decay") else {}),
     }
     return Law(law.law, law.params, info)
 
@@ -352,8 +358,9 @@ def fit(
     list of :class:`Run`).
 
     ``lam``: the momentum law's fixed :math:`\\lambda`. ``delta``: the Huber
-    threshold on the log residual. ``skip_warmup``: leave out the points
-    logged up to the schedule's peak (the laws describe the loss after warmup).
+    threshold on the log residual, in :data:`DELTA_RANGE` (1e-8 to 1e8). ``skip_warmup``:
+    leave out the points logged up to the schedule's peak (the laws describe the loss
+    after warmup).
     ``weight``: ``"step"`` (default) weights each point's residual by
     :math:`w_i = t_i / t_{\\mathrm{last}}` of its run (inside the Huber loss, as
     :math:`\\sqrt{w_i}` times the residual), so the later points count more;
@@ -373,7 +380,10 @@ def fit(
     The floor ``L0`` is bounded to :math:`[0, (1 - 10^{-6})\\min_i L_i)`: below the
     lowest loss logged in any of the runs.
     Returns a :class:`Law` whose ``info`` records the runs, the fit error and the
-    ``horizon``: the length of the longest fitted run (its last logged step + 1).
+    ``horizon``: the length of the longest fitted run (its last logged step + 1); and
+    ``no_decay: True`` when no run's rate drops after its peak up to a fitted point: the
+    drop terms then never entered the fit and keep the solver's starting values
+    (:meth:`Law.report` says so).
     Predicting a run much longer than that extrapolates how much a decay buys over a
     longer run, which no fitted curve shows (docs/laws.md, "Honest limits").
     """
@@ -385,8 +395,13 @@ def fit(
         raise ConfigError(f"fit: delta must be > 0, got {delta!r}")
     if not math.isfinite(delta):  # an infinite Huber threshold makes the objective NaN
         raise ConfigError(f"fit: delta must be a finite number > 0, got {delta!r}")
+    if not DELTA_RANGE[0] <= delta <= DELTA_RANGE[1]:
+        raise ConfigError(
+            f"fit: delta must be in [{DELTA_RANGE[0]:g}, {DELTA_RANGE[1]:g}], got {delta!r}"
+        )
     skip_warmup = check_bool("fit", "skip_warmup", skip_warmup)
     max_nfev = check_int("fit", "max_nfev", max_nfev, low=1)
+    runs = _as_runs(runs)  # read once: an iterator would be empty for the next fit
     kw: dict[str, Any] = dict(
         lam=lam, delta=delta, skip_warmup=skip_warmup, max_nfev=max_nfev, weight=weight
     )
@@ -431,6 +446,31 @@ def _bounds(
     lo = np.array([(_SPACE[n][1] if n != "L0" else 0.0) for n in names], dtype=float)
     hi = np.array([(_SPACE[n][2] if n != "L0" else lmin * (1 - 1e-6)) for n in names])
     return lmin, lo, hi
+
+
+def _feasible(
+    law: str, start: dict[str, float], lam: float, data: list[tuple[Any, np.ndarray, np.ndarray]]
+) -> dict[str, float]:
+    """``start`` with its drop term's factor (the MPL's ``B``, the momentum law's ``C``)
+    scaled down where it predicts a loss <= 0 at a fitted point, to at most half the
+    power law's value there. The starts are made for rates of ~1e-3 (the drop term grows
+    with the rates: with rates of order 1 it was hundreds of times the loss), and where
+    the prediction is <= 0 the residuals are clipped flat, which the solver did not leave
+    (a fit 18,000 % off). A start that predicts positive losses is kept as it is."""
+    p = {**start, "lam": lam}
+    factor = 1.0
+    for g, _, _ in data:
+        pred = F.mpl_curve(g, p) if law in MPL_LAWS else F.momentum_curve(g, p)
+        if (pred > 0).all():
+            continue
+        base = p["L0"] + p["A"] * g.S ** (-p["alpha"])  # the law without its drop term
+        drop = base - pred
+        on = drop > 0
+        factor = min(factor, 0.5 * float(np.min(base[on] / drop[on])))
+    if factor >= 1.0:
+        return start
+    key = "B" if law in MPL_LAWS else "C"
+    return {**start, key: start[key] * factor}
 
 
 def _fit_one(
@@ -492,7 +532,7 @@ def _fit_one(
     # strictly inside the bounds at any scale (L0's upper bound is the lowest loss, which
     # may be small: an absolute margin of 1e-9 would cross it)
     pad = 1e-9 * np.maximum(hi - lo, 0.0)
-    for x in [start] if start else _starts(law, lmin):
+    for x in [start] if start else (_feasible(law, x, lam, data) for x in _starts(law, lmin)):
         x0 = np.array([math.log(x[n]) if _SPACE[n][0] == "log" else x[n] for n in names])
         res = solve(np.clip(x0, lo + pad, hi - pad), min(40, max_nfev))
         if best is None or res.cost < best.cost:
@@ -507,5 +547,7 @@ def _fit_one(
         "delta": float(delta),
         "weight": weight,
     }
+    if not any((g.drops[: int(g.steps.max()) + 1] != 0).any() for g, _, _ in data):
+        info["no_decay"] = True  # the drop terms never entered the objective
     out = Law(fitted.law, fitted.params, info)
     return (_with_errors(out, runs) if errors else out), float(best.cost)

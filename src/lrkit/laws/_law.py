@@ -12,7 +12,7 @@ import numpy as np
 from ..core import as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 from . import _forms as F
-from ._run import Run, as_steps, rates
+from ._run import Run, as_steps, own_steps, rates
 
 __all__ = ["Law", "LAWS"]
 
@@ -105,6 +105,23 @@ _FORMULAS["mean_pqs"] = (
 )
 
 
+class _Params(dict[str, float]):
+    """A law's parameters: a dict that cannot be changed (a :class:`Law` is immutable and
+    hashed on them; ``Law(law.law, {**law.params, "A": 1.0})`` makes another)."""
+
+    def _read_only(self, *args: Any, **kw: Any) -> Any:
+        raise TypeError(
+            "a Law's params cannot be changed; make another Law: "
+            "Law(law.law, {**law.params, name: value})"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle: rebuilt whole, not item by item
+        return (_Params, (dict(self),))
+
+
 def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
     if not isinstance(law, str) or law not in LAWS:
         raise ConfigError(f"Law: law must be one of {', '.join(LAWS)}, got {law!r}")
@@ -132,7 +149,7 @@ def _check_params(law: str, params: dict[str, Any]) -> dict[str, float]:
         elif base != "lam" and base != "L0" and v < 0:
             raise ConfigError(f"Law {law}: {n} must be >= 0, got {v!r}")
         out[n] = v
-    return out
+    return _Params(out)
 
 
 @dataclass(frozen=True)
@@ -238,7 +255,8 @@ class Law:
         ``schedule`` as in :class:`Run` (a schedule, a spec, or per-step rates).
         ``steps`` default: every step of the run (``total_steps``, or the bound
         schedule's length, or the array's length). An unbound schedule is bound
-        to ``total_steps`` (default: the last requested step + 1). A prediction that
+        to ``total_steps`` (default: the run's length it names, as
+        ``wsd(..., steps=3000, decay="20%")``, else the last requested step + 1). A prediction that
         overflows (parameters far outside any fit's) raises
         :class:`~lrkit.errors.NonFiniteError` naming the step.
         """
@@ -286,7 +304,9 @@ class Law:
           0.110 / 0.142 / 0.168 % this way, 0.123 / 0.172 / 0.170 % as ``mean_rel``
           (tested);
         - ``worst_rel``: each run's largest :math:`e_{ri}`, averaged over the runs;
-        - ``r2``, ``mae``, ``rmse``: over all points of all runs.
+        - ``r2``, ``mae``, ``rmse``: over all points of all runs. Where the losses are all
+          equal (or there is one), R² is 1 for an exact prediction and 0 otherwise
+          (sklearn's ``r2_score`` for two points or more; one is NaN to it).
         """
         runs = [runs] if isinstance(runs, Run) else list(runs)
         if not runs or not all(isinstance(r, Run) for r in runs):
@@ -317,6 +337,7 @@ class Law:
         info = d.get("info") or {}
         if not isinstance(info, dict):
             raise ConfigTypeError(f"Law.from_dict: info must be a dict, got {type(info).__name__}")
+        _check_info(info)
         return cls(d["law"], dict(d["params"]), dict(info))
 
     def report(self) -> str:
@@ -331,6 +352,11 @@ class Law:
             lines.append(
                 f"  fit error: mean {100 * self.info['fit_mean_rel']:.3f} %, "
                 f"worst {100 * self.info['fit_worst_rel']:.3f} %"
+            )
+        if self.info.get("no_decay"):
+            lines.append(
+                "  no fitted run decays (no drop in rate after its peak up to a fitted point): "
+                "the drop terms are the solver's starting values, not fitted"
             )
         return "\n".join(lines)
 
@@ -364,14 +390,37 @@ def relative_errors(pred: list[np.ndarray], seen: list[np.ndarray]) -> dict[str,
     rel = [np.abs(q - o) / o for q, o in zip(pred, seen)]
     obs = np.concatenate(seen)
     res = np.concatenate(pred) - obs
+    ss_res, ss_tot = float(np.sum(res**2)), float(np.sum((obs - obs.mean()) ** 2))
     return {
         "mean_rel": float(np.mean(np.concatenate(rel))),
         "mean_rel_runs": float(np.mean([e.mean() for e in rel])),
         "worst_rel": float(np.mean([e.max() for e in rel])),
-        "r2": float(1 - np.sum(res**2) / np.sum((obs - obs.mean()) ** 2)),
+        # losses all equal (or one): 1 if exact, else 0, as sklearn's r2_score
+        "r2": 1 - ss_res / ss_tot if ss_tot > 0 else float(ss_res == 0),
         "mae": float(np.mean(np.abs(res))),
         "rmse": float(np.sqrt(np.mean(res**2))),
     }
+
+
+def _check_info(info: dict[str, Any]) -> None:
+    """The keys of a saved law's ``info`` that :meth:`Law.report` prints, checked (a
+    corrupted file would otherwise load and fail, or print nonsense, in the report)."""
+    runs = info.get("runs")
+    if runs is not None and not (isinstance(runs, list) and all(isinstance(r, str) for r in runs)):
+        raise ConfigError(f"Law.from_dict: info['runs'] must be a list of run names, got {runs!r}")
+    h = info.get("horizon")
+    if h is not None and (isinstance(h, bool) or not isinstance(h, int) or h < 1):
+        raise ConfigError(f"Law.from_dict: info['horizon'] must be an int >= 1, got {h!r}")
+    errs = ("fit_mean_rel", "fit_worst_rel")
+    for k, other in (errs, errs[::-1]):
+        if k in info and other not in info:
+            raise ConfigError(f"Law.from_dict: info[{other!r}] is missing (with {k})")
+    for k in errs:
+        v = info.get(k)
+        if k in info and (
+            isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= float(v) < math.inf
+        ):
+            raise ConfigError(f"Law.from_dict: info[{k!r}] must be a number >= 0, got {v!r}")
 
 
 def _check_area(eta: np.ndarray, steps: np.ndarray) -> None:
@@ -395,8 +444,8 @@ def _length(schedule: Any, total_steps: int | None) -> int:
         return int(total_steps)
     if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         sch = as_schedule(schedule)
-        own = getattr(sch, "steps", None)  # e.g. wsd(..., steps=3000, decay="20%")
-        if not sch.is_bound and isinstance(own, int) and not isinstance(own, bool):
+        own = own_steps(sch)  # e.g. wsd(..., steps=3000, decay="20%")
+        if own is not None:
             return own
         if not sch.is_bound:
             raise ConfigError(f"the schedule {sch.spec()} is not bound to a run; give total_steps")
@@ -412,10 +461,11 @@ def _length(schedule: Any, total_steps: int | None) -> int:
 
 
 def _rates_for(schedule: Any, total: int, total_steps: int | None) -> np.ndarray:
-    if total_steps is not None and (isinstance(schedule, (str, dict)) or hasattr(schedule, "spec")):
+    if isinstance(schedule, (str, dict)) or hasattr(schedule, "spec"):
         s = as_schedule(schedule)
-        if not s.is_bound:
-            return rates(s.bind(total_steps=total_steps), total, owner="predict: schedule")
+        length = own_steps(s) if total_steps is None else total_steps
+        if not s.is_bound and length is not None:  # total_steps, else the length it names
+            return rates(s.bind(total_steps=length), total, owner="predict: schedule")
     return rates(schedule, total, owner="predict: schedule")
 
 

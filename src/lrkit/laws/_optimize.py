@@ -3,9 +3,11 @@ r"""Planning a schedule from a fitted law: minimize the predicted final loss.
 Two families, both returned as lrkit schedules whose spec round-trips:
 
 - ``"wsd"``: ``wsd(peak, steps=T, warmup=w, decay=D, end=e, shape=s)``; a
-  grid over the cooldown fraction :math:`D/T` (1 % steps), the shape
-  (linear, cos, sqrt) and the end value (0, 1 %, 10 % of the peak), refined
-  to the step by a bounded scalar search around the best cell.
+  grid over the cooldown fraction :math:`D/(T - w)` of the steps after the warmup
+  (1 % to 80 %, in 1 % steps), the shape (linear, cos, sqrt) and the end value (0,
+  1 %, 10 % of the peak), refined to the step by a bounded scalar search around the
+  best cell (so a cooldown is at most 81 % of those steps; ``"interpolate"`` is not
+  bound so).
 - ``"interpolate"``: a free monotone shape held at the peak after the warmup:
   ``interpolate`` through :math:`K` evenly spaced knots (``knots``, 2 to 64, at most
   ``total_steps - warmup``) with values
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..core import Schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
+from ._run import MAX_RUN_STEPS
 
 __all__ = ["optimize", "FAMILIES"]
 
@@ -44,6 +47,11 @@ def _check(total_steps: Any, peak: Any, warmup: Any, family: Any, knots: Any) ->
     total_steps = int(total_steps)
     if total_steps < 10:
         raise ConfigError(f"optimize: total_steps must be an int >= 10, got {total_steps!r}")
+    if total_steps > MAX_RUN_STEPS:
+        raise ConfigError(
+            f"optimize: total_steps must be at most {MAX_RUN_STEPS:,} (the laws hold one rate "
+            f"per step), got {total_steps!r}"
+        )
     if isinstance(peak, bool) or not isinstance(peak, numbers.Real):
         raise ConfigTypeError(f"optimize: peak must be a number, got {peak!r}")
     if not (math.isfinite(float(peak)) and float(peak) > 0):

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int
 from ..core import Schedule, as_schedule
 from ..errors import ConfigError, ConfigTypeError, NonFiniteError
 
-__all__ = ["Run", "rates", "as_steps", "MAX_RUN_STEPS"]
+__all__ = ["Run", "rates", "as_steps", "own_steps", "MAX_RUN_STEPS"]
 
 #: the longest run the laws take: they hold one float64 rate per step (800 MB here)
 MAX_RUN_STEPS = 100_000_000
@@ -25,8 +26,11 @@ def rates(
     ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``, default
     ``total``), a spec string or a spec dict (the same), or a 1-D array of per-step rates
     from step 0 (at least ``total`` long). Rates must be finite and >= 0, and not all 0.
-    ``total`` is at most :data:`MAX_RUN_STEPS`.
+    ``total`` is an int from 1 to :data:`MAX_RUN_STEPS`.
     """
+    total = check_int("rates", "total", total, low=1)
+    if total_steps is not None:
+        total_steps = check_int("rates", "total_steps", total_steps, low=1)
     if total > MAX_RUN_STEPS:
         raise ConfigError(
             f"{owner}: the run spans {total:,} steps (its last step is {total - 1:,}); the "
@@ -66,16 +70,41 @@ def rates(
     return eta
 
 
+def own_steps(schedule: Schedule) -> int | None:
+    """The run's length an unbound schedule names itself (``wsd(..., steps=3000,
+    decay="20%")``: unbound, its decay a share of the run, its ``steps`` the run's), else
+    ``None``. Only a ``steps`` that runs to the end of the run counts: a combinator's
+    ``steps`` (``warmup(..., steps=200)``) is its own part's length."""
+    if schedule.is_bound:
+        return None
+    for p in schedule.params:
+        if p.name == "steps" and getattr(p.marker, "to_end", False):
+            v = getattr(schedule, p.name)
+            return v if isinstance(v, int) and not isinstance(v, bool) else None
+    return None
+
+
+def _a_bool_in(owner: str, values: Any, what: str) -> None:
+    """Refuse a list or tuple holding a bool among numbers (numpy reads ``[True, 2]`` as
+    ``[1, 2]``; an array of bools only is refused by its dtype)."""
+    if isinstance(values, (list, tuple)):
+        b = next((v for v in values if isinstance(v, (bool, np.bool_))), None)
+        if b is not None:
+            raise ConfigTypeError(f"{owner} must be {what}, got {bool(b)} in {values!r:.80}")
+
+
 def as_steps(steps: Any, owner: str = "steps") -> np.ndarray:
     """``steps`` as a 1-D int64 array of non-negative step numbers."""
+    _a_bool_in(owner, steps, "integers")
     a = np.asarray(steps)
     if a.ndim == 0:
         a = a.reshape(1)
     if a.ndim != 1 or a.size == 0:
         raise ConfigError(f"{owner} must be a non-empty 1-D list of steps, got shape {a.shape}")
     if a.dtype.kind == "f":
-        if not np.isfinite(a).all() or (a != np.round(a)).any():
-            raise ConfigError(f"{owner} must be whole step numbers, got {a[a != np.round(a)][:1]}")
+        off = ~np.isfinite(a) | (a != np.round(a))  # inf == round(inf): named by isfinite
+        if off.any():
+            raise ConfigError(f"{owner} must be whole step numbers, got {float(a[off][0])!r}")
         if (np.abs(a) >= 2.0**63).any():  # the int64 cast would wrap around
             raise ConfigError(f"{owner} must be < 2**63, got {float(a[np.abs(a) >= 2.0**63][0]):g}")
         a = a.astype(np.int64)
@@ -94,8 +123,9 @@ class Run:
     """One recorded training run: its schedule and the logged (step, loss) pairs.
 
     ``schedule``: an lrkit schedule (bound, or bound here to ``total_steps``,
-    default the last logged step + 1), a spec string, or a 1-D array of the
-    per-step rates from step 0. ``steps``: strictly increasing step numbers;
+    default the run's length it names, as ``wsd(..., steps=3000, decay="20%")``, else
+    the last logged step + 1), a spec string, or a 1-D array of the per-step rates from
+    step 0. ``steps``: strictly increasing step numbers;
     ``losses``: the loss logged after the update at each of those steps
     (finite, > 0). ``name`` labels the run in reports and figures.
 
@@ -112,13 +142,18 @@ class Run:
     total_steps: int | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise ConfigTypeError(f"Run: name must be a string, got {self.name!r}")
         steps = as_steps(self.steps, "Run: steps")
+        _a_bool_in("Run: losses", self.losses, "numbers")
         raw = np.asarray(self.losses)
-        if raw.dtype.kind in "bUS":  # bools, strings ("1.5" would be read as 1.5)
+        if raw.dtype.kind in "bUSc":  # bools, strings ("1.5" would be read as 1.5), complex
             raise ConfigTypeError(
                 f"Run: losses must be numbers, got {raw.ravel()[:3].tolist()!r:.80} "
                 f"(dtype {raw.dtype})"
             )
+        if raw.ndim > 1:  # as steps: a table's rows are not one curve
+            raise ConfigError(f"Run: losses must be a 1-D list of losses, got shape {raw.shape}")
         losses = raw.astype(np.float64).ravel()
         if losses.shape != steps.shape:
             raise ConfigError(
@@ -142,7 +177,24 @@ class Run:
                 raise ConfigError(
                     f"Run: total_steps must be > the last step {total - 1}, got {self.total_steps}"
                 )
-        eta = rates(self.schedule, total, owner="Run: schedule", total_steps=self.total_steps)
+            if self.total_steps > MAX_RUN_STEPS:
+                raise ConfigError(
+                    f"Run: total_steps must be at most {MAX_RUN_STEPS:,} (the laws hold one rate "
+                    f"per step), got {self.total_steps}"
+                )
+        length = self.total_steps
+        if length is None and isinstance(self.schedule, (Schedule, str, dict)):
+            length = own_steps(as_schedule(self.schedule))  # the length the spec names
+        eta = rates(self.schedule, total, owner="Run: schedule", total_steps=length)
+        if self.total_steps is not None and not isinstance(
+            self.schedule, (Schedule, str, dict, numbers.Real)
+        ):  # an array of rates: the run's length is what it gives
+            n = int(np.asarray(self.schedule).size)
+            if self.total_steps > n:
+                raise ConfigError(
+                    f"Run: total_steps must be at most the {n} rates of the schedule's array "
+                    f"(the run's rates from step 0), got {self.total_steps}"
+                )
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "losses", losses)
         object.__setattr__(self, "_eta", eta)

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .._files import FIGURE_EXTENSIONS, check_file, figure_kind
-from ..errors import ConfigError
+from ..core import Schedule
+from ..errors import ConfigError, ConfigTypeError
 from ._run import Run
 
 __all__ = ["plot_law", "check_out", "law_figure"]
@@ -27,13 +28,18 @@ def check_out(out: Any) -> str:
 
 def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) -> list:
     runs = [runs] if isinstance(runs, Run) else list(runs)
+    for i, r in enumerate(runs):
+        if not isinstance(r, Run):
+            raise ConfigTypeError(f"plot: runs[{i}] must be a Run, got {type(r).__name__}")
     series = []
     for i, r in enumerate(runs):
         name = r.name or f"run {i}"
         series.append((f"{name} (observed)", r.steps, r.losses, "-"))
         st = r.steps[r._defined]
         series.append((f"{name} (predicted)", st, law._curve(r.eta, st), "--"))
-    schedules = list(schedules)
+    # one schedule (a spec is not a list of its letters) or a list of them
+    schedules = [schedules] if isinstance(schedules, (str, dict, Schedule)) else list(schedules)
+    labels = [labels] if isinstance(labels, str) else labels
     labels = list(labels) if labels is not None else [str(s) for s in schedules]
     if len(labels) != len(schedules):
         raise ConfigError(f"labels: need one per schedule ({len(schedules)}), got {len(labels)}")
@@ -44,8 +50,8 @@ def _series(law: Any, runs: Any, schedules: Any, labels: Any, total_steps: Any) 
         eta = _rates_for(s, total, total_steps)
         n = max(1, total // 2000)
         x = np.arange(int(np.argmax(eta)), total)  # from the peak: the laws do not model warmup
-        y = law._curve(eta, x[::n])
-        x = x[::n]
+        x = np.unique(np.r_[x[::n], total - 1])  # every n-th step, and the last (the final)
+        y = law._curve(eta, x)
         series.append((f"{lab} (predicted)", x, y, "--"))
     if not series:
         raise ConfigError("plot: give runs and/or schedules to draw")
@@ -64,9 +70,10 @@ def plot_law(
     skip: int = 0,
     plotly_js: str | bool = True,
 ) -> Any:
-    """Draw the observed ``runs`` with the law's predictions for them, and the
-    predicted curves of ``schedules`` (from their peak, the end of warmup);
-    write PNG/SVG/PDF or HTML to ``out``.
+    """Draw the observed ``runs`` (a :class:`Run` or a list of them) with the law's
+    predictions for them, and the predicted curves of ``schedules`` (a schedule or a
+    spec, or a list of them; ``labels``: their names, default their specs) from their
+    peak, the end of warmup; write PNG/SVG/PDF or HTML to ``out``.
 
     ``skip`` leaves out the first ``skip`` steps (the warmup's huge losses).
     Returns the path written; without ``out``, the matplotlib figure (for
