@@ -501,7 +501,7 @@ def _scaled_runs(peak: float) -> list[Run]:
 
 
 @pytest.mark.parametrize("peak", [1.0, 100.0])
-@pytest.mark.parametrize("name", ["momentum", "multi_power"])
+@pytest.mark.parametrize("name", ["momentum", "multi_power", "multi_power_warmup"])
 def test_a_fit_does_not_depend_on_the_rates_units(peak, name):
     """Rates given as multipliers (peak 1.0) or 100: every starting point of the solver
     predicted negative losses (its drop term, made for rates of ~1e-3, was hundreds of
@@ -510,7 +510,7 @@ def test_a_fit_does_not_depend_on_the_rates_units(peak, name):
     the same curves fit to 1e-6."""
     small = fit(_scaled_runs(0.01), name)
     got = fit(_scaled_runs(peak), name)
-    assert small.info["fit_mean_rel"] < (1e-9 if name == "momentum" else 2e-3)
+    assert small.info["fit_mean_rel"] < (1e-9 if name == "momentum" else 2.5e-3)
     assert got.info["fit_mean_rel"] == pytest.approx(small.info["fit_mean_rel"], abs=1e-6)
 
 
