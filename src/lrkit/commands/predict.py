@@ -246,6 +246,22 @@ def _candidate(spec: str) -> Any:
         raise type(e)(f"--candidate {spec}: {e}") from None
 
 
+def _read_run_option(item: list[str]) -> Any:
+    """The run of one ``--run FILE.csv [SPEC [STEPS]]``."""
+    from ..errors import ConfigError
+
+    if len(item) > 3:
+        raise ConfigError(f"--run takes FILE.csv and at most one SPEC and its STEPS, got {item}")
+    spec = item[1] if len(item) > 1 else None
+    if spec is not None and spec.strip().isdigit() and int(spec) > 10:
+        raise ConfigError(
+            f"--run {item[0]} {spec}: SPEC {spec} would be a constant rate of {spec}; a run's "
+            f"length STEPS comes after its SPEC (--run {item[0]} SPEC {spec}), and a file "
+            "with an lr column needs neither (write constant({spec}) for that rate)"
+        )
+    return read_run(item[0], spec, _run_steps(item))
+
+
 def run(args: argparse.Namespace) -> int:
     from .._files import FIGURE_EXTENSIONS, check_file
     from ..errors import ConfigError, NonFiniteError
@@ -256,20 +272,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--total must be an int in [10, {MAX_RUN_STEPS:,}], got {args.total}")
     if args.out is not None:  # before any work ("" too); an OutputError is a user error (exit 2)
         check_file(args.out, "--out", FIGURE_EXTENSIONS)
-    runs = []
-    for item in args.run:
-        if len(item) > 3:
-            raise ConfigError(
-                f"--run takes FILE.csv and at most one SPEC and its STEPS, got {item}"
-            )
-        spec = item[1] if len(item) > 1 else None
-        if spec is not None and spec.strip().isdigit() and int(spec) > 10:
-            raise ConfigError(
-                f"--run {item[0]} {spec}: SPEC {spec} would be a constant rate of {spec}; a run's "
-                f"length STEPS comes after its SPEC (--run {item[0]} SPEC {spec}), and a file "
-                "with an lr column needs neither (write constant({spec}) for that rate)"
-            )
-        runs.append(read_run(item[0], spec, _run_steps(item)))
+    runs = [_read_run_option(item) for item in args.run]
     cands = [(c, _candidate(c)) for c in args.candidate]  # parse all before fitting
     # the candidates' runs: --total, else as long as the longest recorded run
     total = args.total or max(r.total_steps or int(r.steps[-1]) + 1 for r in runs)
