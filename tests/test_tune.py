@@ -857,3 +857,42 @@ def test_a_trial_that_raised_is_not_counted_as_a_metric_that_is_not_finite(tmp_p
         "3 trials finished (1 complete, 0 pruned, 2 failed: 1 a metric that is not finite, "
         "1 that raised, 1 here, 0 still running)"
     ) in capsys.readouterr().out
+
+
+def test_bench_optuna_errors_are_one_line_on_the_real_stderr(tmp_path):
+    """In a real process Optuna's own log lines went to stderr too: a refused study was
+    "[I ...] Using an existing study ..." then the error line, and a task error inside a
+    trial printed Optuna's warning with the whole traceback before the error line. The
+    CLI's study prints only its own lines: a bad input is one line, status 2."""
+    import os
+
+    (tmp_path / "badtask.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})\n"
+        "from plan_user_task import TinyRegression\n"
+        "def make_task(seed=0):\n"
+        "    task = TinyRegression(seed)\n"
+        "    task.steps_per_epoch = 9  # its loader yields 8 batches\n"
+        "    return task\n"
+    )
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *sys.path])}
+    journal = str(tmp_path / "j.log")
+    from lrkit.tune import run_study
+
+    run_study(lambda t: 1.0, journal, "max", 1, direction="maximize")
+
+    def bench(*extra):
+        cmd = [sys.executable, "-m", "lrkit.cli", "bench", "--backend", "optuna", "--storage",
+               journal, "--trials", "1", "--no-png", "--epochs", "1",
+               "--space", "shapes=cosine; peak=0.01..0.1", *extra]  # fmt: skip
+        p = subprocess.run(cmd, env=env, cwd=tmp_path, text=True, capture_output=True)
+        return p.returncode, p.stderr.strip().splitlines()
+
+    code, err = bench("--task", "quadratic", "--study", "max", "--out", str(tmp_path / "a"))
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith("lrkit: error: --storage: study 'max' there is a maximize study")
+    code, err = bench("--task", "badtask.py:make_task", "--out", str(tmp_path / "b"))
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith("lrkit: error: task: train_loader(0) yielded 8 batches"), err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -9,8 +9,10 @@ file), ``--trials`` trials per process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from . import _args
@@ -236,6 +238,26 @@ def reporter(trial: Any, total: int, pruned: Any) -> Any:
     return on_loss
 
 
+@contextlib.contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna's own log lines off (but errors) while the CLI runs its study.
+
+    The CLI prints a line per trial and the summary itself, and reports an
+    exception raised in a trial (one line for a user's error, ``interrupted``
+    on Ctrl-C); Optuna's lines came on top ("Using an existing study" before a
+    refused study's error line, a task error's whole traceback in its
+    failed-trial warning).
+    """
+    import optuna
+
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
 def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: int) -> list[Any]:
     """Run the study; print its best trial; return this process's runs (one per trial x seed).
 
@@ -290,10 +312,11 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
 
     name = study_name(args, sp, opt, epochs)
     direction = "maximize" if task.higher_is_better else "minimize"
-    claim_study(args, name, direction, sp, opt, epochs)
     trials = DEFAULT_TRIALS if args.trials is None else args.trials
     pruner = make_pruner(args.prune, total)
-    out = run_study(objective, args.storage, name, trials, direction=direction, pruner=pruner)
+    with quiet_optuna():
+        claim_study(args, name, direction, sp, opt, epochs)
+        out = run_study(objective, args.storage, name, trials, direction=direction, pruner=pruner)
     b = out["best"]
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"
