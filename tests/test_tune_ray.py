@@ -238,3 +238,24 @@ def test_param_space_schedule_takes_the_config_dict_without_a_deprecation_warnin
             for _, cfg in generate_variants(s.to_ray()):
                 assert cfg["schedule"] == s.spec(cfg)
     assert "deprecated" not in caplog.text, caplog.text
+
+
+def test_a_task_error_in_a_ray_cell_is_the_serial_error_line(tmp_path, capsys):
+    """A user's error raised inside a Ray task (a task whose loader yields fewer batches than
+    its steps_per_epoch) came back as Ray's wrapper: the "one line" was the remote traceback
+    flattened, with terminal colour codes. It is the error itself, as on the serial backend."""
+    task = tmp_path / "short_task.py"
+    src = open(os.path.join(os.path.dirname(__file__), "plan_user_task.py")).read()
+    short = "def short(seed=0):\n    t = TinyRegression(seed)\n    t.steps_per_epoch = 9\n"
+    task.write_text(src + "\n\n" + short + "    return t\n")  # its loader yields 8 batches
+    base = ["bench", "--task", f"{task}:short", "--epochs", "1", "--seeds", "2", "--no-png",
+            "--schedule", "cosine(0.05)"]  # fmt: skip
+    lines = []
+    for backend in ("serial", "ray"):
+        assert main([*base, "--out", str(tmp_path / backend), "--backend", backend]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("lrkit: error: task: train_loader(0) yielded 8 batches"), err
+        lines.append(err[-1])
+        assert not (tmp_path / backend).exists()
+    assert lines[0] == lines[1]
+
