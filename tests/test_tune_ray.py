@@ -259,3 +259,29 @@ def test_a_task_error_in_a_ray_cell_is_the_serial_error_line(tmp_path, capsys):
         assert not (tmp_path / backend).exists()
     assert lines[0] == lines[1]
 
+
+def test_param_space_of_a_known_run_length_gives_specs_that_bind_to_it():
+    """``to_ray()`` made specs without the run's length: on a 45-update run a drawn warmup of
+    1 % gave ``warmup(..., steps='1%')``, which rounds to 0 updates and which the trainable's
+    Scheduler refuses (the trial errored). ``to_ray(total_steps)`` leaves such a warm-up out,
+    as ``suggest(trial, total_steps)`` does for Optuna."""
+    from ray.tune.search.variant_generator import generate_variants
+
+    from lrkit.errors import ConfigError, ConfigTypeError
+
+    s = space(["cosine", "linear", "wsd"], peak=0.1, warmup=(0.01, 0.01), cooldown=0.1)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for _, cfg in generate_variants(s.to_ray()):  # the length unknown: kept as asked
+        assert cfg["schedule"] == s.spec(cfg) and "'1%'" in cfg["schedule"]
+    seen = set()
+    for _ in range(10):
+        for _, cfg in generate_variants(s.to_ray(total_steps=45)):
+            assert cfg["schedule"] == s.spec(cfg, total_steps=45)
+            lrkit.torch.Scheduler(opt, cfg["schedule"], total_steps=45)  # binds: no error
+            seen.add(cfg["schedule"])
+    assert "cosine(start=0.1)" in seen or "linear(start=0.1, end=0.0)" in seen
+    assert not any("'1%'" in text and text.startswith("warmup(") for text in seen), seen
+    with pytest.raises(ConfigError, match=r"space: total_steps must be >= 1, got 0"):
+        s.to_ray(total_steps=0)
+    with pytest.raises(ConfigTypeError, match=r"space: total_steps must be an integer"):
+        s.spec({"shape": "cosine"}, total_steps="45")
