@@ -785,6 +785,25 @@ def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused(url, tmp_path, capsys):
+    """An in-memory SQLite URL was accepted: no other process (nor a rerun) sees its study,
+    and each opening of the URL was another database, so --study's check of the run it
+    holds looked at an empty one. It is refused in one line, before any work."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage
+
+    with pytest.raises(ConfigError, match=r"an in-memory database.*sqlite:///study\.db"):
+        open_storage(url)
+    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", url,
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"lrkit: error: --storage {url!r}"), err
+    assert not (tmp_path / "o").exists()
+    open_storage(f"sqlite:///{tmp_path / 'study.db'}")  # a file is a database to share
+
+
 def test_a_named_study_of_another_budget_or_task_is_refused(tmp_path, capsys):
     """--study NAME run again with another budget (or task, optimizer, seeds, momentum,
     weight decay) mixed incomparable trials in one study: the "best" it printed could be

@@ -25,7 +25,8 @@ def open_storage(storage: str) -> Any:
     the path of a journal file (``optuna.storages.JournalStorage`` over a
     ``JournalFileBackend``: no server, processes on one file system share it).
     Processes may open one new database at once (the losers of the race to
-    create Optuna's tables try again).
+    create Optuna's tables try again). An in-memory SQLite URL is a
+    :class:`ConfigError`: no other process sees it.
     The journal's folder must exist; an existing file must be an Optuna
     journal (anything else is a :class:`ConfigError`, the file left as it was).
     """
@@ -38,6 +39,11 @@ def open_storage(storage: str) -> Any:
             raise ConfigError(
                 f"--storage: an RDB URL starts with sqlite://, postgresql://, mysql://, ... "
                 f"got {storage!r}"
+            )
+        if _in_memory(storage):
+            raise ConfigError(
+                f"--storage {storage!r} is an in-memory database, which no other process "
+                "(nor a rerun) sees; give a file, e.g. sqlite:///study.db"
             )
         return _open_rdb(storage)
     folder = os.path.dirname(os.path.abspath(storage))
@@ -69,6 +75,20 @@ def open_storage(storage: str) -> Any:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
     except Exception as e:  # Optuna replays the file: JSON, key and type errors, asserts
         raise ConfigError(not_journal % f"{type(e).__name__}: {e}") from None
+
+
+def _in_memory(url: str) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (``sqlite://``, ``sqlite:///``,
+    ``sqlite:///:memory:``): each connection to it is another, empty database."""
+    if not url.startswith("sqlite:"):
+        return False
+    try:
+        from sqlalchemy.engine import make_url
+
+        database = make_url(url).database
+    except Exception:  # pragma: no cover - a URL SQLAlchemy cannot read: RDBStorage says so
+        return False
+    return database in (None, "", ":memory:")
 
 
 def _open_rdb(url: str, attempts: int = 5) -> Any:
