@@ -915,3 +915,25 @@ def test_bench_optuna_errors_are_one_line_on_the_real_stderr(tmp_path):
     assert code == 2 and len(err) == 1, err
     assert err[0].startswith("lrkit: error: task: train_loader(0) yielded 8 batches"), err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_bench_optuna_with_no_trial_completed_here_says_no_report_was_written(tmp_path, capsys):
+    """When none of this process's trials completed (all pruned, or --trials 0 to read the
+    study's best), no report is written: that was silent, and an earlier run's report in
+    --out read as this one's. A note on stderr says so; the folder is left as it was."""
+    from lrkit.cli import main
+
+    out = tmp_path / "o"
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", str(tmp_path / "j.log"), "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1", "--out", str(out)]  # fmt: skip
+    assert main([*args, "--trials", "1"]) == 0
+    before = (out / "results.json").read_text()
+    capsys.readouterr()
+    assert main([*args, "--trials", "0"]) == 0
+    got = capsys.readouterr()
+    assert "1 trials finished (1 complete, 0 pruned, 0 here, 0 still running)" in got.out
+    assert "results written" not in got.out
+    note = f"note: no trial here ran to its end (pruned, or --trials 0): no report written in {out}"
+    assert note in got.err
+    assert (out / "results.json").read_text() == before
