@@ -937,3 +937,23 @@ def test_bench_optuna_with_no_trial_completed_here_says_no_report_was_written(tm
     note = f"note: no trial here ran to its end (pruned, or --trials 0): no report written in {out}"
     assert note in got.err
     assert (out / "results.json").read_text() == before
+
+
+def test_a_subnormal_peak_is_refused_by_the_space_itself(tmp_path, capsys):
+    """``--space peak=1e-320`` was accepted, then every point failed to parse as a spec:
+    "spec error at column 8: step: start must be 0 or of magnitude >= 2.2e-308", naming
+    neither --space nor peak (on --backend optuna: inside the first trial, after the study
+    was made). The space refuses it, naming peak."""
+    from lrkit.cli import main
+
+    with pytest.raises(ConfigError, match=r"space: peak must be .*2\.2250738585072014e-308.*"
+                       r"got 1e-320"):  # fmt: skip
+        space(peak=(1e-320, 0.1))
+    space(peak=(2.2250738585072014e-308, 0.1)).sample(random.Random(0))  # normal: fine
+    for extra in ([], ["--backend", "optuna", "--storage", str(tmp_path / "j.log")]):
+        args = ["bench", "--task", "quadratic", "--space", "peak=1e-320", "--trials", "1",
+                "--no-png", "--out", str(tmp_path / "o"), *extra]  # fmt: skip
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("lrkit: error: space: peak must be"), err
+    assert not (tmp_path / "j.log").exists() or "op_code" not in (tmp_path / "j.log").read_text()

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .._validate import check_int
+from .._validate import TINY, check_int
 from ..errors import ConfigError, ConfigTypeError
 
 __all__ = ["Space", "space", "SHAPES"]
@@ -69,6 +69,11 @@ def _peak_pair(value: Any) -> tuple[float, float]:
             raise ConfigTypeError(f"space: peak must be positive rates, got {v!r}")
         if not (math.isfinite(v) and v > 0):
             raise ConfigError(f"space: peak must be finite rates > 0, got {v!r}")
+        if v < TINY:  # a spec refuses it: every point of the space would fail
+            raise ConfigError(
+                f"space: peak must be rates >= {TINY!r} (the smallest normal float64; "
+                f"subnormal values lose precision), got {v!r}"
+            )
     lo, hi = float(pair[0]), float(pair[1])
     if lo > hi:
         raise ConfigError(f"space: peak needs low <= high, got {value!r}")
