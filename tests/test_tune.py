@@ -706,8 +706,13 @@ def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_pat
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
     (dead,) = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
     assert dead.state == optuna.trial.TrialState.RUNNING
+
+    def bench_like(trial):  # a trial as lrkit bench makes them: with its schedule
+        trial.set_user_attr("schedule", "cosine(0.1)")
+        return 1.0
+
     # wait=30: before the fix this returned after 30 s with the dead trial "running"
-    got = run_study(lambda t: 1.0, storage, "crash", 1, wait=30.0)
+    got = run_study(bench_like, storage, "crash", 1, wait=30.0)
     assert got["running"] == 0 and got["failed"] == 1 and got["abandoned"] == 1
     assert got["complete"] == 1 and got["mine"] == [1]
     trials = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
@@ -726,7 +731,7 @@ def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_pat
 
     def objective(trial):
         seen.update(run_study(lambda t: 1.0, storage, "crash", 0, wait=0.0))
-        return 2.0
+        return bench_like(trial) + 1.0
 
     run_study(objective, storage, "crash", 1)
     assert seen["running"] == 1 and seen["abandoned"] == 1 and seen["failed"] == 1
@@ -957,3 +962,34 @@ def test_a_subnormal_peak_is_refused_by_the_space_itself(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("lrkit: error: space: peak must be"), err
     assert not (tmp_path / "j.log").exists() or "op_code" not in (tmp_path / "j.log").read_text()
+
+
+def test_a_named_study_of_trials_not_made_by_bench_is_refused(tmp_path, capsys):
+    """--study naming a study of the user's own objective (trials without a schedule) was
+    claimed and joined: its "best" was one of those trials, printed as "best #0 None -> loss
+    0". It is refused in one line, before any trial; a study of bench trials is joined."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage, run_study
+
+    journal = str(tmp_path / "j.log")
+    run_study(lambda t: t.suggest_float("x", 0.0, 1.0) * 0.0, journal, "own", 2)
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", journal, "--trials", "1", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1", "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main([*args, "--study", "own"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "lrkit: error: --study 'own' holds 2 complete trial(s) that lrkit bench did not make "
+        "(no schedule); give another --study"
+    ], err
+    study = optuna.load_study(study_name="own", storage=open_storage(journal))
+    assert len(study.trials) == 2 and study.user_attrs == {}
+    assert not (tmp_path / "o").exists()
+    # bench trials of a study that records no run (as lrkit 0.1.0 made them): joined
+    store = open_storage(journal)
+    old = optuna.create_study(storage=store, study_name="old")
+    old.enqueue_trial({"shape": "cosine", "peak": 0.05, "warmup": 0})
+    space(["cosine"], peak=(0.01, 0.1)).suggest(trial := old.ask(), 100)
+    old.tell(trial, 0.5)
+    assert main([*args, "--study", "old"]) == 0
+    assert "2 trials finished (2 complete" in capsys.readouterr().out

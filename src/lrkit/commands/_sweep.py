@@ -148,7 +148,8 @@ def claim_study(
     args: argparse.Namespace, name: str, direction: str, sp: Any, opt: str, epochs: int
 ) -> None:
     """Record in study ``name`` what its trials are (task, optimizer, budget, seeds,
-    momentum, weight decay, space), or refuse a study whose trials were another run's: a
+    momentum, weight decay, space), or refuse a study whose trials were another run's (or
+    not made by ``lrkit bench`` at all: complete trials without a schedule): a
     ``--study`` given again with another budget would mix incomparable trials, and with
     another space Optuna raised mid-trial ("CategoricalDistribution does not support
     dynamic value space")."""
@@ -161,7 +162,16 @@ def claim_study(
     # a study of the other direction is refused here, before it is claimed
     study = join_study(open_storage(args.storage), name, direction)
     got = study.user_attrs.get(RUN_ATTR)
-    if got is None:
+    if got is None:  # a new study, or one of trials made before studies recorded their run
+        import optuna
+
+        done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        foreign = [t for t in done if "schedule" not in t.user_attrs]
+        if foreign:  # its best could be one of them
+            raise _args.ConfigError(
+                f"--study {name!r} holds {len(foreign)} complete trial(s) that lrkit bench "
+                "did not make (no schedule); give another --study"
+            )
         study.set_user_attr(RUN_ATTR, what)
         return
     diff = [k for k in what if got.get(k) != what[k]]
