@@ -532,6 +532,31 @@ def test_a_journal_under_a_file_is_named_as_such(tmp_path):
         open_storage(str(tmp_path / "notes.txt" / "j.log"))
 
 
+def test_a_journal_ending_in_a_partial_record_is_refused_before_optuna_appends(tmp_path, capsys):
+    """A journal whose last record was cut short (its writer stopped mid-write, a full disk):
+    Optuna skips that line when reading, then appends its next record right after it, and
+    the merged line makes the whole journal unreadable (every trial of the study lost; the
+    CLI crashed with a JSONDecodeError traceback). It is refused, the file left as it was."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage, run_study
+
+    path = tmp_path / "j.log"
+    run_study(lambda t: 1.0, str(path), "s", 1)
+    data = path.read_bytes() + b'{"op_code": 5, "worker_id": "x'
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match=r"j\.log' ends in a partial record"):
+        open_storage(str(path))
+    out = tmp_path / "o"
+    args = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", str(path),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ends in a partial record" in err[0], err
+    assert path.read_bytes() == data and not out.exists()
+    path.write_bytes(data[: data.rindex(b"\n") + 1])  # its last line removed: the study is back
+    assert len(optuna.load_study(study_name="s", storage=open_storage(str(path))).trials) == 1
+
+
 def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
     # losses that rise and fall at random: no law describes them, so nothing is stopped
     rng = np.random.default_rng(0)

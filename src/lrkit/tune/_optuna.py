@@ -28,7 +28,8 @@ def open_storage(storage: str) -> Any:
     create Optuna's tables try again). An in-memory SQLite URL is a
     :class:`ConfigError`: no other process sees it.
     The journal's folder must exist; an existing file must be an Optuna
-    journal (anything else is a :class:`ConfigError`, the file left as it was).
+    journal, not ending in a partial record (anything else is a
+    :class:`ConfigError`, the file left as it was).
     """
     import optuna  # noqa: F401  (no Optuna: fail here, before any file is read)
 
@@ -69,6 +70,12 @@ def open_storage(storage: str) -> Any:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
     if first and not _journal_record(first):
         raise ConfigError(not_journal % f"its first line is {first[:40]!r}")
+    if first and _partial_end(storage):
+        raise ConfigError(
+            f"--storage {storage!r} ends in a partial record (its writer stopped while "
+            "writing it); Optuna would append after it and make the whole journal "
+            "unreadable: remove that last line"
+        )
     try:
         return JournalStorage(JournalFileBackend(storage))
     except OSError as e:
@@ -117,6 +124,24 @@ def _dbapi_error(e: BaseException) -> bool:
     except ImportError:  # pragma: no cover - Optuna's RDB storage needs SQLAlchemy
         return False
     return isinstance(e, DBAPIError)
+
+
+def _partial_end(path: str) -> bool:
+    """Whether the journal at ``path`` ends in a record without its newline, still so a
+    moment later (not another process's write in progress)."""
+    import time
+
+    for attempt in range(2):
+        try:
+            with open(path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) == b"\n":
+                    return False
+        except OSError:  # gone or emptied meanwhile: Optuna's to judge
+            return False
+        if attempt == 0:
+            time.sleep(0.2)
+    return True
 
 
 def _journal_record(line: bytes) -> bool:
