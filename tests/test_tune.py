@@ -532,6 +532,29 @@ def test_a_journal_under_a_file_is_named_as_such(tmp_path):
         open_storage(str(tmp_path / "notes.txt" / "j.log"))
 
 
+def test_an_sqlite_database_given_as_a_path_is_named_with_its_url(tmp_path, capsys):
+    """``--storage study.db`` (an SQLite database of Optuna's, given as a path): the error
+    said it was "not an Optuna journal file (its first line is b'SQLite format 3\\x00...')".
+    It says what the file is and the URL to give."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage, run_study
+
+    db = tmp_path / "study.db"
+    run_study(lambda t: 1.0, f"sqlite:///{db}", "s", 1)
+    data = db.read_bytes()
+    with pytest.raises(ConfigError, match=r"is an SQLite database.*sqlite:///"):
+        open_storage(str(db))
+    args = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", str(db),
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"lrkit: error: --storage {str(db)!r} is an SQLite database, not a journal file: "
+        f"give it as a URL, sqlite:///{db}"
+    ], err
+    assert db.read_bytes() == data and not (tmp_path / "o").exists()
+
+
 def test_a_journal_ending_in_a_partial_record_is_refused_before_optuna_appends(tmp_path, capsys):
     """A journal whose last record was cut short (its writer stopped mid-write, a full disk):
     Optuna skips that line when reading, then appends its next record right after it, and

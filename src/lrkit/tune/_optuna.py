@@ -68,6 +68,11 @@ def open_storage(storage: str) -> Any:
         first = b""
     except OSError as e:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
+    if first.startswith(b"SQLite format 3\x00"):  # a database given as a path
+        raise ConfigError(
+            f"--storage {storage!r} is an SQLite database, not a journal file: give it as "
+            f"a URL, sqlite:///{storage}"
+        )
     if first and not _journal_record(first):
         raise ConfigError(not_journal % f"its first line is {first[:40]!r}")
     if first and _partial_end(storage):
