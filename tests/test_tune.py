@@ -532,6 +532,54 @@ def test_a_journal_under_a_file_is_named_as_such(tmp_path):
         open_storage(str(tmp_path / "notes.txt" / "j.log"))
 
 
+def test_an_sqlite_database_given_as_a_path_is_named_with_its_url(tmp_path, capsys):
+    """``--storage study.db`` (an SQLite database of Optuna's, given as a path): the error
+    said it was "not an Optuna journal file (its first line is b'SQLite format 3\\x00...')".
+    It says what the file is and the URL to give."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage, run_study
+
+    db = tmp_path / "study.db"
+    run_study(lambda t: 1.0, f"sqlite:///{db}", "s", 1)
+    data = db.read_bytes()
+    with pytest.raises(ConfigError, match=r"is an SQLite database.*sqlite:///"):
+        open_storage(str(db))
+    args = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", str(db),
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"lrkit: error: --storage {str(db)!r} is an SQLite database, not a journal file: "
+        f"give it as a URL, sqlite:///{db}"
+    ], err
+    assert db.read_bytes() == data and not (tmp_path / "o").exists()
+
+
+def test_a_journal_ending_in_a_partial_record_is_refused_before_optuna_appends(tmp_path, capsys):
+    """A journal whose last record was cut short (its writer stopped mid-write, a full disk):
+    Optuna skips that line when reading, then appends its next record right after it, and
+    the merged line makes the whole journal unreadable (every trial of the study lost; the
+    CLI crashed with a JSONDecodeError traceback). It is refused, the file left as it was."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage, run_study
+
+    path = tmp_path / "j.log"
+    run_study(lambda t: 1.0, str(path), "s", 1)
+    data = path.read_bytes() + b'{"op_code": 5, "worker_id": "x'
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match=r"j\.log' ends in a partial record"):
+        open_storage(str(path))
+    out = tmp_path / "o"
+    args = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", str(path),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "ends in a partial record" in err[0], err
+    assert path.read_bytes() == data and not out.exists()
+    path.write_bytes(data[: data.rindex(b"\n") + 1])  # its last line removed: the study is back
+    assert len(optuna.load_study(study_name="s", storage=open_storage(str(path))).trials) == 1
+
+
 def test_a_law_that_does_not_fit_the_curves_is_not_trusted():
     # losses that rise and fall at random: no law describes them, so nothing is stopped
     rng = np.random.default_rng(0)
@@ -706,8 +754,13 @@ def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_pat
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
     (dead,) = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
     assert dead.state == optuna.trial.TrialState.RUNNING
+
+    def bench_like(trial):  # a trial as lrkit bench makes them: with its schedule
+        trial.set_user_attr("schedule", "cosine(0.1)")
+        return 1.0
+
     # wait=30: before the fix this returned after 30 s with the dead trial "running"
-    got = run_study(lambda t: 1.0, storage, "crash", 1, wait=30.0)
+    got = run_study(bench_like, storage, "crash", 1, wait=30.0)
     assert got["running"] == 0 and got["failed"] == 1 and got["abandoned"] == 1
     assert got["complete"] == 1 and got["mine"] == [1]
     trials = optuna.load_study(study_name="crash", storage=open_storage(storage)).get_trials()
@@ -726,7 +779,7 @@ def test_a_trial_whose_process_was_killed_is_failed_not_waited_for(kind, tmp_pat
 
     def objective(trial):
         seen.update(run_study(lambda t: 1.0, storage, "crash", 0, wait=0.0))
-        return 2.0
+        return bench_like(trial) + 1.0
 
     run_study(objective, storage, "crash", 1)
     assert seen["running"] == 1 and seen["abandoned"] == 1 and seen["failed"] == 1
@@ -783,6 +836,25 @@ def test_a_database_that_cannot_be_opened_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot open the database" in err[0], err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused(url, tmp_path, capsys):
+    """An in-memory SQLite URL was accepted: no other process (nor a rerun) sees its study,
+    and each opening of the URL was another database, so --study's check of the run it
+    holds looked at an empty one. It is refused in one line, before any work."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage
+
+    with pytest.raises(ConfigError, match=r"an in-memory database.*sqlite:///study\.db"):
+        open_storage(url)
+    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", url,
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"lrkit: error: --storage {url!r}"), err
+    assert not (tmp_path / "o").exists()
+    open_storage(f"sqlite:///{tmp_path / 'study.db'}")  # a file is a database to share
 
 
 def test_a_named_study_of_another_budget_or_task_is_refused(tmp_path, capsys):
@@ -857,3 +929,115 @@ def test_a_trial_that_raised_is_not_counted_as_a_metric_that_is_not_finite(tmp_p
         "3 trials finished (1 complete, 0 pruned, 2 failed: 1 a metric that is not finite, "
         "1 that raised, 1 here, 0 still running)"
     ) in capsys.readouterr().out
+
+
+def test_bench_optuna_errors_are_one_line_on_the_real_stderr(tmp_path):
+    """In a real process Optuna's own log lines went to stderr too: a refused study was
+    "[I ...] Using an existing study ..." then the error line, and a task error inside a
+    trial printed Optuna's warning with the whole traceback before the error line. The
+    CLI's study prints only its own lines: a bad input is one line, status 2."""
+    import os
+
+    (tmp_path / "badtask.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})\n"
+        "from plan_user_task import TinyRegression\n"
+        "def make_task(seed=0):\n"
+        "    task = TinyRegression(seed)\n"
+        "    task.steps_per_epoch = 9  # its loader yields 8 batches\n"
+        "    return task\n"
+    )
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, *sys.path])}
+    journal = str(tmp_path / "j.log")
+    from lrkit.tune import run_study
+
+    run_study(lambda t: 1.0, journal, "max", 1, direction="maximize")
+
+    def bench(*extra):
+        cmd = [sys.executable, "-m", "lrkit.cli", "bench", "--backend", "optuna", "--storage",
+               journal, "--trials", "1", "--no-png", "--epochs", "1",
+               "--space", "shapes=cosine; peak=0.01..0.1", *extra]  # fmt: skip
+        p = subprocess.run(cmd, env=env, cwd=tmp_path, text=True, capture_output=True)
+        return p.returncode, p.stderr.strip().splitlines()
+
+    code, err = bench("--task", "quadratic", "--study", "max", "--out", str(tmp_path / "a"))
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith("lrkit: error: --storage: study 'max' there is a maximize study")
+    code, err = bench("--task", "badtask.py:make_task", "--out", str(tmp_path / "b"))
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith("lrkit: error: task: train_loader(0) yielded 8 batches"), err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_bench_optuna_with_no_trial_completed_here_says_no_report_was_written(tmp_path, capsys):
+    """When none of this process's trials completed (all pruned, or --trials 0 to read the
+    study's best), no report is written: that was silent, and an earlier run's report in
+    --out read as this one's. A note on stderr says so; the folder is left as it was."""
+    from lrkit.cli import main
+
+    out = tmp_path / "o"
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", str(tmp_path / "j.log"), "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1", "--out", str(out)]  # fmt: skip
+    assert main([*args, "--trials", "1"]) == 0
+    before = (out / "results.json").read_text()
+    capsys.readouterr()
+    assert main([*args, "--trials", "0"]) == 0
+    got = capsys.readouterr()
+    assert "1 trials finished (1 complete, 0 pruned, 0 here, 0 still running)" in got.out
+    assert "results written" not in got.out
+    note = f"note: no trial here ran to its end (pruned, or --trials 0): no report written in {out}"
+    assert note in got.err
+    assert (out / "results.json").read_text() == before
+
+
+def test_a_subnormal_peak_is_refused_by_the_space_itself(tmp_path, capsys):
+    """``--space peak=1e-320`` was accepted, then every point failed to parse as a spec:
+    "spec error at column 8: step: start must be 0 or of magnitude >= 2.2e-308", naming
+    neither --space nor peak (on --backend optuna: inside the first trial, after the study
+    was made). The space refuses it, naming peak."""
+    from lrkit.cli import main
+
+    with pytest.raises(ConfigError, match=r"space: peak must be .*2\.2250738585072014e-308.*"
+                       r"got 1e-320"):  # fmt: skip
+        space(peak=(1e-320, 0.1))
+    space(peak=(2.2250738585072014e-308, 0.1)).sample(random.Random(0))  # normal: fine
+    for extra in ([], ["--backend", "optuna", "--storage", str(tmp_path / "j.log")]):
+        args = ["bench", "--task", "quadratic", "--space", "peak=1e-320", "--trials", "1",
+                "--no-png", "--out", str(tmp_path / "o"), *extra]  # fmt: skip
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("lrkit: error: space: peak must be"), err
+    assert not (tmp_path / "j.log").exists() or "op_code" not in (tmp_path / "j.log").read_text()
+
+
+def test_a_named_study_of_trials_not_made_by_bench_is_refused(tmp_path, capsys):
+    """--study naming a study of the user's own objective (trials without a schedule) was
+    claimed and joined: its "best" was one of those trials, printed as "best #0 None -> loss
+    0". It is refused in one line, before any trial; a study of bench trials is joined."""
+    from lrkit.cli import main
+    from lrkit.tune import open_storage, run_study
+
+    journal = str(tmp_path / "j.log")
+    run_study(lambda t: t.suggest_float("x", 0.0, 1.0) * 0.0, journal, "own", 2)
+    args = ["bench", "--task", "quadratic", "--epochs", "1", "--backend", "optuna",
+            "--storage", journal, "--trials", "1", "--no-png",
+            "--space", "shapes=cosine; peak=0.01..0.1", "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main([*args, "--study", "own"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "lrkit: error: --study 'own' holds 2 complete trial(s) that lrkit bench did not make "
+        "(no schedule); give another --study"
+    ], err
+    study = optuna.load_study(study_name="own", storage=open_storage(journal))
+    assert len(study.trials) == 2 and study.user_attrs == {}
+    assert not (tmp_path / "o").exists()
+    # bench trials of a study that records no run (as lrkit 0.1.0 made them): joined
+    store = open_storage(journal)
+    old = optuna.create_study(storage=store, study_name="old")
+    old.enqueue_trial({"shape": "cosine", "peak": 0.05, "warmup": 0})
+    space(["cosine"], peak=(0.01, 0.1)).suggest(trial := old.ask(), 100)
+    old.tell(trial, 0.5)
+    assert main([*args, "--study", "old"]) == 0
+    assert "2 trials finished (2 complete" in capsys.readouterr().out

@@ -238,3 +238,50 @@ def test_param_space_schedule_takes_the_config_dict_without_a_deprecation_warnin
             for _, cfg in generate_variants(s.to_ray()):
                 assert cfg["schedule"] == s.spec(cfg)
     assert "deprecated" not in caplog.text, caplog.text
+
+
+def test_a_task_error_in_a_ray_cell_is_the_serial_error_line(tmp_path, capsys):
+    """A user's error raised inside a Ray task (a task whose loader yields fewer batches than
+    its steps_per_epoch) came back as Ray's wrapper: the "one line" was the remote traceback
+    flattened, with terminal colour codes. It is the error itself, as on the serial backend."""
+    task = tmp_path / "short_task.py"
+    src = open(os.path.join(os.path.dirname(__file__), "plan_user_task.py")).read()
+    short = "def short(seed=0):\n    t = TinyRegression(seed)\n    t.steps_per_epoch = 9\n"
+    task.write_text(src + "\n\n" + short + "    return t\n")  # its loader yields 8 batches
+    base = ["bench", "--task", f"{task}:short", "--epochs", "1", "--seeds", "2", "--no-png",
+            "--schedule", "cosine(0.05)"]  # fmt: skip
+    lines = []
+    for backend in ("serial", "ray"):
+        assert main([*base, "--out", str(tmp_path / backend), "--backend", backend]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("lrkit: error: task: train_loader(0) yielded 8 batches"), err
+        lines.append(err[-1])
+        assert not (tmp_path / backend).exists()
+    assert lines[0] == lines[1]
+
+
+def test_param_space_of_a_known_run_length_gives_specs_that_bind_to_it():
+    """``to_ray()`` made specs without the run's length: on a 45-update run a drawn warmup of
+    1 % gave ``warmup(..., steps='1%')``, which rounds to 0 updates and which the trainable's
+    Scheduler refuses (the trial errored). ``to_ray(total_steps)`` leaves such a warm-up out,
+    as ``suggest(trial, total_steps)`` does for Optuna."""
+    from ray.tune.search.variant_generator import generate_variants
+
+    from lrkit.errors import ConfigError, ConfigTypeError
+
+    s = space(["cosine", "linear", "wsd"], peak=0.1, warmup=(0.01, 0.01), cooldown=0.1)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for _, cfg in generate_variants(s.to_ray()):  # the length unknown: kept as asked
+        assert cfg["schedule"] == s.spec(cfg) and "'1%'" in cfg["schedule"]
+    seen = set()
+    for _ in range(10):
+        for _, cfg in generate_variants(s.to_ray(total_steps=45)):
+            assert cfg["schedule"] == s.spec(cfg, total_steps=45)
+            lrkit.torch.Scheduler(opt, cfg["schedule"], total_steps=45)  # binds: no error
+            seen.add(cfg["schedule"])
+    assert "cosine(start=0.1)" in seen or "linear(start=0.1, end=0.0)" in seen
+    assert not any("'1%'" in text and text.startswith("warmup(") for text in seen), seen
+    with pytest.raises(ConfigError, match=r"space: total_steps must be >= 1, got 0"):
+        s.to_ray(total_steps=0)
+    with pytest.raises(ConfigTypeError, match=r"space: total_steps must be an integer"):
+        s.spec({"shape": "cosine"}, total_steps="45")

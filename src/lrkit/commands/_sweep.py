@@ -9,8 +9,10 @@ file), ``--trials`` trials per process.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from . import _args
@@ -146,7 +148,8 @@ def claim_study(
     args: argparse.Namespace, name: str, direction: str, sp: Any, opt: str, epochs: int
 ) -> None:
     """Record in study ``name`` what its trials are (task, optimizer, budget, seeds,
-    momentum, weight decay, space), or refuse a study whose trials were another run's: a
+    momentum, weight decay, space), or refuse a study whose trials were another run's (or
+    not made by ``lrkit bench`` at all: complete trials without a schedule): a
     ``--study`` given again with another budget would mix incomparable trials, and with
     another space Optuna raised mid-trial ("CategoricalDistribution does not support
     dynamic value space")."""
@@ -159,7 +162,16 @@ def claim_study(
     # a study of the other direction is refused here, before it is claimed
     study = join_study(open_storage(args.storage), name, direction)
     got = study.user_attrs.get(RUN_ATTR)
-    if got is None:
+    if got is None:  # a new study, or one of trials made before studies recorded their run
+        import optuna
+
+        done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        foreign = [t for t in done if "schedule" not in t.user_attrs]
+        if foreign:  # its best could be one of them
+            raise _args.ConfigError(
+                f"--study {name!r} holds {len(foreign)} complete trial(s) that lrkit bench "
+                "did not make (no schedule); give another --study"
+            )
         study.set_user_attr(RUN_ATTR, what)
         return
     diff = [k for k in what if got.get(k) != what[k]]
@@ -236,6 +248,26 @@ def reporter(trial: Any, total: int, pruned: Any) -> Any:
     return on_loss
 
 
+@contextlib.contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna's own log lines off (but errors) while the CLI runs its study.
+
+    The CLI prints a line per trial and the summary itself, and reports an
+    exception raised in a trial (one line for a user's error, ``interrupted``
+    on Ctrl-C); Optuna's lines came on top ("Using an existing study" before a
+    refused study's error line, a task error's whole traceback in its
+    failed-trial warning).
+    """
+    import optuna
+
+    before = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(before)
+
+
 def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: int) -> list[Any]:
     """Run the study; print its best trial; return this process's runs (one per trial x seed).
 
@@ -290,10 +322,11 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
 
     name = study_name(args, sp, opt, epochs)
     direction = "maximize" if task.higher_is_better else "minimize"
-    claim_study(args, name, direction, sp, opt, epochs)
     trials = DEFAULT_TRIALS if args.trials is None else args.trials
     pruner = make_pruner(args.prune, total)
-    out = run_study(objective, args.storage, name, trials, direction=direction, pruner=pruner)
+    with quiet_optuna():
+        claim_study(args, name, direction, sp, opt, epochs)
+        out = run_study(objective, args.storage, name, trials, direction=direction, pruner=pruner)
     b = out["best"]
     best = "none complete" if b is None else (
         f"#{b['number']} {b['user_attrs'].get('schedule')} -> {task.metric_name} {b['value']:.6g}"

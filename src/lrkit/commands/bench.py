@@ -187,7 +187,12 @@ def _optuna(args: argparse.Namespace, task: Any, opt: str, epochs: int) -> int:
     from ..bench import aggregate, table
 
     results = _sweep.run_optuna(args, args.space_value, task, opt, epochs)
-    if not results:
+    if not results:  # say so: a report already in --out is not this run's
+        print(
+            "note: no trial here ran to its end (pruned, or --trials 0): no report written "
+            f"in {args.out}",
+            file=sys.stderr,
+        )
         return 0
     print(table(aggregate(results)))
     _write(args, task, opt, epochs, results, f"lrkit bench: {args.task} (optuna)")

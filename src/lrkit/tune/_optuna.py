@@ -25,9 +25,11 @@ def open_storage(storage: str) -> Any:
     the path of a journal file (``optuna.storages.JournalStorage`` over a
     ``JournalFileBackend``: no server, processes on one file system share it).
     Processes may open one new database at once (the losers of the race to
-    create Optuna's tables try again).
+    create Optuna's tables try again). An in-memory SQLite URL is a
+    :class:`ConfigError`: no other process sees it.
     The journal's folder must exist; an existing file must be an Optuna
-    journal (anything else is a :class:`ConfigError`, the file left as it was).
+    journal, not ending in a partial record (anything else is a
+    :class:`ConfigError`, the file left as it was).
     """
     import optuna  # noqa: F401  (no Optuna: fail here, before any file is read)
 
@@ -38,6 +40,11 @@ def open_storage(storage: str) -> Any:
             raise ConfigError(
                 f"--storage: an RDB URL starts with sqlite://, postgresql://, mysql://, ... "
                 f"got {storage!r}"
+            )
+        if _in_memory(storage):
+            raise ConfigError(
+                f"--storage {storage!r} is an in-memory database, which no other process "
+                "(nor a rerun) sees; give a file, e.g. sqlite:///study.db"
             )
         return _open_rdb(storage)
     folder = os.path.dirname(os.path.abspath(storage))
@@ -61,14 +68,39 @@ def open_storage(storage: str) -> Any:
         first = b""
     except OSError as e:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
+    if first.startswith(b"SQLite format 3\x00"):  # a database given as a path
+        raise ConfigError(
+            f"--storage {storage!r} is an SQLite database, not a journal file: give it as "
+            f"a URL, sqlite:///{storage}"
+        )
     if first and not _journal_record(first):
         raise ConfigError(not_journal % f"its first line is {first[:40]!r}")
+    if first and _partial_end(storage):
+        raise ConfigError(
+            f"--storage {storage!r} ends in a partial record (its writer stopped while "
+            "writing it); Optuna would append after it and make the whole journal "
+            "unreadable: remove that last line"
+        )
     try:
         return JournalStorage(JournalFileBackend(storage))
     except OSError as e:
         raise ConfigError(f"--storage {storage!r}: cannot open the journal: {e}") from None
     except Exception as e:  # Optuna replays the file: JSON, key and type errors, asserts
         raise ConfigError(not_journal % f"{type(e).__name__}: {e}") from None
+
+
+def _in_memory(url: str) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (``sqlite://``, ``sqlite:///``,
+    ``sqlite:///:memory:``): each connection to it is another, empty database."""
+    if not url.startswith("sqlite:"):
+        return False
+    try:
+        from sqlalchemy.engine import make_url
+
+        database = make_url(url).database
+    except Exception:  # pragma: no cover - a URL SQLAlchemy cannot read: RDBStorage says so
+        return False
+    return database in (None, "", ":memory:")
 
 
 def _open_rdb(url: str, attempts: int = 5) -> Any:
@@ -97,6 +129,24 @@ def _dbapi_error(e: BaseException) -> bool:
     except ImportError:  # pragma: no cover - Optuna's RDB storage needs SQLAlchemy
         return False
     return isinstance(e, DBAPIError)
+
+
+def _partial_end(path: str) -> bool:
+    """Whether the journal at ``path`` ends in a record without its newline, still so a
+    moment later (not another process's write in progress)."""
+    import time
+
+    for attempt in range(2):
+        try:
+            with open(path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) == b"\n":
+                    return False
+        except OSError:  # gone or emptied meanwhile: Optuna's to judge
+            return False
+        if attempt == 0:
+            time.sleep(0.2)
+    return True
 
 
 def _journal_record(line: bytes) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, LrkitError
 from ._rule import LawRule
 
 __all__ = ["init_ray", "check_address", "map_cells", "law_stopper"]
@@ -84,7 +84,9 @@ def map_cells(
     Each task uses one CPU and one torch thread. ``fn`` and its arguments must
     be picklable (a module-level function). ``on_result(i, value)`` is called
     as each cell finishes (in finishing order); the list returned is in cell
-    order. A task's exception is raised again here (the first one met).
+    order. A task's exception is raised again here (the first one met): an
+    :class:`lrkit.errors.LrkitError` (a user's error) as itself, any other
+    as Ray gives it (the remote traceback in its message).
     An argument object shared by several cells (the task and its data) is put
     in Ray's object store once, not sent with every cell.
     """
@@ -116,6 +118,8 @@ def map_cells(
             except ray.exceptions.RayTaskError as e:
                 for r in pending:
                     ray.cancel(r)
+                if isinstance(e.cause, LrkitError):  # a user's error: itself, as serially
+                    raise e.cause from None
                 raise e.as_instanceof_cause() from None
             if on_result is not None:
                 on_result(i, out[i])

@@ -17,11 +17,13 @@ The shapes, for peak :math:`p`, warmup ``W%`` and cooldown ``C%`` of the run:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .._validate import TINY, check_int
 from ..errors import ConfigError, ConfigTypeError
 
 __all__ = ["Space", "space", "SHAPES"]
@@ -67,6 +69,11 @@ def _peak_pair(value: Any) -> tuple[float, float]:
             raise ConfigTypeError(f"space: peak must be positive rates, got {v!r}")
         if not (math.isfinite(v) and v > 0):
             raise ConfigError(f"space: peak must be finite rates > 0, got {v!r}")
+        if v < TINY:  # a spec refuses it: every point of the space would fail
+            raise ConfigError(
+                f"space: peak must be rates >= {TINY!r} (the smallest normal float64; "
+                f"subnormal values lose precision), got {v!r}"
+            )
     lo, hi = float(pair[0]), float(pair[1])
     if lo > hi:
         raise ConfigError(f"space: peak needs low <= high, got {value!r}")
@@ -110,6 +117,8 @@ class Space:
         >>> space().spec({"shape": "cosine", "peak": 0.1, "warmup": 1}, total_steps=45)
         'cosine(start=0.1)'
         """
+        if total_steps is not None:
+            total_steps = check_int("space", "total_steps", total_steps, low=1)
         shape = point.get("shape", self.shapes[0])
         if shape not in SHAPES:
             raise ConfigError(f"space: shape must be one of {', '.join(SHAPES)}, got {shape!r}")
@@ -163,28 +172,33 @@ class Space:
         trial.set_user_attr("schedule", s)
         return s
 
-    def to_ray(self) -> dict[str, Any]:
+    def to_ray(self, total_steps: int | None = None) -> dict[str, Any]:
         """A Ray Tune ``param_space``: ``shape`` (``tune.choice``), ``peak``
         (``tune.loguniform``), ``warmup`` / ``cooldown`` (``tune.randint``, percents)
         and ``schedule``, the point's spec (``tune.sample_from``, resolved by Ray's
-        default search after the others). A trainable may also call
-        :meth:`spec` on its ``config``."""
+        default search after the others); ``total_steps``: the trials' run length,
+        when known (:meth:`spec`: a warm-up that rounds to 0 updates is left out).
+        A trainable may also call :meth:`spec` on its ``config``."""
         from ray import tune
 
+        if total_steps is not None:
+            total_steps = check_int("space", "total_steps", total_steps, low=1)
         lo, hi = self.peak
         return {
             "shape": tune.choice(list(self.shapes)),
             "peak": tune.loguniform(lo, hi) if hi > lo else lo,
             "warmup": tune.randint(self.warmup[0], self.warmup[1] + 1),
             "cooldown": tune.randint(self.cooldown[0], self.cooldown[1] + 1),
-            "schedule": tune.sample_from(self._spec_of_resolved),
+            "schedule": tune.sample_from(
+                functools.partial(self._spec_of_resolved, total_steps=total_steps)
+            ),
         }
 
-    def _spec_of_resolved(self, resolved: Any) -> str:
+    def _spec_of_resolved(self, resolved: Any, total_steps: int | None = None) -> str:
         """Ray's ``sample_from`` hook: the spec of the point resolved so far (Ray gives
         the config dict; older Rays a spec whose ``config`` it is)."""
         config = resolved if "shape" in resolved else resolved.config
-        return self.spec(dict(config))
+        return self.spec(dict(config), total_steps)
 
     # ------------------------------------------------------------ narrowing
     def narrow(self, source: Any, *, factor: float = 3.0) -> Space:
