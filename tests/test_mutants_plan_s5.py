@@ -385,7 +385,14 @@ def test_the_law_s_predictions_are_its_curves_of_each_shape_at_the_peak():
     assert [q.shape for q in p.predictions] == list(shapes)
     law = Law.from_dict({k: v for k, v in p.law.items() if k != "probe_errors"})
     assert law.law == "multi_power"  # the planner's law when none is named
-    assert set(p.law["probe_errors"]) == {"mean_rel", "mean_rel_runs", "worst_rel", "r2", "mae", "rmse"}
+    assert set(p.law["probe_errors"]) == {
+        "mean_rel",
+        "mean_rel_runs",
+        "worst_rel",
+        "r2",
+        "mae",
+        "rmse",
+    }
     steps = tuple(int(v) for v in np.unique(np.linspace(1, 1999, 40).round()))
     for q in p.predictions:
         s = shape_schedule(q.shape, q.peak, 2000)

@@ -985,7 +985,7 @@ def test_bench_optuna_with_no_trial_completed_here_says_no_report_was_written(tm
     capsys.readouterr()
     assert main([*args, "--trials", "0"]) == 0
     got = capsys.readouterr()
-    assert "1 trials finished (1 complete, 0 pruned, 0 here, 0 still running)" in got.out
+    assert "1 trial finished (1 complete, 0 pruned, 0 here, 0 still running)" in got.out
     assert "results written" not in got.out
     note = f"note: no trial here ran to its end (pruned, or --trials 0): no report written in {out}"
     assert note in got.err

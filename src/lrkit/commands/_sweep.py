@@ -54,7 +54,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="a space of schedules, e.g. 'shapes=wsd,cosine; peak=1e-3..1e-1; warmup=0..0.1; "
         "cooldown=0.1..0.3' (default: lrkit.tune's)",
     )
-    p.add_argument("--study", default=None, help="optuna: study name (default: from task+space)")
+    p.add_argument(
+        "--study",
+        default=None,
+        help="optuna: study name (default: derived from the task, optimizer, budget, seeds, "
+        "momentum, weight decay and space)",
+    )
     p.add_argument(
         "--prune",
         choices=PRUNERS,
@@ -340,7 +345,8 @@ def run_optuna(args: argparse.Namespace, sp: Any, task: Any, opt: str, epochs: i
                (raised, "that raised")]  # fmt: skip
         failed = f"{out['failed']} failed: {', '.join(f'{n} {w}' for n, w in why if n)}, "
     print(
-        f"optuna study {name}: {out['trials']} trials finished ({out['complete']} complete, "
+        f"optuna study {name}: {out['trials']} trial{'' if out['trials'] == 1 else 's'} "
+        f"finished ({out['complete']} complete, "
         f"{out['pruned']} pruned, {failed}"
         f"{len(out['mine'])} here, {out['running']} still running); best {best}"
     )
