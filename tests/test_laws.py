@@ -899,6 +899,13 @@ RELEASED_MPL = {
 }
 
 
+def _released_params(size):
+    """The released fit of ``size`` as a law's parameters."""
+    from lrkit.laws._forms import MPL_NAMES
+
+    return dict(zip(MPL_NAMES, RELEASED_MPL[size]))
+
+
 def _released_mpl(params, eta, steps):
     r"""The MPL as Luo et al. released it, summed term by term: the drops run over every
     step from 1 (the warmup's rises enter as negative drops),
@@ -928,7 +935,7 @@ def test_the_released_fits_give_the_published_figures(size, published):
     from lrkit.laws.public import TEST_NAMES, load_public
 
     runs = list(load_public(DATA, size, TEST_NAMES).values())
-    params = dict(zip(("L0", "A", "alpha", "B", "C", "beta", "gamma"), RELEASED_MPL[size]))
+    params = _released_params(size)
     err = Law("multi_power_warmup", params).errors(runs)
     assert round(100 * err["mean_rel_runs"], 3) == published[0]
     assert round(100 * err["worst_rel"], 3) == published[1]
@@ -944,7 +951,7 @@ def test_multi_power_warmup_is_the_released_formula_term_by_term():
     interpolation (every step of a 72k-step cosine); and the warmup's rises matter."""
     from lrkit.laws.public import public_rates
 
-    params = dict(zip(("L0", "A", "alpha", "B", "C", "beta", "gamma"), RELEASED_MPL["400"]))
+    params = _released_params("400")
     law = Law("multi_power_warmup", params)
     for name, total in (("cosine_72000", 72000), ("wsd_20000_24000", 24000), ("wsdcon_3", 16000)):
         eta = public_rates(name, total)
@@ -976,7 +983,7 @@ def test_the_released_mpl_overstates_the_400m_cooldown_gap_3x():
 
     runs = load_public(DATA, "400", ("cosine_24000", "wsd_20000_24000"))
     cos, wsd = runs["cosine_24000"], runs["wsd_20000_24000"]
-    params = dict(zip(("L0", "A", "alpha", "B", "C", "beta", "gamma"), RELEASED_MPL["400"]))
+    params = _released_params("400")
     law = Law("multi_power_warmup", params)
     p_cos, p_wsd = law.final(cos.eta[:23921]), law.final(wsd.eta[:23937])
     true_gap = cos.losses[-1] - wsd.losses[-1]
