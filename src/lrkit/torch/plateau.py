@@ -364,7 +364,11 @@ _PLATEAU_KEYS = frozenset(f.name for f in dataclasses.fields(PlateauConfig)) - {
 
 #: ReduceOnPlateau's keywords: its own, the plateau settings, then Scheduler's
 _KEYWORDS = (
-    ["config", "min_lr", "start_step", "distributed", "process_group"]
+    [
+        k
+        for k, p in inspect.signature(ReduceOnPlateau.__init__).parameters.items()
+        if k not in ("self", "optimizer", "schedule") and p.kind is not p.VAR_KEYWORD
+    ]
     + sorted(_PLATEAU_KEYS)
     + [
         k
