@@ -159,6 +159,7 @@ p = plan(model, opt, loss_fn, data, total_steps=300, budget=0.5,
 same = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 with open(path + f".{rank}.json", "w") as f:
     json.dump({"schedule": repr(p.schedule), "restored": same}, f)
+del model  # a DDP module outliving its process group aborts the process at exit
 dist.destroy_process_group()
 """
 

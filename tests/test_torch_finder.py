@@ -327,6 +327,7 @@ res = find_lr(model, opt, loss_fn, [(x[:32], y[:32]), (x[32:], y[32:])], steps=4
 same = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 with open(path + f".{rank}.json", "w") as f:
     json.dump({"res": res.to_dict(), "restored": same}, f)
+del model  # a DDP module outliving its process group aborts the process at exit
 dist.destroy_process_group()
 """
 

@@ -98,6 +98,7 @@ for _ in range(50):
     opt.step()
     sched.step()
 assert len(mon.history) == 50
+del model  # a DDP module outliving its process group aborts the process at exit
 dist.destroy_process_group()
 """
 
