@@ -563,12 +563,25 @@ def test_an_sqlite_database_given_as_a_path_is_named_with_its_url(tmp_path, caps
     assert db.read_bytes() == data and not (tmp_path / "o").exists()
 
 
+def _bench_refuses_storage(path, task, message, tmp_path, capsys):
+    """``lrkit bench --backend optuna --storage PATH`` exits 2 with one line on stderr that
+    says ``message``, before any trial: its output folder is never made."""
+    from lrkit.cli import main
+
+    out = tmp_path / "o"
+    args = ["bench", "--task", task, "--backend", "optuna", "--storage", str(path),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not out.exists()
+
+
 def test_a_journal_ending_in_a_partial_record_is_refused_before_optuna_appends(tmp_path, capsys):
     """A journal whose last record was cut short (its writer stopped mid-write, a full disk):
     Optuna skips that line when reading, then appends its next record right after it, and
     the merged line makes the whole journal unreadable (every trial of the study lost; the
     CLI crashed with a JSONDecodeError traceback). It is refused, the file left as it was."""
-    from lrkit.cli import main
     from lrkit.tune import open_storage, run_study
 
     path = tmp_path / "j.log"
@@ -577,13 +590,8 @@ def test_a_journal_ending_in_a_partial_record_is_refused_before_optuna_appends(t
     path.write_bytes(data)
     with pytest.raises(ConfigError, match=r"j\.log' ends in a partial record"):
         open_storage(str(path))
-    out = tmp_path / "o"
-    args = ["bench", "--task", "quadratic", "--backend", "optuna", "--storage", str(path),
-            "--out", str(out)]  # fmt: skip
-    assert main(args) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "ends in a partial record" in err[0], err
-    assert path.read_bytes() == data and not out.exists()
+    _bench_refuses_storage(path, "quadratic", "ends in a partial record", tmp_path, capsys)
+    assert path.read_bytes() == data
     path.write_bytes(data[: data.rindex(b"\n") + 1])  # its last line removed: the study is back
     assert len(optuna.load_study(study_name="s", storage=open_storage(str(path))).trials) == 1
 
@@ -684,20 +692,14 @@ def test_a_sampled_grid_smaller_than_trials_says_so(tmp_path, capsys):
     "data", [b"hello, not a journal\n", b'{"a": 1}\n', b"[1]\n", b'{"op_code": 99}\n', b"\x80\n"]
 )
 def test_a_file_that_is_not_an_optuna_journal_is_one_error_line(data, tmp_path, capsys):
-    from lrkit.cli import main
     from lrkit.tune import open_storage
 
     path = tmp_path / "notes.txt"
     path.write_bytes(data)
     with pytest.raises(ConfigError, match=r"--storage '.*notes.txt' is not an Optuna journal"):
         open_storage(str(path))
-    out = tmp_path / "o"
-    args = ["bench", "--task", "digits", "--backend", "optuna", "--storage", str(path),
-            "--out", str(out)]  # fmt: skip
-    assert main(args) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "is not an Optuna journal" in err[0], err
-    assert path.read_bytes() == data and not out.exists()  # left as it was
+    _bench_refuses_storage(path, "digits", "is not an Optuna journal", tmp_path, capsys)
+    assert path.read_bytes() == data  # left as it was
 
 
 def test_run_study_checks_its_arguments_before_the_study(tmp_path):
